@@ -1,0 +1,36 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import type { ApiDeps } from './deps.ts';
+import type { AppEnv } from './env.ts';
+import { authenticate } from './middleware/auth.ts';
+import { ApiProblem, notFound, onError } from './problem.ts';
+import { codesRoutes } from './routes/codes.ts';
+import { healthRoutes } from './routes/health.ts';
+import { symbologiesRoutes } from './routes/symbologies.ts';
+
+/** The whole HTTP API as a Hono app (no listen: main.ts and tests serve it). */
+export function createApp(deps: ApiDeps): Hono<AppEnv> {
+  const logError = deps.logError ?? ((error: unknown) => console.error(error));
+  const app = new Hono<AppEnv>();
+  app.use(requestId());
+  app.onError(onError((error, c) => logError(error, { requestId: c.get('requestId'), path: c.req.path }), deps.config.retryAfterSeconds));
+  app.notFound(notFound);
+
+  app.route('/', healthRoutes(deps));
+
+  const v1 = new Hono<AppEnv>();
+  v1.use(
+    bodyLimit({
+      maxSize: deps.config.bodyLimitBytes,
+      onError: () => {
+        throw new ApiProblem({ code: 'payload_too_large', detail: `The body is over ${deps.config.bodyLimitBytes} bytes` });
+      },
+    }),
+  );
+  v1.use(authenticate());
+  v1.route('/codes', codesRoutes(deps));
+  v1.route('/symbologies', symbologiesRoutes());
+  app.route('/v1', v1);
+  return app;
+}

@@ -1,0 +1,41 @@
+import { isTerminal } from '../domain/code.ts';
+import type { CodeWithResult } from '../store/codes.ts';
+
+/** The public code object (the contract's shape). */
+export type CodeObject = ReturnType<typeof toCodeObject>;
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+/** The one mapping from a stored code to its API object. */
+export function toCodeObject(row: CodeWithResult) {
+  const path = `/v1/codes/${row.id}`;
+  return {
+    id: row.id,
+    object: 'code' as const,
+    status: row.status,
+    symbology: row.symbology,
+    data: row.data,
+    format: row.format,
+    options: row.options,
+    metadata: row.metadata,
+    batch_id: row.batch_id,
+    created_at: iso(row.created_at),
+    started_at: iso(row.started_at),
+    completed_at: iso(row.completed_at),
+    result: row.result && {
+      url: `${path}/content`,
+      content_type: row.result.content_type,
+      bytes: row.result.bytes,
+      width: row.result.width,
+      height: row.result.height,
+      sha256: row.result.sha256,
+    },
+    error: row.error,
+    links: { self: path },
+  };
+}
+
+/** Headers for a code response: poll again after `Retry-After` seconds while it is not terminal. */
+export function codeHeaders(row: CodeWithResult, retryAfterSeconds: number): Record<string, string> {
+  return isTerminal(row.status) ? {} : { 'Retry-After': String(retryAfterSeconds) };
+}

@@ -1,0 +1,16 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.ts';
+import type { Queues } from '../queue/producer.ts';
+import type { Db } from '../store/db.ts';
+
+/** Everything the API needs, passed in (tests build their own). */
+export type ApiDeps = {
+  config: Config;
+  db: Db;
+  redis: Redis;
+  queues: Queues;
+  /** Where unexpected errors go. @defaultValue console.error */
+  logError?: (error: unknown, context: Record<string, unknown>) => void;
+  /** True once shutdown began: readiness fails so load balancers stop sending traffic. */
+  isShuttingDown?: () => boolean;
+};

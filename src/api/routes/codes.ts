@@ -1,0 +1,163 @@
+import { Hono } from 'hono';
+import * as v from 'valibot';
+import { CODE_STATUSES } from '../../domain/code.ts';
+import { isId, newId } from '../../domain/ids.ts';
+import type { FieldError } from '../../domain/problems.ts';
+import { normalizeRenderSpec, RENDER_FIELDS, type RenderSpec } from '../../domain/render-spec.ts';
+import { enqueueRender } from '../../queue/producer.ts';
+import { contentKey } from '../../render/content-key.ts';
+import { preflight } from '../../render/index.ts';
+import { cancelCode, deleteCode, findCodeById, insertCode, listCodes, type CodeWithResult } from '../../store/codes.ts';
+import { findResultContent, hasResult } from '../../store/results.ts';
+import { readJsonObject } from '../body.ts';
+import { codeHeaders, toCodeObject } from '../code-object.ts';
+import type { AppEnv } from '../env.ts';
+import { ApiProblem, fieldErrors, validationProblem } from '../problem.ts';
+import type { ApiDeps } from '../deps.ts';
+
+const BODY_FIELDS = new Set([...RENDER_FIELDS, 'metadata']);
+
+function metadataSchema(maxKeys: number, maxValueLength: number) {
+  return v.pipe(
+    v.record(
+      v.pipe(v.string(), v.minLength(1), v.maxLength(40, 'metadata keys are at most 40 characters')),
+      v.pipe(v.string('metadata values must be strings'), v.maxLength(maxValueLength)),
+    ),
+    v.check((m) => Object.keys(m).length <= maxKeys, `metadata has at most ${maxKeys} keys`),
+  );
+}
+
+function listQuerySchema(defaultLimit: number, maxLimit: number) {
+  return v.strictObject({
+    status: v.optional(v.picklist(CODE_STATUSES)),
+    batch_id: v.optional(v.pipe(v.string(), v.check((s) => isId('batch', s), 'must be a batch id'))),
+    cursor: v.optional(v.pipe(v.string(), v.check((s) => isId('code', decodeCursor(s)), 'is not a cursor from this API'))),
+    limit: v.optional(
+      v.pipe(v.string(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number), v.minValue(1), v.maxValue(maxLimit)),
+      String(defaultLimit),
+    ),
+  });
+}
+
+export type CodeSubmission = { spec: RenderSpec; metadata: Record<string, string> };
+
+const encodeCursor = (id: string) => Buffer.from(id).toString('base64url');
+const decodeCursor = (cursor: string) => Buffer.from(cursor, 'base64url').toString();
+
+/** Validates a submission body: unknown fields, the render spec, metadata, then engine preflight. */
+export function parseSubmission(body: Record<string, unknown>, deps: ApiDeps): CodeSubmission {
+  const errors: FieldError[] = Object.keys(body)
+    .filter((key) => !BODY_FIELDS.has(key))
+    .map((key) => ({ path: key, message: 'is not a known field' }));
+  const { metadata: rawMetadata, ...renderFields } = body;
+  const metadata = v.safeParse(metadataSchema(deps.config.metadataMaxKeys, deps.config.metadataMaxValueLength), rawMetadata ?? {});
+  if (!metadata.success) errors.push(...fieldErrors(metadata.issues, 'metadata'));
+  const spec = normalizeRenderSpec(renderFields);
+  if (!spec.ok) errors.push(...spec.issues);
+  if (errors.length > 0 || !spec.ok || !metadata.success) throw validationProblem(errors);
+  const engineErrors = preflight(spec.spec);
+  if (engineErrors.length > 0) throw validationProblem(engineErrors);
+  return { spec: spec.spec, metadata: metadata.output };
+}
+
+async function findOwnCode(deps: ApiDeps, accountId: string, id: string): Promise<CodeWithResult> {
+  const row = isId('code', id) ? await findCodeById(deps.db, accountId, id) : undefined;
+  if (!row) throw new ApiProblem({ code: 'not_found', detail: `No code ${id}` });
+  return row;
+}
+
+/** /v1/codes: submit, read, list, cancel and download codes. */
+export function codesRoutes(deps: ApiDeps) {
+  const listQuery = listQuerySchema(deps.config.listDefaultLimit, deps.config.listMaxLimit);
+  const retryAfter = deps.config.retryAfterSeconds;
+
+  return new Hono<AppEnv>()
+    .post('/', async (c) => {
+      const { spec, metadata } = parseSubmission(await readJsonObject(c), deps);
+      const accountId = c.var.accountId;
+      const key = contentKey(spec);
+      const cached = await hasResult(deps.db, key);
+      const now = new Date();
+      const id = newId('code');
+      const inserted = await insertCode(deps.db, {
+        id,
+        account_id: accountId,
+        status: cached ? 'succeeded' : 'queued',
+        symbology: spec.symbology,
+        data: spec.data,
+        format: spec.format,
+        options: JSON.stringify(spec.options),
+        metadata: JSON.stringify(metadata),
+        result_key: key,
+        ...(cached ? { started_at: now, completed_at: now } : {}),
+      });
+      if (!cached) await enqueueOrWithdraw(deps, id);
+      const row = cached ? (await findCodeById(deps.db, accountId, id))! : { ...inserted, result: null };
+      return c.json(toCodeObject(row), 202, { Location: `/v1/codes/${id}`, ...codeHeaders(row, retryAfter) });
+    })
+    .get('/', async (c) => {
+      const query = v.safeParse(listQuery, c.req.query());
+      if (!query.success) throw validationProblem(fieldErrors(query.issues));
+      const { status, batch_id, cursor, limit } = query.output;
+      const rows = await listCodes(deps.db, c.var.accountId, {
+        status,
+        batchId: batch_id,
+        before: cursor && decodeCursor(cursor),
+        limit: limit + 1,
+      });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return c.json({
+        object: 'list',
+        data: page.map(toCodeObject),
+        next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null,
+      });
+    })
+    .get('/:id', async (c) => {
+      const row = await findOwnCode(deps, c.var.accountId, c.req.param('id'));
+      return c.json(toCodeObject(row), 200, codeHeaders(row, retryAfter));
+    })
+    .get('/:id/content', async (c) => {
+      const row = await findOwnCode(deps, c.var.accountId, c.req.param('id'));
+      if (row.status === 'queued' || row.status === 'processing') {
+        throw new ApiProblem({ code: 'code_not_ready', detail: `Code ${row.id} is ${row.status}`, headers: { 'Retry-After': String(retryAfter) } });
+      }
+      if (row.status !== 'succeeded') {
+        throw new ApiProblem({ code: 'code_not_succeeded', detail: `Code ${row.id} is ${row.status}` });
+      }
+      const result = await findResultContent(deps.db, row.result_key);
+      if (!result) throw new ApiProblem({ code: 'not_found', detail: `The content of ${row.id} is no longer stored` });
+      const etag = `"${result.sha256}"`;
+      const headers = {
+        ETag: etag,
+        'Cache-Control': 'private, max-age=31536000, immutable',
+        'Content-Type': result.content_type,
+        'X-Content-Type-Options': 'nosniff',
+      };
+      if (c.req.header('if-none-match')?.split(/\s*,\s*/).includes(etag)) return c.body(null, 304, headers);
+      return c.body(new Uint8Array(result.bytes), 200, headers);
+    })
+    .post('/:id/cancel', async (c) => {
+      const accountId = c.var.accountId;
+      const existing = await findOwnCode(deps, accountId, c.req.param('id'));
+      if (await cancelCode(deps.db, accountId, existing.id)) {
+        // Best effort: a job already taken by a worker sees the canceled row and stops there.
+        await deps.queues.render.remove(existing.id).catch(() => 0);
+      }
+      const row = (await findCodeById(deps.db, accountId, existing.id))!;
+      return c.json(toCodeObject(row), 200);
+    });
+}
+
+/**
+ * Enqueues the render; if Redis refuses, the row is withdrawn and the error rethrown (→ 503), so a
+ * submission is either accepted and queued or not accepted at all.
+ */
+async function enqueueOrWithdraw(deps: ApiDeps, id: string): Promise<void> {
+  try {
+    await enqueueRender(deps.queues, id);
+  } catch (error) {
+    await deleteCode(deps.db, id);
+    throw error;
+  }
+}

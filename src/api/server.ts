@@ -1,0 +1,44 @@
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import { createRedis } from '../queue/connection.ts';
+import { closeQueues, openQueues } from '../queue/producer.ts';
+import { createDb } from '../store/db.ts';
+import { createApp } from './app.ts';
+
+/** Runs one API process until SIGTERM/SIGINT, then drains connections and exits 0. */
+export function runApiServer(config: Config, log: Logger): void {
+  const db = createDb({ databaseUrl: config.databaseUrl, poolSize: config.pgPoolSize });
+  const redis = createRedis(config.redisUrl, 'producer');
+  const queues = openQueues(redis, config.queuePrefix);
+  let shuttingDown = false;
+  const app = createApp({
+    config,
+    db,
+    redis,
+    queues,
+    isShuttingDown: () => shuttingDown,
+    logError: (error, context) => log.error({ err: error, ...context }, 'unhandled error'),
+  });
+  const server = serve({ fetch: app.fetch, port: config.port }, (info) =>
+    log.info({ port: info.port }, 'api listening'),
+  ) as Server;
+
+  async function shutdown(signal: string): Promise<void> {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info({ signal }, 'api draining');
+    const force = setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    await Promise.allSettled([closeQueues(queues), db.destroy()]);
+    redis.disconnect();
+    clearTimeout(force);
+    process.exit(0);
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}

@@ -1,0 +1,28 @@
+/** One row per public error code: the only place a problem's HTTP status and title are decided. */
+export const PROBLEMS = {
+  invalid_json: { status: 400, title: 'The body is not valid JSON', retryable: false },
+  invalid_request: { status: 400, title: 'The request is malformed', retryable: false },
+  unauthorized: { status: 401, title: 'Missing or invalid API key', retryable: false },
+  not_found: { status: 404, title: 'Not found', retryable: false },
+  method_not_allowed: { status: 405, title: 'Method not allowed', retryable: false },
+  code_not_ready: { status: 409, title: 'The code has not finished rendering', retryable: true },
+  code_not_succeeded: { status: 409, title: 'The code has no content because it did not succeed', retryable: false },
+  payload_too_large: { status: 413, title: 'The body is too large', retryable: false },
+  unsupported_media_type: { status: 415, title: 'Unsupported content type', retryable: false },
+  validation_failed: { status: 422, title: 'The request is invalid', retryable: false },
+  rate_limited: { status: 429, title: 'Too many requests', retryable: true },
+  internal_error: { status: 500, title: 'Internal server error', retryable: true },
+  service_unavailable: { status: 503, title: 'Service temporarily unavailable', retryable: true },
+} as const satisfies Record<string, { status: number; title: string; retryable: boolean }>;
+
+export type ProblemCode = keyof typeof PROBLEMS;
+
+/** One invalid field: `path` is dotted from the body root ('' for the body itself). */
+export type FieldError = { path: string; message: string };
+
+/** Error codes a failed code can carry in its `error.code`. */
+export const RENDER_ERRORS = {
+  render_failed: { retryable: false },
+  image_too_large: { retryable: false },
+} as const;
+export type RenderErrorCode = keyof typeof RENDER_ERRORS;

@@ -1,0 +1,59 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import * as v from 'valibot';
+import type { RenderSpec } from '../domain/render-spec.ts';
+import { QUEUES } from '../queue/catalog.ts';
+import { sha256Hex } from '../render/content-key.ts';
+import { render } from '../render/index.ts';
+import { claimCode, markFailed, markSucceeded } from '../store/codes.ts';
+import type { Db } from '../store/db.ts';
+import type { CodeRow } from '../store/schema.ts';
+import { hasResult, insertResult } from '../store/results.ts';
+
+export type RenderDeps = { db: Db };
+
+export type RenderOutcome =
+  /** the code was already terminal or is gone: a redelivery, nothing to do */
+  | { outcome: 'skipped' }
+  /** rendered now, or found in the content cache */
+  | { outcome: 'succeeded'; cached: boolean }
+  /** the engine refused the input: the code is failed, the job completes (no retry) */
+  | { outcome: 'failed'; message: string };
+
+function specOf(row: CodeRow): RenderSpec {
+  return { symbology: row.symbology, data: row.data, format: row.format, options: row.options } as RenderSpec;
+}
+
+/**
+ * Renders one code: claim the row, reuse or produce the content-addressed result, mark the row.
+ * Idempotent under BullMQ's at-least-once delivery. Database errors throw so BullMQ retries.
+ */
+export async function renderCode(job: Pick<Job, 'data'>, deps: RenderDeps): Promise<RenderOutcome> {
+  const payload = v.safeParse(QUEUES.render.payload, job.data);
+  if (!payload.success) throw new UnrecoverableError(`bad render payload: ${JSON.stringify(job.data)}`);
+  const row = await claimCode(deps.db, payload.output.codeId);
+  if (!row) return { outcome: 'skipped' };
+
+  if (await hasResult(deps.db, row.result_key)) {
+    await markSucceeded(deps.db, row.id);
+    return { outcome: 'succeeded', cached: true };
+  }
+  const spec = specOf(row);
+  let rendered;
+  try {
+    rendered = await render(spec);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await markFailed(deps.db, row.id, { code: 'render_failed', message, retryable: false });
+    return { outcome: 'failed', message };
+  }
+  await insertResult(deps.db, {
+    key: row.result_key,
+    sha256: sha256Hex(rendered.bytes),
+    content_type: rendered.contentType,
+    bytes: rendered.bytes,
+    width: rendered.width,
+    height: rendered.height,
+  });
+  await markSucceeded(deps.db, row.id);
+  return { outcome: 'succeeded', cached: false };
+}

@@ -1,0 +1,24 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * Producers (the API) fail fast: a command while Redis is down errors at once so the request can
+ * answer 503 instead of hanging. Workers wait forever: BullMQ requires maxRetriesPerRequest null
+ * for blocking commands, and a worker should simply resume when Redis returns.
+ */
+export type ConnectionRole = 'producer' | 'worker';
+
+const ROLE_OPTIONS: Record<ConnectionRole, RedisOptions> = {
+  producer: { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 },
+  worker: { maxRetriesPerRequest: null, enableOfflineQueue: true },
+};
+
+/** The one Redis connection factory. */
+export function createRedis(redisUrl: string, role: ConnectionRole): Redis {
+  const redis = new Redis(redisUrl, {
+    ...ROLE_OPTIONS[role],
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+  // Errors surface through the commands that fail; an unhandled 'error' event would crash the process.
+  redis.on('error', () => {});
+  return redis;
+}

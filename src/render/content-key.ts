@@ -1,0 +1,18 @@
+import { createHash } from 'node:crypto';
+import { canonicalSpecKey, type RenderSpec } from '../domain/render-spec.ts';
+import { RENDERER_VERSIONS } from './index.ts';
+
+const VERSIONS = JSON.stringify(Object.entries(RENDERER_VERSIONS).sort());
+
+/**
+ * The content address of a render: sha256 of the normalized spec and the renderer versions, so
+ * identical requests share one stored result and a renderer upgrade never serves stale bytes.
+ */
+export function contentKey(spec: RenderSpec): string {
+  return createHash('sha256').update(canonicalSpecKey(spec)).update('\n').update(VERSIONS).digest('hex');
+}
+
+/** sha256 of delivered bytes: the ETag and `result.sha256`. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}

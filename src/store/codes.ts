@@ -1,0 +1,120 @@
+import { sql } from 'kysely';
+import type { CodeError, CodeStatus } from '../domain/code.ts';
+import type { Db } from './db.ts';
+import type { CodeRow, NewCodeRow } from './schema.ts';
+
+/** Result facts the code object shows; present only once the code succeeded. */
+export type ResultSummary = { sha256: string; content_type: string; width: number; height: number; bytes: number };
+export type CodeWithResult = CodeRow & { result: ResultSummary | null };
+
+type JoinedRow = CodeRow & {
+  r_sha256: string | null;
+  r_content_type: string | null;
+  r_width: number | null;
+  r_height: number | null;
+  r_bytes: number | null;
+};
+
+function selectCodesWithResult(db: Db) {
+  return db
+    .selectFrom('codes')
+    .leftJoin('results', (join) =>
+      join.onRef('results.key', '=', 'codes.result_key').on('codes.status', '=', 'succeeded'),
+    )
+    .selectAll('codes')
+    .select([
+      'results.sha256 as r_sha256',
+      'results.content_type as r_content_type',
+      'results.width as r_width',
+      'results.height as r_height',
+      sql<number | null>`octet_length(results.bytes)`.as('r_bytes'),
+    ]);
+}
+
+function withResult(row: JoinedRow): CodeWithResult {
+  const { r_sha256, r_content_type, r_width, r_height, r_bytes, ...code } = row;
+  const result =
+    r_sha256 === null
+      ? null
+      : { sha256: r_sha256, content_type: r_content_type!, width: r_width!, height: r_height!, bytes: r_bytes! };
+  return { ...code, result };
+}
+
+/** Records a new code. */
+export async function insertCode(db: Db, row: NewCodeRow): Promise<CodeRow> {
+  return db.insertInto('codes').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+/** One of the account's codes, with its result summary; another account's id finds nothing. */
+export async function findCodeById(db: Db, accountId: string, id: string): Promise<CodeWithResult | undefined> {
+  const row = await selectCodesWithResult(db)
+    .where('codes.account_id', '=', accountId)
+    .where('codes.id', '=', id)
+    .executeTakeFirst();
+  return row && withResult(row as JoinedRow);
+}
+
+export type CodeFilter = { status?: CodeStatus; batchId?: string; before?: string; limit: number };
+
+/** The account's codes, newest first, starting after the `before` id (cursor pagination). */
+export async function listCodes(db: Db, accountId: string, filter: CodeFilter): Promise<CodeWithResult[]> {
+  let query = selectCodesWithResult(db).where('codes.account_id', '=', accountId);
+  if (filter.status) query = query.where('codes.status', '=', filter.status);
+  if (filter.batchId) query = query.where('codes.batch_id', '=', filter.batchId);
+  if (filter.before) query = query.where('codes.id', '<', filter.before);
+  const rows = await query.orderBy('codes.id', 'desc').limit(filter.limit).execute();
+  return rows.map((row) => withResult(row as JoinedRow));
+}
+
+/**
+ * Moves a code to processing for a worker. Returns undefined when the code is gone or already
+ * terminal, which makes redelivered jobs no-ops. processing → processing is a redelivery after a stall.
+ */
+export async function claimCode(db: Db, id: string): Promise<CodeRow | undefined> {
+  return db
+    .updateTable('codes')
+    .set({ status: 'processing', started_at: sql`coalesce(started_at, now())` })
+    .where('id', '=', id)
+    .where('status', 'in', ['queued', 'processing'])
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Marks a claimed code succeeded; a code canceled meanwhile stays canceled. */
+export async function markSucceeded(db: Db, id: string): Promise<boolean> {
+  const result = await db
+    .updateTable('codes')
+    .set({ status: 'succeeded', completed_at: sql`now()`, error: null })
+    .where('id', '=', id)
+    .where('status', 'in', ['queued', 'processing'])
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Marks an unfinished code failed with a public error. */
+export async function markFailed(db: Db, id: string, error: CodeError): Promise<boolean> {
+  const result = await db
+    .updateTable('codes')
+    .set({ status: 'failed', completed_at: sql`now()`, error: JSON.stringify(error) })
+    .where('id', '=', id)
+    .where('status', 'in', ['queued', 'processing'])
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Cancels one of the account's codes if it has not finished; returns whether it changed. */
+export async function cancelCode(db: Db, accountId: string, id: string): Promise<boolean> {
+  const result = await db
+    .updateTable('codes')
+    .set({ status: 'canceled', completed_at: sql`now()` })
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .where('status', 'in', ['queued', 'processing'])
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Removes a code that was never accepted (its enqueue failed). */
+export async function deleteCode(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('codes').where('id', '=', id).execute();
+}

@@ -1,0 +1,62 @@
+import cluster, { type Worker as ClusterWorker } from 'node:cluster';
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { Config } from './config.ts';
+import type { Logger } from './log.ts';
+
+const ROOT = path.join(import.meta.dirname, '..');
+const RESTART_DELAY_MS = 1000;
+
+type Child = { role: string; kill: (signal: NodeJS.Signals) => void; onExit: (fn: (code: number | null) => void) => void };
+
+function spawnRole(role: string, config: Config): Child {
+  if (role === 'api') {
+    // node:cluster lets every API process share the one port.
+    const worker: ClusterWorker = cluster.fork({ ...process.env, CODES_ROLE: 'api' });
+    return { role, kill: (s) => worker.process.kill(s), onExit: (fn) => worker.on('exit', (code) => fn(code)) };
+  }
+  const child: ChildProcess = fork(path.join(ROOT, 'workers', `${role}.ts`), [], { env: process.env, stdio: 'inherit' });
+  void config;
+  return { role, kill: (s) => child.kill(s), onExit: (fn) => child.on('exit', (code) => fn(code)) };
+}
+
+/**
+ * Runs the API processes and render workers of one machine; restarts a child that dies, and on
+ * SIGTERM/SIGINT asks every child to drain and exits once they all have.
+ */
+export function supervise(config: Config, log: Logger): void {
+  cluster.setupPrimary({ exec: path.join(ROOT, 'src', 'main.ts'), args: ['api'] });
+  const plan = [...Array(config.apiProcesses).fill('api'), ...Array(config.workers).fill('render')] as string[];
+  const live = new Set<Child>();
+  let stopping = false;
+
+  function start(role: string): void {
+    const child = spawnRole(role, config);
+    live.add(child);
+    child.onExit((code) => {
+      live.delete(child);
+      if (stopping) {
+        if (live.size === 0) process.exit(0);
+        return;
+      }
+      log.error({ role, code }, 'child exited; restarting');
+      setTimeout(() => !stopping && start(role), RESTART_DELAY_MS);
+    });
+  }
+  plan.forEach(start);
+  log.info({ api: config.apiProcesses, render: config.workers }, 'supervisor started');
+
+  function stop(signal: NodeJS.Signals): void {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'supervisor stopping children');
+    for (const child of live) child.kill('SIGTERM');
+    if (live.size === 0) process.exit(0);
+    setTimeout(() => {
+      for (const child of live) child.kill('SIGKILL');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 2000).unref();
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}

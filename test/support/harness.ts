@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { Worker } from 'bullmq';
+import { createApp } from '../../src/api/app.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { renderCode } from '../../src/jobs/render-code.ts';
+import { createRedis } from '../../src/queue/connection.ts';
+import { closeQueues, openQueues } from '../../src/queue/producer.ts';
+import { createDb } from '../../src/store/db.ts';
+import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
+
+export const ROOT = path.join(import.meta.dirname, '..', '..');
+const BASE_DB_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A fresh database name and BullMQ prefix, unique to one test file. */
+export function uniqueEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  const tag = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const url = new URL(BASE_DB_URL);
+  url.pathname = `/codes_${tag}`;
+  return { DATABASE_URL: url.toString(), REDIS_URL, QUEUE_PREFIX: tag, LOG_LEVEL: 'warn', WORKERS: '1', ...overrides };
+}
+
+export type TestStack = Awaited<ReturnType<typeof startStack>>;
+
+/**
+ * Creates a database, opens the API app in-process (requests through app.request) and, unless
+ * `workers: 0`, an in-process render worker. `close()` tears everything down and drops the database.
+ */
+export async function startStack(options: { env?: Record<string, string>; workers?: number } = {}) {
+  const env = uniqueEnv(options.env);
+  const config = loadConfig(env, ROOT);
+  await prepareDatabase(config.databaseUrl);
+  const db = createDb({ databaseUrl: config.databaseUrl, poolSize: 5 });
+  const redis = createRedis(config.redisUrl, 'producer');
+  const queues = openQueues(redis, config.queuePrefix);
+  const app = createApp({ config, db, redis, queues, logError: (e) => console.error(e) });
+  const workers: Worker[] = [];
+  const workerRedis = createRedis(config.redisUrl, 'worker');
+  for (let i = 0; i < (options.workers ?? 1); i++) {
+    workers.push(
+      new Worker('render', (job) => renderCode(job, { db }), {
+        connection: workerRedis,
+        prefix: config.queuePrefix,
+        concurrency: config.renderConcurrency,
+      }),
+    );
+  }
+
+  async function request(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
+    const init: RequestInit = { method, headers: { ...headers } };
+    if (body !== undefined) {
+      init.body = typeof body === 'string' ? body : JSON.stringify(body);
+      (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+    }
+    return app.request(url, init);
+  }
+
+  /** Polls a code until it is terminal (or the deadline passes) and returns the last code object. */
+  async function waitForCode(id: string, timeoutMs = 20_000): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const res = await request('GET', `/v1/codes/${id}`);
+      const code = (await res.json()) as any;
+      if (['succeeded', 'failed', 'canceled'].includes(code.status) || Date.now() > deadline) return code;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  async function close() {
+    await Promise.all(workers.map((w) => w.close()));
+    workerRedis.disconnect();
+    await queues.render.obliterate({ force: true }).catch(() => {});
+    await closeQueues(queues);
+    redis.disconnect();
+    await db.destroy();
+    await dropDatabase(config.databaseUrl);
+  }
+
+  return { env, config, db, redis, queues, app, request, waitForCode, close };
+}
+
+/** Starts a real process from the project (e.g. 'workers/render.ts') on the pinned Node. */
+export function startProcess(script: string, env: Record<string, string>, args: string[] = []): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, [path.join(ROOT, script), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  return Object.assign(child, { output: () => output });
+}
+
+/** Resolves with the exit code once the process exits. */
+export function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** Polls `probe` until it returns a truthy value. */
+export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 20_000, stepMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
+export type { Config };
