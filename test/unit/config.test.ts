@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ROOT } from '../support/harness.ts';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({}, ROOT);
+    expect(config).toMatchObject({
+      port: 3000,
+      redisUrl: 'redis://127.0.0.1:6379',
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/codes',
+    });
+    expect(config.workers).toBeGreaterThan(0);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads the environment, WORKERS=0 meaning API only', () => {
+    const config = loadConfig({ PORT: '8080', WORKERS: '0', REDIS_URL: 'redis://cache:6380' }, ROOT);
+    expect(config).toMatchObject({ port: 8080, workers: 0, redisUrl: 'redis://cache:6380' });
+  });
+
+  it('names every bad variable on a line of its own', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: '99999', DATABASE_URL: 'mysql://x/y', WORKERS: 'many' }, ROOT);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const lines = (error as ConfigError).lines;
+    expect(lines).toHaveLength(3);
+    expect(lines.map((l) => l.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'PORT', 'WORKERS']);
+  });
+});
