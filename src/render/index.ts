@@ -1,0 +1,104 @@
+// The render entry: preflight (cheap checks for the API path) and render (bytes), dispatched on the catalog's engine.
+import { createRequire } from 'node:module';
+import bwipjs from 'bwip-js';
+import { CONTENT_TYPES } from '../domain/formats.ts';
+import type { Issue, RenderSpec } from '../domain/render-spec.ts';
+import { MAX_IMAGE_PX, getSymbology } from '../domain/symbologies.ts';
+import type { Symbology } from '../domain/symbologies.ts';
+import { drawBwipPng, drawBwipSvg, encodeBwipMatrix, planBwip } from './bwip.ts';
+import { layoutMatrix, rotateMatrix } from './matrix.ts';
+import type { Layout, Matrix } from './matrix.ts';
+import { encodePng } from './png.ts';
+import { encodeQr } from './qr.ts';
+import { encodeSvg } from './svg.ts';
+
+export type RenderResult = { bytes: Buffer; contentType: string; width: number; height: number };
+
+/** Thrown by render when the spec cannot be drawn (preflight would have said so). */
+export class RenderError extends Error {
+  readonly issues: Issue[];
+  constructor(issues: Issue[]) {
+    super(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+    this.name = 'RenderError';
+    this.issues = issues;
+  }
+}
+
+const require = createRequire(import.meta.url);
+const versionOf = (pkg: string): string => (require(`${pkg}/package.json`) as { version: string }).version;
+
+/** Versions that change output bytes; part of the content hash. Bump `render` when this layer's drawing changes. */
+export const RENDERER_VERSIONS: Record<string, string> = Object.freeze({
+  qrcode: versionOf('qrcode'),
+  // bwip-js does not export its package.json; it exports its own and BWIPP's versions.
+  'bwip-js': bwipjs.BWIPJS_VERSION,
+  bwipp: bwipjs.BWIPP_VERSION,
+  render: '1',
+});
+
+type MatrixPlan = { kind: 'matrix'; matrix: Matrix; layout: Layout };
+type BwipPlan = { kind: 'bwip'; opts: Parameters<typeof drawBwipPng>[0]; width: number; height: number };
+type Plan = { ok: true; plan: MatrixPlan | BwipPlan } | { ok: false; issues: Issue[] };
+
+function planMatrix(sym: Symbology, spec: RenderSpec, matrix: Matrix): Plan {
+  const { margin, scale, size } = spec.options;
+  const layout = layoutMatrix(matrix, margin, scale, size);
+  if (!layout) {
+    const need = matrix.cols + 2 * margin;
+    return { ok: false, issues: [{ path: 'size', message: `size ${size} is too small for this ${sym.name}: ${need} modules wide with the margin, so at least ${need} px` }] };
+  }
+  return { ok: true, plan: { kind: 'matrix', matrix, layout } };
+}
+
+function plan(spec: RenderSpec): Plan {
+  const sym = getSymbology(spec.symbology);
+  if (sym.engine === 'bwip') {
+    const p = planBwip(sym, spec);
+    return p.ok ? { ok: true, plan: { kind: 'bwip', opts: p.opts, width: p.width, height: p.height } } : { ok: false, issues: [p.issue] };
+  }
+  const encoded = sym.engine === 'qrcode' ? encodeQr(spec) : encodeBwipMatrix(sym, spec);
+  return encoded.ok ? planMatrix(sym, spec, encoded.matrix) : { ok: false, issues: [encoded.issue] };
+}
+
+function sizeIssues(spec: RenderSpec, width: number, height: number): Issue[] {
+  if (width <= MAX_IMAGE_PX && height <= MAX_IMAGE_PX) return [];
+  const path = spec.options.size === undefined ? 'scale' : 'size';
+  return [{ path, message: `the image would be ${width}x${height} px; the limit is ${MAX_IMAGE_PX}x${MAX_IMAGE_PX}, use a smaller ${path}` }];
+}
+
+function dims(p: MatrixPlan | BwipPlan): { width: number; height: number } {
+  return p.kind === 'matrix' ? p.layout : p;
+}
+
+/**
+ * Checks that need the engines: data capacity, size too small, image over 4096x4096.
+ * Costs one encode: ~0.5 ms for QR, ~1-5 ms for bwip-js symbologies.
+ */
+export function preflight(spec: RenderSpec): Issue[] {
+  const p = plan(spec);
+  if (!p.ok) return p.issues;
+  const { width, height } = dims(p.plan);
+  return sizeIssues(spec, width, height);
+}
+
+/** Renders a normalized spec to image bytes; throws RenderError when it cannot. */
+export async function render(spec: RenderSpec): Promise<RenderResult> {
+  const p = plan(spec);
+  if (!p.ok) throw new RenderError(p.issues);
+  const { width, height } = dims(p.plan);
+  const tooBig = sizeIssues(spec, width, height);
+  if (tooBig.length > 0) throw new RenderError(tooBig);
+  const contentType = CONTENT_TYPES[spec.format];
+  const { foreground, background, rotate } = spec.options;
+  if (p.plan.kind === 'matrix') {
+    const { matrix, layout } = rotateMatrix(p.plan.matrix, p.plan.layout, rotate);
+    const bytes = spec.format === 'png' ? encodePng(matrix, layout, foreground, background) : Buffer.from(encodeSvg(matrix, layout, foreground, background));
+    return { bytes, contentType, width: layout.width, height: layout.height };
+  }
+  if (spec.format === 'svg') {
+    const svg = drawBwipSvg(p.plan.opts);
+    return { bytes: Buffer.from(svg.svg), contentType, width: svg.width, height: svg.height };
+  }
+  const bytes = await drawBwipPng(p.plan.opts);
+  return { bytes, contentType, width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}

