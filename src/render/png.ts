@@ -1,5 +1,6 @@
-// A fast two-colour PNG writer for module matrices: 1-bit palette, filter 0, one scanline per module
-// row copied `scale` times, zlib level 1. For a 300 px QR this is ~0.1 ms, a fraction of the encode.
+// A fast two-colour PNG writer for module matrices: 1-bit palette, one scanline built per module row,
+// zlib level 1. The repeats of a scanline use filter 2 (Up), which makes them all zeros: nothing to copy
+// and almost nothing for deflate to do. For a 300 px QR this is ~50 us, a fraction of QRCode.create.
 import { crc32, deflateSync } from 'node:zlib';
 import type { Layout, Matrix } from './matrix.ts';
 
@@ -36,7 +37,8 @@ export function encodePng(m: Matrix, l: Layout, foreground: string, background: 
     }
     if (!dark) continue;
     const y0 = l.top + r * s;
-    for (let y = y0; y < y0 + s; y++) raw.set(line, y * stride);
+    raw.set(line, y0 * stride);
+    for (let y = y0 + 1; y < y0 + s; y++) raw[y * stride] = 2; // Up filter: same as the row above
   }
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(l.width, 0);
