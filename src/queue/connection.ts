@@ -1,14 +1,15 @@
 import { Redis, type RedisOptions } from 'ioredis';
 
 /**
- * Producers (the API) fail fast: a command while Redis is down errors at once so the request can
- * answer 503 instead of hanging. Workers wait forever: BullMQ requires maxRetriesPerRequest null
+ * Producers (the API) fail fast: a command while Redis is down errors after one reconnect attempt
+ * (a few hundred ms) so the request can answer 503 instead of hanging; the offline queue stays on
+ * so commands issued while the first connection opens simply wait for it. Workers wait forever: BullMQ requires maxRetriesPerRequest null
  * for blocking commands, and a worker should simply resume when Redis returns.
  */
 export type ConnectionRole = 'producer' | 'worker';
 
 const ROLE_OPTIONS: Record<ConnectionRole, RedisOptions> = {
-  producer: { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 },
+  producer: { maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2000 },
   worker: { maxRetriesPerRequest: null, enableOfflineQueue: true },
 };
 

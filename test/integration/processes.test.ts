@@ -49,7 +49,7 @@ describe('npm run migrate', () => {
 describe('npm start', () => {
   it('migrates, serves, restarts a crashed worker and exits 0 on SIGTERM', async () => {
     const port = await freePort();
-    const env = { ...uniqueEnv(), PORT: String(port), WORKERS: '1' };
+    const env: Record<string, string> = { ...uniqueEnv(), PORT: String(port), WORKERS: '1' };
     databases.push(env.DATABASE_URL!);
     const main = startProcess('src/main.ts', env);
     const base = `http://127.0.0.1:${port}`;
