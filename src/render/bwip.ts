@@ -48,13 +48,25 @@ export function encodeBwipMatrix(sym: Symbology, spec: RenderSpec): { ok: true; 
       const raw = bwipjs.raw(sym.bcid, spec.data, (version === undefined ? opts : { ...opts, version }) as never);
       const first = raw[0];
       if (!first || !('pixs' in first)) throw new Error('bwip-js returned no matrix');
-      return { ok: true, matrix: { cols: first.pixx, rows: first.pixy, cells: Uint8Array.from(first.pixs) } };
+      return { ok: true, matrix: expandRows(first.pixs, first.pixx, first.pixy) };
     } catch (err) {
       last = err;
       if (version !== undefined && !/capacity|fit|large|long|length|exceed/i.test(message(err))) break;
     }
   }
   return { ok: false, issue: failure(sym, last) };
+}
+
+// PDF417 comes back with one pixel row per symbol row and pixy = rows x row height: repeat each row.
+function expandRows(pixs: readonly number[], cols: number, rows: number): Matrix {
+  const stored = Math.floor(pixs.length / cols);
+  const repeat = Math.max(1, Math.round(rows / Math.max(1, stored)));
+  const cells = new Uint8Array(cols * stored * repeat);
+  for (let r = 0; r < stored; r++) {
+    const row = pixs.slice(r * cols, (r + 1) * cols);
+    for (let k = 0; k < repeat; k++) cells.set(row, (r * repeat + k) * cols);
+  }
+  return { cols, rows: stored * repeat, cells };
 }
 
 /** bwip-js render options for a bwip-drawn symbol at a given scale and extra horizontal padding in units. */

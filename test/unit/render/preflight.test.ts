@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeRenderSpec } from '../../../src/domain/render-spec.ts';
+import type { RenderSpec } from '../../../src/domain/render-spec.ts';
+import { RENDERER_VERSIONS, RenderError, preflight, render } from '../../../src/render/index.ts';
+
+function normalized(body: Record<string, unknown>): RenderSpec {
+  const r = normalizeRenderSpec(body);
+  if (!r.ok) throw new Error(JSON.stringify(r.issues));
+  return r.spec;
+}
+
+describe('preflight', () => {
+  it('passes a normal QR', () => {
+    expect(preflight(normalized({ data: 'https://example.com' }))).toEqual([]);
+  });
+
+  it('flags QR data too long for the ECC level on data', () => {
+    const issues = preflight(normalized({ data: 'x'.repeat(2400), ecc: 'H' }));
+    expect(issues).toEqual([{ path: 'data', message: expect.stringMatching(/too long for a QR Code at ECC H/) }]);
+  });
+
+  it('flags a QR version too small on version, naming the minimum', () => {
+    const issues = preflight(normalized({ data: 'https://example.com/a/long/path', version: 1 }));
+    expect(issues[0]?.path).toBe('version');
+    expect(issues[0]?.message).toMatch(/needs at least \d+/);
+  });
+
+  it('flags an image over 4096 px on scale', () => {
+    const issues = preflight(normalized({ data: 'x'.repeat(1000), scale: 50 }));
+    expect(issues).toEqual([{ path: 'scale', message: expect.stringMatching(/limit is 4096x4096/) }]);
+  });
+
+  it('flags a size too small for the module count', () => {
+    const issues = preflight(normalized({ data: 'x'.repeat(500), size: 16 }));
+    expect(issues[0]?.path).toBe('size');
+  });
+
+  it('flags bwip symbols over capacity and oversize linear images', () => {
+    expect(preflight(normalized({ symbology: 'microqrcode', data: 'x'.repeat(30) }))[0]?.path).toBe('data');
+    expect(preflight(normalized({ symbology: 'code128', data: 'A'.repeat(80), scale: 50 }))[0]?.path).toBe('scale');
+  });
+
+  it('render refuses what preflight refuses', async () => {
+    await expect(render(normalized({ data: 'x'.repeat(1000), scale: 50 }))).rejects.toBeInstanceOf(RenderError);
+  });
+
+  it('is cheap for QR (well under a millisecond on average)', () => {
+    const spec = normalized({ data: 'https://example.com/products/widgets?id=123456', size: 300 });
+    for (let i = 0; i < 50; i++) preflight(spec);
+    const start = performance.now();
+    for (let i = 0; i < 200; i++) preflight(spec);
+    expect((performance.now() - start) / 200).toBeLessThan(5); // generous: shared CI cores
+  });
+});
+
+describe('RENDERER_VERSIONS', () => {
+  it('names the engine versions', () => {
+    expect(RENDERER_VERSIONS.qrcode).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(RENDERER_VERSIONS['bwip-js']).toMatch(/^\d+\.\d+\.\d+/);
+    expect(RENDERER_VERSIONS.render).toBe('1');
+  });
+});

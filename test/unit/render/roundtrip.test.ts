@@ -1,0 +1,102 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { FORMATS } from '../../../src/domain/formats.ts';
+import { normalizeRenderSpec } from '../../../src/domain/render-spec.ts';
+import type { RenderSpec } from '../../../src/domain/render-spec.ts';
+import { SYMBOLOGY_IDS, describeSymbologies } from '../../../src/domain/symbologies.ts';
+import type { SymbologyId } from '../../../src/domain/symbologies.ts';
+import { render } from '../../../src/render/index.ts';
+import { decode } from '../../support/decode.ts';
+
+const EXAMPLES = new Map(describeSymbologies().map((d) => [d.id, d.data.example]));
+
+// Sent data without the check digit where the rule computes one, so completion is exercised too.
+const SENT: Partial<Record<SymbologyId, string>> = {
+  ean13: '400638133393',
+  upca: '03600029145',
+  itf14: '1540014128876',
+  databaromni: '0950600013435',
+  'gs1-128': '[01]0950600013435[10]ABC123',
+};
+
+// What zxing reports for a symbol: UPC-A comes back as EAN-13 with a leading 0, UPC-E expanded to
+// its EAN-13 form; GS1 symbols come back as (AI)value in HRI text mode, like the normalized data.
+function expectedText(spec: RenderSpec): string {
+  if (spec.symbology === 'upca') return `0${spec.data}`;
+  if (spec.symbology === 'upce') return '0012345000065';
+  return spec.data;
+}
+
+function normalized(body: Record<string, unknown>): RenderSpec {
+  const r = normalizeRenderSpec(body);
+  if (!r.ok) throw new Error(JSON.stringify(r.issues));
+  return r.spec;
+}
+
+describe('every symbology renders and decodes back', () => {
+  for (const id of SYMBOLOGY_IDS) {
+    for (const format of FORMATS) {
+      it(`${id} ${format}`, async () => {
+        const spec = normalized({ symbology: id, format, data: SENT[id] ?? EXAMPLES.get(id) });
+        const result = await render(spec);
+        expect(result.contentType).toBe(format === 'png' ? 'image/png' : 'image/svg+xml');
+        const decoded = await decode(result.bytes, result.contentType);
+        expect(decoded.map((d) => d.text)).toContain(expectedText(spec));
+      });
+    }
+  }
+});
+
+describe('render options', () => {
+  it('QR size is exact and the image is square', async () => {
+    for (const size of [100, 257, 300, 1024]) {
+      const r = await render(normalized({ data: 'https://example.com/x', size }));
+      expect([r.width, r.height]).toEqual([size, size]);
+      expect([r.bytes.readUInt32BE(16), r.bytes.readUInt32BE(20)]).toEqual([size, size]);
+      expect((await decode(r.bytes, r.contentType))[0]?.text).toBe('https://example.com/x');
+    }
+  });
+
+  it('QR default is 8 px per module with a 4-module quiet zone', async () => {
+    const r = await render(normalized({ data: 'hi' }));
+    expect(r.width).toBe((21 + 8) * 8);
+  });
+
+  it('rotation, colours and ECC still decode', async () => {
+    for (const rotate of [90, 180, 270]) {
+      for (const symbology of ['qrcode', 'pdf417', 'code128', 'ean13'] as const) {
+        const data = symbology === 'ean13' ? '4006381333931' : 'ROTATE-1';
+        const r = await render(normalized({ symbology, data, rotate, foreground: '#123', background: '#eeffee', ...(symbology === 'qrcode' ? { ecc: 'H', mask: 3 } : {}) }));
+        expect((await decode(r.bytes, r.contentType)).map((d) => d.text), `${symbology} ${rotate}`).toContain(data);
+      }
+    }
+  });
+
+  it('pdf417 rows are repeated to their full height (no blank pixel rows inside the symbol)', async () => {
+    const r = await render(normalized({ symbology: 'pdf417', data: 'Hello', margin: 0, scale: 1 }));
+    const { data, info } = await sharp(r.bytes).greyscale().raw().toBuffer({ resolveWithObject: true });
+    for (let y = 0; y < info.height; y++) expect(data.subarray(y * info.width, (y + 1) * info.width).includes(0), `row ${y}`).toBe(true);
+  });
+
+  it('pdf417 rotated 90 swaps width and height', async () => {
+    const flat = await render(normalized({ symbology: 'pdf417', data: 'Hello' }));
+    const turned = await render(normalized({ symbology: 'pdf417', data: 'Hello', rotate: 90 }));
+    expect([turned.width, turned.height]).toEqual([flat.height, flat.width]);
+  });
+
+  it('bwip-drawn symbols with size land within one module of it', async () => {
+    const r = await render(normalized({ symbology: 'code128', data: 'ABC-123', size: 400 }));
+    expect(r.width).toBeLessThanOrEqual(400);
+    expect(r.width).toBeGreaterThan(400 - 10);
+  });
+
+  it('same spec gives identical bytes', async () => {
+    for (const symbology of ['qrcode', 'datamatrix', 'code128', 'maxicode'] as const) {
+      for (const format of FORMATS) {
+        const spec = normalized({ symbology, format, data: EXAMPLES.get(symbology) });
+        const [a, b] = [await render(spec), await render(spec)];
+        expect(a.bytes.equals(b.bytes), `${symbology} ${format}`).toBe(true);
+      }
+    }
+  });
+});
