@@ -95,10 +95,14 @@ export async function render(spec: RenderSpec): Promise<RenderResult> {
     const bytes = spec.format === 'png' ? encodePng(matrix, layout, foreground, background) : Buffer.from(encodeSvg(matrix, layout, foreground, background));
     return { bytes, contentType, width: layout.width, height: layout.height };
   }
-  if (spec.format === 'svg') {
-    const svg = drawBwipSvg(p.plan.opts);
-    return { bytes: Buffer.from(svg.svg), contentType, width: svg.width, height: svg.height };
+  try {
+    if (spec.format === 'svg') {
+      const svg = drawBwipSvg(p.plan.opts);
+      return { bytes: Buffer.from(svg.svg), contentType, width: svg.width, height: svg.height };
+    }
+    const bytes = await drawBwipPng(p.plan.opts);
+    return { bytes, contentType, width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+  } catch (err) {
+    throw new RenderError([{ path: 'data', message: `cannot draw ${spec.symbology}: ${err instanceof Error ? err.message : String(err)}` }]);
   }
-  const bytes = await drawBwipPng(p.plan.opts);
-  return { bytes, contentType, width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }
