@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { BlockList, isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as v from 'valibot';
@@ -11,6 +12,47 @@ const url = (protocols: string[]) =>
     v.url(),
     v.check((s) => protocols.includes(new URL(s).protocol), `must use ${protocols.join(' or ')}`),
   );
+
+const bool = v.pipe(
+  v.union([v.boolean(), v.picklist(['true', 'false', '1', '0'])], 'must be true or false'),
+  v.transform((value) => value === true || value === 'true' || value === '1'),
+);
+
+/** "10.0.0.0/8, 127.0.0.1" → validated CIDR strings (a bare address is a /32 or /128). */
+const cidrList = v.pipe(
+  v.string(),
+  v.transform((s) => s.split(',').map((part) => part.trim()).filter(Boolean)),
+  v.check((list) => list.every((cidr) => parseCidr(cidr) !== undefined), 'must be a comma-separated list of IPs or CIDRs'),
+);
+
+export function parseCidr(cidr: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | undefined {
+  const [address = '', bits] = cidr.split('/');
+  const version = isIP(address);
+  if (version === 0) return undefined;
+  const max = version === 4 ? 32 : 128;
+  const prefix = bits === undefined ? max : Number(bits);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) return undefined;
+  return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
+}
+
+/** A BlockList of the given CIDRs, for fast membership checks. */
+export function toBlockList(cidrs: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const cidr of cidrs) {
+    const parsed = parseCidr(cidr);
+    if (parsed) list.addSubnet(parsed.address, parsed.prefix, parsed.family);
+  }
+  return list;
+}
+
+/** One plan: a token bucket (`burst` capacity, `rate` tokens/s) and batch quotas. */
+export const PlanSchema = v.strictObject({
+  rate: v.pipe(v.number(), v.minValue(0.001)),
+  burst: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  maxBatchRows: count(1, 10_000_000),
+  maxConcurrentBatches: count(1, 10_000),
+});
+export type Plan = v.InferOutput<typeof PlanSchema>;
 
 /** The whole configuration: every limit the service enforces has a name here. */
 export const ConfigSchema = v.object({
@@ -33,6 +75,20 @@ export const ConfigSchema = v.object({
   pgPoolSize: count(1, 1000),
   shutdownTimeoutMs: count(100, 600_000),
   retryAfterSeconds: count(1, 3600),
+  anonymous: bool,
+  trustedProxies: cidrList,
+  plans: v.pipe(
+    v.record(v.pipe(v.string(), v.regex(/^[a-z0-9_-]+$/)), PlanSchema),
+    v.check((plans) => 'anonymous' in plans, 'config/plans.json must define an "anonymous" plan'),
+  ),
+  defaultPlan: v.string(),
+  keyCacheTtlMs: count(0, 3_600_000),
+  ipFloodPerSecond: count(1, 10_000_000),
+  authFailuresPerMinute: count(1, 1_000_000),
+  authBlockSeconds: count(1, 86_400),
+  limiterInsuranceMs: count(0, 600_000),
+  idempotencyTtlHours: count(1, 24 * 30),
+  secretsKey: v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters')),
 });
 
 export type Config = Readonly<v.InferOutput<typeof ConfigSchema>>;
@@ -59,9 +115,19 @@ const ENV_NAMES: Record<string, Key> = {
   PG_POOL_SIZE: 'pgPoolSize',
   SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
   RETRY_AFTER_SECONDS: 'retryAfterSeconds',
+  ANONYMOUS: 'anonymous',
+  TRUSTED_PROXIES: 'trustedProxies',
+  DEFAULT_PLAN: 'defaultPlan',
+  KEY_CACHE_TTL_MS: 'keyCacheTtlMs',
+  IP_FLOOD_PER_SECOND: 'ipFloodPerSecond',
+  AUTH_FAILURES_PER_MINUTE: 'authFailuresPerMinute',
+  AUTH_BLOCK_SECONDS: 'authBlockSeconds',
+  LIMITER_INSURANCE_MS: 'limiterInsuranceMs',
+  IDEMPOTENCY_TTL_HOURS: 'idempotencyTtlHours',
+  SECRETS_KEY: 'secretsKey',
 };
 
-const STRING_KEYS = new Set<Key>(['redisUrl', 'databaseUrl', 'logLevel', 'queuePrefix']);
+const STRING_KEYS = new Set<Key>(['redisUrl', 'databaseUrl', 'logLevel', 'queuePrefix', 'anonymous', 'trustedProxies', 'defaultPlan', 'secretsKey']);
 
 export class ConfigError extends Error {
   readonly lines: string[];
@@ -79,13 +145,17 @@ const envNameOf = (key: Key) => Object.keys(ENV_NAMES).find((name) => ENV_NAMES[
  */
 export function loadConfig(env: Record<string, string | undefined>, dir = process.cwd()): Config {
   const defaults = JSON.parse(readFileSync(join(dir, 'config', 'defaults.json'), 'utf8')) as Record<string, unknown>;
-  const raw: Record<string, unknown> = { workers: availableParallelism(), ...defaults };
+  const plans = JSON.parse(readFileSync(join(dir, 'config', 'plans.json'), 'utf8')) as unknown;
+  const raw: Record<string, unknown> = { workers: availableParallelism(), plans, ...defaults };
   for (const [name, key] of Object.entries(ENV_NAMES)) {
     const value = env[name];
     if (value === undefined || value === '') continue;
     raw[key] = STRING_KEYS.has(key) ? value : /^-?\d+$/.test(value.trim()) ? Number(value) : value;
   }
   const result = v.safeParse(ConfigSchema, raw);
+  if (result.success && !(result.output.defaultPlan in result.output.plans)) {
+    throw new ConfigError([`DEFAULT_PLAN: no plan named ${JSON.stringify(result.output.defaultPlan)} in config/plans.json`]);
+  }
   if (result.success) return Object.freeze(result.output);
   throw new ConfigError(
     result.issues.map((issue) => {

@@ -3,7 +3,11 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { ApiDeps } from './deps.ts';
 import type { AppEnv } from './env.ts';
+import { createTokenBuckets } from '../limits/bucket.ts';
 import { authenticate } from './middleware/auth.ts';
+import { clientIp } from './middleware/client-ip.ts';
+import { ipGuard } from './middleware/ip-guard.ts';
+import { rateLimit } from './middleware/rate-limit.ts';
 import { ApiProblem, notFound, onError } from './problem.ts';
 import { codesRoutes } from './routes/codes.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -19,7 +23,27 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
 
   app.route('/', healthRoutes(deps));
 
+  const { config } = deps;
+  const buckets = createTokenBuckets({ redis: deps.redis, prefix: config.queuePrefix, insuranceMs: config.limiterInsuranceMs });
+  // The order is the point: a cheap per-IP flood guard, then who is asking, then their limit, and
+  // only then the body (size, validation) and the handler.
   const v1 = new Hono<AppEnv>();
+  v1.use(clientIp({ trustedProxies: config.trustedProxies }));
+  v1.use(ipGuard({ perSecond: config.ipFloodPerSecond }));
+  v1.use(
+    authenticate({
+      db: deps.db,
+      redis: deps.redis,
+      prefix: config.queuePrefix,
+      plans: config.plans,
+      defaultPlan: config.defaultPlan,
+      anonymous: config.anonymous,
+      keyCacheTtlMs: config.keyCacheTtlMs,
+      failuresPerMinute: config.authFailuresPerMinute,
+      blockSeconds: config.authBlockSeconds,
+    }),
+  );
+  v1.use(rateLimit({ buckets }));
   v1.use(
     bodyLimit({
       maxSize: deps.config.bodyLimitBytes,
@@ -28,7 +52,6 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
       },
     }),
   );
-  v1.use(authenticate());
   v1.route('/codes', codesRoutes(deps));
   v1.route('/symbologies', symbologiesRoutes());
   app.route('/v1', v1);

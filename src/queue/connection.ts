@@ -23,3 +23,19 @@ export function createRedis(redisUrl: string, role: ConnectionRole): Redis {
   redis.on('error', () => {});
   return redis;
 }
+
+/** Thrown instead of waiting when a fail-fast connection is not up; the API answers it with 503. */
+export class RedisUnavailableError extends Error {
+  readonly code = 'REDIS_UNAVAILABLE';
+  constructor() {
+    super('Redis is not connected');
+  }
+}
+
+/**
+ * Fails at once while the connection is down: ioredis would otherwise hold the command until its
+ * next reconnect attempt (up to seconds), and a client would wait on that.
+ */
+export function assertConnected(redis: Redis): void {
+  if (redis.status !== 'ready') throw new RedisUnavailableError();
+}

@@ -33,10 +33,45 @@ export interface CodeTable {
   completed_at: Date | null;
 }
 
+export interface AccountTable {
+  id: string;
+  name: string;
+  plan: string;
+  webhook_secret: string;
+  created_at: CreatedAt;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  account_id: string;
+  hash: string;
+  prefix: string;
+  plan: string | null;
+  rate: number | null;
+  burst: number | null;
+  created_at: CreatedAt;
+  revoked_at: Date | null;
+}
+
+export interface IdempotencyKeyTable {
+  account_id: string;
+  key: string;
+  request_hash: string;
+  /** null while the first request is still in flight */
+  status: number | null;
+  response_headers: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
+  response_body: string | null;
+  created_at: CreatedAt;
+  expires_at: Date;
+}
+
 /** The database as kysely sees it: one entry per table. */
 export interface Database {
   codes: CodeTable;
   results: ResultTable;
+  accounts: AccountTable;
+  api_keys: ApiKeyTable;
+  idempotency_keys: IdempotencyKeyTable;
 }
 
 export type CodeRow = Selectable<CodeTable>;
@@ -46,3 +81,7 @@ export type ResultRow = Selectable<ResultTable>;
 export type NewResultRow = Insertable<ResultTable>;
 /** A result without its bytes: what the code object needs. */
 export type ResultInfo = Omit<ResultRow, 'bytes'>;
+export type AccountRow = Selectable<AccountTable>;
+export type ApiKeyRow = Selectable<ApiKeyTable>;
+export type NewApiKeyRow = Insertable<ApiKeyTable>;
+export type IdempotencyKeyRow = Selectable<IdempotencyKeyTable>;

@@ -1,24 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createDb } from '../../src/store/db.ts';
 import { dropDatabase } from '../../src/store/migrate.ts';
-import { eventually, exited, startProcess, uniqueEnv } from '../support/harness.ts';
+import { eventually, exited, freePort, startProcess, uniqueEnv } from '../support/harness.ts';
 
 const databases: string[] = [];
 afterAll(async () => {
   for (const url of databases) await dropDatabase(url);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('npm run migrate', () => {
   it('creates a missing database and migrates it, safely when two run at once', async () => {
@@ -55,12 +45,15 @@ describe('npm start', () => {
     const base = `http://127.0.0.1:${port}`;
     try {
       await eventually(async () => (await fetch(`${base}/readyz`)).status === 200, 30_000, 200);
+      const cli = startProcess('src/cli.ts', env, ['keys', 'create', '--account', 'start-test', '--json']);
+      expect(await exited(cli), cli.output()).toBe(0);
+      const authorization = `Bearer ${JSON.parse(cli.output()).key}`;
       const submitAndWait = async (data: string) => {
-        const res = await fetch(`${base}/v1/codes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data }) });
+        const res = await fetch(`${base}/v1/codes`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ data }) });
         expect(res.status).toBe(202);
         const location = res.headers.get('location')!;
         return eventually(async () => {
-          const code = (await (await fetch(`${base}${location}`)).json()) as any;
+          const code = (await (await fetch(`${base}${location}`, { headers: { authorization } })).json()) as any;
           return code.status === 'succeeded' && code;
         }, 20_000, 50);
       };

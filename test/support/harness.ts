@@ -8,6 +8,7 @@ import { renderCode } from '../../src/jobs/render-code.ts';
 import { createRedis } from '../../src/queue/connection.ts';
 import { closeQueues, openQueues } from '../../src/queue/producer.ts';
 import { createDb } from '../../src/store/db.ts';
+import { createApiKey, type CreatedKey } from '../../src/store/keys.ts';
 import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
 
 export const ROOT = path.join(import.meta.dirname, '..', '..');
@@ -36,6 +37,18 @@ export async function startStack(options: { env?: Record<string, string>; worker
   const redis = createRedis(config.redisUrl, 'producer');
   const queues = openQueues(redis, config.queuePrefix);
   const app = createApp({ config, db, redis, queues, logError: (e) => console.error(e) });
+  let accounts = 0;
+  /** A new account and key; by default limits high enough never to get in a test's way. */
+  const seedKey = (options: { plan?: string; rate?: number; burst?: number; account?: string } = {}) =>
+    createApiKey(db, {
+      account: options.account ?? `account-${++accounts}`,
+      plan: options.plan ?? config.defaultPlan,
+      keyPlan: options.plan,
+      rate: options.rate ?? (options.plan ? undefined : 1_000_000),
+      burst: options.burst ?? (options.plan ? undefined : 1_000_000),
+      secretsKey: config.secretsKey,
+    });
+  const key: CreatedKey = await seedKey();
   const workers: Worker[] = [];
   const workerRedis = createRedis(config.redisUrl, 'worker');
   for (let i = 0; i < (options.workers ?? 1); i++) {
@@ -48,13 +61,17 @@ export async function startStack(options: { env?: Record<string, string>; worker
     );
   }
 
-  async function request(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-    const init: RequestInit = { method, headers: { ...headers } };
+  /** app.request with the stack's key unless `headers.authorization` says otherwise ('' = none). */
+  async function request(method: string, url: string, body?: unknown, headers: Record<string, string> = {}, options: { ip?: string } = {}) {
+    const auth = headers.authorization ?? `Bearer ${key.key}`;
+    const init: RequestInit = { method, headers: { ...headers, ...(auth ? { authorization: auth } : {}) } };
+    if (!auth) delete (init.headers as Record<string, string>).authorization;
     if (body !== undefined) {
       init.body = typeof body === 'string' ? body : JSON.stringify(body);
       (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
     }
-    return app.request(url, init);
+    // The node adapter's bindings carry the socket; here they say which address the request comes from.
+    return app.request(url, init, { incoming: { socket: { remoteAddress: options.ip ?? '127.0.0.1' } } });
   }
 
   /** Polls a code until it is terminal (or the deadline passes) and returns the last code object. */
@@ -78,7 +95,7 @@ export async function startStack(options: { env?: Record<string, string>; worker
     await dropDatabase(config.databaseUrl);
   }
 
-  return { env, config, db, redis, queues, app, request, waitForCode, close };
+  return { env, config, db, redis, queues, app, key, seedKey, request, waitForCode, close };
 }
 
 /** Starts a real process from the project (e.g. 'workers/render.ts') on the pinned Node. */
@@ -112,3 +129,34 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false>,
 }
 
 export type { Config };
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A redis-server owned by the test (for outages and restarts), optionally with AOF in `dir`. */
+export async function startRedisServer(options: { port: number; dir?: string }): Promise<ChildProcess> {
+  const args = ['--port', String(options.port), '--bind', '127.0.0.1', '--save', '', '--maxmemory-policy', 'noeviction'];
+  if (options.dir) args.push('--dir', options.dir, '--appendonly', 'yes', '--appendfsync', 'always');
+  else args.push('--appendonly', 'no');
+  const child = spawn('redis-server', args, { stdio: 'ignore' });
+  const { Redis } = await import('ioredis');
+  await eventually(async () => {
+    const probe = new Redis({ port: options.port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    probe.on('error', () => {});
+    try {
+      await probe.connect();
+      return (await probe.ping()) === 'PONG';
+    } finally {
+      probe.disconnect();
+    }
+  }, 10_000, 50);
+  return child;
+}

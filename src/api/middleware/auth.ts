@@ -1,13 +1,118 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../env.ts';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Plan } from '../../config.ts';
+import { hashApiKey, looksLikeApiKey } from '../../domain/secrets.ts';
+import type { Db } from '../../store/db.ts';
+import { findKeyByHash, type KeyIdentity } from '../../store/keys.ts';
+import type { AppEnv, Identity } from '../env.ts';
+import { ApiProblem } from '../problem.ts';
 
-/** The account that owns requests made without a key while accounts do not exist yet. */
-export const ANONYMOUS_ACCOUNT_ID = 'acct_anonymous';
+export type AuthOptions = {
+  db: Db;
+  redis: Redis;
+  /** Redis key prefix for the failed-auth counters. */
+  prefix: string;
+  plans: Readonly<Record<string, Plan>>;
+  defaultPlan: string;
+  /** Whether requests without a key are served (limited per IP under the `anonymous` plan). */
+  anonymous: boolean;
+  /** How long a key lookup (found or not) is reused; revocation takes effect within this. */
+  keyCacheTtlMs: number;
+  /** Failed authentications per IP per minute before the IP is blocked. */
+  failuresPerMinute: number;
+  blockSeconds: number;
+};
 
-/** Sets `c.var.accountId` for the handlers after it. */
-export function authenticate(): MiddlewareHandler<AppEnv> {
+type CachedKey = { key: KeyIdentity | undefined; expires: number };
+const KEY_CACHE_MAX = 50_000;
+
+function anonymousAccountId(ip: string): string {
+  // Anonymous callers each get an account of their own per address, so they never see each other's codes.
+  return `acct_anon_${createHash('sha256').update(ip).digest('hex').slice(0, 24)}`;
+}
+
+/**
+ * Authenticates the bearer key (or admits an anonymous caller) and sets `c.var.identity` and
+ * `c.var.accountId`. Failed attempts are counted per IP in Redis; past the limit the IP is blocked
+ * (429) for `blockSeconds`, which makes guessing keys hopeless. Runs before any limit by identity.
+ */
+export function authenticate(options: AuthOptions): MiddlewareHandler<AppEnv> {
+  const cache = new Map<string, CachedKey>();
+  const blockedUntil = new Map<string, number>();
+  const limiterOptions = { points: options.failuresPerMinute, duration: 60, blockDuration: options.blockSeconds };
+  const failures = new RateLimiterRedis({
+    ...limiterOptions,
+    storeClient: options.redis,
+    keyPrefix: `${options.prefix}:authfail`,
+    inMemoryBlockOnConsumed: options.failuresPerMinute + 1,
+    inMemoryBlockDuration: options.blockSeconds,
+    insuranceLimiter: new RateLimiterMemory(limiterOptions),
+  });
+
+  function policyFor(key: KeyIdentity): Identity['policy'] {
+    const planName = key.plan in options.plans ? key.plan : options.defaultPlan;
+    const plan = options.plans[planName]!;
+    return { name: planName, rate: key.rate ?? plan.rate, burst: key.burst ?? plan.burst };
+  }
+
+  async function lookup(token: string): Promise<KeyIdentity | undefined> {
+    const hash = hashApiKey(token);
+    const now = Date.now();
+    const hit = cache.get(hash);
+    if (hit && hit.expires > now) return hit.key;
+    const key = await findKeyByHash(options.db, hash);
+    if (cache.size >= KEY_CACHE_MAX) cache.clear();
+    cache.set(hash, { key, expires: now + options.keyCacheTtlMs });
+    return key;
+  }
+
+  function blocked(ip: string, retryAfterMs: number): ApiProblem {
+    return new ApiProblem({
+      code: 'rate_limited',
+      detail: 'Too many failed authentication attempts from this address; it is blocked for a while.',
+      headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
+      extra: { policy: 'auth-failures' },
+    });
+  }
+
+  async function refuse(ip: string, detail: string): Promise<never> {
+    try {
+      await failures.consume(ip);
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) {
+        blockedUntil.set(ip, Date.now() + rejection.msBeforeNext);
+        throw blocked(ip, rejection.msBeforeNext);
+      }
+    }
+    throw new ApiProblem({ code: 'unauthorized', detail, headers: { 'WWW-Authenticate': 'Bearer realm="codes"' } });
+  }
+
   return async function authenticate(c, next) {
-    c.set('accountId', ANONYMOUS_ACCOUNT_ID);
+    const ip = c.var.clientIp;
+    const until = blockedUntil.get(ip);
+    if (until !== undefined) {
+      if (until > Date.now()) throw blocked(ip, until - Date.now());
+      blockedUntil.delete(ip);
+    }
+    const header = c.req.header('authorization');
+    let identity: Identity;
+    if (header === undefined) {
+      if (!options.anonymous) {
+        throw new ApiProblem({ code: 'unauthorized', detail: 'Send Authorization: Bearer <api key>.', headers: { 'WWW-Authenticate': 'Bearer realm="codes"' } });
+      }
+      const plan = options.plans.anonymous!;
+      identity = { kind: 'anonymous', ip, accountId: anonymousAccountId(ip), policy: { name: 'anonymous', rate: plan.rate, burst: plan.burst } };
+    } else {
+      const token = /^Bearer +(\S+)$/i.exec(header)?.[1];
+      if (!token || !looksLikeApiKey(token)) return refuse(ip, 'The Authorization header must be "Bearer <api key>".');
+      const key = await lookup(token);
+      if (!key || key.revoked_at) return refuse(ip, 'The API key is unknown or revoked.');
+      identity = { kind: 'key', keyId: key.id, accountId: key.account_id, policy: policyFor(key) };
+    }
+    c.set('identity', identity);
+    c.set('accountId', identity.accountId);
     await next();
   };
 }

@@ -12,6 +12,7 @@ import { findResultContent, hasResult } from '../../store/results.ts';
 import { readJsonObject } from '../body.ts';
 import { codeHeaders, toCodeObject } from '../code-object.ts';
 import type { AppEnv } from '../env.ts';
+import { idempotency } from '../middleware/idempotency.ts';
 import { ApiProblem, fieldErrors, validationProblem } from '../problem.ts';
 import type { ApiDeps } from '../deps.ts';
 
@@ -72,7 +73,7 @@ export function codesRoutes(deps: ApiDeps) {
   const retryAfter = deps.config.retryAfterSeconds;
 
   return new Hono<AppEnv>()
-    .post('/', async (c) => {
+    .post('/', idempotency({ db: deps.db, ttlHours: deps.config.idempotencyTtlHours }), async (c) => {
       const { spec, metadata } = parseSubmission(await readJsonObject(c), deps);
       const accountId = c.var.accountId;
       const key = contentKey(spec);

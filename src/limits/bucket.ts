@@ -1,0 +1,111 @@
+import type { Redis } from 'ioredis';
+
+/** A token bucket: up to `burst` tokens, refilled continuously at `rate` tokens per second. */
+export type BucketPolicy = { name: string; rate: number; burst: number };
+
+export type BucketDecision = {
+  allowed: boolean;
+  /** whole tokens left after this request */
+  remaining: number;
+  /** ms until enough tokens for this request are back (0 when allowed) */
+  retryAfterMs: number;
+  /** ms until the bucket is full again */
+  fullInMs: number;
+  /** where the decision came from: Redis, or the in-process insurance while Redis is unreachable */
+  source: 'redis' | 'memory';
+};
+
+type BucketState = { tokens: number; ts: number };
+
+/**
+ * The bucket arithmetic, shared by the in-memory insurance and mirrored line by line in the Lua
+ * script below. Refilling from the elapsed time (not fixed windows) is what rules out 2× bursts at
+ * window edges.
+ */
+export function takeTokens(state: BucketState | undefined, now: number, policy: BucketPolicy, cost: number) {
+  const last = state ?? { tokens: policy.burst, ts: now };
+  const tokens = Math.min(policy.burst, last.tokens + (Math.max(0, now - last.ts) * policy.rate) / 1000);
+  const allowed = tokens >= cost;
+  const left = allowed ? tokens - cost : tokens;
+  return {
+    state: { tokens: left, ts: now },
+    allowed,
+    tokens: left,
+    retryAfterMs: allowed ? 0 : Math.ceil(((cost - tokens) * 1000) / policy.rate),
+  };
+}
+
+// KEYS[1] bucket; ARGV rate, burst, cost. The server's clock (TIME) so every API process agrees.
+const TAKE_TOKENS_LUA = `
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1])
+local ts = tonumber(state[2])
+if tokens == nil or ts == nil then tokens = burst; ts = now end
+tokens = math.min(burst, tokens + math.max(0, now - ts) * rate / 1000)
+local allowed = 0
+local retry = 0
+if tokens >= cost then
+  tokens = tokens - cost
+  allowed = 1
+else
+  retry = math.ceil((cost - tokens) * 1000 / rate)
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
+return {allowed, tostring(tokens), retry}
+`;
+
+type TakeTokensCommand = (key: string, rate: number, burst: number, cost: number) => Promise<[number, string, number]>;
+
+const MEMORY_BUCKETS_MAX = 100_000;
+
+export type TokenBuckets = { take(key: string, policy: BucketPolicy, cost: number): Promise<BucketDecision> };
+
+/**
+ * Token buckets shared by every API process through one atomic Lua script. When Redis fails, the
+ * process switches to in-memory buckets for `insuranceMs` (so it neither hangs nor 500s), then tries
+ * Redis again.
+ */
+export function createTokenBuckets(options: { redis: Redis; prefix: string; insuranceMs: number; now?: () => number }): TokenBuckets {
+  const { redis, prefix, insuranceMs } = options;
+  const now = options.now ?? Date.now;
+  if (!('takeTokens' in redis)) redis.defineCommand('takeTokens', { numberOfKeys: 1, lua: TAKE_TOKENS_LUA });
+  const command = (redis as unknown as { takeTokens: TakeTokensCommand }).takeTokens.bind(redis);
+  const memory = new Map<string, BucketState>();
+  let redisDownUntil = 0;
+
+  function decide(policy: BucketPolicy, allowed: boolean, tokens: number, retryAfterMs: number, source: BucketDecision['source']): BucketDecision {
+    return {
+      allowed,
+      remaining: Math.floor(tokens),
+      retryAfterMs,
+      fullInMs: Math.ceil(((policy.burst - tokens) * 1000) / policy.rate),
+      source,
+    };
+  }
+
+  function takeFromMemory(key: string, policy: BucketPolicy, cost: number): BucketDecision {
+    if (memory.size >= MEMORY_BUCKETS_MAX) memory.clear();
+    const result = takeTokens(memory.get(key), now(), policy, cost);
+    memory.set(key, result.state);
+    return decide(policy, result.allowed, result.tokens, result.retryAfterMs, 'memory');
+  }
+
+  return {
+    async take(key, policy, cost) {
+      if (now() < redisDownUntil || redis.status !== 'ready') return takeFromMemory(key, policy, cost);
+      try {
+        const [allowed, tokens, retry] = await command(`${prefix}:bucket:${key}`, policy.rate, policy.burst, cost);
+        return decide(policy, allowed === 1, Number(tokens), Number(retry), 'redis');
+      } catch {
+        redisDownUntil = now() + insuranceMs;
+        return takeFromMemory(key, policy, cost);
+      }
+    },
+  };
+}
