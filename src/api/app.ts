@@ -1,14 +1,14 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { ApiDeps } from './deps.ts';
 import type { AppEnv } from './env.ts';
 import { createTokenBuckets } from '../limits/bucket.ts';
 import { authenticate } from './middleware/auth.ts';
+import { bodyLimit } from './middleware/body-limit.ts';
 import { clientIp } from './middleware/client-ip.ts';
 import { ipGuard } from './middleware/ip-guard.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
-import { ApiProblem, notFound, onError } from './problem.ts';
+import { notFound, onError } from './problem.ts';
 import { codesRoutes } from './routes/codes.ts';
 import { healthRoutes } from './routes/health.ts';
 import { symbologiesRoutes } from './routes/symbologies.ts';
@@ -44,14 +44,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
     }),
   );
   v1.use(rateLimit({ buckets }));
-  v1.use(
-    bodyLimit({
-      maxSize: deps.config.bodyLimitBytes,
-      onError: () => {
-        throw new ApiProblem({ code: 'payload_too_large', detail: `The body is over ${deps.config.bodyLimitBytes} bytes` });
-      },
-    }),
-  );
+  v1.use(bodyLimit({ maxBytes: config.bodyLimitBytes }));
   v1.route('/codes', codesRoutes(deps));
   v1.route('/symbologies', symbologiesRoutes());
   app.route('/v1', v1);

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { createMicroBatcher } from './micro-batch.ts';
 
 /** A token bucket: up to `burst` tokens, refilled continuously at `rate` tokens per second. */
 export type BucketPolicy = { name: string; rate: number; burst: number };
@@ -35,32 +36,40 @@ export function takeTokens(state: BucketState | undefined, now: number, policy: 
   };
 }
 
-// KEYS[1] bucket; ARGV rate, burst, cost. The server's clock (TIME) so every API process agrees.
+// KEYS: one bucket per take; ARGV: rate, burst, cost for each, in order. The server's clock (TIME)
+// so every API process agrees. One call serves every take of a tick (see createTokenBuckets).
 const TAKE_TOKENS_LUA = `
-local rate = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = tonumber(state[1])
-local ts = tonumber(state[2])
-if tokens == nil or ts == nil then tokens = burst; ts = now end
-tokens = math.min(burst, tokens + math.max(0, now - ts) * rate / 1000)
-local allowed = 0
-local retry = 0
-if tokens >= cost then
-  tokens = tokens - cost
-  allowed = 1
-else
-  retry = math.ceil((cost - tokens) * 1000 / rate)
+local out = {}
+for i = 1, #KEYS do
+  local rate = tonumber(ARGV[i * 3 - 2])
+  local burst = tonumber(ARGV[i * 3 - 1])
+  local cost = tonumber(ARGV[i * 3])
+  local state = redis.call('HMGET', KEYS[i], 'tokens', 'ts')
+  local tokens = tonumber(state[1])
+  local ts = tonumber(state[2])
+  if tokens == nil or ts == nil then tokens = burst; ts = now end
+  tokens = math.min(burst, tokens + math.max(0, now - ts) * rate / 1000)
+  local allowed = 0
+  local retry = 0
+  if tokens >= cost then
+    tokens = tokens - cost
+    allowed = 1
+  else
+    retry = math.ceil((cost - tokens) * 1000 / rate)
+  end
+  redis.call('HSET', KEYS[i], 'tokens', tostring(tokens), 'ts', tostring(now))
+  redis.call('PEXPIRE', KEYS[i], math.ceil(burst * 1000 / rate) + 1000)
+  out[#out + 1] = allowed
+  out[#out + 1] = tostring(tokens)
+  out[#out + 1] = retry
 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
-redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
-return {allowed, tostring(tokens), retry}
+return out
 `;
 
-type TakeTokensCommand = (key: string, rate: number, burst: number, cost: number) => Promise<[number, string, number]>;
+type TakeTokensCommand = (keyCount: number, ...keysAndArgs: (string | number)[]) => Promise<(number | string)[]>;
+type Take = { key: string; policy: BucketPolicy; cost: number };
 
 const MEMORY_BUCKETS_MAX = 100_000;
 
@@ -74,8 +83,16 @@ export type TokenBuckets = { take(key: string, policy: BucketPolicy, cost: numbe
 export function createTokenBuckets(options: { redis: Redis; prefix: string; insuranceMs: number; now?: () => number }): TokenBuckets {
   const { redis, prefix, insuranceMs } = options;
   const now = options.now ?? Date.now;
-  if (!('takeTokens' in redis)) redis.defineCommand('takeTokens', { numberOfKeys: 1, lua: TAKE_TOKENS_LUA });
+  if (!('takeTokens' in redis)) redis.defineCommand('takeTokens', { lua: TAKE_TOKENS_LUA });
   const command = (redis as unknown as { takeTokens: TakeTokensCommand }).takeTokens.bind(redis);
+  // Every take of one tick goes to Redis in one script call: one round trip and one command to parse
+  // instead of one per request (the per-request EVAL cost a quarter of intake throughput).
+  const takeInRedis = createMicroBatcher(async (takes: Take[]) => {
+    const keys = takes.map((t) => `${prefix}:bucket:${t.key}`);
+    const args = takes.flatMap((t) => [t.policy.rate, t.policy.burst, t.cost]);
+    const flat = await command(takes.length, ...keys, ...args);
+    return takes.map((t, i) => decide(t.policy, flat[i * 3] === 1, Number(flat[i * 3 + 1]), Number(flat[i * 3 + 2]), 'redis'));
+  }, { maxBatch: 500 });
   const memory = new Map<string, BucketState>();
   let redisDownUntil = 0;
 
@@ -100,8 +117,7 @@ export function createTokenBuckets(options: { redis: Redis; prefix: string; insu
     async take(key, policy, cost) {
       if (now() < redisDownUntil || redis.status !== 'ready') return takeFromMemory(key, policy, cost);
       try {
-        const [allowed, tokens, retry] = await command(`${prefix}:bucket:${key}`, policy.rate, policy.burst, cost);
-        return decide(policy, allowed === 1, Number(tokens), Number(retry), 'redis');
+        return await takeInRedis({ key, policy, cost });
       } catch {
         redisDownUntil = now() + insuranceMs;
         return takeFromMemory(key, policy, cost);

@@ -9,7 +9,8 @@ import { Redis, type RedisOptions } from 'ioredis';
 export type ConnectionRole = 'producer' | 'worker';
 
 const ROLE_OPTIONS: Record<ConnectionRole, RedisOptions> = {
-  producer: { maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2000 },
+  // Auto-pipelining sends the commands of concurrent requests in one write: fewer syscalls per request.
+  producer: { maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2000, enableAutoPipelining: true },
   worker: { maxRetriesPerRequest: null, enableOfflineQueue: true },
 };
 

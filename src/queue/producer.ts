@@ -21,6 +21,7 @@ export async function enqueueRender(queues: Queues, codeId: string): Promise<voi
 
 /** Enqueues many renders in one round trip. */
 export async function enqueueRenders(queues: Queues, codeIds: readonly string[]): Promise<void> {
+  if (codeIds.length === 0) return;
   assertConnected(queues.connection);
   await queues.render.addBulk(
     codeIds.map((codeId) => ({

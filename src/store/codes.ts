@@ -114,7 +114,47 @@ export async function cancelCode(db: Db, accountId: string, id: string): Promise
   return result.numUpdatedRows > 0n;
 }
 
-/** Removes a code that was never accepted (its enqueue failed). */
-export async function deleteCode(db: Db, id: string): Promise<void> {
-  await db.deleteFrom('codes').where('id', '=', id).execute();
+/** A submission to record: the code's parameters; its status comes from the content cache. */
+export type CodeSubmissionRow = {
+  id: string;
+  account_id: string;
+  symbology: string;
+  data: string;
+  format: string;
+  options: string;
+  metadata: string;
+  result_key: string;
+  batch_id?: string | null;
+};
+
+/**
+ * Records many submissions in one statement. A code whose result is already stored (the content
+ * cache) is recorded as succeeded at once; the others as queued. Returns the rows in input order.
+ */
+export async function insertSubmissions(db: Db, rows: readonly CodeSubmissionRow[]): Promise<CodeRow[]> {
+  const column = <K extends keyof CodeSubmissionRow>(key: K) => rows.map((row) => row[key] ?? null);
+  // unnest keeps the statement text the same for any batch size, so Postgres parses and plans it once.
+  const inserted = await sql<CodeRow & { ord: number }>`
+    with input as (
+      select * from unnest(
+        ${column('id')}::text[], ${column('account_id')}::text[], ${column('symbology')}::text[], ${column('data')}::text[],
+        ${column('format')}::text[], ${column('options')}::jsonb[], ${column('metadata')}::jsonb[], ${column('result_key')}::text[],
+        ${column('batch_id')}::text[]
+      ) with ordinality as i (id, account_id, symbology, data, format, options, metadata, result_key, batch_id, ord)
+    ),
+    written as (
+      insert into codes (id, account_id, status, symbology, data, format, options, metadata, result_key, batch_id, started_at, completed_at)
+      select i.id, i.account_id, case when r.key is null then 'queued' else 'succeeded' end,
+             i.symbology, i.data, i.format, i.options, i.metadata, i.result_key, i.batch_id,
+             case when r.key is null then null else now() end, case when r.key is null then null else now() end
+      from input i left join results r on r.key = i.result_key
+      returning *
+    )
+    select w.*, i.ord from written w join input i on i.id = w.id order by i.ord`.execute(db);
+  return inserted.rows.map(({ ord: _ord, ...row }) => row);
+}
+
+/** Removes codes that were never accepted (their enqueue failed). */
+export async function deleteCodes(db: Db, ids: readonly string[]): Promise<void> {
+  if (ids.length > 0) await db.deleteFrom('codes').where('id', 'in', ids).execute();
 }

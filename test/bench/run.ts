@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import path from 'node:path';
+import { benchIntake } from './intake.ts';
 import { benchRender, type Row } from './render.ts';
 
 type Section = { title: string; rows: Row[] };
@@ -22,6 +23,7 @@ function markdown(sections: Section[]): string {
 
 const sections: Section[] = [];
 sections.push({ title: 'Render path (one core, in-process)', rows: await benchRender() });
+sections.push({ title: 'Intake: POST /v1/codes vs bare Hono + queue.add (autocannon, 50 connections; ms/op column = p99 latency)', rows: await benchIntake() });
 
 const out = path.join(import.meta.dirname, '..', '..', 'bench-results');
 mkdirSync(out, { recursive: true });

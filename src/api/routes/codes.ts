@@ -4,15 +4,16 @@ import { CODE_STATUSES } from '../../domain/code.ts';
 import { isId, newId } from '../../domain/ids.ts';
 import type { FieldError } from '../../domain/problems.ts';
 import { normalizeRenderSpec, RENDER_FIELDS, type RenderSpec } from '../../domain/render-spec.ts';
-import { enqueueRender } from '../../queue/producer.ts';
+import { enqueueRenders } from '../../queue/producer.ts';
 import { contentKey } from '../../render/content-key.ts';
 import { preflight } from '../../render/index.ts';
-import { cancelCode, deleteCode, findCodeById, insertCode, listCodes, type CodeWithResult } from '../../store/codes.ts';
-import { findResultContent, hasResult } from '../../store/results.ts';
+import { cancelCode, deleteCodes, findCodeById, insertSubmissions, listCodes, type CodeSubmissionRow, type CodeWithResult } from '../../store/codes.ts';
+import { findResultContent } from '../../store/results.ts';
 import { readJsonObject } from '../body.ts';
 import { codeHeaders, toCodeObject } from '../code-object.ts';
 import type { AppEnv } from '../env.ts';
 import { idempotency } from '../middleware/idempotency.ts';
+import { createMicroBatcher } from '../../limits/micro-batch.ts';
 import { ApiProblem, fieldErrors, validationProblem } from '../problem.ts';
 import type { ApiDeps } from '../deps.ts';
 
@@ -71,29 +72,24 @@ async function findOwnCode(deps: ApiDeps, accountId: string, id: string): Promis
 export function codesRoutes(deps: ApiDeps) {
   const listQuery = listQuerySchema(deps.config.listDefaultLimit, deps.config.listMaxLimit);
   const retryAfter = deps.config.retryAfterSeconds;
+  const submit = createSubmitter(deps);
 
   return new Hono<AppEnv>()
     .post('/', idempotency({ db: deps.db, ttlHours: deps.config.idempotencyTtlHours }), async (c) => {
       const { spec, metadata } = parseSubmission(await readJsonObject(c), deps);
       const accountId = c.var.accountId;
-      const key = contentKey(spec);
-      const cached = await hasResult(deps.db, key);
-      const now = new Date();
-      const id = newId('code');
-      const inserted = await insertCode(deps.db, {
-        id,
+      const written = await submit({
+        id: newId('code'),
         account_id: accountId,
-        status: cached ? 'succeeded' : 'queued',
         symbology: spec.symbology,
         data: spec.data,
         format: spec.format,
         options: JSON.stringify(spec.options),
         metadata: JSON.stringify(metadata),
-        result_key: key,
-        ...(cached ? { started_at: now, completed_at: now } : {}),
+        result_key: contentKey(spec),
       });
-      if (!cached) await enqueueOrWithdraw(deps, id);
-      const row = cached ? (await findCodeById(deps.db, accountId, id))! : { ...inserted, result: null };
+      const id = written.id;
+      const row = written.status === 'succeeded' ? (await findCodeById(deps.db, accountId, id))! : { ...written, result: null };
       return c.json(toCodeObject(row), 202, { Location: `/v1/codes/${id}`, ...codeHeaders(row, retryAfter) });
     })
     .get('/', async (c) => {
@@ -151,14 +147,22 @@ export function codesRoutes(deps: ApiDeps) {
 }
 
 /**
- * Enqueues the render; if Redis refuses, the row is withdrawn and the error rethrown (→ 503), so a
- * submission is either accepted and queued or not accepted at all.
+ * Records submissions and enqueues their renders, many requests per round trip. If Redis refuses,
+ * the rows are withdrawn and the error rethrown (→ 503): a submission is either accepted and
+ * queued, or not accepted at all.
  */
-async function enqueueOrWithdraw(deps: ApiDeps, id: string): Promise<void> {
-  try {
-    await enqueueRender(deps.queues, id);
-  } catch (error) {
-    await deleteCode(deps.db, id);
-    throw error;
-  }
+function createSubmitter(deps: ApiDeps) {
+  return createMicroBatcher(
+    async (rows: CodeSubmissionRow[]) => {
+      const written = await insertSubmissions(deps.db, rows);
+      try {
+        await enqueueRenders(deps.queues, written.filter((row) => row.status === 'queued').map((row) => row.id));
+      } catch (error) {
+        await deleteCodes(deps.db, written.map((row) => row.id));
+        throw error;
+      }
+      return written;
+    },
+    { maxBatch: deps.config.submitBatchMax },
+  );
 }

@@ -1,0 +1,97 @@
+// Intake benchmark: authenticated, rate-limited, validated POST /v1/codes (a real API process) against
+// the bare Hono + queue.add baseline (bare-intake.ts), both under autocannon with 50 connections,
+// in the same run. Target: ratio >= 0.5, p99 < 50 ms.
+import type { ChildProcess } from 'node:child_process';
+import autocannon from 'autocannon';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../../src/config.ts';
+import { createDb } from '../../src/store/db.ts';
+import { createApiKey } from '../../src/store/keys.ts';
+import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
+import { eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
+import type { Row } from './render.ts';
+
+const CONNECTIONS = 50;
+const DURATION_S = Number(process.env.BENCH_INTAKE_SECONDS ?? 5);
+// Alternating rounds, median of each: this 2-core machine is noisy and a single pair can mislead.
+const ROUNDS = 3;
+const BODY = JSON.stringify({ data: 'https://example.com/p/[<id>]', size: 300, metadata: { sku: 'bench' } });
+
+type Load = { requestsPerSecond: number; p99: number; non2xx: number; errors: number };
+
+async function load(url: string, headers: Record<string, string>, seconds: number): Promise<Load> {
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: BODY,
+    idReplacement: true,
+  });
+  return { requestsPerSecond: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+}
+
+function median(loads: Load[]): Load {
+  return [...loads].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(loads.length / 2)]!;
+}
+
+async function startServer(script: string, env: Record<string, string>, args: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = startProcess(script, { ...env, PORT: String(port) }, args);
+  const base = `http://127.0.0.1:${port}`;
+  await eventually(async () => {
+    const res = await fetch(`${base}/v1/codes`, { method: 'OPTIONS' }).catch(() => undefined);
+    return res !== undefined;
+  }, 20_000, 100);
+  return { child, url: `${base}/v1/codes` };
+}
+
+/** Runs the intake comparison and returns rows for the bench table. */
+export async function benchIntake(): Promise<Row[]> {
+  const env = uniqueEnv({ WORKERS: '0', LOG_LEVEL: 'error' });
+  const config = loadConfig(env, ROOT);
+  await prepareDatabase(config.databaseUrl);
+  const db = createDb({ databaseUrl: config.databaseUrl, poolSize: 1 });
+  const { key } = await createApiKey(db, { account: 'bench', plan: config.defaultPlan, rate: 1e9, burst: 1e9, secretsKey: config.secretsKey });
+  await db.destroy();
+  const bare = await startServer('test/bench/bare-intake.ts', env);
+  const ours = await startServer('src/main.ts', { ...env, API_PROCESSES: process.env.BENCH_API_PROCESSES ?? '1' }, process.env.BENCH_API_PROCESSES ? [] : ['api']);
+  try {
+    const auth = { authorization: `Bearer ${key}` };
+    await load(bare.url, {}, 2); // warm up both
+    await load(ours.url, auth, 2);
+    const bases: Load[] = [];
+    const apis: Load[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      bases.push(await load(bare.url, {}, DURATION_S));
+      apis.push(await load(ours.url, auth, DURATION_S));
+    }
+    const base = median(bases);
+    const api = median(apis);
+    if (api.non2xx > 0 || api.errors > 0) console.warn(`intake: ${api.non2xx} non-2xx, ${api.errors} errors`);
+    const ratio = api.requestsPerSecond / base.requestsPerSecond;
+    return [
+      { name: `bare Hono + queue.add, ${CONNECTIONS} connections`, perSecond: Math.round(base.requestsPerSecond), msPerOp: base.p99, note: 'p99 ms in ms/op column' },
+      {
+        name: `POST /v1/codes (auth, limit, validate, store, enqueue)`,
+        perSecond: Math.round(api.requestsPerSecond),
+        msPerOp: api.p99,
+        ratio,
+        note: `vs bare (target >= 0.5); p99 ${api.p99} ms (target < 50)`,
+      },
+    ];
+  } finally {
+    for (const server of [bare, ours]) server.child.kill('SIGTERM');
+    await Promise.all([exited(bare.child), exited(ours.child)]);
+    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+    for (const name of ['render', 'bare']) {
+      const queue = new Queue(name, { connection: redis, prefix: config.queuePrefix });
+      await queue.obliterate({ force: true }).catch(() => {});
+      await queue.close();
+    }
+    redis.disconnect();
+    await dropDatabase(config.databaseUrl);
+  }
+}
