@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { CodeError, CodeStatus } from '../domain/code.ts';
+import { onCodeFinished } from './code-finished.ts';
 import type { Db } from './db.ts';
 import type { CodeRow, NewCodeRow } from './schema.ts';
 
@@ -80,38 +81,42 @@ export async function claimCode(db: Db, id: string): Promise<CodeRow | undefined
     .executeTakeFirst();
 }
 
+/**
+ * Moves an unfinished code to a terminal status, with what follows from it (onCodeFinished) in the
+ * same transaction. Returns the finished row, or undefined when the code was already terminal
+ * (a canceled code stays canceled; a redelivered job finds nothing to do).
+ */
+async function finishCode(
+  db: Db,
+  where: { id: string; accountId?: string },
+  change: { status: 'succeeded' | 'failed' | 'canceled'; error?: CodeError },
+): Promise<CodeRow | undefined> {
+  return db.transaction().execute(async (trx) => {
+    let query = trx
+      .updateTable('codes')
+      .set({ status: change.status, completed_at: sql`now()`, error: change.error ? JSON.stringify(change.error) : null })
+      .where('id', '=', where.id)
+      .where('status', 'in', ['queued', 'processing']);
+    if (where.accountId) query = query.where('account_id', '=', where.accountId);
+    const row = await query.returningAll().executeTakeFirst();
+    if (row) await onCodeFinished(trx, row);
+    return row;
+  });
+}
+
 /** Marks a claimed code succeeded; a code canceled meanwhile stays canceled. */
 export async function markSucceeded(db: Db, id: string): Promise<boolean> {
-  const result = await db
-    .updateTable('codes')
-    .set({ status: 'succeeded', completed_at: sql`now()`, error: null })
-    .where('id', '=', id)
-    .where('status', 'in', ['queued', 'processing'])
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  return (await finishCode(db, { id }, { status: 'succeeded' })) !== undefined;
 }
 
 /** Marks an unfinished code failed with a public error. */
 export async function markFailed(db: Db, id: string, error: CodeError): Promise<boolean> {
-  const result = await db
-    .updateTable('codes')
-    .set({ status: 'failed', completed_at: sql`now()`, error: JSON.stringify(error) })
-    .where('id', '=', id)
-    .where('status', 'in', ['queued', 'processing'])
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  return (await finishCode(db, { id }, { status: 'failed', error })) !== undefined;
 }
 
 /** Cancels one of the account's codes if it has not finished; returns whether it changed. */
 export async function cancelCode(db: Db, accountId: string, id: string): Promise<boolean> {
-  const result = await db
-    .updateTable('codes')
-    .set({ status: 'canceled', completed_at: sql`now()` })
-    .where('account_id', '=', accountId)
-    .where('id', '=', id)
-    .where('status', 'in', ['queued', 'processing'])
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  return (await finishCode(db, { id, accountId }, { status: 'canceled' })) !== undefined;
 }
 
 /** A submission to record: the code's parameters; its status comes from the content cache. */
