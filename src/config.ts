@@ -51,6 +51,8 @@ export const PlanSchema = v.strictObject({
   burst: v.pipe(v.number(), v.integer(), v.minValue(1)),
   maxBatchRows: count(1, 10_000_000),
   maxConcurrentBatches: count(1, 10_000),
+  /** Days a result stays stored for this plan's codes. @defaultValue RETENTION_DAYS */
+  retentionDays: v.optional(v.pipe(v.number(), v.minValue(0.0001))),
 });
 export type Plan = v.InferOutput<typeof PlanSchema>;
 
@@ -74,6 +76,11 @@ export const ConfigSchema = v.object({
   renderMaxStalledCount: count(0, 100),
   pgPoolSize: count(1, 1000),
   submitBatchMax: count(1, 10_000),
+  batchMaxRows: count(1, 10_000_000),
+  batchMaxBytes: count(1024, 10 * 1024 * 1024 * 1024),
+  batchRowMaxBytes: count(64, 10 * 1024 * 1024),
+  batchChunkRows: count(1, 100_000),
+  batchValidateMaxErrors: count(1, 1_000_000),
   shutdownTimeoutMs: count(100, 600_000),
   retryAfterSeconds: count(1, 3600),
   anonymous: bool,
@@ -90,6 +97,18 @@ export const ConfigSchema = v.object({
   limiterInsuranceMs: count(0, 600_000),
   idempotencyTtlHours: count(1, 24 * 30),
   secretsKey: v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters')),
+  // Operators (admin board + /metrics are off while either credential is empty).
+  adminUser: v.string(),
+  adminPassword: v.string(),
+  adminReadOnly: bool,
+  metricsPublishMs: count(200, 600_000),
+  retentionDays: v.pipe(v.number(), v.minValue(0.0001)),
+  codeRetentionDays: v.pipe(v.number(), v.minValue(0.0001)),
+  retentionEveryMs: count(1000, 7 * 86_400_000),
+  retentionBatchSize: count(1, 100_000),
+  reconcileEveryMs: count(200, 86_400_000),
+  reconcileAfterMs: count(0, 86_400_000),
+  reconcileBatchSize: count(1, 100_000),
 });
 
 export type Config = Readonly<v.InferOutput<typeof ConfigSchema>>;
@@ -115,6 +134,11 @@ const ENV_NAMES: Record<string, Key> = {
   RENDER_MAX_STALLED_COUNT: 'renderMaxStalledCount',
   PG_POOL_SIZE: 'pgPoolSize',
   SUBMIT_BATCH_MAX: 'submitBatchMax',
+  BATCH_MAX_ROWS: 'batchMaxRows',
+  BATCH_MAX_BYTES: 'batchMaxBytes',
+  BATCH_ROW_MAX_BYTES: 'batchRowMaxBytes',
+  BATCH_CHUNK_ROWS: 'batchChunkRows',
+  BATCH_VALIDATE_MAX_ERRORS: 'batchValidateMaxErrors',
   SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
   RETRY_AFTER_SECONDS: 'retryAfterSeconds',
   ANONYMOUS: 'anonymous',
@@ -127,9 +151,20 @@ const ENV_NAMES: Record<string, Key> = {
   LIMITER_INSURANCE_MS: 'limiterInsuranceMs',
   IDEMPOTENCY_TTL_HOURS: 'idempotencyTtlHours',
   SECRETS_KEY: 'secretsKey',
+  ADMIN_USER: 'adminUser',
+  ADMIN_PASSWORD: 'adminPassword',
+  ADMIN_READ_ONLY: 'adminReadOnly',
+  METRICS_PUBLISH_MS: 'metricsPublishMs',
+  RETENTION_DAYS: 'retentionDays',
+  CODE_RETENTION_DAYS: 'codeRetentionDays',
+  RETENTION_EVERY_MS: 'retentionEveryMs',
+  RETENTION_BATCH_SIZE: 'retentionBatchSize',
+  RECONCILE_EVERY_MS: 'reconcileEveryMs',
+  RECONCILE_AFTER_MS: 'reconcileAfterMs',
+  RECONCILE_BATCH_SIZE: 'reconcileBatchSize',
 };
 
-const STRING_KEYS = new Set<Key>(['redisUrl', 'databaseUrl', 'logLevel', 'queuePrefix', 'anonymous', 'trustedProxies', 'defaultPlan', 'secretsKey']);
+const STRING_KEYS = new Set<Key>(['redisUrl', 'databaseUrl', 'logLevel', 'queuePrefix', 'anonymous', 'trustedProxies', 'defaultPlan', 'secretsKey', 'adminUser', 'adminPassword', 'adminReadOnly']);
 
 export class ConfigError extends Error {
   readonly lines: string[];

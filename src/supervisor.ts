@@ -6,6 +6,8 @@ import type { Logger } from './log.ts';
 
 const ROOT = path.join(import.meta.dirname, '..');
 const RESTART_DELAY_MS = 1000;
+/** One process each next to the render workers (workers/<role>.ts); WORKERS=0 makes an API-only machine. */
+const BACKGROUND_ROLES = ['batches'];
 
 type Child = { role: string; kill: (signal: NodeJS.Signals) => void; onExit: (fn: (code: number | null) => void) => void };
 
@@ -26,7 +28,11 @@ function spawnRole(role: string, config: Config): Child {
  */
 export function supervise(config: Config, log: Logger): void {
   cluster.setupPrimary({ exec: path.join(ROOT, 'src', 'main.ts'), args: ['api'] });
-  const plan = [...Array(config.apiProcesses).fill('api'), ...Array(config.workers).fill('render')] as string[];
+  const plan = [
+    ...Array(config.apiProcesses).fill('api'),
+    ...Array(config.workers).fill('render'),
+    ...(config.workers > 0 ? BACKGROUND_ROLES : []),
+  ] as string[];
   const live = new Set<Child>();
   let stopping = false;
 

@@ -9,6 +9,7 @@ import { clientIp } from './middleware/client-ip.ts';
 import { ipGuard } from './middleware/ip-guard.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { notFound, onError } from './problem.ts';
+import { batchesRoutes } from './routes/batches.ts';
 import { codesRoutes } from './routes/codes.ts';
 import { healthRoutes } from './routes/health.ts';
 import { symbologiesRoutes } from './routes/symbologies.ts';
@@ -44,8 +45,10 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
     }),
   );
   v1.use(rateLimit({ buckets }));
-  v1.use(bodyLimit({ maxBytes: config.bodyLimitBytes }));
+  // Batch uploads stream under their own, larger limit (BATCH_MAX_BYTES).
+  v1.use(bodyLimit({ maxBytes: config.bodyLimitBytes, skip: (path, method) => method === 'POST' && path === '/v1/batches' }));
   v1.route('/codes', codesRoutes(deps));
+  v1.route('/batches', batchesRoutes(deps));
   v1.route('/symbologies', symbologiesRoutes());
   app.route('/v1', v1);
   return app;

@@ -15,6 +15,28 @@ export const QUEUES = {
       removeOnFail: { age: 7 * 24 * 3600 },
     },
   },
+  // Batch expansion: one job per uploaded batch (jobId = batch id) turns its rows into codes.
+  batches: {
+    jobName: 'expand-batch',
+    payload: v.strictObject({ batchId: v.pipe(v.string(), v.startsWith('batch_')) }),
+    options: {
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  },
+  // Operator chores, repeated by BullMQ job schedulers (workers/maintenance.ts): re-enqueue codes
+  // Redis lost (reconcile) and delete expired results (retention). Small jobs, one at a time.
+  maintenance: {
+    jobName: 'maintenance',
+    payload: v.strictObject({ task: v.picklist(['reconcile', 'retention']) }),
+    options: {
+      attempts: 1,
+      removeOnComplete: { count: 100 },
+      removeOnFail: { count: 100 },
+    },
+  },
 } as const satisfies Record<string, { jobName: string; payload: v.GenericSchema; options: JobsOptions }>;
 
 export type QueueName = keyof typeof QUEUES;

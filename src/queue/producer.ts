@@ -8,9 +8,14 @@ export type Queues = { [Q in QueueName]: Queue } & { connection: Redis };
 
 /** Opens every queue in the catalog on one connection. */
 export function openQueues(connection: Redis, prefix: string): Queues {
-  const render = new Queue('render', { connection, prefix, skipWaitingForReady: true });
-  render.on('error', () => {});
-  return { render, connection };
+  const queues = Object.fromEntries(
+    (Object.keys(QUEUES) as QueueName[]).map((name) => {
+      const queue = new Queue(name, { connection, prefix, skipWaitingForReady: true });
+      queue.on('error', () => {});
+      return [name, queue];
+    }),
+  ) as { [Q in QueueName]: Queue };
+  return { ...queues, connection };
 }
 
 /** Enqueues the render of one code; jobId = code id, so a second add of a live job is a no-op. */
@@ -19,19 +24,33 @@ export async function enqueueRender(queues: Queues, codeId: string): Promise<voi
   await queues.render.add(QUEUES.render.jobName, { codeId }, { ...QUEUES.render.options, jobId: codeId });
 }
 
-/** Enqueues many renders in one round trip. */
-export async function enqueueRenders(queues: Queues, codeIds: readonly string[]): Promise<void> {
+/**
+ * Enqueues many renders in one round trip. Interactive codes have no priority, which BullMQ serves
+ * before any prioritized job; batch rows pass a priority (1 = first chunk of a batch, growing per
+ * chunk), so interactive traffic never waits behind a batch and batches take turns chunk by chunk.
+ */
+export async function enqueueRenders(queues: Queues, codeIds: readonly string[], options: { priority?: number } = {}): Promise<void> {
   if (codeIds.length === 0) return;
   assertConnected(queues.connection);
+  const priority = options.priority === undefined ? {} : { priority: Math.min(Math.max(1, options.priority), MAX_PRIORITY) };
   await queues.render.addBulk(
     codeIds.map((codeId) => ({
       name: QUEUES.render.jobName,
       data: { codeId },
-      opts: { ...QUEUES.render.options, jobId: codeId },
+      opts: { ...QUEUES.render.options, ...priority, jobId: codeId },
     })),
   );
 }
 
+// BullMQ's largest priority (2^21 - 1).
+const MAX_PRIORITY = 2_097_151;
+
+/** Enqueues the expansion of an uploaded batch (jobId = batch id: a second add is a no-op). */
+export async function enqueueBatchExpansion(queues: Queues, batchId: string): Promise<void> {
+  assertConnected(queues.connection);
+  await queues.batches.add(QUEUES.batches.jobName, { batchId }, { ...QUEUES.batches.options, jobId: batchId });
+}
+
 export async function closeQueues(queues: Queues): Promise<void> {
-  await queues.render.close();
+  await Promise.all((Object.keys(QUEUES) as QueueName[]).map((name) => queues[name].close()));
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { CodeError, CodeStatus } from '../domain/code.ts';
+import { bumpBatchCounts, completeBatchIfDone } from './batches.ts';
 import { onCodeFinished } from './code-finished.ts';
 import type { Db } from './db.ts';
 import type { CodeRow, NewCodeRow } from './schema.ts';
@@ -72,13 +73,19 @@ export async function listCodes(db: Db, accountId: string, filter: CodeFilter): 
  * terminal, which makes redelivered jobs no-ops. processing → processing is a redelivery after a stall.
  */
 export async function claimCode(db: Db, id: string): Promise<CodeRow | undefined> {
-  return db
+  const claimed = await db
     .updateTable('codes')
     .set({ status: 'processing', started_at: sql`coalesce(started_at, now())` })
     .where('id', '=', id)
     .where('status', 'in', ['queued', 'processing'])
     .returningAll()
+    // started_at equals this transaction's now() only when this claim set it: queued → processing.
+    .returning(sql<boolean>`started_at = now()`.as('first_claim'))
     .executeTakeFirst();
+  if (!claimed) return undefined;
+  const { first_claim, ...row } = claimed;
+  if (first_claim && row.batch_id) await bumpBatchCounts(db, row.batch_id, { processing: 1 });
+  return row;
 }
 
 /**
@@ -91,7 +98,7 @@ async function finishCode(
   where: { id: string; accountId?: string },
   change: { status: 'succeeded' | 'failed' | 'canceled'; error?: CodeError },
 ): Promise<CodeRow | undefined> {
-  return db.transaction().execute(async (trx) => {
+  const finished = await db.transaction().execute(async (trx) => {
     let query = trx
       .updateTable('codes')
       .set({ status: change.status, completed_at: sql`now()`, error: change.error ? JSON.stringify(change.error) : null })
@@ -100,8 +107,14 @@ async function finishCode(
     if (where.accountId) query = query.where('account_id', '=', where.accountId);
     const row = await query.returningAll().executeTakeFirst();
     if (row) await onCodeFinished(trx, row);
+    if (row?.batch_id) {
+      // A code that was claimed (started_at set) leaves "processing"; one canceled while queued never entered it.
+      await bumpBatchCounts(trx, row.batch_id, { [change.status]: 1, processing: row.started_at ? -1 : 0 });
+    }
     return row;
   });
+  if (finished?.batch_id) await completeBatchIfDone(db, finished.batch_id);
+  return finished;
 }
 
 /** Marks a claimed code succeeded; a code canceled meanwhile stays canceled. */
@@ -130,6 +143,10 @@ export type CodeSubmissionRow = {
   metadata: string;
   result_key: string;
   batch_id?: string | null;
+  /** The submitting request's id, for logs. */
+  request_id?: string | null;
+  /** Recorded as already terminal: a batch row that failed validation, or one of a canceled batch. */
+  finished?: { status: 'failed'; error: CodeError } | { status: 'canceled' };
 };
 
 /**
@@ -144,14 +161,16 @@ export async function insertSubmissions(db: Db, rows: readonly CodeSubmissionRow
       select * from unnest(
         ${column('id')}::text[], ${column('account_id')}::text[], ${column('symbology')}::text[], ${column('data')}::text[],
         ${column('format')}::text[], ${column('options')}::jsonb[], ${column('metadata')}::jsonb[], ${column('result_key')}::text[],
-        ${column('batch_id')}::text[]
-      ) with ordinality as i (id, account_id, symbology, data, format, options, metadata, result_key, batch_id, ord)
+        ${column('batch_id')}::text[], ${column('request_id')}::text[], ${rows.map((r) => r.finished?.status ?? null)}::text[],
+        ${rows.map((r) => (r.finished?.status === 'failed' ? JSON.stringify(r.finished.error) : null))}::jsonb[]
+      ) with ordinality as i (id, account_id, symbology, data, format, options, metadata, result_key, batch_id, request_id, finished, error, ord)
     ),
     written as (
-      insert into codes (id, account_id, status, symbology, data, format, options, metadata, result_key, batch_id, started_at, completed_at)
-      select i.id, i.account_id, case when r.key is null then 'queued' else 'succeeded' end,
-             i.symbology, i.data, i.format, i.options, i.metadata, i.result_key, i.batch_id,
-             case when r.key is null then null else now() end, case when r.key is null then null else now() end
+      insert into codes (id, account_id, status, symbology, data, format, options, metadata, result_key, batch_id, request_id, error, started_at, completed_at)
+      select i.id, i.account_id, coalesce(i.finished, case when r.key is null then 'queued' else 'succeeded' end),
+             i.symbology, i.data, i.format, i.options, i.metadata, i.result_key, i.batch_id, i.request_id, i.error,
+             case when r.key is null or i.finished is not null then null else now() end,
+             case when r.key is null and i.finished is null then null else now() end
       from input i left join results r on r.key = i.result_key
       returning *
     )
@@ -162,4 +181,10 @@ export async function insertSubmissions(db: Db, rows: readonly CodeSubmissionRow
 /** Removes codes that were never accepted (their enqueue failed). */
 export async function deleteCodes(db: Db, ids: readonly string[]): Promise<void> {
   if (ids.length > 0) await db.deleteFrom('codes').where('id', 'in', ids).execute();
+}
+
+/** Ids of a batch's codes still waiting for a render. */
+export async function queuedCodeIds(db: Db, batchId: string): Promise<string[]> {
+  const rows = await db.selectFrom('codes').select('id').where('batch_id', '=', batchId).where('status', '=', 'queued').execute();
+  return rows.map((r) => r.id);
 }

@@ -31,6 +31,8 @@ export interface CodeTable {
   created_at: CreatedAt;
   started_at: Date | null;
   completed_at: Date | null;
+  /** The id of the request that created the code (logs follow it into the worker). */
+  request_id: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export interface AccountTable {
@@ -65,10 +67,46 @@ export interface IdempotencyKeyTable {
   expires_at: Date;
 }
 
+export interface BatchTable {
+  id: string;
+  account_id: string;
+  status: 'validating' | 'queued' | 'completed' | 'failed' | 'canceled';
+  total: Generated<number>;
+  invalid: Generated<number>;
+  defaults: ColumnType<Record<string, unknown>, string | undefined, string>;
+  source_type: string;
+  error: ColumnType<{ code: string; message: string } | null, string | null | undefined, string | null>;
+  created_at: CreatedAt;
+  expanded_at: Date | null;
+  completed_at: Date | null;
+}
+
+export interface BatchRowTable {
+  batch_id: string;
+  row_number: number;
+  fields: ColumnType<Record<string, unknown>, string, string>;
+  custom_id: string | null;
+  filename: string | null;
+  code_id: string | null;
+}
+
+export interface BatchCountTable {
+  batch_id: string;
+  shard: number;
+  expanded: Generated<number>;
+  processing: Generated<number>;
+  succeeded: Generated<number>;
+  failed: Generated<number>;
+  canceled: Generated<number>;
+}
+
 /** The database as kysely sees it: one entry per table. */
 export interface Database {
   codes: CodeTable;
   results: ResultTable;
+  batches: BatchTable;
+  batch_rows: BatchRowTable;
+  batch_counts: BatchCountTable;
   accounts: AccountTable;
   api_keys: ApiKeyTable;
   idempotency_keys: IdempotencyKeyTable;
@@ -85,3 +123,5 @@ export type AccountRow = Selectable<AccountTable>;
 export type ApiKeyRow = Selectable<ApiKeyTable>;
 export type NewApiKeyRow = Insertable<ApiKeyTable>;
 export type IdempotencyKeyRow = Selectable<IdempotencyKeyTable>;
+export type BatchRow = Selectable<BatchTable>;
+export type BatchRowRow = Selectable<BatchRowTable>;

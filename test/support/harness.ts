@@ -4,8 +4,10 @@ import path from 'node:path';
 import { Worker } from 'bullmq';
 import { createApp } from '../../src/api/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
+import { expandBatch } from '../../src/jobs/expand-batch.ts';
 import { renderCode } from '../../src/jobs/render-code.ts';
 import { createRedis } from '../../src/queue/connection.ts';
+import { QUEUES } from '../../src/queue/catalog.ts';
 import { closeQueues, openQueues } from '../../src/queue/producer.ts';
 import { createDb } from '../../src/store/db.ts';
 import { createApiKey, type CreatedKey } from '../../src/store/keys.ts';
@@ -51,6 +53,10 @@ export async function startStack(options: { env?: Record<string, string>; worker
   const key: CreatedKey = await seedKey();
   const workers: Worker[] = [];
   const workerRedis = createRedis(config.redisUrl, 'worker');
+  if ((options.workers ?? 1) > 0) {
+    const limits = { chunkRows: config.batchChunkRows, metadataMaxKeys: config.metadataMaxKeys, metadataMaxValueLength: config.metadataMaxValueLength };
+    workers.push(new Worker('batches', (job) => expandBatch(job, { db, queues, limits }), { connection: workerRedis, prefix: config.queuePrefix }));
+  }
   for (let i = 0; i < (options.workers ?? 1); i++) {
     workers.push(
       new Worker('render', (job) => renderCode(job, { db }), {
@@ -88,7 +94,7 @@ export async function startStack(options: { env?: Record<string, string>; worker
   async function close() {
     await Promise.all(workers.map((w) => w.close()));
     workerRedis.disconnect();
-    await queues.render.obliterate({ force: true }).catch(() => {});
+    for (const name of Object.keys(QUEUES) as (keyof typeof QUEUES)[]) await queues[name].obliterate({ force: true }).catch(() => {});
     await closeQueues(queues);
     redis.disconnect();
     await db.destroy();

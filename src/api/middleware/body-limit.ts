@@ -8,7 +8,7 @@ import { ApiProblem } from '../problem.ts';
  * the body (Node's parser already stops a body at its declared length); only chunked bodies go
  * through Hono's streaming limiter, whose re-wrapped Request costs ~10% of an intake request.
  */
-export function bodyLimit(options: { maxBytes: number }): MiddlewareHandler<AppEnv> {
+export function bodyLimit(options: { maxBytes: number; skip?: (path: string, method: string) => boolean }): MiddlewareHandler<AppEnv> {
   const tooLarge = () => new ApiProblem({ code: 'payload_too_large', detail: `The body is over ${options.maxBytes} bytes` });
   const streaming = streamingBodyLimit({
     maxSize: options.maxBytes,
@@ -17,6 +17,7 @@ export function bodyLimit(options: { maxBytes: number }): MiddlewareHandler<AppE
     },
   });
   return async function bodyLimit(c, next) {
+    if (options.skip?.(c.req.path, c.req.method)) return next();
     const length = c.req.header('content-length');
     if (length === undefined) return streaming(c, next);
     if (!/^\d+$/.test(length) || Number(length) > options.maxBytes) throw tooLarge();

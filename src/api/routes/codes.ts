@@ -2,15 +2,15 @@ import { Hono } from 'hono';
 import * as v from 'valibot';
 import { CODE_STATUSES } from '../../domain/code.ts';
 import { isId, newId } from '../../domain/ids.ts';
+import { metadataSchema } from '../../domain/metadata.ts';
 import type { FieldError } from '../../domain/problems.ts';
-import { normalizeRenderSpec, RENDER_FIELDS, type RenderSpec } from '../../domain/render-spec.ts';
+import { RENDER_FIELDS, type RenderSpec } from '../../domain/render-spec.ts';
 import { enqueueRenders } from '../../queue/producer.ts';
-import { contentKey } from '../../render/content-key.ts';
-import { preflight } from '../../render/index.ts';
+import { checkRenderFields } from '../../render/submission.ts';
 import { cancelCode, deleteCodes, findCodeById, insertSubmissions, listCodes, type CodeSubmissionRow, type CodeWithResult } from '../../store/codes.ts';
-import { findResultContent } from '../../store/results.ts';
 import { readJsonObject } from '../body.ts';
 import { codeHeaders, toCodeObject } from '../code-object.ts';
+import { loadContent } from '../content.ts';
 import type { AppEnv } from '../env.ts';
 import { idempotency } from '../middleware/idempotency.ts';
 import { createMicroBatcher } from '../../limits/micro-batch.ts';
@@ -18,16 +18,6 @@ import { ApiProblem, fieldErrors, validationProblem } from '../problem.ts';
 import type { ApiDeps } from '../deps.ts';
 
 const BODY_FIELDS = new Set([...RENDER_FIELDS, 'metadata']);
-
-function metadataSchema(maxKeys: number, maxValueLength: number) {
-  return v.pipe(
-    v.record(
-      v.pipe(v.string(), v.minLength(1), v.maxLength(40, 'metadata keys are at most 40 characters')),
-      v.pipe(v.string('metadata values must be strings'), v.maxLength(maxValueLength)),
-    ),
-    v.check((m) => Object.keys(m).length <= maxKeys, `metadata has at most ${maxKeys} keys`),
-  );
-}
 
 function listQuerySchema(defaultLimit: number, maxLimit: number) {
   return v.strictObject({
@@ -41,25 +31,23 @@ function listQuerySchema(defaultLimit: number, maxLimit: number) {
   });
 }
 
-export type CodeSubmission = { spec: RenderSpec; metadata: Record<string, string> };
+export type CodeSubmission = { spec: RenderSpec; key: string; metadata: Record<string, string> };
 
 const encodeCursor = (id: string) => Buffer.from(id).toString('base64url');
 const decodeCursor = (cursor: string) => Buffer.from(cursor, 'base64url').toString();
 
-/** Validates a submission body: unknown fields, the render spec, metadata, then engine preflight. */
+/** Validates a submission body: unknown fields, metadata, the render spec and engine preflight. */
 export function parseSubmission(body: Record<string, unknown>, deps: ApiDeps): CodeSubmission {
   const errors: FieldError[] = Object.keys(body)
     .filter((key) => !BODY_FIELDS.has(key))
     .map((key) => ({ path: key, message: 'is not a known field' }));
   const { metadata: rawMetadata, ...renderFields } = body;
-  const metadata = v.safeParse(metadataSchema(deps.config.metadataMaxKeys, deps.config.metadataMaxValueLength), rawMetadata ?? {});
+  const metadata = v.safeParse(metadataSchema({ maxKeys: deps.config.metadataMaxKeys, maxValueLength: deps.config.metadataMaxValueLength }), rawMetadata ?? {});
   if (!metadata.success) errors.push(...fieldErrors(metadata.issues, 'metadata'));
-  const spec = normalizeRenderSpec(renderFields);
-  if (!spec.ok) errors.push(...spec.issues);
-  if (errors.length > 0 || !spec.ok || !metadata.success) throw validationProblem(errors);
-  const engineErrors = preflight(spec.spec);
-  if (engineErrors.length > 0) throw validationProblem(engineErrors);
-  return { spec: spec.spec, metadata: metadata.output };
+  const checked = checkRenderFields(renderFields);
+  if (!checked.ok) errors.push(...checked.errors);
+  if (errors.length > 0 || !checked.ok || !metadata.success) throw validationProblem(errors);
+  return { spec: checked.spec, key: checked.key, metadata: metadata.output };
 }
 
 async function findOwnCode(deps: ApiDeps, accountId: string, id: string): Promise<CodeWithResult> {
@@ -76,7 +64,7 @@ export function codesRoutes(deps: ApiDeps) {
 
   return new Hono<AppEnv>()
     .post('/', idempotency({ db: deps.db, ttlHours: deps.config.idempotencyTtlHours }), async (c) => {
-      const { spec, metadata } = parseSubmission(await readJsonObject(c), deps);
+      const { spec, key, metadata } = parseSubmission(await readJsonObject(c), deps);
       const accountId = c.var.accountId;
       const written = await submit({
         id: newId('code'),
@@ -86,7 +74,8 @@ export function codesRoutes(deps: ApiDeps) {
         format: spec.format,
         options: JSON.stringify(spec.options),
         metadata: JSON.stringify(metadata),
-        result_key: contentKey(spec),
+        result_key: key,
+        request_id: c.var.requestId,
       });
       const id = written.id;
       const row = written.status === 'succeeded' ? (await findCodeById(deps.db, accountId, id))! : { ...written, result: null };
@@ -122,8 +111,7 @@ export function codesRoutes(deps: ApiDeps) {
       if (row.status !== 'succeeded') {
         throw new ApiProblem({ code: 'code_not_succeeded', detail: `Code ${row.id} is ${row.status}` });
       }
-      const result = await findResultContent(deps.db, row.result_key);
-      if (!result) throw new ApiProblem({ code: 'not_found', detail: `The content of ${row.id} is no longer stored` });
+      const result = await loadContent(deps.db, row);
       const etag = `"${result.sha256}"`;
       const headers = {
         ETag: etag,

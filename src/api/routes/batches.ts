@@ -1,0 +1,227 @@
+import { Readable } from 'node:stream';
+import { Hono, type Context } from 'hono';
+import * as v from 'valibot';
+import { zipStream, type ZipEntry } from '../../batches/archive.ts';
+import { coerceCell, isKnownField, splitRow } from '../../batches/fields.ts';
+import { entryName, createNameRegistry } from '../../batches/filenames.ts';
+import { csvLine, MANIFEST_COLUMNS } from '../../batches/manifest.ts';
+import { BatchFileError, parseBatch, type BatchSourceType, type ParsedRow } from '../../batches/parse.ts';
+import { FILE_EXTENSIONS, type Format } from '../../domain/formats.ts';
+import { isId, newId } from '../../domain/ids.ts';
+import { metadataSchema } from '../../domain/metadata.ts';
+import type { FieldError } from '../../domain/problems.ts';
+import { enqueueBatchExpansion, enqueueRenders } from '../../queue/producer.ts';
+import { checkRenderFields } from '../../render/submission.ts';
+import {
+  batchManifestPage, cancelBatch, countActiveBatches, deleteBatch, findBatch, insertBatch, insertBatchRows, listBatches, retryBatch, setBatchTotal,
+  type BatchWithCounts, type UploadedRow,
+} from '../../store/batches.ts';
+import { findResultBytes } from '../../store/results.ts';
+import type { ApiDeps } from '../deps.ts';
+import type { AppEnv } from '../env.ts';
+import { ApiProblem, fieldErrors, validationProblem } from '../problem.ts';
+
+const SOURCE_TYPES: Record<string, BatchSourceType> = { 'text/csv': 'csv', 'application/x-ndjson': 'jsonl', 'application/jsonl': 'jsonl' };
+const CONTROL_PARAMS = new Set(['validate_only']);
+const MANIFEST_PAGE = 200;
+
+const ListQuery = v.strictObject({
+  cursor: v.optional(v.pipe(v.string(), v.check((s) => isId('batch', Buffer.from(s, 'base64url').toString()), 'is not a cursor from this API'))),
+  limit: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number), v.minValue(1), v.maxValue(100)), '20'),
+});
+
+/** The public batch object. */
+export function toBatchObject(batch: BatchWithCounts) {
+  const path = `/v1/batches/${batch.id}`;
+  const started = batch.counts.processing + batch.counts.succeeded + batch.counts.failed + batch.counts.canceled > 0;
+  return {
+    id: batch.id,
+    object: 'batch' as const,
+    status: batch.status === 'queued' && started ? 'processing' : batch.status,
+    counts: batch.counts,
+    invalid_rows: batch.invalid,
+    defaults: batch.defaults,
+    error: batch.error,
+    created_at: batch.created_at.toISOString(),
+    expanded_at: batch.expanded_at?.toISOString() ?? null,
+    completed_at: batch.completed_at?.toISOString() ?? null,
+    links: { self: path, results: `${path}/results.zip`, codes: `/v1/codes?batch_id=${batch.id}` },
+  };
+}
+
+function sourceTypeOf(c: Context): BatchSourceType {
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const source = SOURCE_TYPES[type];
+  if (!source) throw new ApiProblem({ code: 'unsupported_media_type', detail: 'Upload text/csv (with a header row) or application/x-ndjson (one JSON object per line).' });
+  return source;
+}
+
+/** Query parameters other than the controls are defaults for every row; they must be valid on their own. */
+function parseDefaults(query: Record<string, string>): Record<string, unknown> {
+  const defaults: Record<string, unknown> = {};
+  const errors: FieldError[] = [];
+  for (const [name, value] of Object.entries(query)) {
+    if (CONTROL_PARAMS.has(name)) continue;
+    if (name === 'data' || !isKnownField(name)) errors.push({ path: `query.${name}`, message: name === 'data' ? 'data comes from the rows' : 'is not a known field' });
+    else defaults[name] = coerceCell(name, value);
+  }
+  const { render } = splitRow(defaults);
+  const probe = checkRenderFields({ ...render, data: '0' });
+  if (!probe.ok) errors.push(...probe.errors.filter((e) => e.path !== 'data').map((e) => ({ ...e, path: `query.${e.path}` })));
+  if (errors.length > 0) throw validationProblem(errors);
+  return defaults;
+}
+
+/** Validates one row with the batch defaults applied; what the expansion worker will do, in the request. */
+export function checkRow(row: ParsedRow, defaults: Record<string, unknown>, deps: ApiDeps): FieldError[] {
+  const { render, metadata } = splitRow({ ...defaults, ...row.values });
+  const checked = checkRenderFields(render);
+  const errors = checked.ok ? [] : checked.errors;
+  const meta = v.safeParse(metadataSchema({ maxKeys: deps.config.metadataMaxKeys, maxValueLength: deps.config.metadataMaxValueLength }), metadata);
+  if (!meta.success) errors.push(...fieldErrors(meta.issues, 'metadata'));
+  return errors.map((e) => ({ path: `rows.${row.row}${e.path ? `.${e.path}` : ''}`, message: e.message }));
+}
+
+function fileProblem(error: BatchFileError): ApiProblem {
+  const path = error.row === undefined ? '' : error.header ? `header.${error.field ?? ''}` : `rows.${error.row}${error.field ? `.${error.field}` : ''}`;
+  return new ApiProblem({ code: error.tooLarge ? 'batch_too_large' : 'invalid_batch_file', detail: error.message, errors: [{ path, message: error.message }] });
+}
+
+async function* manifestEntries(deps: ApiDeps, batchId: string): AsyncGenerator<ZipEntry> {
+  // Names are handed out in row order, so the manifest's second pass reproduces them exactly.
+  const names = createNameRegistry();
+  for (let after = 0; ; ) {
+    const page = await batchManifestPage(deps.db, batchId, after, MANIFEST_PAGE);
+    if (page.length === 0) break;
+    const bytes = await findResultBytes(deps.db, page.flatMap((r) => (r.status === 'succeeded' && r.result_key ? [r.result_key] : [])));
+    for (const row of page) {
+      const content = row.result_key ? bytes.get(row.result_key) : undefined;
+      if (row.status === 'succeeded' && content) yield { name: names(entryName(row, FILE_EXTENSIONS[row.format as Format] ?? row.format!)), content };
+    }
+    after = page.at(-1)!.row_number;
+  }
+  yield { name: 'manifest.csv', content: Readable.from(manifestLines(deps, batchId)) };
+}
+
+async function* manifestLines(deps: ApiDeps, batchId: string): AsyncGenerator<string> {
+  const names = createNameRegistry();
+  yield csvLine(MANIFEST_COLUMNS);
+  for (let after = 0; ; ) {
+    const page = await batchManifestPage(deps.db, batchId, after, MANIFEST_PAGE * 5);
+    if (page.length === 0) return;
+    for (const row of page) {
+      const file = row.status === 'succeeded' && row.sha256 ? names(entryName(row, FILE_EXTENSIONS[row.format as Format] ?? row.format!)) : '';
+      yield csvLine([row.row_number, row.custom_id, row.status ?? 'queued', file, row.status === 'succeeded' ? row.sha256 : '', row.error?.message ?? '']);
+    }
+    after = page.at(-1)!.row_number;
+  }
+}
+
+async function findOwnBatch(deps: ApiDeps, accountId: string, id: string): Promise<BatchWithCounts> {
+  const batch = isId('batch', id) ? await findBatch(deps.db, accountId, id) : undefined;
+  if (!batch) throw new ApiProblem({ code: 'not_found', detail: `No batch ${id}` });
+  return batch;
+}
+
+/** /v1/batches: bulk uploads in, ZIP and manifest out. */
+export function batchesRoutes(deps: ApiDeps) {
+  const { config } = deps;
+  return new Hono<AppEnv>()
+    .post('/', async (c) => {
+      const source = sourceTypeOf(c);
+      const defaults = parseDefaults(c.req.query());
+      const plan = config.plans[c.var.identity.policy.name] ?? config.plans[config.defaultPlan]!;
+      const limits = { maxRows: Math.min(config.batchMaxRows, plan.maxBatchRows), maxBytes: config.batchMaxBytes, rowMaxBytes: config.batchRowMaxBytes };
+      const declared = Number(c.req.header('content-length') ?? 0);
+      if (declared > limits.maxBytes) throw new ApiProblem({ code: 'batch_too_large', detail: `The file is over ${limits.maxBytes} bytes` });
+      const body = c.req.raw.body ?? (async function* () {})();
+      const rows = parseBatch(body as AsyncIterable<Uint8Array>, source, limits);
+
+      if (c.req.query('validate_only') === 'true') {
+        let total = 0;
+        let invalid = 0;
+        const errors: FieldError[] = [];
+        try {
+          for await (const row of rows) {
+            total++;
+            const rowErrors = checkRow(row, defaults, deps);
+            if (rowErrors.length > 0) invalid++;
+            if (errors.length < config.batchValidateMaxErrors) errors.push(...rowErrors.slice(0, config.batchValidateMaxErrors - errors.length));
+          }
+        } catch (error) {
+          throw error instanceof BatchFileError ? fileProblem(error) : error;
+        }
+        return c.json({ object: 'batch_validation', valid: invalid === 0 && total > 0, counts: { total, valid: total - invalid, invalid }, errors });
+      }
+
+      const accountId = c.var.accountId;
+      if ((await countActiveBatches(deps.db, accountId)) >= plan.maxConcurrentBatches) {
+        throw new ApiProblem({ code: 'too_many_batches', detail: `Plan "${c.var.identity.policy.name}" allows ${plan.maxConcurrentBatches} batches at once.`, headers: { 'Retry-After': '30' } });
+      }
+      const id = newId('batch');
+      try {
+        // One transaction: a file that turns out bad at row 90,000 leaves nothing behind.
+        await deps.db.transaction().execute(async (trx) => {
+          await insertBatch(trx, { id, account_id: accountId, defaults, source_type: source });
+          let chunk: UploadedRow[] = [];
+          let total = 0;
+          for await (const row of rows) {
+            const { filename, custom_id } = splitRow(row.values);
+            chunk.push({ row_number: row.row, fields: row.values, filename, custom_id });
+            total++;
+            if (chunk.length >= config.batchChunkRows) {
+              await insertBatchRows(trx, id, chunk);
+              chunk = [];
+            }
+          }
+          await insertBatchRows(trx, id, chunk);
+          if (total === 0) throw new BatchFileError('the file has no rows', { row: source === 'csv' ? 2 : 1 });
+          await setBatchTotal(trx, id, total);
+        });
+      } catch (error) {
+        throw error instanceof BatchFileError ? fileProblem(error) : error;
+      }
+      try {
+        await enqueueBatchExpansion(deps.queues, id);
+      } catch (error) {
+        await deleteBatch(deps.db, id);
+        throw error;
+      }
+      const batch = (await findBatch(deps.db, accountId, id))!;
+      return c.json(toBatchObject(batch), 202, { Location: `/v1/batches/${id}` });
+    })
+    .get('/', async (c) => {
+      const query = v.safeParse(ListQuery, c.req.query());
+      if (!query.success) throw validationProblem(fieldErrors(query.issues));
+      const { cursor, limit } = query.output;
+      const batches = await listBatches(deps.db, c.var.accountId, { before: cursor && Buffer.from(cursor, 'base64url').toString(), limit: limit + 1 });
+      const page = batches.slice(0, limit);
+      const next = batches.length > limit ? Buffer.from(page.at(-1)!.id).toString('base64url') : null;
+      return c.json({ object: 'list', data: page.map(toBatchObject), next_cursor: next });
+    })
+    .get('/:id', async (c) => {
+      const batch = await findOwnBatch(deps, c.var.accountId, c.req.param('id'));
+      const headers: Record<string, string> = batch.status === 'validating' || batch.status === 'queued' ? { 'Retry-After': String(config.retryAfterSeconds) } : {};
+      return c.json(toBatchObject(batch), 200, headers);
+    })
+    .post('/:id/cancel', async (c) => {
+      const existing = await findOwnBatch(deps, c.var.accountId, c.req.param('id'));
+      const canceled = await cancelBatch(deps.db, c.var.accountId, existing.id);
+      if (canceled === undefined && existing.status !== 'canceled') throw new ApiProblem({ code: 'batch_finished', detail: `Batch ${existing.id} is ${existing.status}` });
+      return c.json(toBatchObject((await findBatch(deps.db, c.var.accountId, existing.id))!));
+    })
+    .post('/:id/retry', async (c) => {
+      const existing = await findOwnBatch(deps, c.var.accountId, c.req.param('id'));
+      if (existing.status === 'canceled') throw new ApiProblem({ code: 'batch_finished', detail: `Batch ${existing.id} was canceled` });
+      const ids = (await retryBatch(deps.db, c.var.accountId, existing.id)) ?? [];
+      await enqueueRenders(deps.queues, ids, { priority: 1 });
+      return c.json({ ...toBatchObject((await findBatch(deps.db, c.var.accountId, existing.id))!), retried: ids.length });
+    })
+    .get('/:id/results.zip', async (c) => {
+      const batch = await findOwnBatch(deps, c.var.accountId, c.req.param('id'));
+      const zip = zipStream(manifestEntries(deps, batch.id));
+      return new Response(Readable.toWeb(zip) as ReadableStream, {
+        headers: { 'Content-Type': 'application/zip', 'Content-Disposition': `attachment; filename="${batch.id}.zip"`, 'Cache-Control': 'no-store' },
+      });
+    });
+}

@@ -1,0 +1,85 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import * as v from 'valibot';
+import { splitRow } from '../batches/fields.ts';
+import { newId } from '../domain/ids.ts';
+import { metadataSchema } from '../domain/metadata.ts';
+import { QUEUES } from '../queue/catalog.ts';
+import { enqueueRenders, type Queues } from '../queue/producer.ts';
+import { checkRenderFields } from '../render/submission.ts';
+import {
+  addInvalidRows, bumpBatchCounts, completeBatchIfDone, findBatchById, linkRowsToCodes, markBatchExpanded, nextUnexpandedRows,
+} from '../store/batches.ts';
+import { insertSubmissions, queuedCodeIds, type CodeSubmissionRow } from '../store/codes.ts';
+import type { Db } from '../store/db.ts';
+import type { BatchRowRow } from '../store/schema.ts';
+
+export type ExpandDeps = {
+  db: Db;
+  queues: Queues;
+  limits: { chunkRows: number; metadataMaxKeys: number; metadataMaxValueLength: number };
+};
+
+export type ExpandOutcome =
+  /** the batch is gone or finished: nothing to do (a redelivery) */
+  | { outcome: 'skipped' }
+  /** every row is now a code (queued, answered from the cache, or failed validation) */
+  | { outcome: 'expanded'; rows: number };
+
+function toSubmission(row: BatchRowRow, batch: { id: string; account_id: string; defaults: Record<string, unknown> }, canceled: boolean, deps: ExpandDeps): CodeSubmissionRow {
+  const { render, metadata } = splitRow({ ...batch.defaults, ...row.fields });
+  const base = { id: newId('code'), account_id: batch.account_id, batch_id: batch.id };
+  const checked = checkRenderFields(render);
+  const meta = v.safeParse(metadataSchema({ maxKeys: deps.limits.metadataMaxKeys, maxValueLength: deps.limits.metadataMaxValueLength }), metadata);
+  if (checked.ok && meta.success) {
+    const { spec, key } = checked;
+    return {
+      ...base, symbology: spec.symbology, data: spec.data, format: spec.format, options: JSON.stringify(spec.options),
+      metadata: JSON.stringify(meta.output), result_key: key, ...(canceled ? { finished: { status: 'canceled' as const } } : {}),
+    };
+  }
+  // Kept as a failed code so that the manifest accounts for every row.
+  const errors = [...(checked.ok ? [] : checked.errors), ...(meta.success ? [] : meta.issues.map((i) => ({ path: 'metadata', message: i.message })))];
+  const message = errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ');
+  return {
+    ...base, symbology: String(render.symbology ?? 'qrcode'), data: String(render.data ?? ''), format: String(render.format ?? 'png'),
+    options: '{}', metadata: '{}', result_key: '',
+    finished: canceled ? { status: 'canceled' } : { status: 'failed', error: { code: 'validation_failed', message, retryable: false } },
+  };
+}
+
+/**
+ * Turns a batch's uploaded rows into codes, a chunk at a time: insert the codes and link the rows in
+ * one transaction, then enqueue the chunk's renders at the chunk's priority. Resumable: rows already
+ * linked are skipped, and a rerun first re-enqueues the batch's queued codes (a crash may have come
+ * between a commit and its enqueue; enqueuing a live job again is a no-op).
+ */
+export async function expandBatch(job: Pick<Job, 'data'>, deps: ExpandDeps): Promise<ExpandOutcome> {
+  const payload = v.safeParse(QUEUES.batches.payload, job.data);
+  if (!payload.success) throw new UnrecoverableError(`bad batch payload: ${JSON.stringify(job.data)}`);
+  const batchId = payload.output.batchId;
+  const batch = await findBatchById(deps.db, batchId);
+  if (!batch || batch.status === 'completed' || batch.status === 'failed') return { outcome: 'skipped' };
+
+  await enqueueRenders(deps.queues, await queuedCodeIds(deps.db, batchId), { priority: 1 });
+
+  let expanded = 0;
+  for (let chunk = 0; ; chunk++) {
+    const rows = await nextUnexpandedRows(deps.db, batchId, deps.limits.chunkRows);
+    if (rows.length === 0) break;
+    const canceled = (await findBatchById(deps.db, batchId))?.status === 'canceled';
+    const submissions = rows.map((row) => toSubmission(row, batch, canceled, deps));
+    const written = await deps.db.transaction().execute(async (trx) => {
+      const codes = await insertSubmissions(trx, submissions);
+      await linkRowsToCodes(trx, batchId, rows.map((row, i) => ({ row_number: row.row_number, code_id: codes[i]!.id })));
+      const count = (status: string) => codes.filter((c) => c.status === status).length;
+      await bumpBatchCounts(trx, batchId, { expanded: codes.length, succeeded: count('succeeded'), failed: count('failed'), canceled: count('canceled') });
+      await addInvalidRows(trx, batchId, count('failed'));
+      return codes;
+    });
+    await enqueueRenders(deps.queues, written.filter((c) => c.status === 'queued').map((c) => c.id), { priority: chunk + 1 });
+    expanded += rows.length;
+  }
+  await markBatchExpanded(deps.db, batchId);
+  await completeBatchIfDone(deps.db, batchId);
+  return { outcome: 'expanded', rows: expanded };
+}

@@ -1,0 +1,42 @@
+import { Worker } from 'bullmq';
+import { loadConfigOrExit } from '../src/config.ts';
+import { openJobDeps } from '../src/jobs/deps.ts';
+import { expandBatch } from '../src/jobs/expand-batch.ts';
+import { createLogger } from '../src/log.ts';
+import { createRedis } from '../src/queue/connection.ts';
+import { closeQueues, openQueues } from '../src/queue/producer.ts';
+
+const config = loadConfigOrExit();
+const log = createLogger(config.logLevel, 'worker:batches');
+const { db, close } = openJobDeps(config);
+const producer = createRedis(config.redisUrl, 'producer');
+const queues = openQueues(producer, config.queuePrefix);
+const connection = createRedis(config.redisUrl, 'worker');
+const limits = { chunkRows: config.batchChunkRows, metadataMaxKeys: config.metadataMaxKeys, metadataMaxValueLength: config.metadataMaxValueLength };
+
+const worker = new Worker('batches', (job) => expandBatch(job, { db, queues, limits }), {
+  connection,
+  prefix: config.queuePrefix,
+  concurrency: 1,
+  lockDuration: config.renderLockMs,
+  stalledInterval: config.renderStalledIntervalMs,
+  maxStalledCount: config.renderMaxStalledCount,
+});
+worker.on('error', (error) => log.error({ err: error }, 'worker error'));
+worker.on('failed', (job, error) => log.warn({ jobId: job?.id, err: error }, 'batch expansion failed'));
+worker.on('completed', (job, result) => log.info({ jobId: job.id, result }, 'batch expanded'));
+
+let closing = false;
+async function shutdown(signal: string): Promise<void> {
+  if (closing) return;
+  closing = true;
+  log.info({ signal }, 'batches worker draining');
+  const force = setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref();
+  await worker.close();
+  await Promise.allSettled([close(), closeQueues(queues), connection.quit()]);
+  producer.disconnect();
+  clearTimeout(force);
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
