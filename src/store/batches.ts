@@ -68,11 +68,21 @@ export async function setBatchTotal(db: Db, id: string, total: number): Promise<
   await db.updateTable('batches').set({ total }).where('id', '=', id).execute();
 }
 
-/** One of the account's batches with its counts; another account's id finds nothing. */
+/**
+ * One of the account's batches with its counts; another account's id finds nothing. A batch whose
+ * rows are all terminal but which is not marked completed (the process that finished its last code
+ * died before completing it) is completed here, on read.
+ */
 export async function findBatch(db: Db, accountId: string, id: string): Promise<BatchWithCounts | undefined> {
   const batch = await db.selectFrom('batches').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
   if (!batch) return undefined;
-  return withCounts(batch, (await sumCounts(db, [id])).get(id));
+  const found = withCounts(batch, (await sumCounts(db, [id])).get(id));
+  const { succeeded, failed, canceled } = found.counts;
+  if (batch.status === 'queued' && batch.expanded_at && succeeded + failed + canceled >= batch.total) {
+    const completed = await completeBatchIfDone(db, id);
+    if (completed) return { ...found, ...completed };
+  }
+  return found;
 }
 
 /** A batch by id alone, for workers. */

@@ -73,19 +73,22 @@ export async function listCodes(db: Db, accountId: string, filter: CodeFilter): 
  * terminal, which makes redelivered jobs no-ops. processing → processing is a redelivery after a stall.
  */
 export async function claimCode(db: Db, id: string): Promise<CodeRow | undefined> {
-  const claimed = await db
-    .updateTable('codes')
-    .set({ status: 'processing', started_at: sql`coalesce(started_at, now())` })
-    .where('id', '=', id)
-    .where('status', 'in', ['queued', 'processing'])
-    .returningAll()
-    // started_at equals this transaction's now() only when this claim set it: queued → processing.
-    .returning(sql<boolean>`started_at = now()`.as('first_claim'))
-    .executeTakeFirst();
-  if (!claimed) return undefined;
-  const { first_claim, ...row } = claimed;
-  if (first_claim && row.batch_id) await bumpBatchCounts(db, row.batch_id, { processing: 1 });
-  return row;
+  // One transaction: the batch's processing counter moves exactly when the status does.
+  return db.transaction().execute(async (trx) => {
+    const claimed = await trx
+      .updateTable('codes')
+      .set({ status: 'processing', started_at: sql`coalesce(started_at, now())` })
+      .where('id', '=', id)
+      .where('status', 'in', ['queued', 'processing'])
+      .returningAll()
+      // started_at equals this transaction's now() only when this claim set it: queued → processing.
+      .returning(sql<boolean>`started_at = now()`.as('first_claim'))
+      .executeTakeFirst();
+    if (!claimed) return undefined;
+    const { first_claim, ...row } = claimed;
+    if (first_claim && row.batch_id) await bumpBatchCounts(trx, row.batch_id, { processing: 1 });
+    return row;
+  });
 }
 
 /**
