@@ -1,0 +1,30 @@
+import type { RenderSpec } from '../domain/render-spec.ts';
+import { sha256Hex } from '../render/content-key.ts';
+import { render } from '../render/index.ts';
+import type { Db } from '../store/db.ts';
+import { findResultContent, insertResult } from '../store/results.ts';
+import type { CodeRow } from '../store/schema.ts';
+
+export type Content = { sha256: string; content_type: string; bytes: Buffer };
+
+/**
+ * The image of a succeeded code. When retention has deleted its result, the code is rendered again
+ * from its stored parameters (renders are deterministic, so the bytes and ETag are the same) and the
+ * result stored again for the next request.
+ */
+export async function loadContent(db: Db, row: CodeRow): Promise<Content> {
+  const stored = await findResultContent(db, row.result_key);
+  if (stored) return stored;
+  const spec = { symbology: row.symbology, data: row.data, format: row.format, options: row.options } as RenderSpec;
+  const rendered = await render(spec);
+  const result = {
+    key: row.result_key,
+    sha256: sha256Hex(rendered.bytes),
+    content_type: rendered.contentType,
+    bytes: rendered.bytes,
+    width: rendered.width,
+    height: rendered.height,
+  };
+  await insertResult(db, result);
+  return result;
+}
