@@ -1,8 +1,10 @@
-import { Worker } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import { loadConfigOrExit } from '../src/config.ts';
 import { openJobDeps } from '../src/jobs/deps.ts';
-import { renderCode } from '../src/jobs/render-code.ts';
+import { renderCode, type RenderOutcome } from '../src/jobs/render-code.ts';
 import { createLogger } from '../src/log.ts';
+import { publishMetrics } from '../src/metrics/publish.ts';
+import { createProcessMetrics } from '../src/metrics/registry.ts';
 import { createRedis } from '../src/queue/connection.ts';
 
 const config = loadConfigOrExit();
@@ -10,7 +12,24 @@ const log = createLogger(config.logLevel, 'worker:render');
 const deps = openJobDeps(config);
 const connection = createRedis(config.redisUrl, 'worker');
 
-const worker = new Worker('render', (job) => renderCode(job, deps), {
+const metrics = createProcessMetrics('worker:render');
+const stopPublishing = publishMetrics(connection, { prefix: config.queuePrefix, registry: metrics.registry, role: 'worker:render', everyMs: config.metricsPublishMs });
+
+// Metrics and logs wrap the processor here, not inside it: renderCode stays a plain function.
+async function processRender(job: Job): Promise<RenderOutcome> {
+  const start = performance.now();
+  const result = await renderCode(job, deps);
+  if (result.outcome === 'skipped') return result;
+  const seconds = (performance.now() - start) / 1000;
+  metrics.renderDuration.observe({ symbology: result.symbology, format: result.format, outcome: result.outcome }, seconds);
+  metrics.codesFinished.inc({ status: result.outcome });
+  const fields = { codeId: result.codeId, requestId: result.requestId, symbology: result.symbology, format: result.format, ms: Math.round(seconds * 1000) };
+  if (result.outcome === 'succeeded') log.debug({ ...fields, cached: result.cached }, 'code rendered');
+  else log.info({ ...fields, reason: result.message }, 'code failed');
+  return result;
+}
+
+const worker = new Worker('render', processRender, {
   connection,
   prefix: config.queuePrefix,
   concurrency: config.renderConcurrency,
@@ -30,7 +49,8 @@ async function shutdown(signal: string): Promise<void> {
   // Past the bound, abandon active jobs: their locks expire and another worker takes them.
   const force = setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref();
   await worker.close();
-  await Promise.allSettled([deps.close(), connection.quit()]);
+  await Promise.allSettled([stopPublishing(), deps.close()]);
+  await connection.quit().catch(() => {});
   clearTimeout(force);
   process.exit(0);
 }

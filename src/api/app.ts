@@ -6,9 +6,11 @@ import { createTokenBuckets } from '../limits/bucket.ts';
 import { authenticate } from './middleware/auth.ts';
 import { bodyLimit } from './middleware/body-limit.ts';
 import { clientIp } from './middleware/client-ip.ts';
+import { httpMetrics } from './middleware/http-metrics.ts';
 import { ipGuard } from './middleware/ip-guard.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { notFound, onError } from './problem.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { batchesRoutes } from './routes/batches.ts';
 import { codesRoutes } from './routes/codes.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -19,10 +21,16 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   const logError = deps.logError ?? ((error: unknown) => console.error(error));
   const app = new Hono<AppEnv>();
   app.use(requestId());
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.use(httpMetrics({ record: (labels, seconds) => (metrics.httpRequests.inc(labels), metrics.httpDuration.observe(labels, seconds)) }));
+  }
   app.onError(onError((error, c) => logError(error, { requestId: c.get('requestId'), path: c.req.path }), deps.config.retryAfterSeconds));
   app.notFound(notFound);
 
   app.route('/', healthRoutes(deps));
+  const admin = adminRoutes(deps);
+  if (admin) app.route('/', admin);
 
   const { config } = deps;
   const buckets = createTokenBuckets({ redis: deps.redis, prefix: config.queuePrefix, insuranceMs: config.limiterInsuranceMs });
@@ -44,7 +52,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
       blockSeconds: config.authBlockSeconds,
     }),
   );
-  v1.use(rateLimit({ buckets }));
+  v1.use(rateLimit({ buckets, onRejected: () => metrics?.rateLimited.inc() }));
   // Batch uploads stream under their own, larger limit (BATCH_MAX_BYTES).
   v1.use(bodyLimit({ maxBytes: config.bodyLimitBytes, skip: (path, method) => method === 'POST' && path === '/v1/batches' }));
   v1.route('/codes', codesRoutes(deps));

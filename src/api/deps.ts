@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
+import type { ProcessMetrics } from '../metrics/registry.ts';
 import type { Queues } from '../queue/producer.ts';
 import type { Db } from '../store/db.ts';
 
@@ -13,4 +14,8 @@ export type ApiDeps = {
   logError?: (error: unknown, context: Record<string, unknown>) => void;
   /** True once shutdown began: readiness fails so load balancers stop sending traffic. */
   isShuttingDown?: () => boolean;
+  /** This process's metrics (HTTP, rate limits); none recorded when absent. */
+  metrics?: ProcessMetrics;
+  /** The role this process publishes its metrics under, so /metrics reads its own registry live. */
+  metricsRole?: string;
 };

@@ -2,7 +2,10 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
+import { publishMetrics } from '../metrics/publish.ts';
+import { createProcessMetrics } from '../metrics/registry.ts';
 import { createRedis } from '../queue/connection.ts';
+import { checkEvictionPolicy } from '../queue/eviction.ts';
 import { closeQueues, openQueues } from '../queue/producer.ts';
 import { createDb } from '../store/db.ts';
 import { createApp } from './app.ts';
@@ -13,12 +16,20 @@ export function runApiServer(config: Config, log: Logger): void {
   const redis = createRedis(config.redisUrl, 'producer');
   const queues = openQueues(redis, config.queuePrefix);
   let shuttingDown = false;
+  const metrics = createProcessMetrics('api');
+  const stopPublishing = publishMetrics(redis, { prefix: config.queuePrefix, registry: metrics.registry, role: 'api', everyMs: config.metricsPublishMs });
+  void checkEvictionPolicy(redis).then(
+    ({ warning }) => warning && log.warn(warning),
+    (error) => log.warn({ err: error }, 'could not read Redis maxmemory-policy'),
+  );
   const app = createApp({
     config,
     db,
     redis,
     queues,
     isShuttingDown: () => shuttingDown,
+    metrics,
+    metricsRole: 'api',
     logError: (error, context) => log.error({ err: error, ...context }, 'unhandled error'),
   });
   const server = serve({ fetch: app.fetch, port: config.port }, (info) =>
@@ -34,7 +45,7 @@ export function runApiServer(config: Config, log: Logger): void {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
-    await Promise.allSettled([closeQueues(queues), db.destroy()]);
+    await Promise.allSettled([stopPublishing(), closeQueues(queues), db.destroy()]);
     redis.disconnect();
     clearTimeout(force);
     process.exit(0);

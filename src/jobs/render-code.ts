@@ -11,13 +11,16 @@ import { hasResult, insertResult } from '../store/results.ts';
 
 export type RenderDeps = { db: Db };
 
+/** What the worker entry labels its metrics and log lines with. */
+export type RenderedCode = { codeId: string; symbology: string; format: string; requestId: string | null };
+
 export type RenderOutcome =
   /** the code was already terminal or is gone: a redelivery, nothing to do */
   | { outcome: 'skipped' }
   /** rendered now, or found in the content cache */
-  | { outcome: 'succeeded'; cached: boolean }
+  | ({ outcome: 'succeeded'; cached: boolean } & RenderedCode)
   /** the engine refused the input: the code is failed, the job completes (no retry) */
-  | { outcome: 'failed'; message: string };
+  | ({ outcome: 'failed'; message: string } & RenderedCode);
 
 function specOf(row: CodeRow): RenderSpec {
   return { symbology: row.symbology, data: row.data, format: row.format, options: row.options } as RenderSpec;
@@ -32,10 +35,11 @@ export async function renderCode(job: Pick<Job, 'data'>, deps: RenderDeps): Prom
   if (!payload.success) throw new UnrecoverableError(`bad render payload: ${JSON.stringify(job.data)}`);
   const row = await claimCode(deps.db, payload.output.codeId);
   if (!row) return { outcome: 'skipped' };
+  const code: RenderedCode = { codeId: row.id, symbology: row.symbology, format: row.format, requestId: row.request_id };
 
   if (await hasResult(deps.db, row.result_key)) {
     await markSucceeded(deps.db, row.id);
-    return { outcome: 'succeeded', cached: true };
+    return { outcome: 'succeeded', cached: true, ...code };
   }
   const spec = specOf(row);
   let rendered;
@@ -44,7 +48,7 @@ export async function renderCode(job: Pick<Job, 'data'>, deps: RenderDeps): Prom
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await markFailed(deps.db, row.id, { code: 'render_failed', message, retryable: false });
-    return { outcome: 'failed', message };
+    return { outcome: 'failed', message, ...code };
   }
   await insertResult(deps.db, {
     key: row.result_key,
@@ -55,5 +59,5 @@ export async function renderCode(job: Pick<Job, 'data'>, deps: RenderDeps): Prom
     height: rendered.height,
   });
   await markSucceeded(deps.db, row.id);
-  return { outcome: 'succeeded', cached: false };
+  return { outcome: 'succeeded', cached: false, ...code };
 }

@@ -1,0 +1,58 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { HonoAdapter } from '@bull-board/hono';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
+import { gatherMetrics } from '../../metrics/publish.ts';
+import { queueDepthRegistry } from '../../metrics/queue-depth.ts';
+import { QUEUES, type QueueName } from '../../queue/catalog.ts';
+import type { ApiDeps } from '../deps.ts';
+import { adminAuth } from '../middleware/admin-auth.ts';
+
+const BOARD_PATH = '/admin/queues';
+// The board's page links a web font; offline (and to keep operators' browsers off third parties) it
+// is dropped and the system font is used.
+const REMOTE_FONT = /<link[^>]+fonts\.googleapis\.com[^>]*>/g;
+
+/**
+ * Operator pages behind HTTP Basic (ADMIN_USER / ADMIN_PASSWORD): Bull Board at /admin/queues over
+ * every catalog queue, and /metrics (Prometheus text) for every process. Absent when either
+ * credential is unset.
+ */
+export function adminRoutes(deps: ApiDeps): Hono | undefined {
+  const { adminUser, adminPassword, adminReadOnly, queuePrefix } = deps.config;
+  if (!adminUser || !adminPassword) return undefined;
+  const app = new Hono();
+  const auth = adminAuth({ user: adminUser, password: adminPassword });
+  app.use(`${BOARD_PATH}/*`, auth);
+  app.use(BOARD_PATH, auth);
+  app.use('/metrics', auth);
+
+  const board = new HonoAdapter(serveStatic).setBasePath(BOARD_PATH);
+  createBullBoard({
+    queues: (Object.keys(QUEUES) as QueueName[]).map(
+      (name) => new BullMQAdapter(deps.queues[name], { readOnlyMode: adminReadOnly, allowRetries: !adminReadOnly }),
+    ),
+    serverAdapter: board,
+    options: { uiConfig: { boardTitle: 'codes' } },
+  });
+  const boardApp = board.registerPlugin();
+  app.use(`${BOARD_PATH}/*`, async (c, next) => {
+    await next();
+    if (c.res.headers.get('content-type')?.startsWith('text/html')) {
+      c.res = new Response((await c.res.text()).replace(REMOTE_FONT, ''), c.res);
+    }
+  });
+  app.route(BOARD_PATH, boardApp);
+
+  app.get('/metrics', async (c) => {
+    const queues = Object.fromEntries((Object.keys(QUEUES) as QueueName[]).map((name) => [name, deps.queues[name]]));
+    const [processes, depth] = await Promise.all([
+      gatherMetrics(deps.redis, { prefix: queuePrefix, own: deps.metrics?.registry, ownRole: deps.metricsRole }),
+      queueDepthRegistry(queues),
+    ]);
+    const text = (await processes.metrics()) + (await depth.metrics());
+    return c.text(text, 200, { 'Content-Type': processes.contentType });
+  });
+  return app;
+}

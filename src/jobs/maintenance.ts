@@ -1,0 +1,67 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import * as v from 'valibot';
+import { QUEUES } from '../queue/catalog.ts';
+import type { Queues } from '../queue/producer.ts';
+import { requeueLostRenders } from '../queue/requeue.ts';
+import type { Db } from '../store/db.ts';
+import { deleteExpiredCodes, deleteExpiredResults, listUnfinishedCodes } from '../store/retention.ts';
+
+export type MaintenanceDeps = {
+  db: Db;
+  queues: Queues;
+  clock: () => Date;
+  retention: { defaultDays: number; planDays: Record<string, number>; codeDays: number; batchSize: number };
+  reconcile: { afterMs: number; batchSize: number };
+};
+
+export type MaintenanceOutcome =
+  /** reconcile: unfinished codes looked at, and those whose job Redis had lost (enqueued again) */
+  | { task: 'reconcile'; checked: number; requeued: number }
+  /** retention: rows deleted this run */
+  | { task: 'retention'; results: number; codes: number };
+
+/**
+ * Re-enqueues codes PostgreSQL says are unfinished, older than `afterMs`, whose render job Redis no
+ * longer has (a FLUSHALL, a failover to a stale replica, an eviction). Pages through all of them.
+ */
+export async function reconcileCodes(deps: MaintenanceDeps): Promise<MaintenanceOutcome> {
+  const before = new Date(deps.clock().getTime() - deps.reconcile.afterMs);
+  let after: string | undefined;
+  let checked = 0;
+  let requeued = 0;
+  for (;;) {
+    const ids = await listUnfinishedCodes(deps.db, { before, after, limit: deps.reconcile.batchSize });
+    if (ids.length === 0) break;
+    const outcome = await requeueLostRenders(deps.queues, ids);
+    checked += outcome.checked;
+    requeued += outcome.requeued.length;
+    after = ids.at(-1);
+  }
+  return { task: 'reconcile', checked, requeued };
+}
+
+/** Deletes expired results and code rows in small batches, so no statement holds locks for long. */
+export async function applyRetention(deps: MaintenanceDeps): Promise<MaintenanceOutcome> {
+  const { defaultDays, planDays, codeDays, batchSize } = deps.retention;
+  let results = 0;
+  let codes = 0;
+  // Code rows first: a result whose last code just went is then deleted in the same run.
+  for (;;) {
+    const n = await deleteExpiredCodes(deps.db, { now: deps.clock(), days: codeDays, limit: batchSize });
+    codes += n;
+    if (n < batchSize) break;
+  }
+  for (;;) {
+    const n = await deleteExpiredResults(deps.db, { now: deps.clock(), defaultDays, planDays, limit: batchSize });
+    results += n;
+    if (n < batchSize) break;
+  }
+  return { task: 'retention', results, codes };
+}
+
+/** The maintenance queue's processor: one task per job. */
+export async function runMaintenance(job: Pick<Job, 'data'>, deps: MaintenanceDeps): Promise<MaintenanceOutcome> {
+  const payload = v.safeParse(QUEUES.maintenance.payload, job.data);
+  if (!payload.success) throw new UnrecoverableError(`bad maintenance payload: ${JSON.stringify(job.data)}`);
+  return payload.output.task === 'reconcile' ? reconcileCodes(deps) : applyRetention(deps);
+}

@@ -1,0 +1,19 @@
+import type { Queue } from 'bullmq';
+import { Gauge, Registry } from 'prom-client';
+
+export const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'waiting-children', 'failed', 'completed'] as const;
+
+/** Jobs per queue and state, read from Redis at scrape time (Redis is shared, so any one process answers). */
+export async function queueDepthRegistry(queues: Record<string, Queue>): Promise<Registry> {
+  const registry = new Registry();
+  const gauge = new Gauge({ name: 'queue_jobs', help: 'BullMQ jobs by queue and state', labelNames: ['queue', 'state'], registers: [registry] });
+  const paused = new Gauge({ name: 'queue_paused', help: '1 while an operator has paused the queue', labelNames: ['queue'], registers: [registry] });
+  await Promise.all(
+    Object.entries(queues).map(async ([name, queue]) => {
+      const [counts, isPaused] = await Promise.all([queue.getJobCounts(...QUEUE_STATES), queue.isPaused()]);
+      for (const state of QUEUE_STATES) gauge.set({ queue: name, state }, counts[state] ?? 0);
+      paused.set({ queue: name }, isPaused ? 1 : 0);
+    }),
+  );
+  return registry;
+}
