@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit, type Config } from './config.ts';
+import { createRedis } from './queue/connection.ts';
+import { drainFailed, queueDepths, queueNamed } from './queue/operate.ts';
+import { closeQueues, openQueues } from './queue/producer.ts';
 import { listAccounts } from './store/accounts.ts';
 import { createDb, type Db } from './store/db.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from './store/keys.ts';
@@ -13,7 +16,12 @@ const USAGE = `usage: npm run cli -- <command> [options]
   keys list [--account-id ID] [--json]      list keys (prefix only, never the key)
   keys revoke KEY_ID                        revoke a key (takes effect within KEY_CACHE_TTL_MS)
   accounts list [--json]                    list accounts
-  plans list [--json]                       list plans from config/plans.json`;
+  plans list [--json]                       list plans from config/plans.json
+  queues depth [--json]                     jobs per state for every queue, and which are paused
+  queues pause NAME                         stop workers taking new jobs from a queue (active ones finish)
+  queues resume NAME                        let workers take jobs from a paused queue again
+  queues drain-failed NAME                  delete a queue's failed jobs (the codes stay failed in
+                                            PostgreSQL; unfinished ones are re-enqueued by the reconciler)`;
 
 class UsageError extends Error {}
 
@@ -54,6 +62,23 @@ async function run(config: Config, db: Db, words: string[], options: Record<stri
   }
 }
 
+async function runQueues(config: Config, sub: string | undefined, name: string | undefined, json: boolean): Promise<void> {
+  const queues = openQueues(createRedis(config.redisUrl, 'producer'), config.queuePrefix);
+  try {
+    if (sub === 'depth') return print(json, await queueDepths(queues));
+    const queue = queueNamed(name);
+    if (!queue) throw new UsageError(`queues ${sub ?? ''} needs a queue name: ${Object.keys(queues).filter((k) => k !== 'connection').join(', ')}`);
+    if (sub === 'pause') await queues[queue].pause();
+    else if (sub === 'resume') await queues[queue].resume();
+    else if (sub === 'drain-failed') return console.log(`removed ${await drainFailed(queues, queue)} failed jobs from ${queue}`);
+    else throw new UsageError(`unknown command: queues ${sub ?? ''}`);
+    console.log(`${queue}: ${sub === 'pause' ? 'paused' : 'resumed'}`);
+  } finally {
+    await closeQueues(queues);
+    queues.connection.disconnect();
+  }
+}
+
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: {
@@ -75,6 +100,8 @@ try {
   } else if (command === 'migrate') {
     const applied = await prepareDatabase(config.databaseUrl);
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+  } else if (command === 'queues') {
+    await runQueues(config, sub, arg, values.json === true);
   } else if (command === 'plans' && sub === 'list') {
     print(values.json === true, Object.entries(config.plans).map(([name, plan]) => ({ name, ...plan, default: name === config.defaultPlan })));
   } else {

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { Gauge, Registry } from 'prom-client';
 
-export const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'waiting-children', 'failed', 'completed'] as const;
+import { QUEUE_STATES } from '../queue/operate.ts';
 
 /** Jobs per queue and state, read from Redis at scrape time (Redis is shared, so any one process answers). */
 export async function queueDepthRegistry(queues: Record<string, Queue>): Promise<Registry> {

@@ -51,7 +51,8 @@ export function adminRoutes(deps: ApiDeps): Hono | undefined {
       gatherMetrics(deps.redis, { prefix: queuePrefix, own: deps.metrics?.registry, ownRole: deps.metricsRole }),
       queueDepthRegistry(queues),
     ]);
-    const text = (await processes.metrics()) + (await depth.metrics());
+    // prom-client writes an aggregated NaN as "Nan"; the exposition format spells it "NaN".
+    const text = ((await processes.metrics()) + (await depth.metrics())).replace(/ Nan$/gm, ' NaN');
     return c.text(text, 200, { 'Content-Type': processes.contentType });
   });
   return app;
