@@ -1,7 +1,7 @@
 import { Worker } from 'bullmq';
 import { loadConfigOrExit } from '../src/config.ts';
 import { openJobDeps } from '../src/jobs/deps.ts';
-import { expandBatch } from '../src/jobs/expand-batch.ts';
+import { completeFinishedBatches, expandBatch } from '../src/jobs/expand-batch.ts';
 import { createLogger } from '../src/log.ts';
 import { createRedis } from '../src/queue/connection.ts';
 import { closeQueues, openQueues } from '../src/queue/producer.ts';
@@ -26,12 +26,21 @@ worker.on('error', (error) => log.error({ err: error }, 'worker error'));
 worker.on('failed', (job, error) => log.warn({ jobId: job?.id, err: error }, 'batch expansion failed'));
 worker.on('completed', (job, result) => log.info({ jobId: job.id, result }, 'batch expanded'));
 
+// Completion is noticed here, not by the render jobs: a job's transaction cannot see the counter
+// increments of other jobs committing at the same moment.
+const sweep = setInterval(() => {
+  completeFinishedBatches(db)
+    .then((done) => done.forEach((batch) => log.info({ batchId: batch.id }, 'batch completed')))
+    .catch((error) => log.warn({ err: error }, 'batch completion sweep failed'));
+}, config.batchSweepMs);
+
 let closing = false;
 async function shutdown(signal: string): Promise<void> {
   if (closing) return;
   closing = true;
   log.info({ signal }, 'batches worker draining');
   const force = setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref();
+  clearInterval(sweep);
   await worker.close();
   await Promise.allSettled([close(), closeQueues(queues), connection.quit()]);
   producer.disconnect();

@@ -83,3 +83,5 @@ export async function expandBatch(job: Pick<Job, 'data'>, deps: ExpandDeps): Pro
   await completeBatchIfDone(deps.db, batchId);
   return { outcome: 'expanded', rows: expanded };
 }
+
+export { completeFinishedBatches } from '../store/batches.ts';

@@ -150,9 +150,9 @@ export async function markBatchFailed(db: Db, id: string, error: { code: string;
 }
 
 /**
- * Marks an expanded batch completed once every row is terminal. Run after the transaction that
- * finished a code has committed, so that of two codes finishing at once, the later one sees both.
- * Returns the batch when this call completed it.
+ * Marks an expanded batch completed once every row is terminal. Runs outside the transactions that
+ * finish codes (which cannot see each other's counter increments), from the batches worker's sweep
+ * and on read. Returns the batch when this call completed it.
  */
 export async function completeBatchIfDone(db: Db, id: string): Promise<BatchRow | undefined> {
   return db
@@ -165,6 +165,18 @@ export async function completeBatchIfDone(db: Db, id: string): Promise<BatchRow 
     )
     .returningAll()
     .executeTakeFirst();
+}
+
+/** Completes every expanded batch whose rows are all terminal; returns those it completed. */
+export async function completeFinishedBatches(db: Db): Promise<BatchRow[]> {
+  return db
+    .updateTable('batches')
+    .set({ status: 'completed', completed_at: sql`now()` })
+    .where('status', '=', 'queued')
+    .where('expanded_at', 'is not', null)
+    .where(sql<boolean>`total <= (select coalesce(sum(succeeded + failed + canceled), 0) from batch_counts where batch_counts.batch_id = batches.id)`)
+    .returningAll()
+    .execute();
 }
 
 /**

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { CodeError, CodeStatus } from '../domain/code.ts';
-import { bumpBatchCounts, completeBatchIfDone } from './batches.ts';
+import { bumpBatchCounts } from './batches.ts';
 import { onCodeFinished } from './code-finished.ts';
 import type { Db } from './db.ts';
 import type { CodeRow, NewCodeRow } from './schema.ts';
@@ -116,7 +116,6 @@ async function finishCode(
     }
     return row;
   });
-  if (finished?.batch_id) await completeBatchIfDone(db, finished.batch_id);
   return finished;
 }
 

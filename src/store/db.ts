@@ -11,6 +11,13 @@ export type DbOptions = {
   poolSize?: number;
   /** Fail a query waiting for a pool connection after this long instead of hanging. @defaultValue 5000 */
   connectionTimeoutMs?: number;
+  /**
+   * Wait for the WAL flush on commit. Workers turn it off: a status write lost in a crash only means
+   * the reconciler renders that code again (renders are idempotent), and skipping the flush per commit
+   * is most of a render job's database cost. The API keeps it on: an accepted code must be durable.
+   * @defaultValue true
+   */
+  synchronousCommit?: boolean;
 };
 
 // timestamptz → Date is pg's default; bigint (int8) as number is safe for our counters.
@@ -22,6 +29,7 @@ export function createDb(options: DbOptions): Db {
     connectionString: options.databaseUrl,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
+    ...(options.synchronousCommit === false ? { options: '-c synchronous_commit=off' } : {}),
   });
   // An idle client losing its server (restart, failover) must not crash the process.
   pool.on('error', () => {});

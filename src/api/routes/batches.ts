@@ -1,7 +1,6 @@
-import { Readable } from 'node:stream';
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
-import { zipStream, type ZipEntry } from '../../batches/archive.ts';
+import { toPullStream, zipStream, type ZipEntry } from '../../batches/archive.ts';
 import { coerceCell, isKnownField, splitRow } from '../../batches/fields.ts';
 import { entryName, createNameRegistry } from '../../batches/filenames.ts';
 import { csvLine, MANIFEST_COLUMNS } from '../../batches/manifest.ts';
@@ -100,7 +99,7 @@ async function* manifestEntries(deps: ApiDeps, batchId: string): AsyncGenerator<
     }
     after = page.at(-1)!.row_number;
   }
-  yield { name: 'manifest.csv', content: Readable.from(manifestLines(deps, batchId)) };
+  yield { name: 'manifest.csv', content: manifestLines(deps, batchId) };
 }
 
 async function* manifestLines(deps: ApiDeps, batchId: string): AsyncGenerator<string> {
@@ -220,7 +219,7 @@ export function batchesRoutes(deps: ApiDeps) {
     .get('/:id/results.zip', async (c) => {
       const batch = await findOwnBatch(deps, c.var.accountId, c.req.param('id'));
       const zip = zipStream(manifestEntries(deps, batch.id));
-      return new Response(Readable.toWeb(zip) as ReadableStream, {
+      return new Response(toPullStream(zip), {
         headers: { 'Content-Type': 'application/zip', 'Content-Disposition': `attachment; filename="${batch.id}.zip"`, 'Cache-Control': 'no-store' },
       });
     });
