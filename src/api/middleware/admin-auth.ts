@@ -1,6 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import { basicAuth } from 'hono/basic-auth';
 
 const same = (a: string, b: string) => {
   const x = Buffer.from(a);
@@ -8,7 +7,16 @@ const same = (a: string, b: string) => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
-/** HTTP Basic for operator pages (/admin/queues, /metrics): 401 with a challenge without the credentials. */
+/**
+ * HTTP Basic for operator pages (/admin/queues, /metrics). A refusal is answered here, not thrown:
+ * the app's problem mapper would drop the WWW-Authenticate challenge browsers need to ask for a login.
+ */
 export function adminAuth(options: { user: string; password: string }): MiddlewareHandler {
-  return basicAuth({ realm: 'codes admin', verifyUser: (user, password) => same(user, options.user) && same(password, options.password) });
+  return async function adminAuth(c, next) {
+    const [scheme, encoded] = (c.req.header('authorization') ?? '').split(' ');
+    const decoded = scheme?.toLowerCase() === 'basic' && encoded ? Buffer.from(encoded, 'base64').toString() : '';
+    const colon = decoded.indexOf(':');
+    if (colon > 0 && same(decoded.slice(0, colon), options.user) && same(decoded.slice(colon + 1), options.password)) return next();
+    return c.text('Unauthorized', 401, { 'WWW-Authenticate': 'Basic realm="codes admin", charset="UTF-8"' });
+  };
 }
