@@ -201,6 +201,15 @@ describe('cancel and retry', () => {
     expect(done.counts).toMatchObject({ succeeded: 2, failed: 0 });
   });
 
+  it('honours Idempotency-Key on uploads: a retry replays the first batch', async () => {
+    const send = () => stack.app.request('/v1/batches', { method: 'POST', body: 'data\nonce\n', headers: { 'content-type': 'text/csv', authorization: `Bearer ${stack.key.key}`, 'idempotency-key': 'upload-1' } }, { incoming: { socket: { remoteAddress: '127.0.0.1' } } });
+    const first = await send();
+    expect(first.status).toBe(202);
+    const again = await send();
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await again.json()) as any).id).toBe(((await first.json()) as any).id);
+  });
+
   it("another account's batch is a 404", async () => {
     const res = await upload('data\nmine\n', 'text/csv');
     const id = ((await res.json()) as any).id;

@@ -15,7 +15,16 @@ const REPLAYED_HEADERS = ['content-type', 'location'];
  * the first is still running is a 409. A first request that failed on our side (5xx) is forgotten
  * so that its retry runs again.
  */
-export function idempotency(options: { db: Db; ttlHours: number }): MiddlewareHandler<AppEnv> {
+export function idempotency(options: {
+  db: Db;
+  ttlHours: number;
+  /**
+   * Hash the body to tell a retry from a different request. Off for streamed uploads (batches),
+   * which must not be read twice: their fingerprint is the query, type and length instead.
+   * @defaultValue true
+   */
+  hashBody?: boolean;
+}): MiddlewareHandler<AppEnv> {
   return async function idempotency(c, next) {
     const key = c.req.header('idempotency-key');
     if (key === undefined) return next();
@@ -27,7 +36,11 @@ export function idempotency(options: { db: Db; ttlHours: number }): MiddlewareHa
       });
     }
     const accountId = c.var.accountId;
-    const requestHash = createHash('sha256').update(`${c.req.method} ${c.req.path}\n`).update(await c.req.text()).digest('hex');
+    const fingerprint =
+      options.hashBody === false
+        ? `${new URL(c.req.url).search}\n${c.req.header('content-type') ?? ''}\n${c.req.header('content-length') ?? ''}`
+        : await c.req.text();
+    const requestHash = createHash('sha256').update(`${c.req.method} ${c.req.path}\n`).update(fingerprint).digest('hex');
     const existing = await claimIdempotencyKey(options.db, { accountId, key, requestHash, ttlHours: options.ttlHours });
     if (existing) {
       if (existing.request_hash !== requestHash) {

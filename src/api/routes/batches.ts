@@ -18,6 +18,7 @@ import {
 import { findResultBytes } from '../../store/results.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
+import { idempotency } from '../middleware/idempotency.ts';
 import { ApiProblem, fieldErrors, validationProblem } from '../problem.ts';
 
 const SOURCE_TYPES: Record<string, BatchSourceType> = { 'text/csv': 'csv', 'application/x-ndjson': 'jsonl', 'application/jsonl': 'jsonl' };
@@ -126,7 +127,7 @@ async function findOwnBatch(deps: ApiDeps, accountId: string, id: string): Promi
 export function batchesRoutes(deps: ApiDeps) {
   const { config } = deps;
   return new Hono<AppEnv>()
-    .post('/', async (c) => {
+    .post('/', idempotency({ db: deps.db, ttlHours: config.idempotencyTtlHours, hashBody: false }), async (c) => {
       const source = sourceTypeOf(c);
       const defaults = parseDefaults(c.req.query());
       const plan = config.plans[c.var.identity.policy.name] ?? config.plans[config.defaultPlan]!;
