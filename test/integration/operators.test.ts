@@ -15,15 +15,18 @@ import { eventually, exited, freePort, startProcess, startRedisServer, startStac
 
 // A redis-server of this file's own: it is FLUSHALLed below, which must never touch the shared one.
 let redisServer: ChildProcess;
+let redisPort: number;
+let redisDir: string;
 let stack: TestStack;
 const ADMIN = { ADMIN_USER: 'ops', ADMIN_PASSWORD: 'correct horse' };
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const adminHeaders = { authorization: basic(ADMIN.ADMIN_USER, ADMIN.ADMIN_PASSWORD) };
 
 beforeAll(async () => {
-  const port = await freePort();
-  redisServer = await startRedisServer({ port, dir: mkdtempSync(path.join(tmpdir(), 'ops-redis-')) });
-  stack = await startStack({ workers: 0, env: { REDIS_URL: `redis://127.0.0.1:${port}`, ...ADMIN, RENDER_CONCURRENCY: '4' } });
+  redisPort = await freePort();
+  redisDir = mkdtempSync(path.join(tmpdir(), 'ops-redis-'));
+  redisServer = await startRedisServer({ port: redisPort, dir: redisDir });
+  stack = await startStack({ workers: 0, env: { REDIS_URL: `redis://127.0.0.1:${redisPort}`, ...ADMIN, RENDER_CONCURRENCY: '4' } });
 });
 afterAll(async () => {
   await stack.close();
@@ -155,6 +158,28 @@ it('FLUSHALL in the middle of 2,000 queued codes: after the reconciler all succe
   expect(await count(`select count(distinct result_key) as n from codes`)).toBe(TOTAL);
   expect([...renders.values()].filter((n) => n > 1)).toEqual([]);
 }, 90_000);
+
+it('Redis restarted (AOF): no accepted code is lost', async () => {
+  await sql`truncate codes, results`.execute(stack.db);
+  const ids: string[] = [];
+  for (let i = 0; i < 100; i++) {
+    const res = await stack.request('POST', '/v1/codes', { data: `restart ${i}` });
+    expect(res.status).toBe(202);
+    ids.push(((await res.json()) as any).id);
+  }
+  redisServer.kill('SIGTERM');
+  await exited(redisServer);
+  redisServer = await startRedisServer({ port: redisPort, dir: redisDir });
+  await eventually(async () => stack.redis.status === 'ready', 10_000, 50);
+  const states = await Promise.all(ids.map((id) => stack.queues.render.getJobState(id)));
+  expect(states.filter((state) => state !== 'waiting')).toEqual([]);
+  const worker = new Worker('render', (job) => renderCode(job, { db: stack.db }), { connection: createRedis(stack.config.redisUrl, 'worker'), prefix: stack.config.queuePrefix, concurrency: 4 });
+  try {
+    await eventually(async () => (await count(`select count(*) as n from codes where status = 'succeeded'`)) === ids.length, 30_000, 100);
+  } finally {
+    await worker.close();
+  }
+});
 
 /** Prometheus text → "name{labels}" → value; throws on a line that is not a sample, comment or blank. */
 function parsePrometheus(text: string): Map<string, number> {
