@@ -24,7 +24,7 @@ it('npm start: /metrics merges API and worker processes; SIGTERM with 500 codes 
   databases.push(env.DATABASE_URL!);
   const base = `http://127.0.0.1:${port}`;
   const db = createDb({ databaseUrl: env.DATABASE_URL!, poolSize: 2 });
-  const statusCount = async (status: string) =>
+  const statusCount = async (status: 'succeeded' | 'processing') =>
     Number((await db.selectFrom('codes').select((eb) => eb.fn.countAll().as('n')).where('status', '=', status).executeTakeFirstOrThrow()).n);
 
   let main = startProcess('src/main.ts', env);
