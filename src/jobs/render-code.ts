@@ -7,7 +7,7 @@ import { render } from '../render/index.ts';
 import { claimCode, markFailed, markSucceeded } from '../store/codes.ts';
 import type { Db } from '../store/db.ts';
 import type { CodeRow } from '../store/schema.ts';
-import { hasResult, insertResult } from '../store/results.ts';
+import { insertResult } from '../store/results.ts';
 
 export type RenderDeps = { db: Db };
 
@@ -37,7 +37,7 @@ export async function renderCode(job: Pick<Job, 'data'>, deps: RenderDeps): Prom
   if (!row) return { outcome: 'skipped' };
   const code: RenderedCode = { codeId: row.id, symbology: row.symbology, format: row.format, requestId: row.request_id };
 
-  if (await hasResult(deps.db, row.result_key)) {
+  if (row.cached) {
     await markSucceeded(deps.db, row.id);
     return { outcome: 'succeeded', cached: true, ...code };
   }

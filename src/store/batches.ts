@@ -4,6 +4,9 @@ import type { BatchRow } from './schema.ts';
 
 const SHARDS = 8;
 
+/** The counter shard a write goes to: random, so concurrent writers rarely meet on one row. */
+export const randomShard = () => Math.floor(Math.random() * SHARDS);
+
 export type BatchCounts = { total: number; queued: number; processing: number; succeeded: number; failed: number; canceled: number };
 export type BatchWithCounts = BatchRow & { counts: BatchCounts };
 type Delta = Partial<Record<'expanded' | 'processing' | 'succeeded' | 'failed' | 'canceled', number>>;
@@ -13,7 +16,7 @@ export async function bumpBatchCounts(db: Db, batchId: string, delta: Delta): Pr
   const values = { expanded: 0, processing: 0, succeeded: 0, failed: 0, canceled: 0, ...delta };
   await db
     .insertInto('batch_counts')
-    .values({ batch_id: batchId, shard: Math.floor(Math.random() * SHARDS), ...values })
+    .values({ batch_id: batchId, shard: randomShard(), ...values })
     .onConflict((oc) =>
       oc.columns(['batch_id', 'shard']).doUpdateSet((eb) => ({
         expanded: eb('batch_counts.expanded', '+', values.expanded),

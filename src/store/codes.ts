@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { CodeError, CodeStatus } from '../domain/code.ts';
-import { bumpBatchCounts } from './batches.ts';
+import { bumpBatchCounts, randomShard } from './batches.ts';
 import { onCodeFinished } from './code-finished.ts';
 import type { Db } from './db.ts';
 import type { CodeRow, NewCodeRow } from './schema.ts';
@@ -69,26 +69,28 @@ export async function listCodes(db: Db, accountId: string, filter: CodeFilter): 
 }
 
 /**
- * Moves a code to processing for a worker. Returns undefined when the code is gone or already
+ * Moves a code to processing for a worker, in one statement that also counts it in its batch and
+ * tells whether its result is already stored. Returns undefined when the code is gone or already
  * terminal, which makes redelivered jobs no-ops. processing → processing is a redelivery after a stall.
  */
-export async function claimCode(db: Db, id: string): Promise<CodeRow | undefined> {
-  // One transaction: the batch's processing counter moves exactly when the status does.
-  return db.transaction().execute(async (trx) => {
-    const claimed = await trx
-      .updateTable('codes')
-      .set({ status: 'processing', started_at: sql`coalesce(started_at, now())` })
-      .where('id', '=', id)
-      .where('status', 'in', ['queued', 'processing'])
-      .returningAll()
-      // started_at equals this transaction's now() only when this claim set it: queued → processing.
-      .returning(sql<boolean>`started_at = now()`.as('first_claim'))
-      .executeTakeFirst();
-    if (!claimed) return undefined;
-    const { first_claim, ...row } = claimed;
-    if (first_claim && row.batch_id) await bumpBatchCounts(trx, row.batch_id, { processing: 1 });
-    return row;
-  });
+export async function claimCode(db: Db, id: string): Promise<(CodeRow & { cached: boolean }) | undefined> {
+  // started_at equals the statement's now() only when this claim set it: queued → processing.
+  const result = await sql<CodeRow & { first_claim: boolean; cached: boolean }>`
+    with claimed as (
+      update codes set status = 'processing', started_at = coalesce(started_at, now())
+      where id = ${id} and status in ('queued', 'processing')
+      returning *, started_at = now() as first_claim
+    ),
+    counted as (
+      insert into batch_counts (batch_id, shard, processing)
+      select batch_id, ${randomShard()}, 1 from claimed where first_claim and batch_id is not null
+      on conflict (batch_id, shard) do update set processing = batch_counts.processing + 1
+    )
+    select claimed.*, exists (select 1 from results where results.key = claimed.result_key) as cached from claimed`.execute(db);
+  const row = result.rows[0];
+  if (!row) return undefined;
+  const { first_claim: _first, ...code } = row;
+  return code;
 }
 
 /**

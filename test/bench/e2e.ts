@@ -1,0 +1,84 @@
+// End-to-end benchmark on real processes: QR PNG codes/s from submit to stored with 1 and then 2
+// render worker processes (the scaling factor), content-cache hits, and peak RSS per process.
+// Targets (issue 9): >= 1,000 codes/s with 2 workers, scaling 1 -> 2 >= 1.6x, RSS <= 200 MB.
+import { readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { sql } from 'kysely';
+import { loadConfig } from '../../src/config.ts';
+import { createDb } from '../../src/store/db.ts';
+import { createApiKey } from '../../src/store/keys.ts';
+import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
+import { eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
+import type { Row } from './render.ts';
+
+const CODES = Number(process.env.BENCH_E2E_CODES ?? 6000);
+const CONCURRENCY = 50;
+
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+async function submitAll(base: string, key: string, tag: string, count: number): Promise<void> {
+  let next = 0;
+  const body = (i: number) => JSON.stringify({ data: `https://example.com/${tag}/${i}`, size: 300 });
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < count) {
+        const i = next++;
+        const res = await fetch(`${base}/v1/codes`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body(i) });
+        if (res.status !== 202) throw new Error(`submit: ${res.status} ${await res.text()}`);
+        await res.arrayBuffer();
+      }
+    }),
+  );
+}
+
+/** Runs the end-to-end comparison and returns rows for the bench table. */
+export async function benchEndToEnd(): Promise<Row[]> {
+  const env = uniqueEnv({ LOG_LEVEL: 'error', WORKERS: '0' });
+  const config = loadConfig(env, ROOT);
+  await prepareDatabase(config.databaseUrl);
+  const db = createDb({ databaseUrl: config.databaseUrl, poolSize: 2 });
+  const { key } = await createApiKey(db, { account: 'bench', plan: config.defaultPlan, rate: 1e9, burst: 1e9, secretsKey: config.secretsKey });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const api = startProcess('src/main.ts', { ...env, PORT: String(port) }, ['api']);
+  const workers: ChildProcess[] = [];
+  const peaks = new Map<string, number>();
+  const sample = setInterval(() => {
+    for (const [name, child] of [['api', api], ...workers.map((w, i) => [`render ${i + 1}`, w] as const)] as const) {
+      if (child.pid && child.exitCode === null) peaks.set(name, Math.max(peaks.get(name) ?? 0, rssMb(child.pid)));
+    }
+  }, 100);
+  const succeeded = async () => Number((await sql<{ n: number }>`select count(*)::int as n from codes where status = 'succeeded'`.execute(db)).rows[0]!.n);
+
+  async function run(workerCount: number, tag: string): Promise<number> {
+    while (workers.length < workerCount) workers.push(startProcess('workers/render.ts', env));
+    await new Promise((r) => setTimeout(r, 1500)); // workers connect
+    const before = await succeeded();
+    const started = performance.now();
+    await submitAll(base, key, tag, CODES);
+    await eventually(async () => (await succeeded()) >= before + CODES, 300_000, 50);
+    return CODES / ((performance.now() - started) / 1000);
+  }
+
+  try {
+    await eventually(async () => (await fetch(`${base}/healthz`)).ok, 20_000, 100);
+    const one = await run(1, 'one');
+    const two = await run(2, 'two');
+    // The same parameters again: answered from the content cache at submit, no render.
+    const cacheStart = performance.now();
+    await submitAll(base, key, 'two', CODES);
+    const cached = CODES / ((performance.now() - cacheStart) / 1000);
+    return [
+      { name: `end to end, 1 render worker (${CODES} QR PNG, submit → stored)`, perSecond: Math.round(one), msPerOp: 1000 / one },
+      { name: 'end to end, 2 render workers', perSecond: Math.round(two), msPerOp: 1000 / two, ratio: two / one, note: 'scaling 1 → 2 workers (target >= 1.6); target >= 1000 codes/s' },
+      { name: 'content-cache hits (same parameters again, 50 connections)', perSecond: Math.round(cached), msPerOp: 1000 / cached, ratio: cached / two, note: 'vs rendering them' },
+      ...[...peaks].map(([name, mb]) => ({ name: `peak RSS ${name} (MB)`, perSecond: Math.round(mb), msPerOp: 0, note: 'target <= 200' })),
+    ];
+  } finally {
+    clearInterval(sample);
+    for (const child of [api, ...workers]) child.kill('SIGTERM');
+    await Promise.all([api, ...workers].map(exited));
+    await db.destroy();
+    await dropDatabase(config.databaseUrl);
+  }
+}
