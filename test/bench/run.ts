@@ -3,6 +3,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import path from 'node:path';
+import { benchBatches } from './batches.ts';
+import { benchEndToEnd } from './e2e.ts';
 import { benchIntake } from './intake.ts';
 import { benchRender, type Row } from './render.ts';
 
@@ -24,6 +26,8 @@ function markdown(sections: Section[]): string {
 const sections: Section[] = [];
 sections.push({ title: 'Render path (one core, in-process)', rows: await benchRender() });
 sections.push({ title: 'Intake: POST /v1/codes vs bare Hono + queue.add (autocannon, 50 connections; ms/op column = p99 latency)', rows: await benchIntake() });
+sections.push({ title: 'End to end on real processes (API + render workers)', rows: await benchEndToEnd() });
+sections.push({ title: 'Batches: 100,000-row CSV, ZIP, memory, interactive latency while a batch drains', rows: await benchBatches() });
 
 const out = path.join(import.meta.dirname, '..', '..', 'bench-results');
 mkdirSync(out, { recursive: true });
