@@ -4,12 +4,18 @@ import type { RenderSpec } from '../domain/render-spec.ts';
 import { QUEUES } from '../queue/catalog.ts';
 import { sha256Hex } from '../render/content-key.ts';
 import { render } from '../render/index.ts';
-import { claimCode, markFailed, markSucceeded } from '../store/codes.ts';
+import { claimCode, completeRenders, markFailed, type CompletedRender } from '../store/codes.ts';
 import type { Db } from '../store/db.ts';
 import type { CodeRow } from '../store/schema.ts';
-import { insertResult } from '../store/results.ts';
 
-export type RenderDeps = { db: Db };
+export type RenderDeps = {
+  db: Db;
+  /**
+   * Records finished renders; the worker entry passes a micro-batched completeRenders so renders that
+   * finish together share one transaction. @defaultValue one completeRenders call per code
+   */
+  complete?: (item: CompletedRender) => Promise<unknown>;
+};
 
 /** What the worker entry labels its metrics and log lines with. */
 export type RenderedCode = { codeId: string; symbology: string; format: string; requestId: string | null };
@@ -37,8 +43,9 @@ export async function renderCode(job: Pick<Job, 'data'>, deps: RenderDeps): Prom
   if (!row) return { outcome: 'skipped' };
   const code: RenderedCode = { codeId: row.id, symbology: row.symbology, format: row.format, requestId: row.request_id };
 
+  const complete = deps.complete ?? ((item: CompletedRender) => completeRenders(deps.db, [item]));
   if (row.cached) {
-    await markSucceeded(deps.db, row.id);
+    await complete({ codeId: row.id });
     return { outcome: 'succeeded', cached: true, ...code };
   }
   const spec = specOf(row);
@@ -50,14 +57,16 @@ export async function renderCode(job: Pick<Job, 'data'>, deps: RenderDeps): Prom
     await markFailed(deps.db, row.id, { code: 'render_failed', message, retryable: false });
     return { outcome: 'failed', message, ...code };
   }
-  await insertResult(deps.db, {
-    key: row.result_key,
-    sha256: sha256Hex(rendered.bytes),
-    content_type: rendered.contentType,
-    bytes: rendered.bytes,
-    width: rendered.width,
-    height: rendered.height,
+  await complete({
+    codeId: row.id,
+    result: {
+      key: row.result_key,
+      sha256: sha256Hex(rendered.bytes),
+      content_type: rendered.contentType,
+      bytes: rendered.bytes,
+      width: rendered.width,
+      height: rendered.height,
+    },
   });
-  await markSucceeded(deps.db, row.id);
   return { outcome: 'succeeded', cached: false, ...code };
 }

@@ -3,7 +3,7 @@ import type { CodeError, CodeStatus } from '../domain/code.ts';
 import { bumpBatchCounts, randomShard } from './batches.ts';
 import { onCodeFinished } from './code-finished.ts';
 import type { Db } from './db.ts';
-import type { CodeRow, NewCodeRow } from './schema.ts';
+import type { CodeRow, NewCodeRow, NewResultRow } from './schema.ts';
 
 /** Result facts the code object shows; present only once the code succeeded. */
 export type ResultSummary = { sha256: string; content_type: string; width: number; height: number; bytes: number };
@@ -121,9 +121,39 @@ async function finishCode(
   return finished;
 }
 
-/** Marks a claimed code succeeded; a code canceled meanwhile stays canceled. */
-export async function markSucceeded(db: Db, id: string): Promise<boolean> {
-  return (await finishCode(db, { id }, { status: 'succeeded' })) !== undefined;
+/** A rendered code to record: its result (absent when the content cache already had it). */
+export type CompletedRender = { codeId: string; result?: NewResultRow };
+
+/**
+ * Stores rendered results and marks their codes succeeded, for many codes in one transaction (the
+ * worker coalesces the renders that finish together): one insert, one update, then what follows
+ * from each finished code. A code canceled meanwhile stays canceled (undefined in its place).
+ */
+export async function completeRenders(db: Db, items: readonly CompletedRender[]): Promise<(CodeRow | undefined)[]> {
+  const results = items.flatMap((item) => (item.result ? [item.result] : []));
+  const rows = await db.transaction().execute(async (trx) => {
+    if (results.length > 0) await trx.insertInto('results').values(results).onConflict((oc) => oc.column('key').doNothing()).execute();
+    const finished = await trx
+      .updateTable('codes')
+      .set({ status: 'succeeded', completed_at: sql`now()`, error: null })
+      .where('id', 'in', items.map((item) => item.codeId))
+      .where('status', 'in', ['queued', 'processing'])
+      .returningAll()
+      .execute();
+    const byBatch = new Map<string, { succeeded: number; processing: number }>();
+    for (const row of finished) {
+      await onCodeFinished(trx, row);
+      if (!row.batch_id) continue;
+      const counts = byBatch.get(row.batch_id) ?? { succeeded: 0, processing: 0 };
+      counts.succeeded++;
+      if (row.started_at) counts.processing--;
+      byBatch.set(row.batch_id, counts);
+    }
+    for (const [batchId, delta] of byBatch) await bumpBatchCounts(trx, batchId, delta);
+    return finished;
+  });
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return items.map((item) => byId.get(item.codeId));
 }
 
 /** Marks an unfinished code failed with a public error. */
