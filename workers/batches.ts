@@ -1,5 +1,6 @@
 import { Worker } from 'bullmq';
 import { loadConfigOrExit } from '../src/config.ts';
+import { exitOnSignal } from '../src/lifecycle.ts';
 import { openJobDeps } from '../src/jobs/deps.ts';
 import { completeFinishedBatches, expandBatch } from '../src/jobs/expand-batch.ts';
 import { createLogger } from '../src/log.ts';
@@ -34,18 +35,13 @@ const sweep = setInterval(() => {
     .catch((error) => log.warn({ err: error }, 'batch completion sweep failed'));
 }, config.batchSweepMs);
 
-let closing = false;
-async function shutdown(signal: string): Promise<void> {
-  if (closing) return;
-  closing = true;
-  log.info({ signal }, 'batches worker draining');
-  const force = setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref();
-  clearInterval(sweep);
-  await worker.close();
-  await Promise.allSettled([close(), closeQueues(queues), connection.quit()]);
-  producer.disconnect();
-  clearTimeout(force);
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+exitOnSignal({
+  log,
+  timeoutMs: config.shutdownTimeoutMs,
+  drain: async () => {
+    clearInterval(sweep);
+    await worker.close();
+    await Promise.allSettled([close(), closeQueues(queues), connection.quit()]);
+    producer.disconnect();
+  },
+});

@@ -1,5 +1,6 @@
 import { Worker } from 'bullmq';
 import { loadConfigOrExit } from '../src/config.ts';
+import { exitOnSignal } from '../src/lifecycle.ts';
 import { openJobDeps } from '../src/jobs/deps.ts';
 import { runMaintenance, type MaintenanceDeps } from '../src/jobs/maintenance.ts';
 import { createLogger } from '../src/log.ts';
@@ -69,17 +70,12 @@ void ensureScheduled().then(() => {
   }, Math.min(config.reconcileEveryMs, 30_000)).unref();
 });
 
-let closing = false;
-async function shutdown(signal: string): Promise<void> {
-  if (closing) return;
-  closing = true;
-  log.info({ signal }, 'maintenance worker draining');
-  const force = setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref();
-  await worker.close();
-  await Promise.allSettled([stopPublishing(), close(), closeQueues(queues), connection.quit()]);
-  producer.disconnect();
-  clearTimeout(force);
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+exitOnSignal({
+  log,
+  timeoutMs: config.shutdownTimeoutMs,
+  drain: async () => {
+    await worker.close();
+    await Promise.allSettled([stopPublishing(), close(), closeQueues(queues), connection.quit()]);
+    producer.disconnect();
+  },
+});

@@ -1,5 +1,6 @@
 import { Worker, type Job } from 'bullmq';
 import { loadConfigOrExit } from '../src/config.ts';
+import { exitOnSignal } from '../src/lifecycle.ts';
 import { openJobDeps } from '../src/jobs/deps.ts';
 import { renderCode, type RenderOutcome } from '../src/jobs/render-code.ts';
 import { createLogger } from '../src/log.ts';
@@ -41,18 +42,12 @@ worker.on('error', (error) => log.error({ err: error }, 'worker error'));
 worker.on('failed', (job, error) => log.warn({ jobId: job?.id, err: error }, 'render job failed'));
 worker.on('ready', () => log.info('render worker ready'));
 
-let closing = false;
-async function shutdown(signal: string): Promise<void> {
-  if (closing) return;
-  closing = true;
-  log.info({ signal }, 'render worker draining');
-  // Past the bound, abandon active jobs: their locks expire and another worker takes them.
-  const force = setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref();
-  await worker.close();
-  await Promise.allSettled([stopPublishing(), deps.close()]);
-  await connection.quit().catch(() => {});
-  clearTimeout(force);
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+exitOnSignal({
+  log,
+  timeoutMs: config.shutdownTimeoutMs,
+  drain: async () => {
+    await worker.close();
+    await Promise.allSettled([stopPublishing(), deps.close()]);
+    await connection.quit().catch(() => {});
+  },
+});

@@ -1,5 +1,5 @@
 import type { RenderSpec } from '../domain/render-spec.ts';
-import { sha256Hex } from '../render/content-key.ts';
+import { storedResult } from '../render/content-key.ts';
 import { render } from '../render/index.ts';
 import type { Db } from '../store/db.ts';
 import { findResultContent, insertResult } from '../store/results.ts';
@@ -17,14 +17,7 @@ export async function loadContent(db: Db, row: CodeRow): Promise<Content> {
   if (stored) return stored;
   const spec = { symbology: row.symbology, data: row.data, format: row.format, options: row.options } as RenderSpec;
   const rendered = await render(spec);
-  const result = {
-    key: row.result_key,
-    sha256: sha256Hex(rendered.bytes),
-    content_type: rendered.contentType,
-    bytes: rendered.bytes,
-    width: rendered.width,
-    height: rendered.height,
-  };
+  const result = storedResult(row.result_key, rendered);
   await insertResult(db, result);
   return result;
 }

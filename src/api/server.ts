@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { Config } from '../config.ts';
+import { exitOnSignal } from '../lifecycle.ts';
 import type { Logger } from '../log.ts';
 import { publishMetrics } from '../metrics/publish.ts';
 import { createProcessMetrics } from '../metrics/registry.ts';
@@ -36,20 +37,17 @@ export function runApiServer(config: Config, log: Logger): void {
     log.info({ port: info.port }, 'api listening'),
   ) as Server;
 
-  async function shutdown(signal: string): Promise<void> {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    log.info({ signal }, 'api draining');
-    const force = setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref();
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    });
-    await Promise.allSettled([stopPublishing(), closeQueues(queues), db.destroy()]);
-    redis.disconnect();
-    clearTimeout(force);
-    process.exit(0);
-  }
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  exitOnSignal({
+    log,
+    timeoutMs: config.shutdownTimeoutMs,
+    drain: async () => {
+      shuttingDown = true; // /readyz answers 503 from now on
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await Promise.allSettled([stopPublishing(), closeQueues(queues), db.destroy()]);
+      redis.disconnect();
+    },
+  });
 }

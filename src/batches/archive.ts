@@ -122,14 +122,26 @@ export async function* zipStream(entries: AsyncIterable<ZipEntry>): AsyncGenerat
   yield endRecords(central.length, offset, cdSize);
 }
 
-/** A web stream that produces the next chunk only when the HTTP response asks for it. */
+const CHUNK_BYTES = 64 * 1024;
+
+/**
+ * A web stream that produces the next chunk only when the HTTP response asks for it. Small pieces
+ * (headers, ~1 KB images) are gathered into ~64 KiB chunks: one socket write per chunk, not per piece.
+ */
 export function toPullStream(chunks: AsyncGenerator<Buffer>): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        const { value, done } = await chunks.next();
-        if (done) controller.close();
-        else controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+        const parts: Buffer[] = [];
+        let size = 0;
+        while (size < CHUNK_BYTES) {
+          const { value, done } = await chunks.next();
+          if (done) break;
+          parts.push(value);
+          size += value.length;
+        }
+        if (parts.length > 0) controller.enqueue(new Uint8Array(Buffer.concat(parts, size)));
+        if (size < CHUNK_BYTES) controller.close();
       },
       async cancel() {
         await chunks.return(undefined);

@@ -2,7 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import * as v from 'valibot';
 import type { RenderSpec } from '../domain/render-spec.ts';
 import { QUEUES } from '../queue/catalog.ts';
-import { sha256Hex } from '../render/content-key.ts';
+import { storedResult } from '../render/content-key.ts';
 import { render } from '../render/index.ts';
 import { claimCode, completeRenders, markFailed, type CompletedRender } from '../store/codes.ts';
 import type { Db } from '../store/db.ts';
@@ -57,16 +57,6 @@ export async function renderCode(job: Pick<Job, 'data'>, deps: RenderDeps): Prom
     await markFailed(deps.db, row.id, { code: 'render_failed', message, retryable: false });
     return { outcome: 'failed', message, ...code };
   }
-  await complete({
-    codeId: row.id,
-    result: {
-      key: row.result_key,
-      sha256: sha256Hex(rendered.bytes),
-      content_type: rendered.contentType,
-      bytes: rendered.bytes,
-      width: rendered.width,
-      height: rendered.height,
-    },
-  });
+  await complete({ codeId: row.id, result: storedResult(row.result_key, rendered) });
   return { outcome: 'succeeded', cached: false, ...code };
 }

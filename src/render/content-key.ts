@@ -16,3 +16,8 @@ export function contentKey(spec: RenderSpec): string {
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
+
+/** The stored form of a render under its content key (what the results table holds). */
+export function storedResult(key: string, rendered: { bytes: Buffer; contentType: string; width: number; height: number }) {
+  return { key, sha256: sha256Hex(rendered.bytes), content_type: rendered.contentType, bytes: rendered.bytes, width: rendered.width, height: rendered.height };
+}

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { loadConfig } from '../../src/config.ts';
+import { heapFlags } from '../../src/supervisor.ts';
 import { createDb } from '../../src/store/db.ts';
 import { createApiKey } from '../../src/store/keys.ts';
 import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
@@ -50,8 +51,9 @@ export async function benchBatches(): Promise<Row[]> {
   const base = `http://127.0.0.1:${port}`;
   const headers = { authorization: `Bearer ${key}` };
   const children: ChildProcess[] = [];
-  const api = startProcess('src/main.ts', { ...env, PORT: String(port) }, ['api']);
-  children.push(api, startProcess('workers/render.ts', env), startProcess('workers/render.ts', env), startProcess('workers/batches.ts', env));
+  const api = startProcess('src/main.ts', { ...env, PORT: String(port), NODE_OPTIONS: heapFlags(config).join(' ') }, ['api']);
+  const workerEnv = { ...env, NODE_OPTIONS: heapFlags(config).join(' ') };
+  children.push(api, startProcess('workers/render.ts', workerEnv), startProcess('workers/render.ts', workerEnv), startProcess('workers/batches.ts', workerEnv));
   try {
     await eventually(async () => (await fetch(`${base}/healthz`)).ok, 20_000, 100);
     const idleRss = rssMb(api.pid!);

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { sql } from 'kysely';
 import { loadConfig } from '../../src/config.ts';
+import { heapFlags } from '../../src/supervisor.ts';
 import { createDb } from '../../src/store/db.ts';
 import { createApiKey } from '../../src/store/keys.ts';
 import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
@@ -33,8 +34,10 @@ async function submitAll(base: string, key: string, tag: string, count: number):
 
 /** Runs the end-to-end comparison and returns rows for the bench table. */
 export async function benchEndToEnd(): Promise<Row[]> {
-  const env = uniqueEnv({ LOG_LEVEL: 'error', WORKERS: '0' });
-  const config = loadConfig(env, ROOT);
+  const baseEnv = uniqueEnv({ LOG_LEVEL: 'error', WORKERS: '0' });
+  const config = loadConfig(baseEnv, ROOT);
+  // The flags `npm start` gives its children (src/supervisor.ts heapFlags).
+  const env = { ...baseEnv, NODE_OPTIONS: heapFlags(config).join(' ') };
   await prepareDatabase(config.databaseUrl);
   const db = createDb({ databaseUrl: config.databaseUrl, poolSize: 2 });
   const { key } = await createApiKey(db, { account: 'bench', plan: config.defaultPlan, rate: 1e9, burst: 1e9, secretsKey: config.secretsKey });
