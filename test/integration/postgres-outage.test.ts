@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { loadConfig } from '../../src/config.ts';
+import { createDb } from '../../src/store/db.ts';
+import { createApiKey } from '../../src/store/keys.ts';
+import { prepareDatabase } from '../../src/store/migrate.ts';
+import { eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
+import { startPostgresServer, type TestPostgres } from '../support/postgres.ts';
+
+let postgres: TestPostgres;
+beforeAll(async () => {
+  postgres = startPostgresServer(await freePort());
+});
+afterAll(() => postgres?.destroy());
+
+const OUTAGE_MS = 10_000;
+const SUBMITTERS = 4;
+
+it('PostgreSQL stopped for 10 s under load: 503 with Retry-After (never 500, never a hang), /readyz fails, then every accepted code succeeds', async () => {
+  const env: Record<string, string> = {
+    ...uniqueEnv(),
+    DATABASE_URL: postgres.url('codes_outage'),
+    KEY_CACHE_TTL_MS: '500',
+    RECONCILE_EVERY_MS: '1000',
+    RECONCILE_AFTER_MS: '3000',
+  };
+  const config = loadConfig(env, ROOT);
+  await prepareDatabase(config.databaseUrl);
+  const db = createDb({ databaseUrl: config.databaseUrl, poolSize: 2 });
+  const { key } = await createApiKey(db, { account: 'outage', plan: config.defaultPlan, rate: 1e6, burst: 1e6, secretsKey: config.secretsKey });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const processes = [
+    startProcess('src/main.ts', { ...env, PORT: String(port) }, ['api']),
+    startProcess('workers/render.ts', env),
+    startProcess('workers/maintenance.ts', env),
+  ];
+  const accepted: string[] = [];
+  const during: { status: number; ms: number; retryAfter: string | null }[] = [];
+  let phase: 'before' | 'outage' | 'after' | 'done' = 'before';
+  let n = 0;
+  try {
+    await eventually(async () => (await fetch(`${base}/readyz`)).ok, 20_000, 100);
+    const submitters = Array.from({ length: SUBMITTERS }, async () => {
+      while (phase !== 'done') {
+        const started = Date.now();
+        const current = phase;
+        const res = await fetch(`${base}/v1/codes`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ data: `outage ${n++}` }),
+        });
+        const body = (await res.json()) as { id?: string };
+        if (res.status === 202) accepted.push(body.id!);
+        if (current === 'outage') during.push({ status: res.status, ms: Date.now() - started, retryAfter: res.headers.get('retry-after') });
+        else expect(res.status).toBe(202);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    });
+
+    await new Promise((r) => setTimeout(r, 1500));
+    postgres.stop();
+    phase = 'outage';
+    await eventually(async () => (await fetch(`${base}/readyz`)).status === 503, 5000, 100);
+    await new Promise((r) => setTimeout(r, OUTAGE_MS));
+    expect((await fetch(`${base}/readyz`)).status).toBe(503);
+    postgres.start();
+    await eventually(async () => (await fetch(`${base}/readyz`)).ok, 20_000, 200);
+    phase = 'after';
+    await new Promise((r) => setTimeout(r, 1500));
+    phase = 'done';
+    await Promise.all(submitters);
+
+    const refused = during.filter((d) => d.status === 503);
+    expect(refused.length).toBeGreaterThan(10);
+    expect(during.every((d) => d.status === 202 || d.status === 503), JSON.stringify(during.filter((d) => d.status !== 503 && d.status !== 202))).toBe(true);
+    expect(refused.every((d) => d.retryAfter !== null)).toBe(true);
+    expect(Math.max(...during.map((d) => d.ms))).toBeLessThan(10_000);
+
+    // Every code the API accepted, before, during (if any) and after the outage, succeeds.
+    await eventually(async () => {
+      const rows = await sql<{ n: number }>`select count(*)::int as n from codes where status = 'succeeded' and id = any(${accepted})`.execute(db);
+      return rows.rows[0]!.n === accepted.length;
+    }, 90_000, 500);
+    const total = await sql<{ n: number }>`select count(*)::int as n from codes`.execute(db);
+    expect(total.rows[0]!.n).toBe(accepted.length);
+    for (const child of processes) expect(child.exitCode, child.output()).toBeNull();
+  } finally {
+    phase = 'done';
+    for (const child of processes) child.kill('SIGTERM');
+    await Promise.all(processes.map(exited));
+    await db.destroy();
+  }
+}, 150_000);
