@@ -4,6 +4,7 @@ import { QUEUES } from '../queue/catalog.ts';
 import type { Queues } from '../queue/producer.ts';
 import { requeueLostRenders } from '../queue/requeue.ts';
 import type { Db } from '../store/db.ts';
+import { deleteExpiredIdempotencyKeys } from '../store/idempotency.ts';
 import { deleteExpiredCodes, deleteExpiredResults, listUnfinishedCodes } from '../store/retention.ts';
 
 export type MaintenanceDeps = {
@@ -56,6 +57,8 @@ export async function applyRetention(deps: MaintenanceDeps): Promise<Maintenance
     results += n;
     if (n < batchSize) break;
   }
+  // Idempotency records are kept IDEMPOTENCY_TTL_HOURS; past that a retry is a new request.
+  while ((await deleteExpiredIdempotencyKeys(deps.db, batchSize)) === batchSize);
   return { task: 'retention', results, codes };
 }
 

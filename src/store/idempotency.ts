@@ -48,3 +48,10 @@ export async function completeIdempotencyKey(
 export async function releaseIdempotencyKey(db: Db, accountId: string, key: string): Promise<void> {
   await db.deleteFrom('idempotency_keys').where('account_id', '=', accountId).where('key', '=', key).execute();
 }
+
+/** Deletes up to `limit` idempotency records past their expiry; returns how many. */
+export async function deleteExpiredIdempotencyKeys(db: Db, limit: number): Promise<number> {
+  const result = await sql`
+    delete from idempotency_keys where ctid in (select ctid from idempotency_keys where expires_at < now() limit ${limit})`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}

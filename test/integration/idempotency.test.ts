@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimIdempotencyKey } from '../../src/store/idempotency.ts';
+import { claimIdempotencyKey, deleteExpiredIdempotencyKeys } from '../../src/store/idempotency.ts';
 import { startStack, type TestStack } from '../support/harness.ts';
 
 let stack: TestStack;
@@ -64,6 +64,17 @@ describe('Idempotency-Key on POST /v1/codes', () => {
       expect(statuses.filter((s, i) => s === 202 && responses[i]!.headers.get('idempotent-replayed') === null)).toHaveLength(1);
       expect(await codeCount(key.account_id)).toBe(1);
     }
+  });
+
+  it('forgets a key after its TTL: retention deletes the record and the key can serve a new request', async () => {
+    const key = await stack.seedKey();
+    const headers = { authorization: `Bearer ${key.key}`, 'idempotency-key': 'expires' };
+    expect((await stack.request('POST', '/v1/codes', { data: 'first use' }, headers)).status).toBe(202);
+    await stack.db.updateTable('idempotency_keys').set({ expires_at: new Date(Date.now() - 1000) }).where('key', '=', 'expires').execute();
+    expect((await stack.request('POST', '/v1/codes', { data: 'second use' }, headers)).status).toBe(202);
+    await stack.db.updateTable('idempotency_keys').set({ expires_at: new Date(Date.now() - 1000) }).where('key', '=', 'expires').execute();
+    expect(await deleteExpiredIdempotencyKeys(stack.db, 100)).toBe(1);
+    expect(await codeCount(key.account_id)).toBe(2);
   });
 
   it('refuses a malformed key with a 422 naming the header', async () => {
