@@ -117,8 +117,8 @@ export const ConfigSchema = v.object({
 export type Config = Readonly<v.InferOutput<typeof ConfigSchema>>;
 type Key = keyof v.InferOutput<typeof ConfigSchema>;
 
-/** Environment variable → config key. Strings stay strings; numeric keys are parsed strictly. */
-const ENV_NAMES: Record<string, Key> = {
+/** Environment variable → config key (the public list of variables). Strings stay strings; numbers are parsed strictly. */
+export const ENV_NAMES: Record<string, Key> = {
   PORT: 'port',
   REDIS_URL: 'redisUrl',
   DATABASE_URL: 'databaseUrl',
