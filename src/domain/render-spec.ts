@@ -2,7 +2,9 @@
 import * as v from 'valibot';
 import { FORMATS } from './formats.ts';
 import type { Format } from './formats.ts';
-import { BAR_HEIGHT_BOUNDS, MARGIN_BOUNDS, OPTION_IDS, ROTATIONS, SCALE_BOUNDS, SIZE_BOUNDS, SYMBOLOGY_IDS, defaultIncludeText, getSymbology, optionsFor } from './symbologies.ts';
+import { bracketed, looksLikeDigitalLink, parseElementString, validateDigitalLink } from './gs1.ts';
+import { buildPayload } from './payloads.ts';
+import { BAR_HEIGHT_BOUNDS, DPI_BOUNDS, FINDER_STYLES, LOGO_MAX_BYTES, LOGO_SIZE_BOUNDS, MARGIN_BOUNDS, MODULE_STYLES, OPTION_IDS, ROTATIONS, SCALE_BOUNDS, SIZE_BOUNDS, SYMBOLOGY_IDS, X_DIM_BOUNDS, defaultIncludeText, getSymbology, optionsFor } from './symbologies.ts';
 import type { OptionId, Symbology, SymbologyId } from './symbologies.ts';
 
 export type EccLevel = 'L' | 'M' | 'Q' | 'H';
@@ -22,14 +24,29 @@ export type RenderOptions = {
   include_text?: boolean;
   rotate: Rotation;
   bar_height?: number;
+  /** Device dots per inch: pHYs/density, points in PDF/EPS, physical size in the result. */
+  dpi?: number;
+  /** The requested module width; `scale` holds the whole dots it was snapped to. */
+  x_dim_mm?: number;
+  /** Decode the delivered bytes before the code succeeds. */
+  verify?: boolean;
+  module_style?: (typeof MODULE_STYLES)[number];
+  finder_style?: (typeof FINDER_STYLES)[number];
+  /** Logo image, base64 (PNG, JPEG or SVG). */
+  logo?: string;
+  logo_size?: number;
 };
+
+/** What a request's defaults and limits depend on besides the body: the plan and the config. */
+export type RenderPolicy = { verify: boolean; minContrast: number };
+export const DEFAULT_POLICY: RenderPolicy = { verify: true, minContrast: 3 };
 
 export type RenderSpec = { symbology: SymbologyId; data: string; format: Format; options: RenderOptions };
 export type Issue = { path: string; message: string };
 export type NormalizeResult = { ok: true; spec: RenderSpec } | { ok: false; issues: Issue[] };
 
 /** Every top-level body field normalizeRenderSpec reads. */
-export const RENDER_FIELDS: readonly string[] = ['symbology', 'data', 'format', ...OPTION_IDS];
+export const RENDER_FIELDS: readonly string[] = ['symbology', 'data', 'payload', 'format', 'allow_low_contrast', ...OPTION_IDS];
 
 const int = (min: number, max: number) =>
   v.pipe(v.number('must be an integer'), v.integer('must be an integer'), v.minValue(min, `must be at least ${min}`), v.maxValue(max, `must be at most ${max}`));
@@ -47,6 +64,13 @@ const OPTION_SCHEMAS: Record<OptionId, v.GenericSchema> = {
   include_text: v.boolean('must be true or false'),
   rotate: v.picklist(ROTATIONS, 'must be 0, 90, 180 or 270'),
   bar_height: int(BAR_HEIGHT_BOUNDS.min, BAR_HEIGHT_BOUNDS.max),
+  dpi: int(DPI_BOUNDS.min, DPI_BOUNDS.max),
+  x_dim_mm: v.pipe(v.number('must be a number'), v.minValue(X_DIM_BOUNDS.min, `must be at least ${X_DIM_BOUNDS.min}`), v.maxValue(X_DIM_BOUNDS.max, `must be at most ${X_DIM_BOUNDS.max}`)),
+  verify: v.boolean('must be true or false'),
+  module_style: v.picklist(MODULE_STYLES, `must be one of ${MODULE_STYLES.join(', ')}`),
+  finder_style: v.picklist(FINDER_STYLES, `must be one of ${FINDER_STYLES.join(', ')}`),
+  logo: v.pipe(v.string('must be a base64 string'), v.transform((s) => s.replace(/^data:image\/[a-z+]+;base64,/, '')), v.regex(/^[A-Za-z0-9+/=\s]+$/, 'must be base64 (or a data: URI)'), v.maxLength(Math.ceil(LOGO_MAX_BYTES / 3) * 4 + 64, `must be at most ${LOGO_MAX_BYTES / 1024} KiB`)),
+  logo_size: v.pipe(v.number('must be a number'), v.minValue(LOGO_SIZE_BOUNDS.min, `must be at least ${LOGO_SIZE_BOUNDS.min}`), v.maxValue(LOGO_SIZE_BOUNDS.max, `must be at most ${LOGO_SIZE_BOUNDS.max} (a bigger logo covers more modules than ECC H can restore)`)),
 };
 
 const symbologySchema = v.picklist(SYMBOLOGY_IDS, `must be one of ${SYMBOLOGY_IDS.join(', ')}`);
@@ -66,12 +90,21 @@ function expandColour(c: string): string {
 }
 
 /** Validates and normalizes a flat request body into a RenderSpec. Never throws on bad input. */
-export function normalizeRenderSpec(input: Record<string, unknown>): NormalizeResult {
+export function normalizeRenderSpec(input: Record<string, unknown>, policy: RenderPolicy = DEFAULT_POLICY): NormalizeResult {
   const issues: Issue[] = [];
   const present = (k: string) => input[k] !== undefined && input[k] !== null;
   const symbology = present('symbology') ? check(symbologySchema, input.symbology, 'symbology', issues) : 'qrcode';
   const format = present('format') ? check(formatSchema, input.format, 'format', issues) : 'png';
-  let data = check(dataSchema, input.data, 'data', issues);
+  let data: string | undefined;
+  if (present('payload')) {
+    if (present('data')) issues.push({ path: 'payload', message: 'give either data or payload, not both' });
+    else if (symbology !== undefined && symbology !== 'qrcode') issues.push({ path: 'payload', message: 'payload builders make QR Code data; use symbology qrcode' });
+    else {
+      const built = buildPayload(input.payload);
+      if (built.ok) data = built.data;
+      else issues.push(...built.issues);
+    }
+  } else data = check(dataSchema, input.data, 'data', issues);
   if (symbology === undefined) return { ok: false, issues };
   const sym = getSymbology(symbology);
   if (data !== undefined) {
@@ -91,23 +124,73 @@ export function normalizeRenderSpec(input: Record<string, unknown>): NormalizeRe
     if (value !== undefined) given[id] = value;
   }
   if (present('scale') && present('size')) issues.push({ path: 'size', message: 'give either scale or size, not both' });
+  if (present('x_dim_mm') && (present('scale') || present('size'))) issues.push({ path: 'x_dim_mm', message: 'give one of scale, size or x_dim_mm' });
+  if (present('allow_low_contrast')) check(v.boolean('must be true or false'), input.allow_low_contrast, 'allow_low_contrast', issues);
   const ecc = given.ecc as EccLevel | undefined;
   if (ecc !== undefined && sym.eccLevels && !sym.eccLevels.includes(ecc)) issues.push({ path: 'ecc', message: `must be one of ${sym.eccLevels.join(', ')} for ${sym.id}` });
-  const options = buildOptions(sym, given);
+  const options = buildOptions(sym, given, policy);
   if (options.foreground === options.background) issues.push({ path: 'foreground', message: 'foreground and background must differ' });
+  else {
+    const ratio = contrastRatio(options.foreground, options.background);
+    if (ratio < policy.minContrast && input.allow_low_contrast !== true) {
+      issues.push({ path: 'foreground', message: `contrast between foreground and background is ${ratio.toFixed(2)}:1; at least ${policy.minContrast}:1 is needed to scan reliably (set allow_low_contrast to override)` });
+    }
+  }
+  if (options.x_dim_mm !== undefined && options.scale !== undefined && options.scale > SCALE_BOUNDS.max) issues.push({ path: 'x_dim_mm', message: `x_dim_mm ${options.x_dim_mm} at ${options.dpi} dpi is ${options.scale} dots per module; at most ${SCALE_BOUNDS.max}` });
+  if (options.logo !== undefined) {
+    const logoIssue = checkLogo(options.logo);
+    if (logoIssue) issues.push({ path: 'logo', message: logoIssue });
+    if (format === 'pdf' || format === 'eps') issues.push({ path: 'logo', message: `logos are drawn in png, webp, jpeg and svg; not in ${format}` });
+  }
   if (issues.length > 0 || data === undefined || format === undefined) return { ok: false, issues };
   return { ok: true, spec: { symbology, data, format, options } };
 }
 
-function buildOptions(sym: Symbology, given: Partial<Record<OptionId, unknown>>): RenderOptions {
+/** WCAG 2 contrast ratio of two #rrggbb colours (1 to 21). */
+export function contrastRatio(a: string, b: string): number {
+  const lum = (hex: string) => {
+    const n = Number.parseInt(hex.slice(1), 16);
+    const [r, g, bl] = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map((c) => {
+      const s = c / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    }) as [number, number, number];
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x) as [number, number];
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+// The cheap checks on a logo (size, type by magic bytes); pixel limits are sharp's at render time.
+function checkLogo(base64: string): string | undefined {
+  const bytes = Buffer.from(base64, 'base64');
+  if (bytes.length > LOGO_MAX_BYTES) return `is ${Math.ceil(bytes.length / 1024)} KiB; at most ${LOGO_MAX_BYTES / 1024} KiB`;
+  const png = bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  const jpeg = bytes[0] === 0xff && bytes[1] === 0xd8;
+  const svg = /^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<svg[\s>]/.test(bytes.subarray(0, 512).toString('utf8'));
+  if (!png && !jpeg && !svg) return 'must be a PNG, JPEG or SVG image';
+  return undefined;
+}
+
+/** Whether the spec asks for anything beyond plain square modules in the default colours. */
+export function isStyled(o: RenderOptions): boolean {
+  return o.logo !== undefined || (o.module_style ?? 'square') !== 'square' || (o.finder_style ?? 'square') !== 'square' || o.foreground !== '#000000' || o.background !== '#ffffff';
+}
+
+function buildOptions(sym: Symbology, given: Partial<Record<OptionId, unknown>>, policy: RenderPolicy): RenderOptions {
   const options: RenderOptions = {
     margin: (given.margin as number | undefined) ?? sym.quietZone,
     foreground: expandColour((given.foreground as string | undefined) ?? '#000000'),
     background: expandColour((given.background as string | undefined) ?? '#ffffff'),
     rotate: (given.rotate as Rotation | undefined) ?? 0,
   };
+  if (given.dpi !== undefined) options.dpi = given.dpi as number;
   if (given.size !== undefined) options.size = given.size as number;
-  else options.scale = (given.scale as number | undefined) ?? sym.defaultScale;
+  else if (given.x_dim_mm !== undefined) {
+    // Snap the module to whole device dots: a printer cannot place 3.9 dots.
+    options.dpi ??= 300;
+    options.x_dim_mm = given.x_dim_mm as number;
+    options.scale = Math.max(1, Math.round((options.x_dim_mm * options.dpi) / 25.4));
+  } else options.scale = (given.scale as number | undefined) ?? sym.defaultScale;
   if (sym.eccLevels) options.ecc = (given.ecc as EccLevel | undefined) ?? (sym.eccLevels.includes('M') ? 'M' : 'L');
   if (given.version !== undefined) options.version = given.version as number;
   if (given.mask !== undefined) options.mask = given.mask as number;
@@ -115,6 +198,18 @@ function buildOptions(sym: Symbology, given: Partial<Record<OptionId, unknown>>)
     options.include_text = (given.include_text as boolean | undefined) ?? defaultIncludeText(sym);
     options.bar_height = (given.bar_height as number | undefined) ?? sym.defaultBarHeight ?? 50;
   }
+  if (given.module_style !== undefined && given.module_style !== 'square') options.module_style = given.module_style as RenderOptions['module_style'];
+  if (given.finder_style !== undefined && given.finder_style !== 'square') options.finder_style = given.finder_style as RenderOptions['finder_style'];
+  if (given.logo !== undefined) {
+    options.logo = (given.logo as string).replace(/\s+/g, '');
+    options.logo_size = (given.logo_size as number | undefined) ?? 0.2;
+    options.ecc = 'H'; // the logo hides modules: only H restores them
+  }
+  const styled = isStyled(options);
+  if (styled && options.ecc !== undefined && sym.id === 'qrcode' && (options.module_style !== undefined || options.finder_style !== undefined)) options.ecc = 'H';
+  // Styled codes are always verified: they are the ones that look fine and do not scan.
+  const verify = styled ? true : (given.verify as boolean | undefined) ?? policy.verify;
+  if (verify) options.verify = true;
   return options;
 }
 
@@ -155,6 +250,12 @@ export function normalizeData(sym: Symbology, data: string): CheckOutcome {
       if (checked.ok && checked.value.length > rule.maxLength) return tooLong(sym, checked.value.length);
       return checked;
     }
+    case 'qrcode':
+      if (looksLikeDigitalLink(data)) {
+        const link = validateDigitalLink(data);
+        if (!link.ok) return { ok: false, message: `GS1 Digital Link: ${link.message}` };
+      }
+      return checkLength(sym, data);
     case 'codabar': {
       const upper = data.replace(/^[a-d]|[a-d]$/g, (c) => c.toUpperCase());
       if (!/^[A-D]/.test(upper) || !/[A-D]$/.test(upper) || upper.length < 2) return { ok: false, message: 'Codabar data must start and end with a start/stop character A, B, C or D' };
@@ -166,8 +267,6 @@ export function normalizeData(sym: Symbology, data: string): CheckOutcome {
     case 'interleaved2of5':
       if (!/^\d+$/.test(data)) return { ok: false, message: 'Interleaved 2 of 5 takes digits only' };
       if (data.length % 2 === 1) return { ok: false, message: `Interleaved 2 of 5 takes an even number of digits; got ${data.length} (add a leading 0)` };
-      return checkLength(sym, data);
-    case 'qrcode':
       return checkLength(sym, data);
     default: {
       const charRule = rule.charset === 'Latin-1' ? /^[\x20-\x7e\xa0-\xff\n\r\t]$/ : /^[\x20-\x7e]$/;
@@ -243,34 +342,8 @@ export function completeCheckDigit(value: string, full: number, label: string, b
   return { ok: false, message: `check digit ${given} is wrong for ${label} ${value}; expected ${expected}` };
 }
 
-const ELEMENT = /^[([](\d{2,4})[)\]]([^()[\]]+)/;
-// GS1 General Specifications figure 7.11-1 ("character set 82") plus the digits-only AIs handled below.
-const CSET82 = /^[!"%&'()*+,\-./0-9:;<=>?A-Z_a-z]+$/;
-
-/** Parses `(01)…(10)…` or `[01]…[10]…`, completes or checks the (01)/(02) GTIN, and returns the `(AI)value` form bwip-js takes. */
+/** Parses `(01)…`, `[01]…` or raw FNC1/GS element strings, validates every AI, and returns the `(AI)value` form bwip-js takes. */
 export function normalizeElementString(data: string): CheckOutcome {
-  let rest = data;
-  let out = '';
-  let first = true;
-  while (rest.length > 0) {
-    const m = ELEMENT.exec(rest);
-    if (!m || m[1] === undefined || m[2] === undefined) {
-      const where = first ? 'GS1 data must start with an application identifier such as (01)' : `cannot read a GS1 element at "${rest.slice(0, 12)}"`;
-      return { ok: false, message: `${where}; expected (AI)value pairs like (01)09506000134352(10)ABC123` };
-    }
-    const ai = m[1];
-    let value = m[2];
-    if (!CSET82.test(value)) return { ok: false, message: `value of (${ai}) contains characters GS1 does not allow` };
-    if (ai === '01' || ai === '02') {
-      if (!/^\d+$/.test(value)) return { ok: false, message: `(${ai}) GTIN must be digits` };
-      const checked = completeCheckDigit(value, 14, `GTIN (${ai})`);
-      if (!checked.ok) return checked;
-      value = checked.value;
-    }
-    out += `(${ai})${value}`;
-    rest = rest.slice(m[0].length);
-    first = false;
-  }
-  if (out === '') return { ok: false, message: 'GS1 data must contain at least one (AI)value element' };
-  return { ok: true, value: out };
+  const parsed = parseElementString(data);
+  return parsed.ok ? { ok: true, value: bracketed(parsed.elements) } : { ok: false, message: parsed.message };
 }

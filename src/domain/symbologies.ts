@@ -5,7 +5,7 @@ export const SYMBOLOGY_IDS = ['qrcode', 'microqrcode', 'rectangularmicroqrcode',
 export type SymbologyId = (typeof SYMBOLOGY_IDS)[number];
 
 /** Every render option the API knows, by body field name. */
-export const OPTION_IDS = ['scale', 'size', 'margin', 'ecc', 'version', 'mask', 'foreground', 'background', 'include_text', 'rotate', 'bar_height'] as const;
+export const OPTION_IDS = ['scale', 'size', 'margin', 'ecc', 'version', 'mask', 'foreground', 'background', 'include_text', 'rotate', 'bar_height', 'dpi', 'x_dim_mm', 'verify', 'module_style', 'finder_style', 'logo', 'logo_size'] as const;
 export type OptionId = (typeof OPTION_IDS)[number];
 
 /** qrcode: the qrcode package draws the matrix; bwip-matrix: bwip-js encodes, we draw the matrix; bwip: bwip-js draws. */
@@ -51,9 +51,11 @@ export type Symbology = {
   maxVersion?: number;
 };
 
-export const UNIVERSAL_OPTIONS: readonly OptionId[] = ['scale', 'size', 'margin', 'foreground', 'background', 'rotate'];
+export const UNIVERSAL_OPTIONS: readonly OptionId[] = ['scale', 'size', 'margin', 'foreground', 'background', 'rotate', 'dpi', 'x_dim_mm', 'verify'];
 const LINEAR_OPTIONS: readonly OptionId[] = ['include_text', 'bar_height'];
 const QR_OPTIONS: readonly OptionId[] = ['ecc', 'version', 'mask'];
+// Styling is drawn for the plain QR Code only: its finder patterns and ECC budget are what the styles rely on.
+const STYLED_QR_OPTIONS: readonly OptionId[] = [...QR_OPTIONS, 'module_style', 'finder_style', 'logo', 'logo_size'];
 
 const LATIN1 = '^[\\x20-\\x7e\\xa0-\\xff\\n\\r\\t]+$';
 const ANY = '^[\\s\\S]+$';
@@ -69,7 +71,7 @@ function digits(n: number, example: string, what: string): DataRule {
 }
 
 const CATALOG: readonly Symbology[] = [
-  { id: 'qrcode', name: 'QR Code', kind: '2d', engine: 'qrcode', bcid: 'qrcode', extraOptions: QR_OPTIONS, quietZone: 4, defaultScale: 8, eccLevels: ['L', 'M', 'Q', 'H'], maxVersion: 40,
+  { id: 'qrcode', name: 'QR Code', kind: '2d', engine: 'qrcode', bcid: 'qrcode', extraOptions: STYLED_QR_OPTIONS, quietZone: 4, defaultScale: 8, eccLevels: ['L', 'M', 'Q', 'H'], maxVersion: 40,
     data: { description: 'Any text (UTF-8). Capacity at version 40-L: 7089 digits, 4296 alphanumerics or 2953 bytes; less at higher ECC.', charset: 'any Unicode text', pattern: ANY, minLength: 1, maxLength: 7089, capacity: { numeric: 7089, alphanumeric: 4296, bytes: 2953 }, checkDigit: 'none', example: 'https://example.com/' } },
   { id: 'microqrcode', name: 'Micro QR Code', kind: '2d', engine: 'bwip-matrix', bcid: 'microqrcode', extraOptions: ['ecc'], quietZone: 2, defaultScale: 8, eccLevels: ['L', 'M', 'Q'],
     data: { description: 'Short Latin-1 text. Capacity (M4-L): 35 digits, 21 alphanumerics or 15 bytes.', charset: 'Latin-1', pattern: LATIN1, minLength: 1, maxLength: 35, capacity: { numeric: 35, alphanumeric: 21, bytes: 15 }, checkDigit: 'none', example: 'HELLO12' } },
@@ -127,6 +129,13 @@ export const MARGIN_BOUNDS = { min: 0, max: 64 } as const;
 export const BAR_HEIGHT_BOUNDS = { min: 5, max: 500 } as const;
 export const MAX_IMAGE_PX = 4096;
 export const ROTATIONS = [0, 90, 180, 270] as const;
+export const DPI_BOUNDS = { min: 72, max: 2400 } as const;
+export const X_DIM_BOUNDS = { min: 0.05, max: 5 } as const;
+export const MODULE_STYLES = ['square', 'rounded', 'dots'] as const;
+export const FINDER_STYLES = ['square', 'rounded', 'dot'] as const;
+/** Logo width as a fraction of the symbol width (without quiet zone): at 0.3 it covers 9% of the modules, within ECC H's ~30%. */
+export const LOGO_SIZE_BOUNDS = { min: 0.1, max: 0.3 } as const;
+export const LOGO_MAX_BYTES = 256 * 1024;
 
 type OptionDescription = { type: string; description: string; default?: unknown; min?: number; max?: number; values?: readonly unknown[] };
 
@@ -143,6 +152,13 @@ function describeOption(s: Symbology, id: OptionId): OptionDescription {
     case 'include_text': return { type: 'boolean', default: defaultIncludeText(s), description: 'Print the human-readable text under the bars.' };
     case 'rotate': return { type: 'integer', values: ROTATIONS, default: 0, description: 'Clockwise rotation in degrees.' };
     case 'bar_height': return { type: 'integer', ...BAR_HEIGHT_BOUNDS, default: s.defaultBarHeight, description: 'Bar height in modules (one module = one scale unit).' };
+    case 'dpi': return { type: 'integer', ...DPI_BOUNDS, description: 'Device resolution: written as PNG pHYs / JPEG density, maps pixels to points in PDF/EPS, and turns x_dim_mm into whole dots.' };
+    case 'x_dim_mm': return { type: 'number', ...X_DIM_BOUNDS, description: 'Module (narrow bar) width in millimetres, instead of scale or size; snapped to whole dots at dpi (default 300). The result reports the x-dimension used.' };
+    case 'verify': return { type: 'boolean', description: 'Decode the delivered bytes and fail the code unless they read back as requested. Default from the plan; always on for styled codes.' };
+    case 'module_style': return { type: 'string', values: MODULE_STYLES, default: 'square', description: 'Shape of the data modules.' };
+    case 'finder_style': return { type: 'string', values: FINDER_STYLES, default: 'square', description: 'Shape of the three finder patterns.' };
+    case 'logo': return { type: 'string', description: `PNG, JPEG or SVG image, base64 (or a data: URI), at most ${LOGO_MAX_BYTES / 1024} KiB, drawn in the centre; raises ECC to H. Not in pdf/eps.` };
+    case 'logo_size': return { type: 'number', ...LOGO_SIZE_BOUNDS, default: 0.2, description: 'Logo width as a fraction of the symbol width, kept within the ECC H budget.' };
   }
 }
 

@@ -1,6 +1,7 @@
 // The render entry: preflight (cheap checks for the API path) and render (bytes), dispatched on the catalog's engine.
 import { createRequire } from 'node:module';
 import bwipjs from 'bwip-js';
+import sharp from 'sharp';
 import { CONTENT_TYPES } from '../domain/formats.ts';
 import type { Issue, RenderSpec } from '../domain/render-spec.ts';
 import { MAX_IMAGE_PX, getSymbology } from '../domain/symbologies.ts';
@@ -8,11 +9,17 @@ import type { Symbology } from '../domain/symbologies.ts';
 import { drawBwipPng, drawBwipSvg, encodeBwipMatrix, planBwip } from './bwip.ts';
 import { layoutMatrix, rotateMatrix } from './matrix.ts';
 import type { Layout, Matrix } from './matrix.ts';
+import { drawingToEps } from './eps.ts';
+import { drawingToPdf } from './pdf.ts';
 import { encodePng } from './png.ts';
+import { physicalSvg, printInfo, type PrintInfo } from './print.ts';
 import { encodeQr, qrModulesUpperBound } from './qr.ts';
+import { convertRaster, svgToPng, withPhys } from './raster.ts';
+import { placeLogo, styledQrDrawing } from './style.ts';
 import { encodeSvg } from './svg.ts';
+import { drawingFromBwipSvg, drawingToSvg, matrixDrawing, type Drawing } from './vector.ts';
 
-export type RenderResult = { bytes: Buffer; contentType: string; width: number; height: number };
+export type RenderResult = { bytes: Buffer; contentType: string; width: number; height: number; print: PrintInfo | null };
 
 /** Thrown by render when the spec cannot be drawn (preflight would have said so). */
 export class RenderError extends Error {
@@ -33,7 +40,9 @@ export const RENDERER_VERSIONS: Record<string, string> = Object.freeze({
   // bwip-js does not export its package.json; it exports its own and BWIPP's versions.
   'bwip-js': bwipjs.BWIPJS_VERSION,
   bwipp: bwipjs.BWIPP_VERSION,
-  render: '1',
+  // libvips draws webp/jpeg and rasterizes styled codes (librsvg): its version changes those bytes.
+  vips: sharp.versions.vips ?? 'unknown',
+  render: '2',
 });
 
 type MatrixPlan = { kind: 'matrix'; matrix: Matrix; layout: Layout };
@@ -99,21 +108,50 @@ export async function render(spec: RenderSpec): Promise<RenderResult> {
   const { width, height } = dims(p.plan);
   const tooBig = sizeIssues(spec, width, height);
   if (tooBig.length > 0) throw new RenderError(tooBig);
-  const contentType = CONTENT_TYPES[spec.format];
-  const { foreground, background, rotate } = spec.options;
-  if (p.plan.kind === 'matrix') {
-    const { matrix, layout } = rotateMatrix(p.plan.matrix, p.plan.layout, rotate);
-    const bytes = spec.format === 'png' ? encodePng(matrix, layout, foreground, background) : Buffer.from(encodeSvg(matrix, layout, foreground, background));
-    return { bytes, contentType, width: layout.width, height: layout.height };
-  }
+  const sym = getSymbology(spec.symbology);
+  const dots = p.plan.kind === 'matrix' ? p.plan.layout.scale : (p.plan.opts.scale ?? 1) * (sym.kind === '2d' ? 2 : 1);
+  const print = printInfo(spec, width, height, dots);
   try {
-    if (spec.format === 'svg') {
-      const svg = drawBwipSvg(p.plan.opts);
-      return { bytes: Buffer.from(svg.svg), contentType, width: svg.width, height: svg.height };
-    }
-    const bytes = await drawBwipPng(p.plan.opts);
-    return { bytes, contentType, width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+    const bytes = await draw(spec, p.plan);
+    return { bytes, contentType: CONTENT_TYPES[spec.format], width, height, print };
   } catch (err) {
-    throw new RenderError([{ path: 'data', message: `cannot draw ${spec.symbology}: ${err instanceof Error ? err.message : String(err)}` }]);
+    if (err instanceof RenderError) throw err;
+    const path = spec.options.logo !== undefined && /logo/.test(String(err)) ? 'logo' : 'data';
+    throw new RenderError([{ path, message: `cannot draw ${spec.symbology} as ${spec.format}: ${err instanceof Error ? err.message : String(err)}` }]);
   }
+}
+
+/** Whether the QR gets the styled drawing (rounded/dot modules, finder styles, logo). */
+function styled(spec: RenderSpec): boolean {
+  const o = spec.options;
+  return spec.symbology === 'qrcode' && (o.module_style !== undefined || o.finder_style !== undefined || o.logo !== undefined);
+}
+
+async function draw(spec: RenderSpec, p: MatrixPlan | BwipPlan): Promise<Buffer> {
+  const o = spec.options;
+  const { format } = spec;
+  const vector = (d: Drawing) => (format === 'pdf' ? drawingToPdf(d, o.dpi ?? 72) : drawingToEps(d, o.dpi ?? 72));
+  const raster = async (png: Buffer) => {
+    if (format === 'png') return o.dpi === undefined ? png : withPhys(png, o.dpi);
+    return convertRaster(png, format as 'webp' | 'jpeg', o.dpi);
+  };
+  const svgOut = (svg: string) => Buffer.from(physicalSvg(svg, o.dpi));
+  if (p.kind === 'matrix') {
+    const { matrix, layout } = rotateMatrix(p.matrix, p.layout, o.rotate);
+    if (styled(spec)) {
+      const drawing = await placeLogo(styledQrDrawing(matrix, layout, o), matrix, layout, o);
+      if (format === 'pdf' || format === 'eps') return vector(drawing);
+      const svg = drawingToSvg(drawing);
+      return format === 'svg' ? svgOut(svg) : raster(await svgToPng(svg));
+    }
+    if (format === 'svg') return svgOut(encodeSvg(matrix, layout, o.foreground, o.background));
+    if (format === 'pdf' || format === 'eps') return vector(matrixDrawing(matrix, layout, o.foreground, o.background));
+    return raster(encodePng(matrix, layout, o.foreground, o.background));
+  }
+  if (format === 'svg') return svgOut(drawBwipSvg(p.opts).svg);
+  if (format === 'pdf' || format === 'eps') {
+    const svg = drawBwipSvg(p.opts);
+    return vector(drawingFromBwipSvg(svg.svg, svg.width, svg.height, o.background, o.foreground));
+  }
+  return raster(await drawBwipPng(p.opts));
 }

@@ -1,6 +1,8 @@
 // QR Code through the qrcode package: QRCode.create gives the module matrix, we draw it.
 import { createRequire } from 'node:module';
 import QRCode from 'qrcode';
+// Installs the faster mask selection before any QR is encoded (same masks, same matrices).
+import './qr-mask.ts';
 import type { RenderSpec } from '../domain/render-spec.ts';
 import type { Matrix } from './matrix.ts';
 

@@ -1,0 +1,43 @@
+// Encapsulated PostScript (EPSF-3.0) with the same painting operators as the PDF writer, bound to their
+// PostScript names in a small prolog.
+import { paintOps, readPaintOps } from './paint.ts';
+import type { Drawing } from './vector.ts';
+
+const pt = (n: number) => Number(n.toFixed(4)).toString();
+
+/** The drawing as EPS at `dpi` (72 dpi: one pixel per point). */
+export function drawingToEps(dr: Drawing, dpi: number): Buffer {
+  const k = 72 / dpi;
+  const w = dr.width * k;
+  const h = dr.height * k;
+  return Buffer.from([
+    '%!PS-Adobe-3.0 EPSF-3.0',
+    `%%BoundingBox: 0 0 ${Math.ceil(w)} ${Math.ceil(h)}`,
+    `%%HiResBoundingBox: 0 0 ${pt(w)} ${pt(h)}`,
+    `%%PixelSize: ${dr.width} ${dr.height}`,
+    '%%Creator: codegen-platform',
+    '%%Pages: 1',
+    '%%EndComments',
+    '%%BeginProlog',
+    '/m {moveto} bind def /l {lineto} bind def /c {curveto} bind def /h {closepath} bind def',
+    '/f* {eofill} bind def /rg {setrgbcolor} bind def',
+    '%%EndProlog',
+    'gsave',
+    `0 ${pt(h)} translate ${pt(k)} ${pt(-k)} scale`,
+    '%%BeginPaint',
+    paintOps(dr, 'f*').trimEnd(),
+    '%%EndPaint',
+    'grestore',
+    'showpage',
+    '%%EOF',
+    '',
+  ].join('\n'), 'latin1');
+}
+
+/** Reads EPS written by drawingToEps back into its drawing (pixel units). */
+export function epsToDrawing(eps: Buffer): Drawing {
+  const text = eps.toString('latin1');
+  const size = /%%PixelSize: (\d+) (\d+)/.exec(text);
+  const body = text.slice(text.indexOf('%%BeginPaint') + 12, text.indexOf('%%EndPaint'));
+  return readPaintOps(body, Number(size?.[1] ?? 0), Number(size?.[2] ?? 0), 'f*');
+}
