@@ -2,7 +2,7 @@
 // wifi: the ZXing "WIFI:" format; vcard: vCard 3.0 (RFC 2426); email: mailto (RFC 6068); sms: SMSTO;
 // geo: RFC 5870; url: http(s) only; epc: EPC069-12 v002 (SEPA credit transfer, "GiroCode").
 import * as v from 'valibot';
-import type { Issue } from './render-spec.ts';
+import type { FieldError as Issue } from './problems.ts';
 
 const text = (max: number) => v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty'), v.maxLength(max, `must be at most ${max} characters`));
 const optText = (max: number) => v.optional(text(max));

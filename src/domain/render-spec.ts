@@ -4,6 +4,7 @@ import { FORMATS } from './formats.ts';
 import type { Format } from './formats.ts';
 import { bracketed, looksLikeDigitalLink, parseElementString, validateDigitalLink } from './gs1.ts';
 import { buildPayload } from './payloads.ts';
+import type { FieldError } from './problems.ts';
 import { BAR_HEIGHT_BOUNDS, DPI_BOUNDS, FINDER_STYLES, LOGO_MAX_BYTES, LOGO_SIZE_BOUNDS, MARGIN_BOUNDS, MODULE_STYLES, OPTION_IDS, ROTATIONS, SCALE_BOUNDS, SIZE_BOUNDS, SYMBOLOGY_IDS, X_DIM_BOUNDS, defaultIncludeText, getSymbology, optionsFor } from './symbologies.ts';
 import type { OptionId, Symbology, SymbologyId } from './symbologies.ts';
 
@@ -42,7 +43,7 @@ export type RenderPolicy = { verify: boolean; minContrast: number };
 export const DEFAULT_POLICY: RenderPolicy = { verify: true, minContrast: 3 };
 
 export type RenderSpec = { symbology: SymbologyId; data: string; format: Format; options: RenderOptions };
-export type Issue = { path: string; message: string };
+export type Issue = FieldError;
 export type NormalizeResult = { ok: true; spec: RenderSpec } | { ok: false; issues: Issue[] };
 
 /** Every top-level body field normalizeRenderSpec reads. */
