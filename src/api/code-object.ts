@@ -29,10 +29,21 @@ export function toCodeObject(row: CodeWithResult) {
       width: row.result.width,
       height: row.result.height,
       sha256: row.result.sha256,
+      // Print sizing: physical size at the dpi used (null for a pixel image without a dpi).
+      print: row.result.print ?? null,
+      renderer_versions: row.result.renderer ?? null,
     },
+    verification: verificationOf(row),
     error: row.error,
     links: { self: path },
   };
+}
+
+/** The decoder's read-back of the delivered bytes; null when the render was not verified. */
+function verificationOf(row: CodeWithResult) {
+  const v = row.result?.verification;
+  if (!v) return null;
+  return { verified: v.verified === true, decoder: String(v.decoder), decoded_text: (v.decoded_text as string | null) ?? null, symbology: (v.symbology as string | null) ?? null, checked_at: String(v.checked_at) };
 }
 
 /** Headers for a code response: poll again after `Retry-After` seconds while it is not terminal. */

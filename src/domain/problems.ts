@@ -30,5 +30,7 @@ export type FieldError = { path: string; message: string };
 export const RENDER_ERRORS = {
   render_failed: { retryable: false },
   image_too_large: { retryable: false },
+  // The delivered bytes did not decode back to what was asked: never stored as a success.
+  verification_failed: { retryable: false },
 } as const;
 export type RenderErrorCode = keyof typeof RENDER_ERRORS;

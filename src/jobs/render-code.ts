@@ -7,6 +7,7 @@ import { render } from '../render/index.ts';
 import { claimCode, completeRenders, markFailed, type CompletedRender } from '../store/codes.ts';
 import type { Db } from '../store/db.ts';
 import type { CodeRow } from '../store/schema.ts';
+import { loadVerifier, type Verify } from './decoder.ts';
 
 export type RenderDeps = {
   db: Db;
@@ -15,6 +16,8 @@ export type RenderDeps = {
    * finish together share one transaction. @defaultValue one completeRenders call per code
    */
   complete?: (item: CompletedRender) => Promise<unknown>;
+  /** Decodes a render back (codes with options.verify). @defaultValue this process's zxing-wasm verifier */
+  verify?: Verify;
 };
 
 /** What the worker entry labels its metrics and log lines with. */
@@ -57,6 +60,17 @@ export async function renderCode(job: Pick<Job, 'data'>, deps: RenderDeps): Prom
     await markFailed(deps.db, row.id, { code: 'render_failed', message, retryable: false });
     return { outcome: 'failed', message, ...code };
   }
-  await complete({ codeId: row.id, result: storedResult(row.result_key, rendered) });
+  let verification = null;
+  if (spec.options.verify) {
+    const verify = deps.verify ?? (await loadVerifier());
+    verification = await verify(spec, rendered);
+    if (!verification.verified) {
+      // Never a silent success: bytes that do not read back as asked fail the code, and are not stored.
+      const message = `the rendered ${spec.format} does not scan as requested: ${verification.message ?? 'mismatch'}`;
+      await markFailed(deps.db, row.id, { code: 'verification_failed', message, retryable: false });
+      return { outcome: 'failed', message, ...code };
+    }
+  }
+  await complete({ codeId: row.id, result: storedResult(row.result_key, rendered, verification) });
   return { outcome: 'succeeded', cached: false, ...code };
 }

@@ -3,6 +3,7 @@ import { canonicalSpecKey, type RenderSpec } from '../domain/render-spec.ts';
 import { RENDERER_VERSIONS } from './index.ts';
 
 const VERSIONS = JSON.stringify(Object.entries(RENDERER_VERSIONS).sort());
+const VERSIONS_JSON = JSON.stringify(Object.fromEntries(Object.entries(RENDERER_VERSIONS).sort()));
 
 /**
  * The content address of a render: sha256 of the normalized spec and the renderer versions, so
@@ -18,6 +19,16 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /** The stored form of a render under its content key (what the results table holds). */
-export function storedResult(key: string, rendered: { bytes: Buffer; contentType: string; width: number; height: number }) {
-  return { key, sha256: sha256Hex(rendered.bytes), content_type: rendered.contentType, bytes: rendered.bytes, width: rendered.width, height: rendered.height };
+export function storedResult(key: string, rendered: { bytes: Buffer; contentType: string; width: number; height: number; print?: object | null }, verification: object | null = null) {
+  return {
+    key,
+    sha256: sha256Hex(rendered.bytes),
+    content_type: rendered.contentType,
+    bytes: rendered.bytes,
+    width: rendered.width,
+    height: rendered.height,
+    verification: verification && JSON.stringify(verification),
+    print: rendered.print ? JSON.stringify(rendered.print) : null,
+    renderer: VERSIONS_JSON,
+  };
 }

@@ -6,7 +6,11 @@ import type { Db } from './db.ts';
 import type { CodeRow, NewCodeRow, NewResultRow } from './schema.ts';
 
 /** Result facts the code object shows; present only once the code succeeded. */
-export type ResultSummary = { sha256: string; content_type: string; width: number; height: number; bytes: number };
+export type ResultSummary = {
+  sha256: string; content_type: string; width: number; height: number; bytes: number;
+  /** Render fidelity (0006); null on results stored before it or not verified / without a dpi. */
+  verification: Record<string, unknown> | null; print: Record<string, unknown> | null; renderer: Record<string, string> | null;
+};
 export type CodeWithResult = CodeRow & { result: ResultSummary | null };
 
 type JoinedRow = CodeRow & {
@@ -15,6 +19,9 @@ type JoinedRow = CodeRow & {
   r_width: number | null;
   r_height: number | null;
   r_bytes: number | null;
+  r_verification: Record<string, unknown> | null;
+  r_print: Record<string, unknown> | null;
+  r_renderer: Record<string, string> | null;
 };
 
 function selectCodesWithResult(db: Db) {
@@ -30,15 +37,18 @@ function selectCodesWithResult(db: Db) {
       'results.width as r_width',
       'results.height as r_height',
       sql<number | null>`octet_length(results.bytes)`.as('r_bytes'),
+      'results.verification as r_verification',
+      'results.print as r_print',
+      'results.renderer as r_renderer',
     ]);
 }
 
 function withResult(row: JoinedRow): CodeWithResult {
-  const { r_sha256, r_content_type, r_width, r_height, r_bytes, ...code } = row;
+  const { r_sha256, r_content_type, r_width, r_height, r_bytes, r_verification, r_print, r_renderer, ...code } = row;
   const result =
     r_sha256 === null
       ? null
-      : { sha256: r_sha256, content_type: r_content_type!, width: r_width!, height: r_height!, bytes: r_bytes! };
+      : { sha256: r_sha256, content_type: r_content_type!, width: r_width!, height: r_height!, bytes: r_bytes!, verification: r_verification, print: r_print, renderer: r_renderer };
   return { ...code, result };
 }
 

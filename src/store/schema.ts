@@ -5,6 +5,7 @@ type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 /** jsonb: read as T, written as a JSON string. */
 type Json<T> = ColumnType<T, string, string>;
 type OptionalJson<T> = ColumnType<T, string | undefined, string>;
+type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | null>;
 
 export interface ResultTable {
   key: string;
@@ -14,6 +15,10 @@ export interface ResultTable {
   width: number;
   height: number;
   created_at: CreatedAt;
+  /** Render fidelity (0006): decoder read-back, physical size, renderer versions; jsonb, null when absent. */
+  verification: NullableJson<Record<string, unknown>>;
+  print: NullableJson<Record<string, unknown>>;
+  renderer: NullableJson<Record<string, string>>;
 }
 
 export interface CodeTable {

@@ -1,0 +1,27 @@
+// The verification decoder of this process: zxing-wasm's reader loaded once from the installed package's
+// wasm file (never fetched from a CDN), shared by every render job the process runs.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { RenderSpec } from '../domain/render-spec.ts';
+import type { RenderResult } from '../render/index.ts';
+import { prepareDecoder, verifyRender, type Verification } from '../render/verify.ts';
+
+export type Verify = (spec: RenderSpec, rendered: Pick<RenderResult, 'bytes' | 'contentType'>) => Promise<Verification>;
+
+const require = createRequire(import.meta.url);
+let loaded: Promise<Verify> | undefined;
+
+/** The process's verifier, loading the wasm on first use. */
+export function loadVerifier(): Promise<Verify> {
+  loaded ??= (async () => {
+    const wasmPath = require.resolve('zxing-wasm/reader/zxing_reader.wasm');
+    const wasm = readFileSync(wasmPath);
+    // The package does not export its package.json; it sits two levels above dist/reader.
+    const { version } = JSON.parse(readFileSync(path.join(path.dirname(wasmPath), '..', '..', 'package.json'), 'utf8')) as { version: string };
+    await prepareDecoder(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer);
+    const decoder = `zxing-wasm ${version}`;
+    return (spec, rendered) => verifyRender(spec, rendered, decoder);
+  })();
+  return loaded;
+}
