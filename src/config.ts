@@ -53,6 +53,8 @@ export const PlanSchema = v.strictObject({
   maxConcurrentBatches: count(1, 10_000),
   /** Days a result stays stored for this plan's codes. @defaultValue RETENTION_DAYS */
   retentionDays: v.optional(v.pipe(v.number(), v.minValue(0.0001))),
+  /** Whether this plan's renders are decoded back before they succeed, unless a request says `verify`. */
+  verify: v.optional(v.boolean(), true),
 });
 export type Plan = v.InferOutput<typeof PlanSchema>;
 
@@ -105,6 +107,8 @@ export const ConfigSchema = v.object({
   adminPassword: v.string(),
   adminReadOnly: bool,
   metricsPublishMs: count(200, 600_000),
+  /** WCAG contrast ratio below which colours are refused unless `allow_low_contrast`. */
+  minContrast: v.pipe(v.number(), v.minValue(1), v.maxValue(21)),
   retentionDays: v.pipe(v.number(), v.minValue(0.0001)),
   codeRetentionDays: v.pipe(v.number(), v.minValue(0.0001)),
   retentionEveryMs: count(1000, 7 * 86_400_000),
@@ -161,6 +165,7 @@ export const ENV_NAMES: Record<string, Key> = {
   ADMIN_PASSWORD: 'adminPassword',
   ADMIN_READ_ONLY: 'adminReadOnly',
   METRICS_PUBLISH_MS: 'metricsPublishMs',
+  MIN_CONTRAST: 'minContrast',
   RETENTION_DAYS: 'retentionDays',
   CODE_RETENTION_DAYS: 'codeRetentionDays',
   RETENTION_EVERY_MS: 'retentionEveryMs',

@@ -5,6 +5,7 @@ import { newId } from '../domain/ids.ts';
 import { metadataSchema } from '../domain/metadata.ts';
 import { QUEUES } from '../queue/catalog.ts';
 import { enqueueRenders, type Queues } from '../queue/producer.ts';
+import { DEFAULT_POLICY } from '../domain/render-spec.ts';
 import { checkRenderFields } from '../render/submission.ts';
 import {
   addInvalidRows, bumpBatchCounts, completeBatchIfDone, findBatchById, linkRowsToCodes, markBatchExpanded, nextUnexpandedRows,
@@ -16,7 +17,7 @@ import type { BatchRowRow } from '../store/schema.ts';
 export type ExpandDeps = {
   db: Db;
   queues: Queues;
-  limits: { chunkRows: number; metadataMaxKeys: number; metadataMaxValueLength: number };
+  limits: { chunkRows: number; metadataMaxKeys: number; metadataMaxValueLength: number; minContrast: number };
 };
 
 export type ExpandOutcome =
@@ -28,7 +29,8 @@ export type ExpandOutcome =
 function toSubmission(row: BatchRowRow, batch: { id: string; account_id: string; defaults: Record<string, unknown> }, canceled: boolean, deps: ExpandDeps): CodeSubmissionRow {
   const { render, metadata } = splitRow({ ...batch.defaults, ...row.fields });
   const base = { id: newId('code'), account_id: batch.account_id, batch_id: batch.id };
-  const checked = checkRenderFields(render);
+  // The batch's defaults carry its plan's `verify`; only the contrast floor comes from config.
+  const checked = checkRenderFields(render, { ...DEFAULT_POLICY, minContrast: deps.limits.minContrast });
   const meta = v.safeParse(metadataSchema({ maxKeys: deps.limits.metadataMaxKeys, maxValueLength: deps.limits.metadataMaxValueLength }), metadata);
   if (checked.ok && meta.success) {
     const { spec, key } = checked;

@@ -54,7 +54,7 @@ export async function startStack(options: { env?: Record<string, string>; worker
   const workers: Worker[] = [];
   const workerRedis = createRedis(config.redisUrl, 'worker');
   if ((options.workers ?? 1) > 0) {
-    const limits = { chunkRows: config.batchChunkRows, metadataMaxKeys: config.metadataMaxKeys, metadataMaxValueLength: config.metadataMaxValueLength };
+    const limits = { chunkRows: config.batchChunkRows, metadataMaxKeys: config.metadataMaxKeys, metadataMaxValueLength: config.metadataMaxValueLength, minContrast: config.minContrast };
     workers.push(new Worker('batches', (job) => expandBatch(job, { db, queues, limits }), { connection: workerRedis, prefix: config.queuePrefix }));
   }
   for (let i = 0; i < (options.workers ?? 1); i++) {

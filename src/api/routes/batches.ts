@@ -10,7 +10,9 @@ import { isId, newId } from '../../domain/ids.ts';
 import { metadataSchema } from '../../domain/metadata.ts';
 import type { FieldError } from '../../domain/problems.ts';
 import { enqueueBatchExpansion, enqueueRenders } from '../../queue/producer.ts';
+import { DEFAULT_POLICY, type RenderPolicy } from '../../domain/render-spec.ts';
 import { checkRenderFields } from '../../render/submission.ts';
+import { planOf, renderPolicyOf } from '../plan.ts';
 import {
   batchManifestPage, cancelBatch, countActiveBatches, deleteBatch, findBatch, insertBatch, insertBatchRows, listBatches, retryBatch, setBatchTotal,
   type BatchWithCounts, type UploadedRow,
@@ -57,7 +59,7 @@ function sourceTypeOf(c: Context): BatchSourceType {
 }
 
 /** Query parameters other than the controls are defaults for every row; they must be valid on their own. */
-function parseDefaults(query: Record<string, string>): Record<string, unknown> {
+function parseDefaults(query: Record<string, string>, policy: RenderPolicy): Record<string, unknown> {
   const defaults: Record<string, unknown> = {};
   const errors: FieldError[] = [];
   for (const [name, value] of Object.entries(query)) {
@@ -66,16 +68,18 @@ function parseDefaults(query: Record<string, string>): Record<string, unknown> {
     else defaults[name] = coerceCell(name, value);
   }
   const { render } = splitRow(defaults);
-  const probe = checkRenderFields({ ...render, data: '0' });
+  const probe = checkRenderFields({ ...render, data: '0' }, policy);
   if (!probe.ok) errors.push(...probe.errors.filter((e) => e.path !== 'data').map((e) => ({ ...e, path: `query.${e.path}` })));
   if (errors.length > 0) throw validationProblem(errors);
-  return defaults;
+  // The plan's verification default travels with the batch: the expansion worker knows no plans.
+  return { verify: policy.verify, ...defaults };
 }
 
 /** Validates one row with the batch defaults applied; what the expansion worker will do, in the request. */
 export function checkRow(row: ParsedRow, defaults: Record<string, unknown>, deps: ApiDeps): FieldError[] {
+  const policy = { ...DEFAULT_POLICY, minContrast: deps.config.minContrast };
   const { render, metadata } = splitRow({ ...defaults, ...row.values });
-  const checked = checkRenderFields(render);
+  const checked = checkRenderFields(render, policy);
   const errors = checked.ok ? [] : checked.errors;
   const meta = v.safeParse(metadataSchema({ maxKeys: deps.config.metadataMaxKeys, maxValueLength: deps.config.metadataMaxValueLength }), metadata);
   if (!meta.success) errors.push(...fieldErrors(meta.issues, 'metadata'));
@@ -129,8 +133,8 @@ export function batchesRoutes(deps: ApiDeps) {
   return new Hono<AppEnv>()
     .post('/', idempotency({ db: deps.db, ttlHours: config.idempotencyTtlHours, hashBody: false }), async (c) => {
       const source = sourceTypeOf(c);
-      const defaults = parseDefaults(c.req.query());
-      const plan = config.plans[c.var.identity.policy.name] ?? config.plans[config.defaultPlan]!;
+      const plan = planOf(config, c.var.identity);
+      const defaults = parseDefaults(c.req.query(), renderPolicyOf(config, plan));
       const limits = { maxRows: Math.min(config.batchMaxRows, plan.maxBatchRows), maxBytes: config.batchMaxBytes, rowMaxBytes: config.batchRowMaxBytes };
       const declared = Number(c.req.header('content-length') ?? 0);
       if (declared > limits.maxBytes) throw new ApiProblem({ code: 'batch_too_large', detail: `The file is over ${limits.maxBytes} bytes` });

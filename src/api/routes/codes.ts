@@ -6,7 +6,9 @@ import { metadataSchema } from '../../domain/metadata.ts';
 import type { FieldError } from '../../domain/problems.ts';
 import { RENDER_FIELDS, type RenderSpec } from '../../domain/render-spec.ts';
 import { enqueueRenders } from '../../queue/producer.ts';
+import type { RenderPolicy } from '../../domain/render-spec.ts';
 import { checkRenderFields } from '../../render/submission.ts';
+import { planOf, renderPolicyOf } from '../plan.ts';
 import { cancelCode, deleteCodes, findCodeById, insertSubmissions, listCodes, type CodeSubmissionRow, type CodeWithResult } from '../../store/codes.ts';
 import { readJsonObject } from '../body.ts';
 import { codeHeaders, toCodeObject } from '../code-object.ts';
@@ -37,14 +39,14 @@ const encodeCursor = (id: string) => Buffer.from(id).toString('base64url');
 const decodeCursor = (cursor: string) => Buffer.from(cursor, 'base64url').toString();
 
 /** Validates a submission body: unknown fields, metadata, the render spec and engine preflight. */
-export function parseSubmission(body: Record<string, unknown>, deps: ApiDeps): CodeSubmission {
+export function parseSubmission(body: Record<string, unknown>, deps: ApiDeps, policy: RenderPolicy): CodeSubmission {
   const errors: FieldError[] = Object.keys(body)
     .filter((key) => !BODY_FIELDS.has(key))
     .map((key) => ({ path: key, message: 'is not a known field' }));
   const { metadata: rawMetadata, ...renderFields } = body;
   const metadata = v.safeParse(metadataSchema({ maxKeys: deps.config.metadataMaxKeys, maxValueLength: deps.config.metadataMaxValueLength }), rawMetadata ?? {});
   if (!metadata.success) errors.push(...fieldErrors(metadata.issues, 'metadata'));
-  const checked = checkRenderFields(renderFields);
+  const checked = checkRenderFields(renderFields, policy);
   if (!checked.ok) errors.push(...checked.errors);
   if (errors.length > 0 || !checked.ok || !metadata.success) throw validationProblem(errors);
   return { spec: checked.spec, key: checked.key, metadata: metadata.output };
@@ -64,7 +66,8 @@ export function codesRoutes(deps: ApiDeps) {
 
   return new Hono<AppEnv>()
     .post('/', idempotency({ db: deps.db, ttlHours: deps.config.idempotencyTtlHours }), async (c) => {
-      const { spec, key, metadata } = parseSubmission(await readJsonObject(c), deps);
+      const policy = renderPolicyOf(deps.config, planOf(deps.config, c.var.identity));
+      const { spec, key, metadata } = parseSubmission(await readJsonObject(c), deps, policy);
       const accountId = c.var.accountId;
       const written = await submit({
         id: newId('code'),
