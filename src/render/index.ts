@@ -75,8 +75,10 @@ function sizeIssues(spec: RenderSpec, width: number, height: number): Issue[] {
   return [{ path, message: `the image would be ${width}x${height} px; the limit is ${MAX_IMAGE_PX}x${MAX_IMAGE_PX}, use a smaller ${path}` }];
 }
 
-function dims(p: MatrixPlan | BwipPlan): { width: number; height: number } {
-  return p.kind === 'matrix' ? p.layout : p;
+// The delivered image's size: a matrix plan's layout is unrotated, bwip's plan is already turned.
+function dims(p: MatrixPlan | BwipPlan, rotate: number): { width: number; height: number } {
+  if (p.kind === 'bwip') return p;
+  return rotate === 90 || rotate === 270 ? { width: p.layout.height, height: p.layout.width } : p.layout;
 }
 
 // The API's hot path: most QR requests are settled by a capacity table instead of a 0.5 ms encode.
@@ -97,7 +99,7 @@ export function preflight(spec: RenderSpec): Issue[] {
   if (qrFitsByBound(spec)) return [];
   const p = plan(spec);
   if (!p.ok) return p.issues;
-  const { width, height } = dims(p.plan);
+  const { width, height } = dims(p.plan, spec.options.rotate);
   return sizeIssues(spec, width, height);
 }
 
@@ -105,7 +107,7 @@ export function preflight(spec: RenderSpec): Issue[] {
 export async function render(spec: RenderSpec): Promise<RenderResult> {
   const p = plan(spec);
   if (!p.ok) throw new RenderError(p.issues);
-  const { width, height } = dims(p.plan);
+  const { width, height } = dims(p.plan, spec.options.rotate);
   const tooBig = sizeIssues(spec, width, height);
   if (tooBig.length > 0) throw new RenderError(tooBig);
   const sym = getSymbology(spec.symbology);

@@ -1,47 +1,24 @@
+// Test-side reading of images: the same zxing reader and rasterizer the workers verify with (wasm from
+// the installed package, never a CDN), but searching every format so a test sees what is really there.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import sharp from 'sharp';
-import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
-import type { ReaderOptions } from 'zxing-wasm/reader';
+import { decodePixels, prepareDecoder, rasterize } from '../../src/render/verify.ts';
 
 /** One symbol found in an image. */
 export type Decoded = { text: string; format: string };
 
 const require = createRequire(import.meta.url);
-let ready: Promise<unknown> | undefined;
+let ready: Promise<void> | undefined;
 
-// Load the wasm from the installed package: the reader must never fetch it from a CDN.
-function prepare(): Promise<unknown> {
-  ready ??= prepareZXingModule({
-    overrides: { wasmBinary: toArrayBuffer(readFileSync(require.resolve('zxing-wasm/reader/zxing_reader.wasm'))) },
-    fireImmediately: true,
-  });
+function prepare(): Promise<void> {
+  const wasm = readFileSync(require.resolve('zxing-wasm/reader/zxing_reader.wasm'));
+  ready ??= prepareDecoder(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer);
   return ready;
 }
 
-function toArrayBuffer(buf: Buffer): ArrayBuffer {
-  return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
-}
-
-// Plain first; then isPure (helps MaxiCode and synthetic images); then tryHarder with GS1 text as HRI.
-const ATTEMPTS: ReaderOptions[] = [
-  { tryHarder: true, maxNumberOfSymbols: 4 },
-  { isPure: true, tryHarder: true },
-  { tryHarder: true, tryDownscale: true, downscaleThreshold: 300 },
-];
-
-/** Decodes every barcode in a PNG or SVG image (SVG is rasterized with sharp, flattened on white). */
+/** Decodes every barcode in a delivered image of any of our formats (GS1 as "(AI)value"). */
 export async function decode(bytes: Buffer, contentType: string): Promise<Decoded[]> {
   await prepare();
-  const image = contentType.startsWith('image/svg')
-    ? sharp(bytes, { density: 144 }).flatten({ background: '#ffffff' })
-    : sharp(bytes).flatten({ background: '#ffffff' });
-  const { data, info } = await image.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  const imageData = { data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
-  for (const options of ATTEMPTS) {
-    const results = await readBarcodes(imageData, { ...options, textMode: 'HRI' });
-    const found = results.filter((r) => r.isValid).map((r) => ({ text: r.text, format: r.format }));
-    if (found.length > 0) return found;
-  }
-  return [];
+  const found = await decodePixels(await rasterize(bytes, contentType, 144), [], true);
+  return found.map(({ text, format }) => ({ text, format }));
 }

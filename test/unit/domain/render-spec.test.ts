@@ -19,7 +19,7 @@ describe('defaults', () => {
   it('fills every default for a bare QR request', () => {
     expect(normalizeRenderSpec({ data: 'hi' })).toEqual({
       ok: true,
-      spec: { symbology: 'qrcode', data: 'hi', format: 'png', options: { scale: 8, margin: 4, ecc: 'M', foreground: '#000000', background: '#ffffff', rotate: 0 } },
+      spec: { symbology: 'qrcode', data: 'hi', format: 'png', options: { scale: 8, margin: 4, ecc: 'M', foreground: '#000000', background: '#ffffff', rotate: 0, verify: true } },
     });
   });
 
@@ -38,7 +38,7 @@ describe('defaults', () => {
   it('canonicalSpecKey sorts keys', () => {
     const r = normalizeRenderSpec({ data: 'x' });
     if (!r.ok) throw new Error();
-    expect(canonicalSpecKey(r.spec)).toBe('{"data":"x","format":"png","options":{"background":"#ffffff","ecc":"M","foreground":"#000000","margin":4,"rotate":0,"scale":8},"symbology":"qrcode"}');
+    expect(canonicalSpecKey(r.spec)).toBe('{"data":"x","format":"png","options":{"background":"#ffffff","ecc":"M","foreground":"#000000","margin":4,"rotate":0,"scale":8,"verify":true},"symbology":"qrcode"}');
   });
 
   it('every catalog example is valid and RENDER_FIELDS lists the options', () => {
@@ -73,7 +73,7 @@ describe('check digits', () => {
     ['upce', '01234567', 'check digit 7 is wrong for UPC-E 01234567; expected 5'],
     ['itf14', '15400141288760', 'check digit 0 is wrong for ITF-14 15400141288760; expected 3'],
     ['databaromni', '09506000134353', 'check digit 3 is wrong for GTIN (01) 09506000134353; expected 2'],
-    ['gs1-128', '(01)09506000134353(10)A', 'check digit 3 is wrong for GTIN (01) 09506000134353; expected 2'],
+    ['gs1-128', '(01)09506000134353(10)A', '(01) GTIN check digit 3 is wrong for 09506000134353; expected 2'],
   ])('%s %s is rejected naming the digit', (symbology, data, message) => {
     expect(issuesOf({ symbology, data })).toEqual([{ path: 'data', message }]);
   });
@@ -101,8 +101,7 @@ describe('charsets and lengths', () => {
     ['codabar', '12345', /start\/stop character/],
     ['codabar', 'A12X45B', /character 'X' at position 4/],
     ['upce', '2123456', /number system 0 or 1/],
-    ['gs1-128', '0109506000134352', /must start with an application identifier/],
-    ['gs1-128', '(01)ABC', /GTIN must be digits/],
+    ['gs1-128', '(01)ABC', /\(01\) GTIN takes digits only/],
     ['code128', 'A'.repeat(81), /data is 81 characters; Code 128 holds at most 80/],
     ['maxicode', 'é', /not allowed in MaxiCode/],
   ])('%s %j', (symbology, data, message) => {

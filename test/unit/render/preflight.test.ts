@@ -43,20 +43,13 @@ describe('preflight', () => {
   it('render refuses what preflight refuses', async () => {
     await expect(render(normalized({ data: 'x'.repeat(1000), scale: 50 }))).rejects.toBeInstanceOf(RenderError);
   });
-
-  it('is cheap for QR (well under a millisecond on average)', () => {
-    const spec = normalized({ data: 'https://example.com/products/widgets?id=123456', size: 300 });
-    for (let i = 0; i < 50; i++) preflight(spec);
-    const start = performance.now();
-    for (let i = 0; i < 200; i++) preflight(spec);
-    expect((performance.now() - start) / 200).toBeLessThan(5); // generous: shared CI cores
-  });
 });
 
 describe('RENDERER_VERSIONS', () => {
   it('names the engine versions', () => {
     expect(RENDERER_VERSIONS.qrcode).toMatch(/^\d+\.\d+\.\d+$/);
     expect(RENDERER_VERSIONS['bwip-js']).toMatch(/^\d+\.\d+\.\d+/);
-    expect(RENDERER_VERSIONS.render).toBe('1');
+    expect(RENDERER_VERSIONS.render).toMatch(/^\d+$/);
+    expect(RENDERER_VERSIONS.vips).toMatch(/^\d+\.\d+/);
   });
 });

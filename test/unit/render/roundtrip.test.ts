@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { FORMATS } from '../../../src/domain/formats.ts';
+import { CONTENT_TYPES, FORMATS } from '../../../src/domain/formats.ts';
+import { loadVerifier } from '../../../src/jobs/decoder.ts';
 import { normalizeRenderSpec } from '../../../src/domain/render-spec.ts';
 import type { RenderSpec } from '../../../src/domain/render-spec.ts';
 import { SYMBOLOGY_IDS, describeSymbologies } from '../../../src/domain/symbologies.ts';
@@ -33,15 +34,18 @@ function normalized(body: Record<string, unknown>): RenderSpec {
   return r.spec;
 }
 
-describe('every symbology renders and decodes back', () => {
+describe('every symbology renders and verifies in every format', () => {
   for (const id of SYMBOLOGY_IDS) {
     for (const format of FORMATS) {
       it(`${id} ${format}`, async () => {
         const spec = normalized({ symbology: id, format, data: SENT[id] ?? EXAMPLES.get(id) });
         const result = await render(spec);
-        expect(result.contentType).toBe(format === 'png' ? 'image/png' : 'image/svg+xml');
-        const decoded = await decode(result.bytes, result.contentType);
-        expect(decoded.map((d) => d.text)).toContain(expectedText(spec));
+        expect(result.contentType).toBe(CONTENT_TYPES[format]);
+        // The worker's own check: decoded text, symbology and GS1 elements against the spec.
+        const verification = await (await loadVerifier())(spec, result);
+        expect(verification, JSON.stringify(verification)).toMatchObject({ verified: true, decoded_text: expectedText(spec) });
+        // And an independent read of every format in the image agrees.
+        expect((await decode(result.bytes, result.contentType)).map((d) => d.text)).toContain(expectedText(spec));
       });
     }
   }
