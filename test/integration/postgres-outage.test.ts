@@ -59,8 +59,9 @@ it('PostgreSQL stopped for 10 s under load: 503 with Retry-After (never 500, nev
     });
 
     await new Promise((r) => setTimeout(r, 1500));
-    postgres.stop();
+    // The phase turns first: a request in flight when PostgreSQL stops belongs to the outage.
     phase = 'outage';
+    postgres.stop();
     await eventually(async () => (await fetch(`${base}/readyz`)).status === 503, 5000, 100);
     await new Promise((r) => setTimeout(r, OUTAGE_MS));
     expect((await fetch(`${base}/readyz`)).status).toBe(503);
