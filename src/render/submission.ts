@@ -1,5 +1,5 @@
 import type { FieldError } from '../domain/problems.ts';
-import { normalizeRenderSpec, type RenderSpec } from '../domain/render-spec.ts';
+import { DEFAULT_POLICY, normalizeRenderSpec, type RenderPolicy, type RenderSpec } from '../domain/render-spec.ts';
 import { contentKey } from './content-key.ts';
 import { preflight } from './index.ts';
 
@@ -9,8 +9,8 @@ export type CheckedSpec = { ok: true; spec: RenderSpec; key: string } | { ok: fa
  * Everything a render request must pass before it is accepted (API submissions and batch rows
  * alike): the schema and data rules, then the engine preflight; plus its content address.
  */
-export function checkRenderFields(fields: Record<string, unknown>): CheckedSpec {
-  const normalized = normalizeRenderSpec(fields);
+export function checkRenderFields(fields: Record<string, unknown>, policy: RenderPolicy = DEFAULT_POLICY): CheckedSpec {
+  const normalized = normalizeRenderSpec(fields, policy);
   if (!normalized.ok) return { ok: false, errors: normalized.issues };
   const engineErrors = preflight(normalized.spec);
   if (engineErrors.length > 0) return { ok: false, errors: engineErrors };

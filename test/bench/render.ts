@@ -10,6 +10,7 @@ import type { RenderSpec } from '../../src/domain/render-spec.ts';
 import { SYMBOLOGY_IDS, describeSymbologies } from '../../src/domain/symbologies.ts';
 import { preflight, render } from '../../src/render/index.ts';
 import { fastMaskFunctions, originalMaskFunctions } from '../../src/render/qr-mask.ts';
+import { loadVerifier } from '../../src/jobs/decoder.ts';
 
 export type Row = { name: string; perSecond: number; msPerOp: number; ratio?: number; note?: string };
 
@@ -97,6 +98,26 @@ export async function benchRender(): Promise<Row[]> {
       const row = await measure(`render ${id} ${format}`, () => render(s), BUDGET_MS / 2);
       rows.push(id === 'code128' && format === 'png' ? { ...row, ratio: row.perSecond / bwipRaw.perSecond, note: 'vs bwip-js toBuffer' } : row);
     }
+  }
+  rows.push(...(await benchVerification(examples)));
+  return rows;
+}
+
+// Verified vs unverified per symbology (PNG, default size): the ratio column is the decoder's cost as a
+// multiple of the render's own (target for QR: at most 2x), the note the verified share of unverified throughput.
+async function benchVerification(examples: Map<string, string>): Promise<Row[]> {
+  const verify = await loadVerifier();
+  const rows: Row[] = [];
+  for (const id of SYMBOLOGY_IDS) {
+    const s = spec({ symbology: id, data: examples.get(id), verify: false });
+    const rendered = await render(s);
+    const [plain, verified] = await interleaved([
+      [`render ${id} png (unverified)`, () => render(s)],
+      [`render + verify ${id} png`, async () => verify(s, await render(s))],
+    ], 4) as [Row, Row];
+    if (!(await verify(s, rendered)).verified) throw new Error(`${id} does not verify`);
+    const cost = (verified.msPerOp - plain.msPerOp) / plain.msPerOp;
+    rows.push({ ...verified, ratio: cost, note: `verification cost / render cost${id === 'qrcode' ? ' (target <= 2)' : ''}; ${plain.perSecond}/s unverified, verified ${(verified.perSecond / plain.perSecond).toFixed(2)}x of that` });
   }
   return rows;
 }
