@@ -7,7 +7,7 @@ import type { RenderSpec } from '../domain/render-spec.ts';
 import type { RenderResult } from '../render/index.ts';
 import { prepareDecoder, verifyRender, type Verification } from '../render/verify.ts';
 
-export type Verify = (spec: RenderSpec, rendered: Pick<RenderResult, 'bytes' | 'contentType'>) => Promise<Verification>;
+export type Verify = (spec: RenderSpec, rendered: Pick<RenderResult, 'bytes' | 'contentType' | 'grid'>) => Promise<Verification>;
 
 const require = createRequire(import.meta.url);
 let loaded: Promise<Verify> | undefined;

@@ -19,7 +19,9 @@ import { placeLogo, styledQrDrawing } from './style.ts';
 import { encodeSvg } from './svg.ts';
 import { drawingFromBwipSvg, drawingToSvg, matrixDrawing, type Drawing } from './vector.ts';
 
-export type RenderResult = { bytes: Buffer; contentType: string; width: number; height: number; print: PrintInfo | null };
+/** Where a plain matrix PNG's modules sit (first module's top-left corner, pixels per module): lets the verifier read module centres. */
+export type ModuleGrid = { left: number; top: number; scale: number };
+export type RenderResult = { bytes: Buffer; contentType: string; width: number; height: number; print: PrintInfo | null; grid?: ModuleGrid };
 
 /** Thrown by render when the spec cannot be drawn (preflight would have said so). */
 export class RenderError extends Error {
@@ -115,7 +117,12 @@ export async function render(spec: RenderSpec): Promise<RenderResult> {
   const print = printInfo(spec, width, height, dots);
   try {
     const bytes = await draw(spec, p.plan);
-    return { bytes, contentType: CONTENT_TYPES[spec.format], width, height, print };
+    const result: RenderResult = { bytes, contentType: CONTENT_TYPES[spec.format], width, height, print };
+    if (p.plan.kind === 'matrix' && spec.format === 'png' && spec.options.rotate === 0 && !styled(spec)) {
+      const { left, top, scale } = p.plan.layout;
+      result.grid = { left, top, scale };
+    }
+    return result;
   } catch (err) {
     if (err instanceof RenderError) throw err;
     const path = spec.options.logo !== undefined && /logo/.test(String(err)) ? 'logo' : 'data';

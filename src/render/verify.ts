@@ -10,6 +10,8 @@ import type { RenderSpec } from '../domain/render-spec.ts';
 import { expandUpce, gs1CheckDigit } from '../domain/render-spec.ts';
 import type { SymbologyId } from '../domain/symbologies.ts';
 import { epsToDrawing } from './eps.ts';
+import type { ModuleGrid } from './index.ts';
+import { readPng } from './png-read.ts';
 import { pdfToDrawing } from './pdf.ts';
 import { drawingToSvg } from './vector.ts';
 
@@ -67,12 +69,46 @@ export async function decodePixels(pixels: Pixels, formats: ReadInputBarcodeForm
   return [];
 }
 
+// A plain matrix PNG read at its module centres, two pixels per module: what a pure-image reader samples
+// anyway, at a sixteenth of the pixels (QR at the default 8 px/module). The pixels are the delivered
+// file's, decoded; a module drawn off its grid reads wrong and falls through to the full-image read.
+function moduleCentres(png: Buffer, grid: ModuleGrid): Pixels | undefined {
+  const gray = grid.scale < 2 ? undefined : readPng(png);
+  if (!gray) return undefined;
+  const { scale } = grid;
+  const ox = grid.left % scale;
+  const oy = grid.top % scale;
+  const cols = Math.floor((gray.width - ox) / scale);
+  const rows = Math.floor((gray.height - oy) / scale);
+  const width = cols * 2;
+  const data = new Uint8ClampedArray(width * rows * 2 * 4);
+  for (let r = 0; r < rows; r++) {
+    const y = oy + Math.floor((r + 0.5) * scale);
+    for (let c = 0; c < cols; c++) {
+      const v = gray.luminance(ox + Math.floor((c + 0.5) * scale), y);
+      for (const at of [(2 * r * width + 2 * c) * 4, (2 * r * width + 2 * c + 1) * 4, ((2 * r + 1) * width + 2 * c) * 4, ((2 * r + 1) * width + 2 * c + 1) * 4]) {
+        data[at] = v;
+        data[at + 1] = v;
+        data[at + 2] = v;
+        data[at + 3] = 255;
+      }
+    }
+  }
+  return { data, width, height: rows * 2 };
+}
+
 // zxing's own image reader (stb_image in the wasm) takes PNG and JPEG bytes as they are: a quarter of the
 // cost of decoding them through sharp, which is what keeps verification under the render's own cost.
 const READ_AS_DELIVERED = new Set(['image/png', 'image/jpeg']);
 
 /** Decodes delivered bytes: PNG/JPEG straight into the reader in pure-image mode, anything else (or a miss) rasterized first. */
-export async function decodeDelivered(bytes: Buffer, contentType: string, formats: ReadInputBarcodeFormat[], hri: boolean, dpi?: number): Promise<Decoded[]> {
+export async function decodeDelivered(bytes: Buffer, contentType: string, formats: ReadInputBarcodeFormat[], hri: boolean, dpi?: number, grid?: ModuleGrid): Promise<Decoded[]> {
+  const sampled = grid && contentType === 'image/png' ? moduleCentres(bytes, grid) : undefined;
+  if (sampled) {
+    const [pure] = attempts(formats);
+    const found = (await readBarcodes(sampled as Parameters<typeof readBarcodes>[0], { ...pure, textMode: hri ? 'HRI' : 'Plain' })).filter((r) => r.isValid);
+    if (found.length > 0) return found.map((r) => ({ text: r.text, format: r.format, gs1: r.contentType === 'GS1' }));
+  }
   if (READ_AS_DELIVERED.has(contentType)) {
     const [pure] = attempts(formats);
     const results = await readBarcodes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { ...pure, textMode: hri ? 'HRI' : 'Plain' });
@@ -109,9 +145,9 @@ function compare(spec: RenderSpec, found: Decoded | undefined): string | undefin
 }
 
 /** Decodes the delivered bytes and compares them with the spec. */
-export async function verifyRender(spec: RenderSpec, rendered: { bytes: Buffer; contentType: string }, decoder: string): Promise<Verification> {
+export async function verifyRender(spec: RenderSpec, rendered: { bytes: Buffer; contentType: string; grid?: ModuleGrid }, decoder: string): Promise<Verification> {
   const gs1 = GS1_SYMBOLOGIES.has(spec.symbology);
-  const found = (await decodeDelivered(rendered.bytes, rendered.contentType, ZXING_FORMATS[spec.symbology], gs1, spec.options.dpi))[0];
+  const found = (await decodeDelivered(rendered.bytes, rendered.contentType, ZXING_FORMATS[spec.symbology], gs1, spec.options.dpi, rendered.grid))[0];
   const message = compare(spec, found);
   return {
     verified: message === undefined,

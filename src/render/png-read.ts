@@ -1,0 +1,91 @@
+// A small PNG reader (any bit depth and colour type but 16-bit and interlaced): the verifier reads
+// delivered PNGs without a trip through libvips. It unfilters every scanline (filters chain down the
+// image) but turns only the pixels asked for into luminance. zlib is the only dependency.
+import { inflateSync } from 'node:zlib';
+
+/** A decoded PNG: `luminance(x, y)` is 0 (black) to 255 (white), alpha composited on white. */
+export type PngPixels = { width: number; height: number; luminance(x: number, y: number): number };
+
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+function paeth(a: number, b: number, c: number): number {
+  const p = a + b - c;
+  const pa = Math.abs(p - a);
+  const pb = Math.abs(p - b);
+  const pc = Math.abs(p - c);
+  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+}
+
+// Reverses the per-scanline filters; `bpp` is bytes per complete pixel (at least 1).
+function unfilter(raw: Uint8Array, stride: number, height: number, bpp: number): Uint8Array {
+  const out = new Uint8Array(stride * height);
+  for (let y = 0; y < height; y++) {
+    const type = raw[y * (stride + 1)]!;
+    const src = y * (stride + 1) + 1;
+    const row = y * stride;
+    const up = row - stride;
+    if (type === 0 || (type === 2 && y === 0)) out.set(raw.subarray(src, src + stride), row);
+    else if (type === 2) for (let x = 0; x < stride; x++) out[row + x] = (raw[src + x]! + out[up + x]!) & 255;
+    else if (type === 1) for (let x = 0; x < stride; x++) out[row + x] = (raw[src + x]! + (x >= bpp ? out[row + x - bpp]! : 0)) & 255;
+    else {
+      for (let x = 0; x < stride; x++) {
+        const a = x >= bpp ? out[row + x - bpp]! : 0;
+        const b = y > 0 ? out[up + x]! : 0;
+        const c = x >= bpp && y > 0 ? out[up + x - bpp]! : 0;
+        out[row + x] = (raw[src + x]! + (type === 3 ? (a + b) >> 1 : paeth(a, b, c))) & 255;
+      }
+    }
+  }
+  return out;
+}
+
+const luma = (r: number, g: number, b: number) => (r * 77 + g * 150 + b * 29) >> 8;
+const onWhite = (l: number, alpha: number) => (alpha === 255 ? l : 255 - (((255 - l) * alpha) >> 8));
+
+/** The PNG's pixels, or undefined for a PNG this reader does not take (16-bit, interlaced, malformed). */
+export function readPng(png: Buffer): PngPixels | undefined {
+  if (png.length < 33 || png.readUInt32BE(12) !== 0x49484452) return undefined;
+  const width = png.readUInt32BE(16);
+  const height = png.readUInt32BE(20);
+  const depth = png[24]!;
+  const colour = png[25]!;
+  const channels = CHANNELS[colour] ?? 0;
+  if (channels === 0 || depth === 16 || png[28] !== 0) return undefined;
+  let palette: Uint8Array = new Uint8Array(0);
+  let paletteAlpha: Uint8Array = new Uint8Array(0);
+  const idat: Buffer[] = [];
+  for (let at = 8; at + 8 <= png.length; ) {
+    const length = png.readUInt32BE(at);
+    const type = png.toString('latin1', at + 4, at + 8);
+    if (type === 'PLTE') palette = png.subarray(at + 8, at + 8 + length);
+    else if (type === 'tRNS' && colour === 3) paletteAlpha = png.subarray(at + 8, at + 8 + length);
+    else if (type === 'IDAT') idat.push(png.subarray(at + 8, at + 8 + length));
+    else if (type === 'IEND') break;
+    at += 12 + length;
+  }
+  const bitsPerPixel = depth * channels;
+  const stride = (width * bitsPerPixel + 7) >> 3;
+  let pixels: Uint8Array;
+  try {
+    pixels = unfilter(inflateSync(Buffer.concat(idat)), stride, height, Math.max(1, bitsPerPixel >> 3));
+  } catch {
+    return undefined;
+  }
+  const max = (1 << depth) - 1;
+  const paletteLuma = Array.from({ length: palette.length / 3 }, (_, i) => onWhite(luma(palette[i * 3]!, palette[i * 3 + 1]!, palette[i * 3 + 2]!), paletteAlpha[i] ?? 255));
+  const sampleAt = (x: number, y: number): number => {
+    if (depth >= 8) return pixels[y * stride + x * channels]!;
+    const bit = x * depth;
+    return (pixels[y * stride + (bit >> 3)]! >> (8 - depth - (bit & 7))) & max;
+  };
+  function luminance(x: number, y: number): number {
+    const s = sampleAt(x, y);
+    if (colour === 3) return paletteLuma[s] ?? 0;
+    if (colour === 0) return depth === 8 ? s : Math.round((s * 255) / max);
+    const p = y * stride + x * channels;
+    if (colour === 4) return onWhite(s, pixels[p + 1]!);
+    const l = luma(s, pixels[p + 1]!, pixels[p + 2]!);
+    return colour === 6 ? onWhite(l, pixels[p + 3]!) : l;
+  }
+  return { width, height, luminance };
+}
