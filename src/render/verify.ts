@@ -72,7 +72,7 @@ export async function decodePixels(pixels: Pixels, formats: ReadInputBarcodeForm
 // A plain matrix PNG read at its module centres, two pixels per module: what a pure-image reader samples
 // anyway, at a sixteenth of the pixels (QR at the default 8 px/module). The pixels are the delivered
 // file's, decoded; a module drawn off its grid reads wrong and falls through to the full-image read.
-function moduleCentres(png: Buffer, grid: ModuleGrid): Pixels | undefined {
+export function moduleCentres(png: Buffer, grid: ModuleGrid): Pixels | undefined {
   const gray = grid.scale < 2 ? undefined : readPng(png);
   if (!gray) return undefined;
   const { scale } = grid;

@@ -5,6 +5,7 @@ import type { RenderSpec } from '../../../src/domain/render-spec.ts';
 import { loadVerifier } from '../../../src/jobs/decoder.ts';
 import { render } from '../../../src/render/index.ts';
 import { pngDpi } from '../../../src/render/raster.ts';
+import { decodePixels, moduleCentres } from '../../../src/render/verify.ts';
 import { decode } from '../../support/decode.ts';
 
 function spec(body: Record<string, unknown>): RenderSpec {
@@ -59,6 +60,24 @@ describe('verification', () => {
     const v = await verify(asked, delivered);
     expect(v).toMatchObject({ verified: false, decoded_text: 'https://example.com/b' });
     expect(v.message).toMatch(/differs from the requested data/);
+  });
+
+  it('reads a plain QR PNG at its module centres, and only on its own grid', async () => {
+    await loadVerifier();
+    for (const body of [{ data: 'centres' }, { data: 'centres', size: 301 }, { symbology: 'datamatrix', data: 'CENTRES', scale: 5 }]) {
+      const r = await render(spec(body));
+      expect(r.grid).toBeDefined();
+      const sampled = moduleCentres(r.bytes, r.grid!)!;
+      expect(sampled.width).toBe(2 * Math.floor((r.width - (r.grid!.left % r.grid!.scale)) / r.grid!.scale));
+      expect((await decodePixels(sampled, [], false))[0]?.text).toBe(body.data);
+      // Sampled at the wrong pitch, the samples drift off the modules: the grid is what makes it read.
+      const off = moduleCentres(r.bytes, { ...r.grid!, scale: r.grid!.scale + 1 })!;
+      expect((await decodePixels(off, [], false)).map((d) => d.text)).not.toContain(body.data);
+    }
+    // Styled, rotated and non-PNG renders carry no grid: they are read whole.
+    expect((await render(spec({ data: 'x', module_style: 'dots' }))).grid).toBeUndefined();
+    expect((await render(spec({ data: 'x', rotate: 90 }))).grid).toBeUndefined();
+    expect((await render(spec({ data: 'x', format: 'webp' }))).grid).toBeUndefined();
   });
 
   it('catches an image with no readable symbol', async () => {
