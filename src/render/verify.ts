@@ -82,17 +82,19 @@ export function moduleCentres(png: Buffer, grid: ModuleGrid): Pixels | undefined
   const rows = Math.floor((gray.height - oy) / scale);
   const width = cols * 2;
   const data = new Uint8ClampedArray(width * rows * 2 * 4);
+  // One RGBA word per pixel (grey, opaque: the same word on either byte order), each module written twice
+  // across and its row copied once down.
+  const words = new Uint32Array(data.buffer);
   for (let r = 0; r < rows; r++) {
     const y = oy + Math.floor((r + 0.5) * scale);
+    const row = 2 * r * width;
     for (let c = 0; c < cols; c++) {
       const v = gray.luminance(ox + Math.floor((c + 0.5) * scale), y);
-      for (const at of [(2 * r * width + 2 * c) * 4, (2 * r * width + 2 * c + 1) * 4, ((2 * r + 1) * width + 2 * c) * 4, ((2 * r + 1) * width + 2 * c + 1) * 4]) {
-        data[at] = v;
-        data[at + 1] = v;
-        data[at + 2] = v;
-        data[at + 3] = 255;
-      }
+      const word = (0xff000000 | (v << 16) | (v << 8) | v) >>> 0;
+      words[row + 2 * c] = word;
+      words[row + 2 * c + 1] = word;
     }
+    words.copyWithin(row + width, row, row + width);
   }
   return { data, width, height: rows * 2 };
 }
