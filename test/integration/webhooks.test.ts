@@ -23,7 +23,11 @@ let stopWebhooks: () => Promise<void>;
 function startWebhooksWorker(s: TestStack) {
   const connection = createRedis(s.config.redisUrl, 'worker');
   const deps = webhookDepsOf(s.config, s.db, s.queues);
-  const worker = new Worker('webhooks', (job) => deliverWebhook(job, deps), { connection, prefix: s.config.queuePrefix, concurrency: 20, lockDuration: s.config.webhookLockMs });
+  const worker = new Worker('webhooks', (job) => deliverWebhook(job, deps), { connection, prefix: s.config.queuePrefix, concurrency: 20,
+    // The same stall settings as the process: BullMQ throttles stall checks queue-wide by the last worker's interval.
+    lockDuration: s.config.webhookLockMs,
+    stalledInterval: s.config.webhookLockMs,
+  });
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
@@ -252,7 +256,7 @@ describe('processes', () => {
       await receiver.close();
       stopWebhooks = startWebhooksWorker(stack);
     }
-  });
+  }, 120_000);
 
   it('an endpoint accepted under an allow-list is refused at send by a worker whose policy refuses it', async () => {
     const receiver = await startReceiver();
