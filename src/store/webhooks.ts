@@ -106,13 +106,16 @@ export async function recordAttempt(db: Db, r: AttemptRecord): Promise<'pending'
   return db.transaction().execute(async (trx) => {
     let status = r.status;
     if (r.endpointId) {
-      const endpoint = await trx
-        .updateTable('webhook_endpoints')
-        .set(r.status === 'succeeded' ? { failing_since: null } : { failing_since: sql`coalesce(failing_since, now())` })
-        .where('id', '=', r.endpointId)
-        .returning(['failing_since'])
-        .executeTakeFirst();
-      const failingFor = endpoint?.failing_since ? Date.now() - endpoint.failing_since.getTime() : 0;
+      // The endpoint row is written only when its streak changes: deliveries to a healthy endpoint
+      // never queue on its row lock.
+      let failingFor = 0;
+      if (r.status === 'succeeded') {
+        await trx.updateTable('webhook_endpoints').set({ failing_since: null }).where('id', '=', r.endpointId).where('failing_since', 'is not', null).execute();
+      } else {
+        await trx.updateTable('webhook_endpoints').set({ failing_since: sql`now()` }).where('id', '=', r.endpointId).where('failing_since', 'is', null).execute();
+        const endpoint = await trx.selectFrom('webhook_endpoints').select('failing_since').where('id', '=', r.endpointId).executeTakeFirst();
+        failingFor = endpoint?.failing_since ? Date.now() - endpoint.failing_since.getTime() : 0;
+      }
       const reason = r.gone ? 'receiver answered 410 Gone' : failingFor > r.disableAfterHours * 3_600_000 ? `failing for more than ${r.disableAfterHours} h` : undefined;
       if (reason && r.status !== 'succeeded') {
         await trx.updateTable('webhook_endpoints').set({ disabled_at: sql`now()`, disabled_reason: reason }).where('id', '=', r.endpointId).where('disabled_at', 'is', null).execute();
