@@ -23,9 +23,14 @@ const BLOCKED_V6 = [
   '100::/64', '2001::/23', '2001:db8::/32', '2002::/16', // discard, IETF (Teredo …), documentation, 6to4
   'fc00::/7', 'fe80::/10', 'fec0::/10', 'ff00::/8',
 ];
-const BLOCKED = new BlockList();
-for (const cidr of BLOCKED_V4) BLOCKED.addSubnet(cidr.split('/')[0]!, Number(cidr.split('/')[1]), 'ipv4');
-for (const cidr of BLOCKED_V6) BLOCKED.addSubnet(cidr.split('/')[0]!, Number(cidr.split('/')[1]), 'ipv6');
+// One list per family: a BlockList checks an IPv4 address against its IPv6 rules as ::ffff:a.b.c.d, so
+// one shared list would refuse every IPv4 address through the IPv4-mapped rule.
+function blockList(cidrs: string[], family: 'ipv4' | 'ipv6'): BlockList {
+  const list = new BlockList();
+  for (const cidr of cidrs) list.addSubnet(cidr.split('/')[0]!, Number(cidr.split('/')[1]), family);
+  return list;
+}
+const BLOCKED = { ipv4: blockList(BLOCKED_V4, 'ipv4'), ipv6: blockList(BLOCKED_V6, 'ipv6') };
 const BLOCKED_NAMES = new Set(['localhost', 'metadata', 'metadata.google.internal', 'instance-data']);
 
 /** Why an address may not be called, or undefined when it may. */
@@ -34,7 +39,7 @@ export function refusedAddress(address: string, policy: SsrfPolicy): string | un
   if (version === 0) return `${address} is not an IP address`;
   const family = version === 4 ? 'ipv4' : 'ipv6';
   if (policy.allowPrivate.check(address, family)) return undefined;
-  if (BLOCKED.check(address, family)) return `${address} is a private, loopback, link-local or reserved address`;
+  if (BLOCKED[family].check(address, family)) return `${address} is a private, loopback, link-local or reserved address`;
   return undefined;
 }
 

@@ -45,6 +45,12 @@ it.each(CORPUS)('%s is refused with a 422 at submit', async (url) => {
   expect(((await endpoint.json()) as any).errors.map((e: any) => e.path)).toContain('url');
 });
 
+it('a public address is accepted', async () => {
+  const res = await stack.request('POST', '/v1/codes', { data: 'public', webhook_url: 'http://8.8.8.8/hook' });
+  expect(res.status).toBe(202);
+  expect(((await res.json()) as any).webhook_url).toBe('http://8.8.8.8/hook');
+});
+
 it('https is required unless WEBHOOK_ALLOW_HTTP', async () => {
   const strict = await startStack({ workers: 0 });
   try {
