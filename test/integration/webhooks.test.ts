@@ -282,6 +282,34 @@ describe('processes', () => {
   });
 });
 
+describe('batches', () => {
+  it('a batch webhook_url gets batch.completed, signed with the account secret', async () => {
+    const receiver = await startReceiver();
+    try {
+      const res = await stack.request('POST', `/v1/batches?webhook_url=${encodeURIComponent(receiver.url)}`, 'data\nrow one\nrow two\n', { 'content-type': 'text/csv' });
+      expect(res.status).toBe(202);
+      const batch = (await res.json()) as any;
+      expect(batch.webhook_url).toBe(receiver.url);
+      expect(batch.webhook_events).toEqual(['batch.completed']);
+      await eventually(async () => ((await (await stack.request('GET', `/v1/batches/${batch.id}`)).json()) as any).status === 'completed');
+      await eventually(async () => receiver.received.length >= 1);
+      const { headers, body } = receiver.received[0]!;
+      const payload = new Webhook(stack.key.webhook_secret).verify(body, headers as Record<string, string>) as any;
+      expect(payload.type).toBe('batch.completed');
+      expect(payload.data.id).toBe(batch.id);
+      expect(receiver.received).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('a bad batch webhook_url is a 422 naming query.webhook_url', async () => {
+    const res = await stack.request('POST', '/v1/batches?webhook_url=http://10.0.0.1/', 'data\nx\n', { 'content-type': 'text/csv' });
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as any).errors.map((e: any) => e.path)).toContain('query.webhook_url');
+  });
+});
+
 describe('event feed', () => {
   it('GET /v1/events?after= returns every event exactly once, in order, across pages', async () => {
     const key = await stack.seedKey();
