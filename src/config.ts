@@ -116,7 +116,31 @@ export const ConfigSchema = v.object({
   reconcileEveryMs: count(200, 86_400_000),
   reconcileAfterMs: count(0, 86_400_000),
   reconcileBatchSize: count(1, 100_000),
+  // Webhooks: SSRF policy, retry schedule, and the limits of one delivery.
+  webhookAllowHttp: bool,
+  webhookAllowPrivate: cidrList,
+  webhookRetrySchedule: v.pipe(
+    v.string(),
+    v.transform((s) => s.split(',').map((part) => parseDuration(part.trim()))),
+    v.check((list) => list.every((ms) => Number.isFinite(ms) && ms >= 0), 'must be a comma-separated list of durations such as 5s,5m,2h,200ms'),
+  ),
+  webhookTimeoutMs: count(100, 600_000),
+  webhookMaxResponseBytes: count(0, 10 * 1024 * 1024),
+  webhookConcurrency: count(1, 10_000),
+  webhookSweepMs: count(10, 600_000),
+  webhookDispatchBatch: count(1, 100_000),
+  webhookLockMs: count(500, 600_000),
+  webhookDisableAfterHours: v.pipe(v.number(), v.minValue(0.001)),
+  webhookPreviousSecretHours: v.pipe(v.number(), v.minValue(0)),
+  eventRetentionDays: v.pipe(v.number(), v.minValue(0.0001)),
 });
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** "200ms" | "5s" | "5m" | "2h" | "1d" → milliseconds (NaN when unreadable). */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text);
+  return match ? Number(match[1]) * UNITS[match[2]!]! : Number.NaN;
+}
 
 export type Config = Readonly<v.InferOutput<typeof ConfigSchema>>;
 type Key = keyof v.InferOutput<typeof ConfigSchema>;
@@ -173,9 +197,21 @@ export const ENV_NAMES: Record<string, Key> = {
   RECONCILE_EVERY_MS: 'reconcileEveryMs',
   RECONCILE_AFTER_MS: 'reconcileAfterMs',
   RECONCILE_BATCH_SIZE: 'reconcileBatchSize',
+  WEBHOOK_ALLOW_HTTP: 'webhookAllowHttp',
+  WEBHOOK_ALLOW_PRIVATE: 'webhookAllowPrivate',
+  WEBHOOK_RETRY_SCHEDULE: 'webhookRetrySchedule',
+  WEBHOOK_TIMEOUT_MS: 'webhookTimeoutMs',
+  WEBHOOK_MAX_RESPONSE_BYTES: 'webhookMaxResponseBytes',
+  WEBHOOK_CONCURRENCY: 'webhookConcurrency',
+  WEBHOOK_SWEEP_MS: 'webhookSweepMs',
+  WEBHOOK_DISPATCH_BATCH: 'webhookDispatchBatch',
+  WEBHOOK_LOCK_MS: 'webhookLockMs',
+  WEBHOOK_DISABLE_AFTER_HOURS: 'webhookDisableAfterHours',
+  WEBHOOK_PREVIOUS_SECRET_HOURS: 'webhookPreviousSecretHours',
+  EVENT_RETENTION_DAYS: 'eventRetentionDays',
 };
 
-const STRING_KEYS = new Set<Key>(['redisUrl', 'databaseUrl', 'logLevel', 'queuePrefix', 'anonymous', 'trustedProxies', 'defaultPlan', 'secretsKey', 'adminUser', 'adminPassword', 'adminReadOnly']);
+const STRING_KEYS = new Set<Key>(['redisUrl', 'databaseUrl', 'logLevel', 'queuePrefix', 'anonymous', 'trustedProxies', 'defaultPlan', 'secretsKey', 'adminUser', 'adminPassword', 'adminReadOnly', 'webhookAllowHttp', 'webhookAllowPrivate', 'webhookRetrySchedule']);
 
 export class ConfigError extends Error {
   readonly lines: string[];

@@ -7,7 +7,7 @@ import type { Logger } from './log.ts';
 const ROOT = path.join(import.meta.dirname, '..');
 const RESTART_DELAY_MS = 1000;
 /** One process each next to the render workers (workers/<role>.ts); WORKERS=0 makes an API-only machine. */
-const BACKGROUND_ROLES = ['batches', 'maintenance'];
+const BACKGROUND_ROLES = ['batches', 'maintenance', 'webhooks'];
 
 /**
  * V8 grows its heap lazily: under load a process kept ~250 MB of garbage (pg's bytea strings, ZIP

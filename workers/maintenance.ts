@@ -28,6 +28,7 @@ const deps: MaintenanceDeps = {
     planDays: Object.fromEntries(Object.entries(config.plans).flatMap(([name, plan]) => (plan.retentionDays ? [[name, plan.retentionDays]] : []))),
     codeDays: config.codeRetentionDays,
     batchSize: config.retentionBatchSize,
+    eventDays: config.eventRetentionDays,
   },
   reconcile: { afterMs: config.reconcileAfterMs, batchSize: config.reconcileBatchSize },
 };

@@ -15,6 +15,7 @@ import { batchesRoutes } from './routes/batches.ts';
 import { codesRoutes } from './routes/codes.ts';
 import { healthRoutes } from './routes/health.ts';
 import { symbologiesRoutes } from './routes/symbologies.ts';
+import { webhooksRoutes } from './routes/webhooks.ts';
 
 /** The whole HTTP API as a Hono app (no listen: main.ts and tests serve it). */
 export function createApp(deps: ApiDeps): Hono<AppEnv> {
@@ -58,6 +59,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   v1.route('/codes', codesRoutes(deps));
   v1.route('/batches', batchesRoutes(deps));
   v1.route('/symbologies', symbologiesRoutes());
+  v1.route('/', webhooksRoutes(deps));
   app.route('/v1', v1);
   return app;
 }

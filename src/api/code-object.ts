@@ -19,6 +19,8 @@ export function toCodeObject(row: CodeWithResult) {
     options: row.options,
     metadata: row.metadata,
     batch_id: row.batch_id,
+    webhook_url: row.webhook_url ?? null,
+    webhook_events: row.webhook_url ? (row.webhook_events ?? ['code.succeeded', 'code.failed', 'code.canceled']) : null,
     created_at: iso(row.created_at),
     started_at: iso(row.started_at),
     completed_at: iso(row.completed_at),

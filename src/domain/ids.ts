@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-export const ID_PREFIXES = ['code', 'batch', 'whep', 'evt', 'acct', 'key', 'req'] as const;
+export const ID_PREFIXES = ['code', 'batch', 'whep', 'evt', 'msg', 'acct', 'key', 'req'] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 
 // Crockford base32: ids sort lexicographically in creation order (48-bit ms time, then 80 random bits).

@@ -4,6 +4,7 @@ import { QUEUES } from '../queue/catalog.ts';
 import type { Queues } from '../queue/producer.ts';
 import { requeueLostRenders } from '../queue/requeue.ts';
 import type { Db } from '../store/db.ts';
+import { deleteExpiredEvents } from '../store/events.ts';
 import { deleteExpiredIdempotencyKeys } from '../store/idempotency.ts';
 import { deleteExpiredCodes, deleteExpiredResults, listUnfinishedCodes } from '../store/retention.ts';
 
@@ -11,7 +12,7 @@ export type MaintenanceDeps = {
   db: Db;
   queues: Queues;
   clock: () => Date;
-  retention: { defaultDays: number; planDays: Record<string, number>; codeDays: number; batchSize: number };
+  retention: { defaultDays: number; planDays: Record<string, number>; codeDays: number; batchSize: number; /** events and finished webhook deliveries (EVENT_RETENTION_DAYS) */ eventDays?: number };
   reconcile: { afterMs: number; batchSize: number };
 };
 
@@ -59,6 +60,11 @@ export async function applyRetention(deps: MaintenanceDeps): Promise<Maintenance
   }
   // Idempotency records are kept IDEMPOTENCY_TTL_HOURS; past that a retry is a new request.
   while ((await deleteExpiredIdempotencyKeys(deps.db, batchSize)) === batchSize);
+  // Events (and their finished deliveries with their attempt logs) past EVENT_RETENTION_DAYS.
+  if (deps.retention.eventDays !== undefined) {
+    const before = new Date(deps.clock().getTime() - deps.retention.eventDays * 86_400_000);
+    while ((await deleteExpiredEvents(deps.db, { before, limit: batchSize })) >= batchSize);
+  }
   return { task: 'retention', results, codes };
 }
 

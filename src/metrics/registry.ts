@@ -8,6 +8,8 @@ export type ProcessMetrics = {
   rateLimited: Counter;
   renderDuration: Histogram<'symbology' | 'format' | 'outcome'>;
   codesFinished: Counter<'status'>;
+  webhookAttempts: Counter<'outcome'>;
+  webhookAttemptDuration: Histogram<'outcome'>;
 };
 
 /**
@@ -38,5 +40,13 @@ export function createProcessMetrics(role: string): ProcessMetrics {
       registers,
     }),
     codesFinished: new Counter({ name: 'codes_finished_total', help: 'Codes that reached a terminal status in a worker, by status', labelNames: ['status'], registers }),
+    webhookAttempts: new Counter({ name: 'webhook_attempts_total', help: 'Webhook delivery attempts by outcome (succeeded, retry, failed, refused)', labelNames: ['outcome'], registers }),
+    webhookAttemptDuration: new Histogram({
+      name: 'webhook_attempt_duration_seconds',
+      help: 'Webhook delivery attempt duration by outcome',
+      labelNames: ['outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
   };
 }

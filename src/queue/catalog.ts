@@ -26,6 +26,19 @@ export const QUEUES = {
       removeOnFail: { age: 7 * 24 * 3600 },
     },
   },
+  // Webhook deliveries: one job per attempt (jobId = delivery id + attempt number); the schedule lives
+  // in PostgreSQL (next_attempt_at), so jobs are not retried by BullMQ beyond a transient error, and a
+  // failed job is removed so the dispatcher's sweep can enqueue the attempt again.
+  webhooks: {
+    jobName: 'deliver-webhook',
+    payload: v.strictObject({ deliveryId: v.pipe(v.string(), v.startsWith('msg_')), attempt: v.pipe(v.number(), v.integer(), v.minValue(1)) }),
+    options: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: true,
+      removeOnFail: true,
+    },
+  },
   // Operator chores, repeated by BullMQ job schedulers (workers/maintenance.ts): re-enqueue codes
   // Redis lost (reconcile) and delete expired results (retention). Small jobs, one at a time.
   maintenance: {

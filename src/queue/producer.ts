@@ -51,6 +51,18 @@ export async function enqueueBatchExpansion(queues: Queues, batchId: string): Pr
   await queues.batches.add(QUEUES.batches.jobName, { batchId }, { ...QUEUES.batches.options, jobId: batchId });
 }
 
+/** Enqueues webhook attempts (jobId = delivery id + attempt: adding a live one again is a no-op). */
+export async function enqueueDeliveries(queues: Queues, items: readonly { deliveryId: string; attempt: number; delayMs?: number }[]): Promise<void> {
+  if (items.length === 0) return;
+  await queues.webhooks.addBulk(
+    items.map(({ deliveryId, attempt, delayMs }) => ({
+      name: QUEUES.webhooks.jobName,
+      data: { deliveryId, attempt },
+      opts: { ...QUEUES.webhooks.options, jobId: `${deliveryId}-a${attempt}`, ...(delayMs ? { delay: delayMs } : {}) },
+    })),
+  );
+}
+
 export async function closeQueues(queues: Queues): Promise<void> {
   await Promise.all((Object.keys(QUEUES) as QueueName[]).map((name) => queues[name].close()));
 }

@@ -15,7 +15,7 @@ export async function ensureAccount(
   return db.selectFrom('accounts').selectAll().where('name', '=', account.name).executeTakeFirstOrThrow();
 }
 
-export type AccountSummary = Omit<AccountRow, 'webhook_secret'> & { keys: number };
+export type AccountSummary = Omit<AccountRow, 'webhook_secret' | 'previous_webhook_secret' | 'previous_expires_at'> & { keys: number };
 
 /** Every account with its count of live keys. */
 export async function listAccounts(db: Db): Promise<AccountSummary[]> {

@@ -52,7 +52,10 @@ function withCounts(batch: BatchRow, sums: Omit<BatchCounts, 'total' | 'queued'>
   return { ...batch, counts: { total: batch.total, queued, processing, succeeded, failed, canceled } };
 }
 
-export async function insertBatch(db: Db, batch: { id: string; account_id: string; defaults: Record<string, unknown>; source_type: string }): Promise<void> {
+export async function insertBatch(
+  db: Db,
+  batch: { id: string; account_id: string; defaults: Record<string, unknown>; source_type: string; webhook_url?: string | null; webhook_events?: string | null },
+): Promise<void> {
   await db.insertInto('batches').values({ ...batch, status: 'validating', defaults: JSON.stringify(batch.defaults) }).execute();
 }
 

@@ -189,6 +189,9 @@ export type CodeSubmissionRow = {
   batch_id?: string | null;
   /** The submitting request's id, for logs. */
   request_id?: string | null;
+  /** Per-request webhook and its event filter (JSON array; null = every code event). */
+  webhook_url?: string | null;
+  webhook_events?: string | null;
   /** Recorded as already terminal: a batch row that failed validation, or one of a canceled batch. */
   finished?: { status: 'failed'; error: CodeError } | { status: 'canceled' };
 };
@@ -206,13 +209,14 @@ export async function insertSubmissions(db: Db, rows: readonly CodeSubmissionRow
         ${column('id')}::text[], ${column('account_id')}::text[], ${column('symbology')}::text[], ${column('data')}::text[],
         ${column('format')}::text[], ${column('options')}::jsonb[], ${column('metadata')}::jsonb[], ${column('result_key')}::text[],
         ${column('batch_id')}::text[], ${column('request_id')}::text[], ${rows.map((r) => r.finished?.status ?? null)}::text[],
-        ${rows.map((r) => (r.finished?.status === 'failed' ? JSON.stringify(r.finished.error) : null))}::jsonb[]
-      ) with ordinality as i (id, account_id, symbology, data, format, options, metadata, result_key, batch_id, request_id, finished, error, ord)
+        ${rows.map((r) => (r.finished?.status === 'failed' ? JSON.stringify(r.finished.error) : null))}::jsonb[],
+        ${column('webhook_url')}::text[], ${column('webhook_events')}::jsonb[]
+      ) with ordinality as i (id, account_id, symbology, data, format, options, metadata, result_key, batch_id, request_id, finished, error, webhook_url, webhook_events, ord)
     ),
     written as (
-      insert into codes (id, account_id, status, symbology, data, format, options, metadata, result_key, batch_id, request_id, error, started_at, completed_at)
+      insert into codes (id, account_id, status, symbology, data, format, options, metadata, result_key, batch_id, request_id, error, webhook_url, webhook_events, started_at, completed_at)
       select i.id, i.account_id, coalesce(i.finished, case when r.key is null then 'queued' else 'succeeded' end),
-             i.symbology, i.data, i.format, i.options, i.metadata, i.result_key, i.batch_id, i.request_id, i.error,
+             i.symbology, i.data, i.format, i.options, i.metadata, i.result_key, i.batch_id, i.request_id, i.error, i.webhook_url, i.webhook_events,
              case when r.key is null or i.finished is not null then null else now() end,
              case when r.key is null and i.finished is null then null else now() end
       from input i left join results r on r.key = i.result_key

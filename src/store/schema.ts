@@ -38,6 +38,9 @@ export interface CodeTable {
   completed_at: Date | null;
   /** The id of the request that created the code (logs follow it into the worker). */
   request_id: ColumnType<string | null, string | null | undefined, never>;
+  /** Per-request webhook (0007) and the event types it wants (null = every code event). */
+  webhook_url: ColumnType<string | null, string | null | undefined, string | null>;
+  webhook_events: NullableJson<string[]>;
 }
 
 export interface AccountTable {
@@ -46,6 +49,9 @@ export interface AccountTable {
   plan: string;
   webhook_secret: string;
   created_at: CreatedAt;
+  /** After a rotation the previous secret keeps signing until previous_expires_at (0007). */
+  previous_webhook_secret: ColumnType<string | null, string | null | undefined, string | null>;
+  previous_expires_at: ColumnType<Date | null, Date | null | undefined, Date | string | null>;
 }
 
 export interface ApiKeyTable {
@@ -84,6 +90,8 @@ export interface BatchTable {
   created_at: CreatedAt;
   expanded_at: Date | null;
   completed_at: Date | null;
+  webhook_url: ColumnType<string | null, string | null | undefined, string | null>;
+  webhook_events: NullableJson<string[]>;
 }
 
 export interface BatchRowTable {
@@ -105,6 +113,58 @@ export interface BatchCountTable {
   canceled: Generated<number>;
 }
 
+export interface EventTable {
+  id: string;
+  account_id: string;
+  type: string;
+  code_id: string | null;
+  batch_id: string | null;
+  data: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+  dispatched_at: Date | null;
+}
+
+export interface WebhookEndpointTable {
+  id: string;
+  account_id: string;
+  url: string;
+  events: Json<string[]>;
+  /** sealed with SECRETS_KEY */
+  secret: string;
+  created_at: CreatedAt;
+  failing_since: Date | null;
+  disabled_at: Date | null;
+  disabled_reason: string | null;
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface WebhookDeliveryTable {
+  id: string;
+  account_id: string;
+  event_id: string;
+  endpoint_id: string | null;
+  target: 'endpoint' | 'code' | 'batch';
+  url: string;
+  status: DeliveryStatus;
+  attempts: Generated<number>;
+  max_attempts: number;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+  completed_at: Date | null;
+}
+
+export interface WebhookAttemptTable {
+  delivery_id: string;
+  attempt: number;
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+  created_at: CreatedAt;
+}
+
 /** The database as kysely sees it: one entry per table. */
 export interface Database {
   codes: CodeTable;
@@ -115,6 +175,10 @@ export interface Database {
   accounts: AccountTable;
   api_keys: ApiKeyTable;
   idempotency_keys: IdempotencyKeyTable;
+  events: EventTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  webhook_attempts: WebhookAttemptTable;
 }
 
 export type CodeRow = Selectable<CodeTable>;
@@ -130,3 +194,7 @@ export type NewApiKeyRow = Insertable<ApiKeyTable>;
 export type IdempotencyKeyRow = Selectable<IdempotencyKeyTable>;
 export type BatchRow = Selectable<BatchTable>;
 export type BatchRowRow = Selectable<BatchRowTable>;
+export type EventRow = Selectable<EventTable>;
+export type WebhookEndpointRow = Selectable<WebhookEndpointTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveryTable>;
+export type WebhookAttemptRow = Selectable<WebhookAttemptTable>;

@@ -7,6 +7,7 @@ import { benchBatches } from './batches.ts';
 import { benchEndToEnd } from './e2e.ts';
 import { benchIntake } from './intake.ts';
 import { benchRender, type Row } from './render.ts';
+import { benchWebhooks } from './webhooks.ts';
 
 type Section = { title: string; rows: Row[] };
 
@@ -27,6 +28,7 @@ const sections: Section[] = [];
 sections.push({ title: 'Render path (one core, in-process)', rows: await benchRender() });
 sections.push({ title: 'Intake: POST /v1/codes vs bare Hono + queue.add (autocannon, 50 connections; ms/op column = p99 latency)', rows: await benchIntake() });
 sections.push({ title: 'End to end on real processes (API + render workers)', rows: await benchEndToEnd() });
+sections.push({ title: 'Webhooks: fan-out of code.succeeded events to a local receiver (ms/op column = latency for the latency rows)', rows: await benchWebhooks() });
 sections.push({ title: 'Batches: 100,000-row CSV, ZIP, memory, interactive latency while a batch drains', rows: await benchBatches() });
 
 const out = path.join(import.meta.dirname, '..', '..', 'bench-results');

@@ -39,7 +39,7 @@ describe('docker/compose.yml', () => {
     expect(rendered, 'install docker-compose (the CI installs it when missing)').toBeDefined();
     const compose = parse(rendered!) as { services: Record<string, { image?: string; command?: string[]; environment?: Record<string, string> }> };
     const ours = Object.entries(compose.services).filter(([, s]) => s.image === IMAGE);
-    expect(ours.map(([name]) => name).sort()).toEqual(['api', 'batches', 'maintenance', 'migrate', 'render']);
+    expect(ours.map(([name]) => name).sort()).toEqual(['api', 'batches', 'maintenance', 'migrate', 'render', 'webhooks']);
     for (const [name, service] of ours) {
       expectNpmScript(service.command, `compose ${name}`);
       for (const variable of Object.keys(service.environment ?? {})) expect(KNOWN_ENV, `compose ${name} ${variable}`).toContain(variable);

@@ -21,10 +21,11 @@ import { findResultBytes } from '../../store/results.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { idempotency } from '../middleware/idempotency.ts';
+import { checkWebhookFields } from '../webhook-target.ts';
 import { ApiProblem, fieldErrors, validationProblem } from '../problem.ts';
 
 const SOURCE_TYPES: Record<string, BatchSourceType> = { 'text/csv': 'csv', 'application/x-ndjson': 'jsonl', 'application/jsonl': 'jsonl' };
-const CONTROL_PARAMS = new Set(['validate_only']);
+const CONTROL_PARAMS = new Set(['validate_only', 'webhook_url', 'webhook_events']);
 const MANIFEST_PAGE = 200;
 
 const ListQuery = v.strictObject({
@@ -44,6 +45,8 @@ export function toBatchObject(batch: BatchWithCounts) {
     invalid_rows: batch.invalid,
     defaults: batch.defaults,
     error: batch.error,
+    webhook_url: batch.webhook_url ?? null,
+    webhook_events: batch.webhook_url ? (batch.webhook_events ?? ['batch.completed']) : null,
     created_at: batch.created_at.toISOString(),
     expanded_at: batch.expanded_at?.toISOString() ?? null,
     completed_at: batch.completed_at?.toISOString() ?? null,
@@ -135,6 +138,10 @@ export function batchesRoutes(deps: ApiDeps) {
       const source = sourceTypeOf(c);
       const plan = planOf(config, c.var.identity);
       const defaults = parseDefaults(c.req.query(), renderPolicyOf(config, plan));
+      // A batch's own webhook: batch.completed by default; code events of its rows when listed.
+      const hookEvents = c.req.query('webhook_events');
+      const webhook = await checkWebhookFields(config, { url: c.req.query('webhook_url'), events: hookEvents === undefined ? undefined : hookEvents.split(',').map((e) => e.trim()) }, { url: 'query.webhook_url', events: 'query.webhook_events' });
+      if (webhook.errors.length > 0) throw validationProblem(webhook.errors);
       const limits = { maxRows: Math.min(config.batchMaxRows, plan.maxBatchRows), maxBytes: config.batchMaxBytes, rowMaxBytes: config.batchRowMaxBytes };
       const declared = Number(c.req.header('content-length') ?? 0);
       if (declared > limits.maxBytes) throw new ApiProblem({ code: 'batch_too_large', detail: `The file is over ${limits.maxBytes} bytes` });
@@ -166,7 +173,7 @@ export function batchesRoutes(deps: ApiDeps) {
       try {
         // One transaction: a file that turns out bad at row 90,000 leaves nothing behind.
         await deps.db.transaction().execute(async (trx) => {
-          await insertBatch(trx, { id, account_id: accountId, defaults, source_type: source });
+          await insertBatch(trx, { id, account_id: accountId, defaults, source_type: source, webhook_url: webhook.url, webhook_events: webhook.events && JSON.stringify(webhook.events) });
           let chunk: UploadedRow[] = [];
           let total = 0;
           for await (const row of rows) {

@@ -17,9 +17,10 @@ import type { AppEnv } from '../env.ts';
 import { idempotency } from '../middleware/idempotency.ts';
 import { createMicroBatcher } from '../../limits/micro-batch.ts';
 import { ApiProblem, fieldErrors, validationProblem } from '../problem.ts';
+import { checkWebhookFields } from '../webhook-target.ts';
 import type { ApiDeps } from '../deps.ts';
 
-const BODY_FIELDS = new Set([...RENDER_FIELDS, 'metadata']);
+const BODY_FIELDS = new Set([...RENDER_FIELDS, 'metadata', 'webhook_url', 'webhook_events']);
 
 function listQuerySchema(defaultLimit: number, maxLimit: number) {
   return v.strictObject({
@@ -43,7 +44,7 @@ export function parseSubmission(body: Record<string, unknown>, deps: ApiDeps, po
   const errors: FieldError[] = Object.keys(body)
     .filter((key) => !BODY_FIELDS.has(key))
     .map((key) => ({ path: key, message: 'is not a known field' }));
-  const { metadata: rawMetadata, ...renderFields } = body;
+  const { metadata: rawMetadata, webhook_url: _url, webhook_events: _events, ...renderFields } = body;
   const metadata = v.safeParse(metadataSchema({ maxKeys: deps.config.metadataMaxKeys, maxValueLength: deps.config.metadataMaxValueLength }), rawMetadata ?? {});
   if (!metadata.success) errors.push(...fieldErrors(metadata.issues, 'metadata'));
   const checked = checkRenderFields(renderFields, policy);
@@ -67,7 +68,18 @@ export function codesRoutes(deps: ApiDeps) {
   return new Hono<AppEnv>()
     .post('/', idempotency({ db: deps.db, ttlHours: deps.config.idempotencyTtlHours }), async (c) => {
       const policy = renderPolicyOf(deps.config, planOf(deps.config, c.var.identity));
-      const { spec, key, metadata } = parseSubmission(await readJsonObject(c), deps, policy);
+      const body = await readJsonObject(c);
+      const webhook = await checkWebhookFields(deps.config, { url: body.webhook_url, events: body.webhook_events }, { url: 'webhook_url', events: 'webhook_events' });
+      let submission: CodeSubmission;
+      try {
+        submission = parseSubmission(body, deps, policy);
+      } catch (error) {
+        // One 422 lists every bad field, the webhook's with the rest.
+        if (error instanceof ApiProblem && error.init.errors && webhook.errors.length > 0) throw validationProblem([...error.init.errors, ...webhook.errors]);
+        throw error;
+      }
+      if (webhook.errors.length > 0) throw validationProblem(webhook.errors);
+      const { spec, key, metadata } = submission;
       const accountId = c.var.accountId;
       const written = await submit({
         id: newId('code'),
@@ -79,6 +91,8 @@ export function codesRoutes(deps: ApiDeps) {
         metadata: JSON.stringify(metadata),
         result_key: key,
         request_id: c.var.requestId,
+        webhook_url: webhook.url,
+        webhook_events: webhook.events && JSON.stringify(webhook.events),
       });
       const id = written.id;
       const row = written.status === 'succeeded' ? (await findCodeById(deps.db, accountId, id))! : { ...written, result: null };

@@ -1,0 +1,52 @@
+import * as v from 'valibot';
+import { toBlockList, type Config } from '../config.ts';
+import type { FieldError } from '../domain/problems.ts';
+import { checkTarget, SsrfError, type SsrfPolicy } from '../webhooks/ssrf.ts';
+import { fieldErrors } from './problem.ts';
+
+export const EVENT_TYPES = ['code.succeeded', 'code.failed', 'code.canceled', 'batch.completed'] as const;
+
+export const WebhookEventsSchema = v.pipe(v.array(v.picklist(EVENT_TYPES, `must be one of ${EVENT_TYPES.join(', ')}`)), v.maxLength(EVENT_TYPES.length));
+export const WebhookUrlSchema = v.pipe(v.string('must be a string'), v.maxLength(2048, 'must be at most 2048 characters'));
+
+const policies = new WeakMap<Config, SsrfPolicy>();
+export function ssrfPolicyOf(config: Config): SsrfPolicy {
+  let policy = policies.get(config);
+  if (!policy) policies.set(config, (policy = { allowHttp: config.webhookAllowHttp, allowPrivate: toBlockList(config.webhookAllowPrivate) }));
+  return policy;
+}
+
+/**
+ * Validates a webhook URL and event filter from a request: shape by valibot, then the SSRF guard
+ * (DNS resolved, every address public unless WEBHOOK_ALLOW_PRIVATE opens it). Field errors name
+ * `path` (e.g. "webhook_url"); never throws for bad input.
+ */
+export async function checkWebhookFields(
+  config: Config,
+  input: { url: unknown; events: unknown },
+  paths: { url: string; events: string },
+): Promise<{ errors: FieldError[]; url: string | null; events: string[] | null }> {
+  const errors: FieldError[] = [];
+  let url: string | null = null;
+  let events: string[] | null = null;
+  if (input.events !== undefined && input.events !== null) {
+    const parsed = v.safeParse(WebhookEventsSchema, input.events);
+    if (parsed.success) events = [...new Set(parsed.output)];
+    else errors.push(...fieldErrors(parsed.issues, paths.events));
+  }
+  if (input.url !== undefined && input.url !== null) {
+    const parsed = v.safeParse(WebhookUrlSchema, input.url);
+    if (!parsed.success) errors.push(...fieldErrors(parsed.issues, paths.url));
+    else {
+      try {
+        url = (await checkTarget(parsed.output, ssrfPolicyOf(config))).url.toString();
+      } catch (error) {
+        if (!(error instanceof SsrfError)) throw error;
+        errors.push({ path: paths.url, message: `is not allowed: ${error.message}` });
+      }
+    }
+  } else if (events) {
+    errors.push({ path: paths.events, message: `needs ${paths.url}` });
+  }
+  return { errors, url, events };
+}

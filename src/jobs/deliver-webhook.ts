@@ -1,0 +1,112 @@
+import { toBlockList, type Config } from '../config.ts';
+import type { Job } from 'bullmq';
+import type { BlockList } from 'node:net';
+import { openSecret } from '../domain/secrets.ts';
+import { enqueueDeliveries, type Queues } from '../queue/producer.ts';
+import type { Db } from '../store/db.ts';
+import { dispatchEvents } from '../store/events.ts';
+import { loadDeliveryContext, overdueDeliveries, recordAttempt, type DeliveryContext } from '../store/webhooks.ts';
+import { nextDelayMs } from '../webhooks/schedule.ts';
+import { send, type SendOutcome } from '../webhooks/send.ts';
+import { signedHeaders } from '../webhooks/sign.ts';
+import { checkTarget, SsrfError } from '../webhooks/ssrf.ts';
+
+export type WebhookDeps = {
+  db: Db;
+  queues: Queues;
+  secretsKey: string;
+  policy: { allowHttp: boolean; allowPrivate: BlockList };
+  schedule: readonly number[];
+  timeoutMs: number;
+  maxResponseBytes: number;
+  disableAfterHours: number;
+  onAttempt?: (outcome: 'succeeded' | 'retry' | 'failed', seconds: number) => void;
+};
+
+/** The secrets that sign a delivery: the endpoint's own, or the account's (plus the previous one during a rotation). */
+function secretsOf(ctx: DeliveryContext, secretsKey: string): string[] {
+  if (ctx.endpoint_secret) return [openSecret(ctx.endpoint_secret, secretsKey)];
+  const secrets = [openSecret(ctx.account_secret, secretsKey)];
+  if (ctx.previous_secret && ctx.previous_expires_at && ctx.previous_expires_at.getTime() > Date.now()) secrets.push(openSecret(ctx.previous_secret, secretsKey));
+  return secrets;
+}
+
+/** The body every attempt of a delivery sends (the same bytes each time). */
+export function envelopeOf(ctx: Pick<DeliveryContext, 'type' | 'data' | 'event_created_at' | 'event_id'>): string {
+  return JSON.stringify({ type: ctx.type, timestamp: ctx.event_created_at.toISOString(), event_id: ctx.event_id, data: ctx.data });
+}
+
+/**
+ * One attempt of one delivery: SSRF check of the URL at send time, signed POST, attempt recorded, next
+ * attempt scheduled (Retry-After on 429/503 wins over the schedule). A stale job (the attempt was
+ * already made, or the delivery finished) does nothing.
+ */
+export async function deliverWebhook(job: Job<{ deliveryId: string; attempt: number }>, deps: WebhookDeps) {
+  const { deliveryId, attempt } = job.data;
+  const ctx = await loadDeliveryContext(deps.db, deliveryId);
+  if (!ctx || ctx.status !== 'pending' || ctx.attempts !== attempt - 1) return { deliveryId, attempt, skipped: true };
+  let outcome: SendOutcome;
+  if (ctx.endpoint_disabled_at) {
+    outcome = { ok: false, status: null, durationMs: 0, error: 'endpoint disabled' };
+  } else {
+    try {
+      const target = await checkTarget(ctx.url, deps.policy);
+      const body = envelopeOf(ctx);
+      const headers = signedHeaders(secretsOf(ctx, deps.secretsKey), ctx.id, Math.floor(Date.now() / 1000), body);
+      outcome = await send(target, headers, body, { timeoutMs: deps.timeoutMs, maxResponseBytes: deps.maxResponseBytes });
+    } catch (error) {
+      if (!(error instanceof SsrfError)) throw error;
+      outcome = { ok: false, status: null, durationMs: 0, error: `refused: ${error.message}` };
+    }
+  }
+  const exhausted = attempt >= ctx.max_attempts || !!ctx.endpoint_disabled_at;
+  const delay = outcome.ok || exhausted ? undefined : (outcome.retryAfterMs ?? nextDelayMs(deps.schedule, attempt));
+  const status = outcome.ok ? 'succeeded' : delay === undefined ? 'failed' : 'pending';
+  const recorded = await recordAttempt(deps.db, {
+    deliveryId,
+    attempt,
+    statusCode: outcome.status,
+    durationMs: outcome.durationMs,
+    error: outcome.ok ? null : outcome.error,
+    status,
+    nextAttemptAt: delay === undefined ? undefined : new Date(Date.now() + delay),
+    endpointId: ctx.endpoint_id,
+    gone: outcome.status === 410,
+    disableAfterHours: deps.disableAfterHours,
+  });
+  if (recorded === 'pending') await enqueueDeliveries(deps.queues, [{ deliveryId, attempt: attempt + 1, delayMs: delay }]);
+  if (recorded) deps.onAttempt?.(recorded === 'pending' ? 'retry' : recorded, outcome.durationMs / 1000);
+  return { deliveryId, attempt, status: recorded ?? 'stale', httpStatus: outcome.status };
+}
+
+/**
+ * The dispatcher's tick: new events → deliveries → jobs, then re-enqueue pending deliveries whose job
+ * was lost (a crash between commit and enqueue, a Redis flush). Returns how many jobs it added.
+ */
+export async function dispatchWebhooks(deps: Pick<WebhookDeps, 'db' | 'queues' | 'schedule'> & { batch: number; graceMs: number }): Promise<number> {
+  let added = 0;
+  for (;;) {
+    const ids = await dispatchEvents(deps.db, { limit: deps.batch, maxAttempts: deps.schedule.length + 1 });
+    await enqueueDeliveries(deps.queues, ids.map((deliveryId) => ({ deliveryId, attempt: 1 })));
+    added += ids.length;
+    if (ids.length < deps.batch) break;
+  }
+  const overdue = await overdueDeliveries(deps.db, { graceMs: deps.graceMs, limit: deps.batch });
+  await enqueueDeliveries(deps.queues, overdue.map((d) => ({ deliveryId: d.id, attempt: d.attempts + 1 })));
+  return added + overdue.length;
+}
+
+/** WebhookDeps from the configuration (the worker process and tests build them the same way). */
+export function webhookDepsOf(config: Config, db: Db, queues: Queues, onAttempt?: WebhookDeps['onAttempt']): WebhookDeps {
+  return {
+    db,
+    queues,
+    secretsKey: config.secretsKey,
+    policy: { allowHttp: config.webhookAllowHttp, allowPrivate: toBlockList(config.webhookAllowPrivate) },
+    schedule: config.webhookRetrySchedule,
+    timeoutMs: config.webhookTimeoutMs,
+    maxResponseBytes: config.webhookMaxResponseBytes,
+    disableAfterHours: config.webhookDisableAfterHours,
+    onAttempt,
+  };
+}

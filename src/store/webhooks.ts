@@ -1,0 +1,166 @@
+import { sql } from 'kysely';
+import type { Db } from './db.ts';
+import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow } from './schema.ts';
+
+export async function insertEndpoint(db: Db, row: { id: string; account_id: string; url: string; events: string[]; secret: string }): Promise<WebhookEndpointRow> {
+  return db.insertInto('webhook_endpoints').values({ ...row, events: JSON.stringify(row.events) }).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findEndpoint(db: Db, accountId: string, id: string): Promise<WebhookEndpointRow | undefined> {
+  return db.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function listEndpoints(db: Db, accountId: string): Promise<WebhookEndpointRow[]> {
+  return db.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
+}
+
+export async function deleteEndpoint(db: Db, accountId: string, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('webhook_endpoints').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+export type DeliveryWithAttempts = WebhookDeliveryRow & { attempt_log: WebhookAttemptRow[] };
+
+async function withAttempts(db: Db, rows: WebhookDeliveryRow[]): Promise<DeliveryWithAttempts[]> {
+  if (rows.length === 0) return [];
+  const attempts = await db.selectFrom('webhook_attempts').selectAll().where('delivery_id', 'in', rows.map((r) => r.id)).orderBy('attempt').execute();
+  return rows.map((row) => ({ ...row, attempt_log: attempts.filter((a) => a.delivery_id === row.id) }));
+}
+
+/** An endpoint's deliveries, newest first, before the `before` id. */
+export async function listDeliveries(db: Db, accountId: string, endpointId: string, options: { before?: string; limit: number }): Promise<DeliveryWithAttempts[]> {
+  let query = db.selectFrom('webhook_deliveries').selectAll().where('account_id', '=', accountId).where('endpoint_id', '=', endpointId);
+  if (options.before) query = query.where('id', '<', options.before);
+  return withAttempts(db, await query.orderBy('id', 'desc').limit(options.limit).execute());
+}
+
+export async function findDelivery(db: Db, accountId: string, id: string): Promise<DeliveryWithAttempts | undefined> {
+  const row = await db.selectFrom('webhook_deliveries').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  return row && (await withAttempts(db, [row]))[0];
+}
+
+/** Every delivery of one event (code or batch webhooks have no endpoint to list them under). */
+export async function listDeliveriesOfEvent(db: Db, accountId: string, eventId: string): Promise<DeliveryWithAttempts[]> {
+  return withAttempts(db, await db.selectFrom('webhook_deliveries').selectAll().where('account_id', '=', accountId).where('event_id', '=', eventId).orderBy('id').execute());
+}
+
+/** A finished delivery back to pending for one more attempt; returns the attempt number, or undefined if it is still pending. */
+export async function retryDelivery(db: Db, accountId: string, id: string): Promise<number | undefined> {
+  const row = await db
+    .updateTable('webhook_deliveries')
+    .set({ status: 'pending', max_attempts: sql`attempts + 1`, next_attempt_at: sql`now()`, completed_at: null })
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .where('status', '<>', 'pending')
+    .returning('attempts')
+    .executeTakeFirst();
+  return row && row.attempts + 1;
+}
+
+/** What a delivery attempt needs: the delivery, its event and the sealed secrets that sign it. */
+export type DeliveryContext = WebhookDeliveryRow & {
+  type: string;
+  data: Record<string, unknown>;
+  event_created_at: Date;
+  endpoint_secret: string | null;
+  endpoint_disabled_at: Date | null;
+  account_secret: string;
+  previous_secret: string | null;
+  previous_expires_at: Date | null;
+};
+
+export async function loadDeliveryContext(db: Db, id: string): Promise<DeliveryContext | undefined> {
+  return db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('events as e', 'e.id', 'd.event_id')
+    .innerJoin('accounts as a', 'a.id', 'd.account_id')
+    .leftJoin('webhook_endpoints as w', 'w.id', 'd.endpoint_id')
+    .selectAll('d')
+    .select(['e.type', 'e.data', 'e.created_at as event_created_at', 'w.secret as endpoint_secret', 'w.disabled_at as endpoint_disabled_at'])
+    .select(['a.webhook_secret as account_secret', 'a.previous_webhook_secret as previous_secret', 'a.previous_expires_at'])
+    .where('d.id', '=', id)
+    .executeTakeFirst() as Promise<DeliveryContext | undefined>;
+}
+
+export type AttemptRecord = {
+  deliveryId: string;
+  attempt: number;
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+  /** pending → retry at nextAttemptAt; succeeded / failed → done */
+  status: 'pending' | 'succeeded' | 'failed';
+  nextAttemptAt?: Date;
+  endpointId: string | null;
+  /** 410 Gone: the receiver asked us to stop. */
+  gone: boolean;
+  disableAfterHours: number;
+};
+
+/**
+ * Records one attempt and moves the delivery on, in one transaction; keeps the endpoint's failure
+ * streak (disabled on 410 or after failing for `disableAfterHours`). Returns the delivery's status,
+ * or undefined when another worker already recorded this attempt.
+ */
+export async function recordAttempt(db: Db, r: AttemptRecord): Promise<'pending' | 'succeeded' | 'failed' | undefined> {
+  return db.transaction().execute(async (trx) => {
+    let status = r.status;
+    if (r.endpointId) {
+      // The endpoint row is written only when its streak changes: deliveries to a healthy endpoint
+      // never queue on its row lock.
+      let failingFor = 0;
+      if (r.status === 'succeeded') {
+        await trx.updateTable('webhook_endpoints').set({ failing_since: null }).where('id', '=', r.endpointId).where('failing_since', 'is not', null).execute();
+      } else {
+        await trx.updateTable('webhook_endpoints').set({ failing_since: sql`now()` }).where('id', '=', r.endpointId).where('failing_since', 'is', null).execute();
+        const endpoint = await trx.selectFrom('webhook_endpoints').select('failing_since').where('id', '=', r.endpointId).executeTakeFirst();
+        failingFor = endpoint?.failing_since ? Date.now() - endpoint.failing_since.getTime() : 0;
+      }
+      const reason = r.gone ? 'receiver answered 410 Gone' : failingFor > r.disableAfterHours * 3_600_000 ? `failing for more than ${r.disableAfterHours} h` : undefined;
+      if (reason && r.status !== 'succeeded') {
+        await trx.updateTable('webhook_endpoints').set({ disabled_at: sql`now()`, disabled_reason: reason }).where('id', '=', r.endpointId).where('disabled_at', 'is', null).execute();
+        status = 'failed';
+      }
+    }
+    const updated = await trx
+      .updateTable('webhook_deliveries')
+      .set({
+        status,
+        attempts: r.attempt,
+        last_status: r.statusCode,
+        last_error: r.error,
+        ...(status === 'pending' ? { next_attempt_at: r.nextAttemptAt ?? new Date() } : { completed_at: sql`now()` }),
+      })
+      .where('id', '=', r.deliveryId)
+      .where('status', '=', 'pending')
+      .where('attempts', '=', r.attempt - 1)
+      .executeTakeFirst();
+    if (updated.numUpdatedRows === 0n) return undefined;
+    await trx
+      .insertInto('webhook_attempts')
+      .values({ delivery_id: r.deliveryId, attempt: r.attempt, status_code: r.statusCode, duration_ms: r.durationMs, error: r.error })
+      .execute();
+    return status;
+  });
+}
+
+/** Pending deliveries whose next attempt is overdue by `graceMs` (their job was lost): re-enqueue these. */
+export async function overdueDeliveries(db: Db, options: { graceMs: number; limit: number }): Promise<{ id: string; attempts: number }[]> {
+  return db
+    .selectFrom('webhook_deliveries')
+    .select(['id', 'attempts'])
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<', new Date(Date.now() - options.graceMs))
+    .orderBy('next_attempt_at')
+    .limit(options.limit)
+    .execute();
+}
+
+/** Rotates the account's signing secret; the old one keeps signing until `previousUntil`. */
+export async function rotateAccountSecret(db: Db, accountId: string, sealedNew: string, previousUntil: Date): Promise<void> {
+  await db
+    .updateTable('accounts')
+    .set({ previous_webhook_secret: sql`webhook_secret`, previous_expires_at: previousUntil, webhook_secret: sealedNew })
+    .where('id', '=', accountId)
+    .execute();
+}

@@ -1,0 +1,361 @@
+import { Worker } from 'bullmq';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliverWebhook, dispatchWebhooks, webhookDepsOf } from '../../src/jobs/deliver-webhook.ts';
+import { createRedis } from '../../src/queue/connection.ts';
+import { signedHeaders } from '../../src/webhooks/sign.ts';
+import { eventually, exited, freePort, startProcess, startStack, type TestStack } from '../support/harness.ts';
+import { startReceiver } from '../support/receiver.ts';
+
+// Local receivers: plain http on loopback is opened for these tests only; a short retry schedule.
+const ENV = {
+  WEBHOOK_ALLOW_HTTP: 'true',
+  WEBHOOK_ALLOW_PRIVATE: '127.0.0.0/8',
+  WEBHOOK_RETRY_SCHEDULE: '200ms,200ms',
+  WEBHOOK_SWEEP_MS: '50',
+  WEBHOOK_LOCK_MS: '1000',
+};
+
+let stack: TestStack;
+let stopWebhooks: () => Promise<void>;
+
+/** An in-process webhooks worker + dispatcher loop, as workers/webhooks.ts runs them. */
+function startWebhooksWorker(s: TestStack) {
+  const connection = createRedis(s.config.redisUrl, 'worker');
+  const deps = webhookDepsOf(s.config, s.db, s.queues);
+  const worker = new Worker('webhooks', (job) => deliverWebhook(job, deps), { connection, prefix: s.config.queuePrefix, concurrency: 20,
+    // The same stall settings as the process: BullMQ throttles stall checks queue-wide by the last worker's interval.
+    lockDuration: s.config.webhookLockMs,
+    stalledInterval: s.config.webhookLockMs,
+  });
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      await dispatchWebhooks({ db: s.db, queues: s.queues, schedule: s.config.webhookRetrySchedule, batch: 500, graceMs: s.config.webhookLockMs }).catch(() => 0);
+      await new Promise((r) => setTimeout(r, s.config.webhookSweepMs));
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+    await worker.close();
+    connection.disconnect();
+  };
+}
+
+beforeAll(async () => {
+  stack = await startStack({ env: ENV });
+  stopWebhooks = startWebhooksWorker(stack);
+});
+afterAll(async () => {
+  await stopWebhooks();
+  await stack.close();
+});
+
+async function submit(body: Record<string, unknown>) {
+  const res = await stack.request('POST', '/v1/codes', { data: `hello ${Math.random()}`, ...body });
+  expect(res.status).toBe(202);
+  return (await res.json()) as any;
+}
+
+async function createEndpoint(url: string, events?: string[]) {
+  const res = await stack.request('POST', '/v1/webhook-endpoints', { url, ...(events ? { events } : {}) });
+  expect(res.status).toBe(201);
+  return (await res.json()) as any;
+}
+
+async function deliveriesOf(endpointId: string) {
+  const res = await stack.request('GET', `/v1/webhook-endpoints/${endpointId}/deliveries`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as any).data as any[];
+}
+
+describe('signatures', () => {
+  it('a receiver verifies deliveries with the standardwebhooks library; tampered body, old timestamp and wrong secret fail', async () => {
+    const receiver = await startReceiver();
+    try {
+      const code = await submit({ webhook_url: receiver.url });
+      expect(code.webhook_url).toBe(receiver.url);
+      await eventually(async () => receiver.received.length >= 1);
+      const { headers, body } = receiver.received[0]!;
+      const wh = new Webhook(stack.key.webhook_secret);
+      const payload = wh.verify(body, headers as Record<string, string>) as any;
+      expect(payload.type).toBe('code.succeeded');
+      expect(payload.data.id).toBe(code.id);
+      expect(payload.data.links.content).toBe(`/v1/codes/${code.id}/content`);
+      expect(String(headers['webhook-id'])).toMatch(/^msg_/);
+
+      expect(() => wh.verify(body.replace('succeeded', 'failed'), headers as Record<string, string>)).toThrow();
+      const old = Math.floor(Date.now() / 1000) - 3600;
+      const oldHeaders = signedHeaders([stack.key.webhook_secret], String(headers['webhook-id']), old, body);
+      expect(() => wh.verify(body, oldHeaders)).toThrow();
+      const other = new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`);
+      expect(() => other.verify(body, headers as Record<string, string>)).toThrow();
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('after a rotation both the new and the old secret verify (two v1 signatures)', async () => {
+    const receiver = await startReceiver();
+    try {
+      const rotated = await stack.request('POST', '/v1/account/webhook-secret/rotate');
+      expect(rotated.status).toBe(200);
+      const { webhook_secret } = (await rotated.json()) as any;
+      expect(webhook_secret).toMatch(/^whsec_/);
+      await submit({ webhook_url: receiver.url });
+      await eventually(async () => receiver.received.length >= 1);
+      const { headers, body } = receiver.received[0]!;
+      expect(String(headers['webhook-signature']).split(' ')).toHaveLength(2);
+      new Webhook(webhook_secret).verify(body, headers as Record<string, string>);
+      new Webhook(stack.key.webhook_secret).verify(body, headers as Record<string, string>);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('an endpoint signs with its own secret, shown once', async () => {
+    const receiver = await startReceiver();
+    const key = await stack.seedKey();
+    try {
+      const res = await stack.request('POST', '/v1/webhook-endpoints', { url: receiver.url, events: ['code.succeeded'] }, { authorization: `Bearer ${key.key}` });
+      expect(res.status).toBe(201);
+      const endpoint = (await res.json()) as any;
+      expect(endpoint.secret).toMatch(/^whsec_/);
+      const read = (await (await stack.request('GET', `/v1/webhook-endpoints/${endpoint.id}`, undefined, { authorization: `Bearer ${key.key}` })).json()) as any;
+      expect(read.secret).toBeUndefined();
+      await stack.request('POST', '/v1/codes', { data: 'endpoint secret' }, { authorization: `Bearer ${key.key}` });
+      await eventually(async () => receiver.received.length >= 1);
+      const { headers, body } = receiver.received[0]!;
+      new Webhook(endpoint.secret).verify(body, headers as Record<string, string>);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+describe('retries', () => {
+  it('500, 500, 200: the same webhook-id three times and three attempts in the log', async () => {
+    const receiver = await startReceiver((n) => ({ status: n < 2 ? 500 : 200 }));
+    const key = await stack.seedKey();
+    const auth = { authorization: `Bearer ${key.key}` };
+    try {
+      const endpoint = (await (await stack.request('POST', '/v1/webhook-endpoints', { url: receiver.url }, auth)).json()) as any;
+      await stack.request('POST', '/v1/codes', { data: 'retry me' }, auth);
+      const [delivery] = await eventually(async () => {
+        const list = (await (await stack.request('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, undefined, auth)).json()) as any;
+        return list.data[0]?.status === 'succeeded' && list.data;
+      });
+      expect(receiver.received).toHaveLength(3);
+      expect(new Set(receiver.received.map((r) => r.headers['webhook-id']))).toEqual(new Set([delivery.id]));
+      expect(delivery.attempts).toBe(3);
+      expect(delivery.attempt_log.map((a: any) => a.status)).toEqual([500, 500, 200]);
+      for (const a of delivery.attempt_log) expect(typeof a.duration_ms).toBe('number');
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('a receiver down for the whole schedule leaves a failed delivery that POST …/retry delivers', async () => {
+    const port = await freePort();
+    const endpoint = await createEndpoint(`http://127.0.0.1:${port}/down`, ['code.failed', 'code.succeeded']);
+    const code = await submit({});
+    const failed = await eventually(async () => {
+      const list = await deliveriesOf(endpoint.id);
+      const found = list.find((d) => d.status === 'failed');
+      return found;
+    });
+    expect(failed.attempts).toBe(3);
+    expect(failed.attempt_log.every((a: any) => a.status === null && a.error)).toBe(true);
+    const receiver = await startReceiver(undefined, port);
+    try {
+      const res = await stack.request('POST', `/v1/webhook-deliveries/${failed.id}/retry`);
+      expect(res.status).toBe(202);
+      await eventually(async () => receiver.received.length >= 1);
+      const body = JSON.parse(receiver.received[0]!.body);
+      expect(body.data.id).toBe(code.id);
+      const after = await eventually(async () => {
+        const d = (await (await stack.request('GET', `/v1/webhook-deliveries/${failed.id}`)).json()) as any;
+        return d.status === 'succeeded' && d;
+      });
+      expect(after.attempts).toBe(4);
+    } finally {
+      await receiver.close();
+      await stack.request('DELETE', `/v1/webhook-endpoints/${endpoint.id}`);
+    }
+  });
+
+  it('410 Gone disables the endpoint', async () => {
+    const receiver = await startReceiver(() => ({ status: 410 }));
+    const key = await stack.seedKey();
+    const auth = { authorization: `Bearer ${key.key}` };
+    try {
+      const endpoint = (await (await stack.request('POST', '/v1/webhook-endpoints', { url: receiver.url }, auth)).json()) as any;
+      await stack.request('POST', '/v1/codes', { data: 'gone' }, auth);
+      const disabled = await eventually(async () => {
+        const e = (await (await stack.request('GET', `/v1/webhook-endpoints/${endpoint.id}`, undefined, auth)).json()) as any;
+        return e.status === 'disabled' && e;
+      });
+      expect(disabled.disabled_reason).toMatch(/410/);
+      expect(receiver.received).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('a redirect is not followed: a 3xx to a private address is a failed attempt and nothing reaches it', async () => {
+    const target = await startReceiver();
+    const receiver = await startReceiver(() => ({ status: 302, headers: { location: 'http://169.254.169.254/latest/meta-data' } }));
+    const key = await stack.seedKey();
+    const auth = { authorization: `Bearer ${key.key}` };
+    try {
+      const endpoint = (await (await stack.request('POST', '/v1/webhook-endpoints', { url: receiver.url }, auth)).json()) as any;
+      await stack.request('POST', '/v1/codes', { data: 'redirect' }, auth);
+      const [delivery] = await eventually(async () => {
+        const list = (await (await stack.request('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, undefined, auth)).json()) as any;
+        return list.data[0]?.status === 'failed' && list.data;
+      });
+      expect(delivery.attempt_log[0].status).toBe(302);
+      expect(delivery.attempt_log[0].error).toMatch(/redirect/);
+      expect(target.received).toHaveLength(0);
+    } finally {
+      await receiver.close();
+      await target.close();
+    }
+  });
+});
+
+describe('processes', () => {
+  it('a webhooks worker killed mid-delivery loses nothing: the delivery completes after restart', async () => {
+    const port = await freePort();
+    const key = await stack.seedKey();
+    const auth = { authorization: `Bearer ${key.key}` };
+    // The in-process worker must not take this account's jobs: stop it while the processes run.
+    await stopWebhooks();
+    const receiver = await startReceiver((n) => (n === 0 ? 'hang' : { status: 200 }), port);
+    const env = { ...stack.env, WEBHOOK_TIMEOUT_MS: '60000' };
+    const first = startProcess('workers/webhooks.ts', env);
+    let second: ReturnType<typeof startProcess> | undefined;
+    try {
+      const endpoint = (await (await stack.request('POST', '/v1/webhook-endpoints', { url: receiver.url }, auth)).json()) as any;
+      await stack.request('POST', '/v1/codes', { data: 'kill me' }, auth);
+      await eventually(async () => receiver.received.length >= 1, 30_000);
+      first.kill('SIGKILL');
+      await exited(first);
+      second = startProcess('workers/webhooks.ts', env);
+      const [delivery] = await eventually(async () => {
+        const list = (await (await stack.request('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, undefined, auth)).json()) as any;
+        return list.data[0]?.status === 'succeeded' && list.data;
+      }, 30_000);
+      expect(receiver.received.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(receiver.received.map((r) => r.headers['webhook-id']))).toEqual(new Set([delivery.id]));
+    } finally {
+      first.kill('SIGKILL');
+      second?.kill('SIGTERM');
+      if (second) await exited(second);
+      await receiver.close();
+      stopWebhooks = startWebhooksWorker(stack);
+    }
+  }, 120_000);
+
+  it('an endpoint accepted under an allow-list is refused at send by a worker whose policy refuses it', async () => {
+    const receiver = await startReceiver();
+    const key = await stack.seedKey();
+    const auth = { authorization: `Bearer ${key.key}` };
+    await stopWebhooks();
+    const strict = startProcess('workers/webhooks.ts', { ...stack.env, WEBHOOK_ALLOW_PRIVATE: '', WEBHOOK_RETRY_SCHEDULE: '100ms' });
+    try {
+      const endpoint = (await (await stack.request('POST', '/v1/webhook-endpoints', { url: receiver.url }, auth)).json()) as any;
+      await stack.request('POST', '/v1/codes', { data: 'refused at send' }, auth);
+      const [delivery] = await eventually(async () => {
+        const list = (await (await stack.request('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, undefined, auth)).json()) as any;
+        return list.data[0]?.status === 'failed' && list.data;
+      }, 30_000);
+      expect(delivery.attempt_log.every((a: any) => /refused/.test(a.error))).toBe(true);
+      expect(receiver.received).toHaveLength(0);
+    } finally {
+      strict.kill('SIGTERM');
+      await exited(strict);
+      await receiver.close();
+      stopWebhooks = startWebhooksWorker(stack);
+    }
+  });
+});
+
+describe('batches', () => {
+  it('a batch webhook_url gets batch.completed, signed with the account secret', async () => {
+    const receiver = await startReceiver();
+    try {
+      const res = await stack.request('POST', `/v1/batches?webhook_url=${encodeURIComponent(receiver.url)}`, 'data\nrow one\nrow two\n', { 'content-type': 'text/csv' });
+      expect(res.status).toBe(202);
+      const batch = (await res.json()) as any;
+      expect(batch.webhook_url).toBe(receiver.url);
+      expect(batch.webhook_events).toEqual(['batch.completed']);
+      await eventually(async () => ((await (await stack.request('GET', `/v1/batches/${batch.id}`)).json()) as any).status === 'completed');
+      await eventually(async () => receiver.received.length >= 1);
+      const { headers, body } = receiver.received[0]!;
+      const payload = new Webhook(stack.key.webhook_secret).verify(body, headers as Record<string, string>) as any;
+      expect(payload.type).toBe('batch.completed');
+      expect(payload.data.id).toBe(batch.id);
+      expect(receiver.received).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('a bad batch webhook_url is a 422 naming query.webhook_url', async () => {
+    const res = await stack.request('POST', '/v1/batches?webhook_url=http://10.0.0.1/', 'data\nx\n', { 'content-type': 'text/csv' });
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as any).errors.map((e: any) => e.path)).toContain('query.webhook_url');
+  });
+});
+
+describe('event feed', () => {
+  it('GET /v1/events?after= returns every event exactly once, in order, across pages', async () => {
+    const key = await stack.seedKey();
+    const auth = { authorization: `Bearer ${key.key}` };
+    const ids = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => ((await (await stack.request('POST', '/v1/codes', { data: `feed ${i}` }, auth)).json()) as any).id as string),
+    );
+    await eventually(async () => {
+      const rows = await stack.db.selectFrom('codes').select('id').where('id', 'in', ids).where('status', '=', 'succeeded').execute();
+      return rows.length === ids.length;
+    });
+    const seen: any[] = [];
+    let after: string | undefined;
+    await eventually(async () => {
+      const res = await stack.request('GET', `/v1/events?limit=7${after ? `&after=${after}` : ''}`, undefined, auth);
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as any;
+      seen.push(...page.data);
+      after = page.last_id ?? after;
+      return seen.length >= ids.length;
+    });
+    expect(seen.map((e) => e.id)).toEqual([...seen.map((e) => e.id)].sort());
+    expect(new Set(seen.map((e) => e.id)).size).toBe(seen.length);
+    expect(seen.map((e) => e.data.id).sort()).toEqual([...ids].sort());
+    expect(seen.every((e) => e.type === 'code.succeeded')).toBe(true);
+    const bad = await stack.request('GET', '/v1/events?after=nope', undefined, auth);
+    expect(bad.status).toBe(422);
+    expect(((await bad.json()) as any).errors[0].path).toBe('after');
+  });
+});
+
+describe('validation', () => {
+  it('bad webhook fields are 422 problems with a path', async () => {
+    for (const [body, path] of [
+      [{ data: 'x', webhook_url: 42 }, 'webhook_url'],
+      [{ data: 'x', webhook_url: 'not a url' }, 'webhook_url'],
+      [{ data: 'x', webhook_url: 'http://127.0.0.1/', webhook_events: ['code.exploded'] }, 'webhook_events.0'],
+      [{ data: 'x', webhook_events: ['code.failed'] }, 'webhook_events'],
+    ] as const) {
+      const res = await stack.request('POST', '/v1/codes', body);
+      expect(res.status).toBe(422);
+      expect(((await res.json()) as any).errors.map((e: any) => e.path)).toContain(path);
+    }
+    const res = await stack.request('POST', '/v1/webhook-endpoints', { url: 'ftp://example.com/', events: 'all' });
+    expect(res.status).toBe(422);
+    const paths = ((await res.json()) as any).errors.map((e: any) => e.path);
+    expect(paths).toEqual(expect.arrayContaining(['url', 'events']));
+  });
+});
