@@ -116,6 +116,12 @@ export const ConfigSchema = v.object({
   reconcileEveryMs: count(200, 86_400_000),
   reconcileAfterMs: count(0, 86_400_000),
   reconcileBatchSize: count(1, 100_000),
+  /** Longest `Prefer: wait=N` honoured on POST /v1/codes. */
+  preferWaitMaxSeconds: count(0, 300),
+  /** Interval of `: keep-alive` comments on SSE streams (proxies drop idle connections). */
+  sseKeepAliveMs: count(100, 600_000),
+  /** Open SSE streams one API process holds; more answer 503. */
+  sseMaxConnections: count(1, 1_000_000),
 });
 
 export type Config = Readonly<v.InferOutput<typeof ConfigSchema>>;
@@ -173,6 +179,9 @@ export const ENV_NAMES: Record<string, Key> = {
   RECONCILE_EVERY_MS: 'reconcileEveryMs',
   RECONCILE_AFTER_MS: 'reconcileAfterMs',
   RECONCILE_BATCH_SIZE: 'reconcileBatchSize',
+  PREFER_WAIT_MAX_SECONDS: 'preferWaitMaxSeconds',
+  SSE_KEEP_ALIVE_MS: 'sseKeepAliveMs',
+  SSE_MAX_CONNECTIONS: 'sseMaxConnections',
 };
 
 const STRING_KEYS = new Set<Key>(['redisUrl', 'databaseUrl', 'logLevel', 'queuePrefix', 'anonymous', 'trustedProxies', 'defaultPlan', 'secretsKey', 'adminUser', 'adminPassword', 'adminReadOnly']);

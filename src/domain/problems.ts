@@ -18,6 +18,7 @@ export const PROBLEMS = {
   rate_limited: { status: 429, title: 'Too many requests', retryable: true },
   too_many_batches: { status: 429, title: 'Too many batches running for this account', retryable: true },
   internal_error: { status: 500, title: 'Internal server error', retryable: true },
+  too_many_streams: { status: 503, title: 'This server holds as many event streams as it may; retry shortly', retryable: true },
   service_unavailable: { status: 503, title: 'Service temporarily unavailable', retryable: true },
 } as const satisfies Record<string, { status: number; title: string; retryable: boolean }>;
 

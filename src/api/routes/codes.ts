@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import * as v from 'valibot';
-import { CODE_STATUSES } from '../../domain/code.ts';
+import { CODE_STATUSES, isTerminal } from '../../domain/code.ts';
+import { publishCodeStatus, waitForStatus } from '../../queue/code-status.ts';
+import { codeStatusHubOf, preferredWait } from '../code-status.ts';
 import { isId, newId } from '../../domain/ids.ts';
 import { metadataSchema } from '../../domain/metadata.ts';
 import type { FieldError } from '../../domain/problems.ts';
@@ -63,6 +65,7 @@ export function codesRoutes(deps: ApiDeps) {
   const listQuery = listQuerySchema(deps.config.listDefaultLimit, deps.config.listMaxLimit);
   const retryAfter = deps.config.retryAfterSeconds;
   const submit = createSubmitter(deps);
+  const statusHub = codeStatusHubOf(deps);
 
   return new Hono<AppEnv>()
     .post('/', idempotency({ db: deps.db, ttlHours: deps.config.idempotencyTtlHours }), async (c) => {
@@ -81,8 +84,16 @@ export function codesRoutes(deps: ApiDeps) {
         request_id: c.var.requestId,
       });
       const id = written.id;
-      const row = written.status === 'succeeded' ? (await findCodeById(deps.db, accountId, id))! : { ...written, result: null };
-      return c.json(toCodeObject(row), 202, { Location: `/v1/codes/${id}`, ...codeHeaders(row, retryAfter) });
+      const wait = preferredWait(c.req.header('prefer'), deps.config.preferWaitMaxSeconds);
+      if (wait !== undefined && !isTerminal(written.status) && wait > 0) {
+        // No polling: the worker publishes each status change; the row is read once it is terminal.
+        const read = async () => (await findCodeById(deps.db, accountId, id))?.status;
+        await waitForStatus(statusHub(), id, isTerminal, wait * 1000, read);
+      }
+      const row = written.status === 'queued' && wait === undefined ? { ...written, result: null } : (await findCodeById(deps.db, accountId, id))!;
+      const headers: Record<string, string> = { Location: `/v1/codes/${id}`, ...codeHeaders(row, retryAfter) };
+      if (wait !== undefined) headers['Preference-Applied'] = `wait=${wait}`;
+      return c.json(toCodeObject(row), wait !== undefined && isTerminal(row.status) ? 200 : 202, headers);
     })
     .get('/', async (c) => {
       const query = v.safeParse(listQuery, c.req.query());
@@ -131,6 +142,7 @@ export function codesRoutes(deps: ApiDeps) {
       if (await cancelCode(deps.db, accountId, existing.id)) {
         // Best effort: a job already taken by a worker sees the canceled row and stops there.
         await deps.queues.render.remove(existing.id).catch(() => 0);
+        await publishCodeStatus(deps.redis, deps.config.queuePrefix, existing.id, 'canceled').catch(() => 0);
       }
       const row = (await findCodeById(deps.db, accountId, existing.id))!;
       return c.json(toCodeObject(row), 200);
