@@ -12,6 +12,7 @@ import { rateLimit } from './middleware/rate-limit.ts';
 import { notFound, onError } from './problem.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { batchesRoutes } from './routes/batches.ts';
+import { codeEventsRoutes } from './routes/code-events.ts';
 import { codesRoutes } from './routes/codes.ts';
 import { healthRoutes } from './routes/health.ts';
 import { symbologiesRoutes } from './routes/symbologies.ts';
@@ -55,6 +56,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   v1.use(rateLimit({ buckets, onRejected: () => metrics?.rateLimited.inc() }));
   // Batch uploads stream under their own, larger limit (BATCH_MAX_BYTES).
   v1.use(bodyLimit({ maxBytes: config.bodyLimitBytes, skip: (path, method) => method === 'POST' && path === '/v1/batches' }));
+  v1.route('/codes', codeEventsRoutes(deps));
   v1.route('/codes', codesRoutes(deps));
   v1.route('/batches', batchesRoutes(deps));
   v1.route('/symbologies', symbologiesRoutes());
