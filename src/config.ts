@@ -122,6 +122,10 @@ export const ConfigSchema = v.object({
   sseKeepAliveMs: count(100, 600_000),
   /** Open SSE streams one API process holds; more answer 503. */
   sseMaxConnections: count(1, 1_000_000),
+  /** HMAC key for signed links (the code-scoped `?token=` of links.events). */
+  linkSigningKey: v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters')),
+  /** Lifetime of the token in a code's links.events. */
+  eventsTokenTtlSeconds: count(1, 7 * 86_400),
 });
 
 export type Config = Readonly<v.InferOutput<typeof ConfigSchema>>;
@@ -182,9 +186,11 @@ export const ENV_NAMES: Record<string, Key> = {
   PREFER_WAIT_MAX_SECONDS: 'preferWaitMaxSeconds',
   SSE_KEEP_ALIVE_MS: 'sseKeepAliveMs',
   SSE_MAX_CONNECTIONS: 'sseMaxConnections',
+  LINK_SIGNING_KEY: 'linkSigningKey',
+  EVENTS_TOKEN_TTL_SECONDS: 'eventsTokenTtlSeconds',
 };
 
-const STRING_KEYS = new Set<Key>(['redisUrl', 'databaseUrl', 'logLevel', 'queuePrefix', 'anonymous', 'trustedProxies', 'defaultPlan', 'secretsKey', 'adminUser', 'adminPassword', 'adminReadOnly']);
+const STRING_KEYS = new Set<Key>(['redisUrl', 'databaseUrl', 'logLevel', 'queuePrefix', 'anonymous', 'trustedProxies', 'defaultPlan', 'secretsKey', 'linkSigningKey', 'adminUser', 'adminPassword', 'adminReadOnly']);
 
 export class ConfigError extends Error {
   readonly lines: string[];

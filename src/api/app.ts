@@ -9,6 +9,7 @@ import { clientIp } from './middleware/client-ip.ts';
 import { httpMetrics } from './middleware/http-metrics.ts';
 import { ipGuard } from './middleware/ip-guard.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
+import { verifyLinkToken } from './link-token.ts';
 import { notFound, onError } from './problem.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { batchesRoutes } from './routes/batches.ts';
@@ -51,6 +52,10 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
       keyCacheTtlMs: config.keyCacheTtlMs,
       failuresPerMinute: config.authFailuresPerMinute,
       blockSeconds: config.authBlockSeconds,
+      linkToken: (token, path) => {
+        const grant = verifyLinkToken(config.linkSigningKey, token, Math.floor(Date.now() / 1000));
+        return grant?.scope === 'events' && path === `/v1/codes/${grant.resource}/events` ? grant.accountId : undefined;
+      },
     }),
   );
   v1.use(rateLimit({ buckets, onRejected: () => metrics?.rateLimited.inc() }));

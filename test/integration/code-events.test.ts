@@ -118,3 +118,23 @@ describe('GET /v1/codes/{id}/events', () => {
     expect(foreign.status).toBe(404);
   });
 });
+
+describe('links.events token (EventSource cannot send Authorization)', () => {
+  it('streams with the code-scoped token alone and refuses it for any other code or when tampered', async () => {
+    const res = await stack.request('POST', '/v1/codes', { data: `sse token ${Date.now()}` });
+    const code = (await res.json()) as { id: string; links: { events: string } };
+    expect(code.links.events).toMatch(new RegExp(`^/v1/codes/${code.id}/events\\?token=[\\w-]+\\.[\\w-]+$`));
+    const first = await fetch(`${base}${code.links.events}`);
+    expect(first.status).toBe(200);
+    const head = await collect(readSse(first.body!), (events) => events.length === 1);
+    expect(head.events[0]).toMatchObject({ id: '1', event: 'queued' });
+
+    const other = await submit(`sse token other ${Date.now()}`);
+    const token = new URL(code.links.events, base).searchParams.get('token')!;
+    for (const url of [`/v1/codes/${other}/events?token=${token}`, `/v1/codes/${other}?token=${token}`, `/v1/codes/${code.id}/events?token=${token}x`]) {
+      const refused = await fetch(`${base}${url}`);
+      expect(refused.status, url).toBe(401);
+      expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    }
+  });
+});

@@ -13,6 +13,7 @@ import { checkRenderFields } from '../../render/submission.ts';
 import { planOf, renderPolicyOf } from '../plan.ts';
 import { cancelCode, deleteCodes, findCodeById, insertSubmissions, listCodes, type CodeSubmissionRow, type CodeWithResult } from '../../store/codes.ts';
 import { readJsonObject } from '../body.ts';
+import { signLinkToken } from '../link-token.ts';
 import { codeHeaders, toCodeObject } from '../code-object.ts';
 import { loadContent } from '../content.ts';
 import type { AppEnv } from '../env.ts';
@@ -66,6 +67,13 @@ export function codesRoutes(deps: ApiDeps) {
   const retryAfter = deps.config.retryAfterSeconds;
   const submit = createSubmitter(deps);
   const statusHub = codeStatusHubOf(deps);
+  const { linkSigningKey, eventsTokenTtlSeconds } = deps.config;
+  /** The code object with links.events carrying a short-lived token, for EventSource in a browser. */
+  const present = (row: CodeWithResult) => {
+    const expires = Math.floor(Date.now() / 1000) + eventsTokenTtlSeconds;
+    const token = signLinkToken(linkSigningKey, { scope: 'events', accountId: row.account_id, resource: row.id, expires });
+    return toCodeObject(row, { events: `/v1/codes/${row.id}/events?token=${token}` });
+  };
 
   return new Hono<AppEnv>()
     .post('/', idempotency({ db: deps.db, ttlHours: deps.config.idempotencyTtlHours }), async (c) => {
@@ -93,7 +101,7 @@ export function codesRoutes(deps: ApiDeps) {
       const row = written.status === 'queued' && wait === undefined ? { ...written, result: null } : (await findCodeById(deps.db, accountId, id))!;
       const headers: Record<string, string> = { Location: `/v1/codes/${id}`, ...codeHeaders(row, retryAfter) };
       if (wait !== undefined) headers['Preference-Applied'] = `wait=${wait}`;
-      return c.json(toCodeObject(row), wait !== undefined && isTerminal(row.status) ? 200 : 202, headers);
+      return c.json(present(row), wait !== undefined && isTerminal(row.status) ? 200 : 202, headers);
     })
     .get('/', async (c) => {
       const query = v.safeParse(listQuery, c.req.query());
@@ -109,13 +117,13 @@ export function codesRoutes(deps: ApiDeps) {
       const last = page.at(-1);
       return c.json({
         object: 'list',
-        data: page.map(toCodeObject),
+        data: page.map((row) => present(row)),
         next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null,
       });
     })
     .get('/:id', async (c) => {
       const row = await findOwnCode(deps, c.var.accountId, c.req.param('id'));
-      return c.json(toCodeObject(row), 200, codeHeaders(row, retryAfter));
+      return c.json(present(row), 200, codeHeaders(row, retryAfter));
     })
     .get('/:id/content', async (c) => {
       const row = await findOwnCode(deps, c.var.accountId, c.req.param('id'));
@@ -145,7 +153,7 @@ export function codesRoutes(deps: ApiDeps) {
         await publishCodeStatus(deps.redis, deps.config.queuePrefix, existing.id, 'canceled').catch(() => 0);
       }
       const row = (await findCodeById(deps.db, accountId, existing.id))!;
-      return c.json(toCodeObject(row), 200);
+      return c.json(present(row), 200);
     });
 }
 
