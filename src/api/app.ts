@@ -15,6 +15,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { batchesRoutes } from './routes/batches.ts';
 import { codeEventsRoutes } from './routes/code-events.ts';
 import { codesRoutes } from './routes/codes.ts';
+import { docsRoutes } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
 import { symbologiesRoutes } from './routes/symbologies.ts';
 
@@ -31,6 +32,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   app.notFound(notFound);
 
   app.route('/', healthRoutes(deps));
+  app.route('/', docsRoutes(deps));
   const admin = adminRoutes(deps);
   if (admin) app.route('/', admin);
 

@@ -24,7 +24,7 @@ import type { ApiDeps } from '../deps.ts';
 
 const BODY_FIELDS = new Set([...RENDER_FIELDS, 'metadata']);
 
-function listQuerySchema(defaultLimit: number, maxLimit: number) {
+export function listQuerySchema(defaultLimit: number, maxLimit: number) {
   return v.strictObject({
     status: v.optional(v.picklist(CODE_STATUSES)),
     batch_id: v.optional(v.pipe(v.string(), v.check((s) => isId('batch', s), 'must be a batch id'))),
