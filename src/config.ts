@@ -126,6 +126,10 @@ export const ConfigSchema = v.object({
   linkSigningKey: v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters')),
   /** Lifetime of the token in a code's links.events. */
   eventsTokenTtlSeconds: count(1, 7 * 86_400),
+  /** How long GET /v1/render waits for a render that is not in the content cache. */
+  renderWaitSeconds: count(1, 300),
+  /** Longest lifetime of a signed render URL (POST /v1/render-urls). */
+  renderUrlMaxTtlSeconds: count(1, 366 * 86_400),
 });
 
 export type Config = Readonly<v.InferOutput<typeof ConfigSchema>>;
@@ -188,6 +192,8 @@ export const ENV_NAMES: Record<string, Key> = {
   SSE_MAX_CONNECTIONS: 'sseMaxConnections',
   LINK_SIGNING_KEY: 'linkSigningKey',
   EVENTS_TOKEN_TTL_SECONDS: 'eventsTokenTtlSeconds',
+  RENDER_WAIT_SECONDS: 'renderWaitSeconds',
+  RENDER_URL_MAX_TTL_SECONDS: 'renderUrlMaxTtlSeconds',
 };
 
 const STRING_KEYS = new Set<Key>(['redisUrl', 'databaseUrl', 'logLevel', 'queuePrefix', 'anonymous', 'trustedProxies', 'defaultPlan', 'secretsKey', 'linkSigningKey', 'adminUser', 'adminPassword', 'adminReadOnly']);

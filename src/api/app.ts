@@ -17,6 +17,7 @@ import { codeEventsRoutes } from './routes/code-events.ts';
 import { codesRoutes } from './routes/codes.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
+import { renderRoutes } from './routes/render.ts';
 import { symbologiesRoutes } from './routes/symbologies.ts';
 
 /** The whole HTTP API as a Hono app (no listen: main.ts and tests serve it). */
@@ -56,6 +57,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
       blockSeconds: config.authBlockSeconds,
       linkToken: (token, path) => {
         const grant = verifyLinkToken(config.linkSigningKey, token, Math.floor(Date.now() / 1000));
+        if (grant?.scope === 'render') return path.startsWith('/v1/render/') ? grant.accountId : undefined;
         return grant?.scope === 'events' && path === `/v1/codes/${grant.resource}/events` ? grant.accountId : undefined;
       },
     }),
@@ -67,6 +69,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   v1.route('/codes', codesRoutes(deps));
   v1.route('/batches', batchesRoutes(deps));
   v1.route('/symbologies', symbologiesRoutes());
+  v1.route('/', renderRoutes(deps));
   app.route('/v1', v1);
   return app;
 }

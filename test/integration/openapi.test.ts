@@ -56,6 +56,9 @@ describe('/openapi.json', () => {
       const res = await stack.request('POST', '/v1/codes', value);
       expect(res.status, JSON.stringify(value)).toBe(202);
     }
+    for (const { value } of Object.values(doc.paths['/v1/render-urls'].post.requestBody.content['application/json'].examples) as { value: object }[]) {
+      expect((await stack.request('POST', '/v1/render-urls', value)).status).toBe(201);
+    }
     const batch = doc.paths['/v1/batches'].post.requestBody.content['text/csv'].examples;
     for (const { value } of Object.values(batch) as { value: string }[]) {
       const res = await stack.request('POST', '/v1/batches?validate_only=true', value, { 'content-type': 'text/csv' });

@@ -103,7 +103,8 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<AppEnv> {
     }
     const header = c.req.header('authorization');
     let identity: Identity;
-    const linkToken = header === undefined ? c.req.query('token') : undefined;
+    // A signed render URL carries its token as the last path segment (/v1/render/{token}).
+    const linkToken = header === undefined ? (c.req.query('token') ?? /^\/v1\/render\/([\w-]+\.[\w-]+)$/.exec(c.req.path)?.[1]) : undefined;
     if (linkToken !== undefined && options.linkToken) {
       const accountId = options.linkToken(linkToken, c.req.path);
       if (!accountId) return refuse(ip, 'The link token is invalid, expired or not for this resource.');

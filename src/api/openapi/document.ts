@@ -87,6 +87,24 @@ export function resources(config: Config): Operation[] {
     { method: 'post', path: '/v1/batches/{id}/cancel', tag: 'batches', summary: 'Cancel the rows not yet finished', responses: { 200: { description: 'The batch', schema: 'Batch' } }, problems: ['not_found', 'batch_finished'] },
     { method: 'post', path: '/v1/batches/{id}/retry', tag: 'batches', summary: 'Retry the failed rows', responses: { 200: { description: 'The batch', schema: 'Batch' } }, problems: ['not_found'] },
     { method: 'get', path: '/v1/batches/{id}/results.zip', tag: 'batches', summary: 'Streamed ZIP: one file per succeeded row plus manifest.csv (partial while running)', responses: { 200: { description: 'ZIP', type: 'application/zip' } }, problems: ['not_found'] },
+    {
+      method: 'get', path: '/v1/render', tag: 'render',
+      summary: 'The image itself for <img src>: the POST /v1/codes fields as query parameters; from the content cache, else rendered ahead of batch rows and awaited for RENDER_WAIT_SECONDS',
+      query: { type: 'object', properties: (submission as { properties: Record<string, unknown> }).properties },
+      responses: { 200: { description: 'Image', type: 'image/*', headers: ['ETag'] }, 304: { description: 'Not modified' } },
+      problems: ['validation_failed', 'render_failed', 'render_pending'],
+    },
+    {
+      method: 'post', path: '/v1/render-urls', tag: 'render', summary: 'Sign a render URL (no key in the page) valid for ttl_seconds (≤ RENDER_URL_MAX_TTL_SECONDS)',
+      body: { contentType: json, schema: { ...submission, properties: { ...(submission as { properties: object }).properties, ttl_seconds: { type: 'integer', minimum: 1 } } }, examples: { label: { data: 'https://example.com/p/1', format: 'svg', ttl_seconds: 86400 } } },
+      responses: { 201: { description: 'The signed URL', type: json, schema: { type: 'object', required: ['url', 'expires_at'], properties: { url: { type: 'string' }, expires_at: { type: 'string' } } } } },
+      problems: ['invalid_json', 'validation_failed'],
+    },
+    {
+      method: 'get', path: '/v1/render/{token}', tag: 'render', summary: 'The image for a signed render URL (authenticated by the token; limited by address)',
+      responses: { 200: { description: 'Image', type: 'image/*', headers: ['ETag'] } },
+      problems: ['not_found', 'render_failed', 'render_pending'],
+    },
     { method: 'get', path: '/v1/symbologies', tag: 'symbologies', summary: 'The catalog: every symbology, its data rules and options', responses: { 200: { description: 'The catalog', schema: 'SymbologyList' } } },
   ];
 }
@@ -97,6 +115,7 @@ function operationObject(op: Operation): Json {
   const authed = op.auth !== false;
   const parameters: Json[] = [];
   if (op.path.includes('{id}')) parameters.push(idParam(op.path.startsWith('/v1/batches') ? 'batch' : 'code'));
+  if (op.path.includes('{token}')) parameters.push({ name: 'token', in: 'path', required: true, schema: { type: 'string' } });
   for (const [name, schema] of Object.entries((op.query?.properties ?? {}) as Record<string, Json>)) parameters.push({ name, in: 'query', required: false, schema });
   for (const name of op.headers ?? []) parameters.push({ name, ...HEADERS[name] });
   const responses: Record<string, Json> = {};
@@ -120,7 +139,7 @@ function operationObject(op: Operation): Json {
     };
   }
   return {
-    operationId: `${op.method}${op.path.replace(/\{id\}/g, 'ById').replace(/[^a-zA-Z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
+    operationId: `${op.method}${op.path.replace(/\{id\}/g, 'ById').replace(/\{token\}/g, 'ByToken').replace(/[^a-zA-Z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
     summary: op.summary,
     tags: [op.tag],
     ...(authed ? {} : { security: [] }),
@@ -141,7 +160,7 @@ export function buildOpenApiDocument(config: Config): Json {
     info: { title: 'codes: QR code and barcode generation', version: '1.0.0', description: 'Errors are RFC 9457 problem+json. Every /v1 response carries RateLimit and RateLimit-Policy.' },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
-    tags: [{ name: 'codes' }, { name: 'batches' }, { name: 'symbologies' }, { name: 'operators' }],
+    tags: [{ name: 'codes' }, { name: 'batches' }, { name: 'symbologies' }, { name: 'render' }, { name: 'operators' }],
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key from `npm run cli -- keys create`' } },

@@ -162,7 +162,7 @@ export function codesRoutes(deps: ApiDeps) {
  * the rows are withdrawn and the error rethrown (→ 503): a submission is either accepted and
  * queued, or not accepted at all.
  */
-function createSubmitter(deps: ApiDeps) {
+export function createSubmitter(deps: ApiDeps) {
   return createMicroBatcher(
     async (rows: CodeSubmissionRow[]) => {
       const written = await insertSubmissions(deps.db, rows);
