@@ -133,6 +133,20 @@ export const ConfigSchema = v.object({
   webhookDisableAfterHours: v.pipe(v.number(), v.minValue(0.001)),
   webhookPreviousSecretHours: v.pipe(v.number(), v.minValue(0)),
   eventRetentionDays: v.pipe(v.number(), v.minValue(0.0001)),
+  /** Longest `Prefer: wait=N` honoured on POST /v1/codes. */
+  preferWaitMaxSeconds: count(0, 300),
+  /** Interval of `: keep-alive` comments on SSE streams (proxies drop idle connections). */
+  sseKeepAliveMs: count(100, 600_000),
+  /** Open SSE streams one API process holds; more answer 503. */
+  sseMaxConnections: count(1, 1_000_000),
+  /** HMAC key for signed links (the code-scoped `?token=` of links.events). */
+  linkSigningKey: v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters')),
+  /** Lifetime of the token in a code's links.events. */
+  eventsTokenTtlSeconds: count(1, 7 * 86_400),
+  /** How long GET /v1/render waits for a render that is not in the content cache. */
+  renderWaitSeconds: count(1, 300),
+  /** Longest lifetime of a signed render URL (POST /v1/render-urls). */
+  renderUrlMaxTtlSeconds: count(1, 366 * 86_400),
 });
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -209,9 +223,16 @@ export const ENV_NAMES: Record<string, Key> = {
   WEBHOOK_DISABLE_AFTER_HOURS: 'webhookDisableAfterHours',
   WEBHOOK_PREVIOUS_SECRET_HOURS: 'webhookPreviousSecretHours',
   EVENT_RETENTION_DAYS: 'eventRetentionDays',
+  PREFER_WAIT_MAX_SECONDS: 'preferWaitMaxSeconds',
+  SSE_KEEP_ALIVE_MS: 'sseKeepAliveMs',
+  SSE_MAX_CONNECTIONS: 'sseMaxConnections',
+  LINK_SIGNING_KEY: 'linkSigningKey',
+  EVENTS_TOKEN_TTL_SECONDS: 'eventsTokenTtlSeconds',
+  RENDER_WAIT_SECONDS: 'renderWaitSeconds',
+  RENDER_URL_MAX_TTL_SECONDS: 'renderUrlMaxTtlSeconds',
 };
 
-const STRING_KEYS = new Set<Key>(['redisUrl', 'databaseUrl', 'logLevel', 'queuePrefix', 'anonymous', 'trustedProxies', 'defaultPlan', 'secretsKey', 'adminUser', 'adminPassword', 'adminReadOnly', 'webhookAllowHttp', 'webhookAllowPrivate', 'webhookRetrySchedule']);
+const STRING_KEYS = new Set<Key>(['redisUrl', 'databaseUrl', 'logLevel', 'queuePrefix', 'anonymous', 'trustedProxies', 'defaultPlan', 'secretsKey', 'linkSigningKey', 'adminUser', 'adminPassword', 'adminReadOnly', 'webhookAllowHttp', 'webhookAllowPrivate', 'webhookRetrySchedule']);
 
 export class ConfigError extends Error {
   readonly lines: string[];

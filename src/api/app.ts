@@ -9,11 +9,15 @@ import { clientIp } from './middleware/client-ip.ts';
 import { httpMetrics } from './middleware/http-metrics.ts';
 import { ipGuard } from './middleware/ip-guard.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
+import { verifyLinkToken } from './link-token.ts';
 import { notFound, onError } from './problem.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { batchesRoutes } from './routes/batches.ts';
+import { codeEventsRoutes } from './routes/code-events.ts';
 import { codesRoutes } from './routes/codes.ts';
+import { docsRoutes } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
+import { renderRoutes } from './routes/render.ts';
 import { symbologiesRoutes } from './routes/symbologies.ts';
 import { webhooksRoutes } from './routes/webhooks.ts';
 
@@ -30,6 +34,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   app.notFound(notFound);
 
   app.route('/', healthRoutes(deps));
+  app.route('/', docsRoutes(deps));
   const admin = adminRoutes(deps);
   if (admin) app.route('/', admin);
 
@@ -51,15 +56,22 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
       keyCacheTtlMs: config.keyCacheTtlMs,
       failuresPerMinute: config.authFailuresPerMinute,
       blockSeconds: config.authBlockSeconds,
+      linkToken: (token, path) => {
+        const grant = verifyLinkToken(config.linkSigningKey, token, Math.floor(Date.now() / 1000));
+        if (grant?.scope === 'render') return path.startsWith('/v1/render/') ? grant.accountId : undefined;
+        return grant?.scope === 'events' && path === `/v1/codes/${grant.resource}/events` ? grant.accountId : undefined;
+      },
     }),
   );
   v1.use(rateLimit({ buckets, onRejected: () => metrics?.rateLimited.inc() }));
   // Batch uploads stream under their own, larger limit (BATCH_MAX_BYTES).
   v1.use(bodyLimit({ maxBytes: config.bodyLimitBytes, skip: (path, method) => method === 'POST' && path === '/v1/batches' }));
+  v1.route('/codes', codeEventsRoutes(deps));
   v1.route('/codes', codesRoutes(deps));
   v1.route('/batches', batchesRoutes(deps));
   v1.route('/symbologies', symbologiesRoutes());
   v1.route('/', webhooksRoutes(deps));
+  v1.route('/', renderRoutes(deps));
   app.route('/v1', v1);
   return app;
 }

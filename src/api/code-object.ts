@@ -7,7 +7,7 @@ export type CodeObject = ReturnType<typeof toCodeObject>;
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 /** The one mapping from a stored code to its API object. */
-export function toCodeObject(row: CodeWithResult) {
+export function toCodeObject(row: CodeWithResult, links: { events?: string } = {}) {
   const path = `/v1/codes/${row.id}`;
   return {
     id: row.id,
@@ -37,7 +37,7 @@ export function toCodeObject(row: CodeWithResult) {
     },
     verification: verificationOf(row),
     error: row.error,
-    links: { self: path },
+    links: { self: path, ...links },
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import type { ProcessMetrics } from '../metrics/registry.ts';
+import type { CodeStatusHub } from '../queue/code-status.ts';
 import type { Queues } from '../queue/producer.ts';
 import type { Db } from '../store/db.ts';
 
@@ -18,4 +19,9 @@ export type ApiDeps = {
   metrics?: ProcessMetrics;
   /** The role this process publishes its metrics under, so /metrics reads its own registry live. */
   metricsRole?: string;
+  /**
+   * The process's one pub/sub subscriber for code status changes (SSE, Prefer: wait).
+   * @defaultValue a hub on a duplicate of `redis`, opened on first use and never closed
+   */
+  codeStatus?: CodeStatusHub;
 };

@@ -6,6 +6,7 @@ import type { Logger } from '../log.ts';
 import { publishMetrics } from '../metrics/publish.ts';
 import { createProcessMetrics } from '../metrics/registry.ts';
 import { createRedis } from '../queue/connection.ts';
+import { createCodeStatusHub } from '../queue/code-status.ts';
 import { checkEvictionPolicy } from '../queue/eviction.ts';
 import { closeQueues, openQueues } from '../queue/producer.ts';
 import { createDb } from '../store/db.ts';
@@ -16,6 +17,7 @@ export function runApiServer(config: Config, log: Logger): void {
   const db = createDb({ databaseUrl: config.databaseUrl, poolSize: config.pgPoolSize });
   const redis = createRedis(config.redisUrl, 'producer');
   const queues = openQueues(redis, config.queuePrefix);
+  const codeStatus = createCodeStatusHub(createRedis(config.redisUrl, 'worker'), config.queuePrefix);
   let shuttingDown = false;
   const metrics = createProcessMetrics('api');
   const stopPublishing = publishMetrics(redis, { prefix: config.queuePrefix, registry: metrics.registry, role: 'api', everyMs: config.metricsPublishMs });
@@ -28,6 +30,7 @@ export function runApiServer(config: Config, log: Logger): void {
     db,
     redis,
     queues,
+    codeStatus,
     isShuttingDown: () => shuttingDown,
     metrics,
     metricsRole: 'api',
@@ -46,7 +49,7 @@ export function runApiServer(config: Config, log: Logger): void {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      await Promise.allSettled([stopPublishing(), closeQueues(queues), db.destroy()]);
+      await Promise.allSettled([stopPublishing(), closeQueues(queues), codeStatus.close(), db.destroy()]);
       redis.disconnect();
     },
   });

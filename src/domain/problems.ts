@@ -17,7 +17,10 @@ export const PROBLEMS = {
   idempotency_key_reused: { status: 422, title: 'This Idempotency-Key was used with a different request', retryable: false },
   rate_limited: { status: 429, title: 'Too many requests', retryable: true },
   too_many_batches: { status: 429, title: 'Too many batches running for this account', retryable: true },
+  render_failed: { status: 422, title: 'The code could not be rendered', retryable: false },
+  render_pending: { status: 503, title: 'The render did not finish in time; retry shortly', retryable: true },
   internal_error: { status: 500, title: 'Internal server error', retryable: true },
+  too_many_streams: { status: 503, title: 'This server holds as many event streams as it may; retry shortly', retryable: true },
   service_unavailable: { status: 503, title: 'Service temporarily unavailable', retryable: true },
 } as const satisfies Record<string, { status: number; title: string; retryable: boolean }>;
 

@@ -1,4 +1,7 @@
 import type { Config } from '../config.ts';
+import type { CodeStatus } from '../domain/code.ts';
+import { createRedis } from '../queue/connection.ts';
+import { publishCodeStatus } from '../queue/code-status.ts';
 import { createMicroBatcher } from '../limits/micro-batch.ts';
 import { completeRenders, type CompletedRender } from '../store/codes.ts';
 import { createDb } from '../store/db.ts';
@@ -8,5 +11,7 @@ import type { RenderDeps } from './render-code.ts';
 export function openJobDeps(config: Config): RenderDeps & { close: () => Promise<void> } {
   const db = createDb({ databaseUrl: config.databaseUrl, poolSize: config.pgPoolSize, synchronousCommit: false });
   const complete = createMicroBatcher((items: CompletedRender[]) => completeRenders(db, items), { maxBatch: config.renderConcurrency * 4 });
-  return { db, complete, close: () => db.destroy() };
+  const redis = createRedis(config.redisUrl, 'producer');
+  const notify = (codeId: string, status: CodeStatus) => publishCodeStatus(redis, config.queuePrefix, codeId, status);
+  return { db, complete, notify, close: async () => (await db.destroy(), redis.disconnect()) };
 }

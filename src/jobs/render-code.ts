@@ -1,5 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import * as v from 'valibot';
+import type { CodeStatus } from '../domain/code.ts';
 import type { RenderSpec } from '../domain/render-spec.ts';
 import { QUEUES } from '../queue/catalog.ts';
 import { storedResult } from '../render/content-key.ts';
@@ -18,6 +19,8 @@ export type RenderDeps = {
   complete?: (item: CompletedRender) => Promise<unknown>;
   /** Decodes a render back (codes with options.verify). @defaultValue this process's zxing-wasm verifier */
   verify?: Verify;
+  /** Announces a status change (SSE, Prefer: wait); best effort, never fails the job. @defaultValue none */
+  notify?: (codeId: string, status: CodeStatus) => unknown;
 };
 
 /** What the worker entry labels its metrics and log lines with. */
@@ -40,10 +43,25 @@ function specOf(row: CodeRow): RenderSpec {
  * Idempotent under BullMQ's at-least-once delivery. Database errors throw so BullMQ retries.
  */
 export async function renderCode(job: Pick<Job, 'data'>, deps: RenderDeps): Promise<RenderOutcome> {
+  const outcome = await renderClaimed(job, deps);
+  if (outcome.outcome !== 'skipped') await notify(deps, outcome.codeId, outcome.outcome);
+  return outcome;
+}
+
+async function notify(deps: RenderDeps, codeId: string, status: CodeStatus): Promise<void> {
+  try {
+    await deps.notify?.(codeId, status);
+  } catch {
+    // Listeners also read the database on connect and at their deadline: a lost message only delays them.
+  }
+}
+
+async function renderClaimed(job: Pick<Job, 'data'>, deps: RenderDeps): Promise<RenderOutcome> {
   const payload = v.safeParse(QUEUES.render.payload, job.data);
   if (!payload.success) throw new UnrecoverableError(`bad render payload: ${JSON.stringify(job.data)}`);
   const row = await claimCode(deps.db, payload.output.codeId);
   if (!row) return { outcome: 'skipped' };
+  await notify(deps, row.id, 'processing');
   const code: RenderedCode = { codeId: row.id, symbology: row.symbology, format: row.format, requestId: row.request_id };
 
   const complete = deps.complete ?? ((item: CompletedRender) => completeRenders(deps.db, [item]));

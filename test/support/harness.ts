@@ -7,6 +7,8 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { expandBatch } from '../../src/jobs/expand-batch.ts';
 import { renderCode } from '../../src/jobs/render-code.ts';
 import { createRedis } from '../../src/queue/connection.ts';
+import { createCodeStatusHub, publishCodeStatus } from '../../src/queue/code-status.ts';
+import type { CodeStatus } from '../../src/domain/code.ts';
 import { QUEUES } from '../../src/queue/catalog.ts';
 import { closeQueues, openQueues } from '../../src/queue/producer.ts';
 import { createDb } from '../../src/store/db.ts';
@@ -38,7 +40,9 @@ export async function startStack(options: { env?: Record<string, string>; worker
   const db = createDb({ databaseUrl: config.databaseUrl, poolSize: 5 });
   const redis = createRedis(config.redisUrl, 'producer');
   const queues = openQueues(redis, config.queuePrefix);
-  const app = createApp({ config, db, redis, queues, logError: (e) => console.error(e) });
+  const codeStatus = createCodeStatusHub(createRedis(config.redisUrl, 'worker'), config.queuePrefix);
+  const app = createApp({ config, db, redis, queues, codeStatus, logError: (e) => console.error(e) });
+  const notify = (codeId: string, status: CodeStatus) => publishCodeStatus(redis, config.queuePrefix, codeId, status);
   let accounts = 0;
   /** A new account and key; by default limits high enough never to get in a test's way. */
   const seedKey = (options: { plan?: string; rate?: number; burst?: number; account?: string } = {}) =>
@@ -59,7 +63,7 @@ export async function startStack(options: { env?: Record<string, string>; worker
   }
   for (let i = 0; i < (options.workers ?? 1); i++) {
     workers.push(
-      new Worker('render', (job) => renderCode(job, { db }), {
+      new Worker('render', (job) => renderCode(job, { db, notify }), {
         connection: workerRedis,
         prefix: config.queuePrefix,
         concurrency: config.renderConcurrency,
@@ -96,12 +100,13 @@ export async function startStack(options: { env?: Record<string, string>; worker
     workerRedis.disconnect();
     for (const name of Object.keys(QUEUES) as (keyof typeof QUEUES)[]) await queues[name].obliterate({ force: true }).catch(() => {});
     await closeQueues(queues);
+    await codeStatus.close();
     redis.disconnect();
     await db.destroy();
     await dropDatabase(config.databaseUrl);
   }
 
-  return { env, config, db, redis, queues, app, key, seedKey, request, waitForCode, close };
+  return { env, config, db, redis, queues, app, codeStatus, key, seedKey, request, waitForCode, close };
 }
 
 /** Starts a real process from the project (e.g. 'workers/render.ts') on the pinned Node. */

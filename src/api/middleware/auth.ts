@@ -23,6 +23,11 @@ export type AuthOptions = {
   /** Failed authentications per IP per minute before the IP is blocked. */
   failuresPerMinute: number;
   blockSeconds: number;
+  /**
+   * The account a `?token=` link grants for this request (EventSource cannot send Authorization),
+   * or undefined when the token does not grant it. @defaultValue tokens are not accepted
+   */
+  linkToken?: (token: string, path: string) => string | undefined;
 };
 
 type CachedKey = { key: KeyIdentity | undefined; expires: number };
@@ -98,7 +103,15 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<AppEnv> {
     }
     const header = c.req.header('authorization');
     let identity: Identity;
-    if (header === undefined) {
+    // A signed render URL carries its token as the last path segment (/v1/render/{token}).
+    const linkToken = header === undefined ? (c.req.query('token') ?? /^\/v1\/render\/([\w-]+\.[\w-]+)$/.exec(c.req.path)?.[1]) : undefined;
+    if (linkToken !== undefined && options.linkToken) {
+      const accountId = options.linkToken(linkToken, c.req.path);
+      if (!accountId) return refuse(ip, 'The link token is invalid, expired or not for this resource.');
+      // A link is limited like an anonymous caller: by address, under the anonymous plan.
+      const plan = options.plans.anonymous!;
+      identity = { kind: 'anonymous', ip, accountId, policy: { name: 'anonymous', rate: plan.rate, burst: plan.burst } };
+    } else if (header === undefined) {
       if (!options.anonymous) {
         throw new ApiProblem({ code: 'unauthorized', detail: 'Send Authorization: Bearer <api key>.', headers: { 'WWW-Authenticate': 'Bearer realm="codes"' } });
       }

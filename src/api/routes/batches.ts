@@ -28,7 +28,7 @@ const SOURCE_TYPES: Record<string, BatchSourceType> = { 'text/csv': 'csv', 'appl
 const CONTROL_PARAMS = new Set(['validate_only', 'webhook_url', 'webhook_events']);
 const MANIFEST_PAGE = 200;
 
-const ListQuery = v.strictObject({
+export const ListQuery = v.strictObject({
   cursor: v.optional(v.pipe(v.string(), v.check((s) => isId('batch', Buffer.from(s, 'base64url').toString()), 'is not a cursor from this API'))),
   limit: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number), v.minValue(1), v.maxValue(100)), '20'),
 });

@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import * as v from 'valibot';
-import { CODE_STATUSES } from '../../domain/code.ts';
+import { CODE_STATUSES, isTerminal } from '../../domain/code.ts';
+import { publishCodeStatus, waitForStatus } from '../../queue/code-status.ts';
+import { codeStatusHubOf, preferredWait } from '../code-status.ts';
 import { isId, newId } from '../../domain/ids.ts';
 import { metadataSchema } from '../../domain/metadata.ts';
 import type { FieldError } from '../../domain/problems.ts';
@@ -11,6 +13,7 @@ import { checkRenderFields } from '../../render/submission.ts';
 import { planOf, renderPolicyOf } from '../plan.ts';
 import { cancelCode, deleteCodes, findCodeById, insertSubmissions, listCodes, type CodeSubmissionRow, type CodeWithResult } from '../../store/codes.ts';
 import { readJsonObject } from '../body.ts';
+import { signLinkToken } from '../link-token.ts';
 import { codeHeaders, toCodeObject } from '../code-object.ts';
 import { loadContent } from '../content.ts';
 import type { AppEnv } from '../env.ts';
@@ -22,7 +25,7 @@ import type { ApiDeps } from '../deps.ts';
 
 const BODY_FIELDS = new Set([...RENDER_FIELDS, 'metadata', 'webhook_url', 'webhook_events']);
 
-function listQuerySchema(defaultLimit: number, maxLimit: number) {
+export function listQuerySchema(defaultLimit: number, maxLimit: number) {
   return v.strictObject({
     status: v.optional(v.picklist(CODE_STATUSES)),
     batch_id: v.optional(v.pipe(v.string(), v.check((s) => isId('batch', s), 'must be a batch id'))),
@@ -64,6 +67,14 @@ export function codesRoutes(deps: ApiDeps) {
   const listQuery = listQuerySchema(deps.config.listDefaultLimit, deps.config.listMaxLimit);
   const retryAfter = deps.config.retryAfterSeconds;
   const submit = createSubmitter(deps);
+  const statusHub = codeStatusHubOf(deps);
+  const { linkSigningKey, eventsTokenTtlSeconds } = deps.config;
+  /** The code object with links.events carrying a short-lived token, for EventSource in a browser. */
+  const present = (row: CodeWithResult) => {
+    const expires = Math.floor(Date.now() / 1000) + eventsTokenTtlSeconds;
+    const token = signLinkToken(linkSigningKey, { scope: 'events', accountId: row.account_id, resource: row.id, expires });
+    return toCodeObject(row, { events: `/v1/codes/${row.id}/events?token=${token}` });
+  };
 
   return new Hono<AppEnv>()
     .post('/', idempotency({ db: deps.db, ttlHours: deps.config.idempotencyTtlHours }), async (c) => {
@@ -95,8 +106,16 @@ export function codesRoutes(deps: ApiDeps) {
         webhook_events: webhook.events && JSON.stringify(webhook.events),
       });
       const id = written.id;
-      const row = written.status === 'succeeded' ? (await findCodeById(deps.db, accountId, id))! : { ...written, result: null };
-      return c.json(toCodeObject(row), 202, { Location: `/v1/codes/${id}`, ...codeHeaders(row, retryAfter) });
+      const wait = preferredWait(c.req.header('prefer'), deps.config.preferWaitMaxSeconds);
+      if (wait !== undefined && !isTerminal(written.status) && wait > 0) {
+        // No polling: the worker publishes each status change; the row is read once it is terminal.
+        const read = async () => (await findCodeById(deps.db, accountId, id))?.status;
+        await waitForStatus(statusHub(), id, isTerminal, wait * 1000, read);
+      }
+      const row = written.status === 'queued' && wait === undefined ? { ...written, result: null } : (await findCodeById(deps.db, accountId, id))!;
+      const headers: Record<string, string> = { Location: `/v1/codes/${id}`, ...codeHeaders(row, retryAfter) };
+      if (wait !== undefined) headers['Preference-Applied'] = `wait=${wait}`;
+      return c.json(present(row), wait !== undefined && isTerminal(row.status) ? 200 : 202, headers);
     })
     .get('/', async (c) => {
       const query = v.safeParse(listQuery, c.req.query());
@@ -112,13 +131,13 @@ export function codesRoutes(deps: ApiDeps) {
       const last = page.at(-1);
       return c.json({
         object: 'list',
-        data: page.map(toCodeObject),
+        data: page.map((row) => present(row)),
         next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null,
       });
     })
     .get('/:id', async (c) => {
       const row = await findOwnCode(deps, c.var.accountId, c.req.param('id'));
-      return c.json(toCodeObject(row), 200, codeHeaders(row, retryAfter));
+      return c.json(present(row), 200, codeHeaders(row, retryAfter));
     })
     .get('/:id/content', async (c) => {
       const row = await findOwnCode(deps, c.var.accountId, c.req.param('id'));
@@ -145,9 +164,10 @@ export function codesRoutes(deps: ApiDeps) {
       if (await cancelCode(deps.db, accountId, existing.id)) {
         // Best effort: a job already taken by a worker sees the canceled row and stops there.
         await deps.queues.render.remove(existing.id).catch(() => 0);
+        await publishCodeStatus(deps.redis, deps.config.queuePrefix, existing.id, 'canceled').catch(() => 0);
       }
       const row = (await findCodeById(deps.db, accountId, existing.id))!;
-      return c.json(toCodeObject(row), 200);
+      return c.json(present(row), 200);
     });
 }
 
@@ -156,7 +176,7 @@ export function codesRoutes(deps: ApiDeps) {
  * the rows are withdrawn and the error rethrown (→ 503): a submission is either accepted and
  * queued, or not accepted at all.
  */
-function createSubmitter(deps: ApiDeps) {
+export function createSubmitter(deps: ApiDeps) {
   return createMicroBatcher(
     async (rows: CodeSubmissionRow[]) => {
       const written = await insertSubmissions(deps.db, rows);

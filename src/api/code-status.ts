@@ -1,0 +1,14 @@
+import { createCodeStatusHub, type CodeStatusHub } from '../queue/code-status.ts';
+import type { ApiDeps } from './deps.ts';
+
+/** The hub passed in, or one opened lazily on a duplicate of the API's Redis connection. */
+export function codeStatusHubOf(deps: ApiDeps): () => CodeStatusHub {
+  let hub = deps.codeStatus;
+  return () => (hub ??= createCodeStatusHub(deps.redis.duplicate({ maxRetriesPerRequest: null }), deps.config.queuePrefix));
+}
+
+/** `Prefer: wait=N` (RFC 7240): the seconds asked for, capped at `max`; undefined when absent or malformed (ignored, as the RFC says). */
+export function preferredWait(header: string | undefined, max: number): number | undefined {
+  const match = header && /(?:^|[,;\s])wait\s*=\s*"?(\d{1,6})"?/i.exec(header);
+  return match ? Math.min(Number(match[1]), max) : undefined;
+}

@@ -1,0 +1,171 @@
+import type { Config } from '../../config.ts';
+import { PROBLEMS, type ProblemCode } from '../../domain/problems.ts';
+import { ListQuery as batchListQuery } from '../routes/batches.ts';
+import { listQuerySchema } from '../routes/codes.ts';
+import { COMPONENT_SCHEMAS, jsonSchemaOf, submissionSchema } from './schemas.ts';
+
+type Json = Record<string, unknown>;
+type HeaderName = keyof typeof HEADERS;
+
+/** One documented route. Adding a route to the API is adding one entry to RESOURCES. */
+export type Operation = {
+  method: 'get' | 'post' | 'delete';
+  /** OpenAPI path (`{id}`), as the app serves it. */
+  path: string;
+  summary: string;
+  tag: string;
+  /** Public routes (health, docs) carry no key and no rate limit. @defaultValue true */
+  auth?: boolean;
+  query?: Json;
+  headers?: HeaderName[];
+  body?: { contentType: string; schema: Json; examples?: Record<string, unknown> };
+  /** Success responses; the problem responses each route can answer are added from `problems`. */
+  responses: Record<string, { description: string; type?: string; schema?: string | Json; headers?: HeaderName[] }>;
+  problems?: ProblemCode[];
+};
+
+/** Every header the contract names, defined once and referenced by name. */
+const HEADERS = {
+  'Idempotency-Key': { in: 'header', description: 'Replays the first answer for 24 h when the same key and body are sent again', schema: { type: 'string', maxLength: 255 } },
+  Prefer: { in: 'header', description: '`wait=N` (N ≤ PREFER_WAIT_MAX_SECONDS, 30): answer 200 with the finished code if it finishes within N seconds, else the usual 202', schema: { type: 'string', examples: ['wait=5'] } },
+  'Last-Event-ID': { in: 'header', description: 'Resume an event stream after this event id', schema: { type: 'string' } },
+  'Preference-Applied': { description: 'The wait actually applied, e.g. `wait=5`', schema: { type: 'string' } },
+  Location: { description: 'The new resource', schema: { type: 'string' } },
+  'Retry-After': { description: 'Seconds to wait before asking again', schema: { type: 'integer' } },
+  RateLimit: { description: 'IETF httpapi rate-limit: remaining tokens and reset', schema: { type: 'string' } },
+  'RateLimit-Policy': { description: 'IETF httpapi rate-limit policy: burst and window', schema: { type: 'string' } },
+  ETag: { description: 'The content hash', schema: { type: 'string' } },
+} as const satisfies Record<string, Json>;
+
+const json = 'application/json';
+const idParam = (prefix: string) => ({ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: `^${prefix}_` } });
+
+/** The API's routes. */
+export function resources(config: Config): Operation[] {
+  const submission = jsonSchemaOf(submissionSchema({ maxKeys: config.metadataMaxKeys, maxValueLength: config.metadataMaxValueLength }));
+  return [
+    { method: 'get', path: '/healthz', tag: 'operators', auth: false, summary: 'The process is alive', responses: { 200: { description: 'Alive', type: json } } },
+    { method: 'get', path: '/readyz', tag: 'operators', auth: false, summary: 'Redis and PostgreSQL answer and migrations are applied', responses: { 200: { description: 'Ready', type: json }, 503: { description: 'Not ready', type: json } } },
+    { method: 'get', path: '/openapi.json', tag: 'operators', auth: false, summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', type: json } } },
+    { method: 'get', path: '/docs', tag: 'operators', auth: false, summary: 'A reference page for this document', responses: { 200: { description: 'HTML', type: 'text/html' } } },
+    {
+      method: 'post', path: '/v1/codes', tag: 'codes', summary: 'Submit one code for rendering', headers: ['Idempotency-Key', 'Prefer'],
+      body: {
+        contentType: json, schema: submission,
+        examples: {
+          url: { data: 'https://example.com/products/12345' },
+          ean13: { symbology: 'ean13', data: '5901234123457', format: 'svg', include_text: true },
+          styled: { data: 'hello', format: 'png', size: 512, ecc: 'H', foreground: '#1a237e', background: '#ffffff', module_style: 'rounded', metadata: { sku: 'A-1' } },
+        },
+      },
+      responses: {
+        200: { description: 'Finished within `Prefer: wait=N`', schema: 'Code', headers: ['Preference-Applied', 'Location'] },
+        202: { description: 'Accepted; poll, stream events, or wait on a webhook', schema: 'Code', headers: ['Location', 'Retry-After', 'Preference-Applied'] },
+      },
+      problems: ['invalid_json', 'payload_too_large', 'unsupported_media_type', 'validation_failed', 'idempotency_in_flight', 'idempotency_key_reused'],
+    },
+    { method: 'get', path: '/v1/codes', tag: 'codes', summary: 'List codes, newest first', query: jsonSchemaOf(listQuerySchema(config.listDefaultLimit, config.listMaxLimit)), responses: { 200: { description: 'A page', schema: 'CodeList' } }, problems: ['validation_failed'] },
+    { method: 'get', path: '/v1/codes/{id}', tag: 'codes', summary: 'Read a code', responses: { 200: { description: 'The code', schema: 'Code', headers: ['Retry-After'] } }, problems: ['not_found'] },
+    { method: 'get', path: '/v1/codes/{id}/content', tag: 'codes', summary: 'The rendered image bytes', responses: { 200: { description: 'Image', type: 'image/*', headers: ['ETag'] }, 304: { description: 'Not modified' } }, problems: ['not_found', 'code_not_ready', 'code_not_succeeded'] },
+    {
+      method: 'get', path: '/v1/codes/{id}/events', tag: 'codes', headers: ['Last-Event-ID'],
+      summary: 'Server-Sent Events of status changes (ids 1 queued, 2 processing, 3 terminal); closes at the terminal state. Authenticate with the key or with `?token=` from links.events',
+      query: { type: 'object', properties: { token: { type: 'string' }, last_event_id: { type: 'string' } } },
+      responses: { 200: { description: 'text/event-stream; `: keep-alive` comments every SSE_KEEP_ALIVE_MS', type: 'text/event-stream' } },
+      problems: ['not_found', 'too_many_streams'],
+    },
+    { method: 'post', path: '/v1/codes/{id}/cancel', tag: 'codes', summary: 'Cancel a code that has not finished', responses: { 200: { description: 'The code', schema: 'Code' } }, problems: ['not_found'] },
+    {
+      method: 'post', path: '/v1/batches', tag: 'batches', summary: 'Upload a CSV (header row) or JSON Lines file, one code per row; defaults for every row as query parameters', headers: ['Idempotency-Key'],
+      query: { type: 'object', properties: { validate_only: { type: 'boolean' }, symbology: { type: 'string' }, format: { type: 'string' } }, additionalProperties: true },
+      body: { contentType: 'text/csv', schema: { type: 'string' }, examples: { two_rows: 'data,filename\nhttps://example.com/a,a\nhttps://example.com/b,b\n' } },
+      responses: { 202: { description: 'The batch', schema: 'Batch', headers: ['Location'] }, 200: { description: 'validate_only: counts and row errors', type: json } },
+      problems: ['unsupported_media_type', 'batch_too_large', 'invalid_batch_file', 'validation_failed', 'too_many_batches'],
+    },
+    { method: 'get', path: '/v1/batches', tag: 'batches', summary: 'List batches', query: jsonSchemaOf(batchListQuery), responses: { 200: { description: 'A page', schema: 'BatchList' } }, problems: ['validation_failed'] },
+    { method: 'get', path: '/v1/batches/{id}', tag: 'batches', summary: 'Read a batch and its counts', responses: { 200: { description: 'The batch', schema: 'Batch' } }, problems: ['not_found'] },
+    { method: 'post', path: '/v1/batches/{id}/cancel', tag: 'batches', summary: 'Cancel the rows not yet finished', responses: { 200: { description: 'The batch', schema: 'Batch' } }, problems: ['not_found', 'batch_finished'] },
+    { method: 'post', path: '/v1/batches/{id}/retry', tag: 'batches', summary: 'Retry the failed rows', responses: { 200: { description: 'The batch', schema: 'Batch' } }, problems: ['not_found'] },
+    { method: 'get', path: '/v1/batches/{id}/results.zip', tag: 'batches', summary: 'Streamed ZIP: one file per succeeded row plus manifest.csv (partial while running)', responses: { 200: { description: 'ZIP', type: 'application/zip' } }, problems: ['not_found'] },
+    {
+      method: 'get', path: '/v1/render', tag: 'render',
+      summary: 'The image itself for <img src>: the POST /v1/codes fields as query parameters; from the content cache, else rendered ahead of batch rows and awaited for RENDER_WAIT_SECONDS',
+      query: { type: 'object', properties: (submission as { properties: Record<string, unknown> }).properties },
+      responses: { 200: { description: 'Image', type: 'image/*', headers: ['ETag'] }, 304: { description: 'Not modified' } },
+      problems: ['validation_failed', 'render_failed', 'render_pending'],
+    },
+    {
+      method: 'post', path: '/v1/render-urls', tag: 'render', summary: 'Sign a render URL (no key in the page) valid for ttl_seconds (≤ RENDER_URL_MAX_TTL_SECONDS)',
+      body: { contentType: json, schema: { ...submission, properties: { ...(submission as { properties: object }).properties, ttl_seconds: { type: 'integer', minimum: 1 } } }, examples: { label: { data: 'https://example.com/p/1', format: 'svg', ttl_seconds: 86400 } } },
+      responses: { 201: { description: 'The signed URL', type: json, schema: { type: 'object', required: ['url', 'expires_at'], properties: { url: { type: 'string' }, expires_at: { type: 'string' } } } } },
+      problems: ['invalid_json', 'validation_failed'],
+    },
+    {
+      method: 'get', path: '/v1/render/{token}', tag: 'render', summary: 'The image for a signed render URL (authenticated by the token; limited by address)',
+      responses: { 200: { description: 'Image', type: 'image/*', headers: ['ETag'] } },
+      problems: ['not_found', 'render_failed', 'render_pending'],
+    },
+    { method: 'get', path: '/v1/symbologies', tag: 'symbologies', summary: 'The catalog: every symbology, its data rules and options', responses: { 200: { description: 'The catalog', schema: 'SymbologyList' } } },
+  ];
+}
+
+const headerRefs = (names: HeaderName[] = []) => Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]));
+
+function operationObject(op: Operation): Json {
+  const authed = op.auth !== false;
+  const parameters: Json[] = [];
+  if (op.path.includes('{id}')) parameters.push(idParam(op.path.startsWith('/v1/batches') ? 'batch' : 'code'));
+  if (op.path.includes('{token}')) parameters.push({ name: 'token', in: 'path', required: true, schema: { type: 'string' } });
+  for (const [name, schema] of Object.entries((op.query?.properties ?? {}) as Record<string, Json>)) parameters.push({ name, in: 'query', required: false, schema });
+  for (const name of op.headers ?? []) parameters.push({ name, ...HEADERS[name] });
+  const responses: Record<string, Json> = {};
+  for (const [status, r] of Object.entries(op.responses)) {
+    const schema = typeof r.schema === 'string' ? { $ref: `#/components/schemas/${r.schema}` } : r.schema;
+    const type = r.type ?? (schema ? json : undefined);
+    responses[status] = {
+      description: r.description,
+      headers: headerRefs([...(r.headers ?? []), ...(authed ? (['RateLimit', 'RateLimit-Policy'] as const) : [])]),
+      ...(type ? { content: { [type]: { schema: schema ?? (type === json ? { type: 'object' } : { type: 'string', format: 'binary' }) } } } : {}),
+    };
+  }
+  const problems = new Set<ProblemCode>([...(op.problems ?? []), ...(authed ? (['unauthorized', 'rate_limited', 'service_unavailable'] as const) : [])]);
+  for (const code of problems) {
+    const status = String(PROBLEMS[code].status);
+    const existing = responses[status] as { description: string } | undefined;
+    responses[status] = {
+      description: existing && 'content' in existing ? `${existing.description}; ${code}` : `${PROBLEMS[code].title} (\`${code}\`)${existing ? `; ${existing.description}` : ''}`,
+      headers: headerRefs(code === 'rate_limited' || PROBLEMS[code].status === 503 ? ['Retry-After'] : []),
+      content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+    };
+  }
+  return {
+    operationId: `${op.method}${op.path.replace(/\{id\}/g, 'ById').replace(/\{token\}/g, 'ByToken').replace(/[^a-zA-Z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
+    summary: op.summary,
+    tags: [op.tag],
+    ...(authed ? {} : { security: [] }),
+    ...(parameters.length ? { parameters } : {}),
+    ...(op.body
+      ? { requestBody: { required: true, content: { [op.body.contentType]: { schema: op.body.schema, examples: Object.fromEntries(Object.entries(op.body.examples ?? {}).map(([k, value]) => [k, { value }])) } } } }
+      : {}),
+    responses,
+  };
+}
+
+/** The OpenAPI 3.1 document for `config` (limits shown are this deployment's). */
+export function buildOpenApiDocument(config: Config): Json {
+  const paths: Record<string, Record<string, Json>> = {};
+  for (const op of resources(config)) (paths[op.path] ??= {})[op.method] = operationObject(op);
+  return {
+    openapi: '3.1.0',
+    info: { title: 'codes: QR code and barcode generation', version: '1.0.0', description: 'Errors are RFC 9457 problem+json. Every /v1 response carries RateLimit and RateLimit-Policy.' },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    tags: [{ name: 'codes' }, { name: 'batches' }, { name: 'symbologies' }, { name: 'render' }, { name: 'operators' }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key from `npm run cli -- keys create`' } },
+      headers: Object.fromEntries(Object.entries(HEADERS).map(([name, { schema, description }]) => [name, { schema, description }])),
+      schemas: COMPONENT_SCHEMAS,
+    },
+  };
+}

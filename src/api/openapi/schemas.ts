@@ -1,0 +1,92 @@
+import { toJsonSchema } from '@valibot/to-json-schema';
+import * as v from 'valibot';
+import { CODE_STATUSES } from '../../domain/code.ts';
+import { FORMATS } from '../../domain/formats.ts';
+import { metadataSchema } from '../../domain/metadata.ts';
+import {
+  BAR_HEIGHT_BOUNDS, DPI_BOUNDS, FINDER_STYLES, MARGIN_BOUNDS, MODULE_STYLES, ROTATIONS, SCALE_BOUNDS, SIZE_BOUNDS, SYMBOLOGY_IDS, X_DIM_BOUNDS,
+} from '../../domain/symbologies.ts';
+
+type Json = Record<string, unknown>;
+
+/** A valibot schema as JSON Schema (2020-12, which OpenAPI 3.1 uses); transforms and checks it cannot express are skipped. */
+export function jsonSchemaOf(schema: v.GenericSchema): Json {
+  const { $schema: _, ...rest } = toJsonSchema(schema, { errorMode: 'ignore', typeMode: 'input' }) as Json;
+  return rest;
+}
+
+const between = (b: { min: number; max: number }) => v.pipe(v.number(), v.minValue(b.min), v.maxValue(b.max));
+
+/**
+ * The shape of a POST /v1/codes body, from the same catalog constants the validator checks
+ * (per-symbology data rules and option applicability are in GET /v1/symbologies).
+ */
+export function submissionSchema(limits: { maxKeys: number; maxValueLength: number }) {
+  return v.strictObject({
+    symbology: v.optional(v.picklist(SYMBOLOGY_IDS), 'qrcode'),
+    data: v.pipe(v.string(), v.minLength(1), v.description('What the code encodes; rules per symbology in GET /v1/symbologies')),
+    format: v.optional(v.picklist(FORMATS), 'png'),
+    scale: v.optional(v.pipe(between(SCALE_BOUNDS), v.integer())),
+    size: v.optional(v.pipe(between(SIZE_BOUNDS), v.integer())),
+    margin: v.optional(v.pipe(between(MARGIN_BOUNDS), v.integer(), v.description('Quiet zone in modules'))),
+    ecc: v.optional(v.picklist(['L', 'M', 'Q', 'H'])),
+    foreground: v.optional(v.pipe(v.string(), v.regex(/^#[0-9a-fA-F]{6}$/))),
+    background: v.optional(v.pipe(v.string(), v.regex(/^#[0-9a-fA-F]{6}$/))),
+    include_text: v.optional(v.boolean()),
+    rotate: v.optional(v.picklist(ROTATIONS)),
+    bar_height: v.optional(between(BAR_HEIGHT_BOUNDS)),
+    dpi: v.optional(v.pipe(between(DPI_BOUNDS), v.integer())),
+    x_dim_mm: v.optional(between(X_DIM_BOUNDS)),
+    verify: v.optional(v.boolean()),
+    module_style: v.optional(v.picklist(MODULE_STYLES)),
+    finder_style: v.optional(v.picklist(FINDER_STYLES)),
+    allow_low_contrast: v.optional(v.boolean()),
+    metadata: v.optional(metadataSchema(limits)),
+  });
+}
+
+const nullable = (schema: Json): Json => ({ oneOf: [schema, { type: 'null' }] });
+const dateTime: Json = { type: 'string', format: 'date-time' };
+
+/** Response components: what the handlers write (checked against examples by ajv in the tests). */
+export const COMPONENT_SCHEMAS: Record<string, Json> = {
+  Problem: {
+    type: 'object',
+    required: ['type', 'title', 'status', 'detail', 'code'],
+    properties: {
+      type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, code: { type: 'string' },
+      retryable: { type: 'boolean' }, request_id: { type: 'string' },
+      errors: { type: 'array', items: { type: 'object', required: ['path', 'message'], properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+    },
+  },
+  Code: {
+    type: 'object',
+    required: ['id', 'object', 'status', 'symbology', 'data', 'format', 'options', 'metadata', 'batch_id', 'created_at', 'started_at', 'completed_at', 'result', 'error', 'links'],
+    properties: {
+      id: { type: 'string', pattern: '^code_' },
+      object: { const: 'code' },
+      status: { enum: [...CODE_STATUSES] },
+      symbology: { enum: [...SYMBOLOGY_IDS] },
+      data: { type: 'string' },
+      format: { enum: [...FORMATS] },
+      options: { type: 'object' },
+      metadata: { type: 'object', additionalProperties: { type: 'string' } },
+      batch_id: nullable({ type: 'string' }),
+      created_at: dateTime,
+      started_at: nullable(dateTime),
+      completed_at: nullable(dateTime),
+      result: nullable({
+        type: 'object',
+        required: ['url', 'content_type', 'bytes', 'width', 'height', 'sha256'],
+        properties: { url: { type: 'string' }, content_type: { type: 'string' }, bytes: { type: 'integer' }, width: { type: 'integer' }, height: { type: 'integer' }, sha256: { type: 'string' }, print: {}, renderer_versions: {} },
+      }),
+      verification: {},
+      error: nullable({ type: 'object', required: ['code', 'message', 'retryable'], properties: { code: { type: 'string' }, message: { type: 'string' }, retryable: { type: 'boolean' } } }),
+      links: { type: 'object', required: ['self'], properties: { self: { type: 'string' }, events: { type: 'string', description: 'SSE URL with a short-lived code-scoped ?token= (for EventSource)' } } },
+    },
+  },
+  CodeList: { type: 'object', required: ['data', 'next_cursor'], properties: { object: { const: 'list' }, data: { type: 'array', items: { $ref: '#/components/schemas/Code' } }, next_cursor: nullable({ type: 'string' }) } },
+  Batch: { type: 'object', required: ['id', 'object', 'status', 'counts'], properties: { id: { type: 'string', pattern: '^batch_' }, object: { const: 'batch' }, status: { type: 'string' }, counts: { type: 'object' } } },
+  BatchList: { type: 'object', required: ['data', 'next_cursor'], properties: { data: { type: 'array', items: { $ref: '#/components/schemas/Batch' } }, next_cursor: nullable({ type: 'string' }) } },
+  SymbologyList: { type: 'object', required: ['data'], properties: { data: { type: 'array', items: { type: 'object' } } } },
+};

@@ -1,0 +1,76 @@
+import { Hono, type Context } from 'hono';
+import * as v from 'valibot';
+import { coerceCell } from '../../batches/fields.ts';
+import { isTerminal } from '../../domain/code.ts';
+import { newId } from '../../domain/ids.ts';
+import { waitForStatus } from '../../queue/code-status.ts';
+import { findCodeById } from '../../store/codes.ts';
+import { findResultContent } from '../../store/results.ts';
+import { readJsonObject } from '../body.ts';
+import { codeStatusHubOf } from '../code-status.ts';
+import { loadContent } from '../content.ts';
+import type { ApiDeps } from '../deps.ts';
+import type { AppEnv } from '../env.ts';
+import { signLinkToken, verifyLinkToken } from '../link-token.ts';
+import { planOf, renderPolicyOf } from '../plan.ts';
+import { ApiProblem, fieldErrors, validationProblem } from '../problem.ts';
+import { createSubmitter, parseSubmission } from './codes.ts';
+
+/** The image response: content-addressed, so cacheable for as long as the URL lives. */
+function imageResponse(c: Context, content: { sha256: string; content_type: string; bytes: Buffer }) {
+  const etag = `"${content.sha256}"`;
+  const headers = { ETag: etag, 'Cache-Control': 'private, max-age=86400', 'Content-Type': content.content_type, 'X-Content-Type-Options': 'nosniff' };
+  if (c.req.header('if-none-match')?.split(/\s*,\s*/).includes(etag)) return c.body(null, 304, headers);
+  return c.body(new Uint8Array(content.bytes), 200, headers);
+}
+
+/**
+ * GET /v1/render?…: the image itself, for <img src>. From the content cache when these parameters
+ * were rendered before; otherwise a code is recorded and queued like any interactive submission
+ * (ahead of batch rows) and awaited on its status channel for up to RENDER_WAIT_SECONDS.
+ * GET /v1/render/{token}: the same for parameters signed by POST /v1/render-urls (no key in the page).
+ */
+export function renderRoutes(deps: ApiDeps) {
+  const { config } = deps;
+  const submit = createSubmitter(deps);
+  const hub = codeStatusHubOf(deps);
+  const ttlSchema = v.optional(v.pipe(v.number('must be a number of seconds'), v.integer('must be whole seconds'), v.minValue(1), v.maxValue(config.renderUrlMaxTtlSeconds)), 3600);
+
+  async function renderImage(c: Context<AppEnv>, fields: Record<string, unknown>) {
+    const policy = renderPolicyOf(config, planOf(config, c.var.identity));
+    const { spec, key } = parseSubmission(fields, deps, policy);
+    const cached = await findResultContent(deps.db, key);
+    if (cached) return imageResponse(c, cached);
+    const accountId = c.var.accountId;
+    const written = await submit({
+      id: newId('code'), account_id: accountId, symbology: spec.symbology, data: spec.data, format: spec.format,
+      options: JSON.stringify(spec.options), metadata: '{}', result_key: key, request_id: c.var.requestId,
+    });
+    const read = async () => (await findCodeById(deps.db, accountId, written.id))?.status;
+    if (!isTerminal(written.status)) await waitForStatus(hub(), written.id, isTerminal, config.renderWaitSeconds * 1000, read);
+    const row = (await findCodeById(deps.db, accountId, written.id))!;
+    if (row.status === 'succeeded') return imageResponse(c, await loadContent(deps.db, row));
+    if (isTerminal(row.status)) throw new ApiProblem({ code: 'render_failed', detail: row.error?.message ?? `The code is ${row.status}`, extra: { code_id: row.id } });
+    throw new ApiProblem({ code: 'render_pending', detail: `Still rendering as ${row.id}`, headers: { 'Retry-After': String(config.retryAfterSeconds), Location: `/v1/codes/${row.id}` }, extra: { code_id: row.id } });
+  }
+
+  const queryFields = (query: Record<string, string>) => Object.fromEntries(Object.entries(query).map(([k, value]) => [k, coerceCell(k, value)]));
+
+  return new Hono<AppEnv>()
+    .get('/render', (c) => renderImage(c, queryFields(c.req.query())))
+    .get('/render/:token', async (c) => {
+      const grant = verifyLinkToken(config.linkSigningKey, c.req.param('token'), Math.floor(Date.now() / 1000));
+      if (grant?.scope !== 'render') throw new ApiProblem({ code: 'not_found', detail: 'This render URL is invalid or has expired.' });
+      return renderImage(c, JSON.parse(Buffer.from(grant.resource, 'base64url').toString()) as Record<string, unknown>);
+    })
+    .post('/render-urls', async (c) => {
+      const { ttl_seconds, ...fields } = await readJsonObject(c);
+      const ttl = v.safeParse(ttlSchema, ttl_seconds);
+      if (!ttl.success) throw validationProblem(fieldErrors(ttl.issues, 'ttl_seconds'));
+      parseSubmission(fields, deps, renderPolicyOf(config, planOf(config, c.var.identity))); // refuse now what would fail on every view
+      const expires = Math.floor(Date.now() / 1000) + ttl.output;
+      const resource = Buffer.from(JSON.stringify(fields)).toString('base64url');
+      const token = signLinkToken(config.linkSigningKey, { scope: 'render', accountId: c.var.accountId, resource, expires });
+      return c.json({ object: 'render_url', url: `/v1/render/${token}`, expires_at: new Date(expires * 1000).toISOString() }, 201);
+    });
+}

@@ -1,0 +1,109 @@
+import type { Server } from 'node:http';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { serve } from '@hono/node-server';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSubmission } from '../../src/api/routes/codes.ts';
+import { DEFAULT_POLICY } from '../../src/domain/render-spec.ts';
+import { freePort, startStack, type TestStack } from '../support/harness.ts';
+
+let stack: TestStack;
+let doc: any;
+beforeAll(async () => {
+  stack = await startStack({ env: { ADMIN_USER: 'admin', ADMIN_PASSWORD: 'secret-password' } });
+  doc = await (await stack.request('GET', '/openapi.json', undefined, { authorization: '' })).json();
+});
+afterAll(() => stack.close());
+
+// Static assets of the docs page and the operator UIs (admin credentials, not API keys) are not API routes.
+const NOT_API = [/^\/docs\/docs\.(js|css)$/, /^\/admin\//, /^\/metrics$/];
+
+describe('/openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    expect(doc.openapi).toBe('3.1.0');
+    await SwaggerParser.validate(structuredClone(doc));
+  });
+
+  it('documents every route the app serves', () => {
+    const served = stack.app.routes
+      .filter((r) => r.method !== 'ALL')
+      .map((r) => ({ method: r.method.toLowerCase(), path: r.path.replace(/:(\w+)/g, '{$1}').replace(/\/$/, '') || '/' }))
+      .filter((r) => !NOT_API.some((pattern) => pattern.test(r.path)));
+    expect(served.length).toBeGreaterThan(15);
+    const missing = served.filter((r) => !doc.paths[r.path]?.[r.method]).map((r) => `${r.method.toUpperCase()} ${r.path}`);
+    expect(missing).toEqual([]);
+    // and nothing documented that is not served
+    const servedKeys = new Set(served.map((r) => `${r.method} ${r.path}`));
+    const documented = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item as object).map((method) => `${method} ${path}`));
+    expect(documented.filter((key) => !servedKeys.has(key))).toEqual([]);
+  });
+
+  it('documents the contract headers and problem responses', () => {
+    const post = doc.paths['/v1/codes'].post;
+    expect(post.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['Idempotency-Key', 'Prefer']));
+    expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['200', '202', '401', '422', '429', '503']));
+    expect(post.responses['429'].headers).toHaveProperty('Retry-After');
+    expect(post.responses['202'].headers).toHaveProperty('RateLimit');
+    expect(doc.paths['/v1/codes/{id}/events'].get.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['Last-Event-ID', 'token']));
+  });
+
+  it('every request example passes the real validator and is accepted by the API', async () => {
+    const examples = Object.values(doc.paths['/v1/codes'].post.requestBody.content['application/json'].examples) as { value: Record<string, unknown> }[];
+    expect(examples.length).toBeGreaterThan(1);
+    for (const { value } of examples) {
+      expect(() => parseSubmission(value, { config: stack.config } as never, DEFAULT_POLICY)).not.toThrow();
+      const res = await stack.request('POST', '/v1/codes', value);
+      expect(res.status, JSON.stringify(value)).toBe(202);
+    }
+    for (const { value } of Object.values(doc.paths['/v1/render-urls'].post.requestBody.content['application/json'].examples) as { value: object }[]) {
+      expect((await stack.request('POST', '/v1/render-urls', value)).status).toBe(201);
+    }
+    const batch = doc.paths['/v1/batches'].post.requestBody.content['text/csv'].examples;
+    for (const { value } of Object.values(batch) as { value: string }[]) {
+      const res = await stack.request('POST', '/v1/batches?validate_only=true', value, { 'content-type': 'text/csv' });
+      expect(res.status).toBe(200);
+    }
+  });
+
+  it('real responses match the documented schemas (ajv)', async () => {
+    const ajv = new Ajv2020({ strict: false, validateFormats: false });
+    for (const [name, schema] of Object.entries(doc.components.schemas)) ajv.addSchema(schema as object, `#/components/schemas/${name}`);
+    const code = await (await stack.request('POST', '/v1/codes', { data: 'schema check' }, { prefer: 'wait=5' })).json();
+    const check = (name: string, value: unknown) => {
+      const validate = ajv.getSchema(`#/components/schemas/${name}`)!;
+      expect(validate(value), JSON.stringify(validate.errors)).toBe(true);
+    };
+    check('Code', code);
+    check('CodeList', await (await stack.request('GET', '/v1/codes?limit=2')).json());
+    check('Problem', await (await stack.request('POST', '/v1/codes', { data: '' })).json());
+    check('SymbologyList', await (await stack.request('GET', '/v1/symbologies')).json());
+  });
+});
+
+describe('/docs', () => {
+  it('renders in headless Chromium with no network beyond localhost', async () => {
+    const port = await freePort();
+    const server = serve({ fetch: stack.app.fetch, port, hostname: '127.0.0.1' }) as Server;
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'] });
+    const blocked: string[] = [];
+    try {
+      const page = await browser.newPage();
+      await page.route('**/*', (route) => {
+        const url = new URL(route.request().url());
+        if (url.hostname === '127.0.0.1' || url.hostname === 'localhost') return route.continue();
+        blocked.push(url.href);
+        return route.abort();
+      });
+      await page.goto(`http://127.0.0.1:${port}/docs`);
+      await page.waitForSelector('body[data-rendered]');
+      const operations = Number(await page.getAttribute('body', 'data-rendered'));
+      expect(operations).toBe(Object.values(doc.paths).reduce((n: number, item: any) => n + Object.keys(item).length, 0));
+      expect(await page.textContent('#operations')).toContain('/v1/codes/{id}/events');
+      expect(blocked).toEqual([]);
+    } finally {
+      await browser.close();
+      server.close();
+    }
+  });
+});
