@@ -4,14 +4,16 @@ import { serve } from '@hono/node-server';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as v from 'valibot';
 import { parseSubmission } from '../../src/api/routes/codes.ts';
+import { WebhookEventsSchema, WebhookUrlSchema } from '../../src/api/webhook-target.ts';
 import { DEFAULT_POLICY } from '../../src/domain/render-spec.ts';
 import { freePort, startStack, type TestStack } from '../support/harness.ts';
 
 let stack: TestStack;
 let doc: any;
 beforeAll(async () => {
-  stack = await startStack({ env: { ADMIN_USER: 'admin', ADMIN_PASSWORD: 'secret-password' } });
+  stack = await startStack({ env: { ADMIN_USER: 'admin', ADMIN_PASSWORD: 'secret-password', WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: '127.0.0.0/8' } });
   doc = await (await stack.request('GET', '/openapi.json', undefined, { authorization: '' })).json();
 });
 afterAll(() => stack.close());
@@ -64,6 +66,11 @@ describe('/openapi.json', () => {
       const res = await stack.request('POST', '/v1/batches?validate_only=true', value, { 'content-type': 'text/csv' });
       expect(res.status).toBe(200);
     }
+    // The endpoint example names a public host this offline machine cannot resolve: its shape is what is checked.
+    for (const { value } of Object.values(doc.paths['/v1/webhook-endpoints'].post.requestBody.content['application/json'].examples) as { value: { url: string; events: string[] } }[]) {
+      expect(v.safeParse(WebhookUrlSchema, value.url).success).toBe(true);
+      expect(v.safeParse(WebhookEventsSchema, value.events).success).toBe(true);
+    }
   });
 
   it('real responses match the documented schemas (ajv)', async () => {
@@ -78,6 +85,13 @@ describe('/openapi.json', () => {
     check('CodeList', await (await stack.request('GET', '/v1/codes?limit=2')).json());
     check('Problem', await (await stack.request('POST', '/v1/codes', { data: '' })).json());
     check('SymbologyList', await (await stack.request('GET', '/v1/symbologies')).json());
+    const events = await (await stack.request('GET', '/v1/events')).json();
+    expect(events.data.length).toBeGreaterThan(0);
+    check('EventList', events);
+    const endpoint = await (await stack.request('POST', '/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hook', events: ['code.succeeded'] })).json();
+    check('WebhookEndpoint', endpoint);
+    check('WebhookEndpointList', await (await stack.request('GET', '/v1/webhook-endpoints')).json());
+    check('WebhookDeliveryList', await (await stack.request('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`)).json());
   });
 });
 

@@ -2,6 +2,8 @@ import type { Config } from '../../config.ts';
 import { PROBLEMS, type ProblemCode } from '../../domain/problems.ts';
 import { ListQuery as batchListQuery } from '../routes/batches.ts';
 import { listQuerySchema } from '../routes/codes.ts';
+import { deliveriesQuerySchema, eventsQuerySchema } from '../routes/webhooks.ts';
+import { EVENT_TYPES } from '../webhook-target.ts';
 import { COMPONENT_SCHEMAS, jsonSchemaOf, submissionSchema } from './schemas.ts';
 
 type Json = Record<string, unknown>;
@@ -35,9 +37,15 @@ const HEADERS = {
   RateLimit: { description: 'IETF httpapi rate-limit: remaining tokens and reset', schema: { type: 'string' } },
   'RateLimit-Policy': { description: 'IETF httpapi rate-limit policy: burst and window', schema: { type: 'string' } },
   ETag: { description: 'The content hash', schema: { type: 'string' } },
+  'webhook-id': { in: 'header', required: true, description: 'Standard Webhooks message id (`msg_…`), the same on every retry of one delivery: dedupe by it', schema: { type: 'string' } },
+  'webhook-timestamp': { in: 'header', required: true, description: 'Unix seconds of this attempt; refuse stale ones (Standard Webhooks libraries allow 5 min)', schema: { type: 'string' } },
+  'webhook-signature': { in: 'header', required: true, description: 'Space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one per live secret (two for 24 h after a rotation)', schema: { type: 'string' } },
 } as const satisfies Record<string, Json>;
 
 const json = 'application/json';
+// The id prefix a path's {id} takes, from the resource it names.
+const ID_PREFIXES: [string, string][] = [['/v1/batches', 'batch'], ['/v1/webhook-endpoints', 'whep'], ['/v1/webhook-deliveries', 'msg'], ['/v1/events', 'evt'], ['/v1/codes', 'code']];
+const idPrefixOf = (path: string) => ID_PREFIXES.find(([base]) => path.startsWith(base))?.[1] ?? 'code';
 const idParam = (prefix: string) => ({ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: `^${prefix}_` } });
 
 /** The API's routes. */
@@ -105,6 +113,21 @@ export function resources(config: Config): Operation[] {
       responses: { 200: { description: 'Image', type: 'image/*', headers: ['ETag'] } },
       problems: ['not_found', 'render_failed', 'render_pending'],
     },
+    { method: 'get', path: '/v1/events', tag: 'webhooks', summary: 'The event log as a pull feed, oldest first after `after`: every event exactly once, in order', query: jsonSchemaOf(eventsQuerySchema(config)), responses: { 200: { description: 'A page; continue with after=next_cursor', schema: 'EventList' } }, problems: ['validation_failed'] },
+    { method: 'get', path: '/v1/events/{id}/deliveries', tag: 'webhooks', summary: 'Deliveries of one event (per-request webhook_url and endpoints)', responses: { 200: { description: 'Deliveries', schema: 'WebhookDeliveryList' } }, problems: ['not_found'] },
+    {
+      method: 'post', path: '/v1/webhook-endpoints', tag: 'webhooks', summary: 'Register an endpoint for the account\'s events; its signing secret is shown once',
+      body: { contentType: json, schema: { type: 'object', required: ['url'], additionalProperties: false, properties: { url: { type: 'string', maxLength: 2048 }, events: { type: 'array', items: { enum: [...EVENT_TYPES] } } } }, examples: { all: { url: 'https://hooks.example.com/codes', events: ['code.succeeded', 'batch.completed'] } } },
+      responses: { 201: { description: 'The endpoint with its secret', schema: 'WebhookEndpoint', headers: ['Location'] } },
+      problems: ['invalid_json', 'validation_failed'],
+    },
+    { method: 'get', path: '/v1/webhook-endpoints', tag: 'webhooks', summary: 'List endpoints', responses: { 200: { description: 'Endpoints', schema: 'WebhookEndpointList' } } },
+    { method: 'get', path: '/v1/webhook-endpoints/{id}', tag: 'webhooks', summary: 'Read an endpoint', responses: { 200: { description: 'The endpoint', schema: 'WebhookEndpoint' } }, problems: ['not_found'] },
+    { method: 'delete', path: '/v1/webhook-endpoints/{id}', tag: 'webhooks', summary: 'Delete an endpoint', responses: { 200: { description: 'Deleted', type: json } }, problems: ['not_found'] },
+    { method: 'get', path: '/v1/webhook-endpoints/{id}/deliveries', tag: 'webhooks', summary: 'Deliveries to an endpoint, newest first, with every attempt', query: jsonSchemaOf(deliveriesQuerySchema(config)), responses: { 200: { description: 'A page', schema: 'WebhookDeliveryList' } }, problems: ['not_found', 'validation_failed'] },
+    { method: 'get', path: '/v1/webhook-deliveries/{id}', tag: 'webhooks', summary: 'Read a delivery and its attempt log', responses: { 200: { description: 'The delivery', schema: 'WebhookDelivery' } }, problems: ['not_found'] },
+    { method: 'post', path: '/v1/webhook-deliveries/{id}/retry', tag: 'webhooks', summary: 'Deliver again now (same webhook-id)', responses: { 202: { description: 'The delivery', schema: 'WebhookDelivery' } }, problems: ['not_found'] },
+    { method: 'post', path: '/v1/account/webhook-secret/rotate', tag: 'webhooks', summary: 'New account signing secret (shown once); the old one keeps signing alongside for WEBHOOK_PREVIOUS_SECRET_HOURS (24)', responses: { 200: { description: 'The new secret', type: json, schema: { type: 'object', required: ['webhook_secret', 'previous_secret_expires_at'], properties: { object: { const: 'webhook_secret' }, webhook_secret: { type: 'string', pattern: '^whsec_' }, previous_secret_expires_at: { type: 'string', format: 'date-time' } } } } } },
     { method: 'get', path: '/v1/symbologies', tag: 'symbologies', summary: 'The catalog: every symbology, its data rules and options', responses: { 200: { description: 'The catalog', schema: 'SymbologyList' } } },
   ];
 }
@@ -114,7 +137,7 @@ const headerRefs = (names: HeaderName[] = []) => Object.fromEntries(names.map((n
 function operationObject(op: Operation): Json {
   const authed = op.auth !== false;
   const parameters: Json[] = [];
-  if (op.path.includes('{id}')) parameters.push(idParam(op.path.startsWith('/v1/batches') ? 'batch' : 'code'));
+  if (op.path.includes('{id}')) parameters.push(idParam(idPrefixOf(op.path)));
   if (op.path.includes('{token}')) parameters.push({ name: 'token', in: 'path', required: true, schema: { type: 'string' } });
   for (const [name, schema] of Object.entries((op.query?.properties ?? {}) as Record<string, Json>)) parameters.push({ name, in: 'query', required: false, schema });
   for (const name of op.headers ?? []) parameters.push({ name, ...HEADERS[name] });
@@ -151,6 +174,19 @@ function operationObject(op: Operation): Json {
   };
 }
 
+// What our servers POST to a webhook_url or endpoint: the Event envelope, Standard Webhooks signed.
+function webhookObject(type: string): Json {
+  return {
+    post: {
+      summary: `${type}, signed per Standard Webhooks; answer 2xx within WEBHOOK_TIMEOUT_MS (10 s). 410 disables the endpoint; 429/503 Retry-After is honoured`,
+      security: [],
+      parameters: (['webhook-id', 'webhook-timestamp', 'webhook-signature'] as const).map((name) => ({ name, ...HEADERS[name] })),
+      requestBody: { required: true, content: { [json]: { schema: { $ref: '#/components/schemas/Event' } } } },
+      responses: { 200: { description: 'Received (any 2xx)' } },
+    },
+  };
+}
+
 /** The OpenAPI 3.1 document for `config` (limits shown are this deployment's). */
 export function buildOpenApiDocument(config: Config): Json {
   const paths: Record<string, Record<string, Json>> = {};
@@ -160,8 +196,9 @@ export function buildOpenApiDocument(config: Config): Json {
     info: { title: 'codes: QR code and barcode generation', version: '1.0.0', description: 'Errors are RFC 9457 problem+json. Every /v1 response carries RateLimit and RateLimit-Policy.' },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
-    tags: [{ name: 'codes' }, { name: 'batches' }, { name: 'symbologies' }, { name: 'render' }, { name: 'operators' }],
+    tags: [{ name: 'codes' }, { name: 'batches' }, { name: 'symbologies' }, { name: 'render' }, { name: 'webhooks' }, { name: 'operators' }],
     paths,
+    webhooks: Object.fromEntries(EVENT_TYPES.map((type) => [type, webhookObject(type)])),
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key from `npm run cli -- keys create`' } },
       headers: Object.fromEntries(Object.entries(HEADERS).map(([name, { schema, description }]) => [name, { schema, description }])),

@@ -6,6 +6,7 @@ import { metadataSchema } from '../../domain/metadata.ts';
 import {
   BAR_HEIGHT_BOUNDS, DPI_BOUNDS, FINDER_STYLES, MARGIN_BOUNDS, MODULE_STYLES, ROTATIONS, SCALE_BOUNDS, SIZE_BOUNDS, SYMBOLOGY_IDS, X_DIM_BOUNDS,
 } from '../../domain/symbologies.ts';
+import { EVENT_TYPES, WebhookEventsSchema, WebhookUrlSchema } from '../webhook-target.ts';
 
 type Json = Record<string, unknown>;
 
@@ -42,6 +43,8 @@ export function submissionSchema(limits: { maxKeys: number; maxValueLength: numb
     finder_style: v.optional(v.picklist(FINDER_STYLES)),
     allow_low_contrast: v.optional(v.boolean()),
     metadata: v.optional(metadataSchema(limits)),
+    webhook_url: v.optional(v.pipe(WebhookUrlSchema, v.description('https URL to POST code.* events to (Standard Webhooks signed with the account secret); SSRF-checked'))),
+    webhook_events: v.optional(WebhookEventsSchema),
   });
 }
 
@@ -88,5 +91,32 @@ export const COMPONENT_SCHEMAS: Record<string, Json> = {
   CodeList: { type: 'object', required: ['data', 'next_cursor'], properties: { object: { const: 'list' }, data: { type: 'array', items: { $ref: '#/components/schemas/Code' } }, next_cursor: nullable({ type: 'string' }) } },
   Batch: { type: 'object', required: ['id', 'object', 'status', 'counts'], properties: { id: { type: 'string', pattern: '^batch_' }, object: { const: 'batch' }, status: { type: 'string' }, counts: { type: 'object' } } },
   BatchList: { type: 'object', required: ['data', 'next_cursor'], properties: { data: { type: 'array', items: { $ref: '#/components/schemas/Batch' } }, next_cursor: nullable({ type: 'string' }) } },
+  Event: {
+    type: 'object',
+    required: ['id', 'object', 'type', 'timestamp', 'data'],
+    properties: { id: { type: 'string', pattern: '^evt_' }, object: { const: 'event' }, type: { enum: [...EVENT_TYPES] }, timestamp: dateTime, data: { type: 'object', description: 'Ids, status and links; never the image' } },
+  },
+  EventList: { type: 'object', required: ['data', 'next_cursor'], properties: { object: { const: 'list' }, data: { type: 'array', items: { $ref: '#/components/schemas/Event' } }, next_cursor: nullable({ type: 'string' }), last_id: nullable({ type: 'string' }) } },
+  WebhookEndpoint: {
+    type: 'object',
+    required: ['id', 'object', 'url', 'events', 'status', 'created_at'],
+    properties: {
+      id: { type: 'string', pattern: '^whep_' }, object: { const: 'webhook_endpoint' }, url: { type: 'string' }, events: nullable({ type: 'array', items: { enum: [...EVENT_TYPES] } }),
+      status: { enum: ['enabled', 'disabled'] }, created_at: dateTime, disabled_at: nullable(dateTime), disabled_reason: nullable({ type: 'string' }), failing_since: nullable(dateTime),
+      secret: { type: 'string', pattern: '^whsec_', description: 'Shown once, on creation' }, links: { type: 'object' },
+    },
+  },
+  WebhookEndpointList: { type: 'object', required: ['data', 'next_cursor'], properties: { object: { const: 'list' }, data: { type: 'array', items: { $ref: '#/components/schemas/WebhookEndpoint' } }, next_cursor: nullable({ type: 'string' }) } },
+  WebhookDelivery: {
+    type: 'object',
+    required: ['id', 'object', 'event_id', 'status', 'attempts', 'attempt_log'],
+    properties: {
+      id: { type: 'string', pattern: '^msg_', description: 'Also the webhook-id header, the same on every retry' }, object: { const: 'webhook_delivery' }, event_id: { type: 'string' },
+      endpoint_id: nullable({ type: 'string' }), target: { type: 'string' }, url: { type: 'string' }, status: { type: 'string' }, attempts: { type: 'integer' },
+      next_attempt_at: nullable(dateTime), last_status: nullable({ type: 'integer' }), last_error: nullable({ type: 'string' }), created_at: dateTime, completed_at: nullable(dateTime),
+      attempt_log: { type: 'array', items: { type: 'object', properties: { attempt: { type: 'integer' }, status: nullable({ type: 'integer' }), duration_ms: nullable({ type: 'integer' }), error: nullable({ type: 'string' }), at: dateTime } } },
+    },
+  },
+  WebhookDeliveryList: { type: 'object', required: ['data', 'next_cursor'], properties: { object: { const: 'list' }, data: { type: 'array', items: { $ref: '#/components/schemas/WebhookDelivery' } }, next_cursor: nullable({ type: 'string' }) } },
   SymbologyList: { type: 'object', required: ['data'], properties: { data: { type: 'array', items: { type: 'object' } } } },
 };

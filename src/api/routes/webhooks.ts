@@ -76,17 +76,27 @@ function accountOf(c: Context<AppEnv>): string {
   return c.var.accountId;
 }
 
-/** /v1/events, /v1/webhook-endpoints, /v1/webhook-deliveries, /v1/account/webhook-secret. */
-export function webhooksRoutes(deps: ApiDeps) {
-  const { config } = deps;
-  const eventsQuery = v.strictObject({
+/** Query of GET /v1/events (also what the OpenAPI document shows). */
+export function eventsQuerySchema(config: Pick<ApiDeps['config'], 'listDefaultLimit' | 'listMaxLimit'>) {
+  return v.strictObject({
     after: v.optional(v.pipe(v.string(), v.check(isEventId, 'must be an event id'))),
     limit: limitSchema(config.listDefaultLimit, config.listMaxLimit),
   });
-  const deliveriesQuery = v.strictObject({
+}
+
+/** Query of GET /v1/webhook-endpoints/{id}/deliveries. */
+export function deliveriesQuerySchema(config: Pick<ApiDeps['config'], 'listDefaultLimit' | 'listMaxLimit'>) {
+  return v.strictObject({
     cursor: v.optional(v.pipe(v.string(), v.check(isDeliveryId, 'is not a cursor from this API'))),
     limit: limitSchema(config.listDefaultLimit, config.listMaxLimit),
   });
+}
+
+/** /v1/events, /v1/webhook-endpoints, /v1/webhook-deliveries, /v1/account/webhook-secret. */
+export function webhooksRoutes(deps: ApiDeps) {
+  const { config } = deps;
+  const eventsQuery = eventsQuerySchema(config);
+  const deliveriesQuery = deliveriesQuerySchema(config);
 
   async function ownEndpoint(accountId: string, id: string): Promise<WebhookEndpointRow> {
     const row = isId('whep', id) ? await findEndpoint(deps.db, accountId, id) : undefined;
