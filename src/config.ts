@@ -80,9 +80,10 @@ export const ConfigSchema = v.object({
   /**
    * How long the API keeps an idle keep-alive connection. Above a load balancer's idle timeout (60 s on
    * AWS ALB and most proxies) so the balancer, not the API, closes idle connections: otherwise it may
-   * reuse one the API just closed and answer a client 502. Below Node's 300 s requestTimeout.
+   * reuse one the API just closed and answer a client 502. Up to 15 min, for balancers that keep
+   * backend connections 10 min (Google Cloud's); requestTimeout is raised above it when needed.
    */
-  httpKeepAliveTimeoutMs: count(1000, 290_000),
+  httpKeepAliveTimeoutMs: count(1000, 900_000),
   submitBatchMax: count(1, 10_000),
   batchMaxRows: count(1, 10_000_000),
   batchMaxBytes: count(1024, 10 * 1024 * 1024 * 1024),

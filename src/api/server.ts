@@ -20,6 +20,8 @@ import { createApp } from './app.ts';
 export function applyKeepAlive(server: Server, keepAliveMs: number): void {
   server.keepAliveTimeout = keepAliveMs;
   server.headersTimeout = keepAliveMs + 1000;
+  // Node requires requestTimeout (whole request, 300 s by default) to stay above headersTimeout.
+  server.requestTimeout = Math.max(server.requestTimeout, server.headersTimeout + 1000);
 }
 
 /** Runs one API process until SIGTERM/SIGINT, then drains connections and exits 0. */

@@ -2,14 +2,16 @@
 // command (the commands of `npm run api` and `npm run worker:render`) against one Redis and one
 // PostgreSQL, serve 10,000 codes with none lost and none rendered twice. The Redis is owned by the
 // test, so its client list counts only our processes: the connection budget in the README is checked
-// here too.
+// here too, and what the run cost Redis is written to test-output/scale-processes.json.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../src/store/db.ts';
 import { dropDatabase } from '../../src/store/migrate.ts';
-import { eventually, exited, freePort, startProcess, startRedisServer, uniqueEnv } from '../support/harness.ts';
+import { eventually, exited, freePort, ROOT, startProcess, startRedisServer, uniqueEnv } from '../support/harness.ts';
 
 const CODES = 10_000;
 const CONNECTIONS = 32;
@@ -35,6 +37,13 @@ function sumOf(metrics: MetricJson[], name: string, labels: Record<string, strin
   return (metric?.values ?? [])
     .filter((sample) => Object.entries(labels).every(([k, v]) => String(sample.labels[k]) === v))
     .reduce((sum, sample) => sum + sample.value, 0);
+}
+
+/** Redis's own CPU time (user + sys) and commands processed so far. */
+async function redisCost(redis: Redis): Promise<{ cpuSeconds: number; commands: number }> {
+  const info = (await redis.info('cpu')) + (await redis.info('stats'));
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return { cpuSeconds: field('used_cpu_user') + field('used_cpu_sys'), commands: field('total_commands_processed') };
 }
 
 async function redisClients(redis: Redis): Promise<number> {
@@ -95,6 +104,8 @@ describe('scale out: separate API and render worker processes', () => {
     expect(added).toEqual({ api: [1, 1], render: [2, 2] });
 
     // 10,000 distinct codes (unique data, so the content cache never answers), spread over both APIs.
+    const redisBefore = await redisCost(redis);
+    const started = performance.now();
     const ids: string[] = [];
     let next = 0;
     await Promise.all(
@@ -124,6 +135,9 @@ describe('scale out: separate API and render worker processes', () => {
       const rows = await countBy();
       return rows.length === 1 && rows[0]!.status === 'succeeded' && rows[0]!.n === CODES;
     }, 240_000, 500);
+
+    const seconds = (performance.now() - started) / 1000;
+    const redisAfter = await redisCost(redis);
 
     // None lost: every accepted id is a succeeded code whose result is stored, one result per code.
     const stored = await sql<{ codes: number; keys: number; with_result: number; results: number }>`
@@ -160,8 +174,28 @@ describe('scale out: separate API and render worker processes', () => {
     const queue = new Queue('render', { connection: redis, prefix: env.QUEUE_PREFIX });
     expect(await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'failed')).toEqual({ wait: 0, active: 0, delayed: 0, prioritized: 0, failed: 0 });
     await queue.close();
-    const pg = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database()`.execute(db);
+    const pg = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and backend_type = 'client backend'`.execute(db);
+    const sizes = await sql<{ avg: number; total: number }>`select avg(octet_length(bytes))::int as avg, sum(octet_length(bytes))::bigint as total from results`.execute(db);
     expect(pg.rows[0]!.n).toBeLessThanOrEqual(4 * PG_POOL_SIZE + 2);
+
+    // What one code costs Redis (the README's scaling note): recorded, not asserted.
+    const cpu = redisAfter.cpuSeconds - redisBefore.cpuSeconds;
+    mkdirSync(path.join(ROOT, 'test-output'), { recursive: true });
+    writeFileSync(
+      path.join(ROOT, 'test-output', 'scale-processes.json'),
+      JSON.stringify({
+        codes: CODES,
+        seconds: Math.round(seconds * 10) / 10,
+        codesPerSecond: Math.round(CODES / seconds),
+        redisCpuSeconds: Math.round(cpu * 100) / 100,
+        redisCpuMsPerCode: Math.round((cpu / CODES) * 1000 * 1000) / 1000,
+        redisCommandsPerCode: Math.round((redisAfter.commands - redisBefore.commands) / CODES),
+        redisConnectionsAdded: added,
+        postgresConnections: pg.rows[0]!.n,
+        resultBytesAverage: sizes.rows[0]!.avg,
+        resultBytesTotal: sizes.rows[0]!.total,
+      }, null, 2),
+    );
 
     for (const child of children) child.kill('SIGTERM');
     const codes = await Promise.all(children.map(exited));

@@ -48,6 +48,13 @@ describe('HTTP keep-alive', () => {
 
   it('is read from HTTP_KEEP_ALIVE_TIMEOUT_MS', () => {
     expect(loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '120000' }, ROOT).httpKeepAliveTimeoutMs).toBe(120_000);
-    expect(() => loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '500000' }, ROOT)).toThrow(/HTTP_KEEP_ALIVE_TIMEOUT_MS/);
+    expect(() => loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '5000000' }, ROOT)).toThrow(/HTTP_KEEP_ALIVE_TIMEOUT_MS/);
+  });
+
+  it('keeps Node\'s requestTimeout above headersTimeout for a 10-minute balancer', () => {
+    const server = createServer();
+    applyKeepAlive(server, 620_000);
+    expect(server.headersTimeout).toBeGreaterThan(620_000);
+    expect(server.requestTimeout).toBeGreaterThan(server.headersTimeout);
   });
 });
