@@ -25,7 +25,7 @@ export function setAuth(req: RequestParams, _context: Context, _events: Events, 
 /**
  * afterResponse: any 4xx/5xx fails the virtual user, so `ensure.maxErrorRate` counts it (artillery
  * itself only counts network errors). A 429 is a failure too: a load run should use a key whose plan
- * admits its rate.
+ * admits its rate and concurrent batches (enterprise).
  */
 export function failOnError(req: RequestParams, res: Response, _context: Context, _events: Events, next: Next): void {
   // The message is the error's metric name (errors.<message>): keep it short and free of ids.

@@ -29,7 +29,7 @@ const { values, positionals } = parseArgs({
 });
 
 const usage = `usage: npm run load -- --target URL [--key KEY] [--env ci|full] [${SCENARIOS.join('|')} …] [-- artillery run options]
-  KEY defaults to $CODES_API_KEY; a key whose plan admits the scenario's rate (see npm run cli -- keys create).`;
+  KEY defaults to $CODES_API_KEY; its plan must admit the run (npm run cli -- keys create --account load --plan enterprise).`;
 if (values.help || !values.target) {
   console.error(usage);
   process.exit(values.help ? 0 : 2);

@@ -16,7 +16,7 @@ beforeAll(async () => {
   target = `http://127.0.0.1:${port}`;
   main = startProcess('src/main.ts', env);
   await eventually(async () => (await fetch(`${target}/readyz`)).ok, 60_000, 200);
-  const cli = startProcess('src/cli.ts', env, ['keys', 'create', '--account', 'load', '--rate', '100000', '--burst', '100000', '--json']);
+  const cli = startProcess('src/cli.ts', env, ['keys', 'create', '--account', 'load', '--plan', 'enterprise', '--json']);
   expect(await exited(cli), cli.output()).toBe(0);
   key = JSON.parse(cli.output()).key;
 }, 90_000);
