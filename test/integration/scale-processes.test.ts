@@ -89,6 +89,9 @@ describe('scale out: separate API and render worker processes', () => {
       children.push(startProcess('src/main.ts', { ...env, PORT: String(port) }, ['api']));
       await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 30_000, 100);
       added.api!.push((await redisClients(redis)) - before);
+      // HTTP_KEEP_ALIVE_TIMEOUT_MS (65 s default) is what the process announces to clients and balancers.
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(res.headers.get('keep-alive')).toBe('timeout=65');
     }
     for (let i = 0; i < 2; i++) {
       const before = await redisClients(redis);
