@@ -77,6 +77,13 @@ export const ConfigSchema = v.object({
   renderStalledIntervalMs: count(500, 600_000),
   renderMaxStalledCount: count(0, 100),
   pgPoolSize: count(1, 1000),
+  /**
+   * How long the API keeps an idle keep-alive connection. Above a load balancer's idle timeout (60 s on
+   * AWS ALB and most proxies) so the balancer, not the API, closes idle connections: otherwise it may
+   * reuse one the API just closed and answer a client 502. Up to 15 min, for balancers that keep
+   * backend connections 10 min (Google Cloud's); requestTimeout is raised above it when needed.
+   */
+  httpKeepAliveTimeoutMs: count(1000, 900_000),
   submitBatchMax: count(1, 10_000),
   batchMaxRows: count(1, 10_000_000),
   batchMaxBytes: count(1024, 10 * 1024 * 1024 * 1024),
@@ -178,6 +185,7 @@ export const ENV_NAMES: Record<string, Key> = {
   RENDER_STALLED_INTERVAL_MS: 'renderStalledIntervalMs',
   RENDER_MAX_STALLED_COUNT: 'renderMaxStalledCount',
   PG_POOL_SIZE: 'pgPoolSize',
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: 'httpKeepAliveTimeoutMs',
   SUBMIT_BATCH_MAX: 'submitBatchMax',
   BATCH_MAX_ROWS: 'batchMaxRows',
   BATCH_MAX_BYTES: 'batchMaxBytes',

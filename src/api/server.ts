@@ -12,6 +12,19 @@ import { closeQueues, openQueues } from '../queue/producer.ts';
 import { createDb } from '../store/db.ts';
 import { createApp } from './app.ts';
 
+/**
+ * Keeps idle keep-alive connections open for `keepAliveMs` (HTTP_KEEP_ALIVE_TIMEOUT_MS), longer than
+ * a load balancer's idle timeout, so the balancer always closes first and never reuses a connection
+ * the API is closing (a 502 for the client). headersTimeout must exceed it, or Node would cut a
+ * reused connection whose next request headers arrive late in the keep-alive window.
+ */
+export function applyKeepAlive(server: Server, keepAliveMs: number): void {
+  server.keepAliveTimeout = keepAliveMs;
+  server.headersTimeout = keepAliveMs + 1000;
+  // Node requires requestTimeout (whole request, 300 s by default) to stay above headersTimeout.
+  server.requestTimeout = Math.max(server.requestTimeout, server.headersTimeout + 1000);
+}
+
 /** Runs one API process until SIGTERM/SIGINT, then drains connections and exits 0. */
 export function runApiServer(config: Config, log: Logger): void {
   const db = createDb({ databaseUrl: config.databaseUrl, poolSize: config.pgPoolSize });
@@ -39,6 +52,7 @@ export function runApiServer(config: Config, log: Logger): void {
   const server = serve({ fetch: app.fetch, port: config.port }, (info) =>
     log.info({ port: info.port }, 'api listening'),
   ) as Server;
+  applyKeepAlive(server, config.httpKeepAliveTimeoutMs);
 
   exitOnSignal({
     log,

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import { applyKeepAlive } from '../../src/api/server.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { ROOT } from '../support/harness.ts';
 
@@ -30,5 +32,29 @@ describe('loadConfig', () => {
     const lines = (error as ConfigError).lines;
     expect(lines).toHaveLength(3);
     expect(lines.map((l) => l.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'PORT', 'WORKERS']);
+  });
+});
+
+describe('HTTP keep-alive', () => {
+  it('outlasts a 60 s load balancer idle timeout by default, with headersTimeout above it', () => {
+    const config = loadConfig({}, ROOT);
+    expect(config.httpKeepAliveTimeoutMs).toBe(65_000);
+    const server = createServer();
+    applyKeepAlive(server, config.httpKeepAliveTimeoutMs);
+    expect(server.keepAliveTimeout).toBe(65_000);
+    expect(server.headersTimeout).toBeGreaterThan(server.keepAliveTimeout);
+    expect(server.requestTimeout).toBeGreaterThan(server.headersTimeout);
+  });
+
+  it('is read from HTTP_KEEP_ALIVE_TIMEOUT_MS', () => {
+    expect(loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '120000' }, ROOT).httpKeepAliveTimeoutMs).toBe(120_000);
+    expect(() => loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '5000000' }, ROOT)).toThrow(/HTTP_KEEP_ALIVE_TIMEOUT_MS/);
+  });
+
+  it('keeps Node\'s requestTimeout above headersTimeout for a 10-minute balancer', () => {
+    const server = createServer();
+    applyKeepAlive(server, 620_000);
+    expect(server.headersTimeout).toBeGreaterThan(620_000);
+    expect(server.requestTimeout).toBeGreaterThan(server.headersTimeout);
   });
 });
