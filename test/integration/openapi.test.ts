@@ -85,10 +85,10 @@ describe('/openapi.json', () => {
     check('CodeList', await (await stack.request('GET', '/v1/codes?limit=2')).json());
     check('Problem', await (await stack.request('POST', '/v1/codes', { data: '' })).json());
     check('SymbologyList', await (await stack.request('GET', '/v1/symbologies')).json());
-    const events = await (await stack.request('GET', '/v1/events')).json();
+    const events = (await (await stack.request('GET', '/v1/events')).json()) as { data: unknown[] };
     expect(events.data.length).toBeGreaterThan(0);
     check('EventList', events);
-    const endpoint = await (await stack.request('POST', '/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hook', events: ['code.succeeded'] })).json();
+    const endpoint = (await (await stack.request('POST', '/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hook', events: ['code.succeeded'] })).json()) as { id: string };
     check('WebhookEndpoint', endpoint);
     check('WebhookEndpointList', await (await stack.request('GET', '/v1/webhook-endpoints')).json());
     check('WebhookDeliveryList', await (await stack.request('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`)).json());
