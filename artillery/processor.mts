@@ -120,13 +120,16 @@ function startReceiver(): Promise<string> {
 }
 
 /** Sets `webhookUrl` to this worker's receiver with a token for this virtual user. */
-export async function webhookTarget(context: Context, _events: Events, next: Next): Promise<void> {
+// Not `async`: artillery calls an AsyncFunction without `next` and awaits it instead.
+export function webhookTarget(context: Context, _events: Events, next: Next): void {
   receiver ??= startReceiver();
   const token = randomUUID();
   context.vars.webhookToken = token;
-  context.vars.webhookUrl = `${await receiver}/hooks/${token}`;
-  context.vars.submittedAt = Date.now();
-  next();
+  receiver.then((base) => {
+    context.vars.webhookUrl = `${base}/hooks/${token}`;
+    context.vars.submittedAt = Date.now();
+    next();
+  }, next);
 }
 
 /** whileTrue of the webhook wait loop: nothing delivered for this virtual user yet. */

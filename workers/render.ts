@@ -10,8 +10,8 @@ import { createRedis } from '../src/queue/connection.ts';
 
 const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, 'worker:render');
-const deps = openJobDeps(config);
 const connection = createRedis(config.redisUrl, 'worker');
+const deps = openJobDeps(config, connection);
 
 const metrics = createProcessMetrics('worker:render');
 const stopPublishing = publishMetrics(connection, { prefix: config.queuePrefix, registry: metrics.registry, role: 'worker:render', everyMs: config.metricsPublishMs });

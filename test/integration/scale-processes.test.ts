@@ -103,8 +103,9 @@ describe('scale out: separate API and render worker processes', () => {
       await new Promise((r) => setTimeout(r, 500)); // let any lazily opened connection show up
       added.render!.push((await redisClients(redis)) - before);
     }
-    // The budget the README states: API 1 connection, render worker 2 (one shared + BullMQ's blocking one).
-    expect(added).toEqual({ api: [1, 1], render: [2, 2] });
+    // The budget the README states: API 2 (one shared + the status subscriber), render worker 2 (one
+    // shared, which also publishes status changes, + BullMQ's blocking one).
+    expect(added).toEqual({ api: [2, 2], render: [2, 2] });
 
     // 10,000 distinct codes (unique data, so the content cache never answers), spread over both APIs.
     const redisBefore = await redisCost(redis);
