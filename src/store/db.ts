@@ -31,7 +31,11 @@ export function createDb(options: DbOptions): Db {
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
     ...(options.synchronousCommit === false ? { options: '-c synchronous_commit=off' } : {}),
   });
-  // An idle client losing its server (restart, failover) must not crash the process.
+  // A client losing its server (restart, failover) must not crash the process. The pool reports idle
+  // clients; a checked-out client between two statements of a transaction emits on itself, and
+  // without a listener that is an uncaught 'error'. Its next query fails instead, and the pool drops
+  // it on release because it is no longer queryable.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

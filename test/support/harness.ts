@@ -16,7 +16,8 @@ import { createApiKey, type CreatedKey } from '../../src/store/keys.ts';
 import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
 
 export const ROOT = path.join(import.meta.dirname, '..', '..');
-const BASE_DB_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** The server's maintenance database: tests that only need a connection, not tables, use it. */
+export const BASE_DB_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** A fresh database name and BullMQ prefix, unique to one test file. */
