@@ -26,6 +26,14 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   const logError = deps.logError ?? ((error: unknown) => console.error(error));
   const app = new Hono<AppEnv>();
   app.use(requestId());
+  const { isShuttingDown } = deps;
+  if (isShuttingDown) {
+    // While draining, every answer closes its connection, so keep-alive clients reconnect elsewhere.
+    app.use(async (c, next) => {
+      await next();
+      if (isShuttingDown()) c.header('Connection', 'close');
+    });
+  }
   const metrics = deps.metrics;
   if (metrics) {
     app.use(httpMetrics({ record: (labels, seconds) => (metrics.httpRequests.inc(labels), metrics.httpDuration.observe(labels, seconds)) }));

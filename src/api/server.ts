@@ -59,11 +59,13 @@ export function runApiServer(config: Config, log: Logger): void {
     timeoutMs: config.shutdownTimeoutMs,
     drain: async () => {
       shuttingDown = true; // /readyz answers 503 from now on
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      await Promise.allSettled([stopPublishing(), closeQueues(queues), codeStatus.close(), db.destroy()]);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Event streams and Prefer: wait requests end now (their clients resume elsewhere) instead of
+      // holding the drain until SHUTDOWN_TIMEOUT_MS.
+      await codeStatus.close();
+      await closed;
+      await Promise.allSettled([stopPublishing(), closeQueues(queues), db.destroy()]);
       redis.disconnect();
     },
   });

@@ -2,6 +2,7 @@ import type * as v from 'valibot';
 import type { CodeObject } from '../api/code-object.ts';
 import type { submissionSchema } from '../api/openapi/schemas.ts';
 import type { toBatchObject } from '../api/routes/batches.ts';
+import { isTerminal } from '../domain/code.ts';
 import { readSse } from './sse.ts';
 
 type BodyInit = NonNullable<RequestInit['body']>;
@@ -69,10 +70,26 @@ export function createClient(options: ClientOptions = {}) {
         yield { id: message.id ?? '', status: data.status, code: data.code };
       }
     },
-    /** Waits for a terminal state over SSE and returns the finished code. */
-    async finished(id: string): Promise<Code> {
-      for await (const event of this.events(id)) if (event.code) return event.code;
-      return this.getCode(id);
+    /**
+     * Waits for a terminal state over SSE and returns the finished code. A stream the server ends
+     * early (an API process shutting down) is resumed from its last event id, as EventSource would.
+     */
+    async finished(id: string, opts: { reconnectMs?: number } = {}): Promise<Code> {
+      let lastEventId: string | undefined;
+      for (;;) {
+        try {
+          for await (const event of this.events(id, lastEventId ? { lastEventId } : {})) {
+            if (event.code) return event.code;
+            lastEventId = event.id;
+          }
+        } catch (error) {
+          // 503: the process that answered is draining; the next connection goes to another one.
+          if (!(error instanceof ApiError && error.status === 503)) throw error;
+        }
+        const code = await this.getCode(id);
+        if (isTerminal(code.status)) return code;
+        await new Promise((r) => setTimeout(r, opts.reconnectMs ?? 500));
+      }
     },
     /** POST /v1/batches with a CSV or JSON Lines body (a stream is sent as it is read). */
     uploadBatch: (body: BodyInit, opts: { contentType?: 'text/csv' | 'application/x-ndjson'; defaults?: Record<string, string> } = {}) =>

@@ -19,6 +19,11 @@ export type CodeStatusHub = {
   watch: (codeId: string, listener: StatusListener) => Promise<() => void>;
   /** Number of codes currently subscribed (for tests and metrics). */
   channels: () => number;
+  /**
+   * Aborted when the hub closes (the process is shutting down): waiters stop waiting and answer with
+   * what they have, so long-lived requests (SSE, Prefer: wait) do not hold the drain to its bound.
+   */
+  closing: AbortSignal;
   close: () => Promise<void>;
 };
 
@@ -31,6 +36,7 @@ type Channel = { listeners: Set<StatusListener>; ready: Promise<unknown> };
 export function createCodeStatusHub(subscriber: Redis, prefix: string): CodeStatusHub {
   const channels = new Map<string, Channel>();
   const statuses = new Set<string>(CODE_STATUSES);
+  const closing = new AbortController();
   subscriber.on('message', (name: string, message: string) => {
     if (!statuses.has(message)) return;
     for (const listener of channels.get(name)?.listeners ?? []) listener(message as CodeStatus);
@@ -61,7 +67,9 @@ export function createCodeStatusHub(subscriber: Redis, prefix: string): CodeStat
       return stop;
     },
     channels: () => channels.size,
+    closing: closing.signal,
     async close() {
+      closing.abort();
       channels.clear();
       await subscriber.quit().catch(() => subscriber.disconnect());
     },
@@ -83,12 +91,16 @@ export async function waitForStatus(
   const finished = new Promise<CodeStatus | undefined>((r) => (resolve = r));
   const stop = await hub.watch(codeId, (status) => done(status) && resolve(status));
   const timer = setTimeout(() => resolve(undefined), ms);
+  const giveUp = () => resolve(undefined);
+  hub.closing.addEventListener('abort', giveUp);
   try {
+    if (hub.closing.aborted) giveUp();
     const now = await recheck();
     if (now && done(now)) resolve(now);
     return await finished;
   } finally {
     clearTimeout(timer);
+    hub.closing.removeEventListener('abort', giveUp);
     stop();
   }
 }

@@ -44,6 +44,9 @@ export function codeEventsRoutes(deps: ApiDeps) {
     if (open >= sseMaxConnections) {
       throw new ApiProblem({ code: 'too_many_streams', detail: `This server holds ${sseMaxConnections} event streams.`, headers: { 'Retry-After': String(retryAfterSeconds) } });
     }
+    if (hub().closing.aborted) {
+      throw new ApiProblem({ code: 'service_unavailable', detail: 'This server is shutting down; reconnect with Last-Event-ID.', headers: { 'Retry-After': '1' } });
+    }
     let sent = lastEventId(c.req.header('last-event-id'), c.req.query('last_event_id'));
     open++;
     c.header('Cache-Control', 'no-store');
@@ -51,11 +54,15 @@ export function codeEventsRoutes(deps: ApiDeps) {
     return streamSSE(c, async (stream) => {
       let changed = true;
       let wake = () => {};
+      const { closing } = hub();
       const stop = await hub().watch(id, () => ((changed = true), wake()));
       stream.onAbort(() => wake());
+      // On shutdown the stream ends early; the client reconnects with Last-Event-ID to another process.
+      const onClosing = () => wake();
+      closing.addEventListener('abort', onClosing);
       const keepAlive = setInterval(() => void stream.write(': keep-alive\n\n').catch(() => wake()), sseKeepAliveMs);
       try {
-        while (!stream.aborted) {
+        while (!stream.aborted && !closing.aborted) {
           if (!changed) await new Promise<void>((resolve) => (wake = resolve));
           changed = false;
           const row = await read();
@@ -70,6 +77,7 @@ export function codeEventsRoutes(deps: ApiDeps) {
         }
       } finally {
         clearInterval(keepAlive);
+        closing.removeEventListener('abort', onClosing);
         stop();
         open--;
       }
