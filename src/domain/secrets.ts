@@ -29,7 +29,12 @@ export function newWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
-const keyOf = (secretsKey: string) => createHash('sha256').update(secretsKey).digest();
+// A process has one secrets key; deriving it once keeps a hash off every webhook attempt.
+let derived: { secretsKey: string; key: Buffer } | undefined;
+function keyOf(secretsKey: string): Buffer {
+  if (derived?.secretsKey !== secretsKey) derived = { secretsKey, key: createHash('sha256').update(secretsKey).digest() };
+  return derived.key;
+}
 
 /** Encrypts a secret for storage (AES-256-GCM under the server's secrets key): iv.tag.ciphertext. */
 export function sealSecret(plain: string, secretsKey: string): string {

@@ -5,7 +5,8 @@ import { openSecret } from '../domain/secrets.ts';
 import { enqueueDeliveries, type Queues } from '../queue/producer.ts';
 import type { Db } from '../store/db.ts';
 import { dispatchEvents } from '../store/events.ts';
-import { loadDeliveryContext, overdueDeliveries, recordAttempt, type DeliveryContext } from '../store/webhooks.ts';
+import { createMicroBatcher } from '../limits/micro-batch.ts';
+import { loadDeliveryContexts, overdueDeliveries, recordAttempt, recordSuccesses, type DeliveryContext, type SuccessRecord } from '../store/webhooks.ts';
 import { nextDelayMs } from '../webhooks/schedule.ts';
 import { send, type SendOutcome } from '../webhooks/send.ts';
 import { signedHeaders } from '../webhooks/sign.ts';
@@ -21,6 +22,10 @@ export type WebhookDeps = {
   maxResponseBytes: number;
   disableAfterHours: number;
   onAttempt?: (outcome: 'succeeded' | 'retry' | 'failed', seconds: number) => void;
+  /** A delivery's context; webhookDepsOf answers concurrent attempts with one query. */
+  loadContext: (deliveryId: string) => Promise<DeliveryContext | undefined>;
+  /** Records a successful attempt (false: recorded before); webhookDepsOf writes concurrent ones in one statement. */
+  recordSuccess: (record: SuccessRecord) => Promise<boolean>;
 };
 
 /** The secrets that sign a delivery: the endpoint's own, or the account's (plus the previous one during a rotation). */
@@ -43,7 +48,7 @@ export function envelopeOf(ctx: Pick<DeliveryContext, 'type' | 'data' | 'event_c
  */
 export async function deliverWebhook(job: Job<{ deliveryId: string; attempt: number }>, deps: WebhookDeps) {
   const { deliveryId, attempt } = job.data;
-  const ctx = await loadDeliveryContext(deps.db, deliveryId);
+  const ctx = await deps.loadContext(deliveryId);
   if (!ctx || ctx.status !== 'pending' || ctx.attempts !== attempt - 1) return { deliveryId, attempt, skipped: true };
   let outcome: SendOutcome;
   if (ctx.endpoint_disabled_at) {
@@ -59,15 +64,21 @@ export async function deliverWebhook(job: Job<{ deliveryId: string; attempt: num
       outcome = { ok: false, status: null, durationMs: 0, error: `refused: ${error.message}` };
     }
   }
+  if (outcome.ok) {
+    // Most attempts succeed: one shared statement per flush instead of a transaction per attempt.
+    const recorded = await deps.recordSuccess({ deliveryId, attempt, statusCode: outcome.status, durationMs: outcome.durationMs });
+    if (recorded) deps.onAttempt?.('succeeded', outcome.durationMs / 1000);
+    return { deliveryId, attempt, status: recorded ? 'succeeded' : 'stale', httpStatus: outcome.status };
+  }
   const exhausted = attempt >= ctx.max_attempts || !!ctx.endpoint_disabled_at;
-  const delay = outcome.ok || exhausted ? undefined : (outcome.retryAfterMs ?? nextDelayMs(deps.schedule, attempt));
-  const status = outcome.ok ? 'succeeded' : delay === undefined ? 'failed' : 'pending';
+  const delay = exhausted ? undefined : (outcome.retryAfterMs ?? nextDelayMs(deps.schedule, attempt));
+  const status = delay === undefined ? 'failed' : 'pending';
   const recorded = await recordAttempt(deps.db, {
     deliveryId,
     attempt,
     statusCode: outcome.status,
     durationMs: outcome.durationMs,
-    error: outcome.ok ? null : outcome.error,
+    error: outcome.error,
     status,
     nextAttemptAt: delay === undefined ? undefined : new Date(Date.now() + delay),
     endpointId: ctx.endpoint_id,
@@ -98,9 +109,20 @@ export async function dispatchWebhooks(deps: Pick<WebhookDeps, 'db' | 'queues' |
 
 /** WebhookDeps from the configuration (the worker process and tests build them the same way). */
 export function webhookDepsOf(config: Config, db: Db, queues: Queues, onAttempt?: WebhookDeps['onAttempt']): WebhookDeps {
+  const maxBatch = config.webhookConcurrency;
+  const loadContexts = createMicroBatcher(async (ids: string[]) => {
+    const byId = new Map((await loadDeliveryContexts(db, ids)).map((ctx) => [ctx.id, ctx]));
+    return ids.map((id) => byId.get(id));
+  }, { maxBatch });
+  const recordSucceeded = createMicroBatcher(async (records: SuccessRecord[]) => {
+    const recorded = await recordSuccesses(db, records);
+    return records.map((r) => recorded.has(r.deliveryId));
+  }, { maxBatch });
   return {
     db,
     queues,
+    loadContext: loadContexts,
+    recordSuccess: recordSucceeded,
     secretsKey: config.secretsKey,
     policy: { allowHttp: config.webhookAllowHttp, allowPrivate: toBlockList(config.webhookAllowPrivate) },
     schedule: config.webhookRetrySchedule,

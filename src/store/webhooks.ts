@@ -69,7 +69,9 @@ export type DeliveryContext = WebhookDeliveryRow & {
   previous_expires_at: Date | null;
 };
 
-export async function loadDeliveryContext(db: Db, id: string): Promise<DeliveryContext | undefined> {
+/** The contexts of several deliveries in one query (a worker's concurrent attempts share it). */
+export async function loadDeliveryContexts(db: Db, ids: readonly string[]): Promise<DeliveryContext[]> {
+  if (ids.length === 0) return [];
   return db
     .selectFrom('webhook_deliveries as d')
     .innerJoin('events as e', 'e.id', 'd.event_id')
@@ -78,8 +80,8 @@ export async function loadDeliveryContext(db: Db, id: string): Promise<DeliveryC
     .selectAll('d')
     .select(['e.type', 'e.data', 'e.created_at as event_created_at', 'w.secret as endpoint_secret', 'w.disabled_at as endpoint_disabled_at'])
     .select(['a.webhook_secret as account_secret', 'a.previous_webhook_secret as previous_secret', 'a.previous_expires_at'])
-    .where('d.id', '=', id)
-    .executeTakeFirst() as Promise<DeliveryContext | undefined>;
+    .where('d.id', 'in', ids)
+    .execute() as Promise<DeliveryContext[]>;
 }
 
 export type AttemptRecord = {
@@ -88,8 +90,8 @@ export type AttemptRecord = {
   statusCode: number | null;
   durationMs: number;
   error: string | null;
-  /** pending → retry at nextAttemptAt; succeeded / failed → done */
-  status: 'pending' | 'succeeded' | 'failed';
+  /** pending → retry at nextAttemptAt; failed → done (successes go through recordSuccesses) */
+  status: 'pending' | 'failed';
   nextAttemptAt?: Date;
   endpointId: string | null;
   /** 410 Gone: the receiver asked us to stop. */
@@ -98,26 +100,21 @@ export type AttemptRecord = {
 };
 
 /**
- * Records one attempt and moves the delivery on, in one transaction; keeps the endpoint's failure
- * streak (disabled on 410 or after failing for `disableAfterHours`). Returns the delivery's status,
- * or undefined when another worker already recorded this attempt.
+ * Records one failed attempt and moves the delivery on, in one transaction; keeps the endpoint's
+ * failure streak (disabled on 410 or after failing for `disableAfterHours`). Returns the delivery's
+ * status, or undefined when another worker already recorded this attempt.
  */
-export async function recordAttempt(db: Db, r: AttemptRecord): Promise<'pending' | 'succeeded' | 'failed' | undefined> {
+export async function recordAttempt(db: Db, r: AttemptRecord): Promise<'pending' | 'failed' | undefined> {
   return db.transaction().execute(async (trx) => {
     let status = r.status;
     if (r.endpointId) {
-      // The endpoint row is written only when its streak changes: deliveries to a healthy endpoint
-      // never queue on its row lock.
-      let failingFor = 0;
-      if (r.status === 'succeeded') {
-        await trx.updateTable('webhook_endpoints').set({ failing_since: null }).where('id', '=', r.endpointId).where('failing_since', 'is not', null).execute();
-      } else {
-        await trx.updateTable('webhook_endpoints').set({ failing_since: sql`now()` }).where('id', '=', r.endpointId).where('failing_since', 'is', null).execute();
-        const endpoint = await trx.selectFrom('webhook_endpoints').select('failing_since').where('id', '=', r.endpointId).executeTakeFirst();
-        failingFor = endpoint?.failing_since ? Date.now() - endpoint.failing_since.getTime() : 0;
-      }
+      // The endpoint row is written only when its streak starts: failures to one endpoint do not
+      // queue on its row lock.
+      await trx.updateTable('webhook_endpoints').set({ failing_since: sql`now()` }).where('id', '=', r.endpointId).where('failing_since', 'is', null).execute();
+      const endpoint = await trx.selectFrom('webhook_endpoints').select('failing_since').where('id', '=', r.endpointId).executeTakeFirst();
+      const failingFor = endpoint?.failing_since ? Date.now() - endpoint.failing_since.getTime() : 0;
       const reason = r.gone ? 'receiver answered 410 Gone' : failingFor > r.disableAfterHours * 3_600_000 ? `failing for more than ${r.disableAfterHours} h` : undefined;
-      if (reason && r.status !== 'succeeded') {
+      if (reason) {
         await trx.updateTable('webhook_endpoints').set({ disabled_at: sql`now()`, disabled_reason: reason }).where('id', '=', r.endpointId).where('disabled_at', 'is', null).execute();
         status = 'failed';
       }
@@ -142,6 +139,42 @@ export async function recordAttempt(db: Db, r: AttemptRecord): Promise<'pending'
       .execute();
     return status;
   });
+}
+
+/** A successful attempt: the common case, recorded without a transaction of its own. */
+export type SuccessRecord = { deliveryId: string; attempt: number; statusCode: number; durationMs: number };
+
+/**
+ * Records many successful attempts in one statement (atomic like recordAttempt's transaction): each
+ * delivery that is still pending at attempt - 1 succeeds, its attempt is logged, and its endpoint's
+ * failure streak ends. Returns the ids recorded; the others were already recorded elsewhere.
+ */
+export async function recordSuccesses(db: Db, records: readonly SuccessRecord[]): Promise<Set<string>> {
+  if (records.length === 0) return new Set();
+  const result = await sql<{ id: string }>`
+    with input as (
+      select * from unnest(
+        ${records.map((r) => r.deliveryId)}::text[], ${records.map((r) => r.attempt)}::int[],
+        ${records.map((r) => r.statusCode)}::int[], ${records.map((r) => Math.round(r.durationMs))}::int[]
+      ) as t(delivery_id, attempt, status_code, duration_ms)
+    ),
+    updated as (
+      update webhook_deliveries d
+      set status = 'succeeded', attempts = i.attempt, last_status = i.status_code, last_error = null, completed_at = now()
+      from input i
+      where d.id = i.delivery_id and d.status = 'pending' and d.attempts = i.attempt - 1
+      returning d.id, d.endpoint_id, i.attempt, i.status_code, i.duration_ms
+    ),
+    logged as (
+      insert into webhook_attempts (delivery_id, attempt, status_code, duration_ms, error)
+      select id, attempt, status_code, duration_ms, null from updated
+    ),
+    healed as (
+      update webhook_endpoints set failing_since = null
+      where id in (select endpoint_id from updated) and failing_since is not null
+    )
+    select id from updated`.execute(db);
+  return new Set(result.rows.map((r) => r.id));
 }
 
 /** Pending deliveries whose next attempt is overdue by `graceMs` (their job was lost): re-enqueue these. */

@@ -151,6 +151,10 @@ describe('retries', () => {
       expect(delivery.attempts).toBe(3);
       expect(delivery.attempt_log.map((a: any) => a.status)).toEqual([500, 500, 200]);
       for (const a of delivery.attempt_log) expect(typeof a.duration_ms).toBe('number');
+      // The failures started a streak on the endpoint; the success ended it.
+      const after = (await (await stack.request('GET', `/v1/webhook-endpoints/${endpoint.id}`, undefined, auth)).json()) as any;
+      expect(after.status).toBe('enabled');
+      expect(after.failing_since).toBeNull();
     } finally {
       await receiver.close();
     }
