@@ -1,9 +1,9 @@
 import type { Config } from '../config.ts';
 import type { CodeStatus } from '../domain/code.ts';
 import type { Redis } from 'ioredis';
-import { publishCodeStatus } from '../queue/code-status.ts';
+import { publishCodeStatuses } from '../queue/code-status.ts';
 import { createMicroBatcher } from '../limits/micro-batch.ts';
-import { completeRenders, type CompletedRender } from '../store/codes.ts';
+import { claimCodes, completeRenders, type CompletedRender } from '../store/codes.ts';
 import { createDb } from '../store/db.ts';
 import type { RenderDeps } from './render-code.ts';
 
@@ -13,7 +13,14 @@ import type { RenderDeps } from './render-code.ts';
  */
 export function openJobDeps(config: Config, redis?: Redis): RenderDeps & { close: () => Promise<void> } {
   const db = createDb({ databaseUrl: config.databaseUrl, poolSize: config.pgPoolSize, synchronousCommit: false });
-  const complete = createMicroBatcher((items: CompletedRender[]) => completeRenders(db, items), { maxBatch: config.renderConcurrency * 4 });
-  const notify = redis && ((codeId: string, status: CodeStatus) => publishCodeStatus(redis, config.queuePrefix, codeId, status));
-  return { db, complete, ...(notify ? { notify } : {}), close: () => db.destroy() };
+  const maxBatch = config.renderConcurrency * 4;
+  // Jobs that start or finish together share one statement, one transaction and one Redis write.
+  const claim = createMicroBatcher(async (ids: string[]) => {
+    const byId = new Map((await claimCodes(db, ids)).map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id));
+  }, { maxBatch });
+  const complete = createMicroBatcher((items: CompletedRender[]) => completeRenders(db, items), { maxBatch });
+  const publish = redis && createMicroBatcher((changes: { codeId: string; status: CodeStatus }[]) => publishCodeStatuses(redis, config.queuePrefix, changes), { maxBatch });
+  const notify = publish && ((codeId: string, status: CodeStatus) => publish({ codeId, status }));
+  return { db, claim, complete, ...(notify ? { notify } : {}), close: () => db.destroy() };
 }

@@ -5,13 +5,18 @@ import type { RenderSpec } from '../domain/render-spec.ts';
 import { QUEUES } from '../queue/catalog.ts';
 import { storedResult } from '../render/content-key.ts';
 import { render } from '../render/index.ts';
-import { claimCode, completeRenders, markFailed, type CompletedRender } from '../store/codes.ts';
+import { claimCodes, completeRenders, markFailed, type CompletedRender } from '../store/codes.ts';
 import type { Db } from '../store/db.ts';
 import type { CodeRow } from '../store/schema.ts';
 import { loadVerifier, type Verify } from './decoder.ts';
 
 export type RenderDeps = {
   db: Db;
+  /**
+   * Moves a code to processing (undefined: nothing to do); the worker entry passes a micro-batched
+   * claimCodes so jobs that start together share one statement. @defaultValue one claimCodes call per code
+   */
+  claim?: (codeId: string) => Promise<ClaimedCode | undefined>;
   /**
    * Records finished renders; the worker entry passes a micro-batched completeRenders so renders that
    * finish together share one transaction. @defaultValue one completeRenders call per code
@@ -22,6 +27,8 @@ export type RenderDeps = {
   /** Announces a status change (SSE, Prefer: wait); best effort, never fails the job. @defaultValue none */
   notify?: (codeId: string, status: CodeStatus) => unknown;
 };
+
+export type ClaimedCode = Awaited<ReturnType<typeof claimCodes>>[number];
 
 /** What the worker entry labels its metrics and log lines with. */
 export type RenderedCode = { codeId: string; symbology: string; format: string; requestId: string | null };
@@ -59,7 +66,8 @@ async function notify(deps: RenderDeps, codeId: string, status: CodeStatus): Pro
 async function renderClaimed(job: Pick<Job, 'data'>, deps: RenderDeps): Promise<RenderOutcome> {
   const payload = v.safeParse(QUEUES.render.payload, job.data);
   if (!payload.success) throw new UnrecoverableError(`bad render payload: ${JSON.stringify(job.data)}`);
-  const row = await claimCode(deps.db, payload.output.codeId);
+  const claim = deps.claim ?? (async (id: string) => (await claimCodes(deps.db, [id]))[0]);
+  const row = await claim(payload.output.codeId);
   if (!row) return { outcome: 'skipped' };
   await notify(deps, row.id, 'processing');
   const code: RenderedCode = { codeId: row.id, symbology: row.symbology, format: row.format, requestId: row.request_id };

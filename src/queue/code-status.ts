@@ -11,6 +11,14 @@ export function publishCodeStatus(redis: Redis, prefix: string, codeId: string, 
   return redis.publish(codeStatusChannel(prefix, codeId), status);
 }
 
+/** Announces many status changes in one pipeline (a worker's concurrent jobs share one write). */
+export async function publishCodeStatuses(redis: Redis, prefix: string, changes: readonly { codeId: string; status: CodeStatus }[]): Promise<number[]> {
+  const pipeline = redis.pipeline();
+  for (const { codeId, status } of changes) pipeline.publish(codeStatusChannel(prefix, codeId), status);
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.map(([error, receivers]) => (error ? 0 : Number(receivers)));
+}
+
 export type StatusListener = (status: CodeStatus) => void;
 
 /** One subscriber connection per process, shared by every waiter (SSE clients, Prefer: wait). */

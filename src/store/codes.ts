@@ -79,28 +79,28 @@ export async function listCodes(db: Db, accountId: string, filter: CodeFilter): 
 }
 
 /**
- * Moves a code to processing for a worker, in one statement that also counts it in its batch and
- * tells whether its result is already stored. Returns undefined when the code is gone or already
- * terminal, which makes redelivered jobs no-ops. processing → processing is a redelivery after a stall.
+ * Moves codes to processing for a worker, in one statement that also counts them in their batches and
+ * tells whether each result is already stored. Codes gone or already terminal are left out, which
+ * makes redelivered jobs no-ops. processing → processing is a redelivery after a stall.
  */
-export async function claimCode(db: Db, id: string): Promise<(CodeRow & { cached: boolean }) | undefined> {
+export async function claimCodes(db: Db, ids: readonly string[]): Promise<(CodeRow & { cached: boolean })[]> {
+  if (ids.length === 0) return [];
   // started_at equals the statement's now() only when this claim set it: queued → processing.
+  // Batch counter rows are taken in batch_id order, so concurrent claims cannot deadlock on them.
   const result = await sql<CodeRow & { first_claim: boolean; cached: boolean }>`
     with claimed as (
       update codes set status = 'processing', started_at = coalesce(started_at, now())
-      where id = ${id} and status in ('queued', 'processing')
+      where id = any(${ids}::text[]) and status in ('queued', 'processing')
       returning *, started_at = now() as first_claim
     ),
     counted as (
       insert into batch_counts (batch_id, shard, processing)
-      select batch_id, ${randomShard()}, 1 from claimed where first_claim and batch_id is not null
-      on conflict (batch_id, shard) do update set processing = batch_counts.processing + 1
+      select batch_id, ${randomShard()}, count(*) from claimed where first_claim and batch_id is not null
+      group by batch_id order by batch_id
+      on conflict (batch_id, shard) do update set processing = batch_counts.processing + excluded.processing
     )
     select claimed.*, exists (select 1 from results where results.key = claimed.result_key) as cached from claimed`.execute(db);
-  const row = result.rows[0];
-  if (!row) return undefined;
-  const { first_claim: _first, ...code } = row;
-  return code;
+  return result.rows.map(({ first_claim: _first, ...code }) => code);
 }
 
 /**
