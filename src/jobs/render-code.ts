@@ -51,15 +51,20 @@ function specOf(row: CodeRow): RenderSpec {
  */
 export async function renderCode(job: Pick<Job, 'data'>, deps: RenderDeps): Promise<RenderOutcome> {
   const outcome = await renderClaimed(job, deps);
-  if (outcome.outcome !== 'skipped') await notify(deps, outcome.codeId, outcome.outcome);
+  if (outcome.outcome !== 'skipped') announce(deps, outcome.codeId, outcome.outcome);
   return outcome;
 }
 
-async function notify(deps: RenderDeps, codeId: string, status: CodeStatus): Promise<void> {
+/**
+ * Publishes a status change without waiting for it: the job's slot is not held for a Redis round
+ * trip, and changes still leave in order (one connection). Best effort: listeners also read the
+ * database on connect and at their deadline, so a lost message only delays them.
+ */
+function announce(deps: RenderDeps, codeId: string, status: CodeStatus): void {
   try {
-    await deps.notify?.(codeId, status);
+    void Promise.resolve(deps.notify?.(codeId, status)).catch(() => {});
   } catch {
-    // Listeners also read the database on connect and at their deadline: a lost message only delays them.
+    // a notify that throws synchronously is as lost as one that rejects
   }
 }
 
@@ -69,7 +74,7 @@ async function renderClaimed(job: Pick<Job, 'data'>, deps: RenderDeps): Promise<
   const claim = deps.claim ?? (async (id: string) => (await claimCodes(deps.db, [id]))[0]);
   const row = await claim(payload.output.codeId);
   if (!row) return { outcome: 'skipped' };
-  await notify(deps, row.id, 'processing');
+  announce(deps, row.id, 'processing');
   const code: RenderedCode = { codeId: row.id, symbology: row.symbology, format: row.format, requestId: row.request_id };
 
   const complete = deps.complete ?? ((item: CompletedRender) => completeRenders(deps.db, [item]));

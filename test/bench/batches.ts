@@ -9,7 +9,7 @@ import { heapFlags } from '../../src/supervisor.ts';
 import { createDb } from '../../src/store/db.ts';
 import { createApiKey } from '../../src/store/keys.ts';
 import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
-import { eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
+import { deleteRedisPrefix, eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
 import type { Row } from './render.ts';
 
 const ROWS = Number(process.env.BENCH_BATCH_ROWS ?? 100_000);
@@ -113,5 +113,6 @@ export async function benchBatches(): Promise<Row[]> {
     await Promise.all(children.map(exited));
     await db.destroy();
     await dropDatabase(config.databaseUrl);
+    await deleteRedisPrefix(config.redisUrl, config.queuePrefix);
   }
 }

@@ -10,7 +10,7 @@ import { heapFlags } from '../../src/supervisor.ts';
 import { createDb } from '../../src/store/db.ts';
 import { createApiKey } from '../../src/store/keys.ts';
 import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
-import { eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
+import { deleteRedisPrefix, eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
 import type { Row } from './render.ts';
 
 const CODES = Number(process.env.BENCH_E2E_CODES ?? 6000);
@@ -96,5 +96,6 @@ export async function benchEndToEnd(): Promise<Row[]> {
     await Promise.all([api, ...workers].map(exited));
     await db.destroy();
     await dropDatabase(config.databaseUrl);
+    await deleteRedisPrefix(config.redisUrl, config.queuePrefix);
   }
 }

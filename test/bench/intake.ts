@@ -3,13 +3,11 @@
 // in the same run. Target: ratio >= 0.5, p99 < 50 ms.
 import type { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config.ts';
 import { createDb } from '../../src/store/db.ts';
 import { createApiKey } from '../../src/store/keys.ts';
 import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
-import { eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
+import { deleteRedisPrefix, eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
 import type { Row } from './render.ts';
 
 const CONNECTIONS = 50;
@@ -85,13 +83,7 @@ export async function benchIntake(): Promise<Row[]> {
   } finally {
     for (const server of [bare, ours]) server.child.kill('SIGTERM');
     await Promise.all([exited(bare.child), exited(ours.child)]);
-    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-    for (const name of ['render', 'bare']) {
-      const queue = new Queue(name, { connection: redis, prefix: config.queuePrefix });
-      await queue.obliterate({ force: true }).catch(() => {});
-      await queue.close();
-    }
-    redis.disconnect();
+    await deleteRedisPrefix(config.redisUrl, config.queuePrefix);
     await dropDatabase(config.databaseUrl);
   }
 }

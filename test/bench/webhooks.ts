@@ -9,7 +9,7 @@ import { createDb } from '../../src/store/db.ts';
 import { createApiKey } from '../../src/store/keys.ts';
 import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
 import { insertEndpoint } from '../../src/store/webhooks.ts';
-import { eventually, exited, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
+import { deleteRedisPrefix, eventually, exited, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
 import type { Row } from './render.ts';
 
 const EVENTS = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 5000);
@@ -67,6 +67,7 @@ export async function benchWebhooks(): Promise<Row[]> {
     server.close();
     await db.destroy();
     await dropDatabase(config.databaseUrl);
+    await deleteRedisPrefix(config.redisUrl, config.queuePrefix);
   }
 }
 

@@ -142,6 +142,21 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false>,
 
 export type { Config };
 
+/**
+ * Deletes every Redis key under a test's or bench's prefix (queues with jobs left waiting, limiter
+ * buckets, published metrics): a run that starts real processes leaves nothing behind in Redis.
+ */
+export async function deleteRedisPrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = createRedis(redisUrl, 'worker');
+  try {
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 }) as AsyncIterable<string[]>) {
+      if (keys.length > 0) await redis.unlink(...keys);
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
