@@ -14,18 +14,23 @@ import { closeQueues, openQueues } from '../../src/queue/producer.ts';
 import { createDb } from '../../src/store/db.ts';
 import { createApiKey, type CreatedKey } from '../../src/store/keys.ts';
 import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
+import { prefixesInUse, SHARED_REDIS_URL } from './redis-prefixes.ts';
+
+export { deleteRedisPrefix } from './redis-prefixes.ts';
 
 export const ROOT = path.join(import.meta.dirname, '..', '..');
 /** The server's maintenance database: tests that only need a connection, not tables, use it. */
 export const BASE_DB_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const REDIS_URL = SHARED_REDIS_URL;
 
 /** A fresh database name and BullMQ prefix, unique to one test file. */
 export function uniqueEnv(overrides: Record<string, string> = {}): Record<string, string> {
   const tag = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const url = new URL(BASE_DB_URL);
   url.pathname = `/codes_${tag}`;
-  return { DATABASE_URL: url.toString(), REDIS_URL, QUEUE_PREFIX: tag, LOG_LEVEL: 'warn', WORKERS: '1', ...overrides };
+  const env = { DATABASE_URL: url.toString(), REDIS_URL, QUEUE_PREFIX: tag, LOG_LEVEL: 'warn', WORKERS: '1', ...overrides };
+  if (env.REDIS_URL === REDIS_URL) prefixesInUse.add(env.QUEUE_PREFIX);
+  return env;
 }
 
 export type TestStack = Awaited<ReturnType<typeof startStack>>;
@@ -141,21 +146,6 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false>,
 }
 
 export type { Config };
-
-/**
- * Deletes every Redis key under a test's or bench's prefix (queues with jobs left waiting, limiter
- * buckets, published metrics): a run that starts real processes leaves nothing behind in Redis.
- */
-export async function deleteRedisPrefix(redisUrl: string, prefix: string): Promise<void> {
-  const redis = createRedis(redisUrl, 'worker');
-  try {
-    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 }) as AsyncIterable<string[]>) {
-      if (keys.length > 0) await redis.unlink(...keys);
-    }
-  } finally {
-    redis.disconnect();
-  }
-}
 
 /** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
