@@ -1,18 +1,19 @@
 import { Worker } from 'bullmq';
 import { loadConfigOrExit } from '../src/config.ts';
 import { exitOnSignal } from '../src/lifecycle.ts';
-import { openJobDeps } from '../src/jobs/deps.ts';
 import { deliverWebhook, dispatchWebhooks, webhookDepsOf } from '../src/jobs/deliver-webhook.ts';
 import { createLogger } from '../src/log.ts';
 import { publishMetrics } from '../src/metrics/publish.ts';
 import { createProcessMetrics } from '../src/metrics/registry.ts';
 import { createRedis } from '../src/queue/connection.ts';
 import { closeQueues, openQueues } from '../src/queue/producer.ts';
+import { createDb } from '../src/store/db.ts';
 import { closeAgents } from '../src/webhooks/send.ts';
 
 const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, 'worker:webhooks');
-const { db, close } = openJobDeps(config);
+// Attempt records need no WAL flush each: a lost one means one more delivery, which receivers dedupe.
+const db = createDb({ databaseUrl: config.databaseUrl, poolSize: config.pgPoolSize, synchronousCommit: false });
 const producer = createRedis(config.redisUrl, 'worker');
 const queues = openQueues(producer, config.queuePrefix);
 const connection = createRedis(config.redisUrl, 'worker');
@@ -58,8 +59,7 @@ exitOnSignal({
     stopped = true;
     await worker.close();
     await dispatching;
-    stopPublishing();
-    await Promise.allSettled([close(), closeQueues(queues), connection.quit(), closeAgents()]);
+    await Promise.allSettled([stopPublishing(), db.destroy(), closeQueues(queues), connection.quit(), closeAgents()]);
     producer.disconnect();
   },
 });

@@ -1,10 +1,12 @@
 import { isTerminal } from '../domain/code.ts';
+import { CODE_WEBHOOK_DEFAULT_EVENTS } from '../domain/events.ts';
 import type { CodeWithResult } from '../store/codes.ts';
 
 /** The public code object (the contract's shape). */
 export type CodeObject = ReturnType<typeof toCodeObject>;
 
-const iso = (date: Date | null) => (date ? date.toISOString() : null);
+/** A timestamp as the API writes it (ISO 8601, UTC), null kept. */
+export const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 /** The one mapping from a stored code to its API object. */
 export function toCodeObject(row: CodeWithResult, links: { events?: string } = {}) {
@@ -20,7 +22,7 @@ export function toCodeObject(row: CodeWithResult, links: { events?: string } = {
     metadata: row.metadata,
     batch_id: row.batch_id,
     webhook_url: row.webhook_url ?? null,
-    webhook_events: row.webhook_url ? (row.webhook_events ?? ['code.succeeded', 'code.failed', 'code.canceled']) : null,
+    webhook_events: row.webhook_url ? (row.webhook_events ?? CODE_WEBHOOK_DEFAULT_EVENTS) : null,
     created_at: iso(row.created_at),
     started_at: iso(row.started_at),
     completed_at: iso(row.completed_at),

@@ -1,20 +1,12 @@
 import * as v from 'valibot';
-import { toBlockList, type Config } from '../config.ts';
+import type { Config } from '../config.ts';
+import { EVENT_TYPES } from '../domain/events.ts';
 import type { FieldError } from '../domain/problems.ts';
-import { checkTarget, SsrfError, type SsrfPolicy } from '../webhooks/ssrf.ts';
+import { checkTarget, ssrfPolicyOf, SsrfError } from '../webhooks/ssrf.ts';
 import { fieldErrors } from './problem.ts';
-
-export const EVENT_TYPES = ['code.succeeded', 'code.failed', 'code.canceled', 'batch.completed'] as const;
 
 export const WebhookEventsSchema = v.pipe(v.array(v.picklist(EVENT_TYPES, `must be one of ${EVENT_TYPES.join(', ')}`)), v.maxLength(EVENT_TYPES.length));
 export const WebhookUrlSchema = v.pipe(v.string('must be a string'), v.maxLength(2048, 'must be at most 2048 characters'));
-
-const policies = new WeakMap<Config, SsrfPolicy>();
-export function ssrfPolicyOf(config: Config): SsrfPolicy {
-  let policy = policies.get(config);
-  if (!policy) policies.set(config, (policy = { allowHttp: config.webhookAllowHttp, allowPrivate: toBlockList(config.webhookAllowPrivate) }));
-  return policy;
-}
 
 /**
  * Validates a webhook URL and event filter from a request: shape by valibot, then the SSRF guard

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-export const ID_PREFIXES = ['code', 'batch', 'whep', 'evt', 'msg', 'acct', 'key', 'req'] as const;
+export const ID_PREFIXES = ['code', 'batch', 'whep', 'acct', 'key', 'req'] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 
 // Crockford base32: ids sort lexicographically in creation order (48-bit ms time, then 80 random bits).
@@ -46,3 +46,8 @@ export function isId(prefix: IdPrefix, value: string): boolean {
   return value.length === prefix.length + 1 + TIME_CHARS + RANDOM_CHARS && value.startsWith(`${prefix}_`) &&
     /^[0-9a-hjkmnp-tv-z]+$/.test(value.slice(prefix.length + 1));
 }
+
+// Events and webhook deliveries get their ids in SQL: evt_ + writing transaction + sequence (migration
+// 0007, so the pull feed can page by id), msg_ + the event's digits + endpoint or target (store/events.ts).
+export const isEventId = (s: string) => /^evt_\d{26}$/.test(s);
+export const isDeliveryId = (s: string) => /^msg_\d{26}_[a-z0-9]+$/.test(s) && s.length <= 64;

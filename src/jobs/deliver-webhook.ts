@@ -1,22 +1,21 @@
-import { toBlockList, type Config } from '../config.ts';
 import type { Job } from 'bullmq';
-import type { BlockList } from 'node:net';
+import type { Config } from '../config.ts';
 import { openSecret } from '../domain/secrets.ts';
 import { enqueueDeliveries, type Queues } from '../queue/producer.ts';
 import type { Db } from '../store/db.ts';
 import { dispatchEvents } from '../store/events.ts';
-import { createMicroBatcher } from '../limits/micro-batch.ts';
+import { createLookupBatcher, createMicroBatcher } from '../limits/micro-batch.ts';
 import { loadDeliveryContexts, overdueDeliveries, recordAttempt, recordSuccesses, type DeliveryContext, type SuccessRecord } from '../store/webhooks.ts';
 import { nextDelayMs } from '../webhooks/schedule.ts';
 import { send, type SendOutcome } from '../webhooks/send.ts';
 import { signedHeaders } from '../webhooks/sign.ts';
-import { checkTarget, SsrfError } from '../webhooks/ssrf.ts';
+import { checkTarget, ssrfPolicyOf, SsrfError, type SsrfPolicy } from '../webhooks/ssrf.ts';
 
 export type WebhookDeps = {
   db: Db;
   queues: Queues;
   secretsKey: string;
-  policy: { allowHttp: boolean; allowPrivate: BlockList };
+  policy: SsrfPolicy;
   schedule: readonly number[];
   timeoutMs: number;
   maxResponseBytes: number;
@@ -110,10 +109,7 @@ export async function dispatchWebhooks(deps: Pick<WebhookDeps, 'db' | 'queues' |
 /** WebhookDeps from the configuration (the worker process and tests build them the same way). */
 export function webhookDepsOf(config: Config, db: Db, queues: Queues, onAttempt?: WebhookDeps['onAttempt']): WebhookDeps {
   const maxBatch = config.webhookConcurrency;
-  const loadContexts = createMicroBatcher(async (ids: string[]) => {
-    const byId = new Map((await loadDeliveryContexts(db, ids)).map((ctx) => [ctx.id, ctx]));
-    return ids.map((id) => byId.get(id));
-  }, { maxBatch });
+  const loadContexts = createLookupBatcher((ids) => loadDeliveryContexts(db, ids), (ctx) => ctx.id, { maxBatch });
   const recordSucceeded = createMicroBatcher(async (records: SuccessRecord[]) => {
     const recorded = await recordSuccesses(db, records);
     return records.map((r) => recorded.has(r.deliveryId));
@@ -124,7 +120,7 @@ export function webhookDepsOf(config: Config, db: Db, queues: Queues, onAttempt?
     loadContext: loadContexts,
     recordSuccess: recordSucceeded,
     secretsKey: config.secretsKey,
-    policy: { allowHttp: config.webhookAllowHttp, allowPrivate: toBlockList(config.webhookAllowPrivate) },
+    policy: ssrfPolicyOf(config),
     schedule: config.webhookRetrySchedule,
     timeoutMs: config.webhookTimeoutMs,
     maxResponseBytes: config.webhookMaxResponseBytes,

@@ -2,7 +2,7 @@ import type { Config } from '../config.ts';
 import type { CodeStatus } from '../domain/code.ts';
 import type { Redis } from 'ioredis';
 import { publishCodeStatuses } from '../queue/code-status.ts';
-import { createMicroBatcher } from '../limits/micro-batch.ts';
+import { createLookupBatcher, createMicroBatcher } from '../limits/micro-batch.ts';
 import { claimCodes, completeRenders, type CompletedRender } from '../store/codes.ts';
 import { createDb } from '../store/db.ts';
 import type { RenderDeps } from './render-code.ts';
@@ -15,10 +15,7 @@ export function openJobDeps(config: Config, redis?: Redis): RenderDeps & { close
   const db = createDb({ databaseUrl: config.databaseUrl, poolSize: config.pgPoolSize, synchronousCommit: false });
   const maxBatch = config.renderConcurrency * 4;
   // Jobs that start or finish together share one statement, one transaction and one Redis write.
-  const claim = createMicroBatcher(async (ids: string[]) => {
-    const byId = new Map((await claimCodes(db, ids)).map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id));
-  }, { maxBatch });
+  const claim = createLookupBatcher((ids) => claimCodes(db, ids), (row) => row.id, { maxBatch });
   const complete = createMicroBatcher((items: CompletedRender[]) => completeRenders(db, items), { maxBatch });
   const publish = redis && createMicroBatcher((changes: { codeId: string; status: CodeStatus }[]) => publishCodeStatuses(redis, config.queuePrefix, changes), { maxBatch });
   const notify = publish && ((codeId: string, status: CodeStatus) => publish({ codeId, status }));

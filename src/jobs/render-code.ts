@@ -61,11 +61,9 @@ export async function renderCode(job: Pick<Job, 'data'>, deps: RenderDeps): Prom
  * database on connect and at their deadline, so a lost message only delays them.
  */
 function announce(deps: RenderDeps, codeId: string, status: CodeStatus): void {
-  try {
-    void Promise.resolve(deps.notify?.(codeId, status)).catch(() => {});
-  } catch {
-    // a notify that throws synchronously is as lost as one that rejects
-  }
+  void Promise.resolve()
+    .then(() => deps.notify?.(codeId, status))
+    .catch(() => {});
 }
 
 async function renderClaimed(job: Pick<Job, 'data'>, deps: RenderDeps): Promise<RenderOutcome> {

@@ -1,8 +1,17 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
+import { toBlockList, type Config } from '../config.ts';
 
 /** Where a webhook may be sent: https only unless allowHttp; `allowPrivate` opens named ranges. */
 export type SsrfPolicy = { allowHttp: boolean; allowPrivate: BlockList };
+
+const policies = new WeakMap<Config, SsrfPolicy>();
+/** The policy of WEBHOOK_ALLOW_HTTP and WEBHOOK_ALLOW_PRIVATE, built once per configuration (API at submit, worker at send). */
+export function ssrfPolicyOf(config: Config): SsrfPolicy {
+  let policy = policies.get(config);
+  if (!policy) policies.set(config, (policy = { allowHttp: config.webhookAllowHttp, allowPrivate: toBlockList(config.webhookAllowPrivate) }));
+  return policy;
+}
 
 /** A checked target: the URL and the one address to connect to (no second DNS lookup). */
 export type CheckedTarget = { url: URL; address: string; family: 4 | 6 };

@@ -64,6 +64,22 @@ async function createEndpoint(url: string, events?: string[]) {
   return (await res.json()) as any;
 }
 
+/**
+ * A fresh account (so only its own events reach the endpoint) with an endpoint at `url`, a JSON
+ * caller using its key, and the endpoint's deliveries once `ready` says they are done.
+ */
+async function accountWithEndpoint(url: string) {
+  const key = await stack.seedKey();
+  const call = async (method: string, path: string, body?: unknown) => (await (await stack.request(method, path, body, { authorization: `Bearer ${key.key}` })).json()) as any;
+  const endpoint = await call('POST', '/v1/webhook-endpoints', { url });
+  const deliveriesWhen = (ready: (first: any) => boolean, timeoutMs?: number) =>
+    eventually(async () => {
+      const list = await call('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`);
+      return list.data[0] && ready(list.data[0]) && (list.data as any[]);
+    }, timeoutMs);
+  return { endpoint, call, deliveriesWhen };
+}
+
 async function deliveriesOf(endpointId: string) {
   const res = await stack.request('GET', `/v1/webhook-endpoints/${endpointId}/deliveries`);
   expect(res.status).toBe(200);
@@ -137,22 +153,17 @@ describe('signatures', () => {
 describe('retries', () => {
   it('500, 500, 200: the same webhook-id three times and three attempts in the log', async () => {
     const receiver = await startReceiver((n) => ({ status: n < 2 ? 500 : 200 }));
-    const key = await stack.seedKey();
-    const auth = { authorization: `Bearer ${key.key}` };
     try {
-      const endpoint = (await (await stack.request('POST', '/v1/webhook-endpoints', { url: receiver.url }, auth)).json()) as any;
-      await stack.request('POST', '/v1/codes', { data: 'retry me' }, auth);
-      const [delivery] = await eventually(async () => {
-        const list = (await (await stack.request('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, undefined, auth)).json()) as any;
-        return list.data[0]?.status === 'succeeded' && list.data;
-      });
+      const { endpoint, call, deliveriesWhen } = await accountWithEndpoint(receiver.url);
+      await call('POST', '/v1/codes', { data: 'retry me' });
+      const [delivery] = await deliveriesWhen((d) => d.status === 'succeeded');
       expect(receiver.received).toHaveLength(3);
       expect(new Set(receiver.received.map((r) => r.headers['webhook-id']))).toEqual(new Set([delivery.id]));
       expect(delivery.attempts).toBe(3);
       expect(delivery.attempt_log.map((a: any) => a.status)).toEqual([500, 500, 200]);
       for (const a of delivery.attempt_log) expect(typeof a.duration_ms).toBe('number');
       // The failures started a streak on the endpoint; the success ended it.
-      const after = (await (await stack.request('GET', `/v1/webhook-endpoints/${endpoint.id}`, undefined, auth)).json()) as any;
+      const after = await call('GET', `/v1/webhook-endpoints/${endpoint.id}`);
       expect(after.status).toBe('enabled');
       expect(after.failing_since).toBeNull();
     } finally {
@@ -191,13 +202,11 @@ describe('retries', () => {
 
   it('410 Gone disables the endpoint', async () => {
     const receiver = await startReceiver(() => ({ status: 410 }));
-    const key = await stack.seedKey();
-    const auth = { authorization: `Bearer ${key.key}` };
     try {
-      const endpoint = (await (await stack.request('POST', '/v1/webhook-endpoints', { url: receiver.url }, auth)).json()) as any;
-      await stack.request('POST', '/v1/codes', { data: 'gone' }, auth);
+      const { endpoint, call } = await accountWithEndpoint(receiver.url);
+      await call('POST', '/v1/codes', { data: 'gone' });
       const disabled = await eventually(async () => {
-        const e = (await (await stack.request('GET', `/v1/webhook-endpoints/${endpoint.id}`, undefined, auth)).json()) as any;
+        const e = await call('GET', `/v1/webhook-endpoints/${endpoint.id}`);
         return e.status === 'disabled' && e;
       });
       expect(disabled.disabled_reason).toMatch(/410/);
@@ -210,15 +219,10 @@ describe('retries', () => {
   it('a redirect is not followed: a 3xx to a private address is a failed attempt and nothing reaches it', async () => {
     const target = await startReceiver();
     const receiver = await startReceiver(() => ({ status: 302, headers: { location: 'http://169.254.169.254/latest/meta-data' } }));
-    const key = await stack.seedKey();
-    const auth = { authorization: `Bearer ${key.key}` };
     try {
-      const endpoint = (await (await stack.request('POST', '/v1/webhook-endpoints', { url: receiver.url }, auth)).json()) as any;
-      await stack.request('POST', '/v1/codes', { data: 'redirect' }, auth);
-      const [delivery] = await eventually(async () => {
-        const list = (await (await stack.request('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, undefined, auth)).json()) as any;
-        return list.data[0]?.status === 'failed' && list.data;
-      });
+      const { call, deliveriesWhen } = await accountWithEndpoint(receiver.url);
+      await call('POST', '/v1/codes', { data: 'redirect' });
+      const [delivery] = await deliveriesWhen((d) => d.status === 'failed');
       expect(delivery.attempt_log[0].status).toBe(302);
       expect(delivery.attempt_log[0].error).toMatch(/redirect/);
       expect(target.received).toHaveLength(0);
@@ -232,8 +236,6 @@ describe('retries', () => {
 describe('processes', () => {
   it('a webhooks worker killed mid-delivery loses nothing: the delivery completes after restart', async () => {
     const port = await freePort();
-    const key = await stack.seedKey();
-    const auth = { authorization: `Bearer ${key.key}` };
     // The in-process worker must not take this account's jobs: stop it while the processes run.
     await stopWebhooks();
     const receiver = await startReceiver((n) => (n === 0 ? 'hang' : { status: 200 }), port);
@@ -241,16 +243,13 @@ describe('processes', () => {
     const first = startProcess('workers/webhooks.ts', env);
     let second: ReturnType<typeof startProcess> | undefined;
     try {
-      const endpoint = (await (await stack.request('POST', '/v1/webhook-endpoints', { url: receiver.url }, auth)).json()) as any;
-      await stack.request('POST', '/v1/codes', { data: 'kill me' }, auth);
+      const { call, deliveriesWhen } = await accountWithEndpoint(receiver.url);
+      await call('POST', '/v1/codes', { data: 'kill me' });
       await eventually(async () => receiver.received.length >= 1, 30_000);
       first.kill('SIGKILL');
       await exited(first);
       second = startProcess('workers/webhooks.ts', env);
-      const [delivery] = await eventually(async () => {
-        const list = (await (await stack.request('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, undefined, auth)).json()) as any;
-        return list.data[0]?.status === 'succeeded' && list.data;
-      }, 30_000);
+      const [delivery] = await deliveriesWhen((d) => d.status === 'succeeded', 30_000);
       expect(receiver.received.length).toBeGreaterThanOrEqual(2);
       expect(new Set(receiver.received.map((r) => r.headers['webhook-id']))).toEqual(new Set([delivery.id]));
     } finally {
@@ -264,17 +263,12 @@ describe('processes', () => {
 
   it('an endpoint accepted under an allow-list is refused at send by a worker whose policy refuses it', async () => {
     const receiver = await startReceiver();
-    const key = await stack.seedKey();
-    const auth = { authorization: `Bearer ${key.key}` };
     await stopWebhooks();
     const strict = startProcess('workers/webhooks.ts', { ...stack.env, WEBHOOK_ALLOW_PRIVATE: '', WEBHOOK_RETRY_SCHEDULE: '100ms' });
     try {
-      const endpoint = (await (await stack.request('POST', '/v1/webhook-endpoints', { url: receiver.url }, auth)).json()) as any;
-      await stack.request('POST', '/v1/codes', { data: 'refused at send' }, auth);
-      const [delivery] = await eventually(async () => {
-        const list = (await (await stack.request('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, undefined, auth)).json()) as any;
-        return list.data[0]?.status === 'failed' && list.data;
-      }, 30_000);
+      const { call, deliveriesWhen } = await accountWithEndpoint(receiver.url);
+      await call('POST', '/v1/codes', { data: 'refused at send' });
+      const [delivery] = await deliveriesWhen((d) => d.status === 'failed', 30_000);
       expect(delivery.attempt_log.every((a: any) => /refused/.test(a.error))).toBe(true);
       expect(receiver.received).toHaveLength(0);
     } finally {

@@ -3,7 +3,7 @@ import { PROBLEMS, type ProblemCode } from '../../domain/problems.ts';
 import { ListQuery as batchListQuery } from '../routes/batches.ts';
 import { listQuerySchema } from '../routes/codes.ts';
 import { deliveriesQuerySchema, eventsQuerySchema } from '../routes/webhooks.ts';
-import { EVENT_TYPES } from '../webhook-target.ts';
+import { EVENT_TYPES } from '../../domain/events.ts';
 import { COMPONENT_SCHEMAS, jsonSchemaOf, submissionSchema } from './schemas.ts';
 
 type Json = Record<string, unknown>;

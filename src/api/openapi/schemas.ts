@@ -6,7 +6,8 @@ import { metadataSchema } from '../../domain/metadata.ts';
 import {
   BAR_HEIGHT_BOUNDS, DPI_BOUNDS, FINDER_STYLES, MARGIN_BOUNDS, MODULE_STYLES, ROTATIONS, SCALE_BOUNDS, SIZE_BOUNDS, SYMBOLOGY_IDS, X_DIM_BOUNDS,
 } from '../../domain/symbologies.ts';
-import { EVENT_TYPES, WebhookEventsSchema, WebhookUrlSchema } from '../webhook-target.ts';
+import { EVENT_TYPES } from '../../domain/events.ts';
+import { WebhookEventsSchema, WebhookUrlSchema } from '../webhook-target.ts';
 
 type Json = Record<string, unknown>;
 

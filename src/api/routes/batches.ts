@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { toPullStream, zipStream, type ZipEntry } from '../../batches/archive.ts';
 import { coerceCell, isKnownField, splitRow } from '../../batches/fields.ts';
+import { BATCH_WEBHOOK_DEFAULT_EVENTS } from '../../domain/events.ts';
 import { entryName, createNameRegistry } from '../../batches/filenames.ts';
 import { csvLine, MANIFEST_COLUMNS } from '../../batches/manifest.ts';
 import { BatchFileError, parseBatch, type BatchSourceType, type ParsedRow } from '../../batches/parse.ts';
@@ -22,6 +23,7 @@ import type { ApiDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { idempotency } from '../middleware/idempotency.ts';
 import { checkWebhookFields } from '../webhook-target.ts';
+import { limitQuery } from '../list-query.ts';
 import { ApiProblem, fieldErrors, validationProblem } from '../problem.ts';
 
 const SOURCE_TYPES: Record<string, BatchSourceType> = { 'text/csv': 'csv', 'application/x-ndjson': 'jsonl', 'application/jsonl': 'jsonl' };
@@ -30,7 +32,7 @@ const MANIFEST_PAGE = 200;
 
 export const ListQuery = v.strictObject({
   cursor: v.optional(v.pipe(v.string(), v.check((s) => isId('batch', Buffer.from(s, 'base64url').toString()), 'is not a cursor from this API'))),
-  limit: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number), v.minValue(1), v.maxValue(100)), '20'),
+  limit: limitQuery(20, 100),
 });
 
 /** The public batch object. */
@@ -46,7 +48,7 @@ export function toBatchObject(batch: BatchWithCounts) {
     defaults: batch.defaults,
     error: batch.error,
     webhook_url: batch.webhook_url ?? null,
-    webhook_events: batch.webhook_url ? (batch.webhook_events ?? ['batch.completed']) : null,
+    webhook_events: batch.webhook_url ? (batch.webhook_events ?? BATCH_WEBHOOK_DEFAULT_EVENTS) : null,
     created_at: batch.created_at.toISOString(),
     expanded_at: batch.expanded_at?.toISOString() ?? null,
     completed_at: batch.completed_at?.toISOString() ?? null,

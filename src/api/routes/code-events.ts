@@ -54,8 +54,9 @@ export function codeEventsRoutes(deps: ApiDeps) {
     return streamSSE(c, async (stream) => {
       let changed = true;
       let wake = () => {};
-      const { closing } = hub();
-      const stop = await hub().watch(id, () => ((changed = true), wake()));
+      const statusHub = hub();
+      const { closing } = statusHub;
+      const stop = await statusHub.watch(id, () => ((changed = true), wake()));
       stream.onAbort(() => wake());
       // On shutdown the stream ends early; the client reconnects with Last-Event-ID to another process.
       const onClosing = () => wake();

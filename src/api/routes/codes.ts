@@ -21,6 +21,7 @@ import { idempotency } from '../middleware/idempotency.ts';
 import { createMicroBatcher } from '../../limits/micro-batch.ts';
 import { ApiProblem, fieldErrors, validationProblem } from '../problem.ts';
 import { checkWebhookFields } from '../webhook-target.ts';
+import { limitQuery } from '../list-query.ts';
 import type { ApiDeps } from '../deps.ts';
 
 const BODY_FIELDS = new Set([...RENDER_FIELDS, 'metadata', 'webhook_url', 'webhook_events']);
@@ -30,10 +31,7 @@ export function listQuerySchema(defaultLimit: number, maxLimit: number) {
     status: v.optional(v.picklist(CODE_STATUSES)),
     batch_id: v.optional(v.pipe(v.string(), v.check((s) => isId('batch', s), 'must be a batch id'))),
     cursor: v.optional(v.pipe(v.string(), v.check((s) => isId('code', decodeCursor(s)), 'is not a cursor from this API'))),
-    limit: v.optional(
-      v.pipe(v.string(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number), v.minValue(1), v.maxValue(maxLimit)),
-      String(defaultLimit),
-    ),
+    limit: limitQuery(defaultLimit, maxLimit),
   });
 }
 

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
-import { isId, newId } from '../../domain/ids.ts';
+import { isDeliveryId, isEventId, isId, newId } from '../../domain/ids.ts';
 import { newWebhookSecret, sealSecret } from '../../domain/secrets.ts';
 import { assertConnected } from '../../queue/connection.ts';
 import { enqueueDeliveries } from '../../queue/producer.ts';
@@ -19,17 +19,13 @@ import {
   type DeliveryWithAttempts,
 } from '../../store/webhooks.ts';
 import { readJsonObject } from '../body.ts';
+import { iso } from '../code-object.ts';
+import { limitQuery } from '../list-query.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { ApiProblem, fieldErrors, validationProblem } from '../problem.ts';
 import { checkWebhookFields } from '../webhook-target.ts';
 
-const iso = (date: Date | null) => (date ? date.toISOString() : null);
-const isEventId = (s: string) => /^evt_\d{26}$/.test(s);
-const isDeliveryId = (s: string) => /^msg_\d{26}_[a-z0-9]+$/.test(s) && s.length <= 64;
-
-const limitSchema = (defaultLimit: number, maxLimit: number) =>
-  v.optional(v.pipe(v.string(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number), v.minValue(1), v.maxValue(maxLimit)), String(defaultLimit));
 
 export function toEventObject(row: EventRow) {
   return { id: row.id, object: 'event' as const, type: row.type, timestamp: row.created_at.toISOString(), data: row.data };
@@ -80,7 +76,7 @@ function accountOf(c: Context<AppEnv>): string {
 export function eventsQuerySchema(config: Pick<ApiDeps['config'], 'listDefaultLimit' | 'listMaxLimit'>) {
   return v.strictObject({
     after: v.optional(v.pipe(v.string(), v.check(isEventId, 'must be an event id'))),
-    limit: limitSchema(config.listDefaultLimit, config.listMaxLimit),
+    limit: limitQuery(config.listDefaultLimit, config.listMaxLimit),
   });
 }
 
@@ -88,7 +84,7 @@ export function eventsQuerySchema(config: Pick<ApiDeps['config'], 'listDefaultLi
 export function deliveriesQuerySchema(config: Pick<ApiDeps['config'], 'listDefaultLimit' | 'listMaxLimit'>) {
   return v.strictObject({
     cursor: v.optional(v.pipe(v.string(), v.check(isDeliveryId, 'is not a cursor from this API'))),
-    limit: limitSchema(config.listDefaultLimit, config.listMaxLimit),
+    limit: limitQuery(config.listDefaultLimit, config.listMaxLimit),
   });
 }
 

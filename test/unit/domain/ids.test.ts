@@ -12,7 +12,7 @@ describe('newId', () => {
   });
 
   it('sorts in creation order, also within one millisecond', () => {
-    const ids = Array.from({ length: 2000 }, () => newId('evt'));
+    const ids = Array.from({ length: 2000 }, () => newId('req'));
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);
     expect(newId('code', 1000) < newId('code', 2000)).toBe(true);
