@@ -66,8 +66,8 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
       blockSeconds: config.authBlockSeconds,
       linkToken: (token, path) => {
         const grant = verifyLinkToken(config.linkSigningKey, token, Math.floor(Date.now() / 1000));
-        if (grant?.scope === 'render') return path.startsWith('/v1/render/') ? grant.accountId : undefined;
-        return grant?.scope === 'events' && path === `/v1/codes/${grant.resource}/events` ? grant.accountId : undefined;
+        if (grant?.scope === 'render') return path.startsWith('/v1/render/') ? grant : undefined;
+        return grant?.scope === 'events' && path === `/v1/codes/${grant.resource}/events` ? grant : undefined;
       },
     }),
   );

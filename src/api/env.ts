@@ -1,5 +1,6 @@
 import type { RequestIdVariables } from 'hono/request-id';
 import type { BucketPolicy } from '../limits/bucket.ts';
+import type { LinkGrant } from './link-token.ts';
 
 /** Who is calling: an API key, or an anonymous client known only by its IP. */
 export type Identity =
@@ -15,5 +16,7 @@ export type AppEnv = {
     identity: Identity;
     /** The account every resource of this request belongs to (set by authenticate). */
     accountId: string;
+    /** The link token the request was authenticated by, when it was (set by authenticate). */
+    linkGrant?: LinkGrant;
   };
 };

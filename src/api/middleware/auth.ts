@@ -8,6 +8,7 @@ import type { Db } from '../../store/db.ts';
 import { findKeyByHash, type KeyIdentity } from '../../store/keys.ts';
 import type { AppEnv, Identity } from '../env.ts';
 import { ApiProblem } from '../problem.ts';
+import type { LinkGrant } from '../link-token.ts';
 
 export type AuthOptions = {
   db: Db;
@@ -24,10 +25,10 @@ export type AuthOptions = {
   failuresPerMinute: number;
   blockSeconds: number;
   /**
-   * The account a `?token=` link grants for this request (EventSource cannot send Authorization),
-   * or undefined when the token does not grant it. @defaultValue tokens are not accepted
+   * What a `?token=` or /v1/render/{token} link grants for this request (EventSource and <img> cannot
+   * send Authorization), or undefined when the token does not grant it. @defaultValue tokens are not accepted
    */
-  linkToken?: (token: string, path: string) => string | undefined;
+  linkToken?: (token: string, path: string) => LinkGrant | undefined;
 };
 
 type CachedKey = { key: KeyIdentity | undefined; expires: number };
@@ -106,8 +107,10 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<AppEnv> {
     // A signed render URL carries its token as the last path segment (/v1/render/{token}).
     const linkToken = header === undefined ? (c.req.query('token') ?? /^\/v1\/render\/([\w-]+\.[\w-]+)$/.exec(c.req.path)?.[1]) : undefined;
     if (linkToken !== undefined && options.linkToken) {
-      const accountId = options.linkToken(linkToken, c.req.path);
-      if (!accountId) return refuse(ip, 'The link token is invalid, expired or not for this resource.');
+      const grant = options.linkToken(linkToken, c.req.path);
+      if (!grant) return refuse(ip, 'The link token is invalid, expired or not for this resource.');
+      const { accountId } = grant;
+      c.set('linkGrant', grant);
       // A link is limited like an anonymous caller: by address, under the anonymous plan.
       const plan = options.plans.anonymous!;
       identity = { kind: 'anonymous', ip, accountId, policy: { name: 'anonymous', rate: plan.rate, burst: plan.burst } };

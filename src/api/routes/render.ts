@@ -59,7 +59,8 @@ export function renderRoutes(deps: ApiDeps) {
   return new Hono<AppEnv>()
     .get('/render', (c) => renderImage(c, queryFields(c.req.query())))
     .get('/render/:token', async (c) => {
-      const grant = verifyLinkToken(config.linkSigningKey, c.req.param('token'), Math.floor(Date.now() / 1000));
+      // authenticate verified the token already, unless the caller also sent its API key.
+      const grant = c.var.linkGrant ?? verifyLinkToken(config.linkSigningKey, c.req.param('token'), Math.floor(Date.now() / 1000));
       if (grant?.scope !== 'render') throw new ApiProblem({ code: 'not_found', detail: 'This render URL is invalid or has expired.' });
       return renderImage(c, JSON.parse(Buffer.from(grant.resource, 'base64url').toString()) as Record<string, unknown>);
     })
