@@ -1,7 +1,7 @@
 import { Worker } from 'bullmq';
 import { loadConfigOrExit } from '../src/config.ts';
 import { exitOnSignal } from '../src/lifecycle.ts';
-import { openJobDeps } from '../src/jobs/deps.ts';
+import { openWorkerDb } from '../src/jobs/deps.ts';
 import { completeFinishedBatches, expandBatch } from '../src/jobs/expand-batch.ts';
 import { createLogger } from '../src/log.ts';
 import { createRedis } from '../src/queue/connection.ts';
@@ -9,7 +9,7 @@ import { closeQueues, openQueues } from '../src/queue/producer.ts';
 
 const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, 'worker:batches');
-const { db, close } = openJobDeps(config);
+const db = openWorkerDb(config);
 const producer = createRedis(config.redisUrl, 'producer');
 const queues = openQueues(producer, config.queuePrefix);
 const connection = createRedis(config.redisUrl, 'worker');
@@ -41,7 +41,7 @@ exitOnSignal({
   drain: async () => {
     clearInterval(sweep);
     await worker.close();
-    await Promise.allSettled([close(), closeQueues(queues), connection.quit()]);
+    await Promise.allSettled([db.destroy(), closeQueues(queues), connection.quit()]);
     producer.disconnect();
   },
 });

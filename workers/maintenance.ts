@@ -1,7 +1,7 @@
 import { Worker } from 'bullmq';
 import { loadConfigOrExit } from '../src/config.ts';
 import { exitOnSignal } from '../src/lifecycle.ts';
-import { openJobDeps } from '../src/jobs/deps.ts';
+import { openWorkerDb } from '../src/jobs/deps.ts';
 import { runMaintenance, type MaintenanceDeps } from '../src/jobs/maintenance.ts';
 import { createLogger } from '../src/log.ts';
 import { publishMetrics } from '../src/metrics/publish.ts';
@@ -13,7 +13,7 @@ import { scheduleMaintenance } from '../src/queue/schedule.ts';
 
 const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, 'worker:maintenance');
-const { db, close } = openJobDeps(config);
+const db = openWorkerDb(config);
 const producer = createRedis(config.redisUrl, 'producer');
 const queues = openQueues(producer, config.queuePrefix);
 const connection = createRedis(config.redisUrl, 'worker');
@@ -76,7 +76,7 @@ exitOnSignal({
   timeoutMs: config.shutdownTimeoutMs,
   drain: async () => {
     await worker.close();
-    await Promise.allSettled([stopPublishing(), close(), closeQueues(queues), connection.quit()]);
+    await Promise.allSettled([stopPublishing(), db.destroy(), closeQueues(queues), connection.quit()]);
     producer.disconnect();
   },
 });

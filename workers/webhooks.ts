@@ -2,18 +2,17 @@ import { Worker } from 'bullmq';
 import { loadConfigOrExit } from '../src/config.ts';
 import { exitOnSignal } from '../src/lifecycle.ts';
 import { deliverWebhook, dispatchWebhooks, webhookDepsOf } from '../src/jobs/deliver-webhook.ts';
+import { openWorkerDb } from '../src/jobs/deps.ts';
 import { createLogger } from '../src/log.ts';
 import { publishMetrics } from '../src/metrics/publish.ts';
 import { createProcessMetrics } from '../src/metrics/registry.ts';
 import { createRedis } from '../src/queue/connection.ts';
 import { closeQueues, openQueues } from '../src/queue/producer.ts';
-import { createDb } from '../src/store/db.ts';
 import { closeAgents } from '../src/webhooks/send.ts';
 
 const config = loadConfigOrExit();
 const log = createLogger(config.logLevel, 'worker:webhooks');
-// Attempt records need no WAL flush each: a lost one means one more delivery, which receivers dedupe.
-const db = createDb({ databaseUrl: config.databaseUrl, poolSize: config.pgPoolSize, synchronousCommit: false });
+const db = openWorkerDb(config);
 const producer = createRedis(config.redisUrl, 'worker');
 const queues = openQueues(producer, config.queuePrefix);
 const connection = createRedis(config.redisUrl, 'worker');

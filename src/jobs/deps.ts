@@ -4,15 +4,23 @@ import type { Redis } from 'ioredis';
 import { publishCodeStatuses } from '../queue/code-status.ts';
 import { createLookupBatcher, createMicroBatcher } from '../limits/micro-batch.ts';
 import { claimCodes, completeRenders, type CompletedRender } from '../store/codes.ts';
-import { createDb } from '../store/db.ts';
+import { createDb, type Db } from '../store/db.ts';
 import type { RenderDeps } from './render-code.ts';
+
+/**
+ * A worker process's database: commits without waiting for the WAL flush. A status or attempt record
+ * lost in a crash only means the work is done once more (renders are idempotent, receivers dedupe).
+ */
+export function openWorkerDb(config: Config): Db {
+  return createDb({ databaseUrl: config.databaseUrl, poolSize: config.pgPoolSize, synchronousCommit: false });
+}
 
 /**
  * Opens what processors need for one worker process; `close` releases it. Status changes are published
  * on `redis` (the process's own connection, not another one) when given.
  */
 export function openJobDeps(config: Config, redis?: Redis): RenderDeps & { close: () => Promise<void> } {
-  const db = createDb({ databaseUrl: config.databaseUrl, poolSize: config.pgPoolSize, synchronousCommit: false });
+  const db = openWorkerDb(config);
   const maxBatch = config.renderConcurrency * 4;
   // Jobs that start or finish together share one statement, one transaction and one Redis write.
   const claim = createLookupBatcher((ids) => claimCodes(db, ids), (row) => row.id, { maxBatch });
