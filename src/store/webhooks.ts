@@ -14,6 +14,23 @@ export async function listEndpoints(db: Db, accountId: string): Promise<WebhookE
   return db.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
 }
 
+/** What PATCH may change: where, which events, and whether the endpoint is switched on. */
+export type EndpointChanges = { url?: string; events?: string[]; enabled?: boolean };
+
+/**
+ * Applies `changes` to one of the account's endpoints. Enabling clears the disabled state and the
+ * failure streak (the receiver was fixed); disabling records that the account did it.
+ */
+export async function updateEndpoint(db: Db, accountId: string, id: string, changes: EndpointChanges): Promise<WebhookEndpointRow | undefined> {
+  const set: Record<string, unknown> = {};
+  if (changes.url !== undefined) set.url = changes.url;
+  if (changes.events !== undefined) set.events = JSON.stringify(changes.events);
+  if (changes.enabled === true) Object.assign(set, { disabled_at: null, disabled_reason: null, failing_since: null });
+  if (changes.enabled === false) Object.assign(set, { disabled_at: sql`coalesce(disabled_at, now())`, disabled_reason: sql`coalesce(disabled_reason, 'disabled by the account')` });
+  if (Object.keys(set).length === 0) return findEndpoint(db, accountId, id);
+  return db.updateTable('webhook_endpoints').set(set).where('account_id', '=', accountId).where('id', '=', id).returningAll().executeTakeFirst();
+}
+
 export async function deleteEndpoint(db: Db, accountId: string, id: string): Promise<boolean> {
   const result = await db.deleteFrom('webhook_endpoints').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
   return result.numDeletedRows > 0n;

@@ -71,6 +71,11 @@ describe('/openapi.json', () => {
       expect(v.safeParse(WebhookUrlSchema, value.url).success).toBe(true);
       expect(v.safeParse(WebhookEventsSchema, value.events).success).toBe(true);
     }
+    for (const { value } of Object.values(doc.paths['/v1/webhook-endpoints/{id}'].patch.requestBody.content['application/json'].examples) as { value: { url?: string; events?: string[]; enabled?: boolean } }[]) {
+      if (value.url !== undefined) expect(v.safeParse(WebhookUrlSchema, value.url).success).toBe(true);
+      if (value.events !== undefined) expect(v.safeParse(WebhookEventsSchema, value.events).success).toBe(true);
+      if (value.enabled !== undefined) expect(typeof value.enabled).toBe('boolean');
+    }
   });
 
   it('real responses match the documented schemas (ajv)', async () => {

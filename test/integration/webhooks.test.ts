@@ -200,8 +200,8 @@ describe('retries', () => {
     }
   });
 
-  it('410 Gone disables the endpoint', async () => {
-    const receiver = await startReceiver(() => ({ status: 410 }));
+  it('410 Gone disables the endpoint; PATCH enabled: true switches it back on and it delivers again', async () => {
+    const receiver = await startReceiver((n) => ({ status: n === 0 ? 410 : 200 }));
     try {
       const { endpoint, call } = await accountWithEndpoint(receiver.url);
       await call('POST', '/v1/codes', { data: 'gone' });
@@ -211,6 +211,15 @@ describe('retries', () => {
       });
       expect(disabled.disabled_reason).toMatch(/410/);
       expect(receiver.received).toHaveLength(1);
+
+      const enabled = await call('PATCH', `/v1/webhook-endpoints/${endpoint.id}`, { enabled: true, events: ['code.succeeded'] });
+      expect(enabled).toMatchObject({ status: 'enabled', disabled_at: null, disabled_reason: null, failing_since: null, events: ['code.succeeded'] });
+      const code = await call('POST', '/v1/codes', { data: 'back again' });
+      await eventually(async () => receiver.received.length >= 2);
+      expect(JSON.parse(receiver.received[1]!.body).data.id).toBe(code.id);
+
+      const off = await call('PATCH', `/v1/webhook-endpoints/${endpoint.id}`, { enabled: false });
+      expect(off).toMatchObject({ status: 'disabled', disabled_reason: 'disabled by the account' });
     } finally {
       await receiver.close();
     }
@@ -355,5 +364,11 @@ describe('validation', () => {
     expect(res.status).toBe(422);
     const paths = ((await res.json()) as any).errors.map((e: any) => e.path);
     expect(paths).toEqual(expect.arrayContaining(['url', 'events']));
+    const endpoint = await createEndpoint('http://127.0.0.1:9/unused');
+    const patch = await stack.request('PATCH', `/v1/webhook-endpoints/${endpoint.id}`, { url: 'http://169.254.169.254/', events: ['code.exploded'], enabled: 'yes', secret: 'x' });
+    expect(patch.status).toBe(422);
+    expect(((await patch.json()) as any).errors.map((e: any) => e.path).sort()).toEqual(['enabled', 'events.0', 'secret', 'url']);
+    expect((await stack.request('PATCH', '/v1/webhook-endpoints/whep_nope', { enabled: true })).status).toBe(404);
+    await stack.request('DELETE', `/v1/webhook-endpoints/${endpoint.id}`);
   });
 });

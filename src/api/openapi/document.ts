@@ -11,7 +11,7 @@ type HeaderName = keyof typeof HEADERS;
 
 /** One documented route. Adding a route to the API is adding one entry to RESOURCES. */
 export type Operation = {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'patch' | 'delete';
   /** OpenAPI path (`{id}`), as the app serves it. */
   path: string;
   summary: string;
@@ -123,6 +123,12 @@ export function resources(config: Config): Operation[] {
     },
     { method: 'get', path: '/v1/webhook-endpoints', tag: 'webhooks', summary: 'List endpoints', responses: { 200: { description: 'Endpoints', schema: 'WebhookEndpointList' } } },
     { method: 'get', path: '/v1/webhook-endpoints/{id}', tag: 'webhooks', summary: 'Read an endpoint', responses: { 200: { description: 'The endpoint', schema: 'WebhookEndpoint' } }, problems: ['not_found'] },
+    {
+      method: 'patch', path: '/v1/webhook-endpoints/{id}', tag: 'webhooks', summary: 'Change an endpoint\'s url or events, or switch it back on after it was disabled (410, failing for days) or off',
+      body: { contentType: json, schema: { type: 'object', additionalProperties: false, properties: { url: { type: 'string', maxLength: 2048 }, events: { oneOf: [{ type: 'array', items: { enum: [...EVENT_TYPES] } }, { type: 'null' }] }, enabled: { type: 'boolean' } } }, examples: { enable: { enabled: true }, move: { url: 'https://hooks.example.com/v2/codes', events: ['code.succeeded'] } } },
+      responses: { 200: { description: 'The endpoint', schema: 'WebhookEndpoint' } },
+      problems: ['not_found', 'invalid_json', 'validation_failed'],
+    },
     { method: 'delete', path: '/v1/webhook-endpoints/{id}', tag: 'webhooks', summary: 'Delete an endpoint', responses: { 200: { description: 'Deleted', type: json } }, problems: ['not_found'] },
     { method: 'get', path: '/v1/webhook-endpoints/{id}/deliveries', tag: 'webhooks', summary: 'Deliveries to an endpoint, newest first, with every attempt', query: jsonSchemaOf(deliveriesQuerySchema(config)), responses: { 200: { description: 'A page', schema: 'WebhookDeliveryList' } }, problems: ['not_found', 'validation_failed'] },
     { method: 'get', path: '/v1/webhook-deliveries/{id}', tag: 'webhooks', summary: 'Read a delivery and its attempt log', responses: { 200: { description: 'The delivery', schema: 'WebhookDelivery' } }, problems: ['not_found'] },

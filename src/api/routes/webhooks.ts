@@ -16,6 +16,7 @@ import {
   listEndpoints,
   retryDelivery,
   rotateAccountSecret,
+  updateEndpoint,
   type DeliveryWithAttempts,
 } from '../../store/webhooks.ts';
 import { readJsonObject } from '../body.ts';
@@ -24,7 +25,7 @@ import { limitQuery } from '../list-query.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { ApiProblem, fieldErrors, validationProblem } from '../problem.ts';
-import { checkWebhookFields } from '../webhook-target.ts';
+import { checkWebhookFields, WebhookEventsSchema } from '../webhook-target.ts';
 
 
 export function toEventObject(row: EventRow) {
@@ -132,6 +133,26 @@ export function webhooksRoutes(deps: ApiDeps) {
       return c.json({ object: 'list', data: rows.map((row) => toEndpointObject(row)), next_cursor: null });
     })
     .get('/webhook-endpoints/:id', async (c) => c.json(toEndpointObject(await ownEndpoint(accountOf(c), c.req.param('id')))))
+    .patch('/webhook-endpoints/:id', async (c) => {
+      const accountId = accountOf(c);
+      const endpoint = await ownEndpoint(accountId, c.req.param('id'));
+      const body = await readJsonObject(c);
+      const errors = Object.keys(body).filter((k) => !['url', 'events', 'enabled'].includes(k)).map((path) => ({ path, message: 'is not a known field' }));
+      const checked = await checkWebhookFields(config, { url: body.url, events: undefined }, { url: 'url', events: 'events' });
+      errors.push(...checked.errors);
+      const events = body.events === undefined || body.events === null ? undefined : v.safeParse(WebhookEventsSchema, body.events);
+      if (events && !events.success) errors.push(...fieldErrors(events.issues, 'events'));
+      if (body.enabled !== undefined && typeof body.enabled !== 'boolean') errors.push({ path: 'enabled', message: 'must be true or false' });
+      if (errors.length > 0) throw validationProblem(errors);
+      const row = await updateEndpoint(deps.db, accountId, endpoint.id, {
+        ...(checked.url ? { url: checked.url } : {}),
+        // null or [] means every event, as at creation.
+        ...(body.events === null ? { events: [] } : events?.success ? { events: [...new Set(events.output)] } : {}),
+        ...(typeof body.enabled === 'boolean' ? { enabled: body.enabled } : {}),
+      });
+      if (!row) throw new ApiProblem({ code: 'not_found', detail: `No webhook endpoint ${endpoint.id}` });
+      return c.json(toEndpointObject(row));
+    })
     .delete('/webhook-endpoints/:id', async (c) => {
       const accountId = accountOf(c);
       const row = await ownEndpoint(accountId, c.req.param('id'));
