@@ -15,7 +15,7 @@ export async function listEndpoints(db: Db, accountId: string): Promise<WebhookE
 }
 
 /** What PATCH may change: where, which events, and whether the endpoint is switched on. */
-export type EndpointChanges = { url?: string; events?: string[]; enabled?: boolean };
+export type EndpointChanges = { url?: string | undefined; events?: string[] | undefined; enabled?: boolean | undefined };
 
 /**
  * Applies `changes` to one of the account's endpoints. Enabling clears the disabled state and the

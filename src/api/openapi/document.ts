@@ -5,6 +5,7 @@ import { listQuerySchema } from '../routes/codes.ts';
 import { deliveriesQuerySchema, eventsQuerySchema } from '../routes/webhooks.ts';
 import { EVENT_TYPES } from '../../domain/events.ts';
 import { COMPONENT_SCHEMAS, jsonSchemaOf, submissionSchema } from './schemas.ts';
+import { EndpointCreateSchema, EndpointPatchSchema } from '../webhook-target.ts';
 
 type Json = Record<string, unknown>;
 type HeaderName = keyof typeof HEADERS;
@@ -117,7 +118,7 @@ export function resources(config: Config): Operation[] {
     { method: 'get', path: '/v1/events/{id}/deliveries', tag: 'webhooks', summary: 'Deliveries of one event (per-request webhook_url and endpoints)', responses: { 200: { description: 'Deliveries', schema: 'WebhookDeliveryList' } }, problems: ['not_found'] },
     {
       method: 'post', path: '/v1/webhook-endpoints', tag: 'webhooks', summary: 'Register an endpoint for the account\'s events; its signing secret is shown once',
-      body: { contentType: json, schema: { type: 'object', required: ['url'], additionalProperties: false, properties: { url: { type: 'string', maxLength: 2048 }, events: { type: 'array', items: { enum: [...EVENT_TYPES] } } } }, examples: { all: { url: 'https://hooks.example.com/codes', events: ['code.succeeded', 'batch.completed'] } } },
+      body: { contentType: json, schema: jsonSchemaOf(EndpointCreateSchema), examples: { all: { url: 'https://hooks.example.com/codes', events: ['code.succeeded', 'batch.completed'] } } },
       responses: { 201: { description: 'The endpoint with its secret', schema: 'WebhookEndpoint', headers: ['Location'] } },
       problems: ['invalid_json', 'validation_failed'],
     },
@@ -125,7 +126,7 @@ export function resources(config: Config): Operation[] {
     { method: 'get', path: '/v1/webhook-endpoints/{id}', tag: 'webhooks', summary: 'Read an endpoint', responses: { 200: { description: 'The endpoint', schema: 'WebhookEndpoint' } }, problems: ['not_found'] },
     {
       method: 'patch', path: '/v1/webhook-endpoints/{id}', tag: 'webhooks', summary: 'Change an endpoint\'s url or events, or switch it back on after it was disabled (410, failing for days) or off',
-      body: { contentType: json, schema: { type: 'object', additionalProperties: false, properties: { url: { type: 'string', maxLength: 2048 }, events: { oneOf: [{ type: 'array', items: { enum: [...EVENT_TYPES] } }, { type: 'null' }] }, enabled: { type: 'boolean' } } }, examples: { enable: { enabled: true }, move: { url: 'https://hooks.example.com/v2/codes', events: ['code.succeeded'] } } },
+      body: { contentType: json, schema: jsonSchemaOf(EndpointPatchSchema), examples: { enable: { enabled: true }, move: { url: 'https://hooks.example.com/v2/codes', events: ['code.succeeded'] } } },
       responses: { 200: { description: 'The endpoint', schema: 'WebhookEndpoint' } },
       problems: ['not_found', 'invalid_json', 'validation_failed'],
     },

@@ -25,7 +25,7 @@ import { limitQuery } from '../list-query.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { ApiProblem, fieldErrors, validationProblem } from '../problem.ts';
-import { checkWebhookFields, WebhookEventsSchema } from '../webhook-target.ts';
+import { checkWebhookFields, EndpointPatchSchema } from '../webhook-target.ts';
 
 
 export function toEventObject(row: EventRow) {
@@ -137,19 +137,16 @@ export function webhooksRoutes(deps: ApiDeps) {
       const accountId = accountOf(c);
       const endpoint = await ownEndpoint(accountId, c.req.param('id'));
       const body = await readJsonObject(c);
-      const errors = Object.keys(body).filter((k) => !['url', 'events', 'enabled'].includes(k)).map((path) => ({ path, message: 'is not a known field' }));
-      const checked = await checkWebhookFields(config, { url: body.url, events: undefined }, { url: 'url', events: 'events' });
+      const parsed = v.safeParse(EndpointPatchSchema, body, { abortEarly: false });
+      const errors = parsed.success ? [] : fieldErrors(parsed.issues);
+      // The SSRF check of a well-formed url runs even when other fields are bad: one 422 lists all.
+      const url = errors.some((e) => e.path === 'url') ? undefined : body.url;
+      const checked = await checkWebhookFields(config, { url, events: undefined }, { url: 'url', events: 'events' });
       errors.push(...checked.errors);
-      const events = body.events === undefined || body.events === null ? undefined : v.safeParse(WebhookEventsSchema, body.events);
-      if (events && !events.success) errors.push(...fieldErrors(events.issues, 'events'));
-      if (body.enabled !== undefined && typeof body.enabled !== 'boolean') errors.push({ path: 'enabled', message: 'must be true or false' });
-      if (errors.length > 0) throw validationProblem(errors);
-      const row = await updateEndpoint(deps.db, accountId, endpoint.id, {
-        ...(checked.url ? { url: checked.url } : {}),
-        // null or [] means every event, as at creation.
-        ...(body.events === null ? { events: [] } : events?.success ? { events: [...new Set(events.output)] } : {}),
-        ...(typeof body.enabled === 'boolean' ? { enabled: body.enabled } : {}),
-      });
+      if (!parsed.success || errors.length > 0) throw validationProblem(errors);
+      const { events, enabled } = parsed.output;
+      // null or [] means every event, as at creation.
+      const row = await updateEndpoint(deps.db, accountId, endpoint.id, { url: checked.url ?? undefined, events: events === null ? [] : events && [...new Set(events)], enabled });
       if (!row) throw new ApiProblem({ code: 'not_found', detail: `No webhook endpoint ${endpoint.id}` });
       return c.json(toEndpointObject(row));
     })
