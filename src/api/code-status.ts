@@ -1,10 +1,21 @@
-import { createCodeStatusHub, type CodeStatusHub } from '../queue/code-status.ts';
+import { isTerminal } from '../domain/code.ts';
+import { createCodeStatusHub, waitForStatus, type CodeStatusHub } from '../queue/code-status.ts';
+import { findCodeById, type CodeWithResult } from '../store/codes.ts';
 import type { ApiDeps } from './deps.ts';
 
 /** The hub passed in, or one opened lazily on a duplicate of the API's Redis connection. */
 export function codeStatusHubOf(deps: ApiDeps): () => CodeStatusHub {
   let hub = deps.codeStatus;
   return () => (hub ??= createCodeStatusHub(deps.redis.duplicate({ maxRetriesPerRequest: null }), deps.config.queuePrefix));
+}
+
+/**
+ * Waits up to `ms` for one of the account's codes to finish, woken by its status channel (no
+ * polling), and returns the row as it is then (Prefer: wait, GET /v1/render).
+ */
+export async function awaitFinished(deps: ApiDeps, hub: CodeStatusHub, accountId: string, id: string, ms: number): Promise<CodeWithResult> {
+  await waitForStatus(hub, id, isTerminal, ms, async () => (await findCodeById(deps.db, accountId, id))?.status);
+  return (await findCodeById(deps.db, accountId, id))!;
 }
 
 /** `Prefer: wait=N` (RFC 7240): the seconds asked for, capped at `max`; undefined when absent or malformed (ignored, as the RFC says). */

@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import * as v from 'valibot';
 import { CODE_STATUSES, isTerminal } from '../../domain/code.ts';
-import { publishCodeStatus, waitForStatus } from '../../queue/code-status.ts';
-import { codeStatusHubOf, preferredWait } from '../code-status.ts';
+import { publishCodeStatus } from '../../queue/code-status.ts';
+import { awaitFinished, codeStatusHubOf, preferredWait } from '../code-status.ts';
 import { isId, newId } from '../../domain/ids.ts';
 import { metadataSchema } from '../../domain/metadata.ts';
 import type { FieldError } from '../../domain/problems.ts';
@@ -105,12 +105,12 @@ export function codesRoutes(deps: ApiDeps) {
       });
       const id = written.id;
       const wait = preferredWait(c.req.header('prefer'), deps.config.preferWaitMaxSeconds);
-      if (wait !== undefined && !isTerminal(written.status) && wait > 0) {
-        // No polling: the worker publishes each status change; the row is read once it is terminal.
-        const read = async () => (await findCodeById(deps.db, accountId, id))?.status;
-        await waitForStatus(statusHub(), id, isTerminal, wait * 1000, read);
-      }
-      const row = written.status === 'queued' && wait === undefined ? { ...written, result: null } : (await findCodeById(deps.db, accountId, id))!;
+      // The row as written (the intake path reads nothing back); with Prefer: wait, as it is once
+      // finished or at the deadline; otherwise read back (a content-cache hit has its result).
+      const row =
+        wait === undefined && written.status === 'queued' ? { ...written, result: null }
+        : wait !== undefined && wait > 0 && !isTerminal(written.status) ? await awaitFinished(deps, statusHub(), accountId, id, wait * 1000)
+        : (await findCodeById(deps.db, accountId, id))!;
       const headers: Record<string, string> = { Location: `/v1/codes/${id}`, ...codeHeaders(row, retryAfter) };
       if (wait !== undefined) headers['Preference-Applied'] = `wait=${wait}`;
       return c.json(present(row), wait !== undefined && isTerminal(row.status) ? 200 : 202, headers);

@@ -3,11 +3,10 @@ import * as v from 'valibot';
 import { coerceCell } from '../../batches/fields.ts';
 import { isTerminal } from '../../domain/code.ts';
 import { newId } from '../../domain/ids.ts';
-import { waitForStatus } from '../../queue/code-status.ts';
 import { findCodeById } from '../../store/codes.ts';
 import { findResultContent } from '../../store/results.ts';
 import { readJsonObject } from '../body.ts';
-import { codeStatusHubOf } from '../code-status.ts';
+import { awaitFinished, codeStatusHubOf } from '../code-status.ts';
 import { loadContent } from '../content.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
@@ -46,9 +45,7 @@ export function renderRoutes(deps: ApiDeps) {
       id: newId('code'), account_id: accountId, symbology: spec.symbology, data: spec.data, format: spec.format,
       options: JSON.stringify(spec.options), metadata: '{}', result_key: key, request_id: c.var.requestId,
     });
-    const read = async () => (await findCodeById(deps.db, accountId, written.id))?.status;
-    if (!isTerminal(written.status)) await waitForStatus(hub(), written.id, isTerminal, config.renderWaitSeconds * 1000, read);
-    const row = (await findCodeById(deps.db, accountId, written.id))!;
+    const row = isTerminal(written.status) ? (await findCodeById(deps.db, accountId, written.id))! : await awaitFinished(deps, hub(), accountId, written.id, config.renderWaitSeconds * 1000);
     if (row.status === 'succeeded') return imageResponse(c, await loadContent(deps.db, row));
     if (isTerminal(row.status)) throw new ApiProblem({ code: 'render_failed', detail: row.error?.message ?? `The code is ${row.status}`, extra: { code_id: row.id } });
     throw new ApiProblem({ code: 'render_pending', detail: `Still rendering as ${row.id}`, headers: { 'Retry-After': String(config.retryAfterSeconds), Location: `/v1/codes/${row.id}` }, extra: { code_id: row.id } });
