@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { CodeError, CodeStatus } from '../domain/code.ts';
 import { bumpBatchCounts, randomShard } from './batches.ts';
-import { onCodeFinished } from './code-finished.ts';
 import type { Db } from './db.ts';
 import type { CodeRow, NewCodeRow, NewResultRow } from './schema.ts';
 
@@ -104,8 +103,8 @@ export async function claimCodes(db: Db, ids: readonly string[]): Promise<(CodeR
 }
 
 /**
- * Moves an unfinished code to a terminal status, with what follows from it (onCodeFinished) in the
- * same transaction. Returns the finished row, or undefined when the code was already terminal
+ * Moves an unfinished code to a terminal status, with its batch counters in the same transaction (its
+ * event comes from the trigger). Returns the finished row, or undefined when the code was already terminal
  * (a canceled code stays canceled; a redelivered job finds nothing to do).
  */
 async function finishCode(
@@ -121,7 +120,6 @@ async function finishCode(
       .where('status', 'in', ['queued', 'processing']);
     if (where.accountId) query = query.where('account_id', '=', where.accountId);
     const row = await query.returningAll().executeTakeFirst();
-    if (row) await onCodeFinished(trx, row);
     if (row?.batch_id) {
       // A code that was claimed (started_at set) leaves "processing"; one canceled while queued never entered it.
       await bumpBatchCounts(trx, row.batch_id, { [change.status]: 1, processing: row.started_at ? -1 : 0 });
@@ -135,35 +133,57 @@ async function finishCode(
 export type CompletedRender = { codeId: string; result?: NewResultRow };
 
 /**
- * Stores rendered results and marks their codes succeeded, for many codes in one transaction (the
- * worker coalesces the renders that finish together): one insert, one update, then what follows
- * from each finished code. A code canceled meanwhile stays canceled (undefined in its place).
+ * Stores rendered results and marks their codes succeeded, for many codes in one statement (the
+ * worker coalesces the renders that finish together): the results, the status change (its events
+ * come from the trigger) and the batch counters commit together or not at all. One statement, not a
+ * transaction of four: each round trip costs the database about as much as the rows it writes.
+ * A code canceled meanwhile stays canceled (undefined in its place).
  */
-export async function completeRenders(db: Db, items: readonly CompletedRender[]): Promise<(CodeRow | undefined)[]> {
+export async function completeRenders(db: Db, items: readonly CompletedRender[]): Promise<({ id: string } | undefined)[]> {
   const results = items.flatMap((item) => (item.result ? [item.result] : []));
-  const rows = await db.transaction().execute(async (trx) => {
-    if (results.length > 0) await trx.insertInto('results').values(results).onConflict((oc) => oc.column('key').doNothing()).execute();
-    const finished = await trx
-      .updateTable('codes')
-      .set({ status: 'succeeded', completed_at: sql`now()`, error: null })
-      .where('id', 'in', items.map((item) => item.codeId))
-      .where('status', 'in', ['queued', 'processing'])
-      .returningAll()
-      .execute();
-    const byBatch = new Map<string, { succeeded: number; processing: number }>();
-    for (const row of finished) {
-      await onCodeFinished(trx, row);
-      if (!row.batch_id) continue;
-      const counts = byBatch.get(row.batch_id) ?? { succeeded: 0, processing: 0 };
-      counts.succeeded++;
-      if (row.started_at) counts.processing--;
-      byBatch.set(row.batch_id, counts);
-    }
-    for (const [batchId, delta] of byBatch) await bumpBatchCounts(trx, batchId, delta);
-    return finished;
-  });
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return items.map((item) => byId.get(item.codeId));
+  const ids = items.map((item) => item.codeId);
+  // Batch counter rows are taken in batch_id order, so concurrent completions cannot deadlock on them.
+  const finished = await db
+    .with('stored', (qb) =>
+      results.length > 0 ? qb.insertInto('results').values(results).onConflict((oc) => oc.column('key').doNothing()) : qb.selectNoFrom(sql.lit(0).as('none')),
+    )
+    .with('finished', (qb) =>
+      qb
+        .updateTable('codes')
+        .set({ status: 'succeeded', completed_at: sql`now()`, error: null })
+        .where('id', 'in', ids)
+        .where('status', 'in', ['queued', 'processing'])
+        .returning(['id', 'batch_id', 'started_at']),
+    )
+    .with('counted', (qb) =>
+      qb
+        .insertInto('batch_counts')
+        .columns(['batch_id', 'shard', 'succeeded', 'processing'])
+        .expression((eb) =>
+          eb
+            .selectFrom('finished')
+            .select((f) => [
+              sql<string>`batch_id`.as('batch_id'),
+              sql.lit(randomShard()).as('shard'),
+              f.fn.countAll<number>().as('succeeded'),
+              sql<number>`-count(started_at)`.as('processing'),
+            ])
+            .where('batch_id', 'is not', null)
+            .groupBy('batch_id')
+            .orderBy('batch_id'),
+        )
+        .onConflict((oc) =>
+          oc.columns(['batch_id', 'shard']).doUpdateSet((eb) => ({
+            succeeded: eb('batch_counts.succeeded', '+', eb.ref('excluded.succeeded')),
+            processing: eb('batch_counts.processing', '+', eb.ref('excluded.processing')),
+          })),
+        ),
+    )
+    .selectFrom('finished')
+    .select('id')
+    .execute();
+  const done = new Set(finished.map((row) => row.id));
+  return ids.map((id) => (done.has(id) ? { id } : undefined));
 }
 
 /** Marks an unfinished code failed with a public error. */
