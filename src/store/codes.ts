@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { CodeError, CodeStatus } from '../domain/code.ts';
 import { bumpBatchCounts, randomShard } from './batches.ts';
-import type { Db } from './db.ts';
+import { executePrepared, type Db } from './db.ts';
 import type { CodeRow, NewCodeRow, NewResultRow } from './schema.ts';
 
 /** Result facts the code object shows; present only once the code succeeded. */
@@ -86,7 +86,7 @@ export async function claimCodes(db: Db, ids: readonly string[]): Promise<(CodeR
   if (ids.length === 0) return [];
   // started_at equals the statement's now() only when this claim set it: queued → processing.
   // Batch counter rows are taken in batch_id order, so concurrent claims cannot deadlock on them.
-  const result = await sql<CodeRow & { first_claim: boolean; cached: boolean }>`
+  const claimed = sql<CodeRow & { first_claim: boolean; cached: boolean }>`
     with claimed as (
       update codes set status = 'processing', started_at = coalesce(started_at, now())
       where id = any(${ids}::text[]) and status in ('queued', 'processing')
@@ -94,12 +94,13 @@ export async function claimCodes(db: Db, ids: readonly string[]): Promise<(CodeR
     ),
     counted as (
       insert into batch_counts (batch_id, shard, processing)
-      select batch_id, ${randomShard()}, count(*) from claimed where first_claim and batch_id is not null
+      select batch_id, ${randomShard()}::int, count(*) from claimed where first_claim and batch_id is not null
       group by batch_id order by batch_id
       on conflict (batch_id, shard) do update set processing = batch_counts.processing + excluded.processing
     )
-    select claimed.*, exists (select 1 from results where results.key = claimed.result_key) as cached from claimed`.execute(db);
-  return result.rows.map(({ first_claim: _first, ...code }) => code);
+    select claimed.*, exists (select 1 from results where results.key = claimed.result_key) as cached from claimed`;
+  const rows = await executePrepared(db, 'claim_codes', claimed);
+  return rows.map(({ first_claim: _first, ...code }) => code);
 }
 
 /**
@@ -141,47 +142,35 @@ export type CompletedRender = { codeId: string; result?: NewResultRow };
  */
 export async function completeRenders(db: Db, items: readonly CompletedRender[]): Promise<({ id: string } | undefined)[]> {
   const results = items.flatMap((item) => (item.result ? [item.result] : []));
+  const column = <K extends keyof NewResultRow>(key: K) => results.map((result) => result[key] ?? null);
   const ids = items.map((item) => item.codeId);
   // Batch counter rows are taken in batch_id order, so concurrent completions cannot deadlock on them.
-  const finished = await db
-    .with('stored', (qb) =>
-      results.length > 0 ? qb.insertInto('results').values(results).onConflict((oc) => oc.column('key').doNothing()) : qb.selectNoFrom(sql.lit(0).as('none')),
-    )
-    .with('finished', (qb) =>
-      qb
-        .updateTable('codes')
-        .set({ status: 'succeeded', completed_at: sql`now()`, error: null })
-        .where('id', 'in', ids)
-        .where('status', 'in', ['queued', 'processing'])
-        .returning(['id', 'batch_id', 'started_at']),
-    )
-    .with('counted', (qb) =>
-      qb
-        .insertInto('batch_counts')
-        .columns(['batch_id', 'shard', 'succeeded', 'processing'])
-        .expression((eb) =>
-          eb
-            .selectFrom('finished')
-            .select((f) => [
-              sql<string>`batch_id`.as('batch_id'),
-              sql.lit(randomShard()).as('shard'),
-              f.fn.countAll<number>().as('succeeded'),
-              sql<number>`-count(started_at)`.as('processing'),
-            ])
-            .where('batch_id', 'is not', null)
-            .groupBy('batch_id')
-            .orderBy('batch_id'),
+  const finished = await executePrepared(
+    db,
+    'complete_renders',
+    sql<{ id: string }>`
+      with stored as (
+        insert into results (key, sha256, content_type, bytes, width, height, verification, print, renderer)
+        select * from unnest(
+          ${column('key')}::text[], ${column('sha256')}::text[], ${column('content_type')}::text[], ${column('bytes')}::bytea[],
+          ${column('width')}::int[], ${column('height')}::int[], ${column('verification')}::jsonb[], ${column('print')}::jsonb[], ${column('renderer')}::jsonb[]
         )
-        .onConflict((oc) =>
-          oc.columns(['batch_id', 'shard']).doUpdateSet((eb) => ({
-            succeeded: eb('batch_counts.succeeded', '+', eb.ref('excluded.succeeded')),
-            processing: eb('batch_counts.processing', '+', eb.ref('excluded.processing')),
-          })),
-        ),
-    )
-    .selectFrom('finished')
-    .select('id')
-    .execute();
+        on conflict (key) do nothing
+      ),
+      finished as (
+        update codes set status = 'succeeded', completed_at = now(), error = null
+        where id = any(${ids}::text[]) and status in ('queued', 'processing')
+        returning id, batch_id, started_at
+      ),
+      counted as (
+        insert into batch_counts (batch_id, shard, succeeded, processing)
+        select batch_id, ${randomShard()}::int, count(*), -count(started_at) from finished where batch_id is not null
+        group by batch_id order by batch_id
+        on conflict (batch_id, shard) do update
+          set succeeded = batch_counts.succeeded + excluded.succeeded, processing = batch_counts.processing + excluded.processing
+      )
+      select id from finished`,
+  );
   const done = new Set(finished.map((row) => row.id));
   return ids.map((id) => (done.has(id) ? { id } : undefined));
 }

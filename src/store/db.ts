@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type RawBuilder } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 
@@ -37,5 +37,22 @@ export function createDb(options: DbOptions): Db {
   // it on release because it is no longer queryable.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+const pools = new WeakMap<Db, pg.Pool>();
+
+/**
+ * Runs a statement the worker repeats many times a second as a named prepared statement: PostgreSQL
+ * parses and plans it once per connection instead of on every call, which at two or three codes per
+ * statement was half of its cost. The text must be the same on every call (arrays and unnest, not
+ * one placeholder per row). Inside a transaction, or on a Kysely not made here, it runs unprepared.
+ */
+export async function executePrepared<R>(db: Db, name: string, query: RawBuilder<R>): Promise<R[]> {
+  const pool = pools.get(db);
+  if (!pool) return (await query.execute(db)).rows;
+  const { sql, parameters } = query.compile(db);
+  return (await pool.query({ name, text: sql, values: parameters as unknown[] })).rows as R[];
 }
