@@ -8,6 +8,7 @@ import { createDb } from '../../src/store/db.ts';
 import { createApiKey } from '../../src/store/keys.ts';
 import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
 import { deleteRedisPrefix, eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
+import { machineBusy } from './cpu.ts';
 import type { Row } from './render.ts';
 
 const CONNECTIONS = 50;
@@ -16,10 +17,10 @@ const DURATION_S = Number(process.env.BENCH_INTAKE_SECONDS ?? 5);
 const ROUNDS = 3;
 const BODY = JSON.stringify({ data: 'https://example.com/p/[<id>]', size: 300, metadata: { sku: 'bench' } });
 
-type Load = { requestsPerSecond: number; p99: number; non2xx: number; errors: number };
+type Load = { requestsPerSecond: number; p99: number; non2xx: number; errors: number; busy: number };
 
 async function load(url: string, headers: Record<string, string>, seconds: number): Promise<Load> {
-  const result = await autocannon({
+  const { result, busy } = await machineBusy(() => autocannon({
     url,
     method: 'POST',
     connections: CONNECTIONS,
@@ -27,8 +28,8 @@ async function load(url: string, headers: Record<string, string>, seconds: numbe
     headers: { 'content-type': 'application/json', ...headers },
     body: BODY,
     idReplacement: true,
-  });
-  return { requestsPerSecond: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+  }));
+  return { requestsPerSecond: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors, busy };
 }
 
 function median(loads: Load[]): Load {
@@ -71,13 +72,14 @@ export async function benchIntake(): Promise<Row[]> {
     if (api.non2xx > 0 || api.errors > 0) console.warn(`intake: ${api.non2xx} non-2xx, ${api.errors} errors`);
     const ratio = api.requestsPerSecond / base.requestsPerSecond;
     return [
-      { name: `bare Hono + queue.add, ${CONNECTIONS} connections`, perSecond: Math.round(base.requestsPerSecond), msPerOp: base.p99, note: 'p99 ms in ms/op column' },
+      { name: `bare Hono + queue.add, ${CONNECTIONS} connections`, perSecond: Math.round(base.requestsPerSecond), msPerOp: base.p99, note: `p99 ms in ms/op column; machine ${Math.round(base.busy * 100)}% busy` },
       {
         name: `POST /v1/codes (auth, limit, validate, store, enqueue)`,
         perSecond: Math.round(api.requestsPerSecond),
         msPerOp: api.p99,
         ratio,
-        note: `vs bare (target >= 0.5); p99 ${api.p99} ms (target < 50)`,
+        // Below 100% busy the limit is latency (each tick's insert and enqueue wait on PostgreSQL and Redis), not CPU.
+        note: `vs bare (target >= 0.5); p99 ${api.p99} ms (target < 50); machine ${Math.round(api.busy * 100)}% busy`,
       },
     ];
   } finally {

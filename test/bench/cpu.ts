@@ -1,0 +1,52 @@
+// Where the CPU goes during a benchmark, from /proc (Linux): per process, and for the whole machine.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+
+/** CPU seconds a process has used (user + system), from /proc. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks (USER_HZ = 100)
+  } catch {
+    return 0; // the process is gone
+  }
+}
+function pidsOf(command: string): number[] {
+  try {
+    return execFileSync('pgrep', ['-x', command]).toString().trim().split('\n').map(Number);
+  } catch {
+    return []; // none running here (pgrep exits 1)
+  }
+}
+
+/**
+ * Where the machine's CPU goes per code while `work` runs: our processes, PostgreSQL's and Redis's
+ * (every one of theirs on this machine) and this load generator. On two shared cores the sum against
+ * 2 s of CPU per second is what bounds codes/s.
+ */
+export async function cpuPerCode(parts: Record<string, () => number[]>, count: number, work: () => Promise<void>): Promise<{ text: string; ceiling: number }> {
+  const all = { ...parts, postgres: () => pidsOf('postgres'), redis: () => pidsOf('redis-server') };
+  const read = () => Object.fromEntries(Object.entries(all).map(([name, pids]) => [name, pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0)]));
+  const [before, ownBefore] = [read(), process.cpuUsage()];
+  await work();
+  const [after, own] = [read(), process.cpuUsage(ownBefore)];
+  const perCode = Object.entries(after).map(([name, seconds]) => [name, ((seconds - before[name]!) * 1e6) / count] as const);
+  perCode.push(['load generator', (own.user + own.system) / count]);
+  const total = perCode.reduce((sum, [, us]) => sum + us, 0);
+  // What the machine could do if every core were busy at this cost per code.
+  const ceiling = (availableParallelism() * 1e6) / total;
+  return { text: `CPU µs per code: ${perCode.map(([name, us]) => `${name} ${Math.round(us)}`).join(', ')}; total ${Math.round(total)}, so ${availableParallelism()} cores could do at most ${Math.round(ceiling)}/s`, ceiling };
+}
+
+/** Share of the machine's CPU time that was busy while `work` ran (0–1), from /proc/stat. */
+export async function machineBusy<T>(work: () => Promise<T>): Promise<{ result: T; busy: number }> {
+  const read = () => {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { idle: fields[3]! + fields[4]!, total: fields.reduce((sum, n) => sum + n, 0) }; // idle + iowait
+  };
+  const before = read();
+  const result = await work();
+  const after = read();
+  return { result, busy: 1 - (after.idle - before.idle) / (after.total - before.total) };
+}
