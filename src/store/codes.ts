@@ -77,6 +77,16 @@ export async function listCodes(db: Db, accountId: string, filter: CodeFilter): 
   return rows.map((row) => withResult(row as JoinedRow));
 }
 
+// The columns of a code row, named: a prepared statement (executePrepared) must not `select *`, or the
+// first migration that adds a column would make PostgreSQL refuse it in every running worker.
+const CODE_COLUMNS = [
+  'id', 'account_id', 'status', 'symbology', 'data', 'format', 'options', 'metadata', 'batch_id', 'result_key', 'error',
+  'created_at', 'started_at', 'completed_at', 'request_id', 'webhook_url', 'webhook_events',
+] as const satisfies readonly (keyof CodeRow)[];
+// Fails to compile when CodeRow gains a column the list lacks.
+const everyCodeColumn: Exclude<keyof CodeRow, (typeof CODE_COLUMNS)[number]> extends never ? true : never = true;
+void everyCodeColumn;
+
 /**
  * Moves codes to processing for a worker, in one statement that also counts them in their batches and
  * tells whether each result is already stored. Codes gone or already terminal are left out, which
@@ -90,7 +100,7 @@ export async function claimCodes(db: Db, ids: readonly string[]): Promise<(CodeR
     with claimed as (
       update codes set status = 'processing', started_at = coalesce(started_at, now())
       where id = any(${ids}::text[]) and status in ('queued', 'processing')
-      returning *, started_at = now() as first_claim
+      returning ${sql.join(CODE_COLUMNS.map((column) => sql.ref(column)))}, started_at = now() as first_claim
     ),
     counted as (
       insert into batch_counts (batch_id, shard, processing)
