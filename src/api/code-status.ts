@@ -14,8 +14,10 @@ export function codeStatusHubOf(deps: ApiDeps): () => CodeStatusHub {
  * polling), and returns the row as it is then (Prefer: wait, GET /v1/render).
  */
 export async function awaitFinished(deps: ApiDeps, hub: CodeStatusHub, accountId: string, id: string, ms: number): Promise<CodeWithResult> {
-  await waitForStatus(hub, id, isTerminal, ms, async () => (await findCodeById(deps.db, accountId, id))?.status);
-  return (await findCodeById(deps.db, accountId, id))!;
+  let checked: CodeWithResult | undefined;
+  await waitForStatus(hub, id, isTerminal, ms, async () => (checked = await findCodeById(deps.db, accountId, id))?.status);
+  // A finished row no longer changes: when the check after subscribing found it finished, it is the answer.
+  return checked && isTerminal(checked.status) ? checked : (await findCodeById(deps.db, accountId, id))!;
 }
 
 /** `Prefer: wait=N` (RFC 7240): the seconds asked for, capped at `max`; undefined when absent or malformed (ignored, as the RFC says). */

@@ -22,7 +22,8 @@ export function openWorkerDb(config: Config): Db {
 export function openJobDeps(config: Config, redis?: Redis): RenderDeps & { close: () => Promise<void> } {
   const db = openWorkerDb(config);
   const maxBatch = config.renderConcurrency * 4;
-  // Jobs that start or finish together share one statement, one transaction and one Redis write.
+  // Jobs that start together share one claim statement, jobs that finish together one completion
+  // statement, and their status announcements one Redis write.
   const claim = createLookupBatcher((ids) => claimCodes(db, ids), (row) => row.id, { maxBatch });
   const complete = createMicroBatcher((items: CompletedRender[]) => completeRenders(db, items), { maxBatch });
   const publish = redis && createMicroBatcher((changes: { codeId: string; status: CodeStatus }[]) => publishCodeStatuses(redis, config.queuePrefix, changes), { maxBatch });

@@ -19,7 +19,7 @@ export type RenderDeps = {
   claim?: (codeId: string) => Promise<ClaimedCode | undefined>;
   /**
    * Records finished renders; the worker entry passes a micro-batched completeRenders so renders that
-   * finish together share one transaction. @defaultValue one completeRenders call per code
+   * finish together share one statement. @defaultValue one completeRenders call per code
    */
   complete?: (item: CompletedRender) => Promise<unknown>;
   /** Decodes a render back (codes with options.verify). @defaultValue this process's zxing-wasm verifier */

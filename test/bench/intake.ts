@@ -78,7 +78,7 @@ export async function benchIntake(): Promise<Row[]> {
         perSecond: Math.round(api.requestsPerSecond),
         msPerOp: api.p99,
         ratio,
-        // Below 100% busy the limit is latency (each tick's insert and enqueue wait on PostgreSQL and Redis), not CPU.
+        // Below 100% busy the limit is the one API process's event loop, not the machine's cores.
         note: `vs bare (target >= 0.5); p99 ${api.p99} ms (target < 50); machine ${Math.round(api.busy * 100)}% busy`,
       },
     ];
