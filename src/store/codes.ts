@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { CodeError, CodeStatus } from '../domain/code.ts';
 import { bumpBatchCounts, randomShard } from './batches.ts';
 import { executePrepared, type Db } from './db.ts';
-import type { CodeRow, NewCodeRow, NewResultRow } from './schema.ts';
+import type { CodeRow, NewResultRow } from './schema.ts';
 
 /** Result facts the code object shows; present only once the code succeeded. */
 export type ResultSummary = {
@@ -49,11 +49,6 @@ function withResult(row: JoinedRow): CodeWithResult {
       ? null
       : { sha256: r_sha256, content_type: r_content_type!, width: r_width!, height: r_height!, bytes: r_bytes!, verification: r_verification, print: r_print, renderer: r_renderer };
   return { ...code, result };
-}
-
-/** Records a new code. */
-export async function insertCode(db: Db, row: NewCodeRow): Promise<CodeRow> {
-  return db.insertInto('codes').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
 /** One of the account's codes, with its result summary; another account's id finds nothing. */

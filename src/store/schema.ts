@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { CodeError, CodeStatus } from '../domain/code.ts';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -182,8 +182,6 @@ export interface Database {
 }
 
 export type CodeRow = Selectable<CodeTable>;
-export type NewCodeRow = Insertable<CodeTable>;
-export type CodeRowUpdate = Updateable<CodeTable>;
 export type ResultRow = Selectable<ResultTable>;
 export type NewResultRow = Insertable<ResultTable>;
 /** A result without its bytes: what the code object needs. */
