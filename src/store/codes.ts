@@ -81,6 +81,7 @@ const CODE_COLUMNS = [
 // Fails to compile when CodeRow gains a column the list lacks.
 const everyCodeColumn: Exclude<keyof CodeRow, (typeof CODE_COLUMNS)[number]> extends never ? true : never = true;
 void everyCodeColumn;
+const codeColumnList = sql.join(CODE_COLUMNS.map((column) => sql.ref(column)));
 
 /**
  * Moves codes to processing for a worker, in one statement that also counts them in their batches and
@@ -95,7 +96,7 @@ export async function claimCodes(db: Db, ids: readonly string[]): Promise<(CodeR
     with claimed as (
       update codes set status = 'processing', started_at = coalesce(started_at, now())
       where id = any(${ids}::text[]) and status in ('queued', 'processing')
-      returning ${sql.join(CODE_COLUMNS.map((column) => sql.ref(column)))}, started_at = now() as first_claim
+      returning ${codeColumnList}, started_at = now() as first_claim
     ),
     counted as (
       insert into batch_counts (batch_id, shard, processing)
