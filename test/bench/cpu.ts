@@ -25,18 +25,25 @@ function pidsOf(command: string): number[] {
  * (every one of theirs on this machine) and this load generator. On two shared cores the sum against
  * 2 s of CPU per second is what bounds codes/s.
  */
-export async function cpuPerCode(parts: Record<string, () => number[]>, count: number, work: () => Promise<void>): Promise<{ text: string; ceiling: number }> {
+export async function cpuPerCode<T>(
+  parts: Record<string, () => number[]>,
+  count: number | ((result: T) => number),
+  work: () => Promise<T>,
+): Promise<{ result: T; text: string; ceiling: number }> {
   const all = { ...parts, postgres: () => pidsOf('postgres'), redis: () => pidsOf('redis-server') };
-  const read = () => Object.fromEntries(Object.entries(all).map(([name, pids]) => [name, pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0)]));
+  const read = () => new Map(Object.entries(all).map(([name, pids]) => [name, new Map(pids().map((pid) => [pid, cpuSeconds(pid)]))]));
   const [before, ownBefore] = [read(), process.cpuUsage()];
-  await work();
+  const result = await work();
   const [after, own] = [read(), process.cpuUsage(ownBefore)];
-  const perCode = Object.entries(after).map(([name, seconds]) => [name, ((seconds - before[name]!) * 1e6) / count] as const);
+  if (typeof count === 'function') count = count(result);
+  // Per process, so that one that exits in between (a PostgreSQL backend) does not subtract its total.
+  const spent = (name: string) => [...after.get(name)!].reduce((sum, [pid, seconds]) => sum + seconds - (before.get(name)!.get(pid) ?? 0), 0);
+  const perCode = Object.keys(all).map((name) => [name, (spent(name) * 1e6) / (count as number)] as const);
   perCode.push(['load generator', (own.user + own.system) / count]);
   const total = perCode.reduce((sum, [, us]) => sum + us, 0);
   // What the machine could do if every core were busy at this cost per code.
   const ceiling = (availableParallelism() * 1e6) / total;
-  return { text: `CPU µs per code: ${perCode.map(([name, us]) => `${name} ${Math.round(us)}`).join(', ')}; total ${Math.round(total)}, so ${availableParallelism()} cores could do at most ${Math.round(ceiling)}/s`, ceiling };
+  return { result, text: `CPU µs per code: ${perCode.map(([name, us]) => `${name} ${Math.round(us)}`).join(', ')}; total ${Math.round(total)}, so ${availableParallelism()} cores could do at most ${Math.round(ceiling)}/s`, ceiling };
 }
 
 /** Share of the machine's CPU time that was busy while `work` ran (0–1), from /proc/stat. */
