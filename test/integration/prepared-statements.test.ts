@@ -7,10 +7,11 @@ import { createDb, type Db } from '../../src/store/db.ts';
 import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
 import { ROOT, uniqueEnv } from '../support/harness.ts';
 
-// Render workers run their claims and completions as named prepared statements (executePrepared).
+// The API runs its intake insert, and render workers their claims and completions, as named prepared
+// statements (executePrepared).
 // PostgreSQL refuses to run a prepared statement whose result columns changed since it was planned
-// ("cached plan must not change result type"), so a `select *` would break every running worker on
-// the first migration that adds a column, until each was restarted.
+// ("cached plan must not change result type"), so a `select *` would break every running API and
+// worker on the first migration that adds a column, until each was restarted.
 const config = loadConfig(uniqueEnv(), ROOT);
 let db: Db;
 
@@ -32,7 +33,7 @@ async function submitClaimComplete(n: number) {
   return { id: row!.id, claimed, completed };
 }
 
-it('a column added to codes and results while a worker runs does not break its prepared claims and completions', async () => {
+it('a column added to codes and results while the API and a worker run does not break their prepared inserts, claims and completions', async () => {
   const first = await submitClaimComplete(1);
   expect(first.claimed.map((c) => [c.id, c.status])).toEqual([[first.id, 'processing']]);
   expect(first.completed).toEqual([{ id: first.id }]);
