@@ -29,6 +29,7 @@ export async function cpuPerCode<T>(
   parts: Record<string, () => number[]>,
   count: number | ((result: T) => number),
   work: () => Promise<T>,
+  unit = 'code',
 ): Promise<{ result: T; text: string; ceiling: number }> {
   const all = { ...parts, postgres: () => pidsOf('postgres'), redis: () => pidsOf('redis-server') };
   const read = () => new Map(Object.entries(all).map(([name, pids]) => [name, new Map(pids().map((pid) => [pid, cpuSeconds(pid)]))]));
@@ -43,7 +44,7 @@ export async function cpuPerCode<T>(
   const total = perCode.reduce((sum, [, us]) => sum + us, 0);
   // What the machine could do if every core were busy at this cost per code.
   const ceiling = (availableParallelism() * 1e6) / total;
-  return { result, text: `CPU µs per code: ${perCode.map(([name, us]) => `${name} ${Math.round(us)}`).join(', ')}; total ${Math.round(total)}, so ${availableParallelism()} cores could do at most ${Math.round(ceiling)}/s`, ceiling };
+  return { result, text: `CPU µs per ${unit}: ${perCode.map(([name, us]) => `${name} ${Math.round(us)}`).join(', ')}; total ${Math.round(total)}, so ${availableParallelism()} cores could do at most ${Math.round(ceiling)}/s`, ceiling };
 }
 
 /** Share of the machine's CPU time that was busy while `work` ran (0–1), from /proc/stat. */

@@ -30,8 +30,8 @@ async function load(server: { url: string; child: ChildProcess }, headers: Recor
       headers: { 'content-type': 'application/json', ...headers },
       body: BODY,
       idReplacement: true,
-    }));
-    return { result, cpu: text.replace('CPU µs per code', 'CPU µs per request').replace(/; total (\d+).*/, '; total $1') };
+    }), 'request');
+    return { result, cpu: text };
   });
   return { requestsPerSecond: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors, busy, cpu };
 }
