@@ -51,8 +51,8 @@ export async function benchBatches(): Promise<Row[]> {
   const base = `http://127.0.0.1:${port}`;
   const headers = { authorization: `Bearer ${key}` };
   const children: ChildProcess[] = [];
-  const api = startProcess('src/main.ts', { ...env, PORT: String(port), NODE_OPTIONS: heapFlags(config).join(' ') }, ['api']);
-  const workerEnv = { ...env, NODE_OPTIONS: heapFlags(config).join(' ') };
+  const api = startProcess('src/main.ts', { ...env, PORT: String(port), NODE_OPTIONS: heapFlags(config, 'api').join(' ') }, ['api']);
+  const workerEnv = { ...env, NODE_OPTIONS: heapFlags(config, 'worker').join(' ') };
   children.push(api, startProcess('workers/render.ts', workerEnv), startProcess('workers/render.ts', workerEnv), startProcess('workers/batches.ts', workerEnv));
   try {
     await eventually(async () => (await fetch(`${base}/healthz`)).ok, 20_000, 100);

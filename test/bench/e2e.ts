@@ -50,13 +50,14 @@ export async function benchEndToEnd(): Promise<Row[]> {
   const baseEnv = uniqueEnv({ LOG_LEVEL: 'error', WORKERS: '0' });
   const config = loadConfig(baseEnv, ROOT);
   // The flags `npm start` gives its children (src/supervisor.ts heapFlags).
-  const env = { ...baseEnv, NODE_OPTIONS: heapFlags(config).join(' ') };
+  const env = { ...baseEnv, NODE_OPTIONS: heapFlags(config, 'worker').join(' ') };
+  const apiEnv = { ...baseEnv, NODE_OPTIONS: heapFlags(config, 'api').join(' ') };
   await prepareDatabase(config.databaseUrl);
   const db = createDb({ databaseUrl: config.databaseUrl, poolSize: 2 });
   const { key } = await createApiKey(db, { account: 'bench', plan: config.defaultPlan, rate: 1e9, burst: 1e9, secretsKey: config.secretsKey });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const api = startProcess('src/main.ts', { ...env, PORT: String(port) }, ['api']);
+  const api = startProcess('src/main.ts', { ...apiEnv, PORT: String(port) }, ['api']);
   const workers: ChildProcess[] = [];
   const peaks = new Map<string, number>();
   const sample = setInterval(() => {

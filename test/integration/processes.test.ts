@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
+import { loadConfig } from '../../src/config.ts';
 import { createDb } from '../../src/store/db.ts';
 import { dropDatabase } from '../../src/store/migrate.ts';
-import { eventually, exited, freePort, startProcess, uniqueEnv } from '../support/harness.ts';
+import { eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
 
 const databases: string[] = [];
 afterAll(async () => {
@@ -62,6 +63,10 @@ describe('npm start', () => {
       const children = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(main.pid)]).toString().trim().split('\n');
       const renderChild = children.find((line) => line.includes('workers/render.ts'));
       expect(renderChild, children.join('\n')).toBeDefined();
+      // Each role runs with its own young generation (src/supervisor.ts heapFlags).
+      const config = loadConfig(env, ROOT);
+      expect(children.find((line) => line.includes('src/main.ts')), children.join('\n')).toContain(`--max-semi-space-size=${config.apiSemiSpaceMb} `);
+      expect(renderChild).toContain(`--max-semi-space-size=${config.semiSpaceMb} `);
       process.kill(Number(renderChild!.trim().split(/\s+/)[0]), 'SIGKILL');
       await submitAndWait('after the crash');
     } finally {

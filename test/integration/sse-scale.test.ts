@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readSse, type SseMessage } from '../../src/client/sse.ts';
+import { loadConfig } from '../../src/config.ts';
 import { dropDatabase } from '../../src/store/migrate.ts';
-import { eventually, exited, freePort, startProcess, uniqueEnv } from '../support/harness.ts';
+import { heapFlags } from '../../src/supervisor.ts';
+import { eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
 
 const CLIENTS = 1000;
 const databases: string[] = [];
@@ -29,8 +31,8 @@ describe('1,000 concurrent SSE clients on one API process', () => {
     const cli = startProcess('src/cli.ts', env, ['keys', 'create', '--account', 'sse-scale', '--rate', '100000', '--burst', '100000', '--json']);
     expect(await exited(cli), cli.output()).toBe(0);
     const headers = { authorization: `Bearer ${JSON.parse(cli.output()).key}`, 'content-type': 'application/json' };
-    // The heap bounds npm start gives every API process (HEAP_MB=160, SEMI_SPACE_MB=4 by default).
-    const api = startProcess('src/main.ts', { ...env, NODE_OPTIONS: '--max-old-space-size=160 --max-semi-space-size=4' }, ['api']);
+    // The heap bounds npm start gives every API process (HEAP_MB, API_SEMI_SPACE_MB).
+    const api = startProcess('src/main.ts', { ...env, NODE_OPTIONS: heapFlags(loadConfig(env, ROOT), 'api').join(' ') }, ['api']);
     const base = `http://127.0.0.1:${port}`;
     try {
       await eventually(async () => (await fetch(`${base}/readyz`)).status === 200, 30_000, 200);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse } from 'yaml';
 import { ENV_NAMES, loadConfig } from '../../src/config.ts';
+import { heapFlags } from '../../src/supervisor.ts';
 import { ROOT } from '../support/harness.ts';
 
 const DOCKER = path.join(ROOT, 'docker');
@@ -24,6 +25,16 @@ function expectNpmScript(command: unknown, where: string): void {
   expect(scripts, where).toContain(script);
 }
 
+/**
+ * The API and render workers run alone with the heap bounds `npm start` gives them (heapFlags):
+ * each role its own young generation.
+ */
+function expectHeapFlags(command: string[], nodeOptions: string | undefined, where: string): void {
+  const script = command[2];
+  if (script !== 'api' && script !== 'worker:render') return;
+  expect(nodeOptions, where).toBe(heapFlags(config, script === 'api' ? 'api' : 'worker').join(' '));
+}
+
 function composeConfig(): string | undefined {
   for (const cmd of [['docker', 'compose'], ['docker-compose']]) {
     const result = spawnSync(cmd[0]!, [...cmd.slice(1), '-f', path.join(DOCKER, 'compose.yml'), 'config'], { encoding: 'utf8' });
@@ -34,7 +45,7 @@ function composeConfig(): string | undefined {
 }
 
 describe('docker/compose.yml', () => {
-  it('is accepted by `docker compose config` and runs only our scripts with our variables', () => {
+  it('is accepted by `docker compose config` and runs only our scripts with our variables and heap flags', () => {
     const rendered = composeConfig();
     expect(rendered, 'install docker-compose (the CI installs it when missing)').toBeDefined();
     const compose = parse(rendered!) as { services: Record<string, { image?: string; command?: string[]; environment?: Record<string, string> }> };
@@ -42,6 +53,7 @@ describe('docker/compose.yml', () => {
     expect(ours.map(([name]) => name).sort()).toEqual(['api', 'batches', 'maintenance', 'migrate', 'render', 'webhooks']);
     for (const [name, service] of ours) {
       expectNpmScript(service.command, `compose ${name}`);
+      expectHeapFlags(service.command!, service.environment?.NODE_OPTIONS, `compose ${name}`);
       for (const variable of Object.keys(service.environment ?? {})) expect(KNOWN_ENV, `compose ${name} ${variable}`).toContain(variable);
     }
     expect(readFileSync(path.join(DOCKER, 'redis.conf'), 'utf8')).toMatch(/maxmemory-policy noeviction/);
@@ -59,7 +71,7 @@ describe('docker/k8s', () => {
       }),
     );
 
-  it('parses, and every container names our image, scripts, port, variables and probe paths', () => {
+  it('parses, and every container names our image, scripts, port, variables, heap flags and probe paths', () => {
     const containers = documents.flatMap(({ file, manifest }) => {
       const spec = manifest.spec?.template?.spec;
       return (spec?.containers ?? []).map((c: any) => ({ file, kind: manifest.kind, grace: spec.terminationGracePeriodSeconds, container: c }));
@@ -69,6 +81,7 @@ describe('docker/k8s', () => {
       const where = `${file} ${container.name}`;
       expect(container.image, where).toBe(IMAGE);
       expectNpmScript(container.command, where);
+      expectHeapFlags(container.command, container.env?.find((v: { name: string }) => v.name === 'NODE_OPTIONS')?.value, where);
       for (const port of container.ports ?? []) expect(port.containerPort, where).toBe(config.port);
       for (const variable of container.env ?? []) expect(KNOWN_ENV, where).toContain(variable.name);
       for (const probe of [container.livenessProbe, container.readinessProbe].filter(Boolean)) expect(PROBE_PATHS, where).toContain(probe.httpGet.path);
