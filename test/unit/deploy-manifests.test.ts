@@ -26,12 +26,12 @@ function expectNpmScript(command: unknown, where: string): void {
 }
 
 /**
- * The API and render workers run alone with the heap bounds `npm start` gives them (heapFlags):
- * each role its own young generation.
+ * Every long-running role, run alone, gets the heap bounds `npm start` gives it (heapFlags): the API
+ * its own young generation, every worker the workers' one. The one-shot migration is left out.
  */
 function expectHeapFlags(command: string[], nodeOptions: string | undefined, where: string): void {
   const script = command[2];
-  if (script !== 'api' && script !== 'worker:render') return;
+  if (script === 'migrate') return;
   expect(nodeOptions, where).toBe(heapFlags(config, script === 'api' ? 'api' : 'worker').join(' '));
 }
 
@@ -77,11 +77,16 @@ describe('docker/k8s', () => {
       return (spec?.containers ?? []).map((c: any) => ({ file, kind: manifest.kind, grace: spec.terminationGracePeriodSeconds, container: c }));
     });
     expect(containers.length).toBeGreaterThanOrEqual(5);
+    // What a container sees: its own env over the ConfigMaps it imports (Kubernetes' precedence).
+    const configMaps = new Map(documents.filter(({ manifest }) => manifest.kind === 'ConfigMap').map(({ manifest }) => [manifest.metadata.name, manifest.data ?? {}]));
+    const envOf = (container: any, name: string): string | undefined =>
+      container.env?.find((v: { name: string }) => v.name === name)?.value ??
+      (container.envFrom ?? []).map((from: any) => from.configMapRef && configMaps.get(from.configMapRef.name)?.[name]).find(Boolean);
     for (const { file, kind, grace, container } of containers) {
       const where = `${file} ${container.name}`;
       expect(container.image, where).toBe(IMAGE);
       expectNpmScript(container.command, where);
-      expectHeapFlags(container.command, container.env?.find((v: { name: string }) => v.name === 'NODE_OPTIONS')?.value, where);
+      expectHeapFlags(container.command, envOf(container, 'NODE_OPTIONS'), where);
       for (const port of container.ports ?? []) expect(port.containerPort, where).toBe(config.port);
       for (const variable of container.env ?? []) expect(KNOWN_ENV, where).toContain(variable.name);
       for (const probe of [container.livenessProbe, container.readinessProbe].filter(Boolean)) expect(PROBE_PATHS, where).toContain(probe.httpGet.path);
