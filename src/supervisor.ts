@@ -11,8 +11,8 @@ const BACKGROUND_ROLES = ['batches', 'maintenance', 'webhooks'];
 
 /**
  * V8 grows its heap lazily: under load a process kept ~250 MB of garbage (pg's bytea strings, ZIP
- * buffers) that a bounded heap collects; with these flags a 100,000-row ZIP download grew the API by
- * under 20 MB. The young generation differs by role. An API process holds every request's objects
+ * buffers) that a bounded heap collects; with these flags a 100,000-row ZIP download grows the API by
+ * 86–99 MB (the bench's RSS growth row). The young generation differs by role. An API process holds every request's objects
  * across a database and Redis round trip (intake is micro-batched), so a small one copies and
  * promotes them: 351–364 µs of CPU per intake request at 4 MB, 276–279 at 16. Render workers do
  * better at 4 (1,053–1,068 µs per code end to end against ~1,290 at 16) and stay ~20 MB smaller.
@@ -32,7 +32,6 @@ function spawnRole(role: string, config: Config): Child {
     return { role, kill: (s) => worker.process.kill(s), onExit: (fn) => worker.on('exit', (code) => fn(code)) };
   }
   const child: ChildProcess = fork(path.join(ROOT, 'workers', `${role}.ts`), [], { env: process.env, stdio: 'inherit', execArgv: heapFlags(config, 'worker') });
-  void config;
   return { role, kill: (s) => child.kill(s), onExit: (fn) => child.on('exit', (code) => fn(code)) };
 }
 

@@ -45,9 +45,9 @@ export function createDb(options: DbOptions): Db {
 const pools = new WeakMap<Db, pg.Pool>();
 
 /**
- * Runs a statement the worker repeats many times a second as a named prepared statement: PostgreSQL
- * parses and plans it once per connection instead of on every call (the claim at 2–4 codes per
- * statement: a quarter to two fifths of its cost). The text must be the same on every call (arrays
+ * Runs a statement repeated many times a second (the API's intake insert, a worker's claims and
+ * completions) as a named prepared statement: PostgreSQL parses and plans it once per connection
+ * instead of on every call (the claim at 2–4 codes per statement: a quarter to two fifths of its cost). The text must be the same on every call (arrays
  * and unnest, not one placeholder per row), and its result columns named, never `*` (a migration
  * adding a column would make PostgreSQL refuse the prepared statement). Inside a transaction, or on
  * a Kysely not made here, it runs unprepared.

@@ -21,11 +21,11 @@ function pidsOf(command: string): number[] {
 }
 
 /**
- * Where the machine's CPU goes per code while `work` runs: our processes, PostgreSQL's and Redis's
- * (every one of theirs on this machine) and this load generator. On two shared cores the sum against
- * 2 s of CPU per second is what bounds codes/s.
+ * Where the machine's CPU goes per `unit` (a code, a request) while `work` runs: our processes,
+ * PostgreSQL's and Redis's (every one of theirs on this machine) and this load generator. On two
+ * shared cores the sum against 2 s of CPU per second is what bounds the rate.
  */
-export async function cpuPerCode<T>(
+export async function cpuPer<T>(
   parts: Record<string, () => number[]>,
   count: number | ((result: T) => number),
   work: () => Promise<T>,
@@ -39,12 +39,12 @@ export async function cpuPerCode<T>(
   if (typeof count === 'function') count = count(result);
   // Per process, so that one that exits in between (a PostgreSQL backend) does not subtract its total.
   const spent = (name: string) => [...after.get(name)!].reduce((sum, [pid, seconds]) => sum + seconds - (before.get(name)!.get(pid) ?? 0), 0);
-  const perCode = Object.keys(all).map((name) => [name, (spent(name) * 1e6) / (count as number)] as const);
-  perCode.push(['load generator', (own.user + own.system) / count]);
-  const total = perCode.reduce((sum, [, us]) => sum + us, 0);
-  // What the machine could do if every core were busy at this cost per code.
+  const perUnit = Object.keys(all).map((name) => [name, (spent(name) * 1e6) / (count as number)] as const);
+  perUnit.push(['load generator', (own.user + own.system) / count]);
+  const total = perUnit.reduce((sum, [, us]) => sum + us, 0);
+  // What the machine could do if every core were busy at this cost per unit.
   const ceiling = (availableParallelism() * 1e6) / total;
-  return { result, text: `CPU µs per ${unit}: ${perCode.map(([name, us]) => `${name} ${Math.round(us)}`).join(', ')}; total ${Math.round(total)}, so ${availableParallelism()} cores could do at most ${Math.round(ceiling)}/s`, ceiling };
+  return { result, text: `CPU µs per ${unit}: ${perUnit.map(([name, us]) => `${name} ${Math.round(us)}`).join(', ')}; total ${Math.round(total)}, so ${availableParallelism()} cores could do at most ${Math.round(ceiling)}/s`, ceiling };
 }
 
 /** Share of the machine's CPU time that was busy while `work` ran (0–1), from /proc/stat. */

@@ -11,7 +11,7 @@ import { createDb } from '../../src/store/db.ts';
 import { createApiKey } from '../../src/store/keys.ts';
 import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
 import { deleteRedisPrefix, eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
-import { cpuPerCode } from './cpu.ts';
+import { cpuPer } from './cpu.ts';
 import type { Row } from './render.ts';
 
 const CODES = Number(process.env.BENCH_E2E_CODES ?? 6000);
@@ -76,7 +76,7 @@ export async function benchEndToEnd(): Promise<Row[]> {
     await new Promise((r) => setTimeout(r, 1500)); // workers connect
     const before = await succeeded();
     const started = Date.now();
-    const cpu = await cpuPerCode({ api: () => [api.pid!], workers: () => workers.map((w) => w.pid!) }, CODES, async () => {
+    const cpu = await cpuPer({ api: () => [api.pid!], workers: () => workers.map((w) => w.pid!) }, CODES, async () => {
       await submitAll(base, key, tag, CODES);
       await eventually(async () => (await succeeded()) >= before + CODES, 300_000, POLL_MS);
     });

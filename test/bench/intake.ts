@@ -9,7 +9,7 @@ import { createApiKey } from '../../src/store/keys.ts';
 import { heapFlags } from '../../src/supervisor.ts';
 import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
 import { deleteRedisPrefix, eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
-import { cpuPerCode, machineBusy } from './cpu.ts';
+import { cpuPer, machineBusy } from './cpu.ts';
 import type { Row } from './render.ts';
 
 const CONNECTIONS = 50;
@@ -23,7 +23,7 @@ type Load = { requestsPerSecond: number; p99: number; non2xx: number; errors: nu
 async function load(server: { url: string; child: ChildProcess }, headers: Record<string, string>, seconds: number): Promise<Load> {
   // Where each request's CPU goes (server, PostgreSQL, Redis, autocannon): what separates the two routes.
   const { result: { result, cpu }, busy } = await machineBusy(async () => {
-    const { result, text } = await cpuPerCode({ server: () => [server.child.pid!] }, (r: autocannon.Result) => r.requests.total, () => autocannon({
+    const { result, text } = await cpuPer({ server: () => [server.child.pid!] }, (r: autocannon.Result) => r.requests.total, () => autocannon({
       url: server.url,
       method: 'POST',
       connections: CONNECTIONS,
