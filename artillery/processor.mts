@@ -29,7 +29,12 @@ export function setAuth(req: RequestParams, _context: Context, _events: Events, 
  */
 export function failOnError(req: RequestParams, res: Response, _context: Context, _events: Events, next: Next): void {
   // The message is the error's metric name (errors.<message>): keep it short and free of ids.
-  if (res.statusCode >= 400) return next(new Error(`HTTP ${res.statusCode} from ${new URL(req.url ?? '/', 'http://x').pathname.replace(/\/(code|batch)_[^/]+/g, '/{id}')}`));
+  if (res.statusCode >= 400)
+    return next(
+      new Error(
+        `HTTP ${res.statusCode} from ${new URL(req.url ?? '/', 'http://x').pathname.replace(/\/(code|batch)_[^/]+/g, '/{id}')}`,
+      ),
+    );
   next();
 }
 
@@ -47,7 +52,8 @@ export function codePending(context: Context, next: (more: boolean) => void): vo
 
 /** After polling: the code must have succeeded; records submit → succeeded time as `codes.time_to_succeeded`. */
 export function expectSucceeded(context: Context, events: Events, next: Next): void {
-  if (context.vars.status !== 'succeeded') return next(new Error(`code ${String(context.vars.codeId)} is ${String(context.vars.status)}`));
+  if (context.vars.status !== 'succeeded')
+    return next(new Error(`code ${String(context.vars.codeId)} is ${String(context.vars.status)}`));
   events.emit('histogram', 'codes.time_to_succeeded', Date.now() - Number(context.vars.submittedAt));
   next();
 }
@@ -73,7 +79,11 @@ export function batchPending(context: Context, next: (more: boolean) => void): v
 export function expectBatchCompleted(context: Context, events: Events, next: Next): void {
   const total = Number(process.env.LOAD_BATCH_ROWS ?? 100);
   if (context.vars.batchStatus !== 'completed' || Number(context.vars.batchSucceeded) !== total) {
-    return next(new Error(`batch ${String(context.vars.batchId)} is ${String(context.vars.batchStatus)}, ${String(context.vars.batchSucceeded)}/${total} succeeded`));
+    return next(
+      new Error(
+        `batch ${String(context.vars.batchId)} is ${String(context.vars.batchStatus)}, ${String(context.vars.batchSucceeded)}/${total} succeeded`,
+      ),
+    );
   }
   events.emit('histogram', 'batches.time_to_completed', Date.now() - Number(context.vars.submittedAt));
   next();
@@ -89,7 +99,9 @@ function verifySignature(headers: Record<string, string | string[] | undefined>,
   const secret = process.env.CODES_WEBHOOK_SECRET;
   if (!secret) return true;
   const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  const expected = createHmac('sha256', key).update(`${String(headers['webhook-id'])}.${String(headers['webhook-timestamp'])}.${body}`).digest();
+  const expected = createHmac('sha256', key)
+    .update(`${String(headers['webhook-id'])}.${String(headers['webhook-timestamp'])}.${body}`)
+    .digest();
   return String(headers['webhook-signature'] ?? '')
     .split(' ')
     .some((part) => {

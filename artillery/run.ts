@@ -43,7 +43,16 @@ for (const name of scenarios) {
 }
 
 function run(name: string): Promise<number> {
-  const args = [ARTILLERY, 'run', '--target', values.target!, '--environment', values.env, ...passThrough, path.join(DIR, `${name}.yml`)];
+  const args = [
+    ARTILLERY,
+    'run',
+    '--target',
+    values.target!,
+    '--environment',
+    values.env,
+    ...passThrough,
+    path.join(DIR, `${name}.yml`),
+  ];
   const env = {
     ...process.env,
     ARTILLERY_DISABLE_TELEMETRY: 'true',

@@ -37,9 +37,15 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema.createIndex('codes_account_id_idx').on('codes').columns(['account_id', 'id']).execute();
   await db.schema.createIndex('codes_account_status_idx').on('codes').columns(['account_id', 'status', 'id']).execute();
-  await db.schema.createIndex('codes_account_batch_idx').on('codes').columns(['account_id', 'batch_id', 'id']).execute();
+  await db.schema
+    .createIndex('codes_account_batch_idx')
+    .on('codes')
+    .columns(['account_id', 'batch_id', 'id'])
+    .execute();
   // The reconciler scans only unfinished codes.
-  await sql`create index codes_unfinished_idx on codes (created_at) where status in ('queued', 'processing')`.execute(db);
+  await sql`create index codes_unfinished_idx on codes (created_at) where status in ('queued', 'processing')`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -9,7 +9,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('codes_result_key_idx').on('codes').columns(['result_key', 'created_at']).execute();
   await db.schema.createIndex('results_created_at_idx').on('results').column('created_at').execute();
   // Code-row retention scans finished codes by age.
-  await sql`create index codes_finished_created_idx on codes (created_at) where status in ('succeeded', 'failed', 'canceled')`.execute(db);
+  await sql`create index codes_finished_created_idx on codes (created_at) where status in ('succeeded', 'failed', 'canceled')`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -42,7 +42,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       end if;
       return null;
     end $$`.execute(db);
-  await sql`create trigger codes_event after insert or update of status on codes for each row execute function codes_event()`.execute(db);
+  await sql`create trigger codes_event after insert or update of status on codes for each row execute function codes_event()`.execute(
+    db,
+  );
   await sql`
     create function batches_event() returns trigger language plpgsql as $$
     begin
@@ -54,7 +56,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       end if;
       return null;
     end $$`.execute(db);
-  await sql`create trigger batches_event after update of status on batches for each row execute function batches_event()`.execute(db);
+  await sql`create trigger batches_event after update of status on batches for each row execute function batches_event()`.execute(
+    db,
+  );
 
   // Per-request webhooks (signed with the account's secret).
   await db.schema.alterTable('codes').addColumn('webhook_url', 'text').addColumn('webhook_events', 'jsonb').execute();
@@ -78,7 +82,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('disabled_at', 'timestamptz')
     .addColumn('disabled_reason', 'text')
     .execute();
-  await db.schema.createIndex('webhook_endpoints_account_idx').on('webhook_endpoints').columns(['account_id', 'id']).execute();
+  await db.schema
+    .createIndex('webhook_endpoints_account_idx')
+    .on('webhook_endpoints')
+    .columns(['account_id', 'id'])
+    .execute();
 
   await db.schema
     .createTable('webhook_deliveries')
@@ -98,9 +106,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('completed_at', 'timestamptz')
     .execute();
-  await sql`create unique index webhook_deliveries_once on webhook_deliveries (event_id, target, coalesce(endpoint_id, ''))`.execute(db);
-  await db.schema.createIndex('webhook_deliveries_endpoint_idx').on('webhook_deliveries').columns(['endpoint_id', 'id']).execute();
-  await sql`create index webhook_deliveries_pending_idx on webhook_deliveries (next_attempt_at) where status = 'pending'`.execute(db);
+  await sql`create unique index webhook_deliveries_once on webhook_deliveries (event_id, target, coalesce(endpoint_id, ''))`.execute(
+    db,
+  );
+  await db.schema
+    .createIndex('webhook_deliveries_endpoint_idx')
+    .on('webhook_deliveries')
+    .columns(['endpoint_id', 'id'])
+    .execute();
+  await sql`create index webhook_deliveries_pending_idx on webhook_deliveries (next_attempt_at) where status = 'pending'`.execute(
+    db,
+  );
   await db.schema.createIndex('webhook_deliveries_created_idx').on('webhook_deliveries').column('created_at').execute();
 
   await db.schema
@@ -119,7 +135,11 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('webhook_attempts').execute();
   await db.schema.dropTable('webhook_deliveries').execute();
   await db.schema.dropTable('webhook_endpoints').execute();
-  await db.schema.alterTable('accounts').dropColumn('previous_webhook_secret').dropColumn('previous_expires_at').execute();
+  await db.schema
+    .alterTable('accounts')
+    .dropColumn('previous_webhook_secret')
+    .dropColumn('previous_expires_at')
+    .execute();
   await db.schema.alterTable('batches').dropColumn('webhook_url').dropColumn('webhook_events').execute();
   await db.schema.alterTable('codes').dropColumn('webhook_url').dropColumn('webhook_events').execute();
   await sql`drop trigger batches_event on batches`.execute(db);

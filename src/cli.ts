@@ -34,27 +34,47 @@ function print(json: boolean, value: unknown): void {
 function positiveNumber(value: string | undefined, name: string, integer: boolean): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be a positive ${integer ? 'integer' : 'number'}`);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+    throw new UsageError(`--${name} must be a positive ${integer ? 'integer' : 'number'}`);
   return n;
 }
 
-async function run(config: Config, db: Db, words: string[], options: Record<string, string | boolean | undefined>): Promise<void> {
+async function run(
+  config: Config,
+  db: Db,
+  words: string[],
+  options: Record<string, string | boolean | undefined>,
+): Promise<void> {
   const json = options.json === true;
   switch (words.join(' ')) {
     case 'keys create': {
       const account = options.account;
       if (typeof account !== 'string' || !account) throw new UsageError('keys create needs --account NAME');
       const plan = typeof options.plan === 'string' ? options.plan : undefined;
-      if (plan !== undefined && !(plan in config.plans)) throw new UsageError(`no plan ${plan}; plans: ${Object.keys(config.plans).join(', ')}`);
+      if (plan !== undefined && !(plan in config.plans))
+        throw new UsageError(`no plan ${plan}; plans: ${Object.keys(config.plans).join(', ')}`);
       const rate = positiveNumber(options.rate as string | undefined, 'rate', false);
       const burst = positiveNumber(options.burst as string | undefined, 'burst', true);
-      const created = await createApiKey(db, { account, plan: plan ?? config.defaultPlan, keyPlan: plan, rate, burst, secretsKey: config.secretsKey });
+      const created = await createApiKey(db, {
+        account,
+        plan: plan ?? config.defaultPlan,
+        keyPlan: plan,
+        rate,
+        burst,
+        secretsKey: config.secretsKey,
+      });
       if (json) print(true, created);
-      else console.log(`key:            ${created.key}\naccount_id:     ${created.account_id}\nkey_id:         ${created.key_id}\nwebhook_secret: ${created.webhook_secret}\n(shown once: store them now)`);
+      else
+        console.log(
+          `key:            ${created.key}\naccount_id:     ${created.account_id}\nkey_id:         ${created.key_id}\nwebhook_secret: ${created.webhook_secret}\n(shown once: store them now)`,
+        );
       return;
     }
     case 'keys list':
-      return print(json, await listApiKeys(db, typeof options['account-id'] === 'string' ? options['account-id'] : undefined));
+      return print(
+        json,
+        await listApiKeys(db, typeof options['account-id'] === 'string' ? options['account-id'] : undefined),
+      );
     case 'accounts list':
       return print(json, await listAccounts(db));
     default:
@@ -62,15 +82,26 @@ async function run(config: Config, db: Db, words: string[], options: Record<stri
   }
 }
 
-async function runQueues(config: Config, sub: string | undefined, name: string | undefined, json: boolean): Promise<void> {
+async function runQueues(
+  config: Config,
+  sub: string | undefined,
+  name: string | undefined,
+  json: boolean,
+): Promise<void> {
   const queues = openQueues(createRedis(config.redisUrl, 'producer'), config.queuePrefix);
   try {
     if (sub === 'depth') return print(json, await queueDepths(queues));
     const queue = queueNamed(name);
-    if (!queue) throw new UsageError(`queues ${sub ?? ''} needs a queue name: ${Object.keys(queues).filter((k) => k !== 'connection').join(', ')}`);
+    if (!queue)
+      throw new UsageError(
+        `queues ${sub ?? ''} needs a queue name: ${Object.keys(queues)
+          .filter((k) => k !== 'connection')
+          .join(', ')}`,
+      );
     if (sub === 'pause') await queues[queue].pause();
     else if (sub === 'resume') await queues[queue].resume();
-    else if (sub === 'drain-failed') return console.log(`removed ${await drainFailed(queues, queue)} failed jobs from ${queue}`);
+    else if (sub === 'drain-failed')
+      return console.log(`removed ${await drainFailed(queues, queue)} failed jobs from ${queue}`);
     else throw new UsageError(`unknown command: queues ${sub ?? ''}`);
     console.log(`${queue}: ${sub === 'pause' ? 'paused' : 'resumed'}`);
   } finally {
@@ -103,7 +134,10 @@ try {
   } else if (command === 'queues') {
     await runQueues(config, sub, arg, values.json === true);
   } else if (command === 'plans' && sub === 'list') {
-    print(values.json === true, Object.entries(config.plans).map(([name, plan]) => ({ name, ...plan, default: name === config.defaultPlan })));
+    print(
+      values.json === true,
+      Object.entries(config.plans).map(([name, plan]) => ({ name, ...plan, default: name === config.defaultPlan })),
+    );
   } else {
     await prepareDatabase(config.databaseUrl);
     const db = createDb({ databaseUrl: config.databaseUrl, poolSize: 1 });

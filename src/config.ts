@@ -21,8 +21,16 @@ const bool = v.pipe(
 /** "10.0.0.0/8, 127.0.0.1" → validated CIDR strings (a bare address is a /32 or /128). */
 const cidrList = v.pipe(
   v.string(),
-  v.transform((s) => s.split(',').map((part) => part.trim()).filter(Boolean)),
-  v.check((list) => list.every((cidr) => parseCidr(cidr) !== undefined), 'must be a comma-separated list of IPs or CIDRs'),
+  v.transform((s) =>
+    s
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  ),
+  v.check(
+    (list) => list.every((cidr) => parseCidr(cidr) !== undefined),
+    'must be a comma-separated list of IPs or CIDRs',
+  ),
 );
 
 export function parseCidr(cidr: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | undefined {
@@ -130,7 +138,10 @@ export const ConfigSchema = v.object({
   webhookRetrySchedule: v.pipe(
     v.string(),
     v.transform((s) => s.split(',').map((part) => parseDuration(part.trim()))),
-    v.check((list) => list.every((ms) => Number.isFinite(ms) && ms >= 0), 'must be a comma-separated list of durations such as 5s,5m,2h,200ms'),
+    v.check(
+      (list) => list.every((ms) => Number.isFinite(ms) && ms >= 0),
+      'must be a comma-separated list of durations such as 5s,5m,2h,200ms',
+    ),
   ),
   webhookTimeoutMs: count(100, 600_000),
   webhookMaxResponseBytes: count(0, 10 * 1024 * 1024),
@@ -242,7 +253,23 @@ export const ENV_NAMES: Record<string, Key> = {
   RENDER_URL_MAX_TTL_SECONDS: 'renderUrlMaxTtlSeconds',
 };
 
-const STRING_KEYS = new Set<Key>(['redisUrl', 'databaseUrl', 'logLevel', 'queuePrefix', 'anonymous', 'trustedProxies', 'defaultPlan', 'secretsKey', 'linkSigningKey', 'adminUser', 'adminPassword', 'adminReadOnly', 'webhookAllowHttp', 'webhookAllowPrivate', 'webhookRetrySchedule']);
+const STRING_KEYS = new Set<Key>([
+  'redisUrl',
+  'databaseUrl',
+  'logLevel',
+  'queuePrefix',
+  'anonymous',
+  'trustedProxies',
+  'defaultPlan',
+  'secretsKey',
+  'linkSigningKey',
+  'adminUser',
+  'adminPassword',
+  'adminReadOnly',
+  'webhookAllowHttp',
+  'webhookAllowPrivate',
+  'webhookRetrySchedule',
+]);
 
 export class ConfigError extends Error {
   readonly lines: string[];
@@ -269,7 +296,9 @@ export function loadConfig(env: Record<string, string | undefined>, dir = proces
   }
   const result = v.safeParse(ConfigSchema, raw);
   if (result.success && !(result.output.defaultPlan in result.output.plans)) {
-    throw new ConfigError([`DEFAULT_PLAN: no plan named ${JSON.stringify(result.output.defaultPlan)} in config/plans.json`]);
+    throw new ConfigError([
+      `DEFAULT_PLAN: no plan named ${JSON.stringify(result.output.defaultPlan)} in config/plans.json`,
+    ]);
   }
   if (result.success) return Object.freeze(result.output);
   throw new ConfigError(

@@ -12,5 +12,12 @@ export function createLogger(level: string, role: string, options: { pretty?: bo
   const pretty = options.pretty ?? process.stdout.isTTY === true;
   const base = { role, pid: process.pid };
   if (!pretty) return pino({ level, base });
-  return pino({ level, base, transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'hostname', translateTime: 'SYS:HH:MM:ss.l' } } });
+  return pino({
+    level,
+    base,
+    transport: {
+      target: 'pino-pretty',
+      options: { colorize: true, ignore: 'hostname', translateTime: 'SYS:HH:MM:ss.l' },
+    },
+  });
 }

@@ -23,7 +23,11 @@ export function heapFlags(config: Config, role: 'api' | 'worker'): string[] {
   return [`--max-old-space-size=${config.heapMb}`, `--max-semi-space-size=${semiSpaceMb}`];
 }
 
-type Child = { role: string; kill: (signal: NodeJS.Signals) => void; onExit: (fn: (code: number | null) => void) => void };
+type Child = {
+  role: string;
+  kill: (signal: NodeJS.Signals) => void;
+  onExit: (fn: (code: number | null) => void) => void;
+};
 
 function spawnRole(role: string, config: Config): Child {
   if (role === 'api') {
@@ -31,7 +35,11 @@ function spawnRole(role: string, config: Config): Child {
     const worker: ClusterWorker = cluster.fork({ ...process.env, CODES_ROLE: 'api' });
     return { role, kill: (s) => worker.process.kill(s), onExit: (fn) => worker.on('exit', (code) => fn(code)) };
   }
-  const child: ChildProcess = fork(path.join(ROOT, 'workers', `${role}.ts`), [], { env: process.env, stdio: 'inherit', execArgv: heapFlags(config, 'worker') });
+  const child: ChildProcess = fork(path.join(ROOT, 'workers', `${role}.ts`), [], {
+    env: process.env,
+    stdio: 'inherit',
+    execArgv: heapFlags(config, 'worker'),
+  });
   return { role, kill: (s) => child.kill(s), onExit: (fn) => child.on('exit', (code) => fn(code)) };
 }
 

@@ -13,7 +13,12 @@ const db = openWorkerDb(config);
 const producer = createRedis(config.redisUrl, 'producer');
 const queues = openQueues(producer, config.queuePrefix);
 const connection = createRedis(config.redisUrl, 'worker');
-const limits = { chunkRows: config.batchChunkRows, metadataMaxKeys: config.metadataMaxKeys, metadataMaxValueLength: config.metadataMaxValueLength, minContrast: config.minContrast };
+const limits = {
+  chunkRows: config.batchChunkRows,
+  metadataMaxKeys: config.metadataMaxKeys,
+  metadataMaxValueLength: config.metadataMaxValueLength,
+  minContrast: config.minContrast,
+};
 
 const worker = new Worker('batches', (job) => expandBatch(job, { db, queues, limits }), {
   connection,

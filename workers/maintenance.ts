@@ -18,14 +18,21 @@ const producer = createRedis(config.redisUrl, 'producer');
 const queues = openQueues(producer, config.queuePrefix);
 const connection = createRedis(config.redisUrl, 'worker');
 const metrics = createProcessMetrics('worker:maintenance');
-const stopPublishing = publishMetrics(producer, { prefix: config.queuePrefix, registry: metrics.registry, role: 'worker:maintenance', everyMs: config.metricsPublishMs });
+const stopPublishing = publishMetrics(producer, {
+  prefix: config.queuePrefix,
+  registry: metrics.registry,
+  role: 'worker:maintenance',
+  everyMs: config.metricsPublishMs,
+});
 const deps: MaintenanceDeps = {
   db,
   queues,
   clock: () => new Date(),
   retention: {
     defaultDays: config.retentionDays,
-    planDays: Object.fromEntries(Object.entries(config.plans).flatMap(([name, plan]) => (plan.retentionDays ? [[name, plan.retentionDays]] : []))),
+    planDays: Object.fromEntries(
+      Object.entries(config.plans).flatMap(([name, plan]) => (plan.retentionDays ? [[name, plan.retentionDays]] : [])),
+    ),
     codeDays: config.codeRetentionDays,
     batchSize: config.retentionBatchSize,
     eventDays: config.eventRetentionDays,
@@ -33,13 +40,23 @@ const deps: MaintenanceDeps = {
   reconcile: { afterMs: config.reconcileAfterMs, batchSize: config.reconcileBatchSize },
 };
 
-const worker = new Worker('maintenance', (job) => runMaintenance(job, deps), { connection, prefix: config.queuePrefix, concurrency: 1 });
+const worker = new Worker('maintenance', (job) => runMaintenance(job, deps), {
+  connection,
+  prefix: config.queuePrefix,
+  concurrency: 1,
+});
 worker.on('error', (error) => log.error({ err: error }, 'worker error'));
 worker.on('failed', (job, error) => log.warn({ jobId: job?.id, err: error }, 'maintenance task failed'));
 worker.on('completed', (_job, result) => {
-  const quiet = (result.task === 'reconcile' && result.requeued === 0) || (result.task === 'retention' && result.results + result.codes === 0);
+  const quiet =
+    (result.task === 'reconcile' && result.requeued === 0) ||
+    (result.task === 'retention' && result.results + result.codes === 0);
   if (quiet) log.debug(result, 'maintenance task done');
-  else log.warn(result, result.task === 'reconcile' ? 'reconciler re-enqueued codes Redis had lost' : 'retention deleted expired rows');
+  else
+    log.warn(
+      result,
+      result.task === 'reconcile' ? 'reconciler re-enqueued codes Redis had lost' : 'retention deleted expired rows',
+    );
 });
 
 // Redis may not be up yet (or flushed later, which also loses the schedulers): keep trying.
@@ -49,7 +66,10 @@ async function ensureScheduled(): Promise<void> {
       const { warning } = await checkEvictionPolicy(producer);
       if (warning) log.warn(warning);
       await scheduleMaintenance(queues, { reconcileMs: config.reconcileEveryMs, retentionMs: config.retentionEveryMs });
-      log.info({ reconcileEveryMs: config.reconcileEveryMs, retentionEveryMs: config.retentionEveryMs }, 'maintenance worker ready');
+      log.info(
+        { reconcileEveryMs: config.reconcileEveryMs, retentionEveryMs: config.retentionEveryMs },
+        'maintenance worker ready',
+      );
       return;
     } catch (error) {
       log.warn({ err: error }, 'cannot schedule maintenance yet; retrying');
@@ -60,15 +80,21 @@ async function ensureScheduled(): Promise<void> {
 void ensureScheduled().then(() => {
   // A FLUSHALL or a failover also loses the schedulers themselves: put them back when missing
   // (an upsert of a live scheduler would move its next run).
-  setInterval(async () => {
-    try {
-      if (await queues.maintenance.getJobScheduler('reconcile')) return;
-      await scheduleMaintenance(queues, { reconcileMs: config.reconcileEveryMs, retentionMs: config.retentionEveryMs });
-      log.warn('maintenance schedulers were missing from Redis; registered again');
-    } catch {
-      // Redis is down; the next tick tries again.
-    }
-  }, Math.min(config.reconcileEveryMs, 30_000)).unref();
+  setInterval(
+    async () => {
+      try {
+        if (await queues.maintenance.getJobScheduler('reconcile')) return;
+        await scheduleMaintenance(queues, {
+          reconcileMs: config.reconcileEveryMs,
+          retentionMs: config.retentionEveryMs,
+        });
+        log.warn('maintenance schedulers were missing from Redis; registered again');
+      } catch {
+        // Redis is down; the next tick tries again.
+      }
+    },
+    Math.min(config.reconcileEveryMs, 30_000),
+  ).unref();
 });
 
 exitOnSignal({

@@ -14,7 +14,12 @@ const connection = createRedis(config.redisUrl, 'worker');
 const deps = openJobDeps(config, connection);
 
 const metrics = createProcessMetrics('worker:render');
-const stopPublishing = publishMetrics(connection, { prefix: config.queuePrefix, registry: metrics.registry, role: 'worker:render', everyMs: config.metricsPublishMs });
+const stopPublishing = publishMetrics(connection, {
+  prefix: config.queuePrefix,
+  registry: metrics.registry,
+  role: 'worker:render',
+  everyMs: config.metricsPublishMs,
+});
 
 // Metrics and logs wrap the processor here, not inside it: renderCode stays a plain function.
 async function processRender(job: Job): Promise<RenderOutcome> {
@@ -22,9 +27,18 @@ async function processRender(job: Job): Promise<RenderOutcome> {
   const result = await renderCode(job, deps);
   if (result.outcome === 'skipped') return result;
   const seconds = (performance.now() - start) / 1000;
-  metrics.renderDuration.observe({ symbology: result.symbology, format: result.format, outcome: result.outcome }, seconds);
+  metrics.renderDuration.observe(
+    { symbology: result.symbology, format: result.format, outcome: result.outcome },
+    seconds,
+  );
   metrics.codesFinished.inc({ status: result.outcome });
-  const fields = { codeId: result.codeId, requestId: result.requestId, symbology: result.symbology, format: result.format, ms: Math.round(seconds * 1000) };
+  const fields = {
+    codeId: result.codeId,
+    requestId: result.requestId,
+    symbology: result.symbology,
+    format: result.format,
+    ms: Math.round(seconds * 1000),
+  };
   if (result.outcome === 'succeeded') log.debug({ ...fields, cached: result.cached }, 'code rendered');
   else log.info({ ...fields, reason: result.message }, 'code failed');
   return result;

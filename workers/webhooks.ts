@@ -17,7 +17,12 @@ const producer = createRedis(config.redisUrl, 'worker');
 const queues = openQueues(producer, config.queuePrefix);
 const connection = createRedis(config.redisUrl, 'worker');
 const metrics = createProcessMetrics('worker:webhooks');
-const stopPublishing = publishMetrics(producer, { prefix: config.queuePrefix, registry: metrics.registry, role: 'worker:webhooks', everyMs: config.metricsPublishMs });
+const stopPublishing = publishMetrics(producer, {
+  prefix: config.queuePrefix,
+  registry: metrics.registry,
+  role: 'worker:webhooks',
+  everyMs: config.metricsPublishMs,
+});
 const deps = webhookDepsOf(config, db, queues, (outcome, seconds) => {
   metrics.webhookAttempts.inc({ outcome });
   metrics.webhookAttemptDuration.observe({ outcome }, seconds);
@@ -40,7 +45,13 @@ let stopped = false;
 async function dispatchLoop(): Promise<void> {
   while (!stopped) {
     try {
-      const added = await dispatchWebhooks({ db, queues, schedule: config.webhookRetrySchedule, batch: config.webhookDispatchBatch, graceMs: config.webhookLockMs });
+      const added = await dispatchWebhooks({
+        db,
+        queues,
+        schedule: config.webhookRetrySchedule,
+        batch: config.webhookDispatchBatch,
+        graceMs: config.webhookLockMs,
+      });
       if (added > 0) log.debug({ added }, 'webhook jobs enqueued');
     } catch (error) {
       log.warn({ err: error }, 'webhook dispatch failed; retrying');

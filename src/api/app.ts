@@ -36,9 +36,18 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   }
   const metrics = deps.metrics;
   if (metrics) {
-    app.use(httpMetrics({ record: (labels, seconds) => (metrics.httpRequests.inc(labels), metrics.httpDuration.observe(labels, seconds)) }));
+    app.use(
+      httpMetrics({
+        record: (labels, seconds) => (metrics.httpRequests.inc(labels), metrics.httpDuration.observe(labels, seconds)),
+      }),
+    );
   }
-  app.onError(onError((error, c) => logError(error, { requestId: c.get('requestId'), path: c.req.path }), deps.config.retryAfterSeconds));
+  app.onError(
+    onError(
+      (error, c) => logError(error, { requestId: c.get('requestId'), path: c.req.path }),
+      deps.config.retryAfterSeconds,
+    ),
+  );
   app.notFound(notFound);
 
   app.route('/', healthRoutes(deps));
@@ -47,7 +56,11 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   if (admin) app.route('/', admin);
 
   const { config } = deps;
-  const buckets = createTokenBuckets({ redis: deps.redis, prefix: config.queuePrefix, insuranceMs: config.limiterInsuranceMs });
+  const buckets = createTokenBuckets({
+    redis: deps.redis,
+    prefix: config.queuePrefix,
+    insuranceMs: config.limiterInsuranceMs,
+  });
   // The order is the point: a cheap per-IP flood guard, then who is asking, then their limit, and
   // only then the body (size, validation) and the handler.
   const v1 = new Hono<AppEnv>();
@@ -73,7 +86,9 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   );
   v1.use(rateLimit({ buckets, onRejected: () => metrics?.rateLimited.inc() }));
   // Batch uploads stream under their own, larger limit (BATCH_MAX_BYTES).
-  v1.use(bodyLimit({ maxBytes: config.bodyLimitBytes, skip: (path, method) => method === 'POST' && path === '/v1/batches' }));
+  v1.use(
+    bodyLimit({ maxBytes: config.bodyLimitBytes, skip: (path, method) => method === 'POST' && path === '/v1/batches' }),
+  );
   v1.route('/codes', codeEventsRoutes(deps));
   v1.route('/codes', codesRoutes(deps));
   v1.route('/batches', batchesRoutes(deps));

@@ -47,7 +47,13 @@ export function toCodeObject(row: CodeWithResult, links: { events?: string } = {
 function verificationOf(row: CodeWithResult) {
   const v = row.result?.verification;
   if (!v) return null;
-  return { verified: v.verified === true, decoder: String(v.decoder), decoded_text: (v.decoded_text as string | null) ?? null, symbology: (v.symbology as string | null) ?? null, checked_at: String(v.checked_at) };
+  return {
+    verified: v.verified === true,
+    decoder: String(v.decoder),
+    decoded_text: (v.decoded_text as string | null) ?? null,
+    symbology: (v.symbology as string | null) ?? null,
+    checked_at: String(v.checked_at),
+  };
 }
 
 /** Headers for a code response: poll again after `Retry-After` seconds while it is not terminal. */

@@ -6,16 +6,29 @@ import type { ApiDeps } from './deps.ts';
 /** The hub passed in, or one opened lazily on a duplicate of the API's Redis connection. */
 export function codeStatusHubOf(deps: ApiDeps): () => CodeStatusHub {
   let hub = deps.codeStatus;
-  return () => (hub ??= createCodeStatusHub(deps.redis.duplicate({ maxRetriesPerRequest: null }), deps.config.queuePrefix));
+  return () =>
+    (hub ??= createCodeStatusHub(deps.redis.duplicate({ maxRetriesPerRequest: null }), deps.config.queuePrefix));
 }
 
 /**
  * Waits up to `ms` for one of the account's codes to finish, woken by its status channel (no
  * polling), and returns the row as it is then (Prefer: wait, GET /v1/render).
  */
-export async function awaitFinished(deps: ApiDeps, hub: CodeStatusHub, accountId: string, id: string, ms: number): Promise<CodeWithResult> {
+export async function awaitFinished(
+  deps: ApiDeps,
+  hub: CodeStatusHub,
+  accountId: string,
+  id: string,
+  ms: number,
+): Promise<CodeWithResult> {
   let checked: CodeWithResult | undefined;
-  await waitForStatus(hub, id, isTerminal, ms, async () => (checked = await findCodeById(deps.db, accountId, id))?.status);
+  await waitForStatus(
+    hub,
+    id,
+    isTerminal,
+    ms,
+    async () => (checked = await findCodeById(deps.db, accountId, id))?.status,
+  );
   // A finished row no longer changes: when the check after subscribing found it finished, it is the answer.
   return checked && isTerminal(checked.status) ? checked : (await findCodeById(deps.db, accountId, id))!;
 }

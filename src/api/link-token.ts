@@ -7,7 +7,9 @@ const mac = (key: string, payload: string) => createHmac('sha256', key).update(p
 
 /** Signs a grant into a URL-safe token: base64url(JSON) + '.' + HMAC-SHA256 (LINK_SIGNING_KEY). */
 export function signLinkToken(key: string, grant: LinkGrant): string {
-  const payload = Buffer.from(JSON.stringify([grant.scope, grant.accountId, grant.resource, grant.expires])).toString('base64url');
+  const payload = Buffer.from(JSON.stringify([grant.scope, grant.accountId, grant.resource, grant.expires])).toString(
+    'base64url',
+  );
   return `${payload}.${mac(key, payload)}`;
 }
 
@@ -20,7 +22,13 @@ export function verifyLinkToken(key: string, token: string, nowSeconds: number):
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
   try {
     const [scope, accountId, resource, expires] = JSON.parse(Buffer.from(payload, 'base64url').toString()) as unknown[];
-    if (typeof scope !== 'string' || typeof accountId !== 'string' || typeof resource !== 'string' || typeof expires !== 'number') return undefined;
+    if (
+      typeof scope !== 'string' ||
+      typeof accountId !== 'string' ||
+      typeof resource !== 'string' ||
+      typeof expires !== 'number'
+    )
+      return undefined;
     return expires > nowSeconds ? { scope, accountId, resource, expires } : undefined;
   } catch {
     return undefined;

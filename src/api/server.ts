@@ -33,7 +33,12 @@ export function runApiServer(config: Config, log: Logger): void {
   const codeStatus = createCodeStatusHub(createRedis(config.redisUrl, 'worker'), config.queuePrefix);
   let shuttingDown = false;
   const metrics = createProcessMetrics('api');
-  const stopPublishing = publishMetrics(redis, { prefix: config.queuePrefix, registry: metrics.registry, role: 'api', everyMs: config.metricsPublishMs });
+  const stopPublishing = publishMetrics(redis, {
+    prefix: config.queuePrefix,
+    registry: metrics.registry,
+    role: 'api',
+    everyMs: config.metricsPublishMs,
+  });
   void checkEvictionPolicy(redis).then(
     ({ warning }) => warning && log.warn(warning),
     (error) => log.warn({ err: error }, 'could not read Redis maxmemory-policy'),

@@ -5,14 +5,27 @@ import type { FieldError } from '../domain/problems.ts';
 import { checkTarget, ssrfPolicyOf, SsrfError } from '../webhooks/ssrf.ts';
 import { fieldErrors } from './problem.ts';
 
-export const WebhookEventsSchema = v.pipe(v.array(v.picklist(EVENT_TYPES, `must be one of ${EVENT_TYPES.join(', ')}`)), v.maxLength(EVENT_TYPES.length));
-export const WebhookUrlSchema = v.pipe(v.string('must be a string'), v.maxLength(2048, 'must be at most 2048 characters'));
+export const WebhookEventsSchema = v.pipe(
+  v.array(v.picklist(EVENT_TYPES, `must be one of ${EVENT_TYPES.join(', ')}`)),
+  v.maxLength(EVENT_TYPES.length),
+);
+export const WebhookUrlSchema = v.pipe(
+  v.string('must be a string'),
+  v.maxLength(2048, 'must be at most 2048 characters'),
+);
 
 /** POST /v1/webhook-endpoints (events null or absent: every event). The URL is SSRF-checked after. */
-export const EndpointCreateSchema = v.strictObject({ url: WebhookUrlSchema, events: v.optional(v.nullable(WebhookEventsSchema)) }, 'is not a known field');
+export const EndpointCreateSchema = v.strictObject(
+  { url: WebhookUrlSchema, events: v.optional(v.nullable(WebhookEventsSchema)) },
+  'is not a known field',
+);
 /** PATCH /v1/webhook-endpoints/{id}: any of url, events, enabled. */
 export const EndpointPatchSchema = v.strictObject(
-  { url: v.optional(WebhookUrlSchema), events: v.optional(v.nullable(WebhookEventsSchema)), enabled: v.optional(v.boolean('must be true or false')) },
+  {
+    url: v.optional(WebhookUrlSchema),
+    events: v.optional(v.nullable(WebhookEventsSchema)),
+    enabled: v.optional(v.boolean('must be true or false')),
+  },
   'is not a known field',
 );
 

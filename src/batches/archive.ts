@@ -14,7 +14,13 @@ function dosDateTime(date: Date): { time: number; date: number } {
   };
 }
 
-function localHeader(name: Buffer, flags: number, crc: number, size: number, stamp: { time: number; date: number }): Buffer {
+function localHeader(
+  name: Buffer,
+  flags: number,
+  crc: number,
+  size: number,
+  stamp: { time: number; date: number },
+): Buffer {
   const header = Buffer.alloc(30);
   header.writeUInt32LE(0x04034b50, 0);
   header.writeUInt16LE(VERSION, 4);
@@ -29,7 +35,14 @@ function localHeader(name: Buffer, flags: number, crc: number, size: number, sta
   return Buffer.concat([header, name]);
 }
 
-function centralHeader(name: Buffer, flags: number, crc: number, size: number, offset: number, stamp: { time: number; date: number }): Buffer {
+function centralHeader(
+  name: Buffer,
+  flags: number,
+  crc: number,
+  size: number,
+  offset: number,
+  stamp: { time: number; date: number },
+): Buffer {
   const header = Buffer.alloc(46);
   header.writeUInt32LE(0x02014b50, 0);
   header.writeUInt16LE(VERSION, 4);

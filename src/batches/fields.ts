@@ -20,7 +20,12 @@ export function coerceCell(field: string, cell: string): unknown {
 }
 
 /** Where a row's values go: render fields flat, `metadata.k` under metadata. */
-export type RowFields = { render: Record<string, unknown>; metadata: Record<string, unknown>; filename: string | null; custom_id: string | null };
+export type RowFields = {
+  render: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  filename: string | null;
+  custom_id: string | null;
+};
 
 /** Splits a row's named values into render fields, metadata, filename and custom_id. */
 export function splitRow(values: Record<string, unknown>): RowFields {
@@ -29,7 +34,8 @@ export function splitRow(values: Record<string, unknown>): RowFields {
     if (value === undefined || value === null || value === '') continue;
     if (key === 'filename' || key === 'custom_id') out[key] = String(value);
     else if (key.startsWith('metadata.')) out.metadata[key.slice('metadata.'.length)] = value;
-    else if (key === 'metadata' && typeof value === 'object' && !Array.isArray(value)) Object.assign(out.metadata, value);
+    else if (key === 'metadata' && typeof value === 'object' && !Array.isArray(value))
+      Object.assign(out.metadata, value);
     else out.render[key] = value;
   }
   return out;

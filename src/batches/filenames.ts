@@ -7,7 +7,10 @@ const MAX_NAME = 100;
  * reduced to one path segment (no directories, no absolute paths, no traversal, no control
  * characters, no reserved device names) with the format's extension.
  */
-export function entryName(row: { filename: string | null; custom_id: string | null; row_number: number }, extension: string): string {
+export function entryName(
+  row: { filename: string | null; custom_id: string | null; row_number: number },
+  extension: string,
+): string {
   const wanted = row.filename ?? row.custom_id ?? `row-${row.row_number}`;
   const lastSegment = wanted.split(/[\\/]/).filter(Boolean).at(-1) ?? '';
   let base = lastSegment

@@ -45,16 +45,24 @@ async function* decodeUtf8(body: AsyncIterable<Uint8Array>, maxBytes: number): A
 function checkHeader(header: string[]): void {
   const seen = new Set<string>();
   for (const name of header) {
-    if (!isKnownField(name)) throw new BatchFileError(`unknown column "${name}"`, { row: 1, field: name, header: true });
-    if (seen.has(name)) throw new BatchFileError(`column "${name}" appears twice`, { row: 1, field: name, header: true });
+    if (!isKnownField(name))
+      throw new BatchFileError(`unknown column "${name}"`, { row: 1, field: name, header: true });
+    if (seen.has(name))
+      throw new BatchFileError(`column "${name}" appears twice`, { row: 1, field: name, header: true });
     seen.add(name);
   }
-  if (!seen.has('data')) throw new BatchFileError('the header has no "data" column', { row: 1, field: 'data', header: true });
+  if (!seen.has('data'))
+    throw new BatchFileError('the header has no "data" column', { row: 1, field: 'data', header: true });
 }
 
 async function* parseCsvRows(text: AsyncGenerator<string>, limits: ParseLimits): AsyncGenerator<ParsedRow> {
   // bom strips a UTF-8 BOM; quoted fields may hold commas and newlines; CRLF or LF; blank lines skipped.
-  const parser = parseCsv({ bom: true, skip_empty_lines: true, max_record_size: limits.rowMaxBytes, relax_quotes: false });
+  const parser = parseCsv({
+    bom: true,
+    skip_empty_lines: true,
+    max_record_size: limits.rowMaxBytes,
+    relax_quotes: false,
+  });
   let header: string[] | undefined;
   let records = 0;
   const source = Readable.from(text);
@@ -69,9 +77,12 @@ async function* parseCsvRows(text: AsyncGenerator<string>, limits: ParseLimits):
         continue;
       }
       const row = records;
-      if (record.length !== header.length) throw new BatchFileError(`row ${row} has ${record.length} columns; the header has ${header.length}`, { row });
-      if (record.reduce((n, cell) => n + cell.length, 0) > limits.rowMaxBytes) throw new BatchFileError(`row ${row} is over ${limits.rowMaxBytes} bytes`, { row });
-      if (row - 1 > limits.maxRows) throw new BatchFileError(`the file has more than ${limits.maxRows} rows`, { row, tooLarge: true });
+      if (record.length !== header.length)
+        throw new BatchFileError(`row ${row} has ${record.length} columns; the header has ${header.length}`, { row });
+      if (record.reduce((n, cell) => n + cell.length, 0) > limits.rowMaxBytes)
+        throw new BatchFileError(`row ${row} is over ${limits.rowMaxBytes} bytes`, { row });
+      if (row - 1 > limits.maxRows)
+        throw new BatchFileError(`the file has more than ${limits.maxRows} rows`, { row, tooLarge: true });
       const values: Record<string, unknown> = {};
       header.forEach((name, i) => {
         const cell = record[i]!;
@@ -84,7 +95,10 @@ async function* parseCsvRows(text: AsyncGenerator<string>, limits: ParseLimits):
       // csv-parse may fail a chunk before its earlier records reached us: its own count is the truth.
       const parsed = (error as CsvError & { records?: number }).records;
       const row = (typeof parsed === 'number' ? parsed : records) + 1;
-      const message = error.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' ? `row ${row} has a different number of columns than the header` : `row ${row}: ${error.message}`;
+      const message =
+        error.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH'
+          ? `row ${row} has a different number of columns than the header`
+          : `row ${row}: ${error.message}`;
       throw new BatchFileError(message, { row });
     }
     throw error;
@@ -100,18 +114,22 @@ async function* parseJsonlRows(text: AsyncGenerator<string>, limits: ParseLimits
     line++;
     const content = (line === 1 ? raw.replace(/^\uFEFF/, '') : raw).replace(/\r$/, '');
     if (content.trim() === '') return undefined;
-    if (Buffer.byteLength(content) > limits.rowMaxBytes) throw new BatchFileError(`row ${line} is over ${limits.rowMaxBytes} bytes`, { row: line });
+    if (Buffer.byteLength(content) > limits.rowMaxBytes)
+      throw new BatchFileError(`row ${line} is over ${limits.rowMaxBytes} bytes`, { row: line });
     let value: unknown;
     try {
       value = JSON.parse(content);
     } catch (error) {
       throw new BatchFileError(`row ${line} is not valid JSON: ${(error as Error).message}`, { row: line });
     }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new BatchFileError(`row ${line} must be a JSON object`, { row: line });
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      throw new BatchFileError(`row ${line} must be a JSON object`, { row: line });
     for (const key of Object.keys(value)) {
-      if (key !== 'metadata' && !isKnownField(key)) throw new BatchFileError(`row ${line} has an unknown field "${key}"`, { row: line, field: key });
+      if (key !== 'metadata' && !isKnownField(key))
+        throw new BatchFileError(`row ${line} has an unknown field "${key}"`, { row: line, field: key });
     }
-    if (++rows > limits.maxRows) throw new BatchFileError(`the file has more than ${limits.maxRows} rows`, { row: line, tooLarge: true });
+    if (++rows > limits.maxRows)
+      throw new BatchFileError(`the file has more than ${limits.maxRows} rows`, { row: line, tooLarge: true });
     return { row: line, values: value as Record<string, unknown> };
   }
   for await (const chunk of text) {
@@ -122,7 +140,8 @@ async function* parseJsonlRows(text: AsyncGenerator<string>, limits: ParseLimits
       buffer = buffer.slice(newline + 1);
       if (parsed) yield parsed;
     }
-    if (Buffer.byteLength(buffer) > limits.rowMaxBytes) throw new BatchFileError(`row ${line + 1} is over ${limits.rowMaxBytes} bytes`, { row: line + 1 });
+    if (Buffer.byteLength(buffer) > limits.rowMaxBytes)
+      throw new BatchFileError(`row ${line + 1} is over ${limits.rowMaxBytes} bytes`, { row: line + 1 });
   }
   const last = toRow(buffer);
   if (last) yield last;
@@ -132,7 +151,11 @@ async function* parseJsonlRows(text: AsyncGenerator<string>, limits: ParseLimits
  * Parses an upload as it streams in, one row at a time: strict UTF-8, the byte and row limits, and
  * the file's structure (header, column counts, JSON syntax). Per-row render validation is separate.
  */
-export function parseBatch(body: AsyncIterable<Uint8Array>, type: BatchSourceType, limits: ParseLimits): AsyncGenerator<ParsedRow> {
+export function parseBatch(
+  body: AsyncIterable<Uint8Array>,
+  type: BatchSourceType,
+  limits: ParseLimits,
+): AsyncGenerator<ParsedRow> {
   const text = decodeUtf8(body, limits.maxBytes);
   return type === 'csv' ? parseCsvRows(text, limits) : parseJsonlRows(text, limits);
 }

@@ -17,11 +17,23 @@ const USAGE = `usage: codes <command> [options]     (CODES_URL, CODES_API_KEY or
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    url: { type: 'string' }, key: { type: 'string' }, data: { type: 'string' }, symbology: { type: 'string' }, format: { type: 'string' },
-    size: { type: 'string' }, out: { type: 'string' }, wait: { type: 'boolean' }, 'wait-seconds': { type: 'string' }, 'last-event-id': { type: 'string' }, help: { type: 'boolean' },
+    url: { type: 'string' },
+    key: { type: 'string' },
+    data: { type: 'string' },
+    symbology: { type: 'string' },
+    format: { type: 'string' },
+    size: { type: 'string' },
+    out: { type: 'string' },
+    wait: { type: 'boolean' },
+    'wait-seconds': { type: 'string' },
+    'last-event-id': { type: 'string' },
+    help: { type: 'boolean' },
   },
 });
-const client = createClient({ baseUrl: values.url ?? process.env.CODES_URL, apiKey: values.key ?? process.env.CODES_API_KEY });
+const client = createClient({
+  baseUrl: values.url ?? process.env.CODES_URL,
+  apiKey: values.key ?? process.env.CODES_API_KEY,
+});
 
 /** `[#####-----] 512/1000  succeeded 500  failed 12` on stderr, redrawn in place. */
 function drawProgress(batch: Batch): void {
@@ -29,14 +41,18 @@ function drawProgress(batch: Batch): void {
   const done = succeeded + failed + canceled;
   const width = 30;
   const filled = total > 0 ? Math.round((done / total) * width) : 0;
-  process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}  succeeded ${succeeded}  failed ${failed}  ${batch.status}   `);
+  process.stderr.write(
+    `\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}  succeeded ${succeeded}  failed ${failed}  ${batch.status}   `,
+  );
 }
 
 const isFinished = (batch: Batch) => ['completed', 'failed', 'canceled'].includes(batch.status);
 
 async function batchUpload(file: string): Promise<void> {
   const contentType = /\.jsonl?$|\.ndjson$/i.test(file) ? 'application/x-ndjson' : 'text/csv';
-  let batch = await client.uploadBatch(Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>, { contentType });
+  let batch = await client.uploadBatch(Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>, {
+    contentType,
+  });
   process.stderr.write(`uploaded ${file} as ${batch.id}\n`);
   if (values.wait || values.out) {
     drawProgress(batch);
@@ -86,13 +102,17 @@ async function main(): Promise<void> {
   if (command === 'submit') return submit();
   if (command === 'events') return events(sub);
   if (command === 'batch' && sub === 'upload' && arg) return batchUpload(arg);
-  if (command === 'batch' && sub === 'status' && arg) return void process.stdout.write(`${JSON.stringify(await client.getBatch(arg))}\n`);
+  if (command === 'batch' && sub === 'status' && arg)
+    return void process.stdout.write(`${JSON.stringify(await client.getBatch(arg))}\n`);
   throw new UsageError(`unknown command: ${positionals.join(' ')}`);
 }
 
 main().catch((error: unknown) => {
   if (error instanceof UsageError) process.stderr.write(`${error.message}\n${USAGE}\n`);
-  else if (error instanceof ApiError) process.stderr.write(`error: ${error.message}\n${error.problem?.errors?.map((e) => `  ${e.path}: ${e.message}\n`).join('') ?? ''}`);
+  else if (error instanceof ApiError)
+    process.stderr.write(
+      `error: ${error.message}\n${error.problem?.errors?.map((e) => `  ${e.path}: ${e.message}\n`).join('') ?? ''}`,
+    );
   else process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 2;
 });

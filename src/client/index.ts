@@ -12,7 +12,14 @@ export type CodeRequest = v.InferInput<ReturnType<typeof submissionSchema>>;
 export type Code = CodeObject;
 export type Batch = ReturnType<typeof toBatchObject>;
 export type CodeEvent = { id: string; status: Code['status']; code?: Code };
-export type Problem = { type: string; title: string; status: number; detail: string; code: string; errors?: { path: string; message: string }[] };
+export type Problem = {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  errors?: { path: string; message: string }[];
+};
 
 /** A problem+json answer (or an unexpected status), thrown by every client method. */
 export class ApiError extends Error {
@@ -38,10 +45,19 @@ export function createClient(options: ClientOptions = {}) {
   const base = (options.baseUrl ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
   const doFetch = options.fetch ?? fetch;
 
-  async function call(method: string, path: string, init: { body?: BodyInit; headers?: Record<string, string> } = {}): Promise<Response> {
+  async function call(
+    method: string,
+    path: string,
+    init: { body?: BodyInit; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = { ...init.headers };
     if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
-    const res = await doFetch(`${base}${path}`, { method, headers, body: init.body, ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
+    const res = await doFetch(`${base}${path}`, {
+      method,
+      headers,
+      body: init.body,
+      ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}),
+    } as RequestInit);
     if (res.status >= 400) {
       const problem = res.headers.get('content-type')?.includes('json') ? ((await res.json()) as Problem) : undefined;
       throw new ApiError(res.status, problem);
@@ -53,17 +69,25 @@ export function createClient(options: ClientOptions = {}) {
   return {
     /** POST /v1/codes; `wait` sends `Prefer: wait=N` (the code may come back finished). */
     submitCode: (body: CodeRequest, opts: { wait?: number; idempotencyKey?: string } = {}) =>
-      json<Code>(call('POST', '/v1/codes', {
-        body: JSON.stringify(body),
-        headers: { 'content-type': 'application/json', ...(opts.wait !== undefined ? { prefer: `wait=${opts.wait}` } : {}), ...(opts.idempotencyKey ? { 'idempotency-key': opts.idempotencyKey } : {}) },
-      })),
+      json<Code>(
+        call('POST', '/v1/codes', {
+          body: JSON.stringify(body),
+          headers: {
+            'content-type': 'application/json',
+            ...(opts.wait !== undefined ? { prefer: `wait=${opts.wait}` } : {}),
+            ...(opts.idempotencyKey ? { 'idempotency-key': opts.idempotencyKey } : {}),
+          },
+        }),
+      ),
     getCode: (id: string) => json<Code>(call('GET', `/v1/codes/${id}`)),
     cancelCode: (id: string) => json<Code>(call('POST', `/v1/codes/${id}/cancel`)),
     /** The rendered bytes of a succeeded code. */
     content: async (id: string) => new Uint8Array(await (await call('GET', `/v1/codes/${id}/content`)).arrayBuffer()),
     /** The code's status events until its terminal state (resumes after `lastEventId`). */
     async *events(id: string, opts: { lastEventId?: string } = {}): AsyncGenerator<CodeEvent> {
-      const res = await call('GET', `/v1/codes/${id}/events`, { headers: opts.lastEventId ? { 'last-event-id': opts.lastEventId } : {} });
+      const res = await call('GET', `/v1/codes/${id}/events`, {
+        headers: opts.lastEventId ? { 'last-event-id': opts.lastEventId } : {},
+      });
       for await (const message of readSse(res.body!)) {
         if (message.kind !== 'event') continue;
         const data = JSON.parse(message.data) as { status: Code['status']; code?: Code };
@@ -92,8 +116,16 @@ export function createClient(options: ClientOptions = {}) {
       }
     },
     /** POST /v1/batches with a CSV or JSON Lines body (a stream is sent as it is read). */
-    uploadBatch: (body: BodyInit, opts: { contentType?: 'text/csv' | 'application/x-ndjson'; defaults?: Record<string, string> } = {}) =>
-      json<Batch>(call('POST', `/v1/batches${opts.defaults ? `?${new URLSearchParams(opts.defaults)}` : ''}`, { body, headers: { 'content-type': opts.contentType ?? 'text/csv' } })),
+    uploadBatch: (
+      body: BodyInit,
+      opts: { contentType?: 'text/csv' | 'application/x-ndjson'; defaults?: Record<string, string> } = {},
+    ) =>
+      json<Batch>(
+        call('POST', `/v1/batches${opts.defaults ? `?${new URLSearchParams(opts.defaults)}` : ''}`, {
+          body,
+          headers: { 'content-type': opts.contentType ?? 'text/csv' },
+        }),
+      ),
     getBatch: (id: string) => json<Batch>(call('GET', `/v1/batches/${id}`)),
     /** The results ZIP as a response whose body streams. */
     resultsZip: (id: string) => call('GET', `/v1/batches/${id}/results.zip`),

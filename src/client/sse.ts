@@ -1,5 +1,6 @@
 /** One Server-Sent Event as the WHATWG parser delivers it (`comment` for `: …` lines, e.g. keep-alives). */
-export type SseMessage = { kind: 'event'; id: string | undefined; event: string; data: string } | { kind: 'comment'; text: string };
+export type SseMessage =
+  { kind: 'event'; id: string | undefined; event: string; data: string } | { kind: 'comment'; text: string };
 
 /**
  * Parses a text/event-stream body into events and comments (fields per the HTML spec: id, event,

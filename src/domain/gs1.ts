@@ -3,9 +3,23 @@
 // The table covers the AIs in common trade use; an AI outside it is refused by name rather than passed blind.
 
 /** n = digits, x = GS1 character set 82; fixed when min === max. */
-type AiRule = { title: string; kind: 'n' | 'x'; min: number; max: number; check?: boolean; date?: boolean; decimals?: boolean };
+type AiRule = {
+  title: string;
+  kind: 'n' | 'x';
+  min: number;
+  max: number;
+  check?: boolean;
+  date?: boolean;
+  decimals?: boolean;
+};
 
-const n = (title: string, len: number, extra: Partial<AiRule> = {}): AiRule => ({ title, kind: 'n', min: len, max: len, ...extra });
+const n = (title: string, len: number, extra: Partial<AiRule> = {}): AiRule => ({
+  title,
+  kind: 'n',
+  min: len,
+  max: len,
+  ...extra,
+});
 const nv = (title: string, max: number): AiRule => ({ title, kind: 'n', min: 1, max });
 const xv = (title: string, max: number): AiRule => ({ title, kind: 'x', min: 1, max });
 
@@ -66,7 +80,13 @@ export function aiRule(ai: string): AiRule | undefined {
   if (fixed) return fixed;
   // 310n-369n: trade measures, six digits with n implied decimals; 390n-393n amounts.
   if (/^3[1-6]\d[0-9]$/.test(ai)) return n('MEASURE', 6, { decimals: true });
-  if (/^39[0-3][0-9]$/.test(ai)) return { title: 'AMOUNT', kind: 'n', min: ai[2] === '0' || ai[2] === '2' ? 1 : 4, max: ai[2] === '0' || ai[2] === '2' ? 15 : 18 };
+  if (/^39[0-3][0-9]$/.test(ai))
+    return {
+      title: 'AMOUNT',
+      kind: 'n',
+      min: ai[2] === '0' || ai[2] === '2' ? 1 : 4,
+      max: ai[2] === '0' || ai[2] === '2' ? 15 : 18,
+    };
   if (/^7003$/.test(ai)) return n('EXPIRY TIME', 10);
   if (/^9[1-9]$/.test(ai)) return xv('INTERNAL', 90);
   if (ai === '90') return xv('INTERNAL', 30);
@@ -74,7 +94,30 @@ export function aiRule(ai: string): AiRule | undefined {
 }
 
 /** AIs whose value length is fixed by their prefix (GS1 General Specifications 7.8.4): no FNC1 after them. */
-const PREDEFINED_LENGTH: Record<string, number> = { '00': 20, '01': 16, '02': 16, '03': 16, '04': 18, '11': 8, '12': 8, '13': 8, '14': 8, '15': 8, '16': 8, '17': 8, '18': 8, '19': 8, '20': 4, '31': 10, '32': 10, '33': 10, '34': 10, '35': 10, '36': 10, '41': 16 };
+const PREDEFINED_LENGTH: Record<string, number> = {
+  '00': 20,
+  '01': 16,
+  '02': 16,
+  '03': 16,
+  '04': 18,
+  '11': 8,
+  '12': 8,
+  '13': 8,
+  '14': 8,
+  '15': 8,
+  '16': 8,
+  '17': 8,
+  '18': 8,
+  '19': 8,
+  '20': 4,
+  '31': 10,
+  '32': 10,
+  '33': 10,
+  '34': 10,
+  '35': 10,
+  '36': 10,
+  '41': 16,
+};
 
 export type Element = { ai: string; value: string };
 export type Gs1Outcome = { ok: true; elements: Element[] } | { ok: false; ai?: string; message: string };
@@ -101,12 +144,17 @@ function validDate(yymmdd: string): boolean {
  * Validates one element; completes a GTIN/SSCC/GLN given one digit short of its check digit.
  * Returns the (possibly completed) value or a message naming the AI.
  */
-export function validateElement(ai: string, raw: string): { ok: true; value: string } | { ok: false; ai: string; message: string } {
+export function validateElement(
+  ai: string,
+  raw: string,
+): { ok: true; value: string } | { ok: false; ai: string; message: string } {
   const rule = aiRule(ai);
   if (!rule) return { ok: false, ai, message: `(${ai}) is not a GS1 application identifier this service knows` };
   let value = raw;
-  if (rule.kind === 'n' && !/^\d+$/.test(value)) return { ok: false, ai, message: `(${ai}) ${rule.title} takes digits only; got "${value}"` };
-  if (rule.kind === 'x' && !CSET82.test(value)) return { ok: false, ai, message: `(${ai}) ${rule.title} contains characters outside the GS1 character set` };
+  if (rule.kind === 'n' && !/^\d+$/.test(value))
+    return { ok: false, ai, message: `(${ai}) ${rule.title} takes digits only; got "${value}"` };
+  if (rule.kind === 'x' && !CSET82.test(value))
+    return { ok: false, ai, message: `(${ai}) ${rule.title} contains characters outside the GS1 character set` };
   if (rule.check && value.length === rule.max - 1) value += String(gs1CheckDigit(value));
   if (value.length < rule.min || value.length > rule.max) {
     const want = rule.min === rule.max ? `${rule.min}` : `${rule.min} to ${rule.max}`;
@@ -114,9 +162,15 @@ export function validateElement(ai: string, raw: string): { ok: true; value: str
   }
   if (rule.check) {
     const expected = gs1CheckDigit(value.slice(0, -1));
-    if (String(expected) !== value.slice(-1)) return { ok: false, ai, message: `(${ai}) ${rule.title} check digit ${value.slice(-1)} is wrong for ${value}; expected ${expected}` };
+    if (String(expected) !== value.slice(-1))
+      return {
+        ok: false,
+        ai,
+        message: `(${ai}) ${rule.title} check digit ${value.slice(-1)} is wrong for ${value}; expected ${expected}`,
+      };
   }
-  if (rule.date && !validDate(value)) return { ok: false, ai, message: `(${ai}) ${rule.title} ${value} is not a valid YYMMDD date` };
+  if (rule.date && !validDate(value))
+    return { ok: false, ai, message: `(${ai}) ${rule.title} ${value} is not a valid YYMMDD date` };
   return { ok: true, value };
 }
 
@@ -129,7 +183,10 @@ function parseBracketed(data: string): Gs1Outcome {
   while (rest.length > 0) {
     const m = BRACKETED.exec(rest);
     if (!m || m[1] === undefined || m[2] === undefined) {
-      const where = elements.length === 0 ? 'GS1 data must start with an application identifier such as (01)' : `cannot read a GS1 element at "${rest.slice(0, 12)}"`;
+      const where =
+        elements.length === 0
+          ? 'GS1 data must start with an application identifier such as (01)'
+          : `cannot read a GS1 element at "${rest.slice(0, 12)}"`;
       return { ok: false, message: `${where}; expected (AI)value pairs like (01)09506000134352(10)ABC123` };
     }
     if (m[2] === '') return { ok: false, ai: m[1], message: `(${m[1]}) has no value` };
@@ -145,7 +202,12 @@ function parseRaw(data: string): Gs1Outcome {
   let rest = data.replace(RAW_PREFIX, '');
   while (rest.length > 0) {
     const ai = [2, 3, 4].map((len) => rest.slice(0, len)).find((candidate) => aiRule(candidate) !== undefined);
-    if (!ai) return { ok: false, ai: rest.slice(0, 4), message: `no GS1 application identifier this service knows starts "${rest.slice(0, 8)}"` };
+    if (!ai)
+      return {
+        ok: false,
+        ai: rest.slice(0, 4),
+        message: `no GS1 application identifier this service knows starts "${rest.slice(0, 8)}"`,
+      };
     const fixed = PREDEFINED_LENGTH[ai.slice(0, 2)];
     let end: number;
     if (fixed !== undefined) end = fixed;
@@ -156,12 +218,18 @@ function parseRaw(data: string): Gs1Outcome {
     elements.push({ ai, value: rest.slice(ai.length, end) });
     rest = rest.slice(end).replace(/^\x1d/, '');
   }
-  return elements.length > 0 ? { ok: true, elements } : { ok: false, message: 'GS1 data must contain at least one element' };
+  return elements.length > 0
+    ? { ok: true, elements }
+    : { ok: false, message: 'GS1 data must contain at least one element' };
 }
 
 /** Parses and validates a GS1 element string in any accepted spelling. */
 export function parseElementString(data: string): Gs1Outcome {
-  const parsed = /^[([]/.test(data) ? parseBracketed(data) : /^(\d|\]C1|\]d2|\]Q3|\]e0|\x1d|\^|<FNC1>)/.test(data) ? parseRaw(data) : parseBracketed(data);
+  const parsed = /^[([]/.test(data)
+    ? parseBracketed(data)
+    : /^(\d|\]C1|\]d2|\]Q3|\]e0|\x1d|\^|<FNC1>)/.test(data)
+      ? parseRaw(data)
+      : parseBracketed(data);
   if (!parsed.ok) return parsed;
   const out: Element[] = [];
   for (const e of parsed.elements) {
@@ -203,15 +271,18 @@ export function validateDigitalLink(data: string): { ok: true } | { ok: false; a
   const start = segments.findIndex((s, i) => PRIMARY.includes(s) && i + 1 < segments.length);
   if (start === -1) return { ok: false, message: 'GS1 Digital Link needs a primary key such as /01/{GTIN}' };
   const pairs: Element[] = [];
-  for (let i = start; i + 1 < segments.length; i += 2) pairs.push({ ai: segments[i]!, value: decodeURIComponent(segments[i + 1]!) });
-  if ((segments.length - start) % 2 !== 0) return { ok: false, message: `GS1 Digital Link path has an AI without a value after /${segments.at(-1)}` };
+  for (let i = start; i + 1 < segments.length; i += 2)
+    pairs.push({ ai: segments[i]!, value: decodeURIComponent(segments[i + 1]!) });
+  if ((segments.length - start) % 2 !== 0)
+    return { ok: false, message: `GS1 Digital Link path has an AI without a value after /${segments.at(-1)}` };
   for (const [key, value] of url.searchParams) if (/^\d{2,4}$/.test(key)) pairs.push({ ai: key, value });
   for (const p of pairs) {
     // A GTIN in a Digital Link may be given as GTIN-8/12/13 and is padded to 14 digits.
     const value = p.ai === '01' && /^\d{8}$|^\d{12,13}$/.test(p.value) ? p.value.padStart(14, '0') : p.value;
     const checked = validateElement(p.ai, value);
     if (!checked.ok) return checked;
-    if (p.ai === '01' && checked.value !== value) return { ok: false, ai: '01', message: `(01) GTIN in a Digital Link must include its check digit` };
+    if (p.ai === '01' && checked.value !== value)
+      return { ok: false, ai: '01', message: `(01) GTIN in a Digital Link must include its check digit` };
   }
   return { ok: true };
 }

@@ -43,8 +43,11 @@ export function newId(prefix: IdPrefix, now = Date.now()): string {
 
 /** True when `value` has the shape of an id with this prefix (cheap check before touching the database). */
 export function isId(prefix: IdPrefix, value: string): boolean {
-  return value.length === prefix.length + 1 + TIME_CHARS + RANDOM_CHARS && value.startsWith(`${prefix}_`) &&
-    /^[0-9a-hjkmnp-tv-z]+$/.test(value.slice(prefix.length + 1));
+  return (
+    value.length === prefix.length + 1 + TIME_CHARS + RANDOM_CHARS &&
+    value.startsWith(`${prefix}_`) &&
+    /^[0-9a-hjkmnp-tv-z]+$/.test(value.slice(prefix.length + 1))
+  );
 }
 
 // Events and webhook deliveries get their ids in SQL: evt_ + writing transaction + sequence (migration

@@ -4,11 +4,24 @@
 import * as v from 'valibot';
 import type { FieldError as Issue } from './problems.ts';
 
-const text = (max: number) => v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty'), v.maxLength(max, `must be at most ${max} characters`));
+const text = (max: number) =>
+  v.pipe(
+    v.string('must be a string'),
+    v.minLength(1, 'must not be empty'),
+    v.maxLength(max, `must be at most ${max} characters`),
+  );
 const optText = (max: number) => v.optional(text(max));
-const phone = v.pipe(v.string('must be a string'), v.regex(/^\+?[0-9 ()-]{3,20}$/, 'must be a phone number like +44 20 7946 0000'));
+const phone = v.pipe(
+  v.string('must be a string'),
+  v.regex(/^\+?[0-9 ()-]{3,20}$/, 'must be a phone number like +44 20 7946 0000'),
+);
 const email = v.pipe(v.string('must be a string'), v.email('must be an email address'));
-const httpUrl = v.pipe(v.string('must be a string'), v.url('must be a URL'), v.regex(/^https?:\/\//i, 'must be an http or https URL'), v.maxLength(2000));
+const httpUrl = v.pipe(
+  v.string('must be a string'),
+  v.url('must be a URL'),
+  v.regex(/^https?:\/\//i, 'must be an http or https URL'),
+  v.maxLength(2000),
+);
 
 const SCHEMAS = {
   wifi: v.strictObject({
@@ -33,18 +46,45 @@ const SCHEMAS = {
   sms: v.strictObject({ type: v.literal('sms'), phone, message: optText(500) }),
   geo: v.strictObject({
     type: v.literal('geo'),
-    latitude: v.pipe(v.number('must be a number'), v.minValue(-90, 'must be at least -90'), v.maxValue(90, 'must be at most 90')),
-    longitude: v.pipe(v.number('must be a number'), v.minValue(-180, 'must be at least -180'), v.maxValue(180, 'must be at most 180')),
+    latitude: v.pipe(
+      v.number('must be a number'),
+      v.minValue(-90, 'must be at least -90'),
+      v.maxValue(90, 'must be at most 90'),
+    ),
+    longitude: v.pipe(
+      v.number('must be a number'),
+      v.minValue(-180, 'must be at least -180'),
+      v.maxValue(180, 'must be at most 180'),
+    ),
     altitude: v.optional(v.number('must be a number')),
   }),
   url: v.strictObject({ type: v.literal('url'), url: httpUrl }),
   epc: v.strictObject({
     type: v.literal('epc'),
     name: text(70),
-    iban: v.pipe(v.string('must be a string'), v.transform((s) => s.replace(/\s+/g, '').toUpperCase()), v.check(validIban, 'must be a valid IBAN')),
-    bic: v.optional(v.pipe(v.string('must be a string'), v.toUpperCase(), v.regex(/^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$/, 'must be a BIC (8 or 11 characters)'))),
-    amount: v.optional(v.pipe(v.number('must be a number'), v.minValue(0.01, 'must be at least 0.01'), v.maxValue(999999999.99, 'must be at most 999999999.99'), v.check((n) => Math.abs(Math.round(n * 100) - n * 100) < 1e-6, 'must have at most 2 decimals'))),
-    reference: v.optional(v.pipe(v.string(), v.regex(/^RF\d{2}[A-Z0-9]{1,21}$/, 'must be a structured creditor reference (RF…)'))),
+    iban: v.pipe(
+      v.string('must be a string'),
+      v.transform((s) => s.replace(/\s+/g, '').toUpperCase()),
+      v.check(validIban, 'must be a valid IBAN'),
+    ),
+    bic: v.optional(
+      v.pipe(
+        v.string('must be a string'),
+        v.toUpperCase(),
+        v.regex(/^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$/, 'must be a BIC (8 or 11 characters)'),
+      ),
+    ),
+    amount: v.optional(
+      v.pipe(
+        v.number('must be a number'),
+        v.minValue(0.01, 'must be at least 0.01'),
+        v.maxValue(999999999.99, 'must be at most 999999999.99'),
+        v.check((n) => Math.abs(Math.round(n * 100) - n * 100) < 1e-6, 'must have at most 2 decimals'),
+      ),
+    ),
+    reference: v.optional(
+      v.pipe(v.string(), v.regex(/^RF\d{2}[A-Z0-9]{1,21}$/, 'must be a structured creditor reference (RF…)')),
+    ),
     text: optText(140),
   }),
 } as const;
@@ -73,7 +113,10 @@ function build(p: v.InferOutput<(typeof SCHEMAS)[PayloadType]>): string {
       return `WIFI:T:${p.security};S:${wifiEscape(p.ssid)};${p.password && p.security !== 'nopass' ? `P:${wifiEscape(p.password)};` : ''}${p.hidden ? 'H:true;' : ''};`;
     case 'vcard':
       return [
-        'BEGIN:VCARD', 'VERSION:3.0', `N:${vcardEscape(p.name)}`, `FN:${vcardEscape(p.name)}`,
+        'BEGIN:VCARD',
+        'VERSION:3.0',
+        `N:${vcardEscape(p.name)}`,
+        `FN:${vcardEscape(p.name)}`,
         ...(p.organization ? [`ORG:${vcardEscape(p.organization)}`] : []),
         ...(p.title ? [`TITLE:${vcardEscape(p.title)}`] : []),
         ...(p.phone ? [`TEL:${p.phone}`] : []),
@@ -84,7 +127,10 @@ function build(p: v.InferOutput<(typeof SCHEMAS)[PayloadType]>): string {
         'END:VCARD',
       ].join('\r\n');
     case 'email': {
-      const q = [p.subject && `subject=${encodeURIComponent(p.subject)}`, p.body && `body=${encodeURIComponent(p.body)}`].filter(Boolean);
+      const q = [
+        p.subject && `subject=${encodeURIComponent(p.subject)}`,
+        p.body && `body=${encodeURIComponent(p.body)}`,
+      ].filter(Boolean);
       return `mailto:${p.to}${q.length > 0 ? `?${q.join('&')}` : ''}`;
     }
     case 'sms':
@@ -95,19 +141,45 @@ function build(p: v.InferOutput<(typeof SCHEMAS)[PayloadType]>): string {
       return p.url;
     case 'epc':
       // Service tag, version 002, UTF-8 (1), SCT; lines may be empty but not omitted before the last used one.
-      return ['BCD', '002', '1', 'SCT', p.bic ?? '', p.name, p.iban, p.amount === undefined ? '' : `EUR${p.amount.toFixed(2)}`, '', p.reference ?? '', p.reference ? '' : (p.text ?? '')].join('\n').replace(/\n+$/, '');
+      return [
+        'BCD',
+        '002',
+        '1',
+        'SCT',
+        p.bic ?? '',
+        p.name,
+        p.iban,
+        p.amount === undefined ? '' : `EUR${p.amount.toFixed(2)}`,
+        '',
+        p.reference ?? '',
+        p.reference ? '' : (p.text ?? ''),
+      ]
+        .join('\n')
+        .replace(/\n+$/, '');
   }
 }
 
 /** Validates a payload object and builds its standard string; issues are pathed under `payload`. */
 export function buildPayload(input: unknown): { ok: true; data: string } | { ok: false; issues: Issue[] } {
   const type = (input as { type?: unknown } | null)?.type;
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return { ok: false, issues: [{ path: 'payload', message: 'must be an object with a type' }] };
-  if (typeof type !== 'string' || !(type in SCHEMAS)) return { ok: false, issues: [{ path: 'payload.type', message: `must be one of ${PAYLOAD_TYPES.join(', ')}` }] };
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    return { ok: false, issues: [{ path: 'payload', message: 'must be an object with a type' }] };
+  if (typeof type !== 'string' || !(type in SCHEMAS))
+    return { ok: false, issues: [{ path: 'payload.type', message: `must be one of ${PAYLOAD_TYPES.join(', ')}` }] };
   const parsed = v.safeParse(SCHEMAS[type as PayloadType], input);
   if (!parsed.success) {
-    return { ok: false, issues: parsed.issues.map((i) => ({ path: ['payload', ...(i.path ?? []).map((p) => String(p.key))].join('.'), message: i.message })) };
+    return {
+      ok: false,
+      issues: parsed.issues.map((i) => ({
+        path: ['payload', ...(i.path ?? []).map((p) => String(p.key))].join('.'),
+        message: i.message,
+      })),
+    };
   }
-  if (parsed.output.type === 'epc' && parsed.output.reference && parsed.output.text) return { ok: false, issues: [{ path: 'payload.text', message: 'give either reference or text, not both (EPC069-12)' }] };
+  if (parsed.output.type === 'epc' && parsed.output.reference && parsed.output.text)
+    return {
+      ok: false,
+      issues: [{ path: 'payload.text', message: 'give either reference or text, not both (EPC069-12)' }],
+    };
   return { ok: true, data: build(parsed.output) };
 }

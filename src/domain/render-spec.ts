@@ -5,7 +5,24 @@ import type { Format } from './formats.ts';
 import { bracketed, looksLikeDigitalLink, parseElementString, validateDigitalLink } from './gs1.ts';
 import { buildPayload } from './payloads.ts';
 import type { FieldError } from './problems.ts';
-import { BAR_HEIGHT_BOUNDS, DPI_BOUNDS, FINDER_STYLES, LOGO_MAX_BYTES, LOGO_SIZE_BOUNDS, MARGIN_BOUNDS, MODULE_STYLES, OPTION_IDS, ROTATIONS, SCALE_BOUNDS, SIZE_BOUNDS, SYMBOLOGY_IDS, X_DIM_BOUNDS, defaultIncludeText, getSymbology, optionsFor } from './symbologies.ts';
+import {
+  BAR_HEIGHT_BOUNDS,
+  DPI_BOUNDS,
+  FINDER_STYLES,
+  LOGO_MAX_BYTES,
+  LOGO_SIZE_BOUNDS,
+  MARGIN_BOUNDS,
+  MODULE_STYLES,
+  OPTION_IDS,
+  ROTATIONS,
+  SCALE_BOUNDS,
+  SIZE_BOUNDS,
+  SYMBOLOGY_IDS,
+  X_DIM_BOUNDS,
+  defaultIncludeText,
+  getSymbology,
+  optionsFor,
+} from './symbologies.ts';
 import type { OptionId, Symbology, SymbologyId } from './symbologies.ts';
 
 export type EccLevel = 'L' | 'M' | 'Q' | 'H';
@@ -47,17 +64,36 @@ export type Issue = FieldError;
 export type NormalizeResult = { ok: true; spec: RenderSpec } | { ok: false; issues: Issue[] };
 
 /** Every top-level body field normalizeRenderSpec reads. */
-export const RENDER_FIELDS: readonly string[] = ['symbology', 'data', 'payload', 'format', 'allow_low_contrast', ...OPTION_IDS];
+export const RENDER_FIELDS: readonly string[] = [
+  'symbology',
+  'data',
+  'payload',
+  'format',
+  'allow_low_contrast',
+  ...OPTION_IDS,
+];
 
 const int = (min: number, max: number) =>
-  v.pipe(v.number('must be an integer'), v.integer('must be an integer'), v.minValue(min, `must be at least ${min}`), v.maxValue(max, `must be at most ${max}`));
-const colour = v.pipe(v.string('must be a hex colour like #1a2b3c'), v.regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, 'must be a hex colour like #1a2b3c or #abc'));
+  v.pipe(
+    v.number('must be an integer'),
+    v.integer('must be an integer'),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+const colour = v.pipe(
+  v.string('must be a hex colour like #1a2b3c'),
+  v.regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, 'must be a hex colour like #1a2b3c or #abc'),
+);
 
 const OPTION_SCHEMAS: Record<OptionId, v.GenericSchema> = {
   scale: int(SCALE_BOUNDS.min, SCALE_BOUNDS.max),
   size: int(SIZE_BOUNDS.min, SIZE_BOUNDS.max),
   margin: int(MARGIN_BOUNDS.min, MARGIN_BOUNDS.max),
-  ecc: v.pipe(v.string('must be one of L, M, Q, H'), v.toUpperCase(), v.picklist(['L', 'M', 'Q', 'H'], 'must be one of L, M, Q, H')),
+  ecc: v.pipe(
+    v.string('must be one of L, M, Q, H'),
+    v.toUpperCase(),
+    v.picklist(['L', 'M', 'Q', 'H'], 'must be one of L, M, Q, H'),
+  ),
   version: int(1, 40),
   mask: int(0, 7),
   foreground: colour,
@@ -66,12 +102,28 @@ const OPTION_SCHEMAS: Record<OptionId, v.GenericSchema> = {
   rotate: v.picklist(ROTATIONS, 'must be 0, 90, 180 or 270'),
   bar_height: int(BAR_HEIGHT_BOUNDS.min, BAR_HEIGHT_BOUNDS.max),
   dpi: int(DPI_BOUNDS.min, DPI_BOUNDS.max),
-  x_dim_mm: v.pipe(v.number('must be a number'), v.minValue(X_DIM_BOUNDS.min, `must be at least ${X_DIM_BOUNDS.min}`), v.maxValue(X_DIM_BOUNDS.max, `must be at most ${X_DIM_BOUNDS.max}`)),
+  x_dim_mm: v.pipe(
+    v.number('must be a number'),
+    v.minValue(X_DIM_BOUNDS.min, `must be at least ${X_DIM_BOUNDS.min}`),
+    v.maxValue(X_DIM_BOUNDS.max, `must be at most ${X_DIM_BOUNDS.max}`),
+  ),
   verify: v.boolean('must be true or false'),
   module_style: v.picklist(MODULE_STYLES, `must be one of ${MODULE_STYLES.join(', ')}`),
   finder_style: v.picklist(FINDER_STYLES, `must be one of ${FINDER_STYLES.join(', ')}`),
-  logo: v.pipe(v.string('must be a base64 string'), v.transform((s) => s.replace(/^data:image\/[a-z+]+;base64,/, '')), v.regex(/^[A-Za-z0-9+/=\s]+$/, 'must be base64 (or a data: URI)'), v.maxLength(Math.ceil(LOGO_MAX_BYTES / 3) * 4 + 64, `must be at most ${LOGO_MAX_BYTES / 1024} KiB`)),
-  logo_size: v.pipe(v.number('must be a number'), v.minValue(LOGO_SIZE_BOUNDS.min, `must be at least ${LOGO_SIZE_BOUNDS.min}`), v.maxValue(LOGO_SIZE_BOUNDS.max, `must be at most ${LOGO_SIZE_BOUNDS.max} (a bigger logo covers more modules than ECC H can restore)`)),
+  logo: v.pipe(
+    v.string('must be a base64 string'),
+    v.transform((s) => s.replace(/^data:image\/[a-z+]+;base64,/, '')),
+    v.regex(/^[A-Za-z0-9+/=\s]+$/, 'must be base64 (or a data: URI)'),
+    v.maxLength(Math.ceil(LOGO_MAX_BYTES / 3) * 4 + 64, `must be at most ${LOGO_MAX_BYTES / 1024} KiB`),
+  ),
+  logo_size: v.pipe(
+    v.number('must be a number'),
+    v.minValue(LOGO_SIZE_BOUNDS.min, `must be at least ${LOGO_SIZE_BOUNDS.min}`),
+    v.maxValue(
+      LOGO_SIZE_BOUNDS.max,
+      `must be at most ${LOGO_SIZE_BOUNDS.max} (a bigger logo covers more modules than ECC H can restore)`,
+    ),
+  ),
 };
 
 const symbologySchema = v.picklist(SYMBOLOGY_IDS, `must be one of ${SYMBOLOGY_IDS.join(', ')}`);
@@ -91,7 +143,10 @@ function expandColour(c: string): string {
 }
 
 /** Validates and normalizes a flat request body into a RenderSpec. Never throws on bad input. */
-export function normalizeRenderSpec(input: Record<string, unknown>, policy: RenderPolicy = DEFAULT_POLICY): NormalizeResult {
+export function normalizeRenderSpec(
+  input: Record<string, unknown>,
+  policy: RenderPolicy = DEFAULT_POLICY,
+): NormalizeResult {
   const issues: Issue[] = [];
   const present = (k: string) => input[k] !== undefined && input[k] !== null;
   const symbology = present('symbology') ? check(symbologySchema, input.symbology, 'symbology', issues) : 'qrcode';
@@ -99,7 +154,8 @@ export function normalizeRenderSpec(input: Record<string, unknown>, policy: Rend
   let data: string | undefined;
   if (present('payload')) {
     if (present('data')) issues.push({ path: 'payload', message: 'give either data or payload, not both' });
-    else if (symbology !== undefined && symbology !== 'qrcode') issues.push({ path: 'payload', message: 'payload builders make QR Code data; use symbology qrcode' });
+    else if (symbology !== undefined && symbology !== 'qrcode')
+      issues.push({ path: 'payload', message: 'payload builders make QR Code data; use symbology qrcode' });
     else {
       const built = buildPayload(input.payload);
       if (built.ok) data = built.data;
@@ -124,24 +180,37 @@ export function normalizeRenderSpec(input: Record<string, unknown>, policy: Rend
     const value = check(OPTION_SCHEMAS[id], input[id], id, issues);
     if (value !== undefined) given[id] = value;
   }
-  if (present('scale') && present('size')) issues.push({ path: 'size', message: 'give either scale or size, not both' });
-  if (present('x_dim_mm') && (present('scale') || present('size'))) issues.push({ path: 'x_dim_mm', message: 'give one of scale, size or x_dim_mm' });
-  if (present('allow_low_contrast')) check(v.boolean('must be true or false'), input.allow_low_contrast, 'allow_low_contrast', issues);
+  if (present('scale') && present('size'))
+    issues.push({ path: 'size', message: 'give either scale or size, not both' });
+  if (present('x_dim_mm') && (present('scale') || present('size')))
+    issues.push({ path: 'x_dim_mm', message: 'give one of scale, size or x_dim_mm' });
+  if (present('allow_low_contrast'))
+    check(v.boolean('must be true or false'), input.allow_low_contrast, 'allow_low_contrast', issues);
   const ecc = given.ecc as EccLevel | undefined;
-  if (ecc !== undefined && sym.eccLevels && !sym.eccLevels.includes(ecc)) issues.push({ path: 'ecc', message: `must be one of ${sym.eccLevels.join(', ')} for ${sym.id}` });
+  if (ecc !== undefined && sym.eccLevels && !sym.eccLevels.includes(ecc))
+    issues.push({ path: 'ecc', message: `must be one of ${sym.eccLevels.join(', ')} for ${sym.id}` });
   const options = buildOptions(sym, given, policy);
-  if (options.foreground === options.background) issues.push({ path: 'foreground', message: 'foreground and background must differ' });
+  if (options.foreground === options.background)
+    issues.push({ path: 'foreground', message: 'foreground and background must differ' });
   else {
     const ratio = contrastRatio(options.foreground, options.background);
     if (ratio < policy.minContrast && input.allow_low_contrast !== true) {
-      issues.push({ path: 'foreground', message: `contrast between foreground and background is ${ratio.toFixed(2)}:1; at least ${policy.minContrast}:1 is needed to scan reliably (set allow_low_contrast to override)` });
+      issues.push({
+        path: 'foreground',
+        message: `contrast between foreground and background is ${ratio.toFixed(2)}:1; at least ${policy.minContrast}:1 is needed to scan reliably (set allow_low_contrast to override)`,
+      });
     }
   }
-  if (options.x_dim_mm !== undefined && options.scale !== undefined && options.scale > SCALE_BOUNDS.max) issues.push({ path: 'x_dim_mm', message: `x_dim_mm ${options.x_dim_mm} at ${options.dpi} dpi is ${options.scale} dots per module; at most ${SCALE_BOUNDS.max}` });
+  if (options.x_dim_mm !== undefined && options.scale !== undefined && options.scale > SCALE_BOUNDS.max)
+    issues.push({
+      path: 'x_dim_mm',
+      message: `x_dim_mm ${options.x_dim_mm} at ${options.dpi} dpi is ${options.scale} dots per module; at most ${SCALE_BOUNDS.max}`,
+    });
   if (options.logo !== undefined) {
     const logoIssue = checkLogo(options.logo);
     if (logoIssue) issues.push({ path: 'logo', message: logoIssue });
-    if (format === 'pdf' || format === 'eps') issues.push({ path: 'logo', message: `logos are drawn in png, webp, jpeg and svg; not in ${format}` });
+    if (format === 'pdf' || format === 'eps')
+      issues.push({ path: 'logo', message: `logos are drawn in png, webp, jpeg and svg; not in ${format}` });
   }
   if (issues.length > 0 || data === undefined || format === undefined) return { ok: false, issues };
   return { ok: true, spec: { symbology, data, format, options } };
@@ -164,7 +233,8 @@ export function contrastRatio(a: string, b: string): number {
 // The cheap checks on a logo (size, type by magic bytes); pixel limits are sharp's at render time.
 function checkLogo(base64: string): string | undefined {
   const bytes = Buffer.from(base64, 'base64');
-  if (bytes.length > LOGO_MAX_BYTES) return `is ${Math.ceil(bytes.length / 1024)} KiB; at most ${LOGO_MAX_BYTES / 1024} KiB`;
+  if (bytes.length > LOGO_MAX_BYTES)
+    return `is ${Math.ceil(bytes.length / 1024)} KiB; at most ${LOGO_MAX_BYTES / 1024} KiB`;
   const png = bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
   const jpeg = bytes[0] === 0xff && bytes[1] === 0xd8;
   const svg = /^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<svg[\s>]/.test(bytes.subarray(0, 512).toString('utf8'));
@@ -174,7 +244,13 @@ function checkLogo(base64: string): string | undefined {
 
 /** Whether the spec asks for anything beyond plain square modules in the default colours. */
 export function isStyled(o: RenderOptions): boolean {
-  return o.logo !== undefined || (o.module_style ?? 'square') !== 'square' || (o.finder_style ?? 'square') !== 'square' || o.foreground !== '#000000' || o.background !== '#ffffff';
+  return (
+    o.logo !== undefined ||
+    (o.module_style ?? 'square') !== 'square' ||
+    (o.finder_style ?? 'square') !== 'square' ||
+    o.foreground !== '#000000' ||
+    o.background !== '#ffffff'
+  );
 }
 
 function buildOptions(sym: Symbology, given: Partial<Record<OptionId, unknown>>, policy: RenderPolicy): RenderOptions {
@@ -199,17 +275,25 @@ function buildOptions(sym: Symbology, given: Partial<Record<OptionId, unknown>>,
     options.include_text = (given.include_text as boolean | undefined) ?? defaultIncludeText(sym);
     options.bar_height = (given.bar_height as number | undefined) ?? sym.defaultBarHeight ?? 50;
   }
-  if (given.module_style !== undefined && given.module_style !== 'square') options.module_style = given.module_style as RenderOptions['module_style'];
-  if (given.finder_style !== undefined && given.finder_style !== 'square') options.finder_style = given.finder_style as RenderOptions['finder_style'];
+  if (given.module_style !== undefined && given.module_style !== 'square')
+    options.module_style = given.module_style as RenderOptions['module_style'];
+  if (given.finder_style !== undefined && given.finder_style !== 'square')
+    options.finder_style = given.finder_style as RenderOptions['finder_style'];
   if (given.logo !== undefined) {
     options.logo = (given.logo as string).replace(/\s+/g, '');
     options.logo_size = (given.logo_size as number | undefined) ?? 0.2;
     options.ecc = 'H'; // the logo hides modules: only H restores them
   }
   const styled = isStyled(options);
-  if (styled && options.ecc !== undefined && sym.id === 'qrcode' && (options.module_style !== undefined || options.finder_style !== undefined)) options.ecc = 'H';
+  if (
+    styled &&
+    options.ecc !== undefined &&
+    sym.id === 'qrcode' &&
+    (options.module_style !== undefined || options.finder_style !== undefined)
+  )
+    options.ecc = 'H';
   // Styled codes are always verified: they are the ones that look fine and do not scan.
-  const verify = styled ? true : (given.verify as boolean | undefined) ?? policy.verify;
+  const verify = styled ? true : ((given.verify as boolean | undefined) ?? policy.verify);
   if (verify) options.verify = true;
   return options;
 }
@@ -231,22 +315,33 @@ function describeChar(ch: string): string {
 export function normalizeData(sym: Symbology, data: string): CheckOutcome {
   const rule = sym.data;
   switch (sym.id) {
-    case 'ean13': case 'ean8': case 'upca': case 'itf14': {
+    case 'ean13':
+    case 'ean8':
+    case 'upca':
+    case 'itf14': {
       if (!/^\d+$/.test(data)) return { ok: false, message: `${sym.name} takes digits only` };
       return completeCheckDigit(data, rule.maxLength, sym.name);
     }
     case 'upce': {
       if (!/^\d+$/.test(data)) return { ok: false, message: 'UPC-E takes digits only' };
-      if (data[0] !== '0' && data[0] !== '1') return { ok: false, message: 'UPC-E must start with number system 0 or 1' };
+      if (data[0] !== '0' && data[0] !== '1')
+        return { ok: false, message: 'UPC-E must start with number system 0 or 1' };
       return completeCheckDigit(data, 8, 'UPC-E', expandUpce);
     }
     case 'databaromni': {
       const digits = data.replace(/^(\(01\)|\[01\])/, '');
-      if (!/^\d+$/.test(digits)) return { ok: false, message: 'DataBar Omnidirectional takes a GTIN: 13 or 14 digits, optionally prefixed (01)' };
+      if (!/^\d+$/.test(digits))
+        return {
+          ok: false,
+          message: 'DataBar Omnidirectional takes a GTIN: 13 or 14 digits, optionally prefixed (01)',
+        };
       const checked = completeCheckDigit(digits, 14, 'GTIN (01)');
       return checked.ok ? { ok: true, value: `(01)${checked.value}` } : checked;
     }
-    case 'gs1qrcode': case 'gs1datamatrix': case 'gs1-128': case 'databarexpanded': {
+    case 'gs1qrcode':
+    case 'gs1datamatrix':
+    case 'gs1-128':
+    case 'databarexpanded': {
       const checked = normalizeElementString(data);
       if (checked.ok && checked.value.length > rule.maxLength) return tooLong(sym, checked.value.length);
       return checked;
@@ -259,15 +354,21 @@ export function normalizeData(sym: Symbology, data: string): CheckOutcome {
       return checkLength(sym, data);
     case 'codabar': {
       const upper = data.replace(/^[a-d]|[a-d]$/g, (c) => c.toUpperCase());
-      if (!/^[A-D]/.test(upper) || !/[A-D]$/.test(upper) || upper.length < 2) return { ok: false, message: 'Codabar data must start and end with a start/stop character A, B, C or D' };
+      if (!/^[A-D]/.test(upper) || !/[A-D]$/.test(upper) || upper.length < 2)
+        return { ok: false, message: 'Codabar data must start and end with a start/stop character A, B, C or D' };
       return checkCharset(sym, upper, /^[0-9\-$:/.+]$/, upper.slice(1, -1), 1);
     }
     case 'code39':
-      if (/[a-z]/.test(data)) return { ok: false, message: 'Code 39 takes uppercase letters only; use code93 or code128 for lowercase' };
+      if (/[a-z]/.test(data))
+        return { ok: false, message: 'Code 39 takes uppercase letters only; use code93 or code128 for lowercase' };
       return checkCharset(sym, data, /^[0-9A-Z \-.$/+%]$/);
     case 'interleaved2of5':
       if (!/^\d+$/.test(data)) return { ok: false, message: 'Interleaved 2 of 5 takes digits only' };
-      if (data.length % 2 === 1) return { ok: false, message: `Interleaved 2 of 5 takes an even number of digits; got ${data.length} (add a leading 0)` };
+      if (data.length % 2 === 1)
+        return {
+          ok: false,
+          message: `Interleaved 2 of 5 takes an even number of digits; got ${data.length} (add a leading 0)`,
+        };
       return checkLength(sym, data);
     default: {
       const charRule = rule.charset === 'Latin-1' ? /^[\x20-\x7e\xa0-\xff\n\r\t]$/ : /^[\x20-\x7e]$/;
@@ -278,13 +379,18 @@ export function normalizeData(sym: Symbology, data: string): CheckOutcome {
 
 function checkCharset(sym: Symbology, full: string, allowed: RegExp, part = full, offset = 0): CheckOutcome {
   const bad = firstBadChar(part, allowed);
-  if (bad) return { ok: false, message: `character ${describeChar(bad.ch)} at position ${bad.at + offset} is not allowed in ${sym.name} (allowed: ${sym.data.charset})` };
+  if (bad)
+    return {
+      ok: false,
+      message: `character ${describeChar(bad.ch)} at position ${bad.at + offset} is not allowed in ${sym.name} (allowed: ${sym.data.charset})`,
+    };
   return checkLength(sym, full);
 }
 
 function checkLength(sym: Symbology, data: string): CheckOutcome {
   if (data.length > sym.data.maxLength) return tooLong(sym, data.length);
-  if (data.length < sym.data.minLength) return { ok: false, message: `${sym.name} needs at least ${sym.data.minLength} characters; got ${data.length}` };
+  if (data.length < sym.data.minLength)
+    return { ok: false, message: `${sym.name} needs at least ${sym.data.minLength} characters; got ${data.length}` };
   return { ok: true, value: data };
 }
 
@@ -296,7 +402,12 @@ function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === 'object') {
     const obj = value as Record<string, unknown>;
-    return Object.fromEntries(Object.keys(obj).sort().filter((k) => obj[k] !== undefined).map((k) => [k, sortKeys(obj[k])]));
+    return Object.fromEntries(
+      Object.keys(obj)
+        .sort()
+        .filter((k) => obj[k] !== undefined)
+        .map((k) => [k, sortKeys(obj[k])]),
+    );
   }
   return value;
 }
@@ -333,9 +444,15 @@ export type CheckOutcome = { ok: true; value: string } | { ok: false; message: s
  * Appends the check digit when `value` is one digit short of `full`, verifies it when complete.
  * `basis` maps the digits before the check digit to what the check digit is computed on (UPC-E).
  */
-export function completeCheckDigit(value: string, full: number, label: string, basis: (body: string) => string = (b) => b): CheckOutcome {
+export function completeCheckDigit(
+  value: string,
+  full: number,
+  label: string,
+  basis: (body: string) => string = (b) => b,
+): CheckOutcome {
   if (value.length === full - 1) return { ok: true, value: value + String(gs1CheckDigit(basis(value))) };
-  if (value.length !== full) return { ok: false, message: `${label} takes ${full - 1} or ${full} digits; got ${value.length}` };
+  if (value.length !== full)
+    return { ok: false, message: `${label} takes ${full - 1} or ${full} digits; got ${value.length}` };
   const body = value.slice(0, -1);
   const expected = gs1CheckDigit(basis(body));
   const given = value.slice(-1);

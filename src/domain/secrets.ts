@@ -32,7 +32,8 @@ export function newWebhookSecret(): string {
 // A process has one secrets key; deriving it once keeps a hash off every webhook attempt.
 let derived: { secretsKey: string; key: Buffer } | undefined;
 function keyOf(secretsKey: string): Buffer {
-  if (derived?.secretsKey !== secretsKey) derived = { secretsKey, key: createHash('sha256').update(secretsKey).digest() };
+  if (derived?.secretsKey !== secretsKey)
+    derived = { secretsKey, key: createHash('sha256').update(secretsKey).digest() };
   return derived.key;
 }
 

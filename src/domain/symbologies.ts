@@ -1,11 +1,53 @@
 // The symbology catalog: every barcode type the service renders, its engine, data rule, options and
 // defaults. Pure data plus one describe function; render-spec.ts and render/ read it.
 
-export const SYMBOLOGY_IDS = ['qrcode', 'microqrcode', 'rectangularmicroqrcode', 'gs1qrcode', 'datamatrix', 'gs1datamatrix', 'pdf417', 'azteccode', 'maxicode', 'code128', 'gs1-128', 'code39', 'code93', 'ean13', 'ean8', 'upca', 'upce', 'itf14', 'interleaved2of5', 'codabar', 'databaromni', 'databarexpanded'] as const;
+export const SYMBOLOGY_IDS = [
+  'qrcode',
+  'microqrcode',
+  'rectangularmicroqrcode',
+  'gs1qrcode',
+  'datamatrix',
+  'gs1datamatrix',
+  'pdf417',
+  'azteccode',
+  'maxicode',
+  'code128',
+  'gs1-128',
+  'code39',
+  'code93',
+  'ean13',
+  'ean8',
+  'upca',
+  'upce',
+  'itf14',
+  'interleaved2of5',
+  'codabar',
+  'databaromni',
+  'databarexpanded',
+] as const;
 export type SymbologyId = (typeof SYMBOLOGY_IDS)[number];
 
 /** Every render option the API knows, by body field name. */
-export const OPTION_IDS = ['scale', 'size', 'margin', 'ecc', 'version', 'mask', 'foreground', 'background', 'include_text', 'rotate', 'bar_height', 'dpi', 'x_dim_mm', 'verify', 'module_style', 'finder_style', 'logo', 'logo_size'] as const;
+export const OPTION_IDS = [
+  'scale',
+  'size',
+  'margin',
+  'ecc',
+  'version',
+  'mask',
+  'foreground',
+  'background',
+  'include_text',
+  'rotate',
+  'bar_height',
+  'dpi',
+  'x_dim_mm',
+  'verify',
+  'module_style',
+  'finder_style',
+  'logo',
+  'logo_size',
+] as const;
 export type OptionId = (typeof OPTION_IDS)[number];
 
 /** qrcode: the qrcode package draws the matrix; bwip-matrix: bwip-js encodes, we draw the matrix; bwip: bwip-js draws. */
@@ -51,7 +93,17 @@ export type Symbology = {
   maxVersion?: number;
 };
 
-export const UNIVERSAL_OPTIONS: readonly OptionId[] = ['scale', 'size', 'margin', 'foreground', 'background', 'rotate', 'dpi', 'x_dim_mm', 'verify'];
+export const UNIVERSAL_OPTIONS: readonly OptionId[] = [
+  'scale',
+  'size',
+  'margin',
+  'foreground',
+  'background',
+  'rotate',
+  'dpi',
+  'x_dim_mm',
+  'verify',
+];
 const LINEAR_OPTIONS: readonly OptionId[] = ['include_text', 'bar_height'];
 const QR_OPTIONS: readonly OptionId[] = ['ecc', 'version', 'mask'];
 // Styling is drawn for the plain QR Code only: its finder patterns and ECC budget are what the styles rely on.
@@ -60,48 +112,342 @@ const STYLED_QR_OPTIONS: readonly OptionId[] = [...QR_OPTIONS, 'module_style', '
 const LATIN1 = '^[\\x20-\\x7e\\xa0-\\xff\\n\\r\\t]+$';
 const ANY = '^[\\s\\S]+$';
 const GS1 = '^(\\(\\d{2,4}\\)[^()]+)+$';
-const GS1_TEXT = 'GS1 element string: (AI)value pairs, e.g. (01)09506000134352(10)ABC123; [AI] accepted too. A 13-digit (01) GTIN gets its check digit appended; a wrong one is rejected.';
+const GS1_TEXT =
+  'GS1 element string: (AI)value pairs, e.g. (01)09506000134352(10)ABC123; [AI] accepted too. A 13-digit (01) GTIN gets its check digit appended; a wrong one is rejected.';
 
-function linear(id: SymbologyId, name: string, bcid: string, data: DataRule, barHeight = 50, scale = 2, quietZone = 10): Symbology {
-  return { id, name, kind: 'linear', engine: 'bwip', bcid, data, extraOptions: LINEAR_OPTIONS, quietZone, defaultScale: scale, defaultBarHeight: barHeight };
+function linear(
+  id: SymbologyId,
+  name: string,
+  bcid: string,
+  data: DataRule,
+  barHeight = 50,
+  scale = 2,
+  quietZone = 10,
+): Symbology {
+  return {
+    id,
+    name,
+    kind: 'linear',
+    engine: 'bwip',
+    bcid,
+    data,
+    extraOptions: LINEAR_OPTIONS,
+    quietZone,
+    defaultScale: scale,
+    defaultBarHeight: barHeight,
+  };
 }
 
 function digits(n: number, example: string, what: string): DataRule {
-  return { description: `${n} digits including the check digit, or ${n - 1} digits (the check digit is computed)${what}`, charset: 'digits 0-9', pattern: `^\\d{${n - 1},${n}}$`, minLength: n - 1, maxLength: n, lengths: [n - 1, n], checkDigit: 'gs1-mod10', example };
+  return {
+    description: `${n} digits including the check digit, or ${n - 1} digits (the check digit is computed)${what}`,
+    charset: 'digits 0-9',
+    pattern: `^\\d{${n - 1},${n}}$`,
+    minLength: n - 1,
+    maxLength: n,
+    lengths: [n - 1, n],
+    checkDigit: 'gs1-mod10',
+    example,
+  };
 }
 
 const CATALOG: readonly Symbology[] = [
-  { id: 'qrcode', name: 'QR Code', kind: '2d', engine: 'qrcode', bcid: 'qrcode', extraOptions: STYLED_QR_OPTIONS, quietZone: 4, defaultScale: 8, eccLevels: ['L', 'M', 'Q', 'H'], maxVersion: 40,
-    data: { description: 'Any text (UTF-8). Capacity at version 40-L: 7089 digits, 4296 alphanumerics or 2953 bytes; less at higher ECC.', charset: 'any Unicode text', pattern: ANY, minLength: 1, maxLength: 7089, capacity: { numeric: 7089, alphanumeric: 4296, bytes: 2953 }, checkDigit: 'none', example: 'https://example.com/' } },
-  { id: 'microqrcode', name: 'Micro QR Code', kind: '2d', engine: 'bwip-matrix', bcid: 'microqrcode', extraOptions: ['ecc'], quietZone: 2, defaultScale: 8, eccLevels: ['L', 'M', 'Q'],
-    data: { description: 'Short Latin-1 text. Capacity (M4-L): 35 digits, 21 alphanumerics or 15 bytes.', charset: 'Latin-1', pattern: LATIN1, minLength: 1, maxLength: 35, capacity: { numeric: 35, alphanumeric: 21, bytes: 15 }, checkDigit: 'none', example: 'HELLO12' } },
-  { id: 'rectangularmicroqrcode', name: 'rMQR Code', kind: '2d', engine: 'bwip-matrix', bcid: 'rectangularmicroqrcode', extraOptions: ['ecc'], quietZone: 2, defaultScale: 6, eccLevels: ['M', 'H'],
-    data: { description: 'Latin-1 text. Capacity (R17x139-M): 361 digits, 219 alphanumerics or 150 bytes. The smallest version that fits is chosen.', charset: 'Latin-1', pattern: LATIN1, minLength: 1, maxLength: 361, capacity: { numeric: 361, alphanumeric: 219, bytes: 150 }, checkDigit: 'none', example: 'HELLO WORLD' } },
-  { id: 'gs1qrcode', name: 'GS1 QR Code', kind: '2d', engine: 'bwip-matrix', bcid: 'gs1qrcode', extraOptions: QR_OPTIONS, quietZone: 4, defaultScale: 8, eccLevels: ['L', 'M', 'Q', 'H'], maxVersion: 40,
-    data: { description: GS1_TEXT, charset: 'GS1 AI syntax', pattern: GS1, minLength: 4, maxLength: 2000, checkDigit: 'gtin-element', example: '(01)09506000134352(10)ABC123' } },
-  { id: 'datamatrix', name: 'Data Matrix', kind: '2d', engine: 'bwip-matrix', bcid: 'datamatrix', extraOptions: [], quietZone: 1, defaultScale: 8,
-    data: { description: 'Latin-1 text. Capacity (144x144): 3116 digits, 2335 alphanumerics or 1556 bytes.', charset: 'Latin-1', pattern: LATIN1, minLength: 1, maxLength: 3116, capacity: { numeric: 3116, alphanumeric: 2335, bytes: 1556 }, checkDigit: 'none', example: 'Hello Data Matrix' } },
-  { id: 'gs1datamatrix', name: 'GS1 DataMatrix', kind: '2d', engine: 'bwip-matrix', bcid: 'gs1datamatrix', extraOptions: [], quietZone: 1, defaultScale: 8,
-    data: { description: GS1_TEXT, charset: 'GS1 AI syntax', pattern: GS1, minLength: 4, maxLength: 2000, checkDigit: 'gtin-element', example: '(01)09506000134352(17)251231(10)ABC123' } },
-  { id: 'pdf417', name: 'PDF417', kind: '2d', engine: 'bwip-matrix', bcid: 'pdf417', extraOptions: [], quietZone: 2, defaultScale: 3,
-    data: { description: 'Latin-1 text. Capacity: 2710 digits, 1850 text characters or 1108 bytes.', charset: 'Latin-1', pattern: LATIN1, minLength: 1, maxLength: 2710, capacity: { numeric: 2710, alphanumeric: 1850, bytes: 1108 }, checkDigit: 'none', example: 'Hello PDF417' } },
-  { id: 'azteccode', name: 'Aztec Code', kind: '2d', engine: 'bwip-matrix', bcid: 'azteccode', extraOptions: [], quietZone: 1, defaultScale: 6,
-    data: { description: 'Latin-1 text. Capacity: 3832 digits, 3067 letters or 1914 bytes. No quiet zone is required; one module is kept.', charset: 'Latin-1', pattern: LATIN1, minLength: 1, maxLength: 3832, capacity: { numeric: 3832, alphanumeric: 3067, bytes: 1914 }, checkDigit: 'none', example: 'Hello Aztec' } },
-  { id: 'maxicode', name: 'MaxiCode', kind: '2d', engine: 'bwip', bcid: 'maxicode', extraOptions: [], quietZone: 1, defaultScale: 3,
-    data: { description: 'Mode 4 (standard symbol): printable ASCII, at most 93 characters (138 digits).', charset: 'printable ASCII', pattern: '^[\\x20-\\x7e]+$', minLength: 1, maxLength: 138, capacity: { numeric: 138, alphanumeric: 93, bytes: 93 }, checkDigit: 'none', example: 'Hello MaxiCode' } },
-  linear('code128', 'Code 128', 'code128', { description: 'Printable ASCII, at most 80 characters.', charset: 'printable ASCII', pattern: '^[\\x20-\\x7e]+$', minLength: 1, maxLength: 80, checkDigit: 'none', example: 'ABC-12345' }),
-  linear('gs1-128', 'GS1-128', 'gs1-128', { description: `${GS1_TEXT} At most 48 data characters.`, charset: 'GS1 AI syntax', pattern: GS1, minLength: 4, maxLength: 80, checkDigit: 'gtin-element', example: '(01)09506000134352(10)ABC123' }),
-  linear('code39', 'Code 39', 'code39', { description: 'Uppercase A-Z, digits, space and - . $ / + %, at most 80 characters.', charset: 'A-Z 0-9 space - . $ / + %', pattern: '^[0-9A-Z \\-.$/+%]+$', minLength: 1, maxLength: 80, checkDigit: 'none', example: 'CODE 39' }),
-  linear('code93', 'Code 93', 'code93ext', { description: 'Full ASCII (lowercase and symbols use shift pairs), at most 80 characters.', charset: 'ASCII', pattern: '^[\\x20-\\x7e]+$', minLength: 1, maxLength: 80, checkDigit: 'none', example: 'Code-93' }),
+  {
+    id: 'qrcode',
+    name: 'QR Code',
+    kind: '2d',
+    engine: 'qrcode',
+    bcid: 'qrcode',
+    extraOptions: STYLED_QR_OPTIONS,
+    quietZone: 4,
+    defaultScale: 8,
+    eccLevels: ['L', 'M', 'Q', 'H'],
+    maxVersion: 40,
+    data: {
+      description:
+        'Any text (UTF-8). Capacity at version 40-L: 7089 digits, 4296 alphanumerics or 2953 bytes; less at higher ECC.',
+      charset: 'any Unicode text',
+      pattern: ANY,
+      minLength: 1,
+      maxLength: 7089,
+      capacity: { numeric: 7089, alphanumeric: 4296, bytes: 2953 },
+      checkDigit: 'none',
+      example: 'https://example.com/',
+    },
+  },
+  {
+    id: 'microqrcode',
+    name: 'Micro QR Code',
+    kind: '2d',
+    engine: 'bwip-matrix',
+    bcid: 'microqrcode',
+    extraOptions: ['ecc'],
+    quietZone: 2,
+    defaultScale: 8,
+    eccLevels: ['L', 'M', 'Q'],
+    data: {
+      description: 'Short Latin-1 text. Capacity (M4-L): 35 digits, 21 alphanumerics or 15 bytes.',
+      charset: 'Latin-1',
+      pattern: LATIN1,
+      minLength: 1,
+      maxLength: 35,
+      capacity: { numeric: 35, alphanumeric: 21, bytes: 15 },
+      checkDigit: 'none',
+      example: 'HELLO12',
+    },
+  },
+  {
+    id: 'rectangularmicroqrcode',
+    name: 'rMQR Code',
+    kind: '2d',
+    engine: 'bwip-matrix',
+    bcid: 'rectangularmicroqrcode',
+    extraOptions: ['ecc'],
+    quietZone: 2,
+    defaultScale: 6,
+    eccLevels: ['M', 'H'],
+    data: {
+      description:
+        'Latin-1 text. Capacity (R17x139-M): 361 digits, 219 alphanumerics or 150 bytes. The smallest version that fits is chosen.',
+      charset: 'Latin-1',
+      pattern: LATIN1,
+      minLength: 1,
+      maxLength: 361,
+      capacity: { numeric: 361, alphanumeric: 219, bytes: 150 },
+      checkDigit: 'none',
+      example: 'HELLO WORLD',
+    },
+  },
+  {
+    id: 'gs1qrcode',
+    name: 'GS1 QR Code',
+    kind: '2d',
+    engine: 'bwip-matrix',
+    bcid: 'gs1qrcode',
+    extraOptions: QR_OPTIONS,
+    quietZone: 4,
+    defaultScale: 8,
+    eccLevels: ['L', 'M', 'Q', 'H'],
+    maxVersion: 40,
+    data: {
+      description: GS1_TEXT,
+      charset: 'GS1 AI syntax',
+      pattern: GS1,
+      minLength: 4,
+      maxLength: 2000,
+      checkDigit: 'gtin-element',
+      example: '(01)09506000134352(10)ABC123',
+    },
+  },
+  {
+    id: 'datamatrix',
+    name: 'Data Matrix',
+    kind: '2d',
+    engine: 'bwip-matrix',
+    bcid: 'datamatrix',
+    extraOptions: [],
+    quietZone: 1,
+    defaultScale: 8,
+    data: {
+      description: 'Latin-1 text. Capacity (144x144): 3116 digits, 2335 alphanumerics or 1556 bytes.',
+      charset: 'Latin-1',
+      pattern: LATIN1,
+      minLength: 1,
+      maxLength: 3116,
+      capacity: { numeric: 3116, alphanumeric: 2335, bytes: 1556 },
+      checkDigit: 'none',
+      example: 'Hello Data Matrix',
+    },
+  },
+  {
+    id: 'gs1datamatrix',
+    name: 'GS1 DataMatrix',
+    kind: '2d',
+    engine: 'bwip-matrix',
+    bcid: 'gs1datamatrix',
+    extraOptions: [],
+    quietZone: 1,
+    defaultScale: 8,
+    data: {
+      description: GS1_TEXT,
+      charset: 'GS1 AI syntax',
+      pattern: GS1,
+      minLength: 4,
+      maxLength: 2000,
+      checkDigit: 'gtin-element',
+      example: '(01)09506000134352(17)251231(10)ABC123',
+    },
+  },
+  {
+    id: 'pdf417',
+    name: 'PDF417',
+    kind: '2d',
+    engine: 'bwip-matrix',
+    bcid: 'pdf417',
+    extraOptions: [],
+    quietZone: 2,
+    defaultScale: 3,
+    data: {
+      description: 'Latin-1 text. Capacity: 2710 digits, 1850 text characters or 1108 bytes.',
+      charset: 'Latin-1',
+      pattern: LATIN1,
+      minLength: 1,
+      maxLength: 2710,
+      capacity: { numeric: 2710, alphanumeric: 1850, bytes: 1108 },
+      checkDigit: 'none',
+      example: 'Hello PDF417',
+    },
+  },
+  {
+    id: 'azteccode',
+    name: 'Aztec Code',
+    kind: '2d',
+    engine: 'bwip-matrix',
+    bcid: 'azteccode',
+    extraOptions: [],
+    quietZone: 1,
+    defaultScale: 6,
+    data: {
+      description:
+        'Latin-1 text. Capacity: 3832 digits, 3067 letters or 1914 bytes. No quiet zone is required; one module is kept.',
+      charset: 'Latin-1',
+      pattern: LATIN1,
+      minLength: 1,
+      maxLength: 3832,
+      capacity: { numeric: 3832, alphanumeric: 3067, bytes: 1914 },
+      checkDigit: 'none',
+      example: 'Hello Aztec',
+    },
+  },
+  {
+    id: 'maxicode',
+    name: 'MaxiCode',
+    kind: '2d',
+    engine: 'bwip',
+    bcid: 'maxicode',
+    extraOptions: [],
+    quietZone: 1,
+    defaultScale: 3,
+    data: {
+      description: 'Mode 4 (standard symbol): printable ASCII, at most 93 characters (138 digits).',
+      charset: 'printable ASCII',
+      pattern: '^[\\x20-\\x7e]+$',
+      minLength: 1,
+      maxLength: 138,
+      capacity: { numeric: 138, alphanumeric: 93, bytes: 93 },
+      checkDigit: 'none',
+      example: 'Hello MaxiCode',
+    },
+  },
+  linear('code128', 'Code 128', 'code128', {
+    description: 'Printable ASCII, at most 80 characters.',
+    charset: 'printable ASCII',
+    pattern: '^[\\x20-\\x7e]+$',
+    minLength: 1,
+    maxLength: 80,
+    checkDigit: 'none',
+    example: 'ABC-12345',
+  }),
+  linear('gs1-128', 'GS1-128', 'gs1-128', {
+    description: `${GS1_TEXT} At most 48 data characters.`,
+    charset: 'GS1 AI syntax',
+    pattern: GS1,
+    minLength: 4,
+    maxLength: 80,
+    checkDigit: 'gtin-element',
+    example: '(01)09506000134352(10)ABC123',
+  }),
+  linear('code39', 'Code 39', 'code39', {
+    description: 'Uppercase A-Z, digits, space and - . $ / + %, at most 80 characters.',
+    charset: 'A-Z 0-9 space - . $ / + %',
+    pattern: '^[0-9A-Z \\-.$/+%]+$',
+    minLength: 1,
+    maxLength: 80,
+    checkDigit: 'none',
+    example: 'CODE 39',
+  }),
+  linear('code93', 'Code 93', 'code93ext', {
+    description: 'Full ASCII (lowercase and symbols use shift pairs), at most 80 characters.',
+    charset: 'ASCII',
+    pattern: '^[\\x20-\\x7e]+$',
+    minLength: 1,
+    maxLength: 80,
+    checkDigit: 'none',
+    example: 'Code-93',
+  }),
   linear('ean13', 'EAN-13', 'ean13', digits(13, '4006381333931', '.'), 77, 3, 11),
   linear('ean8', 'EAN-8', 'ean8', digits(8, '96385074', '.'), 77, 3, 7),
   linear('upca', 'UPC-A', 'upca', digits(12, '036000291452', '.'), 77, 3, 11),
-  linear('upce', 'UPC-E', 'upce', { ...digits(8, '01234565', '; the first digit (number system) is 0 or 1, the check digit is that of the expanded UPC-A.'), pattern: '^[01]\\d{6,7}$' }, 77, 3, 9),
+  linear(
+    'upce',
+    'UPC-E',
+    'upce',
+    {
+      ...digits(
+        8,
+        '01234565',
+        '; the first digit (number system) is 0 or 1, the check digit is that of the expanded UPC-A.',
+      ),
+      pattern: '^[01]\\d{6,7}$',
+    },
+    77,
+    3,
+    9,
+  ),
   linear('itf14', 'ITF-14', 'itf14', digits(14, '15400141288763', '.'), 36, 3, 10),
-  linear('interleaved2of5', 'Interleaved 2 of 5', 'interleaved2of5', { description: 'An even number of digits, at most 80.', charset: 'digits 0-9', pattern: '^(\\d\\d)+$', minLength: 2, maxLength: 80, checkDigit: 'none', example: '1234567890' }),
-  linear('codabar', 'Codabar', 'rationalizedCodabar', { description: 'Start character A-D, digits and - $ : / . +, stop character A-D; at most 60 characters.', charset: '0-9 - $ : / . + with start/stop A-D', pattern: '^[A-D][0-9\\-$:/.+]+[A-D]$', minLength: 3, maxLength: 60, checkDigit: 'none', example: 'A40156B' }),
-  linear('databaromni', 'GS1 DataBar Omnidirectional', 'databaromni', { description: 'A GTIN-14: 14 digits, or 13 (the check digit is computed), optionally prefixed (01).', charset: 'digits 0-9', pattern: '^(\\(01\\)|\\[01\\])?\\d{13,14}$', minLength: 13, maxLength: 18, lengths: [13, 14], checkDigit: 'gtin-element', example: '(01)09506000134352' }, 33, 3, 1),
-  linear('databarexpanded', 'GS1 DataBar Expanded', 'databarexpanded', { description: `${GS1_TEXT} At most 74 digits or 41 letters.`, charset: 'GS1 AI syntax', pattern: GS1, minLength: 4, maxLength: 80, checkDigit: 'gtin-element', example: '(01)09506000134352(10)ABC123' }, 34, 3, 1),
+  linear('interleaved2of5', 'Interleaved 2 of 5', 'interleaved2of5', {
+    description: 'An even number of digits, at most 80.',
+    charset: 'digits 0-9',
+    pattern: '^(\\d\\d)+$',
+    minLength: 2,
+    maxLength: 80,
+    checkDigit: 'none',
+    example: '1234567890',
+  }),
+  linear('codabar', 'Codabar', 'rationalizedCodabar', {
+    description: 'Start character A-D, digits and - $ : / . +, stop character A-D; at most 60 characters.',
+    charset: '0-9 - $ : / . + with start/stop A-D',
+    pattern: '^[A-D][0-9\\-$:/.+]+[A-D]$',
+    minLength: 3,
+    maxLength: 60,
+    checkDigit: 'none',
+    example: 'A40156B',
+  }),
+  linear(
+    'databaromni',
+    'GS1 DataBar Omnidirectional',
+    'databaromni',
+    {
+      description: 'A GTIN-14: 14 digits, or 13 (the check digit is computed), optionally prefixed (01).',
+      charset: 'digits 0-9',
+      pattern: '^(\\(01\\)|\\[01\\])?\\d{13,14}$',
+      minLength: 13,
+      maxLength: 18,
+      lengths: [13, 14],
+      checkDigit: 'gtin-element',
+      example: '(01)09506000134352',
+    },
+    33,
+    3,
+    1,
+  ),
+  linear(
+    'databarexpanded',
+    'GS1 DataBar Expanded',
+    'databarexpanded',
+    {
+      description: `${GS1_TEXT} At most 74 digits or 41 letters.`,
+      charset: 'GS1 AI syntax',
+      pattern: GS1,
+      minLength: 4,
+      maxLength: 80,
+      checkDigit: 'gtin-element',
+      example: '(01)09506000134352(10)ABC123',
+    },
+    34,
+    3,
+    1,
+  ),
 ];
 
 const BY_ID = new Map(CATALOG.map((s) => [s.id, s]));
@@ -137,28 +483,114 @@ export const FINDER_STYLES = ['square', 'rounded', 'dot'] as const;
 export const LOGO_SIZE_BOUNDS = { min: 0.1, max: 0.3 } as const;
 export const LOGO_MAX_BYTES = 256 * 1024;
 
-type OptionDescription = { type: string; description: string; default?: unknown; min?: number; max?: number; values?: readonly unknown[] };
+type OptionDescription = {
+  type: string;
+  description: string;
+  default?: unknown;
+  min?: number;
+  max?: number;
+  values?: readonly unknown[];
+};
 
 function describeOption(s: Symbology, id: OptionId): OptionDescription {
   switch (id) {
-    case 'scale': return { type: 'integer', ...SCALE_BOUNDS, default: s.defaultScale, description: 'Pixels per module. Ignored when size is given.' };
-    case 'size': return { type: 'integer', ...SIZE_BOUNDS, description: 'Target image width in pixels (of the unrotated symbol), instead of scale: the largest whole pixels-per-module that fits; leftover pixels widen the quiet zone (exact for matrix symbols, within one module for bwip-drawn ones).' };
-    case 'margin': return { type: 'integer', ...MARGIN_BOUNDS, default: s.quietZone, description: 'Quiet zone on every side, in modules.' };
-    case 'ecc': return { type: 'string', values: s.eccLevels ?? [], default: s.eccLevels?.includes('M') ? 'M' : s.eccLevels?.[0], description: 'Error correction level.' };
-    case 'version': return { type: 'integer', min: 1, max: s.maxVersion ?? 40, description: 'Symbol version; the smallest that fits when omitted. Too small for the data is an error.' };
-    case 'mask': return { type: 'integer', min: 0, max: 7, description: 'Mask pattern; chosen by penalty score when omitted.' };
-    case 'foreground': return { type: 'string', default: '#000000', description: 'Bar/module colour, #rgb or #rrggbb.' };
-    case 'background': return { type: 'string', default: '#ffffff', description: 'Opaque background colour, #rgb or #rrggbb.' };
-    case 'include_text': return { type: 'boolean', default: defaultIncludeText(s), description: 'Print the human-readable text under the bars.' };
-    case 'rotate': return { type: 'integer', values: ROTATIONS, default: 0, description: 'Clockwise rotation in degrees.' };
-    case 'bar_height': return { type: 'integer', ...BAR_HEIGHT_BOUNDS, default: s.defaultBarHeight, description: 'Bar height in modules (one module = one scale unit).' };
-    case 'dpi': return { type: 'integer', ...DPI_BOUNDS, description: 'Device resolution: written as PNG pHYs / JPEG density, maps pixels to points in PDF/EPS, and turns x_dim_mm into whole dots.' };
-    case 'x_dim_mm': return { type: 'number', ...X_DIM_BOUNDS, description: 'Module (narrow bar) width in millimetres, instead of scale or size; snapped to whole dots at dpi (default 300). The result reports the x-dimension used.' };
-    case 'verify': return { type: 'boolean', description: 'Decode the delivered bytes and fail the code unless they read back as requested. Default from the plan; always on for styled codes.' };
-    case 'module_style': return { type: 'string', values: MODULE_STYLES, default: 'square', description: 'Shape of the data modules.' };
-    case 'finder_style': return { type: 'string', values: FINDER_STYLES, default: 'square', description: 'Shape of the three finder patterns.' };
-    case 'logo': return { type: 'string', description: `PNG, JPEG or SVG image, base64 (or a data: URI), at most ${LOGO_MAX_BYTES / 1024} KiB, drawn in the centre; raises ECC to H. Not in pdf/eps.` };
-    case 'logo_size': return { type: 'number', ...LOGO_SIZE_BOUNDS, default: 0.2, description: 'Logo width as a fraction of the symbol width, kept within the ECC H budget.' };
+    case 'scale':
+      return {
+        type: 'integer',
+        ...SCALE_BOUNDS,
+        default: s.defaultScale,
+        description: 'Pixels per module. Ignored when size is given.',
+      };
+    case 'size':
+      return {
+        type: 'integer',
+        ...SIZE_BOUNDS,
+        description:
+          'Target image width in pixels (of the unrotated symbol), instead of scale: the largest whole pixels-per-module that fits; leftover pixels widen the quiet zone (exact for matrix symbols, within one module for bwip-drawn ones).',
+      };
+    case 'margin':
+      return {
+        type: 'integer',
+        ...MARGIN_BOUNDS,
+        default: s.quietZone,
+        description: 'Quiet zone on every side, in modules.',
+      };
+    case 'ecc':
+      return {
+        type: 'string',
+        values: s.eccLevels ?? [],
+        default: s.eccLevels?.includes('M') ? 'M' : s.eccLevels?.[0],
+        description: 'Error correction level.',
+      };
+    case 'version':
+      return {
+        type: 'integer',
+        min: 1,
+        max: s.maxVersion ?? 40,
+        description: 'Symbol version; the smallest that fits when omitted. Too small for the data is an error.',
+      };
+    case 'mask':
+      return { type: 'integer', min: 0, max: 7, description: 'Mask pattern; chosen by penalty score when omitted.' };
+    case 'foreground':
+      return { type: 'string', default: '#000000', description: 'Bar/module colour, #rgb or #rrggbb.' };
+    case 'background':
+      return { type: 'string', default: '#ffffff', description: 'Opaque background colour, #rgb or #rrggbb.' };
+    case 'include_text':
+      return {
+        type: 'boolean',
+        default: defaultIncludeText(s),
+        description: 'Print the human-readable text under the bars.',
+      };
+    case 'rotate':
+      return { type: 'integer', values: ROTATIONS, default: 0, description: 'Clockwise rotation in degrees.' };
+    case 'bar_height':
+      return {
+        type: 'integer',
+        ...BAR_HEIGHT_BOUNDS,
+        default: s.defaultBarHeight,
+        description: 'Bar height in modules (one module = one scale unit).',
+      };
+    case 'dpi':
+      return {
+        type: 'integer',
+        ...DPI_BOUNDS,
+        description:
+          'Device resolution: written as PNG pHYs / JPEG density, maps pixels to points in PDF/EPS, and turns x_dim_mm into whole dots.',
+      };
+    case 'x_dim_mm':
+      return {
+        type: 'number',
+        ...X_DIM_BOUNDS,
+        description:
+          'Module (narrow bar) width in millimetres, instead of scale or size; snapped to whole dots at dpi (default 300). The result reports the x-dimension used.',
+      };
+    case 'verify':
+      return {
+        type: 'boolean',
+        description:
+          'Decode the delivered bytes and fail the code unless they read back as requested. Default from the plan; always on for styled codes.',
+      };
+    case 'module_style':
+      return { type: 'string', values: MODULE_STYLES, default: 'square', description: 'Shape of the data modules.' };
+    case 'finder_style':
+      return {
+        type: 'string',
+        values: FINDER_STYLES,
+        default: 'square',
+        description: 'Shape of the three finder patterns.',
+      };
+    case 'logo':
+      return {
+        type: 'string',
+        description: `PNG, JPEG or SVG image, base64 (or a data: URI), at most ${LOGO_MAX_BYTES / 1024} KiB, drawn in the centre; raises ECC to H. Not in pdf/eps.`,
+      };
+    case 'logo_size':
+      return {
+        type: 'number',
+        ...LOGO_SIZE_BOUNDS,
+        default: 0.2,
+        description: 'Logo width as a fraction of the symbol width, kept within the ECC H budget.',
+      };
   }
 }
 

@@ -7,7 +7,10 @@ import type { RenderSpec } from '../domain/render-spec.ts';
 import type { RenderResult } from '../render/index.ts';
 import { prepareDecoder, verifyRender, type Verification } from '../render/verify.ts';
 
-export type Verify = (spec: RenderSpec, rendered: Pick<RenderResult, 'bytes' | 'contentType' | 'grid'>) => Promise<Verification>;
+export type Verify = (
+  spec: RenderSpec,
+  rendered: Pick<RenderResult, 'bytes' | 'contentType' | 'grid'>,
+) => Promise<Verification>;
 
 const require = createRequire(import.meta.url);
 let loaded: Promise<Verify> | undefined;
@@ -18,7 +21,9 @@ export function loadVerifier(): Promise<Verify> {
     const wasmPath = require.resolve('zxing-wasm/reader/zxing_reader.wasm');
     const wasm = readFileSync(wasmPath);
     // The package does not export its package.json; it sits two levels above dist/reader.
-    const { version } = JSON.parse(readFileSync(path.join(path.dirname(wasmPath), '..', '..', 'package.json'), 'utf8')) as { version: string };
+    const { version } = JSON.parse(
+      readFileSync(path.join(path.dirname(wasmPath), '..', '..', 'package.json'), 'utf8'),
+    ) as { version: string };
     await prepareDecoder(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer);
     const decoder = `zxing-wasm ${version}`;
     return (spec, rendered) => verifyRender(spec, rendered, decoder);

@@ -5,7 +5,14 @@ import { enqueueDeliveries, type Queues } from '../queue/producer.ts';
 import type { Db } from '../store/db.ts';
 import { dispatchEvents } from '../store/events.ts';
 import { createLookupBatcher, createMicroBatcher } from '../limits/micro-batch.ts';
-import { loadDeliveryContexts, overdueDeliveries, recordAttempt, recordSuccesses, type DeliveryContext, type SuccessRecord } from '../store/webhooks.ts';
+import {
+  loadDeliveryContexts,
+  overdueDeliveries,
+  recordAttempt,
+  recordSuccesses,
+  type DeliveryContext,
+  type SuccessRecord,
+} from '../store/webhooks.ts';
 import { nextDelayMs } from '../webhooks/schedule.ts';
 import { send, type SendOutcome } from '../webhooks/send.ts';
 import { signedHeaders } from '../webhooks/sign.ts';
@@ -31,13 +38,19 @@ export type WebhookDeps = {
 function secretsOf(ctx: DeliveryContext, secretsKey: string): string[] {
   if (ctx.endpoint_secret) return [openSecret(ctx.endpoint_secret, secretsKey)];
   const secrets = [openSecret(ctx.account_secret, secretsKey)];
-  if (ctx.previous_secret && ctx.previous_expires_at && ctx.previous_expires_at.getTime() > Date.now()) secrets.push(openSecret(ctx.previous_secret, secretsKey));
+  if (ctx.previous_secret && ctx.previous_expires_at && ctx.previous_expires_at.getTime() > Date.now())
+    secrets.push(openSecret(ctx.previous_secret, secretsKey));
   return secrets;
 }
 
 /** The body every attempt of a delivery sends (the same bytes each time). */
 export function envelopeOf(ctx: Pick<DeliveryContext, 'type' | 'data' | 'event_created_at' | 'event_id'>): string {
-  return JSON.stringify({ type: ctx.type, timestamp: ctx.event_created_at.toISOString(), event_id: ctx.event_id, data: ctx.data });
+  return JSON.stringify({
+    type: ctx.type,
+    timestamp: ctx.event_created_at.toISOString(),
+    event_id: ctx.event_id,
+    data: ctx.data,
+  });
 }
 
 /**
@@ -57,7 +70,10 @@ export async function deliverWebhook(job: Job<{ deliveryId: string; attempt: num
       const target = await checkTarget(ctx.url, deps.policy);
       const body = envelopeOf(ctx);
       const headers = signedHeaders(secretsOf(ctx, deps.secretsKey), ctx.id, Math.floor(Date.now() / 1000), body);
-      outcome = await send(target, headers, body, { timeoutMs: deps.timeoutMs, maxResponseBytes: deps.maxResponseBytes });
+      outcome = await send(target, headers, body, {
+        timeoutMs: deps.timeoutMs,
+        maxResponseBytes: deps.maxResponseBytes,
+      });
     } catch (error) {
       if (!(error instanceof SsrfError)) throw error;
       outcome = { ok: false, status: null, durationMs: 0, error: `refused: ${error.message}` };
@@ -65,7 +81,12 @@ export async function deliverWebhook(job: Job<{ deliveryId: string; attempt: num
   }
   if (outcome.ok) {
     // Most attempts succeed: one shared statement per flush instead of a transaction per attempt.
-    const recorded = await deps.recordSuccess({ deliveryId, attempt, statusCode: outcome.status, durationMs: outcome.durationMs });
+    const recorded = await deps.recordSuccess({
+      deliveryId,
+      attempt,
+      statusCode: outcome.status,
+      durationMs: outcome.durationMs,
+    });
     if (recorded) deps.onAttempt?.('succeeded', outcome.durationMs / 1000);
     return { deliveryId, attempt, status: recorded ? 'succeeded' : 'stale', httpStatus: outcome.status };
   }
@@ -84,7 +105,8 @@ export async function deliverWebhook(job: Job<{ deliveryId: string; attempt: num
     gone: outcome.status === 410,
     disableAfterHours: deps.disableAfterHours,
   });
-  if (recorded === 'pending') await enqueueDeliveries(deps.queues, [{ deliveryId, attempt: attempt + 1, delayMs: delay }]);
+  if (recorded === 'pending')
+    await enqueueDeliveries(deps.queues, [{ deliveryId, attempt: attempt + 1, delayMs: delay }]);
   if (recorded) deps.onAttempt?.(recorded === 'pending' ? 'retry' : recorded, outcome.durationMs / 1000);
   return { deliveryId, attempt, status: recorded ?? 'stale', httpStatus: outcome.status };
 }
@@ -93,27 +115,47 @@ export async function deliverWebhook(job: Job<{ deliveryId: string; attempt: num
  * The dispatcher's tick: new events → deliveries → jobs, then re-enqueue pending deliveries whose job
  * was lost (a crash between commit and enqueue, a Redis flush). Returns how many jobs it added.
  */
-export async function dispatchWebhooks(deps: Pick<WebhookDeps, 'db' | 'queues' | 'schedule'> & { batch: number; graceMs: number }): Promise<number> {
+export async function dispatchWebhooks(
+  deps: Pick<WebhookDeps, 'db' | 'queues' | 'schedule'> & { batch: number; graceMs: number },
+): Promise<number> {
   let added = 0;
   for (;;) {
     const ids = await dispatchEvents(deps.db, { limit: deps.batch, maxAttempts: deps.schedule.length + 1 });
-    await enqueueDeliveries(deps.queues, ids.map((deliveryId) => ({ deliveryId, attempt: 1 })));
+    await enqueueDeliveries(
+      deps.queues,
+      ids.map((deliveryId) => ({ deliveryId, attempt: 1 })),
+    );
     added += ids.length;
     if (ids.length < deps.batch) break;
   }
   const overdue = await overdueDeliveries(deps.db, { graceMs: deps.graceMs, limit: deps.batch });
-  await enqueueDeliveries(deps.queues, overdue.map((d) => ({ deliveryId: d.id, attempt: d.attempts + 1 })));
+  await enqueueDeliveries(
+    deps.queues,
+    overdue.map((d) => ({ deliveryId: d.id, attempt: d.attempts + 1 })),
+  );
   return added + overdue.length;
 }
 
 /** WebhookDeps from the configuration (the worker process and tests build them the same way). */
-export function webhookDepsOf(config: Config, db: Db, queues: Queues, onAttempt?: WebhookDeps['onAttempt']): WebhookDeps {
+export function webhookDepsOf(
+  config: Config,
+  db: Db,
+  queues: Queues,
+  onAttempt?: WebhookDeps['onAttempt'],
+): WebhookDeps {
   const maxBatch = config.webhookConcurrency;
-  const loadContexts = createLookupBatcher((ids) => loadDeliveryContexts(db, ids), (ctx) => ctx.id, { maxBatch });
-  const recordSucceeded = createMicroBatcher(async (records: SuccessRecord[]) => {
-    const recorded = await recordSuccesses(db, records);
-    return records.map((r) => recorded.has(r.deliveryId));
-  }, { maxBatch });
+  const loadContexts = createLookupBatcher(
+    (ids) => loadDeliveryContexts(db, ids),
+    (ctx) => ctx.id,
+    { maxBatch },
+  );
+  const recordSucceeded = createMicroBatcher(
+    async (records: SuccessRecord[]) => {
+      const recorded = await recordSuccesses(db, records);
+      return records.map((r) => recorded.has(r.deliveryId));
+    },
+    { maxBatch },
+  );
   return {
     db,
     queues,

@@ -24,9 +24,18 @@ export function openJobDeps(config: Config, redis?: Redis): RenderDeps & { close
   const maxBatch = config.renderConcurrency * 4;
   // Jobs that start together share one claim statement, jobs that finish together one completion
   // statement, and their status announcements one Redis write.
-  const claim = createLookupBatcher((ids) => claimCodes(db, ids), (row) => row.id, { maxBatch });
+  const claim = createLookupBatcher(
+    (ids) => claimCodes(db, ids),
+    (row) => row.id,
+    { maxBatch },
+  );
   const complete = createMicroBatcher((items: CompletedRender[]) => completeRenders(db, items), { maxBatch });
-  const publish = redis && createMicroBatcher((changes: { codeId: string; status: CodeStatus }[]) => publishCodeStatuses(redis, config.queuePrefix, changes), { maxBatch });
+  const publish =
+    redis &&
+    createMicroBatcher(
+      (changes: { codeId: string; status: CodeStatus }[]) => publishCodeStatuses(redis, config.queuePrefix, changes),
+      { maxBatch },
+    );
   const notify = publish && ((codeId: string, status: CodeStatus) => publish({ codeId, status }));
   return { db, claim, complete, ...(notify ? { notify } : {}), close: () => db.destroy() };
 }

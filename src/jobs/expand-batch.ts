@@ -8,7 +8,13 @@ import { enqueueRenders, type Queues } from '../queue/producer.ts';
 import { DEFAULT_POLICY } from '../domain/render-spec.ts';
 import { checkRenderFields } from '../render/submission.ts';
 import {
-  addInvalidRows, bumpBatchCounts, completeBatchIfDone, findBatchById, linkRowsToCodes, markBatchExpanded, nextUnexpandedRows,
+  addInvalidRows,
+  bumpBatchCounts,
+  completeBatchIfDone,
+  findBatchById,
+  linkRowsToCodes,
+  markBatchExpanded,
+  nextUnexpandedRows,
 } from '../store/batches.ts';
 import { insertSubmissions, queuedCodeIds, type CodeSubmissionRow } from '../store/codes.ts';
 import type { Db } from '../store/db.ts';
@@ -26,26 +32,50 @@ export type ExpandOutcome =
   /** every row is now a code (queued, answered from the cache, or failed validation) */
   | { outcome: 'expanded'; rows: number };
 
-function toSubmission(row: BatchRowRow, batch: { id: string; account_id: string; defaults: Record<string, unknown> }, canceled: boolean, deps: ExpandDeps): CodeSubmissionRow {
+function toSubmission(
+  row: BatchRowRow,
+  batch: { id: string; account_id: string; defaults: Record<string, unknown> },
+  canceled: boolean,
+  deps: ExpandDeps,
+): CodeSubmissionRow {
   const { render, metadata } = splitRow({ ...batch.defaults, ...row.fields });
   const base = { id: newId('code'), account_id: batch.account_id, batch_id: batch.id };
   // The batch's defaults carry its plan's `verify`; only the contrast floor comes from config.
   const checked = checkRenderFields(render, { ...DEFAULT_POLICY, minContrast: deps.limits.minContrast });
-  const meta = v.safeParse(metadataSchema({ maxKeys: deps.limits.metadataMaxKeys, maxValueLength: deps.limits.metadataMaxValueLength }), metadata);
+  const meta = v.safeParse(
+    metadataSchema({ maxKeys: deps.limits.metadataMaxKeys, maxValueLength: deps.limits.metadataMaxValueLength }),
+    metadata,
+  );
   if (checked.ok && meta.success) {
     const { spec, key } = checked;
     return {
-      ...base, symbology: spec.symbology, data: spec.data, format: spec.format, options: JSON.stringify(spec.options),
-      metadata: JSON.stringify(meta.output), result_key: key, ...(canceled ? { finished: { status: 'canceled' as const } } : {}),
+      ...base,
+      symbology: spec.symbology,
+      data: spec.data,
+      format: spec.format,
+      options: JSON.stringify(spec.options),
+      metadata: JSON.stringify(meta.output),
+      result_key: key,
+      ...(canceled ? { finished: { status: 'canceled' as const } } : {}),
     };
   }
   // Kept as a failed code so that the manifest accounts for every row.
-  const errors = [...(checked.ok ? [] : checked.errors), ...(meta.success ? [] : meta.issues.map((i) => ({ path: 'metadata', message: i.message })))];
+  const errors = [
+    ...(checked.ok ? [] : checked.errors),
+    ...(meta.success ? [] : meta.issues.map((i) => ({ path: 'metadata', message: i.message }))),
+  ];
   const message = errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ');
   return {
-    ...base, symbology: String(render.symbology ?? 'qrcode'), data: String(render.data ?? ''), format: String(render.format ?? 'png'),
-    options: '{}', metadata: '{}', result_key: '',
-    finished: canceled ? { status: 'canceled' } : { status: 'failed', error: { code: 'validation_failed', message, retryable: false } },
+    ...base,
+    symbology: String(render.symbology ?? 'qrcode'),
+    data: String(render.data ?? ''),
+    format: String(render.format ?? 'png'),
+    options: '{}',
+    metadata: '{}',
+    result_key: '',
+    finished: canceled
+      ? { status: 'canceled' }
+      : { status: 'failed', error: { code: 'validation_failed', message, retryable: false } },
   };
 }
 
@@ -72,13 +102,26 @@ export async function expandBatch(job: Pick<Job, 'data'>, deps: ExpandDeps): Pro
     const submissions = rows.map((row) => toSubmission(row, batch, canceled, deps));
     const written = await deps.db.transaction().execute(async (trx) => {
       const codes = await insertSubmissions(trx, submissions);
-      await linkRowsToCodes(trx, batchId, rows.map((row, i) => ({ row_number: row.row_number, code_id: codes[i]!.id })));
+      await linkRowsToCodes(
+        trx,
+        batchId,
+        rows.map((row, i) => ({ row_number: row.row_number, code_id: codes[i]!.id })),
+      );
       const count = (status: string) => codes.filter((c) => c.status === status).length;
-      await bumpBatchCounts(trx, batchId, { expanded: codes.length, succeeded: count('succeeded'), failed: count('failed'), canceled: count('canceled') });
+      await bumpBatchCounts(trx, batchId, {
+        expanded: codes.length,
+        succeeded: count('succeeded'),
+        failed: count('failed'),
+        canceled: count('canceled'),
+      });
       await addInvalidRows(trx, batchId, count('failed'));
       return codes;
     });
-    await enqueueRenders(deps.queues, written.filter((c) => c.status === 'queued').map((c) => c.id), { priority: chunk + 1 });
+    await enqueueRenders(
+      deps.queues,
+      written.filter((c) => c.status === 'queued').map((c) => c.id),
+      { priority: chunk + 1 },
+    );
     expanded += rows.length;
   }
   await markBatchExpanded(deps.db, batchId);

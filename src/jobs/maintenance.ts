@@ -12,7 +12,13 @@ export type MaintenanceDeps = {
   db: Db;
   queues: Queues;
   clock: () => Date;
-  retention: { defaultDays: number; planDays: Record<string, number>; codeDays: number; batchSize: number; /** events and finished webhook deliveries (EVENT_RETENTION_DAYS) */ eventDays?: number };
+  retention: {
+    defaultDays: number;
+    planDays: Record<string, number>;
+    codeDays: number;
+    batchSize: number;
+    /** events and finished webhook deliveries (EVENT_RETENTION_DAYS) */ eventDays?: number;
+  };
   reconcile: { afterMs: number; batchSize: number };
 };
 

@@ -73,7 +73,12 @@ async function renderClaimed(job: Pick<Job, 'data'>, deps: RenderDeps): Promise<
   const row = await claim(payload.output.codeId);
   if (!row) return { outcome: 'skipped' };
   announce(deps, row.id, 'processing');
-  const code: RenderedCode = { codeId: row.id, symbology: row.symbology, format: row.format, requestId: row.request_id };
+  const code: RenderedCode = {
+    codeId: row.id,
+    symbology: row.symbology,
+    format: row.format,
+    requestId: row.request_id,
+  };
 
   const complete = deps.complete ?? ((item: CompletedRender) => completeRenders(deps.db, [item]));
   if (row.cached) {

@@ -34,7 +34,11 @@ export function createMicroBatcher<T, R>(flush: (items: T[]) => Promise<R[]>, op
 }
 
 /** A micro-batcher of lookups by id: `load` answers many ids in one round trip; each caller gets its row, or undefined. */
-export function createLookupBatcher<T>(load: (ids: string[]) => Promise<T[]>, idOf: (row: T) => string, options: { maxBatch: number }) {
+export function createLookupBatcher<T>(
+  load: (ids: string[]) => Promise<T[]>,
+  idOf: (row: T) => string,
+  options: { maxBatch: number },
+) {
   return createMicroBatcher(async (ids: string[]) => {
     const byId = new Map((await load(ids)).map((row) => [idOf(row), row]));
     return ids.map((id) => byId.get(id));

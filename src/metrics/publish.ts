@@ -9,7 +9,10 @@ const keyPrefix = (prefix: string) => `${prefix}:metrics:`;
  * any API process (on any machine) can answer a scrape for all of them and a dead process drops out.
  * Returns a stop function that also removes the entry.
  */
-export function publishMetrics(redis: Redis, options: { prefix: string; registry: Registry; role: string; everyMs: number }): () => Promise<void> {
+export function publishMetrics(
+  redis: Redis,
+  options: { prefix: string; registry: Registry; role: string; everyMs: number },
+): () => Promise<void> {
   const key = `${keyPrefix(options.prefix)}${options.role}:${hostname()}:${process.pid}`;
   const publish = async () => {
     const json = await options.registry.getMetricsAsJSON();
@@ -28,8 +31,13 @@ export function publishMetrics(redis: Redis, options: { prefix: string; registry
  * Every live process's metrics summed per series (prom-client's cluster aggregation): `own` is read
  * live, the others from what they last published.
  */
-export async function gatherMetrics(redis: Redis, options: { prefix: string; own?: Registry; ownRole?: string }): Promise<Registry> {
-  const ownKey = options.ownRole ? `${keyPrefix(options.prefix)}${options.ownRole}:${hostname()}:${process.pid}` : undefined;
+export async function gatherMetrics(
+  redis: Redis,
+  options: { prefix: string; own?: Registry; ownRole?: string },
+): Promise<Registry> {
+  const ownKey = options.ownRole
+    ? `${keyPrefix(options.prefix)}${options.ownRole}:${hostname()}:${process.pid}`
+    : undefined;
   const keys: string[] = [];
   let cursor = '0';
   do {

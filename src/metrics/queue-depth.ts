@@ -6,8 +6,18 @@ import { QUEUE_STATES } from '../queue/operate.ts';
 /** Jobs per queue and state, read from Redis at scrape time (Redis is shared, so any one process answers). */
 export async function queueDepthRegistry(queues: Record<string, Queue>): Promise<Registry> {
   const registry = new Registry();
-  const gauge = new Gauge({ name: 'queue_jobs', help: 'BullMQ jobs by queue and state', labelNames: ['queue', 'state'], registers: [registry] });
-  const paused = new Gauge({ name: 'queue_paused', help: '1 while an operator has paused the queue', labelNames: ['queue'], registers: [registry] });
+  const gauge = new Gauge({
+    name: 'queue_jobs',
+    help: 'BullMQ jobs by queue and state',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+  });
+  const paused = new Gauge({
+    name: 'queue_paused',
+    help: '1 while an operator has paused the queue',
+    labelNames: ['queue'],
+    registers: [registry],
+  });
   await Promise.all(
     Object.entries(queues).map(async ([name, queue]) => {
       const [counts, isPaused] = await Promise.all([queue.getJobCounts(...QUEUE_STATES), queue.isPaused()]);

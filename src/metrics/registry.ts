@@ -23,7 +23,12 @@ export function createProcessMetrics(role: string): ProcessMetrics {
   const registers = [registry];
   return {
     registry,
-    httpRequests: new Counter({ name: 'http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers }),
+    httpRequests: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests by route, method and status',
+      labelNames: ['route', 'method', 'status'],
+      registers,
+    }),
     httpDuration: new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request latency by route, method and status',
@@ -31,7 +36,11 @@ export function createProcessMetrics(role: string): ProcessMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
-    rateLimited: new Counter({ name: 'rate_limit_rejections_total', help: 'Requests refused with 429 by the token buckets', registers }),
+    rateLimited: new Counter({
+      name: 'rate_limit_rejections_total',
+      help: 'Requests refused with 429 by the token buckets',
+      registers,
+    }),
     renderDuration: new Histogram({
       name: 'render_duration_seconds',
       help: 'Render job duration by symbology, format and outcome',
@@ -39,8 +48,18 @@ export function createProcessMetrics(role: string): ProcessMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
-    codesFinished: new Counter({ name: 'codes_finished_total', help: 'Codes that reached a terminal status in a worker, by status', labelNames: ['status'], registers }),
-    webhookAttempts: new Counter({ name: 'webhook_attempts_total', help: 'Webhook delivery attempts by outcome (succeeded, retry, failed, refused)', labelNames: ['outcome'], registers }),
+    codesFinished: new Counter({
+      name: 'codes_finished_total',
+      help: 'Codes that reached a terminal status in a worker, by status',
+      labelNames: ['status'],
+      registers,
+    }),
+    webhookAttempts: new Counter({
+      name: 'webhook_attempts_total',
+      help: 'Webhook delivery attempts by outcome (succeeded, retry, failed, refused)',
+      labelNames: ['outcome'],
+      registers,
+    }),
     webhookAttemptDuration: new Histogram({
       name: 'webhook_attempt_duration_seconds',
       help: 'Webhook delivery attempt duration by outcome',

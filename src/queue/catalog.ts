@@ -31,7 +31,10 @@ export const QUEUES = {
   // failed job is removed so the dispatcher's sweep can enqueue the attempt again.
   webhooks: {
     jobName: 'deliver-webhook',
-    payload: v.strictObject({ deliveryId: v.pipe(v.string(), v.startsWith('msg_')), attempt: v.pipe(v.number(), v.integer(), v.minValue(1)) }),
+    payload: v.strictObject({
+      deliveryId: v.pipe(v.string(), v.startsWith('msg_')),
+      attempt: v.pipe(v.number(), v.integer(), v.minValue(1)),
+    }),
     options: {
       attempts: 3,
       backoff: { type: 'exponential', delay: 1000 },

@@ -12,7 +12,11 @@ export function publishCodeStatus(redis: Redis, prefix: string, codeId: string, 
 }
 
 /** Announces many status changes in one pipeline (a worker's concurrent jobs share one write). */
-export async function publishCodeStatuses(redis: Redis, prefix: string, changes: readonly { codeId: string; status: CodeStatus }[]): Promise<number[]> {
+export async function publishCodeStatuses(
+  redis: Redis,
+  prefix: string,
+  changes: readonly { codeId: string; status: CodeStatus }[],
+): Promise<number[]> {
   const pipeline = redis.pipeline();
   for (const { codeId, status } of changes) pipeline.publish(codeStatusChannel(prefix, codeId), status);
   const replies = (await pipeline.exec()) ?? [];

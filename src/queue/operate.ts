@@ -2,7 +2,15 @@ import { QUEUES, type QueueName } from './catalog.ts';
 import type { Queues } from './producer.ts';
 
 /** The job states operators look at (BullMQ 5+ keeps paused jobs in `waiting`; paused is a queue flag). */
-export const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'waiting-children', 'failed', 'completed'] as const;
+export const QUEUE_STATES = [
+  'waiting',
+  'prioritized',
+  'active',
+  'delayed',
+  'waiting-children',
+  'failed',
+  'completed',
+] as const;
 
 /** A catalog queue name, or undefined. */
 export function queueNamed(name: string | undefined): QueueName | undefined {
@@ -10,7 +18,9 @@ export function queueNamed(name: string | undefined): QueueName | undefined {
 }
 
 /** Jobs per state for every catalog queue, and whether it is paused (the CLI's `queues depth`). */
-export async function queueDepths(queues: Queues): Promise<Array<{ queue: string; paused: boolean } & Record<string, number | string | boolean>>> {
+export async function queueDepths(
+  queues: Queues,
+): Promise<Array<{ queue: string; paused: boolean } & Record<string, number | string | boolean>>> {
   return Promise.all(
     (Object.keys(QUEUES) as QueueName[]).map(async (name) => {
       const [counts, paused] = await Promise.all([queues[name].getJobCounts(...QUEUE_STATES), queues[name].isPaused()]);

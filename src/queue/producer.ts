@@ -29,10 +29,15 @@ export async function enqueueRender(queues: Queues, codeId: string): Promise<voi
  * before any prioritized job; batch rows pass a priority (1 = first chunk of a batch, growing per
  * chunk), so interactive traffic never waits behind a batch and batches take turns chunk by chunk.
  */
-export async function enqueueRenders(queues: Queues, codeIds: readonly string[], options: { priority?: number } = {}): Promise<void> {
+export async function enqueueRenders(
+  queues: Queues,
+  codeIds: readonly string[],
+  options: { priority?: number } = {},
+): Promise<void> {
   if (codeIds.length === 0) return;
   assertConnected(queues.connection);
-  const priority = options.priority === undefined ? {} : { priority: Math.min(Math.max(1, options.priority), MAX_PRIORITY) };
+  const priority =
+    options.priority === undefined ? {} : { priority: Math.min(Math.max(1, options.priority), MAX_PRIORITY) };
   await queues.render.addBulk(
     codeIds.map((codeId) => ({
       name: QUEUES.render.jobName,
@@ -52,7 +57,10 @@ export async function enqueueBatchExpansion(queues: Queues, batchId: string): Pr
 }
 
 /** Enqueues webhook attempts (jobId = delivery id + attempt: adding a live one again is a no-op). */
-export async function enqueueDeliveries(queues: Queues, items: readonly { deliveryId: string; attempt: number; delayMs?: number }[]): Promise<void> {
+export async function enqueueDeliveries(
+  queues: Queues,
+  items: readonly { deliveryId: string; attempt: number; delayMs?: number }[],
+): Promise<void> {
   if (items.length === 0) return;
   await queues.webhooks.addBulk(
     items.map(({ deliveryId, attempt, delayMs }) => ({

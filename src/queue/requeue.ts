@@ -16,7 +16,13 @@ export async function requeueLostRenders(queues: Queues, codeIds: readonly strin
   await Promise.all(gone.filter((s) => s.state !== 'unknown').map((s) => render.remove(s.id).catch(() => 0)));
   const lost = gone.map((s) => s.id);
   if (lost.length > 0) {
-    await render.addBulk(lost.map((codeId) => ({ name: QUEUES.render.jobName, data: { codeId }, opts: { ...QUEUES.render.options, jobId: codeId } })));
+    await render.addBulk(
+      lost.map((codeId) => ({
+        name: QUEUES.render.jobName,
+        data: { codeId },
+        opts: { ...QUEUES.render.options, jobId: codeId },
+      })),
+    );
   }
   return { checked: codeIds.length, requeued: lost };
 }

@@ -39,7 +39,10 @@ function matrixOptions(sym: Symbology, o: RenderSpec['options']): Record<string,
 }
 
 /** Encodes a 2D symbol with bwip-js into a module matrix. */
-export function encodeBwipMatrix(sym: Symbology, spec: RenderSpec): { ok: true; matrix: Matrix } | { ok: false; issue: EncodeFailure } {
+export function encodeBwipMatrix(
+  sym: Symbology,
+  spec: RenderSpec,
+): { ok: true; matrix: Matrix } | { ok: false; issue: EncodeFailure } {
   const opts = matrixOptions(sym, spec.options);
   const versions = sym.id === 'rectangularmicroqrcode' ? RMQR_VERSIONS : [undefined];
   let last: unknown;
@@ -122,7 +125,10 @@ export function measureBwip(opts: BwipRenderOptions): { width: number; height: n
 }
 
 /** Chooses the scale (and extra padding units) for a bwip-drawn symbol: `scale` as given, or the largest that fits `size`. */
-export function planBwip(sym: Symbology, spec: RenderSpec): { ok: true; opts: BwipRenderOptions; width: number; height: number } | { ok: false; issue: EncodeFailure } {
+export function planBwip(
+  sym: Symbology,
+  spec: RenderSpec,
+): { ok: true; opts: BwipRenderOptions; width: number; height: number } | { ok: false; issue: EncodeFailure } {
   try {
     const { scale, size } = spec.options;
     if (size === undefined) {
@@ -131,7 +137,14 @@ export function planBwip(sym: Symbology, spec: RenderSpec): { ok: true; opts: Bw
     }
     const unit = measureBwip(bwipOptions(sym, spec, 1));
     const s = Math.floor(size / unit.width);
-    if (s < 1) return { ok: false, issue: { path: 'size', message: `size ${size} is too small for this ${sym.name}; it needs at least ${unit.width} px` } };
+    if (s < 1)
+      return {
+        ok: false,
+        issue: {
+          path: 'size',
+          message: `size ${size} is too small for this ${sym.name}; it needs at least ${unit.width} px`,
+        },
+      };
     let opts = bwipOptions(sym, spec, s);
     const natural = measureBwip(opts);
     const extra = Math.max(0, Math.floor((size - natural.width) / s));

@@ -19,7 +19,11 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /** The stored form of a render under its content key (what the results table holds). */
-export function storedResult(key: string, rendered: { bytes: Buffer; contentType: string; width: number; height: number; print?: object | null }, verification: object | null = null) {
+export function storedResult(
+  key: string,
+  rendered: { bytes: Buffer; contentType: string; width: number; height: number; print?: object | null },
+  verification: object | null = null,
+) {
   return {
     key,
     sha256: sha256Hex(rendered.bytes),

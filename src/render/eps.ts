@@ -10,28 +10,31 @@ export function drawingToEps(dr: Drawing, dpi: number): Buffer {
   const k = 72 / dpi;
   const w = dr.width * k;
   const h = dr.height * k;
-  return Buffer.from([
-    '%!PS-Adobe-3.0 EPSF-3.0',
-    `%%BoundingBox: 0 0 ${Math.ceil(w)} ${Math.ceil(h)}`,
-    `%%HiResBoundingBox: 0 0 ${pt(w)} ${pt(h)}`,
-    `%%PixelSize: ${dr.width} ${dr.height}`,
-    '%%Creator: codegen-platform',
-    '%%Pages: 1',
-    '%%EndComments',
-    '%%BeginProlog',
-    '/m {moveto} bind def /l {lineto} bind def /c {curveto} bind def /h {closepath} bind def',
-    '/f* {eofill} bind def /rg {setrgbcolor} bind def',
-    '%%EndProlog',
-    'gsave',
-    `0 ${pt(h)} translate ${pt(k)} ${pt(-k)} scale`,
-    '%%BeginPaint',
-    paintOps(dr, 'f*').trimEnd(),
-    '%%EndPaint',
-    'grestore',
-    'showpage',
-    '%%EOF',
-    '',
-  ].join('\n'), 'latin1');
+  return Buffer.from(
+    [
+      '%!PS-Adobe-3.0 EPSF-3.0',
+      `%%BoundingBox: 0 0 ${Math.ceil(w)} ${Math.ceil(h)}`,
+      `%%HiResBoundingBox: 0 0 ${pt(w)} ${pt(h)}`,
+      `%%PixelSize: ${dr.width} ${dr.height}`,
+      '%%Creator: codegen-platform',
+      '%%Pages: 1',
+      '%%EndComments',
+      '%%BeginProlog',
+      '/m {moveto} bind def /l {lineto} bind def /c {curveto} bind def /h {closepath} bind def',
+      '/f* {eofill} bind def /rg {setrgbcolor} bind def',
+      '%%EndProlog',
+      'gsave',
+      `0 ${pt(h)} translate ${pt(k)} ${pt(-k)} scale`,
+      '%%BeginPaint',
+      paintOps(dr, 'f*').trimEnd(),
+      '%%EndPaint',
+      'grestore',
+      'showpage',
+      '%%EOF',
+      '',
+    ].join('\n'),
+    'latin1',
+  );
 }
 
 /** Reads EPS written by drawingToEps back into its drawing (pixel units). */

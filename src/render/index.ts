@@ -21,7 +21,14 @@ import { drawingFromBwipSvg, drawingToSvg, matrixDrawing, type Drawing } from '.
 
 /** Where a plain matrix PNG's modules sit (first module's top-left corner, pixels per module): lets the verifier read module centres. */
 export type ModuleGrid = { left: number; top: number; scale: number };
-export type RenderResult = { bytes: Buffer; contentType: string; width: number; height: number; print: PrintInfo | null; grid?: ModuleGrid };
+export type RenderResult = {
+  bytes: Buffer;
+  contentType: string;
+  width: number;
+  height: number;
+  print: PrintInfo | null;
+  grid?: ModuleGrid;
+};
 
 /** Thrown by render when the spec cannot be drawn (preflight would have said so). */
 export class RenderError extends Error {
@@ -56,7 +63,15 @@ function planMatrix(sym: Symbology, spec: RenderSpec, matrix: Matrix): Plan {
   const layout = layoutMatrix(matrix, margin, scale, size);
   if (!layout) {
     const need = matrix.cols + 2 * margin;
-    return { ok: false, issues: [{ path: 'size', message: `size ${size} is too small for this ${sym.name}: ${need} modules wide with the margin, so at least ${need} px` }] };
+    return {
+      ok: false,
+      issues: [
+        {
+          path: 'size',
+          message: `size ${size} is too small for this ${sym.name}: ${need} modules wide with the margin, so at least ${need} px`,
+        },
+      ],
+    };
   }
   return { ok: true, plan: { kind: 'matrix', matrix, layout } };
 }
@@ -65,7 +80,9 @@ function plan(spec: RenderSpec): Plan {
   const sym = getSymbology(spec.symbology);
   if (sym.engine === 'bwip') {
     const p = planBwip(sym, spec);
-    return p.ok ? { ok: true, plan: { kind: 'bwip', opts: p.opts, width: p.width, height: p.height } } : { ok: false, issues: [p.issue] };
+    return p.ok
+      ? { ok: true, plan: { kind: 'bwip', opts: p.opts, width: p.width, height: p.height } }
+      : { ok: false, issues: [p.issue] };
   }
   const encoded = sym.engine === 'qrcode' ? encodeQr(spec) : encodeBwipMatrix(sym, spec);
   return encoded.ok ? planMatrix(sym, spec, encoded.matrix) : { ok: false, issues: [encoded.issue] };
@@ -74,7 +91,12 @@ function plan(spec: RenderSpec): Plan {
 function sizeIssues(spec: RenderSpec, width: number, height: number): Issue[] {
   if (width <= MAX_IMAGE_PX && height <= MAX_IMAGE_PX) return [];
   const path = spec.options.size === undefined ? 'scale' : 'size';
-  return [{ path, message: `the image would be ${width}x${height} px; the limit is ${MAX_IMAGE_PX}x${MAX_IMAGE_PX}, use a smaller ${path}` }];
+  return [
+    {
+      path,
+      message: `the image would be ${width}x${height} px; the limit is ${MAX_IMAGE_PX}x${MAX_IMAGE_PX}, use a smaller ${path}`,
+    },
+  ];
 }
 
 // The delivered image's size: a matrix plan's layout is unrotated, bwip's plan is already turned.
@@ -126,14 +148,22 @@ export async function render(spec: RenderSpec): Promise<RenderResult> {
   } catch (err) {
     if (err instanceof RenderError) throw err;
     const path = spec.options.logo !== undefined && /logo/.test(String(err)) ? 'logo' : 'data';
-    throw new RenderError([{ path, message: `cannot draw ${spec.symbology} as ${spec.format}: ${err instanceof Error ? err.message : String(err)}` }]);
+    throw new RenderError([
+      {
+        path,
+        message: `cannot draw ${spec.symbology} as ${spec.format}: ${err instanceof Error ? err.message : String(err)}`,
+      },
+    ]);
   }
 }
 
 /** Whether the QR gets the styled drawing (rounded/dot modules, finder styles, logo). */
 function styled(spec: RenderSpec): boolean {
   const o = spec.options;
-  return spec.symbology === 'qrcode' && (o.module_style !== undefined || o.finder_style !== undefined || o.logo !== undefined);
+  return (
+    spec.symbology === 'qrcode' &&
+    (o.module_style !== undefined || o.finder_style !== undefined || o.logo !== undefined)
+  );
 }
 
 async function draw(spec: RenderSpec, p: MatrixPlan | BwipPlan): Promise<Buffer> {

@@ -5,14 +5,27 @@ import type { Rotation } from '../domain/render-spec.ts';
 export type Matrix = { cols: number; rows: number; cells: Uint8Array };
 
 /** Where the modules land: px per module and quiet-zone pixels per side. */
-export type Layout = { scale: number; left: number; top: number; right: number; bottom: number; width: number; height: number };
+export type Layout = {
+  scale: number;
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+  width: number;
+  height: number;
+};
 
 /**
  * Layout for a matrix. With `size`, the largest whole px/module that fits the width; the leftover
  * pixels widen the quiet zone evenly (and vertically too for square symbols, so the image is size x size).
  * Returns undefined when `size` is too small for one pixel per module.
  */
-export function layoutMatrix(m: Matrix, margin: number, scale: number | undefined, size: number | undefined): Layout | undefined {
+export function layoutMatrix(
+  m: Matrix,
+  margin: number,
+  scale: number | undefined,
+  size: number | undefined,
+): Layout | undefined {
   const wm = m.cols + 2 * margin;
   const hm = m.rows + 2 * margin;
   const s = size === undefined ? (scale ?? 1) : Math.floor(size / wm);
@@ -44,8 +57,10 @@ export function rotateMatrix(m: Matrix, l: Layout, rotate: Rotation): { matrix: 
   const matrix = { cols: nc, rows: turned ? cols : rows, cells: out };
   const { scale, left, top, right, bottom, width, height } = l;
   const layout =
-    rotate === 90 ? { scale, left: bottom, top: left, right: top, bottom: right, width: height, height: width }
-    : rotate === 180 ? { scale, left: right, top: bottom, right: left, bottom: top, width, height }
-    : { scale, left: top, top: right, right: bottom, bottom: left, width: height, height: width };
+    rotate === 90
+      ? { scale, left: bottom, top: left, right: top, bottom: right, width: height, height: width }
+      : rotate === 180
+        ? { scale, left: right, top: bottom, right: left, bottom: top, width, height }
+        : { scale, left: top, top: right, right: bottom, bottom: left, width: height, height: width };
   return { matrix, layout };
 }

@@ -19,7 +19,13 @@ export function paintOps(dr: Drawing, fillOp: string): string {
     lines.push(`${rgb(s.fill)} rg`);
     let path = '';
     for (const seg of s.d) {
-      path += seg[0] === 'Z' ? 'h\n' : `${seg.slice(1).map((v) => num(v as number)).join(' ')} ${seg[0] === 'M' ? 'm' : seg[0] === 'L' ? 'l' : 'c'}\n`;
+      path +=
+        seg[0] === 'Z'
+          ? 'h\n'
+          : `${seg
+              .slice(1)
+              .map((v) => num(v as number))
+              .join(' ')} ${seg[0] === 'M' ? 'm' : seg[0] === 'L' ? 'l' : 'c'}\n`;
     }
     lines.push(`${path}${fillOp}`);
   };
@@ -36,14 +42,27 @@ export function readPaintOps(body: string, width: number, height: number, fillOp
   const stack: number[] = [];
   for (const token of body.split(/\s+/)) {
     if (token === '') continue;
-    if (/^-?[\d.]+$/.test(token)) { stack.push(Number(token)); continue; }
+    if (/^-?[\d.]+$/.test(token)) {
+      stack.push(Number(token));
+      continue;
+    }
     const a = stack.splice(0);
-    if (token === 'rg') fill = `#${a.map((c) => Math.round(c * 255).toString(16).padStart(2, '0')).join('')}`;
+    if (token === 'rg')
+      fill = `#${a
+        .map((c) =>
+          Math.round(c * 255)
+            .toString(16)
+            .padStart(2, '0'),
+        )
+        .join('')}`;
     else if (token === 'm') d.push(['M', a[0]!, a[1]!]);
     else if (token === 'l') d.push(['L', a[0]!, a[1]!]);
     else if (token === 'c') d.push(['C', a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!]);
     else if (token === 'h') d.push(['Z']);
-    else if (token === fillOp) { shapes.push({ fill, d }); d = []; }
+    else if (token === fillOp) {
+      shapes.push({ fill, d });
+      d = [];
+    }
   }
   const [background, ...rest] = shapes;
   return { width, height, background: background?.fill ?? '#ffffff', shapes: rest, pictures: [] };

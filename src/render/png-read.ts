@@ -26,7 +26,8 @@ function unfilter(raw: Uint8Array, stride: number, height: number, bpp: number):
     const up = row - stride;
     if (type === 0 || (type === 2 && y === 0)) out.set(raw.subarray(src, src + stride), row);
     else if (type === 2) for (let x = 0; x < stride; x++) out[row + x] = (raw[src + x]! + out[up + x]!) & 255;
-    else if (type === 1) for (let x = 0; x < stride; x++) out[row + x] = (raw[src + x]! + (x >= bpp ? out[row + x - bpp]! : 0)) & 255;
+    else if (type === 1)
+      for (let x = 0; x < stride; x++) out[row + x] = (raw[src + x]! + (x >= bpp ? out[row + x - bpp]! : 0)) & 255;
     else {
       for (let x = 0; x < stride; x++) {
         const a = x >= bpp ? out[row + x - bpp]! : 0;
@@ -54,7 +55,7 @@ export function readPng(png: Buffer): PngPixels | undefined {
   let palette: Uint8Array = new Uint8Array(0);
   let paletteAlpha: Uint8Array = new Uint8Array(0);
   const idat: Buffer[] = [];
-  for (let at = 8; at + 8 <= png.length; ) {
+  for (let at = 8; at + 8 <= png.length;) {
     const length = png.readUInt32BE(at);
     const type = png.toString('latin1', at + 4, at + 8);
     if (type === 'PLTE') palette = png.subarray(at + 8, at + 8 + length);
@@ -72,7 +73,9 @@ export function readPng(png: Buffer): PngPixels | undefined {
     return undefined;
   }
   const max = (1 << depth) - 1;
-  const paletteLuma = Array.from({ length: palette.length / 3 }, (_, i) => onWhite(luma(palette[i * 3]!, palette[i * 3 + 1]!, palette[i * 3 + 2]!), paletteAlpha[i] ?? 255));
+  const paletteLuma = Array.from({ length: palette.length / 3 }, (_, i) =>
+    onWhite(luma(palette[i * 3]!, palette[i * 3 + 1]!, palette[i * 3 + 2]!), paletteAlpha[i] ?? 255),
+  );
   const sampleAt = (x: number, y: number): number => {
     if (depth >= 8) return pixels[y * stride + x * channels]!;
     const bit = x * depth;

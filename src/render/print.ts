@@ -35,5 +35,8 @@ export function printInfo(spec: RenderSpec, width: number, height: number, dotsP
 /** The SVG's root width/height in millimetres at `dpi` (viewBox unchanged), so it prints at size. */
 export function physicalSvg(svg: string, dpi: number | undefined): string {
   if (dpi === undefined) return svg;
-  return svg.replace(/width="(\d+(?:\.\d+)?)" height="(\d+(?:\.\d+)?)"/, (_, w: string, h: string) => `width="${mm(Number(w), dpi)}mm" height="${mm(Number(h), dpi)}mm"`);
+  return svg.replace(
+    /width="(\d+(?:\.\d+)?)" height="(\d+(?:\.\d+)?)"/,
+    (_, w: string, h: string) => `width="${mm(Number(w), dpi)}mm" height="${mm(Number(h), dpi)}mm"`,
+  );
 }

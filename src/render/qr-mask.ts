@@ -37,7 +37,8 @@ function patternsFor(size: number): Uint8Array[] {
   if (!patterns) {
     patterns = MASKS.map((mask) => {
       const bits = new Uint8Array(size * size);
-      for (let row = 0; row < size; row++) for (let col = 0; col < size; col++) bits[row * size + col] = mask(row, col) ? 1 : 0;
+      for (let row = 0; row < size; row++)
+        for (let col = 0; col < size; col++) bits[row * size + col] = mask(row, col) ? 1 : 0;
       return bits;
     });
     patternCache.set(size, patterns);

@@ -28,18 +28,31 @@ export function encodeQr(spec: RenderSpec): { ok: true; matrix: Matrix } | { ok:
 function describeQrError(spec: RenderSpec, err: unknown): EncodeFailure {
   const text = err instanceof Error ? err.message : String(err);
   const needed = /Minimum version required to store current data is: (\d+)/.exec(text);
-  if (needed) return { path: 'version', message: `version ${spec.options.version} is too small for this data at ECC ${spec.options.ecc}; it needs at least ${needed[1]}` };
-  if (/too big/i.test(text)) return { path: 'data', message: `data is too long for a QR Code at ECC ${spec.options.ecc} (at most 2953 bytes at ECC L, fewer at higher levels)` };
+  if (needed)
+    return {
+      path: 'version',
+      message: `version ${spec.options.version} is too small for this data at ECC ${spec.options.ecc}; it needs at least ${needed[1]}`,
+    };
+  if (/too big/i.test(text))
+    return {
+      path: 'data',
+      message: `data is too long for a QR Code at ECC ${spec.options.ecc} (at most 2953 bytes at ECC L, fewer at higher levels)`,
+    };
   return { path: 'data', message: `cannot encode as QR Code: ${text}` };
 }
 
 // Byte-mode capacity per version for each ECC level, from the qrcode package's own tables.
 const requireCjs = createRequire(import.meta.url);
-const qrVersion = requireCjs('qrcode/lib/core/version.js') as { getCapacity(v: number, ecl: unknown, mode: unknown): number };
+const qrVersion = requireCjs('qrcode/lib/core/version.js') as {
+  getCapacity(v: number, ecl: unknown, mode: unknown): number;
+};
 const qrEcl = requireCjs('qrcode/lib/core/error-correction-level.js') as Record<'L' | 'M' | 'Q' | 'H', unknown>;
 const qrMode = requireCjs('qrcode/lib/core/mode.js') as { BYTE: unknown };
 const BYTE_CAPACITY = Object.fromEntries(
-  (['L', 'M', 'Q', 'H'] as const).map((level) => [level, Array.from({ length: 40 }, (_, i) => qrVersion.getCapacity(i + 1, qrEcl[level], qrMode.BYTE))]),
+  (['L', 'M', 'Q', 'H'] as const).map((level) => [
+    level,
+    Array.from({ length: 40 }, (_, i) => qrVersion.getCapacity(i + 1, qrEcl[level], qrMode.BYTE)),
+  ]),
 ) as Record<'L' | 'M' | 'Q' | 'H', number[]>;
 
 /**

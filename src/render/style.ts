@@ -8,26 +8,38 @@ import { circle, rect, roundRect, type Drawing, type Seg } from './vector.ts';
 /** Largest logo the renderer will decode (sharp's limitInputPixels): 16 megapixels. */
 export const LOGO_MAX_PIXELS = 4096 * 4096;
 
-const FINDER = [
-  '1111111', '1000001', '1011101', '1011101', '1011101', '1000001', '1111111',
-];
+const FINDER = ['1111111', '1000001', '1011101', '1011101', '1011101', '1000001', '1111111'];
 
 function isFinderAt(m: Matrix, r0: number, c0: number): boolean {
-  for (let r = 0; r < 7; r++) for (let c = 0; c < 7; c++) if (String(m.cells[(r0 + r) * m.cols + c0 + c] ?? 0) !== FINDER[r]![c]) return false;
+  for (let r = 0; r < 7; r++)
+    for (let c = 0; c < 7; c++) if (String(m.cells[(r0 + r) * m.cols + c0 + c] ?? 0) !== FINDER[r]![c]) return false;
   return true;
 }
 
 /** Top-left cells of the finder patterns (three corners of a QR Code, wherever rotation put them). */
 export function finderOrigins(m: Matrix): [number, number][] {
-  const corners: [number, number][] = [[0, 0], [0, m.cols - 7], [m.rows - 7, 0], [m.rows - 7, m.cols - 7]];
+  const corners: [number, number][] = [
+    [0, 0],
+    [0, m.cols - 7],
+    [m.rows - 7, 0],
+    [m.rows - 7, m.cols - 7],
+  ];
   return corners.filter(([r, c]) => isFinderAt(m, r, c));
 }
 
 function finderShapes(style: string, x: number, y: number, s: number): Seg[] {
   const outer = 7 * s;
-  if (style === 'square') return [...rect(x, y, outer, outer), ...rect(x + s, y + s, 5 * s, 5 * s), ...rect(x + 2 * s, y + 2 * s, 3 * s, 3 * s)];
+  if (style === 'square')
+    return [
+      ...rect(x, y, outer, outer),
+      ...rect(x + s, y + s, 5 * s, 5 * s),
+      ...rect(x + 2 * s, y + 2 * s, 3 * s, 3 * s),
+    ];
   const ring = [...roundRect(x, y, outer, outer, 2 * s), ...roundRect(x + s, y + s, 5 * s, 5 * s, 1.5 * s)];
-  const eye = style === 'dot' ? circle(x + 3.5 * s, y + 3.5 * s, 1.5 * s) : roundRect(x + 2 * s, y + 2 * s, 3 * s, 3 * s, 0.75 * s);
+  const eye =
+    style === 'dot'
+      ? circle(x + 3.5 * s, y + 3.5 * s, 1.5 * s)
+      : roundRect(x + 2 * s, y + 2 * s, 3 * s, 3 * s, 0.75 * s);
   return [...ring, ...eye];
 }
 
@@ -48,8 +60,16 @@ export function styledQrDrawing(m: Matrix, l: Layout, o: RenderOptions): Drawing
       else modules.push(...rect(x, y, s, s));
     }
   }
-  const finderSegs = finders.flatMap(([r, c]) => finderShapes(o.finder_style ?? 'square', l.left + c * s, l.top + r * s, s));
-  return { width: l.width, height: l.height, background: o.background, shapes: [{ fill: o.foreground, d: [...modules, ...finderSegs] }], pictures: [] };
+  const finderSegs = finders.flatMap(([r, c]) =>
+    finderShapes(o.finder_style ?? 'square', l.left + c * s, l.top + r * s, s),
+  );
+  return {
+    width: l.width,
+    height: l.height,
+    background: o.background,
+    shapes: [{ fill: o.foreground, d: [...modules, ...finderSegs] }],
+    pictures: [],
+  };
 }
 
 /**
@@ -68,7 +88,7 @@ export async function placeLogo(dr: Drawing, m: Matrix, l: Layout, o: RenderOpti
       .png({ compressionLevel: 9 })
       .toBuffer();
   } catch (err) {
-    throw new Error(`logo cannot be read: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`logo cannot be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const x = l.left + (symbol - box) / 2;
   const y = l.top + (m.rows * s - box) / 2;

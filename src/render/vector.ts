@@ -3,7 +3,8 @@
 import type { Layout, Matrix } from './matrix.ts';
 
 /** Absolute path segments; arcs are already cubic Béziers so every writer speaks the same subset. */
-export type Seg = ['M', number, number] | ['L', number, number] | ['C', number, number, number, number, number, number] | ['Z'];
+export type Seg =
+  ['M', number, number] | ['L', number, number] | ['C', number, number, number, number, number, number] | ['Z'];
 /** One filled path (even-odd fill), colour as #rrggbb. */
 export type Shape = { fill: string; d: Seg[] };
 /** An embedded raster (a logo), placed in pixel units; `png` is its PNG encoding. */
@@ -23,10 +24,16 @@ export function roundRect(x: number, y: number, w: number, h: number, r: number)
   const x1 = x + w;
   const y1 = y + h;
   return [
-    ['M', x + r, y], ['L', x1 - r, y], ['C', x1 - k, y, x1, y + k, x1, y + r],
-    ['L', x1, y1 - r], ['C', x1, y1 - k, x1 - k, y1, x1 - r, y1],
-    ['L', x + r, y1], ['C', x + k, y1, x, y1 - k, x, y1 - r],
-    ['L', x, y + r], ['C', x, y + k, x + k, y, x + r, y], ['Z'],
+    ['M', x + r, y],
+    ['L', x1 - r, y],
+    ['C', x1 - k, y, x1, y + k, x1, y + r],
+    ['L', x1, y1 - r],
+    ['C', x1, y1 - k, x1 - k, y1, x1 - r, y1],
+    ['L', x + r, y1],
+    ['C', x + k, y1, x, y1 - k, x, y1 - r],
+    ['L', x, y + r],
+    ['C', x, y + k, x + k, y, x + r, y],
+    ['Z'],
   ];
 }
 
@@ -42,7 +49,10 @@ export function matrixShapes(m: Matrix, l: Layout, skip?: (r: number, c: number)
   for (let r = 0; r < m.rows; r++) {
     let c = 0;
     while (c < m.cols) {
-      if (m.cells[r * m.cols + c] !== 1 || skip?.(r, c)) { c++; continue; }
+      if (m.cells[r * m.cols + c] !== 1 || skip?.(r, c)) {
+        c++;
+        continue;
+      }
       const start = c;
       while (c < m.cols && m.cells[r * m.cols + c] === 1 && !skip?.(r, c)) c++;
       d.push(...rect(l.left + start * s, l.top + r * s, (c - start) * s, s));
@@ -53,7 +63,13 @@ export function matrixShapes(m: Matrix, l: Layout, skip?: (r: number, c: number)
 
 /** A matrix as a drawing with square modules. */
 export function matrixDrawing(m: Matrix, l: Layout, foreground: string, background: string): Drawing {
-  return { width: l.width, height: l.height, background, shapes: [{ fill: foreground, d: matrixShapes(m, l) }], pictures: [] };
+  return {
+    width: l.width,
+    height: l.height,
+    background,
+    shapes: [{ fill: foreground, d: matrixShapes(m, l) }],
+    pictures: [],
+  };
 }
 
 // bwip-js's SVG is regular (see DrawingSVG in bwip-js): a background rect, stroked orthogonal lines
@@ -62,7 +78,13 @@ const PATH = /<path ([^>]*?)\/?>/g;
 const ATTR = /([a-z-]+)="([^"]*)"/g;
 
 /** bwip-js SVG output as a drawing; throws on anything outside the subset bwip-js writes. */
-export function drawingFromBwipSvg(svg: string, width: number, height: number, background: string, foreground: string): Drawing {
+export function drawingFromBwipSvg(
+  svg: string,
+  width: number,
+  height: number,
+  background: string,
+  foreground: string,
+): Drawing {
   const shapes: Shape[] = [];
   for (const m of svg.matchAll(PATH)) {
     const attrs = Object.fromEntries([...(m[1] ?? '').matchAll(ATTR)].map((a) => [a[1], a[2]]));
@@ -102,17 +124,35 @@ export function parsePath(d: string): Seg[] {
   for (const m of d.matchAll(/([MLCQZ])([^MLCQZ]*)/g)) {
     const n = numbers(m[2] ?? '');
     switch (m[1]) {
-      case 'M': case 'L':
-        for (let i = 0; i + 1 < n.length; i += 2) { x = n[i]!; y = n[i + 1]!; out.push([i === 0 ? m[1] as 'M' : 'L', x, y]); }
+      case 'M':
+      case 'L':
+        for (let i = 0; i + 1 < n.length; i += 2) {
+          x = n[i]!;
+          y = n[i + 1]!;
+          out.push([i === 0 ? (m[1] as 'M') : 'L', x, y]);
+        }
         break;
       case 'C':
-        for (let i = 0; i + 5 < n.length; i += 6) { out.push(['C', n[i]!, n[i + 1]!, n[i + 2]!, n[i + 3]!, n[i + 4]!, n[i + 5]!]); x = n[i + 4]!; y = n[i + 5]!; }
+        for (let i = 0; i + 5 < n.length; i += 6) {
+          out.push(['C', n[i]!, n[i + 1]!, n[i + 2]!, n[i + 3]!, n[i + 4]!, n[i + 5]!]);
+          x = n[i + 4]!;
+          y = n[i + 5]!;
+        }
         break;
       case 'Q':
         for (let i = 0; i + 3 < n.length; i += 4) {
           const [qx, qy, ex, ey] = [n[i]!, n[i + 1]!, n[i + 2]!, n[i + 3]!];
-          out.push(['C', x + (2 / 3) * (qx - x), y + (2 / 3) * (qy - y), ex + (2 / 3) * (qx - ex), ey + (2 / 3) * (qy - ey), ex, ey]);
-          x = ex; y = ey;
+          out.push([
+            'C',
+            x + (2 / 3) * (qx - x),
+            y + (2 / 3) * (qy - y),
+            ex + (2 / 3) * (qx - ex),
+            ey + (2 / 3) * (qy - ey),
+            ex,
+            ey,
+          ]);
+          x = ex;
+          y = ey;
         }
         break;
       default:
@@ -126,13 +166,29 @@ const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2).repla
 
 /** A path in SVG syntax. */
 export function svgPath(d: readonly Seg[]): string {
-  return d.map((s) => s[0] + s.slice(1).map((v) => fmt(v as number)).join(' ')).join('');
+  return d
+    .map(
+      (s) =>
+        s[0] +
+        s
+          .slice(1)
+          .map((v) => fmt(v as number))
+          .join(' '),
+    )
+    .join('');
 }
 
 /** A drawing as an SVG document (pixel width/height, even-odd fills, pictures as PNG data URIs). */
 export function drawingToSvg(dr: Drawing, crisp = false): string {
-  const shapes = dr.shapes.filter((s) => s.d.length > 0).map((s) => `<path fill="${s.fill}" fill-rule="evenodd" d="${svgPath(s.d)}"/>`);
-  const pics = dr.pictures.map((p) => `<image x="${fmt(p.x)}" y="${fmt(p.y)}" width="${fmt(p.width)}" height="${fmt(p.height)}" href="data:image/png;base64,${p.png.toString('base64')}"/>`);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${dr.width}" height="${dr.height}" viewBox="0 0 ${dr.width} ${dr.height}"${crisp ? ' shape-rendering="crispEdges"' : ''}>`
-    + `<rect width="${dr.width}" height="${dr.height}" fill="${dr.background}"/>${shapes.join('')}${pics.join('')}</svg>\n`;
+  const shapes = dr.shapes
+    .filter((s) => s.d.length > 0)
+    .map((s) => `<path fill="${s.fill}" fill-rule="evenodd" d="${svgPath(s.d)}"/>`);
+  const pics = dr.pictures.map(
+    (p) =>
+      `<image x="${fmt(p.x)}" y="${fmt(p.y)}" width="${fmt(p.width)}" height="${fmt(p.height)}" href="data:image/png;base64,${p.png.toString('base64')}"/>`,
+  );
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${dr.width}" height="${dr.height}" viewBox="0 0 ${dr.width} ${dr.height}"${crisp ? ' shape-rendering="crispEdges"' : ''}>` +
+    `<rect width="${dr.width}" height="${dr.height}" fill="${dr.background}"/>${shapes.join('')}${pics.join('')}</svg>\n`
+  );
 }

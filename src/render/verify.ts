@@ -16,20 +16,50 @@ import { pdfToDrawing } from './pdf.ts';
 import { drawingToSvg } from './vector.ts';
 
 /** What the code object shows under `verification`. */
-export type Verification = { verified: boolean; decoder: string; decoded_text: string | null; symbology: string | null; checked_at: string; message?: string };
+export type Verification = {
+  verified: boolean;
+  decoder: string;
+  decoded_text: string | null;
+  symbology: string | null;
+  checked_at: string;
+  message?: string;
+};
 export type Decoded = { text: string; format: string; gs1: boolean };
 type Pixels = { data: Uint8ClampedArray; width: number; height: number };
 
 /** zxing formats each symbology is read as (only these are tried: faster and no false friends). */
 export const ZXING_FORMATS: Record<SymbologyId, ReadInputBarcodeFormat[]> = {
-  qrcode: ['QRCode'], microqrcode: ['MicroQRCode'], rectangularmicroqrcode: ['RMQRCode'], gs1qrcode: ['QRCode'],
-  datamatrix: ['DataMatrix'], gs1datamatrix: ['DataMatrix'], pdf417: ['PDF417'], azteccode: ['Aztec'], maxicode: ['MaxiCode'],
-  code128: ['Code128'], 'gs1-128': ['Code128'], code39: ['Code39'], code93: ['Code93'], ean13: ['EAN13'], ean8: ['EAN8'],
-  upca: ['UPCA'], upce: ['UPCE'], itf14: ['ITF'], interleaved2of5: ['ITF'], codabar: ['Codabar'],
-  databaromni: ['DataBar'], databarexpanded: ['DataBarExp'],
+  qrcode: ['QRCode'],
+  microqrcode: ['MicroQRCode'],
+  rectangularmicroqrcode: ['RMQRCode'],
+  gs1qrcode: ['QRCode'],
+  datamatrix: ['DataMatrix'],
+  gs1datamatrix: ['DataMatrix'],
+  pdf417: ['PDF417'],
+  azteccode: ['Aztec'],
+  maxicode: ['MaxiCode'],
+  code128: ['Code128'],
+  'gs1-128': ['Code128'],
+  code39: ['Code39'],
+  code93: ['Code93'],
+  ean13: ['EAN13'],
+  ean8: ['EAN8'],
+  upca: ['UPCA'],
+  upce: ['UPCE'],
+  itf14: ['ITF'],
+  interleaved2of5: ['ITF'],
+  codabar: ['Codabar'],
+  databaromni: ['DataBar'],
+  databarexpanded: ['DataBarExp'],
 };
 
-const GS1_SYMBOLOGIES = new Set<SymbologyId>(['gs1qrcode', 'gs1datamatrix', 'gs1-128', 'databaromni', 'databarexpanded']);
+const GS1_SYMBOLOGIES = new Set<SymbologyId>([
+  'gs1qrcode',
+  'gs1datamatrix',
+  'gs1-128',
+  'databaromni',
+  'databarexpanded',
+]);
 
 /** Loads the zxing reader from the given wasm bytes (never from a CDN). Idempotent per process. */
 export async function prepareDecoder(wasmBinary: ArrayBuffer): Promise<void> {
@@ -45,8 +75,16 @@ export async function rasterize(bytes: Buffer, contentType: string, dpi = 72): P
   } else if (contentType.startsWith('image/svg')) {
     image = sharp(bytes, { density: /width="[\d.]+mm"/.test(bytes.subarray(0, 400).toString('latin1')) ? dpi : 72 });
   } else image = sharp(bytes);
-  const { data, info } = await image.flatten({ background: '#ffffff' }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+  const { data, info } = await image
+    .flatten({ background: '#ffffff' })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return {
+    data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength),
+    width: info.width,
+    height: info.height,
+  };
 }
 
 // Pure-image mode first (our renders are pure: axis-aligned, quiet zone, no noise), then the general detector.
@@ -60,10 +98,20 @@ function attempts(formats: ReadInputBarcodeFormat[]): ReaderOptions[] {
 }
 
 /** Decodes an image: the expected formats only when given, else every format. */
-export async function decodePixels(pixels: Pixels, formats: ReadInputBarcodeFormat[] = [], hri = true): Promise<Decoded[]> {
+export async function decodePixels(
+  pixels: Pixels,
+  formats: ReadInputBarcodeFormat[] = [],
+  hri = true,
+): Promise<Decoded[]> {
   for (const options of attempts(formats)) {
-    const results = await readBarcodes(pixels as Parameters<typeof readBarcodes>[0], { ...options, maxNumberOfSymbols: formats.length === 0 ? 4 : 1, textMode: hri ? 'HRI' : 'Plain' });
-    const found = results.filter((r) => r.isValid).map((r) => ({ text: r.text, format: r.format, gs1: r.contentType === 'GS1' }));
+    const results = await readBarcodes(pixels as Parameters<typeof readBarcodes>[0], {
+      ...options,
+      maxNumberOfSymbols: formats.length === 0 ? 4 : 1,
+      textMode: hri ? 'HRI' : 'Plain',
+    });
+    const found = results
+      .filter((r) => r.isValid)
+      .map((r) => ({ text: r.text, format: r.format, gs1: r.contentType === 'GS1' }));
     if (found.length > 0) return found;
   }
   return [];
@@ -104,17 +152,31 @@ export function moduleCentres(png: Buffer, grid: ModuleGrid): Pixels | undefined
 const READ_AS_DELIVERED = new Set(['image/png', 'image/jpeg']);
 
 /** Decodes delivered bytes: PNG/JPEG straight into the reader in pure-image mode, anything else (or a miss) rasterized first. */
-export async function decodeDelivered(bytes: Buffer, contentType: string, formats: ReadInputBarcodeFormat[], hri: boolean, dpi?: number, grid?: ModuleGrid): Promise<Decoded[]> {
+export async function decodeDelivered(
+  bytes: Buffer,
+  contentType: string,
+  formats: ReadInputBarcodeFormat[],
+  hri: boolean,
+  dpi?: number,
+  grid?: ModuleGrid,
+): Promise<Decoded[]> {
   const sampled = grid && contentType === 'image/png' ? moduleCentres(bytes, grid) : undefined;
   if (sampled) {
     const [pure] = attempts(formats);
-    const found = (await readBarcodes(sampled as Parameters<typeof readBarcodes>[0], { ...pure, textMode: hri ? 'HRI' : 'Plain' })).filter((r) => r.isValid);
+    const found = (
+      await readBarcodes(sampled as Parameters<typeof readBarcodes>[0], { ...pure, textMode: hri ? 'HRI' : 'Plain' })
+    ).filter((r) => r.isValid);
     if (found.length > 0) return found.map((r) => ({ text: r.text, format: r.format, gs1: r.contentType === 'GS1' }));
   }
   if (READ_AS_DELIVERED.has(contentType)) {
     const [pure] = attempts(formats);
-    const results = await readBarcodes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { ...pure, textMode: hri ? 'HRI' : 'Plain' });
-    const found = results.filter((r) => r.isValid).map((r) => ({ text: r.text, format: r.format, gs1: r.contentType === 'GS1' }));
+    const results = await readBarcodes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+      ...pure,
+      textMode: hri ? 'HRI' : 'Plain',
+    });
+    const found = results
+      .filter((r) => r.isValid)
+      .map((r) => ({ text: r.text, format: r.format, gs1: r.contentType === 'GS1' }));
     if (found.length > 0) return found;
   }
   return decodePixels(await rasterize(bytes, contentType, dpi), formats, hri);
@@ -140,16 +202,30 @@ function compare(spec: RenderSpec, found: Decoded | undefined): string | undefin
     const got = parseElementString(found.text);
     if (want.ok && got.ok) {
       const diff = want.elements.find((e, i) => got.elements[i]?.ai !== e.ai || got.elements[i]?.value !== e.value);
-      if (diff) return `GS1 element (${diff.ai}) decoded as "${got.elements.find((g) => g.ai === diff.ai)?.value ?? 'missing'}", expected "${diff.value}"`;
+      if (diff)
+        return `GS1 element (${diff.ai}) decoded as "${got.elements.find((g) => g.ai === diff.ai)?.value ?? 'missing'}", expected "${diff.value}"`;
     }
   }
   return `decoded text "${found.text.slice(0, 80)}" differs from the requested data`;
 }
 
 /** Decodes the delivered bytes and compares them with the spec. */
-export async function verifyRender(spec: RenderSpec, rendered: { bytes: Buffer; contentType: string; grid?: ModuleGrid }, decoder: string): Promise<Verification> {
+export async function verifyRender(
+  spec: RenderSpec,
+  rendered: { bytes: Buffer; contentType: string; grid?: ModuleGrid },
+  decoder: string,
+): Promise<Verification> {
   const gs1 = GS1_SYMBOLOGIES.has(spec.symbology);
-  const found = (await decodeDelivered(rendered.bytes, rendered.contentType, ZXING_FORMATS[spec.symbology], gs1, spec.options.dpi, rendered.grid))[0];
+  const found = (
+    await decodeDelivered(
+      rendered.bytes,
+      rendered.contentType,
+      ZXING_FORMATS[spec.symbology],
+      gs1,
+      spec.options.dpi,
+      rendered.grid,
+    )
+  )[0];
   const message = compare(spec, found);
   return {
     verified: message === undefined,

@@ -15,13 +15,17 @@ export async function ensureAccount(
   return db.selectFrom('accounts').selectAll().where('name', '=', account.name).executeTakeFirstOrThrow();
 }
 
-export type AccountSummary = Omit<AccountRow, 'webhook_secret' | 'previous_webhook_secret' | 'previous_expires_at'> & { keys: number };
+export type AccountSummary = Omit<AccountRow, 'webhook_secret' | 'previous_webhook_secret' | 'previous_expires_at'> & {
+  keys: number;
+};
 
 /** Every account with its count of live keys. */
 export async function listAccounts(db: Db): Promise<AccountSummary[]> {
   return db
     .selectFrom('accounts')
-    .leftJoin('api_keys', (join) => join.onRef('api_keys.account_id', '=', 'accounts.id').on('api_keys.revoked_at', 'is', null))
+    .leftJoin('api_keys', (join) =>
+      join.onRef('api_keys.account_id', '=', 'accounts.id').on('api_keys.revoked_at', 'is', null),
+    )
     .select(['accounts.id', 'accounts.name', 'accounts.plan', 'accounts.created_at'])
     .select(sql<number>`count(api_keys.id)::int`.as('keys'))
     .groupBy('accounts.id')

@@ -7,7 +7,14 @@ const SHARDS = 8;
 /** The counter shard a write goes to: random, so concurrent writers rarely meet on one row. */
 export const randomShard = () => Math.floor(Math.random() * SHARDS);
 
-export type BatchCounts = { total: number; queued: number; processing: number; succeeded: number; failed: number; canceled: number };
+export type BatchCounts = {
+  total: number;
+  queued: number;
+  processing: number;
+  succeeded: number;
+  failed: number;
+  canceled: number;
+};
 export type BatchWithCounts = BatchRow & { counts: BatchCounts };
 type Delta = Partial<Record<'expanded' | 'processing' | 'succeeded' | 'failed' | 'canceled', number>>;
 
@@ -43,7 +50,12 @@ async function sumCounts(db: Db, batchIds: readonly string[]) {
     .where('batch_id', 'in', batchIds)
     .groupBy('batch_id')
     .execute();
-  return new Map(rows.map((r) => [r.batch_id, { processing: r.processing, succeeded: r.succeeded, failed: r.failed, canceled: r.canceled }]));
+  return new Map(
+    rows.map((r) => [
+      r.batch_id,
+      { processing: r.processing, succeeded: r.succeeded, failed: r.failed, canceled: r.canceled },
+    ]),
+  );
 }
 
 function withCounts(batch: BatchRow, sums: Omit<BatchCounts, 'total' | 'queued'> | undefined): BatchWithCounts {
@@ -54,19 +66,42 @@ function withCounts(batch: BatchRow, sums: Omit<BatchCounts, 'total' | 'queued'>
 
 export async function insertBatch(
   db: Db,
-  batch: { id: string; account_id: string; defaults: Record<string, unknown>; source_type: string; webhook_url?: string | null; webhook_events?: string | null },
+  batch: {
+    id: string;
+    account_id: string;
+    defaults: Record<string, unknown>;
+    source_type: string;
+    webhook_url?: string | null;
+    webhook_events?: string | null;
+  },
 ): Promise<void> {
-  await db.insertInto('batches').values({ ...batch, status: 'validating', defaults: JSON.stringify(batch.defaults) }).execute();
+  await db
+    .insertInto('batches')
+    .values({ ...batch, status: 'validating', defaults: JSON.stringify(batch.defaults) })
+    .execute();
 }
 
-export type UploadedRow = { row_number: number; fields: Record<string, unknown>; custom_id: string | null; filename: string | null };
+export type UploadedRow = {
+  row_number: number;
+  fields: Record<string, unknown>;
+  custom_id: string | null;
+  filename: string | null;
+};
 
 /** Stores a chunk of parsed upload rows. */
 export async function insertBatchRows(db: Db, batchId: string, rows: readonly UploadedRow[]): Promise<void> {
   if (rows.length === 0) return;
   await db
     .insertInto('batch_rows')
-    .values(rows.map((r) => ({ batch_id: batchId, row_number: r.row_number, fields: JSON.stringify(r.fields), custom_id: r.custom_id, filename: r.filename })))
+    .values(
+      rows.map((r) => ({
+        batch_id: batchId,
+        row_number: r.row_number,
+        fields: JSON.stringify(r.fields),
+        custom_id: r.custom_id,
+        filename: r.filename,
+      })),
+    )
     .execute();
 }
 
@@ -80,7 +115,12 @@ export async function setBatchTotal(db: Db, id: string, total: number): Promise<
  * died before completing it) is completed here, on read.
  */
 export async function findBatch(db: Db, accountId: string, id: string): Promise<BatchWithCounts | undefined> {
-  const batch = await db.selectFrom('batches').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  const batch = await db
+    .selectFrom('batches')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!batch) return undefined;
   const found = withCounts(batch, (await sumCounts(db, [id])).get(id));
   const { succeeded, failed, canceled } = found.counts;
@@ -97,11 +137,18 @@ export async function findBatchById(db: Db, id: string): Promise<BatchRow | unde
 }
 
 /** The account's batches, newest first, after the `before` id. */
-export async function listBatches(db: Db, accountId: string, filter: { before?: string; limit: number }): Promise<BatchWithCounts[]> {
+export async function listBatches(
+  db: Db,
+  accountId: string,
+  filter: { before?: string; limit: number },
+): Promise<BatchWithCounts[]> {
   let query = db.selectFrom('batches').selectAll().where('account_id', '=', accountId);
   if (filter.before) query = query.where('id', '<', filter.before);
   const batches = await query.orderBy('id', 'desc').limit(filter.limit).execute();
-  const sums = await sumCounts(db, batches.map((b) => b.id));
+  const sums = await sumCounts(
+    db,
+    batches.map((b) => b.id),
+  );
   return batches.map((b) => withCounts(b, sums.get(b.id)));
 }
 
@@ -129,7 +176,11 @@ export async function nextUnexpandedRows(db: Db, batchId: string, limit: number)
 }
 
 /** Points rows at the codes made from them. */
-export async function linkRowsToCodes(db: Db, batchId: string, links: readonly { row_number: number; code_id: string }[]): Promise<void> {
+export async function linkRowsToCodes(
+  db: Db,
+  batchId: string,
+  links: readonly { row_number: number; code_id: string }[],
+): Promise<void> {
   if (links.length === 0) return;
   await sql`
     update batch_rows r set code_id = l.code_id
@@ -139,7 +190,12 @@ export async function linkRowsToCodes(db: Db, batchId: string, links: readonly {
 
 /** Counts rows that failed validation during expansion. */
 export async function addInvalidRows(db: Db, id: string, count: number): Promise<void> {
-  if (count > 0) await db.updateTable('batches').set((eb) => ({ invalid: eb('invalid', '+', count) })).where('id', '=', id).execute();
+  if (count > 0)
+    await db
+      .updateTable('batches')
+      .set((eb) => ({ invalid: eb('invalid', '+', count) }))
+      .where('id', '=', id)
+      .execute();
 }
 
 /** Removes a batch that was never accepted (its expansion could not be enqueued). */
@@ -148,11 +204,20 @@ export async function deleteBatch(db: Db, id: string): Promise<void> {
 }
 
 export async function markBatchExpanded(db: Db, id: string): Promise<void> {
-  await db.updateTable('batches').set({ status: 'queued', expanded_at: sql`now()` }).where('id', '=', id).where('status', '=', 'validating').execute();
+  await db
+    .updateTable('batches')
+    .set({ status: 'queued', expanded_at: sql`now()` })
+    .where('id', '=', id)
+    .where('status', '=', 'validating')
+    .execute();
 }
 
 export async function markBatchFailed(db: Db, id: string, error: { code: string; message: string }): Promise<void> {
-  await db.updateTable('batches').set({ status: 'failed', completed_at: sql`now()`, error: JSON.stringify(error) }).where('id', '=', id).execute();
+  await db
+    .updateTable('batches')
+    .set({ status: 'failed', completed_at: sql`now()`, error: JSON.stringify(error) })
+    .where('id', '=', id)
+    .execute();
 }
 
 /**
@@ -180,7 +245,9 @@ export async function completeFinishedBatches(db: Db): Promise<BatchRow[]> {
     .set({ status: 'completed', completed_at: sql`now()` })
     .where('status', '=', 'queued')
     .where('expanded_at', 'is not', null)
-    .where(sql<boolean>`total <= (select coalesce(sum(succeeded + failed + canceled), 0) from batch_counts where batch_counts.batch_id = batches.id)`)
+    .where(
+      sql<boolean>`total <= (select coalesce(sum(succeeded + failed + canceled), 0) from batch_counts where batch_counts.batch_id = batches.id)`,
+    )
     .returningAll()
     .execute();
 }
@@ -218,7 +285,13 @@ export async function cancelBatch(db: Db, accountId: string, id: string): Promis
  */
 export async function retryBatch(db: Db, accountId: string, id: string): Promise<string[] | undefined> {
   return db.transaction().execute(async (trx) => {
-    const batch = await trx.selectFrom('batches').select(['id', 'status']).where('account_id', '=', accountId).where('id', '=', id).forUpdate().executeTakeFirst();
+    const batch = await trx
+      .selectFrom('batches')
+      .select(['id', 'status'])
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
     if (!batch) return undefined;
     const retried = await trx
       .updateTable('codes')
@@ -230,7 +303,12 @@ export async function retryBatch(db: Db, accountId: string, id: string): Promise
       .execute();
     if (retried.length > 0) {
       await bumpBatchCounts(trx, id, { failed: -retried.length });
-      await trx.updateTable('batches').set({ status: 'queued', completed_at: null }).where('id', '=', id).where('status', '=', 'completed').execute();
+      await trx
+        .updateTable('batches')
+        .set({ status: 'queued', completed_at: null })
+        .where('id', '=', id)
+        .where('status', '=', 'completed')
+        .execute();
     }
     return retried.map((r) => r.id);
   });
@@ -251,12 +329,17 @@ export async function batchManifestPage(db: Db, batchId: string, afterRow: numbe
     .limit(limit)
     .execute();
   const codeIds = rows.flatMap((r) => (r.code_id ? [r.code_id] : []));
-  const codes = codeIds.length === 0 ? [] : await db
-    .selectFrom('codes as c')
-    .leftJoin('results as res', (join) => join.onRef('res.key', '=', 'c.result_key').on('c.status', '=', 'succeeded'))
-    .select(['c.id', 'c.status', 'c.format', 'c.error', 'c.result_key', 'res.sha256'])
-    .where('c.id', 'in', codeIds)
-    .execute();
+  const codes =
+    codeIds.length === 0
+      ? []
+      : await db
+          .selectFrom('codes as c')
+          .leftJoin('results as res', (join) =>
+            join.onRef('res.key', '=', 'c.result_key').on('c.status', '=', 'succeeded'),
+          )
+          .select(['c.id', 'c.status', 'c.format', 'c.error', 'c.result_key', 'res.sha256'])
+          .where('c.id', 'in', codeIds)
+          .execute();
   const byId = new Map(codes.map((c) => [c.id, c]));
   return rows.map((r) => {
     const code = r.code_id ? byId.get(r.code_id) : undefined;

@@ -6,9 +6,15 @@ import type { CodeRow, NewResultRow } from './schema.ts';
 
 /** Result facts the code object shows; present only once the code succeeded. */
 export type ResultSummary = {
-  sha256: string; content_type: string; width: number; height: number; bytes: number;
+  sha256: string;
+  content_type: string;
+  width: number;
+  height: number;
+  bytes: number;
   /** Render fidelity (0006); null on results stored before it or not verified / without a dpi. */
-  verification: Record<string, unknown> | null; print: Record<string, unknown> | null; renderer: Record<string, string> | null;
+  verification: Record<string, unknown> | null;
+  print: Record<string, unknown> | null;
+  renderer: Record<string, string> | null;
 };
 export type CodeWithResult = CodeRow & { result: ResultSummary | null };
 
@@ -47,7 +53,16 @@ function withResult(row: JoinedRow): CodeWithResult {
   const result =
     r_sha256 === null
       ? null
-      : { sha256: r_sha256, content_type: r_content_type!, width: r_width!, height: r_height!, bytes: r_bytes!, verification: r_verification, print: r_print, renderer: r_renderer };
+      : {
+          sha256: r_sha256,
+          content_type: r_content_type!,
+          width: r_width!,
+          height: r_height!,
+          bytes: r_bytes!,
+          verification: r_verification,
+          print: r_print,
+          renderer: r_renderer,
+        };
   return { ...code, result };
 }
 
@@ -75,8 +90,23 @@ export async function listCodes(db: Db, accountId: string, filter: CodeFilter): 
 // The columns of a code row, named: a prepared statement (executePrepared) must not `select *`, or the
 // first migration that adds a column would make PostgreSQL refuse it in every running worker.
 const CODE_COLUMNS = [
-  'id', 'account_id', 'status', 'symbology', 'data', 'format', 'options', 'metadata', 'batch_id', 'result_key', 'error',
-  'created_at', 'started_at', 'completed_at', 'request_id', 'webhook_url', 'webhook_events',
+  'id',
+  'account_id',
+  'status',
+  'symbology',
+  'data',
+  'format',
+  'options',
+  'metadata',
+  'batch_id',
+  'result_key',
+  'error',
+  'created_at',
+  'started_at',
+  'completed_at',
+  'request_id',
+  'webhook_url',
+  'webhook_events',
 ] as const satisfies readonly (keyof CodeRow)[];
 // Fails to compile when CodeRow gains a column the list lacks.
 const everyCodeColumn: Exclude<keyof CodeRow, (typeof CODE_COLUMNS)[number]> extends never ? true : never = true;
@@ -122,7 +152,11 @@ async function finishCode(
   const finished = await db.transaction().execute(async (trx) => {
     let query = trx
       .updateTable('codes')
-      .set({ status: change.status, completed_at: sql`now()`, error: change.error ? JSON.stringify(change.error) : null })
+      .set({
+        status: change.status,
+        completed_at: sql`now()`,
+        error: change.error ? JSON.stringify(change.error) : null,
+      })
       .where('id', '=', where.id)
       .where('status', 'in', ['queued', 'processing']);
     if (where.accountId) query = query.where('account_id', '=', where.accountId);
@@ -146,7 +180,10 @@ export type CompletedRender = { codeId: string; result?: NewResultRow };
  * transaction of four: each round trip costs the database about as much as the rows it writes.
  * A code canceled meanwhile stays canceled (undefined in its place).
  */
-export async function completeRenders(db: Db, items: readonly CompletedRender[]): Promise<({ id: string } | undefined)[]> {
+export async function completeRenders(
+  db: Db,
+  items: readonly CompletedRender[],
+): Promise<({ id: string } | undefined)[]> {
   const results = items.flatMap((item) => (item.result ? [item.result] : []));
   const column = <K extends keyof NewResultRow>(key: K) => results.map((result) => result[key] ?? null);
   const ids = items.map((item) => item.codeId);
@@ -220,7 +257,10 @@ export async function insertSubmissions(db: Db, rows: readonly CodeSubmissionRow
   // unnest keeps the statement text the same for any batch size, so it runs prepared: PostgreSQL parses
   // and plans it once per connection (its CPU per row at 22 rows per flush: ~48 → ~35 µs). Inside a
   // batch expansion's transaction it runs unprepared.
-  const inserted = await executePrepared(db, 'insert_submissions', sql<CodeRow & { ord: number }>`
+  const inserted = await executePrepared(
+    db,
+    'insert_submissions',
+    sql<CodeRow & { ord: number }>`
     with input as (
       select * from unnest(
         ${column('id')}::text[], ${column('account_id')}::text[], ${column('symbology')}::text[], ${column('data')}::text[],
@@ -239,7 +279,8 @@ export async function insertSubmissions(db: Db, rows: readonly CodeSubmissionRow
       from input i left join results r on r.key = i.result_key
       returning ${codeColumnList}
     )
-    select w.*, i.ord from written w join input i on i.id = w.id order by i.ord`);
+    select w.*, i.ord from written w join input i on i.id = w.id order by i.ord`,
+  );
   return inserted.map(({ ord: _ord, ...row }) => row);
 }
 
@@ -250,6 +291,11 @@ export async function deleteCodes(db: Db, ids: readonly string[]): Promise<void>
 
 /** Ids of a batch's codes still waiting for a render. */
 export async function queuedCodeIds(db: Db, batchId: string): Promise<string[]> {
-  const rows = await db.selectFrom('codes').select('id').where('batch_id', '=', batchId).where('status', '=', 'queued').execute();
+  const rows = await db
+    .selectFrom('codes')
+    .select('id')
+    .where('batch_id', '=', batchId)
+    .where('status', '=', 'queued')
+    .execute();
   return rows.map((r) => r.id);
 }

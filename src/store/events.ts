@@ -7,7 +7,11 @@ import type { EventRow } from './schema.ts';
  * every transaction still running are listed: ids are ordered by writing transaction, so a later
  * page never finds an event that sorts before its cursor.
  */
-export async function listEvents(db: Db, accountId: string, options: { after?: string; limit: number }): Promise<EventRow[]> {
+export async function listEvents(
+  db: Db,
+  accountId: string,
+  options: { after?: string; limit: number },
+): Promise<EventRow[]> {
   let query = db
     .selectFrom('events')
     .select(['id', 'account_id', 'type', 'code_id', 'batch_id', 'data', 'created_at', 'dispatched_at'])

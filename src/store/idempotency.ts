@@ -15,7 +15,15 @@ export async function claimIdempotencyKey(
     .insertInto('idempotency_keys')
     .values({ account_id: claim.accountId, key: claim.key, request_hash: claim.requestHash, expires_at: expires })
     .onConflict((oc) =>
-      oc.columns(['account_id', 'key']).doUpdateSet({ request_hash: claim.requestHash, status: null, response_headers: null, response_body: null, expires_at: expires })
+      oc
+        .columns(['account_id', 'key'])
+        .doUpdateSet({
+          request_hash: claim.requestHash,
+          status: null,
+          response_headers: null,
+          response_body: null,
+          expires_at: expires,
+        })
         .where('idempotency_keys.expires_at', '<', sql<Date>`now()`),
     )
     .returning('key')
@@ -52,6 +60,8 @@ export async function releaseIdempotencyKey(db: Db, accountId: string, key: stri
 /** Deletes up to `limit` idempotency records past their expiry; returns how many. */
 export async function deleteExpiredIdempotencyKeys(db: Db, limit: number): Promise<number> {
   const result = await sql`
-    delete from idempotency_keys where ctid in (select ctid from idempotency_keys where expires_at < now() limit ${limit})`.execute(db);
+    delete from idempotency_keys where ctid in (select ctid from idempotency_keys where expires_at < now() limit ${limit})`.execute(
+    db,
+  );
   return Number(result.numAffectedRows ?? 0);
 }

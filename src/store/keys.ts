@@ -28,7 +28,17 @@ export async function listApiKeys(db: Db, accountId?: string) {
   let query = db
     .selectFrom('api_keys')
     .innerJoin('accounts', 'accounts.id', 'api_keys.account_id')
-    .select(['api_keys.id', 'api_keys.prefix', 'accounts.name as account', 'api_keys.account_id', 'api_keys.plan', 'api_keys.rate', 'api_keys.burst', 'api_keys.created_at', 'api_keys.revoked_at']);
+    .select([
+      'api_keys.id',
+      'api_keys.prefix',
+      'accounts.name as account',
+      'api_keys.account_id',
+      'api_keys.plan',
+      'api_keys.rate',
+      'api_keys.burst',
+      'api_keys.created_at',
+      'api_keys.revoked_at',
+    ]);
   if (accountId) query = query.where('api_keys.account_id', '=', accountId);
   return query.orderBy('api_keys.created_at').execute();
 }
@@ -72,5 +82,10 @@ export async function createApiKey(
     rate: options.rate ?? null,
     burst: options.burst ?? null,
   });
-  return { key, account_id: account.id, key_id: keyId, webhook_secret: openSecret(account.webhook_secret, options.secretsKey) };
+  return {
+    key,
+    account_id: account.id,
+    key_id: keyId,
+    webhook_secret: openSecret(account.webhook_secret, options.secretsKey),
+  };
 }

@@ -9,7 +9,11 @@ export async function hasResult(db: Db, key: string): Promise<boolean> {
 
 /** Stores a rendered result; a concurrent or repeated insert of the same key is a no-op. */
 export async function insertResult(db: Db, row: NewResultRow): Promise<void> {
-  await db.insertInto('results').values(row).onConflict((oc) => oc.column('key').doNothing()).execute();
+  await db
+    .insertInto('results')
+    .values(row)
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
 }
 
 /** The stored bytes and headers for a result key. */
@@ -20,6 +24,10 @@ export async function findResultContent(db: Db, key: string): Promise<ResultRow 
 /** The bytes of several results at once (a page of a batch's ZIP). */
 export async function findResultBytes(db: Db, keys: readonly string[]): Promise<Map<string, Buffer>> {
   if (keys.length === 0) return new Map();
-  const rows = await db.selectFrom('results').select(['key', 'bytes']).where('key', 'in', [...new Set(keys)]).execute();
+  const rows = await db
+    .selectFrom('results')
+    .select(['key', 'bytes'])
+    .where('key', 'in', [...new Set(keys)])
+    .execute();
   return new Map(rows.map((r) => [r.key, r.bytes]));
 }

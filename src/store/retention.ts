@@ -13,7 +13,9 @@ export async function deleteExpiredResults(
   options: { now: Date; defaultDays: number; planDays: Record<string, number>; limit: number },
 ): Promise<number> {
   const plans = Object.entries(options.planDays);
-  const oldestKept = new Date(options.now.getTime() - Math.min(options.defaultDays, ...plans.map(([, d]) => d)) * DAY_MS);
+  const oldestKept = new Date(
+    options.now.getTime() - Math.min(options.defaultDays, ...plans.map(([, d]) => d)) * DAY_MS,
+  );
   const result = await sql`
     with plan_days(plan, days) as (
       select * from unnest(${plans.map(([p]) => p)}::text[], ${plans.map(([, d]) => d)}::float8[])
@@ -52,7 +54,10 @@ export async function deleteExpiredCodes(db: Db, options: { now: Date; days: num
 }
 
 /** Unfinished codes (queued or processing) created before `before`, oldest first, after the `after` id. */
-export async function listUnfinishedCodes(db: Db, options: { before: Date; after?: string; limit: number }): Promise<string[]> {
+export async function listUnfinishedCodes(
+  db: Db,
+  options: { before: Date; after?: string; limit: number },
+): Promise<string[]> {
   let query = db
     .selectFrom('codes')
     .select('id')

@@ -2,12 +2,24 @@ import { sql } from 'kysely';
 import type { Db } from './db.ts';
 import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow } from './schema.ts';
 
-export async function insertEndpoint(db: Db, row: { id: string; account_id: string; url: string; events: string[]; secret: string }): Promise<WebhookEndpointRow> {
-  return db.insertInto('webhook_endpoints').values({ ...row, events: JSON.stringify(row.events) }).returningAll().executeTakeFirstOrThrow();
+export async function insertEndpoint(
+  db: Db,
+  row: { id: string; account_id: string; url: string; events: string[]; secret: string },
+): Promise<WebhookEndpointRow> {
+  return db
+    .insertInto('webhook_endpoints')
+    .values({ ...row, events: JSON.stringify(row.events) })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 export async function findEndpoint(db: Db, accountId: string, id: string): Promise<WebhookEndpointRow | undefined> {
-  return db.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export async function listEndpoints(db: Db, accountId: string): Promise<WebhookEndpointRow[]> {
@@ -15,24 +27,47 @@ export async function listEndpoints(db: Db, accountId: string): Promise<WebhookE
 }
 
 /** What PATCH may change: where, which events, and whether the endpoint is switched on. */
-export type EndpointChanges = { url?: string | undefined; events?: string[] | undefined; enabled?: boolean | undefined };
+export type EndpointChanges = {
+  url?: string | undefined;
+  events?: string[] | undefined;
+  enabled?: boolean | undefined;
+};
 
 /**
  * Applies `changes` to one of the account's endpoints. Enabling clears the disabled state and the
  * failure streak (the receiver was fixed); disabling records that the account did it.
  */
-export async function updateEndpoint(db: Db, accountId: string, id: string, changes: EndpointChanges): Promise<WebhookEndpointRow | undefined> {
+export async function updateEndpoint(
+  db: Db,
+  accountId: string,
+  id: string,
+  changes: EndpointChanges,
+): Promise<WebhookEndpointRow | undefined> {
   const set: Record<string, unknown> = {};
   if (changes.url !== undefined) set.url = changes.url;
   if (changes.events !== undefined) set.events = JSON.stringify(changes.events);
   if (changes.enabled === true) Object.assign(set, { disabled_at: null, disabled_reason: null, failing_since: null });
-  if (changes.enabled === false) Object.assign(set, { disabled_at: sql`coalesce(disabled_at, now())`, disabled_reason: sql`coalesce(disabled_reason, 'disabled by the account')` });
+  if (changes.enabled === false)
+    Object.assign(set, {
+      disabled_at: sql`coalesce(disabled_at, now())`,
+      disabled_reason: sql`coalesce(disabled_reason, 'disabled by the account')`,
+    });
   if (Object.keys(set).length === 0) return findEndpoint(db, accountId, id);
-  return db.updateTable('webhook_endpoints').set(set).where('account_id', '=', accountId).where('id', '=', id).returningAll().executeTakeFirst();
+  return db
+    .updateTable('webhook_endpoints')
+    .set(set)
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 export async function deleteEndpoint(db: Db, accountId: string, id: string): Promise<boolean> {
-  const result = await db.deleteFrom('webhook_endpoints').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  const result = await db
+    .deleteFrom('webhook_endpoints')
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
 
@@ -40,25 +75,61 @@ export type DeliveryWithAttempts = WebhookDeliveryRow & { attempt_log: WebhookAt
 
 async function withAttempts(db: Db, rows: WebhookDeliveryRow[]): Promise<DeliveryWithAttempts[]> {
   if (rows.length === 0) return [];
-  const attempts = await db.selectFrom('webhook_attempts').selectAll().where('delivery_id', 'in', rows.map((r) => r.id)).orderBy('attempt').execute();
+  const attempts = await db
+    .selectFrom('webhook_attempts')
+    .selectAll()
+    .where(
+      'delivery_id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .orderBy('attempt')
+    .execute();
   return rows.map((row) => ({ ...row, attempt_log: attempts.filter((a) => a.delivery_id === row.id) }));
 }
 
 /** An endpoint's deliveries, newest first, before the `before` id. */
-export async function listDeliveries(db: Db, accountId: string, endpointId: string, options: { before?: string; limit: number }): Promise<DeliveryWithAttempts[]> {
-  let query = db.selectFrom('webhook_deliveries').selectAll().where('account_id', '=', accountId).where('endpoint_id', '=', endpointId);
+export async function listDeliveries(
+  db: Db,
+  accountId: string,
+  endpointId: string,
+  options: { before?: string; limit: number },
+): Promise<DeliveryWithAttempts[]> {
+  let query = db
+    .selectFrom('webhook_deliveries')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('endpoint_id', '=', endpointId);
   if (options.before) query = query.where('id', '<', options.before);
   return withAttempts(db, await query.orderBy('id', 'desc').limit(options.limit).execute());
 }
 
 export async function findDelivery(db: Db, accountId: string, id: string): Promise<DeliveryWithAttempts | undefined> {
-  const row = await db.selectFrom('webhook_deliveries').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('webhook_deliveries')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   return row && (await withAttempts(db, [row]))[0];
 }
 
 /** Every delivery of one event (code or batch webhooks have no endpoint to list them under). */
-export async function listDeliveriesOfEvent(db: Db, accountId: string, eventId: string): Promise<DeliveryWithAttempts[]> {
-  return withAttempts(db, await db.selectFrom('webhook_deliveries').selectAll().where('account_id', '=', accountId).where('event_id', '=', eventId).orderBy('id').execute());
+export async function listDeliveriesOfEvent(
+  db: Db,
+  accountId: string,
+  eventId: string,
+): Promise<DeliveryWithAttempts[]> {
+  return withAttempts(
+    db,
+    await db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('event_id', '=', eventId)
+      .orderBy('id')
+      .execute(),
+  );
 }
 
 /** A finished delivery back to pending for one more attempt; returns the attempt number, or undefined if it is still pending. */
@@ -95,8 +166,18 @@ export async function loadDeliveryContexts(db: Db, ids: readonly string[]): Prom
     .innerJoin('accounts as a', 'a.id', 'd.account_id')
     .leftJoin('webhook_endpoints as w', 'w.id', 'd.endpoint_id')
     .selectAll('d')
-    .select(['e.type', 'e.data', 'e.created_at as event_created_at', 'w.secret as endpoint_secret', 'w.disabled_at as endpoint_disabled_at'])
-    .select(['a.webhook_secret as account_secret', 'a.previous_webhook_secret as previous_secret', 'a.previous_expires_at'])
+    .select([
+      'e.type',
+      'e.data',
+      'e.created_at as event_created_at',
+      'w.secret as endpoint_secret',
+      'w.disabled_at as endpoint_disabled_at',
+    ])
+    .select([
+      'a.webhook_secret as account_secret',
+      'a.previous_webhook_secret as previous_secret',
+      'a.previous_expires_at',
+    ])
     .where('d.id', 'in', ids)
     .execute() as Promise<DeliveryContext[]>;
 }
@@ -127,12 +208,30 @@ export async function recordAttempt(db: Db, r: AttemptRecord): Promise<'pending'
     if (r.endpointId) {
       // The endpoint row is written only when its streak starts: failures to one endpoint do not
       // queue on its row lock.
-      await trx.updateTable('webhook_endpoints').set({ failing_since: sql`now()` }).where('id', '=', r.endpointId).where('failing_since', 'is', null).execute();
-      const endpoint = await trx.selectFrom('webhook_endpoints').select('failing_since').where('id', '=', r.endpointId).executeTakeFirst();
+      await trx
+        .updateTable('webhook_endpoints')
+        .set({ failing_since: sql`now()` })
+        .where('id', '=', r.endpointId)
+        .where('failing_since', 'is', null)
+        .execute();
+      const endpoint = await trx
+        .selectFrom('webhook_endpoints')
+        .select('failing_since')
+        .where('id', '=', r.endpointId)
+        .executeTakeFirst();
       const failingFor = endpoint?.failing_since ? Date.now() - endpoint.failing_since.getTime() : 0;
-      const reason = r.gone ? 'receiver answered 410 Gone' : failingFor > r.disableAfterHours * 3_600_000 ? `failing for more than ${r.disableAfterHours} h` : undefined;
+      const reason = r.gone
+        ? 'receiver answered 410 Gone'
+        : failingFor > r.disableAfterHours * 3_600_000
+          ? `failing for more than ${r.disableAfterHours} h`
+          : undefined;
       if (reason) {
-        await trx.updateTable('webhook_endpoints').set({ disabled_at: sql`now()`, disabled_reason: reason }).where('id', '=', r.endpointId).where('disabled_at', 'is', null).execute();
+        await trx
+          .updateTable('webhook_endpoints')
+          .set({ disabled_at: sql`now()`, disabled_reason: reason })
+          .where('id', '=', r.endpointId)
+          .where('disabled_at', 'is', null)
+          .execute();
         status = 'failed';
       }
     }
@@ -152,7 +251,13 @@ export async function recordAttempt(db: Db, r: AttemptRecord): Promise<'pending'
     if (updated.numUpdatedRows === 0n) return undefined;
     await trx
       .insertInto('webhook_attempts')
-      .values({ delivery_id: r.deliveryId, attempt: r.attempt, status_code: r.statusCode, duration_ms: r.durationMs, error: r.error })
+      .values({
+        delivery_id: r.deliveryId,
+        attempt: r.attempt,
+        status_code: r.statusCode,
+        duration_ms: r.durationMs,
+        error: r.error,
+      })
       .execute();
     return status;
   });
@@ -195,7 +300,10 @@ export async function recordSuccesses(db: Db, records: readonly SuccessRecord[])
 }
 
 /** Pending deliveries whose next attempt is overdue by `graceMs` (their job was lost): re-enqueue these. */
-export async function overdueDeliveries(db: Db, options: { graceMs: number; limit: number }): Promise<{ id: string; attempts: number }[]> {
+export async function overdueDeliveries(
+  db: Db,
+  options: { graceMs: number; limit: number },
+): Promise<{ id: string; attempts: number }[]> {
   return db
     .selectFrom('webhook_deliveries')
     .select(['id', 'attempts'])
@@ -207,10 +315,19 @@ export async function overdueDeliveries(db: Db, options: { graceMs: number; limi
 }
 
 /** Rotates the account's signing secret; the old one keeps signing until `previousUntil`. */
-export async function rotateAccountSecret(db: Db, accountId: string, sealedNew: string, previousUntil: Date): Promise<void> {
+export async function rotateAccountSecret(
+  db: Db,
+  accountId: string,
+  sealedNew: string,
+  previousUntil: Date,
+): Promise<void> {
   await db
     .updateTable('accounts')
-    .set({ previous_webhook_secret: sql`webhook_secret`, previous_expires_at: previousUntil, webhook_secret: sealedNew })
+    .set({
+      previous_webhook_secret: sql`webhook_secret`,
+      previous_expires_at: previousUntil,
+      webhook_secret: sealedNew,
+    })
     .where('id', '=', accountId)
     .execute();
 }

@@ -23,8 +23,11 @@ function agentFor(target: CheckedTarget): Agent {
       keepAliveTimeout: 30_000,
       connections: 64,
       connect: {
-        lookup: (_host: string, options: { all?: boolean }, callback: (...args: any[]) => void) =>
-          options?.all ? callback(null, [{ address, family }]) : callback(null, address, family),
+        lookup: (
+          _host: string,
+          options: { all?: boolean },
+          callback: (error: null, address: string | { address: string; family: number }[], family?: number) => void,
+        ) => (options?.all ? callback(null, [{ address, family }]) : callback(null, address, family)),
       } as object,
     });
     agents.set(key, agent);
@@ -47,7 +50,12 @@ function retryAfterMs(value: string | string[] | undefined): number | undefined 
 }
 
 /** POSTs the body once: no redirects followed (3xx fails), at most `maxResponseBytes` of the answer read. */
-export async function send(target: CheckedTarget, headers: Record<string, string>, body: string, options: SendOptions): Promise<SendOutcome> {
+export async function send(
+  target: CheckedTarget,
+  headers: Record<string, string>,
+  body: string,
+  options: SendOptions,
+): Promise<SendOutcome> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const signal = AbortSignal.timeout(options.timeoutMs);
@@ -70,11 +78,16 @@ export async function send(target: CheckedTarget, headers: Record<string, string
     response.body.destroy();
     const status = response.statusCode;
     if (status >= 200 && status < 300) return { ok: true, status, durationMs: elapsed() };
-    const error = status >= 300 && status < 400 ? `redirect to ${String(response.headers.location ?? '?')} not followed` : `HTTP ${status}`;
+    const error =
+      status >= 300 && status < 400
+        ? `redirect to ${String(response.headers.location ?? '?')} not followed`
+        : `HTTP ${status}`;
     const retry = status === 429 || status === 503 ? retryAfterMs(response.headers['retry-after']) : undefined;
     return { ok: false, status, durationMs: elapsed(), error, ...(retry === undefined ? {} : { retryAfterMs: retry }) };
   } catch (error) {
-    const message = signal.aborted ? `timed out after ${options.timeoutMs} ms` : ((error as Error).message || String(error));
+    const message = signal.aborted
+      ? `timed out after ${options.timeoutMs} ms`
+      : (error as Error).message || String(error);
     return { ok: false, status: null, durationMs: elapsed(), error: message };
   }
 }

@@ -7,7 +7,12 @@ export function signature(secret: string, id: string, timestampSeconds: number, 
 }
 
 /** The three Standard Webhooks headers; several secrets (during a rotation) give space-separated signatures. */
-export function signedHeaders(secrets: readonly string[], id: string, timestampSeconds: number, body: string): Record<string, string> {
+export function signedHeaders(
+  secrets: readonly string[],
+  id: string,
+  timestampSeconds: number,
+  body: string,
+): Record<string, string> {
   return {
     'webhook-id': id,
     'webhook-timestamp': String(timestampSeconds),

@@ -9,7 +9,11 @@ const policies = new WeakMap<Config, SsrfPolicy>();
 /** The policy of WEBHOOK_ALLOW_HTTP and WEBHOOK_ALLOW_PRIVATE, built once per configuration (API at submit, worker at send). */
 export function ssrfPolicyOf(config: Config): SsrfPolicy {
   let policy = policies.get(config);
-  if (!policy) policies.set(config, (policy = { allowHttp: config.webhookAllowHttp, allowPrivate: toBlockList(config.webhookAllowPrivate) }));
+  if (!policy)
+    policies.set(
+      config,
+      (policy = { allowHttp: config.webhookAllowHttp, allowPrivate: toBlockList(config.webhookAllowPrivate) }),
+    );
   return policy;
 }
 
@@ -21,16 +25,35 @@ export class SsrfError extends Error {}
 // Everything that is not the public internet: loopback, private, link-local (cloud metadata),
 // CGNAT, multicast, documentation/benchmark/reserved, and IPv6 forms that embed an IPv4 address.
 const BLOCKED_V4 = [
-  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24',
-  '192.0.2.0/24', '192.88.99.0/24', '192.168.0.0/16', '198.18.0.0/15', '198.51.100.0/24', '203.0.113.0/24',
-  '224.0.0.0/4', '240.0.0.0/4',
+  '0.0.0.0/8',
+  '10.0.0.0/8',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '192.0.0.0/24',
+  '192.0.2.0/24',
+  '192.88.99.0/24',
+  '192.168.0.0/16',
+  '198.18.0.0/15',
+  '198.51.100.0/24',
+  '203.0.113.0/24',
+  '224.0.0.0/4',
+  '240.0.0.0/4',
 ];
 const BLOCKED_V6 = [
   '::/96', // unspecified, loopback and IPv4-compatible
   '::ffff:0:0/96', // IPv4-mapped
-  '64:ff9b::/96', '64:ff9b:1::/48', // NAT64
-  '100::/64', '2001::/23', '2001:db8::/32', '2002::/16', // discard, IETF (Teredo …), documentation, 6to4
-  'fc00::/7', 'fe80::/10', 'fec0::/10', 'ff00::/8',
+  '64:ff9b::/96',
+  '64:ff9b:1::/48', // NAT64
+  '100::/64',
+  '2001::/23',
+  '2001:db8::/32',
+  '2002::/16', // discard, IETF (Teredo …), documentation, 6to4
+  'fc00::/7',
+  'fe80::/10',
+  'fec0::/10',
+  'ff00::/8',
 ];
 // One list per family: a BlockList checks an IPv4 address against its IPv6 rules as ::ffff:a.b.c.d, so
 // one shared list would refuse every IPv4 address through the IPv4-mapped rule.
@@ -48,7 +71,8 @@ export function refusedAddress(address: string, policy: SsrfPolicy): string | un
   if (version === 0) return `${address} is not an IP address`;
   const family = version === 4 ? 'ipv4' : 'ipv6';
   if (policy.allowPrivate.check(address, family)) return undefined;
-  if (BLOCKED[family].check(address, family)) return `${address} is a private, loopback, link-local or reserved address`;
+  if (BLOCKED[family].check(address, family))
+    return `${address} is a private, loopback, link-local or reserved address`;
   return undefined;
 }
 

@@ -6,7 +6,10 @@ import { Hono } from 'hono';
 import { Redis } from 'ioredis';
 
 const port = Number(process.env.PORT);
-const queue = new Queue('bare', { connection: new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null }), prefix: process.env.QUEUE_PREFIX! });
+const queue = new Queue('bare', {
+  connection: new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null }),
+  prefix: process.env.QUEUE_PREFIX!,
+});
 const app = new Hono().post('/v1/codes', async (c) => {
   const body = await c.req.json();
   const job = await queue.add('render', body, { removeOnComplete: true });

@@ -38,7 +38,8 @@ function csv(rows: number, tag: string): string {
   return lines.join('\n') + '\n';
 }
 
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))] ?? 0;
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))] ?? 0;
 
 /** Runs the batch benchmark against real processes and returns rows for the bench table. */
 export async function benchBatches(): Promise<Row[]> {
@@ -46,14 +47,29 @@ export async function benchBatches(): Promise<Row[]> {
   const config = loadConfig(env, ROOT);
   await prepareDatabase(config.databaseUrl);
   const db = createDb({ databaseUrl: config.databaseUrl, poolSize: 1 });
-  const { key } = await createApiKey(db, { account: 'bench', plan: config.defaultPlan, rate: 1e9, burst: 1e9, secretsKey: config.secretsKey });
+  const { key } = await createApiKey(db, {
+    account: 'bench',
+    plan: config.defaultPlan,
+    rate: 1e9,
+    burst: 1e9,
+    secretsKey: config.secretsKey,
+  });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const headers = { authorization: `Bearer ${key}` };
   const children: ChildProcess[] = [];
-  const api = startProcess('src/main.ts', { ...env, PORT: String(port), NODE_OPTIONS: heapFlags(config, 'api').join(' ') }, ['api']);
+  const api = startProcess(
+    'src/main.ts',
+    { ...env, PORT: String(port), NODE_OPTIONS: heapFlags(config, 'api').join(' ') },
+    ['api'],
+  );
   const workerEnv = { ...env, NODE_OPTIONS: heapFlags(config, 'worker').join(' ') };
-  children.push(api, startProcess('workers/render.ts', workerEnv), startProcess('workers/render.ts', workerEnv), startProcess('workers/batches.ts', workerEnv));
+  children.push(
+    api,
+    startProcess('workers/render.ts', workerEnv),
+    startProcess('workers/render.ts', workerEnv),
+    startProcess('workers/batches.ts', workerEnv),
+  );
   try {
     await eventually(async () => (await fetch(`${base}/healthz`)).ok, 20_000, 100);
     const idleRss = rssMb(api.pid!);
@@ -61,12 +77,22 @@ export async function benchBatches(): Promise<Row[]> {
     const body = csv(ROWS, 'bulk');
     const started = performance.now();
     const upload = await peakRss(api.pid!, async () => {
-      const res = await fetch(`${base}/v1/batches`, { method: 'POST', headers: { ...headers, 'content-type': 'text/csv' }, body });
+      const res = await fetch(`${base}/v1/batches`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'text/csv' },
+        body,
+      });
       if (res.status !== 202) throw new Error(`upload: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { id: string }).id;
     });
     const accepted = performance.now();
-    await eventually(async () => ((await (await fetch(`${base}/v1/batches/${upload.result}`, { headers })).json()) as { status: string }).status === 'completed', 600_000, 500);
+    await eventually(
+      async () =>
+        ((await (await fetch(`${base}/v1/batches/${upload.result}`, { headers })).json()) as { status: string })
+          .status === 'completed',
+      600_000,
+      500,
+    );
     const completed = performance.now();
     const download = await peakRss(api.pid!, async () => {
       const res = await fetch(`${base}/v1/batches/${upload.result}/results.zip`, { headers });
@@ -80,7 +106,11 @@ export async function benchBatches(): Promise<Row[]> {
       const latencies: number[] = [];
       for (let i = 0; i < INTERACTIVE; i++) {
         const t0 = performance.now();
-        const res = await fetch(`${base}/v1/codes`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ data: `interactive ${tag} ${i}` }) });
+        const res = await fetch(`${base}/v1/codes`, {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ data: `interactive ${tag} ${i}` }),
+        });
         const location = res.headers.get('location')!;
         await res.arrayBuffer();
         for (;;) {
@@ -93,20 +123,63 @@ export async function benchBatches(): Promise<Row[]> {
       return latencies;
     }
     const quiet = await interactiveLatencies('quiet');
-    const drainRes = await fetch(`${base}/v1/batches`, { method: 'POST', headers: { ...headers, 'content-type': 'text/csv' }, body: csv(DRAIN_ROWS, 'drain') });
+    const drainRes = await fetch(`${base}/v1/batches`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'text/csv' },
+      body: csv(DRAIN_ROWS, 'drain'),
+    });
     const drainId = ((await drainRes.json()) as { id: string }).id;
-    await eventually(async () => ((await (await fetch(`${base}/v1/batches/${drainId}`, { headers })).json()) as { counts: { succeeded: number } }).counts.succeeded > 1000, 120_000, 100);
+    await eventually(
+      async () =>
+        (
+          (await (await fetch(`${base}/v1/batches/${drainId}`, { headers })).json()) as {
+            counts: { succeeded: number };
+          }
+        ).counts.succeeded > 1000,
+      120_000,
+      100,
+    );
     const busy = await interactiveLatencies('busy');
     const drainState = (await (await fetch(`${base}/v1/batches/${drainId}`, { headers })).json()) as { status: string };
 
     const s = (ms: number) => ms / 1000;
     return [
-      { name: `upload ${ROWS} rows → 202`, perSecond: Math.round(ROWS / s(accepted - started)), msPerOp: Math.round(accepted - started), note: 'rows/s; ms/op = total ms' },
-      { name: `upload → completed (${ROWS} rendered)`, perSecond: Math.round(ROWS / s(completed - started)), msPerOp: Math.round(completed - started), note: 'target < 180000 ms' },
-      { name: `results.zip download (${(download.result / 1e6).toFixed(1)} MB)`, perSecond: Math.round(ROWS / s(downloaded - completed)), msPerOp: Math.round(downloaded - completed), note: '' },
-      { name: 'API RSS growth during upload / download (MB)', perSecond: Math.round(upload.peak - idleRss), msPerOp: Math.round(download.peak - idleRss), note: `idle ${Math.round(idleRss)} MB; target < 100` },
-      { name: 'interactive submit → succeeded p99, idle (ms)', perSecond: Math.round(percentile(quiet, 50)), msPerOp: Math.round(percentile(quiet, 99)), note: 'ops/s column = p50 ms' },
-      { name: `interactive p99 while a ${DRAIN_ROWS}-row batch drains (ms)`, perSecond: Math.round(percentile(busy, 50)), msPerOp: Math.round(percentile(busy, 99)), note: `ops/s column = p50 ms; target < 250; batch ${drainState.status} at the end` },
+      {
+        name: `upload ${ROWS} rows → 202`,
+        perSecond: Math.round(ROWS / s(accepted - started)),
+        msPerOp: Math.round(accepted - started),
+        note: 'rows/s; ms/op = total ms',
+      },
+      {
+        name: `upload → completed (${ROWS} rendered)`,
+        perSecond: Math.round(ROWS / s(completed - started)),
+        msPerOp: Math.round(completed - started),
+        note: 'target < 180000 ms',
+      },
+      {
+        name: `results.zip download (${(download.result / 1e6).toFixed(1)} MB)`,
+        perSecond: Math.round(ROWS / s(downloaded - completed)),
+        msPerOp: Math.round(downloaded - completed),
+        note: '',
+      },
+      {
+        name: 'API RSS growth during upload / download (MB)',
+        perSecond: Math.round(upload.peak - idleRss),
+        msPerOp: Math.round(download.peak - idleRss),
+        note: `idle ${Math.round(idleRss)} MB; target < 100`,
+      },
+      {
+        name: 'interactive submit → succeeded p99, idle (ms)',
+        perSecond: Math.round(percentile(quiet, 50)),
+        msPerOp: Math.round(percentile(quiet, 99)),
+        note: 'ops/s column = p50 ms',
+      },
+      {
+        name: `interactive p99 while a ${DRAIN_ROWS}-row batch drains (ms)`,
+        perSecond: Math.round(percentile(busy, 50)),
+        msPerOp: Math.round(percentile(busy, 99)),
+        note: `ops/s column = p50 ms; target < 250; batch ${drainState.status} at the end`,
+      },
     ];
   } finally {
     for (const child of children) child.kill('SIGTERM');

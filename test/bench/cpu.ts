@@ -32,19 +32,25 @@ export async function cpuPer<T>(
   unit = 'code',
 ): Promise<{ result: T; text: string; ceiling: number }> {
   const all = { ...parts, postgres: () => pidsOf('postgres'), redis: () => pidsOf('redis-server') };
-  const read = () => new Map(Object.entries(all).map(([name, pids]) => [name, new Map(pids().map((pid) => [pid, cpuSeconds(pid)]))]));
+  const read = () =>
+    new Map(Object.entries(all).map(([name, pids]) => [name, new Map(pids().map((pid) => [pid, cpuSeconds(pid)]))]));
   const [before, ownBefore] = [read(), process.cpuUsage()];
   const result = await work();
   const [after, own] = [read(), process.cpuUsage(ownBefore)];
   if (typeof count === 'function') count = count(result);
   // Per process, so that one that exits in between (a PostgreSQL backend) does not subtract its total.
-  const spent = (name: string) => [...after.get(name)!].reduce((sum, [pid, seconds]) => sum + seconds - (before.get(name)!.get(pid) ?? 0), 0);
+  const spent = (name: string) =>
+    [...after.get(name)!].reduce((sum, [pid, seconds]) => sum + seconds - (before.get(name)!.get(pid) ?? 0), 0);
   const perUnit = Object.keys(all).map((name) => [name, (spent(name) * 1e6) / (count as number)] as const);
   perUnit.push(['load generator', (own.user + own.system) / count]);
   const total = perUnit.reduce((sum, [, us]) => sum + us, 0);
   // What the machine could do if every core were busy at this cost per unit.
   const ceiling = (availableParallelism() * 1e6) / total;
-  return { result, text: `CPU µs per ${unit}: ${perUnit.map(([name, us]) => `${name} ${Math.round(us)}`).join(', ')}; total ${Math.round(total)}, so ${availableParallelism()} cores could do at most ${Math.round(ceiling)}/s`, ceiling };
+  return {
+    result,
+    text: `CPU µs per ${unit}: ${perUnit.map(([name, us]) => `${name} ${Math.round(us)}`).join(', ')}; total ${Math.round(total)}, so ${availableParallelism()} cores could do at most ${Math.round(ceiling)}/s`,
+    ceiling,
+  };
 }
 
 /** Share of the machine's CPU time that was busy while `work` ran (0–1), from /proc/stat. */

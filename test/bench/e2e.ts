@@ -17,7 +17,8 @@ import type { Row } from './render.ts';
 const CODES = Number(process.env.BENCH_E2E_CODES ?? 6000);
 const CONCURRENCY = 50;
 
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const rssMb = (pid: number) =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 // The load generator shares the two cores with the service: node:http on a keep-alive agent costs it
 // about a third of what fetch does per request, leaving that CPU to the API and the workers.
@@ -25,11 +26,27 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
 function post(base: string, key: string, body: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${base}/v1/codes`, { method: 'POST', agent, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => (res.statusCode === 202 ? resolve() : reject(new Error(`submit: ${res.statusCode} ${Buffer.concat(chunks).toString()}`))));
-    });
+    const req = http.request(
+      `${base}/v1/codes`,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          res.statusCode === 202
+            ? resolve()
+            : reject(new Error(`submit: ${res.statusCode} ${Buffer.concat(chunks).toString()}`)),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -54,7 +71,13 @@ export async function benchEndToEnd(): Promise<Row[]> {
   const apiEnv = { ...baseEnv, NODE_OPTIONS: heapFlags(config, 'api').join(' ') };
   await prepareDatabase(config.databaseUrl);
   const db = createDb({ databaseUrl: config.databaseUrl, poolSize: 2 });
-  const { key } = await createApiKey(db, { account: 'bench', plan: config.defaultPlan, rate: 1e9, burst: 1e9, secretsKey: config.secretsKey });
+  const { key } = await createApiKey(db, {
+    account: 'bench',
+    plan: config.defaultPlan,
+    rate: 1e9,
+    burst: 1e9,
+    secretsKey: config.secretsKey,
+  });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const api = startProcess('src/main.ts', { ...apiEnv, PORT: String(port) }, ['api']);
@@ -65,13 +88,23 @@ export async function benchEndToEnd(): Promise<Row[]> {
       if (child.pid && child.exitCode === null) peaks.set(name, Math.max(peaks.get(name) ?? 0, rssMb(child.pid)));
     }
   }, 100);
-  const succeeded = async () => Number((await sql<{ n: number }>`select count(*)::int as n from codes where status = 'succeeded'`.execute(db)).rows[0]!.n);
+  const succeeded = async () =>
+    Number(
+      (await sql<{ n: number }>`select count(*)::int as n from codes where status = 'succeeded'`.execute(db)).rows[0]!
+        .n,
+    );
   // Completion times come from the rows, so the poll that waits for them can be slow and cheap: at
   // 20 polls a second its count cost PostgreSQL ~50 µs of CPU per code, taken from the service.
-  const lastCompletedAt = async () => (await sql<{ t: Date }>`select max(completed_at) as t from codes where status = 'succeeded'`.execute(db)).rows[0]!.t.getTime();
+  const lastCompletedAt = async () =>
+    (
+      await sql<{ t: Date }>`select max(completed_at) as t from codes where status = 'succeeded'`.execute(db)
+    ).rows[0]!.t.getTime();
   const POLL_MS = 250;
 
-  async function run(workerCount: number, tag: string): Promise<{ perSecond: number; cpu: { text: string; ceiling: number } }> {
+  async function run(
+    workerCount: number,
+    tag: string,
+  ): Promise<{ perSecond: number; cpu: { text: string; ceiling: number } }> {
     while (workers.length < workerCount) workers.push(startProcess('workers/render.ts', env));
     await new Promise((r) => setTimeout(r, 1500)); // workers connect
     const before = await succeeded();
@@ -88,7 +121,10 @@ export async function benchEndToEnd(): Promise<Row[]> {
     await submitAll(base, key, 'drain', CODES);
     workers.push(startProcess('workers/render.ts', env));
     await eventually(async () => (await succeeded()) >= CODES, 300_000, POLL_MS);
-    const span = await sql<{ first: Date; last: Date }>`select min(completed_at) as first, max(completed_at) as last from codes where status = 'succeeded'`.execute(db);
+    const span = await sql<{
+      first: Date;
+      last: Date;
+    }>`select min(completed_at) as first, max(completed_at) as last from codes where status = 'succeeded'`.execute(db);
     const { first, last } = span.rows[0]!;
     return (CODES - 1) / ((last.getTime() - first.getTime()) / 1000);
   }
@@ -103,8 +139,17 @@ export async function benchEndToEnd(): Promise<Row[]> {
     await submitAll(base, key, 'two', CODES);
     const cached = CODES / ((performance.now() - cacheStart) / 1000);
     return [
-      { name: `one render worker draining ${CODES} queued QR PNG codes alone (API idle)`, perSecond: Math.round(alone), msPerOp: 1000 / alone },
-      { name: `end to end, 1 render worker (${CODES} QR PNG, submit → stored)`, perSecond: Math.round(one.perSecond), msPerOp: 1000 / one.perSecond, note: one.cpu.text },
+      {
+        name: `one render worker draining ${CODES} queued QR PNG codes alone (API idle)`,
+        perSecond: Math.round(alone),
+        msPerOp: 1000 / alone,
+      },
+      {
+        name: `end to end, 1 render worker (${CODES} QR PNG, submit → stored)`,
+        perSecond: Math.round(one.perSecond),
+        msPerOp: 1000 / one.perSecond,
+        note: one.cpu.text,
+      },
       {
         name: 'end to end, 2 render workers',
         perSecond: Math.round(two.perSecond),
@@ -113,8 +158,19 @@ export async function benchEndToEnd(): Promise<Row[]> {
         // The scaling a second worker could reach at most: the machine's ceiling over what one worker did.
         note: `scaling 1 → 2 workers (target >= 1.6; at most ${(two.cpu.ceiling / one.perSecond).toFixed(2)} on this machine); target >= 1000 codes/s; ${two.cpu.text}`,
       },
-      { name: 'content-cache hits (same parameters again, 50 connections)', perSecond: Math.round(cached), msPerOp: 1000 / cached, ratio: cached / two.perSecond, note: 'vs rendering them' },
-      ...[...peaks].map(([name, mb]) => ({ name: `peak RSS ${name} (MB)`, perSecond: Math.round(mb), msPerOp: 0, note: 'target <= 200' })),
+      {
+        name: 'content-cache hits (same parameters again, 50 connections)',
+        perSecond: Math.round(cached),
+        msPerOp: 1000 / cached,
+        ratio: cached / two.perSecond,
+        note: 'vs rendering them',
+      },
+      ...[...peaks].map(([name, mb]) => ({
+        name: `peak RSS ${name} (MB)`,
+        perSecond: Math.round(mb),
+        msPerOp: 0,
+        note: 'target <= 200',
+      })),
     ];
   } finally {
     agent.destroy();

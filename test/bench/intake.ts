@@ -20,35 +20,63 @@ const BODY = JSON.stringify({ data: 'https://example.com/p/[<id>]', size: 300, m
 
 type Load = { requestsPerSecond: number; p99: number; non2xx: number; errors: number; busy: number; cpu: string };
 
-async function load(server: { url: string; child: ChildProcess }, headers: Record<string, string>, seconds: number): Promise<Load> {
+async function load(
+  server: { url: string; child: ChildProcess },
+  headers: Record<string, string>,
+  seconds: number,
+): Promise<Load> {
   // Where each request's CPU goes (server, PostgreSQL, Redis, autocannon): what separates the two routes.
-  const { result: { result, cpu }, busy } = await machineBusy(async () => {
-    const { result, text } = await cpuPer({ server: () => [server.child.pid!] }, (r: autocannon.Result) => r.requests.total, () => autocannon({
-      url: server.url,
-      method: 'POST',
-      connections: CONNECTIONS,
-      duration: seconds,
-      headers: { 'content-type': 'application/json', ...headers },
-      body: BODY,
-      idReplacement: true,
-    }), 'request');
+  const {
+    result: { result, cpu },
+    busy,
+  } = await machineBusy(async () => {
+    const { result, text } = await cpuPer(
+      { server: () => [server.child.pid!] },
+      (r: autocannon.Result) => r.requests.total,
+      () =>
+        autocannon({
+          url: server.url,
+          method: 'POST',
+          connections: CONNECTIONS,
+          duration: seconds,
+          headers: { 'content-type': 'application/json', ...headers },
+          body: BODY,
+          idReplacement: true,
+        }),
+      'request',
+    );
     return { result, cpu: text };
   });
-  return { requestsPerSecond: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors, busy, cpu };
+  return {
+    requestsPerSecond: result.requests.average,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    busy,
+    cpu,
+  };
 }
 
 function median(loads: Load[]): Load {
   return [...loads].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(loads.length / 2)]!;
 }
 
-async function startServer(script: string, env: Record<string, string>, args: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+async function startServer(
+  script: string,
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const child = startProcess(script, { ...env, PORT: String(port) }, args);
   const base = `http://127.0.0.1:${port}`;
-  await eventually(async () => {
-    const res = await fetch(`${base}/v1/codes`, { method: 'OPTIONS' }).catch(() => undefined);
-    return res !== undefined;
-  }, 20_000, 100);
+  await eventually(
+    async () => {
+      const res = await fetch(`${base}/v1/codes`, { method: 'OPTIONS' }).catch(() => undefined);
+      return res !== undefined;
+    },
+    20_000,
+    100,
+  );
   return { child, url: `${base}/v1/codes` };
 }
 
@@ -58,13 +86,23 @@ export async function benchIntake(): Promise<Row[]> {
   const config = loadConfig(env, ROOT);
   await prepareDatabase(config.databaseUrl);
   const db = createDb({ databaseUrl: config.databaseUrl, poolSize: 1 });
-  const { key } = await createApiKey(db, { account: 'bench', plan: config.defaultPlan, rate: 1e9, burst: 1e9, secretsKey: config.secretsKey });
+  const { key } = await createApiKey(db, {
+    account: 'bench',
+    plan: config.defaultPlan,
+    rate: 1e9,
+    burst: 1e9,
+    secretsKey: config.secretsKey,
+  });
   await db.destroy();
   // Both run with the heap bounds `npm start` gives its API processes (src/supervisor.ts heapFlags):
   // the young generation's size alone moves the API's CPU per request by a fifth.
   const heap = { NODE_OPTIONS: heapFlags(config, 'api').join(' ') };
   const bare = await startServer('test/bench/bare-intake.ts', { ...env, ...heap });
-  const ours = await startServer('src/main.ts', { ...env, ...heap, API_PROCESSES: process.env.BENCH_API_PROCESSES ?? '1' }, process.env.BENCH_API_PROCESSES ? [] : ['api']);
+  const ours = await startServer(
+    'src/main.ts',
+    { ...env, ...heap, API_PROCESSES: process.env.BENCH_API_PROCESSES ?? '1' },
+    process.env.BENCH_API_PROCESSES ? [] : ['api'],
+  );
   try {
     const auth = { authorization: `Bearer ${key}` };
     await load(bare, {}, 2); // warm up both
@@ -80,7 +118,12 @@ export async function benchIntake(): Promise<Row[]> {
     if (api.non2xx > 0 || api.errors > 0) console.warn(`intake: ${api.non2xx} non-2xx, ${api.errors} errors`);
     const ratio = api.requestsPerSecond / base.requestsPerSecond;
     return [
-      { name: `bare Hono + queue.add, ${CONNECTIONS} connections`, perSecond: Math.round(base.requestsPerSecond), msPerOp: base.p99, note: `p99 ms in ms/op column; machine ${Math.round(base.busy * 100)}% busy; ${base.cpu}` },
+      {
+        name: `bare Hono + queue.add, ${CONNECTIONS} connections`,
+        perSecond: Math.round(base.requestsPerSecond),
+        msPerOp: base.p99,
+        note: `p99 ms in ms/op column; machine ${Math.round(base.busy * 100)}% busy; ${base.cpu}`,
+      },
       {
         name: `POST /v1/codes (auth, limit, validate, store, enqueue)`,
         perSecond: Math.round(api.requestsPerSecond),

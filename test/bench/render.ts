@@ -77,18 +77,32 @@ function spec(body: Record<string, unknown>): RenderSpec {
 export async function benchRender(): Promise<Row[]> {
   const rows: Row[] = [];
   const qrSpec = spec({ data: URL_45, ecc: 'M', size: 300 });
-  const [create, qrPng, qrSvg] = await interleaved([
-    ['qrcode: QRCode.create (45-char URL, ECC M), library as shipped', () => asShipped(() => QRCode.create(URL_45, { errorCorrectionLevel: 'M' }))],
+  const [create, qrPng, qrSvg] = (await interleaved([
+    [
+      'qrcode: QRCode.create (45-char URL, ECC M), library as shipped',
+      () => asShipped(() => QRCode.create(URL_45, { errorCorrectionLevel: 'M' })),
+    ],
     ['render qrcode png size 300', () => render(qrSpec)],
     ['render qrcode svg size 300', () => render({ ...qrSpec, format: 'svg' })],
-  ]) as [Row, Row, Row];
-  const toBuffer = await measure('qrcode: QRCode.toBuffer (same, width 300), as shipped', () => asShipped(() => QRCode.toBuffer(URL_45, { errorCorrectionLevel: 'M', width: 300 })));
+  ])) as [Row, Row, Row];
+  const toBuffer = await measure('qrcode: QRCode.toBuffer (same, width 300), as shipped', () =>
+    asShipped(() => QRCode.toBuffer(URL_45, { errorCorrectionLevel: 'M', width: 300 })),
+  );
   const pre = await measure('preflight qrcode (API path)', () => preflight(qrSpec));
-  rows.push(create, toBuffer,
-    { ...qrPng, ratio: qrPng.perSecond / create.perSecond, note: `vs QRCode.create (target >= 0.7); ${(qrPng.perSecond / toBuffer.perSecond).toFixed(1)}x QRCode.toBuffer` },
+  rows.push(
+    create,
+    toBuffer,
+    {
+      ...qrPng,
+      ratio: qrPng.perSecond / create.perSecond,
+      note: `vs QRCode.create (target >= 0.7); ${(qrPng.perSecond / toBuffer.perSecond).toFixed(1)}x QRCode.toBuffer`,
+    },
     { ...qrSvg, ratio: qrSvg.perSecond / create.perSecond, note: 'vs QRCode.create' },
-    pre);
-  const bwipRaw = await measure('bwip-js: toBuffer code128 scale 2', () => bwipjs.toBuffer({ bcid: 'code128', text: 'ABC-12345', scale: 2, includetext: true }));
+    pre,
+  );
+  const bwipRaw = await measure('bwip-js: toBuffer code128 scale 2', () =>
+    bwipjs.toBuffer({ bcid: 'code128', text: 'ABC-12345', scale: 2, includetext: true }),
+  );
   rows.push(bwipRaw);
   const examples = new Map(describeSymbologies().map((d) => [d.id, d.data.example]));
   for (const id of SYMBOLOGY_IDS) {
@@ -96,7 +110,11 @@ export async function benchRender(): Promise<Row[]> {
     for (const format of FORMATS) {
       const s = spec({ symbology: id, data: examples.get(id), format });
       const row = await measure(`render ${id} ${format}`, () => render(s), BUDGET_MS / 2);
-      rows.push(id === 'code128' && format === 'png' ? { ...row, ratio: row.perSecond / bwipRaw.perSecond, note: 'vs bwip-js toBuffer' } : row);
+      rows.push(
+        id === 'code128' && format === 'png'
+          ? { ...row, ratio: row.perSecond / bwipRaw.perSecond, note: 'vs bwip-js toBuffer' }
+          : row,
+      );
     }
   }
   rows.push(...(await benchVerification(examples)));
@@ -111,13 +129,20 @@ async function benchVerification(examples: Map<string, string>): Promise<Row[]> 
   for (const id of SYMBOLOGY_IDS) {
     const s = spec({ symbology: id, data: examples.get(id), verify: false });
     const rendered = await render(s);
-    const [plain, verified] = await interleaved([
-      [`render ${id} png (unverified)`, () => render(s)],
-      [`render + verify ${id} png`, async () => verify(s, await render(s))],
-    ], 4) as [Row, Row];
+    const [plain, verified] = (await interleaved(
+      [
+        [`render ${id} png (unverified)`, () => render(s)],
+        [`render + verify ${id} png`, async () => verify(s, await render(s))],
+      ],
+      4,
+    )) as [Row, Row];
     if (!(await verify(s, rendered)).verified) throw new Error(`${id} does not verify`);
     const cost = (verified.msPerOp - plain.msPerOp) / plain.msPerOp;
-    rows.push({ ...verified, ratio: cost, note: `verification cost / render cost${id === 'qrcode' ? ' (target <= 2)' : ''}; ${plain.perSecond}/s unverified, verified ${(verified.perSecond / plain.perSecond).toFixed(2)}x of that` });
+    rows.push({
+      ...verified,
+      ratio: cost,
+      note: `verification cost / render cost${id === 'qrcode' ? ' (target <= 2)' : ''}; ${plain.perSecond}/s unverified, verified ${(verified.perSecond / plain.perSecond).toFixed(2)}x of that`,
+    });
   }
   return rows;
 }
@@ -126,7 +151,9 @@ function printRows(rows: Row[]): void {
   console.log(`${'benchmark'.padEnd(48)} ${'ops/s'.padStart(8)} ${'ms/op'.padStart(8)}  ratio`);
   for (const r of rows) {
     const ratio = r.ratio === undefined ? '' : `${r.ratio.toFixed(2)} ${r.note ?? ''}`;
-    console.log(`${r.name.padEnd(48)} ${String(r.perSecond).padStart(8)} ${r.msPerOp.toFixed(3).padStart(8)}  ${ratio}`);
+    console.log(
+      `${r.name.padEnd(48)} ${String(r.perSecond).padStart(8)} ${r.msPerOp.toFixed(3).padStart(8)}  ${ratio}`,
+    );
   }
 }
 

@@ -26,15 +26,27 @@ function markdown(sections: Section[]): string {
 
 const sections: Section[] = [];
 sections.push({ title: 'Render path (one core, in-process)', rows: await benchRender() });
-sections.push({ title: 'Intake: POST /v1/codes vs bare Hono + queue.add (autocannon, 50 connections; ms/op column = p99 latency)', rows: await benchIntake() });
+sections.push({
+  title: 'Intake: POST /v1/codes vs bare Hono + queue.add (autocannon, 50 connections; ms/op column = p99 latency)',
+  rows: await benchIntake(),
+});
 sections.push({ title: 'End to end on real processes (API + render workers)', rows: await benchEndToEnd() });
-sections.push({ title: 'Webhooks: fan-out of code.succeeded events to a local receiver (ms/op column = latency for the latency rows)', rows: await benchWebhooks() });
-sections.push({ title: 'Batches: 100,000-row CSV, ZIP, memory, interactive latency while a batch drains', rows: await benchBatches() });
+sections.push({
+  title: 'Webhooks: fan-out of code.succeeded events to a local receiver (ms/op column = latency for the latency rows)',
+  rows: await benchWebhooks(),
+});
+sections.push({
+  title: 'Batches: 100,000-row CSV, ZIP, memory, interactive latency while a batch drains',
+  rows: await benchBatches(),
+});
 
 const out = path.join(import.meta.dirname, '..', '..', 'bench-results');
 mkdirSync(out, { recursive: true });
 const machine = `${availableParallelism()} cores, ${cpus()[0]?.model ?? 'unknown cpu'}, node ${process.version}`;
-writeFileSync(path.join(out, 'latest.json'), JSON.stringify({ at: new Date().toISOString(), machine, sections }, null, 2));
+writeFileSync(
+  path.join(out, 'latest.json'),
+  JSON.stringify({ at: new Date().toISOString(), machine, sections }, null, 2),
+);
 const table = `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}.\n\n${markdown(sections)}`;
 writeFileSync(path.join(out, 'latest.md'), table);
 console.log(table);

@@ -15,11 +15,22 @@ import type { Row } from './render.ts';
 const EVENTS = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 5000);
 
 export async function benchWebhooks(): Promise<Row[]> {
-  const env = uniqueEnv({ LOG_LEVEL: 'error', WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: '127.0.0.0/8', WEBHOOK_CONCURRENCY: '200', WEBHOOK_SWEEP_MS: '50', PG_POOL_SIZE: process.env.BENCH_PG_POOL ?? '30' });
+  const env = uniqueEnv({
+    LOG_LEVEL: 'error',
+    WEBHOOK_ALLOW_HTTP: 'true',
+    WEBHOOK_ALLOW_PRIVATE: '127.0.0.0/8',
+    WEBHOOK_CONCURRENCY: '200',
+    WEBHOOK_SWEEP_MS: '50',
+    PG_POOL_SIZE: process.env.BENCH_PG_POOL ?? '30',
+  });
   const config = loadConfig(env, ROOT);
   await prepareDatabase(config.databaseUrl);
   const db = createDb({ databaseUrl: config.databaseUrl, poolSize: 2 });
-  const { account_id } = await createApiKey(db, { account: 'bench', plan: config.defaultPlan, secretsKey: config.secretsKey });
+  const { account_id } = await createApiKey(db, {
+    account: 'bench',
+    plan: config.defaultPlan,
+    secretsKey: config.secretsKey,
+  });
 
   const arrivals = new Map<string, number>();
   const server = createServer((req, res) => {
@@ -34,7 +45,13 @@ export async function benchWebhooks(): Promise<Row[]> {
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
-  await insertEndpoint(db, { id: 'whep_bench00000000000000000000000', account_id, url: `http://127.0.0.1:${port}/hook`, events: ['code.succeeded'], secret: sealSecret(newWebhookSecret(), config.secretsKey) });
+  await insertEndpoint(db, {
+    id: 'whep_bench00000000000000000000000',
+    account_id,
+    url: `http://127.0.0.1:${port}/hook`,
+    events: ['code.succeeded'],
+    secret: sealSecret(newWebhookSecret(), config.secretsKey),
+  });
   await sql`
     insert into codes (id, account_id, status, symbology, data, format, options, metadata, result_key)
     select 'code_' || lpad(i::text, 26, '0'), ${account_id}, 'queued', 'qrcode', 'bench ' || i, 'png', '{}'::jsonb, '{}'::jsonb, 'k' || i
@@ -55,7 +72,12 @@ export async function benchWebhooks(): Promise<Row[]> {
     const attempt = await sql<{ ms: number }>`select avg(duration_ms)::float8 as ms from webhook_attempts`.execute(db);
     const meanAttempt = Math.round(attempt.rows[0]?.ms ?? 0);
     return [
-      { name: `webhook fan-out, ${EVENTS} code.succeeded events → local receiver (1 webhooks worker)`, perSecond: Math.round(perSecond), msPerOp: 1000 / perSecond, note: 'target >= 1000 deliveries/s' },
+      {
+        name: `webhook fan-out, ${EVENTS} code.succeeded events → local receiver (1 webhooks worker)`,
+        perSecond: Math.round(perSecond),
+        msPerOp: 1000 / perSecond,
+        note: 'target >= 1000 deliveries/s',
+      },
       { name: 'webhook attempt duration (HTTP only), mean (ms)', perSecond: meanAttempt, msPerOp: meanAttempt },
       { name: 'webhook latency render finished → received, p50 (ms)', perSecond: p50, msPerOp: p50 },
       { name: 'webhook latency render finished → received, p99 (ms)', perSecond: p99, msPerOp: p99 },

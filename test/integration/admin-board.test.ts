@@ -37,13 +37,17 @@ it('without credentials /admin/queues is 401 with a Basic challenge', async () =
   const res = await fetch(`${base}/admin/queues`);
   expect(res.status).toBe(401);
   expect(res.headers.get('www-authenticate')).toMatch(/^Basic/);
-  const wrong = await fetch(`${base}/admin/queues`, { headers: { authorization: `Basic ${Buffer.from('ops:nope').toString('base64')}` } });
+  const wrong = await fetch(`${base}/admin/queues`, {
+    headers: { authorization: `Basic ${Buffer.from('ops:nope').toString('base64')}` },
+  });
   expect(wrong.status).toBe(401);
 });
 
 it('headless Chromium logs in and finds every catalog queue on the board, with no request leaving the machine', async () => {
   await stack.request('POST', '/v1/codes', { data: 'on the board' });
-  const context = await browser.newContext({ httpCredentials: { username: ADMIN.ADMIN_USER, password: ADMIN.ADMIN_PASSWORD } });
+  const context = await browser.newContext({
+    httpCredentials: { username: ADMIN.ADMIN_USER, password: ADMIN.ADMIN_PASSWORD },
+  });
   const page = await context.newPage();
   const external: string[] = [];
   page.on('request', (request) => {
@@ -54,7 +58,10 @@ it('headless Chromium logs in and finds every catalog queue on the board, with n
   for (const name of Object.keys(QUEUES)) {
     await page.getByText(name, { exact: true }).first().waitFor({ timeout: 15_000 });
   }
-  await page.getByText('Loading...').waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => {});
+  await page
+    .getByText('Loading...')
+    .waitFor({ state: 'hidden', timeout: 10_000 })
+    .catch(() => {});
   mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
   expect(external).toEqual([]);

@@ -3,7 +3,12 @@ import { eventually, exited, startProcess, startStack, type TestStack } from '..
 
 // Short locks so that a killed worker's jobs are taken over within seconds; small chunks so that
 // expansion is still running when the test kills its worker.
-const ENV = { RENDER_LOCK_MS: '2000', RENDER_STALLED_INTERVAL_MS: '1000', BATCH_CHUNK_ROWS: '100', RENDER_CONCURRENCY: '4' };
+const ENV = {
+  RENDER_LOCK_MS: '2000',
+  RENDER_STALLED_INTERVAL_MS: '1000',
+  BATCH_CHUNK_ROWS: '100',
+  RENDER_CONCURRENCY: '4',
+};
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -12,20 +17,38 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 async function upload(body: string, key = stack.key.key): Promise<string> {
-  const res = await stack.app.request('/v1/batches', { method: 'POST', body, headers: { 'content-type': 'text/csv', authorization: `Bearer ${key}` } }, { incoming: { socket: { remoteAddress: '127.0.0.1' } } });
+  const res = await stack.app.request(
+    '/v1/batches',
+    { method: 'POST', body, headers: { 'content-type': 'text/csv', authorization: `Bearer ${key}` } },
+    { incoming: { socket: { remoteAddress: '127.0.0.1' } } },
+  );
   expect(res.status, await res.clone().text()).toBe(202);
   return ((await res.json()) as any).id;
 }
-const batchOf = async (id: string, key = stack.key.key) => (await (await stack.request('GET', `/v1/batches/${id}`, undefined, { authorization: `Bearer ${key}` })).json()) as any;
+const batchOf = async (id: string, key = stack.key.key) =>
+  (await (
+    await stack.request('GET', `/v1/batches/${id}`, undefined, { authorization: `Bearer ${key}` })
+  ).json()) as any;
 
 describe('batches across worker crashes', () => {
   it('a worker killed during expansion and one killed during rendering lose no row', async () => {
     const rows = 3000;
-    const id = await upload(['data,symbology', ...Array.from({ length: rows }, (_, i) => `crash row ${i},datamatrix`)].join('\n'));
+    const id = await upload(
+      ['data,symbology', ...Array.from({ length: rows }, (_, i) => `crash row ${i},datamatrix`)].join('\n'),
+    );
     let expander = startProcess('workers/batches.ts', stack.env);
     let renderer = startProcess('workers/render.ts', stack.env);
     try {
-      const linked = async () => Number((await stack.db.selectFrom('batch_rows').select((eb) => eb.fn.count('code_id').as('n')).where('batch_id', '=', id).executeTakeFirstOrThrow()).n);
+      const linked = async () =>
+        Number(
+          (
+            await stack.db
+              .selectFrom('batch_rows')
+              .select((eb) => eb.fn.count('code_id').as('n'))
+              .where('batch_id', '=', id)
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
       await eventually(async () => (await linked()) > 0, 20_000, 5);
       expander.kill('SIGKILL');
       await exited(expander);
@@ -37,12 +60,20 @@ describe('batches across worker crashes', () => {
       await exited(renderer);
       renderer = startProcess('workers/render.ts', stack.env);
 
-      const done = await eventually(async () => {
-        const batch = await batchOf(id);
-        return batch.status === 'completed' && batch;
-      }, 120_000, 250);
+      const done = await eventually(
+        async () => {
+          const batch = await batchOf(id);
+          return batch.status === 'completed' && batch;
+        },
+        120_000,
+        250,
+      );
       expect(done.counts).toEqual({ total: rows, queued: 0, processing: 0, succeeded: rows, failed: 0, canceled: 0 });
-      const codes = await stack.db.selectFrom('codes').select((eb) => eb.fn.countAll().as('n')).where('batch_id', '=', id).executeTakeFirstOrThrow();
+      const codes = await stack.db
+        .selectFrom('codes')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('batch_id', '=', id)
+        .executeTakeFirstOrThrow();
       expect(Number(codes.n)).toBe(rows);
     } finally {
       for (const child of [expander, renderer]) child.kill('SIGTERM');
@@ -59,8 +90,13 @@ describe('fairness', () => {
     try {
       await eventually(async () => (await batchOf(big)).counts.succeeded > 100, 60_000, 20);
       const other = await stack.seedKey();
-      const small = await upload(['data', ...Array.from({ length: 100 }, (_, i) => `small batch row ${i}`)].join('\n'), other.key);
-      const interactive = (await (await stack.request('POST', '/v1/codes', { data: 'interactive while a batch drains' })).json()) as any;
+      const small = await upload(
+        ['data', ...Array.from({ length: 100 }, (_, i) => `small batch row ${i}`)].join('\n'),
+        other.key,
+      );
+      const interactive = (await (
+        await stack.request('POST', '/v1/codes', { data: 'interactive while a batch drains' })
+      ).json()) as any;
 
       const interactiveDone = await stack.waitForCode(interactive.id, 30_000);
       expect(interactiveDone.status).toBe('succeeded');

@@ -9,19 +9,26 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-const csv = (text: string) => ({ 'content-type': 'text/csv' });
 async function upload(body: string | Buffer, type: string, query = ''): Promise<Response> {
-  return stack.app.request(`/v1/batches${query}`, {
-    method: 'POST',
-    body,
-    headers: { 'content-type': type, authorization: `Bearer ${stack.key.key}` },
-  }, { incoming: { socket: { remoteAddress: '127.0.0.1' } } });
+  return stack.app.request(
+    `/v1/batches${query}`,
+    {
+      method: 'POST',
+      body,
+      headers: { 'content-type': type, authorization: `Bearer ${stack.key.key}` },
+    },
+    { incoming: { socket: { remoteAddress: '127.0.0.1' } } },
+  );
 }
 async function waitForBatch(id: string, timeoutMs = 60_000): Promise<any> {
-  return eventually(async () => {
-    const batch = (await (await stack.request('GET', `/v1/batches/${id}`)).json()) as any;
-    return ['completed', 'failed', 'canceled'].includes(batch.status) && batch;
-  }, timeoutMs, 100);
+  return eventually(
+    async () => {
+      const batch = (await (await stack.request('GET', `/v1/batches/${id}`)).json()) as any;
+      return ['completed', 'failed', 'canceled'].includes(batch.status) && batch;
+    },
+    timeoutMs,
+    100,
+  );
 }
 async function downloadZip(id: string): Promise<Record<string, Uint8Array>> {
   const res = await stack.request('GET', `/v1/batches/${id}/results.zip`);
@@ -30,7 +37,10 @@ async function downloadZip(id: string): Promise<Record<string, Uint8Array>> {
   return unzipSync(new Uint8Array(await res.arrayBuffer()));
 }
 function parseManifest(text: string): string[][] {
-  return text.trim().split('\r\n').map((line) => line.split(','));
+  return text
+    .trim()
+    .split('\r\n')
+    .map((line) => line.split(','));
 }
 
 const SYMBOLOGIES = [
@@ -76,17 +86,25 @@ describe('a 1,000-row CSV with mixed symbologies and 3 invalid rows', () => {
       expect(row[2]).toBe('succeeded');
       const decoded = await decode(Buffer.from(zip[row[3]!]!), 'image/png');
       const sent = lines[i + 1]!.split(',')[0]!;
-      expect(decoded.some((d) => d.text === sent || d.text.startsWith(sent)), `${row[3]}: ${decoded.map((d) => d.text)}`).toBe(true);
+      expect(
+        decoded.some((d) => d.text === sent || d.text.startsWith(sent)),
+        `${row[3]}: ${decoded.map((d) => d.text)}`,
+      ).toBe(true);
     }
   }, 120_000);
 });
 
 describe('parsing', () => {
   it('gives the same result for JSONL and CSV, with BOM, CRLF, quoted commas and newlines and a trailing empty line', async () => {
-    const csvText = '\uFEFFdata,symbology,custom_id,metadata.note\r\n"a,b",qrcode,1,"x, y"\r\n"line1\nline2",qrcode,2,\r\n\r\n';
-    const jsonl = '{"data":"a,b","symbology":"qrcode","custom_id":"1","metadata":{"note":"x, y"}}\r\n{"data":"line1\\nline2","symbology":"qrcode","custom_id":"2"}\n\n';
+    const csvText =
+      '\uFEFFdata,symbology,custom_id,metadata.note\r\n"a,b",qrcode,1,"x, y"\r\n"line1\nline2",qrcode,2,\r\n\r\n';
+    const jsonl =
+      '{"data":"a,b","symbology":"qrcode","custom_id":"1","metadata":{"note":"x, y"}}\r\n{"data":"line1\\nline2","symbology":"qrcode","custom_id":"2"}\n\n';
     const results = [];
-    for (const [body, type] of [[csvText, 'text/csv'], [jsonl, 'application/x-ndjson']] as const) {
+    for (const [body, type] of [
+      [csvText, 'text/csv'],
+      [jsonl, 'application/x-ndjson'],
+    ] as const) {
       const res = await upload(body, type);
       expect(res.status, await res.clone().text()).toBe(202);
       const batch = await waitForBatch(((await res.json()) as any).id);
@@ -115,7 +133,10 @@ describe('parsing', () => {
   });
 
   it('refuses invalid UTF-8, a non-CSV content type, and a file over the row limit', async () => {
-    const invalid = await upload(Buffer.concat([Buffer.from('data\nok\n'), Buffer.from([0xc3, 0x28]), Buffer.from('\n')]), 'text/csv');
+    const invalid = await upload(
+      Buffer.concat([Buffer.from('data\nok\n'), Buffer.from([0xc3, 0x28]), Buffer.from('\n')]),
+      'text/csv',
+    );
     expect(invalid.status).toBe(422);
     expect(((await invalid.json()) as any).detail).toContain('UTF-8');
     expect((await upload('data\nx\n', 'text/plain')).status).toBe(415);
@@ -125,19 +146,33 @@ describe('parsing', () => {
     expect(tooMany.status).toBe(413);
     expect(((await tooMany.json()) as any).code).toBe('batch_too_large');
     const stored = await stack.db.selectFrom('batches').select('id').execute();
-    const rowsStored = await stack.db.selectFrom('batch_rows').select((eb) => eb.fn.countAll().as('n')).where('row_number', '>', 100_000).executeTakeFirstOrThrow();
+    const rowsStored = await stack.db
+      .selectFrom('batch_rows')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('row_number', '>', 100_000)
+      .executeTakeFirstOrThrow();
     expect(Number(rowsStored.n)).toBe(0);
     expect(stored.length).toBeGreaterThan(0);
   }, 60_000);
 
   it('validate_only answers counts and spreadsheet row numbers without creating anything', async () => {
-    const before = await stack.db.selectFrom('batches').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
-    const res = await upload('data,symbology\nhello,qrcode\nABC,ean13\n4006381333931,ean13\n', 'text/csv', '?validate_only=true&scale=4');
+    const before = await stack.db
+      .selectFrom('batches')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    const res = await upload(
+      'data,symbology\nhello,qrcode\nABC,ean13\n4006381333931,ean13\n',
+      'text/csv',
+      '?validate_only=true&scale=4',
+    );
     expect(res.status).toBe(200);
     const report = (await res.json()) as any;
     expect(report).toMatchObject({ valid: false, counts: { total: 3, valid: 2, invalid: 1 } });
     expect(report.errors[0].path).toBe('rows.3.data');
-    const after = await stack.db.selectFrom('batches').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const after = await stack.db
+      .selectFrom('batches')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
     const badDefault = await upload('data\nx\n', 'text/csv', '?scale=-4');
     expect(badDefault.status).toBe(422);
@@ -147,7 +182,16 @@ describe('parsing', () => {
 
 describe('ZIP entries', () => {
   it('turns hostile and duplicate filenames into safe, unique entries', async () => {
-    const names = ['../../etc/passwd', '/abs.png', 'a/b.png', 'CON', 'same.png', 'same.png', 'C:\\windows\\evil.png', '..'];
+    const names = [
+      '../../etc/passwd',
+      '/abs.png',
+      'a/b.png',
+      'CON',
+      'same.png',
+      'same.png',
+      'C:\\windows\\evil.png',
+      '..',
+    ];
     const body = ['data,filename', ...names.map((n, i) => `data ${i},"${n}"`)].join('\n');
     const res = await upload(body, 'text/csv');
     const batch = await waitForBatch(((await res.json()) as any).id);
@@ -160,7 +204,9 @@ describe('ZIP entries', () => {
       expect(entry).not.toMatch(/^\.|^con\./i);
       expect(entry.endsWith('.png')).toBe(true);
     }
-    expect(entries).toEqual(expect.arrayContaining(['passwd.png', 'abs.png', 'b.png', '_CON.png', 'same.png', 'same (2).png', 'evil.png']));
+    expect(entries).toEqual(
+      expect.arrayContaining(['passwd.png', 'abs.png', 'b.png', '_CON.png', 'same.png', 'same (2).png', 'evil.png']),
+    );
   });
 
   it('writes CSV-injection-safe manifest cells', async () => {
@@ -177,7 +223,11 @@ describe('cancel and retry', () => {
     const idle = await startStack({ workers: 0 });
     try {
       const body = ['data', ...Array.from({ length: 50 }, (_, i) => `cancel ${i}`)].join('\n');
-      const res = await idle.app.request('/v1/batches', { method: 'POST', body, headers: { 'content-type': 'text/csv', authorization: `Bearer ${idle.key.key}` } }, { incoming: { socket: { remoteAddress: '127.0.0.1' } } });
+      const res = await idle.app.request(
+        '/v1/batches',
+        { method: 'POST', body, headers: { 'content-type': 'text/csv', authorization: `Bearer ${idle.key.key}` } },
+        { incoming: { socket: { remoteAddress: '127.0.0.1' } } },
+      );
       const id = ((await res.json()) as any).id;
       const canceled = (await (await idle.request('POST', `/v1/batches/${id}/cancel`)).json()) as any;
       expect(canceled.status).toBe('canceled');
@@ -192,9 +242,33 @@ describe('cancel and retry', () => {
     expect(batch.counts.succeeded).toBe(2);
     expect((await stack.request('POST', `/v1/batches/${batch.id}/cancel`)).status).toBe(409);
     // A render that failed (not a validation error) is what retry re-runs.
-    const [code] = (await stack.db.selectFrom('codes').select('id').where('batch_id', '=', batch.id).limit(1).execute());
-    await stack.db.updateTable('codes').set({ status: 'failed', error: JSON.stringify({ code: 'render_failed', message: 'simulated', retryable: true }) }).where('id', '=', code!.id).execute();
-    await stack.db.updateTable('batch_counts').set((eb) => ({ succeeded: eb('succeeded', '-', 1), failed: eb('failed', '+', 1) })).where('batch_id', '=', batch.id).where('shard', '=', (await stack.db.selectFrom('batch_counts').select('shard').where('batch_id', '=', batch.id).where('succeeded', '>', 0).limit(1).executeTakeFirstOrThrow()).shard).execute();
+    const [code] = await stack.db.selectFrom('codes').select('id').where('batch_id', '=', batch.id).limit(1).execute();
+    await stack.db
+      .updateTable('codes')
+      .set({
+        status: 'failed',
+        error: JSON.stringify({ code: 'render_failed', message: 'simulated', retryable: true }),
+      })
+      .where('id', '=', code!.id)
+      .execute();
+    await stack.db
+      .updateTable('batch_counts')
+      .set((eb) => ({ succeeded: eb('succeeded', '-', 1), failed: eb('failed', '+', 1) }))
+      .where('batch_id', '=', batch.id)
+      .where(
+        'shard',
+        '=',
+        (
+          await stack.db
+            .selectFrom('batch_counts')
+            .select('shard')
+            .where('batch_id', '=', batch.id)
+            .where('succeeded', '>', 0)
+            .limit(1)
+            .executeTakeFirstOrThrow()
+        ).shard,
+      )
+      .execute();
     const retried = (await (await stack.request('POST', `/v1/batches/${batch.id}/retry`)).json()) as any;
     expect(retried.retried).toBe(1);
     const done = await waitForBatch(batch.id);
@@ -202,7 +276,20 @@ describe('cancel and retry', () => {
   });
 
   it('honours Idempotency-Key on uploads: a retry replays the first batch', async () => {
-    const send = () => stack.app.request('/v1/batches', { method: 'POST', body: 'data\nonce\n', headers: { 'content-type': 'text/csv', authorization: `Bearer ${stack.key.key}`, 'idempotency-key': 'upload-1' } }, { incoming: { socket: { remoteAddress: '127.0.0.1' } } });
+    const send = () =>
+      stack.app.request(
+        '/v1/batches',
+        {
+          method: 'POST',
+          body: 'data\nonce\n',
+          headers: {
+            'content-type': 'text/csv',
+            authorization: `Bearer ${stack.key.key}`,
+            'idempotency-key': 'upload-1',
+          },
+        },
+        { incoming: { socket: { remoteAddress: '127.0.0.1' } } },
+      );
     const first = await send();
     expect(first.status).toBe(202);
     const again = await send();
@@ -214,8 +301,16 @@ describe('cancel and retry', () => {
     const res = await upload('data\nmine\n', 'text/csv');
     const id = ((await res.json()) as any).id;
     const other = await stack.seedKey();
-    for (const [method, path] of [['GET', `/v1/batches/${id}`], ['GET', `/v1/batches/${id}/results.zip`], ['POST', `/v1/batches/${id}/cancel`], ['POST', `/v1/batches/${id}/retry`]] as const) {
-      expect((await stack.request(method, path, undefined, { authorization: `Bearer ${other.key}` })).status, path).toBe(404);
+    for (const [method, path] of [
+      ['GET', `/v1/batches/${id}`],
+      ['GET', `/v1/batches/${id}/results.zip`],
+      ['POST', `/v1/batches/${id}/cancel`],
+      ['POST', `/v1/batches/${id}/retry`],
+    ] as const) {
+      expect(
+        (await stack.request(method, path, undefined, { authorization: `Bearer ${other.key}` })).status,
+        path,
+      ).toBe(404);
     }
   });
 });

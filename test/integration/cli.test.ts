@@ -20,7 +20,17 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
   main = startProcess('src/main.ts', env);
   await eventually(async () => (await fetch(`${base}/readyz`)).status === 200, 60_000, 200);
-  const keys = startProcess('src/cli.ts', env, ['keys', 'create', '--account', 'cli-test', '--rate', '100000', '--burst', '100000', '--json']);
+  const keys = startProcess('src/cli.ts', env, [
+    'keys',
+    'create',
+    '--account',
+    'cli-test',
+    '--rate',
+    '100000',
+    '--burst',
+    '100000',
+    '--json',
+  ]);
   expect(await exited(keys), keys.output()).toBe(0);
   cliEnv = { CODES_URL: base, CODES_API_KEY: JSON.parse(keys.output()).key };
 }, 90_000);
@@ -52,7 +62,10 @@ describe('codes CLI', () => {
 
   it('batch upload of 1,000 rows shows progress and writes a ZIP of 1,000 files plus the manifest', async () => {
     const csv = path.join(dir, 'rows.csv');
-    writeFileSync(csv, `data,filename\n${Array.from({ length: 1000 }, (_, i) => `https://example.com/item/${i},item-${i}`).join('\n')}\n`);
+    writeFileSync(
+      csv,
+      `data,filename\n${Array.from({ length: 1000 }, (_, i) => `https://example.com/item/${i},item-${i}`).join('\n')}\n`,
+    );
     const zip = path.join(dir, 'results.zip');
     const run = await codes(['batch', 'upload', csv, '--wait', '--out', zip]);
     expect(run.code, run.stderr).toBe(0);
@@ -65,12 +78,17 @@ describe('codes CLI', () => {
     expect(entries.filter((name) => name.endsWith('.png'))).toHaveLength(1000);
   }, 180_000);
 
-  it('events prints a code\'s status changes until it finishes; the typed client sees the same', async () => {
+  it("events prints a code's status changes until it finishes; the typed client sees the same", async () => {
     const client = createClient({ baseUrl: base, apiKey: cliEnv.CODES_API_KEY });
     const code = await client.submitCode({ data: `events ${Date.now()}` });
     const run = await codes(['events', code.id]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout.trim().split('\n').map((line) => JSON.parse(line).status)).toEqual(['queued', 'processing', 'succeeded']);
+    expect(
+      run.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).status),
+    ).toEqual(['queued', 'processing', 'succeeded']);
     const finished = await client.finished(code.id);
     expect(finished.status).toBe('succeeded');
     expect((await client.content(code.id)).length).toBe(finished.result!.bytes);

@@ -23,7 +23,10 @@ afterAll(async () => {
 });
 
 const render = (codeId: string) =>
-  renderCode({ data: { codeId } }, { db: stack.db, notify: (id, status) => publishCodeStatus(stack.redis, stack.config.queuePrefix, id, status) });
+  renderCode(
+    { data: { codeId } },
+    { db: stack.db, notify: (id, status) => publishCodeStatus(stack.redis, stack.config.queuePrefix, id, status) },
+  );
 
 async function submit(data: string): Promise<string> {
   const res = await stack.request('POST', '/v1/codes', { data });
@@ -33,7 +36,10 @@ async function submit(data: string): Promise<string> {
 
 function open(id: string, headers: Record<string, string> = {}) {
   const controller = new AbortController();
-  const response = fetch(`${base}/v1/codes/${id}/events`, { headers: { authorization: `Bearer ${stack.key.key}`, ...headers }, signal: controller.signal });
+  const response = fetch(`${base}/v1/codes/${id}/events`, {
+    headers: { authorization: `Bearer ${stack.key.key}`, ...headers },
+    signal: controller.signal,
+  });
   return { response, abort: () => controller.abort() };
 }
 
@@ -43,7 +49,10 @@ type Event = Extract<SseMessage, { kind: 'event' }>;
  * Reads events until `until` says stop (or the stream ends), counting keep-alive comments on the way.
  * Uses next() rather than for-await, whose break would close the stream.
  */
-async function collect(messages: AsyncGenerator<SseMessage>, until: (events: Event[], keepAlives: number) => boolean = () => false) {
+async function collect(
+  messages: AsyncGenerator<SseMessage>,
+  until: (events: Event[], keepAlives: number) => boolean = () => false,
+) {
   const events: Event[] = [];
   let keepAlives = 0;
   for (;;) {
@@ -76,7 +85,11 @@ describe('GET /v1/codes/{id}/events', () => {
       ['3', 'succeeded'],
     ]);
     const done = JSON.parse(rest.events[1]!.data);
-    expect(done).toMatchObject({ code_id: id, status: 'succeeded', code: { id, status: 'succeeded', result: { content_type: 'image/png' } } });
+    expect(done).toMatchObject({
+      code_id: id,
+      status: 'succeeded',
+      code: { id, status: 'succeeded', result: { content_type: 'image/png' } },
+    });
     expect(stack.codeStatus.channels()).toBe(0);
   });
 
@@ -114,7 +127,9 @@ describe('GET /v1/codes/{id}/events', () => {
     expect(unknown.headers.get('content-type')).toBe('application/problem+json');
     const other = await stack.seedKey();
     const id = await submit(`sse other ${Date.now()}`);
-    const foreign = await stack.request('GET', `/v1/codes/${id}/events`, undefined, { authorization: `Bearer ${other.key}` });
+    const foreign = await stack.request('GET', `/v1/codes/${id}/events`, undefined, {
+      authorization: `Bearer ${other.key}`,
+    });
     expect(foreign.status).toBe(404);
   });
 });
@@ -131,7 +146,11 @@ describe('links.events token (EventSource cannot send Authorization)', () => {
 
     const other = await submit(`sse token other ${Date.now()}`);
     const token = new URL(code.links.events, base).searchParams.get('token')!;
-    for (const url of [`/v1/codes/${other}/events?token=${token}`, `/v1/codes/${other}?token=${token}`, `/v1/codes/${code.id}/events?token=${token}x`]) {
+    for (const url of [
+      `/v1/codes/${other}/events?token=${token}`,
+      `/v1/codes/${other}?token=${token}`,
+      `/v1/codes/${code.id}/events?token=${token}x`,
+    ]) {
       const refused = await fetch(`${base}${url}`);
       expect(refused.status, url).toBe(401);
       expect(refused.headers.get('content-type')).toBe('application/problem+json');

@@ -50,8 +50,15 @@ describe('POST /v1/codes', () => {
     expect(second.status).toBe('succeeded');
     expect(res.headers.get('retry-after')).toBeNull();
     expect(second.result.sha256).toBe((await stack.waitForCode(first.id)).result.sha256);
-    const stored = await stack.db.selectFrom('results').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
-    const keys = await stack.db.selectFrom('codes').select('result_key').where('id', 'in', [first.id, second.id]).execute();
+    const stored = await stack.db
+      .selectFrom('results')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    const keys = await stack.db
+      .selectFrom('codes')
+      .select('result_key')
+      .where('id', 'in', [first.id, second.id])
+      .execute();
     expect(new Set(keys.map((k) => k.result_key)).size).toBe(1);
     expect(Number(stored.n)).toBeGreaterThan(0);
   });
@@ -100,7 +107,9 @@ describe('GET /v1/codes/{id}/content', () => {
     const bytes = Buffer.from(await res.arrayBuffer());
     expect(bytes.subarray(1, 4).toString()).toBe('PNG');
     expect(bytes.length).toBe(done.result.bytes);
-    const again = await stack.request('GET', `/v1/codes/${code.id}/content`, undefined, { 'if-none-match': `"${done.result.sha256}"` });
+    const again = await stack.request('GET', `/v1/codes/${code.id}/content`, undefined, {
+      'if-none-match': `"${done.result.sha256}"`,
+    });
     expect(again.status).toBe(304);
   });
 
@@ -186,7 +195,17 @@ describe('catalog and operators', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as any;
     const ids = body.data.map((s: any) => s.id);
-    for (const id of ['qrcode', 'code128', 'ean13', 'datamatrix', 'pdf417', 'azteccode', 'maxicode', 'databarexpanded', 'rectangularmicroqrcode']) {
+    for (const id of [
+      'qrcode',
+      'code128',
+      'ean13',
+      'datamatrix',
+      'pdf417',
+      'azteccode',
+      'maxicode',
+      'databarexpanded',
+      'rectangularmicroqrcode',
+    ]) {
       expect(ids).toContain(id);
     }
   });

@@ -9,7 +9,15 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 const codeCount = async (accountId: string) =>
-  Number((await stack.db.selectFrom('codes').select((eb) => eb.fn.countAll().as('n')).where('account_id', '=', accountId).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await stack.db
+        .selectFrom('codes')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('account_id', '=', accountId)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe('Idempotency-Key on POST /v1/codes', () => {
   it('replays the first response for the same key and body', async () => {
@@ -36,7 +44,12 @@ describe('Idempotency-Key on POST /v1/codes', () => {
     expect(((await mismatch.json()) as any).code).toBe('idempotency_key_reused');
 
     const other = await stack.seedKey();
-    const theirs = await stack.request('POST', '/v1/codes', { data: 'two' }, { authorization: `Bearer ${other.key}`, 'idempotency-key': 'shared-key' });
+    const theirs = await stack.request(
+      'POST',
+      '/v1/codes',
+      { data: 'two' },
+      { authorization: `Bearer ${other.key}`, 'idempotency-key': 'shared-key' },
+    );
     expect(theirs.status).toBe(202);
     expect(theirs.headers.get('idempotent-replayed')).toBeNull();
   });
@@ -48,7 +61,10 @@ describe('Idempotency-Key on POST /v1/codes', () => {
     const { createHash } = await import('node:crypto');
     const requestHash = createHash('sha256').update('POST /v1/codes\n').update(body).digest('hex');
     await claimIdempotencyKey(stack.db, { accountId: key.account_id, key: 'in-flight', requestHash, ttlHours: 24 });
-    const res = await stack.request('POST', '/v1/codes', body, { authorization: `Bearer ${key.key}`, 'idempotency-key': 'in-flight' });
+    const res = await stack.request('POST', '/v1/codes', body, {
+      authorization: `Bearer ${key.key}`,
+      'idempotency-key': 'in-flight',
+    });
     expect(res.status).toBe(409);
     expect(res.headers.get('retry-after')).toBe('1');
     expect(((await res.json()) as any).code).toBe('idempotency_in_flight');
@@ -58,10 +74,17 @@ describe('Idempotency-Key on POST /v1/codes', () => {
     for (let round = 0; round < 5; round++) {
       const key = await stack.seedKey();
       const headers = { authorization: `Bearer ${key.key}`, 'idempotency-key': `race-${round}` };
-      const responses = await Promise.all(Array.from({ length: 6 }, () => stack.request('POST', '/v1/codes', { data: `race ${round}` }, headers)));
+      const responses = await Promise.all(
+        Array.from({ length: 6 }, () => stack.request('POST', '/v1/codes', { data: `race ${round}` }, headers)),
+      );
       const statuses = responses.map((r) => r.status);
-      expect(statuses.every((s) => s === 202 || s === 409), String(statuses)).toBe(true);
-      expect(statuses.filter((s, i) => s === 202 && responses[i]!.headers.get('idempotent-replayed') === null)).toHaveLength(1);
+      expect(
+        statuses.every((s) => s === 202 || s === 409),
+        String(statuses),
+      ).toBe(true);
+      expect(
+        statuses.filter((s, i) => s === 202 && responses[i]!.headers.get('idempotent-replayed') === null),
+      ).toHaveLength(1);
       expect(await codeCount(key.account_id)).toBe(1);
     }
   });
@@ -70,9 +93,17 @@ describe('Idempotency-Key on POST /v1/codes', () => {
     const key = await stack.seedKey();
     const headers = { authorization: `Bearer ${key.key}`, 'idempotency-key': 'expires' };
     expect((await stack.request('POST', '/v1/codes', { data: 'first use' }, headers)).status).toBe(202);
-    await stack.db.updateTable('idempotency_keys').set({ expires_at: new Date(Date.now() - 1000) }).where('key', '=', 'expires').execute();
+    await stack.db
+      .updateTable('idempotency_keys')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('key', '=', 'expires')
+      .execute();
     expect((await stack.request('POST', '/v1/codes', { data: 'second use' }, headers)).status).toBe(202);
-    await stack.db.updateTable('idempotency_keys').set({ expires_at: new Date(Date.now() - 1000) }).where('key', '=', 'expires').execute();
+    await stack.db
+      .updateTable('idempotency_keys')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('key', '=', 'expires')
+      .execute();
     expect(await deleteExpiredIdempotencyKeys(stack.db, 100)).toBe(1);
     expect(await codeCount(key.account_id)).toBe(2);
   });

@@ -1,6 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropDatabase } from '../../src/store/migrate.ts';
-import { eventually, exited, freePort, startProcess, startRedisServer, startStack, uniqueEnv } from '../support/harness.ts';
+import {
+  eventually,
+  exited,
+  freePort,
+  startProcess,
+  startRedisServer,
+  startStack,
+  uniqueEnv,
+} from '../support/harness.ts';
 
 const databases: string[] = [];
 afterAll(async () => {
@@ -21,10 +29,13 @@ describe('limits across processes', () => {
     const ports = [await freePort(), await freePort()];
     const apis = ports.map((port) => startProcess('src/main.ts', { ...env, PORT: String(port) }, ['api']));
     try {
-      for (const port of ports) await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 20_000, 100);
+      for (const port of ports)
+        await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 20_000, 100);
       const statuses: number[] = [];
       for (let i = 0; i < 20; i++) {
-        const res = await fetch(`http://127.0.0.1:${ports[i % 2]}/v1/codes`, { headers: { authorization: `Bearer ${key}` } });
+        const res = await fetch(`http://127.0.0.1:${ports[i % 2]}/v1/codes`, {
+          headers: { authorization: `Bearer ${key}` },
+        });
         statuses.push(res.status);
         await res.arrayBuffer();
       }
@@ -61,7 +72,11 @@ describe('limits across processes', () => {
       expect(rows.map((r) => r.data)).toEqual(['before the outage']);
 
       redis = await startRedisServer({ port });
-      await eventually(async () => (await stack.request('POST', '/v1/codes', { data: 'after the outage' })).status === 202, 15_000, 200);
+      await eventually(
+        async () => (await stack.request('POST', '/v1/codes', { data: 'after the outage' })).status === 202,
+        15_000,
+        200,
+      );
     } finally {
       await stack.close();
       redis.kill('SIGTERM');

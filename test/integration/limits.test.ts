@@ -5,7 +5,10 @@ import { startStack, type TestStack } from '../support/harness.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startStack({ workers: 0, env: { KEY_CACHE_TTL_MS: '200', AUTH_FAILURES_PER_MINUTE: '30', AUTH_BLOCK_SECONDS: '120' } });
+  stack = await startStack({
+    workers: 0,
+    env: { KEY_CACHE_TTL_MS: '200', AUTH_FAILURES_PER_MINUTE: '30', AUTH_BLOCK_SECONDS: '120' },
+  });
 });
 afterAll(() => stack.close());
 
@@ -35,7 +38,8 @@ describe('token bucket by identity', () => {
     const { key } = await stack.seedKey({ rate: 5, burst: 10 });
     // Empty the bucket first; the count starts at the first refusal, with less than one token left.
     let status = 200;
-    for (let i = 0; i < 100 && status === 200; i++) status = (await stack.request('GET', '/v1/codes?limit=1', undefined, bearer(key))).status;
+    for (let i = 0; i < 100 && status === 200; i++)
+      status = (await stack.request('GET', '/v1/codes?limit=1', undefined, bearer(key))).status;
     expect(status).toBe(429);
     const start = Date.now();
     let passed = 0;
@@ -52,7 +56,8 @@ describe('token bucket by identity', () => {
   it('never limits an authenticated client by the anonymous per-IP plan', async () => {
     const ip = '203.0.113.7';
     const statuses: number[] = [];
-    for (let i = 0; i < 30; i++) statuses.push((await stack.request('GET', '/v1/codes?limit=1', undefined, { authorization: '' }, { ip })).status);
+    for (let i = 0; i < 30; i++)
+      statuses.push((await stack.request('GET', '/v1/codes?limit=1', undefined, { authorization: '' }, { ip })).status);
     expect(statuses.slice(0, 20)).toEqual(Array(20).fill(200));
     expect(statuses.slice(25)).toContain(429);
     const anonymous = await stack.request('GET', '/v1/codes?limit=1', undefined, { authorization: '' }, { ip });
@@ -72,7 +77,8 @@ describe('token bucket by identity', () => {
     expect((await stack.request('POST', '/v1/codes', { data: 'a' }, bearer(key))).status).toBe(202);
     expect((await stack.request('POST', '/v1/codes', { data: 'b' }, bearer(key))).status).toBe(202);
     expect((await stack.request('POST', '/v1/codes', { data: 'c' }, bearer(key))).status).toBe(429);
-    for (let i = 0; i < 50; i++) expect((await stack.request('GET', '/healthz', undefined, bearer(key))).status).toBe(200);
+    for (let i = 0; i < 50; i++)
+      expect((await stack.request('GET', '/healthz', undefined, bearer(key))).status).toBe(200);
   });
 });
 
@@ -112,7 +118,9 @@ describe('authentication', () => {
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(60);
     expect(((await blocked.json()) as any).policy).toBe('auth-failures');
-    expect((await stack.request('GET', '/v1/codes', undefined, bearer(valid.key), { ip: '192.0.2.67' })).status).toBe(200);
+    expect((await stack.request('GET', '/v1/codes', undefined, bearer(valid.key), { ip: '192.0.2.67' })).status).toBe(
+      200,
+    );
   });
 
   it('believes X-Forwarded-For only from a trusted proxy', async () => {
@@ -121,7 +129,17 @@ describe('authentication', () => {
       const drain = async (ip: string, xff: string) => {
         const statuses: number[] = [];
         for (let i = 0; i < 22; i++) {
-          statuses.push((await proxied.request('GET', '/v1/codes', undefined, { authorization: '', 'x-forwarded-for': xff }, { ip })).status);
+          statuses.push(
+            (
+              await proxied.request(
+                'GET',
+                '/v1/codes',
+                undefined,
+                { authorization: '', 'x-forwarded-for': xff },
+                { ip },
+              )
+            ).status,
+          );
         }
         return statuses;
       };
@@ -141,7 +159,9 @@ describe('tenant isolation', () => {
   it("every read and write of another account's code is a 404", async () => {
     const owner = await stack.seedKey();
     const other = await stack.seedKey();
-    const created = (await (await stack.request('POST', '/v1/codes', { data: 'mine' }, bearer(owner.key))).json()) as any;
+    const created = (await (
+      await stack.request('POST', '/v1/codes', { data: 'mine' }, bearer(owner.key))
+    ).json()) as any;
     for (const [method, path] of [
       ['GET', `/v1/codes/${created.id}`],
       ['GET', `/v1/codes/${created.id}/content`],

@@ -13,11 +13,25 @@ let webhookSecret: string;
 
 beforeAll(async () => {
   const port = await freePort();
-  env = uniqueEnv({ PORT: String(port), WORKERS: '1', LOG_LEVEL: 'warn', WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: '127.0.0.0/8' });
+  env = uniqueEnv({
+    PORT: String(port),
+    WORKERS: '1',
+    LOG_LEVEL: 'warn',
+    WEBHOOK_ALLOW_HTTP: 'true',
+    WEBHOOK_ALLOW_PRIVATE: '127.0.0.0/8',
+  });
   target = `http://127.0.0.1:${port}`;
   main = startProcess('src/main.ts', env);
   await eventually(async () => (await fetch(`${target}/readyz`)).ok, 60_000, 200);
-  const cli = startProcess('src/cli.ts', env, ['keys', 'create', '--account', 'load', '--plan', 'enterprise', '--json']);
+  const cli = startProcess('src/cli.ts', env, [
+    'keys',
+    'create',
+    '--account',
+    'load',
+    '--plan',
+    'enterprise',
+    '--json',
+  ]);
   expect(await exited(cli), cli.output()).toBe(0);
   ({ key, webhook_secret: webhookSecret } = JSON.parse(cli.output()) as { key: string; webhook_secret: string });
 }, 90_000);
@@ -44,7 +58,13 @@ describe('npm run load (artillery, CI-sized)', () => {
   }, 180_000);
 
   it('webhooks: every signed delivery reaches the scenario receiver and verifies', async () => {
-    const child = startProcess('artillery/run.ts', { CODES_WEBHOOK_SECRET: webhookSecret }, ['--target', target, '--key', key, 'webhooks']);
+    const child = startProcess('artillery/run.ts', { CODES_WEBHOOK_SECRET: webhookSecret }, [
+      '--target',
+      target,
+      '--key',
+      key,
+      'webhooks',
+    ]);
     const code = await exited(child);
     expect(code, child.output()).toBe(0);
     expect(child.output()).toMatch(/webhooks\.time_to_delivered/);
@@ -52,14 +72,28 @@ describe('npm run load (artillery, CI-sized)', () => {
   }, 180_000);
 
   it('exits non-zero when a threshold is crossed', async () => {
-    const overrides = JSON.stringify({ config: { phases: [{ duration: 2, arrivalRate: 2 }], plugins: { ensure: { thresholds: [{ 'http.response_time.p99': 0.001 }] } } } });
+    const overrides = JSON.stringify({
+      config: {
+        phases: [{ duration: 2, arrivalRate: 2 }],
+        plugins: { ensure: { thresholds: [{ 'http.response_time.p99': 0.001 }] } },
+      },
+    });
     const run = await load(['submit-and-poll', '--', '--overrides', overrides]);
     expect(run.code, run.output).not.toBe(0);
     expect(run.output).toMatch(/^fail: http\.response_time\.p99 < 0\.001/m);
   }, 120_000);
 
   it('exits non-zero when requests fail (maxErrorRate)', async () => {
-    const child = startProcess('artillery/run.ts', {}, ['--target', target, '--key', 'ck_live_not-a-key', 'submit-and-poll', '--', '--overrides', JSON.stringify({ config: { phases: [{ duration: 2, arrivalRate: 2 }] } })]);
+    const child = startProcess('artillery/run.ts', {}, [
+      '--target',
+      target,
+      '--key',
+      'ck_live_not-a-key',
+      'submit-and-poll',
+      '--',
+      '--overrides',
+      JSON.stringify({ config: { phases: [{ duration: 2, arrivalRate: 2 }] } }),
+    ]);
     expect(await exited(child), child.output()).not.toBe(0);
     expect(child.output()).toMatch(/^fail: maxErrorRate < 1/m);
   }, 120_000);

@@ -13,7 +13,14 @@ import { eventually, freePort, startStack, type TestStack } from '../support/har
 let stack: TestStack;
 let doc: any;
 beforeAll(async () => {
-  stack = await startStack({ env: { ADMIN_USER: 'admin', ADMIN_PASSWORD: 'secret-password', WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: '127.0.0.0/8' } });
+  stack = await startStack({
+    env: {
+      ADMIN_USER: 'admin',
+      ADMIN_PASSWORD: 'secret-password',
+      WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_ALLOW_PRIVATE: '127.0.0.0/8',
+    },
+  });
   doc = await (await stack.request('GET', '/openapi.json', undefined, { authorization: '' })).json();
 });
 afterAll(() => stack.close());
@@ -30,14 +37,21 @@ describe('/openapi.json', () => {
   it('documents every route the app serves', () => {
     const served = stack.app.routes
       .filter((r) => r.method !== 'ALL')
-      .map((r) => ({ method: r.method.toLowerCase(), path: r.path.replace(/:(\w+)/g, '{$1}').replace(/\/$/, '') || '/' }))
+      .map((r) => ({
+        method: r.method.toLowerCase(),
+        path: r.path.replace(/:(\w+)/g, '{$1}').replace(/\/$/, '') || '/',
+      }))
       .filter((r) => !NOT_API.some((pattern) => pattern.test(r.path)));
     expect(served.length).toBeGreaterThan(15);
-    const missing = served.filter((r) => !doc.paths[r.path]?.[r.method]).map((r) => `${r.method.toUpperCase()} ${r.path}`);
+    const missing = served
+      .filter((r) => !doc.paths[r.path]?.[r.method])
+      .map((r) => `${r.method.toUpperCase()} ${r.path}`);
     expect(missing).toEqual([]);
     // and nothing documented that is not served
     const servedKeys = new Set(served.map((r) => `${r.method} ${r.path}`));
-    const documented = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item as object).map((method) => `${method} ${path}`));
+    const documented = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item as object).map((method) => `${method} ${path}`),
+    );
     expect(documented.filter((key) => !servedKeys.has(key))).toEqual([]);
   });
 
@@ -47,18 +61,24 @@ describe('/openapi.json', () => {
     expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['200', '202', '401', '422', '429', '503']));
     expect(post.responses['429'].headers).toHaveProperty('Retry-After');
     expect(post.responses['202'].headers).toHaveProperty('RateLimit');
-    expect(doc.paths['/v1/codes/{id}/events'].get.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['Last-Event-ID', 'token']));
+    expect(doc.paths['/v1/codes/{id}/events'].get.parameters.map((p: any) => p.name)).toEqual(
+      expect.arrayContaining(['Last-Event-ID', 'token']),
+    );
   });
 
   it('every request example passes the real validator and is accepted by the API', async () => {
-    const examples = Object.values(doc.paths['/v1/codes'].post.requestBody.content['application/json'].examples) as { value: Record<string, unknown> }[];
+    const examples = Object.values(doc.paths['/v1/codes'].post.requestBody.content['application/json'].examples) as {
+      value: Record<string, unknown>;
+    }[];
     expect(examples.length).toBeGreaterThan(1);
     for (const { value } of examples) {
       expect(() => parseSubmission(value, { config: stack.config } as never, DEFAULT_POLICY)).not.toThrow();
       const res = await stack.request('POST', '/v1/codes', value);
       expect(res.status, JSON.stringify(value)).toBe(202);
     }
-    for (const { value } of Object.values(doc.paths['/v1/render-urls'].post.requestBody.content['application/json'].examples) as { value: object }[]) {
+    for (const { value } of Object.values(
+      doc.paths['/v1/render-urls'].post.requestBody.content['application/json'].examples,
+    ) as { value: object }[]) {
       expect((await stack.request('POST', '/v1/render-urls', value)).status).toBe(201);
     }
     const batch = doc.paths['/v1/batches'].post.requestBody.content['text/csv'].examples;
@@ -67,11 +87,15 @@ describe('/openapi.json', () => {
       expect(res.status).toBe(200);
     }
     // The endpoint example names a public host this offline machine cannot resolve: its shape is what is checked.
-    for (const { value } of Object.values(doc.paths['/v1/webhook-endpoints'].post.requestBody.content['application/json'].examples) as { value: { url: string; events: string[] } }[]) {
+    for (const { value } of Object.values(
+      doc.paths['/v1/webhook-endpoints'].post.requestBody.content['application/json'].examples,
+    ) as { value: { url: string; events: string[] } }[]) {
       expect(v.safeParse(WebhookUrlSchema, value.url).success).toBe(true);
       expect(v.safeParse(WebhookEventsSchema, value.events).success).toBe(true);
     }
-    for (const { value } of Object.values(doc.paths['/v1/webhook-endpoints/{id}'].patch.requestBody.content['application/json'].examples) as { value: { url?: string; events?: string[]; enabled?: boolean } }[]) {
+    for (const { value } of Object.values(
+      doc.paths['/v1/webhook-endpoints/{id}'].patch.requestBody.content['application/json'].examples,
+    ) as { value: { url?: string; events?: string[]; enabled?: boolean } }[]) {
       if (value.url !== undefined) expect(v.safeParse(WebhookUrlSchema, value.url).success).toBe(true);
       if (value.events !== undefined) expect(v.safeParse(WebhookEventsSchema, value.events).success).toBe(true);
       if (value.enabled !== undefined) expect(typeof value.enabled).toBe('boolean');
@@ -80,8 +104,11 @@ describe('/openapi.json', () => {
 
   it('real responses match the documented schemas (ajv)', async () => {
     const ajv = new Ajv2020({ strict: false, validateFormats: false });
-    for (const [name, schema] of Object.entries(doc.components.schemas)) ajv.addSchema(schema as object, `#/components/schemas/${name}`);
-    const code = await (await stack.request('POST', '/v1/codes', { data: 'schema check' }, { prefer: 'wait=5' })).json();
+    for (const [name, schema] of Object.entries(doc.components.schemas))
+      ajv.addSchema(schema as object, `#/components/schemas/${name}`);
+    const code = await (
+      await stack.request('POST', '/v1/codes', { data: 'schema check' }, { prefer: 'wait=5' })
+    ).json();
     const check = (name: string, value: unknown) => {
       const validate = ajv.getSchema(`#/components/schemas/${name}`)!;
       expect(validate(value), JSON.stringify(validate.errors)).toBe(true);
@@ -97,10 +124,18 @@ describe('/openapi.json', () => {
       return page.data.length > 0 && page;
     });
     check('EventList', events);
-    const endpoint = (await (await stack.request('POST', '/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hook', events: ['code.succeeded'] })).json()) as { id: string };
+    const endpoint = (await (
+      await stack.request('POST', '/v1/webhook-endpoints', {
+        url: 'http://127.0.0.1:9/hook',
+        events: ['code.succeeded'],
+      })
+    ).json()) as { id: string };
     check('WebhookEndpoint', endpoint);
     check('WebhookEndpointList', await (await stack.request('GET', '/v1/webhook-endpoints')).json());
-    check('WebhookDeliveryList', await (await stack.request('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`)).json());
+    check(
+      'WebhookDeliveryList',
+      await (await stack.request('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`)).json(),
+    );
   });
 });
 
@@ -108,7 +143,10 @@ describe('/docs', () => {
   it('renders in headless Chromium with no network beyond localhost', async () => {
     const port = await freePort();
     const server = serve({ fetch: stack.app.fetch, port, hostname: '127.0.0.1' }) as Server;
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'] });
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'],
+    });
     const blocked: string[] = [];
     try {
       const page = await browser.newPage();
@@ -121,7 +159,9 @@ describe('/docs', () => {
       await page.goto(`http://127.0.0.1:${port}/docs`);
       await page.waitForSelector('body[data-rendered]');
       const operations = Number(await page.getAttribute('body', 'data-rendered'));
-      expect(operations).toBe(Object.values(doc.paths).reduce((n: number, item: any) => n + Object.keys(item).length, 0));
+      expect(operations).toBe(
+        Object.values(doc.paths).reduce((n: number, item: any) => n + Object.keys(item).length, 0),
+      );
       expect(await page.textContent('#operations')).toContain('/v1/codes/{id}/events');
       expect(blocked).toEqual([]);
     } finally {

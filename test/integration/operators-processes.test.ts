@@ -25,12 +25,30 @@ it('npm start: /metrics merges API and worker processes; SIGTERM with 500 codes 
   const base = `http://127.0.0.1:${port}`;
   const db = createDb({ databaseUrl: env.DATABASE_URL!, poolSize: 2 });
   const statusCount = async (status: 'succeeded' | 'processing') =>
-    Number((await db.selectFrom('codes').select((eb) => eb.fn.countAll().as('n')).where('status', '=', status).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await db
+          .selectFrom('codes')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('status', '=', status)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   let main = startProcess('src/main.ts', env);
   try {
     await eventually(async () => (await fetch(`${base}/readyz`)).status === 200, 30_000, 200);
-    const cli = startProcess('src/cli.ts', env, ['keys', 'create', '--account', 'ops-test', '--rate', '100000', '--burst', '100000', '--json']);
+    const cli = startProcess('src/cli.ts', env, [
+      'keys',
+      'create',
+      '--account',
+      'ops-test',
+      '--rate',
+      '100000',
+      '--burst',
+      '100000',
+      '--json',
+    ]);
     expect(await exited(cli), cli.output()).toBe(0);
     const authorization = `Bearer ${JSON.parse(cli.output()).key}`;
     for (let i = 0; i < CODES; i += 50) {
@@ -47,17 +65,27 @@ it('npm start: /metrics merges API and worker processes; SIGTERM with 500 codes 
     }
 
     // The worker process published its render metrics; the API process merges them with its own.
-    const metrics = await eventually(async () => {
-      const text = await (await fetch(`${base}/metrics`, { headers: { authorization: adminAuth } })).text();
-      return /render_duration_seconds_count\{symbology="datamatrix",format="png",outcome="succeeded",role="worker:render"\} [1-9]/.test(text) && text;
-    }, 20_000, 200);
+    const metrics = await eventually(
+      async () => {
+        const text = await (await fetch(`${base}/metrics`, { headers: { authorization: adminAuth } })).text();
+        return (
+          /render_duration_seconds_count\{symbology="datamatrix",format="png",outcome="succeeded",role="worker:render"\} [1-9]/.test(
+            text,
+          ) && text
+        );
+      },
+      20_000,
+      200,
+    );
     expect(metrics).toMatch(/http_requests_total\{route="\/v1\/codes",method="POST",status="202",role="api"\} 500/);
     expect(metrics).toMatch(/queue_jobs\{queue="render",state="waiting"\} \d+/);
     expect((await fetch(`${base}/metrics`)).status).toBe(401);
 
     const depth = startProcess('src/cli.ts', env, ['queues', 'depth', '--json']);
     expect(await exited(depth), depth.output()).toBe(0);
-    expect((JSON.parse(depth.output()) as any[]).map((q) => q.queue)).toEqual(expect.arrayContaining(['render', 'maintenance']));
+    expect((JSON.parse(depth.output()) as any[]).map((q) => q.queue)).toEqual(
+      expect.arrayContaining(['render', 'maintenance']),
+    );
     expect(await statusCount('succeeded')).toBeLessThan(CODES);
   } finally {
     main.kill('SIGTERM');
@@ -68,7 +96,11 @@ it('npm start: /metrics merges API and worker processes; SIGTERM with 500 codes 
   expect(await statusCount('processing')).toBe(0);
 
   // The queue survives in Redis; the CLI pauses and resumes it while nothing runs.
-  for (const args of [['queues', 'pause', 'render'], ['queues', 'resume', 'render'], ['queues', 'drain-failed', 'render']]) {
+  for (const args of [
+    ['queues', 'pause', 'render'],
+    ['queues', 'resume', 'render'],
+    ['queues', 'drain-failed', 'render'],
+  ]) {
     const child = startProcess('src/cli.ts', env, args);
     expect(await exited(child), child.output()).toBe(0);
   }

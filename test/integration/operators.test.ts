@@ -11,7 +11,15 @@ import { renderCode } from '../../src/jobs/render-code.ts';
 import { publishMetrics } from '../../src/metrics/publish.ts';
 import { createProcessMetrics } from '../../src/metrics/registry.ts';
 import { createRedis } from '../../src/queue/connection.ts';
-import { eventually, exited, freePort, startProcess, startRedisServer, startStack, type TestStack } from '../support/harness.ts';
+import {
+  eventually,
+  exited,
+  freePort,
+  startProcess,
+  startRedisServer,
+  startStack,
+  type TestStack,
+} from '../support/harness.ts';
 
 // A redis-server of this file's own: it is FLUSHALLed below, which must never touch the shared one.
 let redisServer: ChildProcess;
@@ -26,7 +34,10 @@ beforeAll(async () => {
   redisPort = await freePort();
   redisDir = mkdtempSync(path.join(tmpdir(), 'ops-redis-'));
   redisServer = await startRedisServer({ port: redisPort, dir: redisDir });
-  stack = await startStack({ workers: 0, env: { REDIS_URL: `redis://127.0.0.1:${redisPort}`, ...ADMIN, RENDER_CONCURRENCY: '4' } });
+  stack = await startStack({
+    workers: 0,
+    env: { REDIS_URL: `redis://127.0.0.1:${redisPort}`, ...ADMIN, RENDER_CONCURRENCY: '4' },
+  });
 });
 afterAll(async () => {
   await stack.close();
@@ -38,7 +49,13 @@ const count = async (query: string) => Number((await sql.raw<{ n: string }>(quer
 
 it('/readyz answers 200, then 503 the moment shutdown starts', async () => {
   let shuttingDown = false;
-  const app = createApp({ config: stack.config, db: stack.db, redis: stack.redis, queues: stack.queues, isShuttingDown: () => shuttingDown });
+  const app = createApp({
+    config: stack.config,
+    db: stack.db,
+    redis: stack.redis,
+    queues: stack.queues,
+    isShuttingDown: () => shuttingDown,
+  });
   expect((await app.request('/readyz')).status).toBe(200);
   shuttingDown = true;
   const res = await app.request('/readyz');
@@ -49,12 +66,24 @@ it('/readyz answers 200, then 503 the moment shutdown starts', async () => {
 
 it('/metrics needs the admin credentials, parses as Prometheus text, merges published processes and moves with submissions', async () => {
   const metrics = createProcessMetrics('api');
-  const app = createApp({ config: stack.config, db: stack.db, redis: stack.redis, queues: stack.queues, metrics, metricsRole: 'api' });
+  const app = createApp({
+    config: stack.config,
+    db: stack.db,
+    redis: stack.redis,
+    queues: stack.queues,
+    metrics,
+    metricsRole: 'api',
+  });
   // Another process (a render worker elsewhere) publishes its registry to Redis.
   const worker = createProcessMetrics('worker:render');
   worker.renderDuration.observe({ symbology: 'qrcode', format: 'png', outcome: 'succeeded' }, 0.004);
   worker.codesFinished.inc({ status: 'succeeded' });
-  const stop = publishMetrics(stack.redis, { prefix: stack.config.queuePrefix, registry: worker.registry, role: 'worker:render', everyMs: 60_000 });
+  const stop = publishMetrics(stack.redis, {
+    prefix: stack.config.queuePrefix,
+    registry: worker.registry,
+    role: 'worker:render',
+    everyMs: 60_000,
+  });
 
   expect((await app.request('/metrics')).status).toBe(401);
   expect((await app.request('/metrics', { headers: { authorization: basic('ops', 'wrong') } })).status).toBe(401);
@@ -64,16 +93,29 @@ it('/metrics needs the admin credentials, parses as Prometheus text, merges publ
     expect(res.headers.get('content-type')).toContain('text/plain');
     return parsePrometheus(await res.text());
   };
-  const submitted = (m: Map<string, number>) => m.get('http_requests_total{route="/v1/codes",method="POST",status="202",role="api"}') ?? 0;
+  const submitted = (m: Map<string, number>) =>
+    m.get('http_requests_total{route="/v1/codes",method="POST",status="202",role="api"}') ?? 0;
   const before = await scrape();
   for (let i = 0; i < 3; i++) {
-    const res = await app.request('/v1/codes', { method: 'POST', headers: { authorization: `Bearer ${stack.key.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ data: `metrics ${i}` }) }, { incoming: { socket: { remoteAddress: '127.0.0.1' } } });
+    const res = await app.request(
+      '/v1/codes',
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stack.key.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ data: `metrics ${i}` }),
+      },
+      { incoming: { socket: { remoteAddress: '127.0.0.1' } } },
+    );
     expect(res.status).toBe(202);
   }
   const after = await scrape();
   expect(submitted(after) - submitted(before)).toBe(3);
   expect(after.get('queue_jobs{queue="render",state="waiting"}')).toBeGreaterThanOrEqual(3);
-  expect(after.get('render_duration_seconds_count{symbology="qrcode",format="png",outcome="succeeded",role="worker:render"}')).toBe(1);
+  expect(
+    after.get(
+      'render_duration_seconds_count{symbology="qrcode",format="png",outcome="succeeded",role="worker:render"}',
+    ),
+  ).toBe(1);
   expect(after.get('codes_finished_total{status="succeeded",role="worker:render"}')).toBe(1);
   expect([...after.keys()].some((k) => k.startsWith('process_cpu_user_seconds_total'))).toBe(true);
   expect([...after.keys()].some((k) => k.startsWith('http_request_duration_seconds_bucket'))).toBe(true);
@@ -82,8 +124,12 @@ it('/metrics needs the admin credentials, parses as Prometheus text, merges publ
 });
 
 it('retention deletes expired results and code rows in batches; an expired result is re-rendered with identical bytes', async () => {
-  const submit = async (data: string) => ((await (await stack.request('POST', '/v1/codes', { data, format: 'png' })).json()) as any).id as string;
-  const worker = new Worker('render', (job) => renderCode(job, { db: stack.db }), { connection: createRedis(stack.config.redisUrl, 'worker'), prefix: stack.config.queuePrefix });
+  const submit = async (data: string) =>
+    ((await (await stack.request('POST', '/v1/codes', { data, format: 'png' })).json()) as any).id as string;
+  const worker = new Worker('render', (job) => renderCode(job, { db: stack.db }), {
+    connection: createRedis(stack.config.redisUrl, 'worker'),
+    prefix: stack.config.queuePrefix,
+  });
   const kept = await submit('retention kept');
   const expired = await submit('retention expired');
   const gone = await submit('retention gone');
@@ -94,7 +140,9 @@ it('retention deletes expired results and code rows in batches; an expired resul
 
   // 40 days old: past the 30-day default. `gone` is older still, past the code retention too.
   await sql`update results set created_at = now() - interval '40 days'`.execute(stack.db);
-  await sql`update codes set created_at = now() - interval '40 days' where id in (${expired}, ${kept})`.execute(stack.db);
+  await sql`update codes set created_at = now() - interval '40 days' where id in (${expired}, ${kept})`.execute(
+    stack.db,
+  );
   await sql`update codes set created_at = now() - interval '400 days' where id = ${gone}`.execute(stack.db);
   await sql`update codes set created_at = now() where id = ${kept}`.execute(stack.db);
   const deps = {
@@ -114,7 +162,10 @@ it('retention deletes expired results and code rows in batches; an expired resul
   // A plan may keep results longer than the default.
   await sql`update results set created_at = now() - interval '40 days'`.execute(stack.db);
   await sql`update codes set created_at = now() - interval '40 days'`.execute(stack.db);
-  const longer = { ...deps, retention: { ...deps.retention, planDays: { [stack.config.defaultPlan]: 60 } } } as MaintenanceDeps;
+  const longer = {
+    ...deps,
+    retention: { ...deps.retention, planDays: { [stack.config.defaultPlan]: 60 } },
+  } as MaintenanceDeps;
   expect(await applyRetention(longer)).toEqual({ task: 'retention', results: 0, codes: 0 });
 });
 
@@ -123,7 +174,11 @@ it('FLUSHALL in the middle of 2,000 queued codes: after the reconciler all succe
   const TOTAL = 2000;
   const ids: string[] = [];
   for (let i = 0; i < TOTAL; i += 50) {
-    const batch = await Promise.all(Array.from({ length: 50 }, (_, j) => stack.request('POST', '/v1/codes', { data: `flush ${i + j}`, format: 'svg' })));
+    const batch = await Promise.all(
+      Array.from({ length: 50 }, (_, j) =>
+        stack.request('POST', '/v1/codes', { data: `flush ${i + j}`, format: 'svg' }),
+      ),
+    );
     for (const res of batch) ids.push(((await res.json()) as any).id);
   }
   const renders = new Map<string, number>();
@@ -131,23 +186,36 @@ it('FLUSHALL in the middle of 2,000 queued codes: after the reconciler all succe
     'render',
     async (job) => {
       const outcome = await renderCode(job, { db: stack.db });
-      if (outcome.outcome === 'succeeded' && !outcome.cached) renders.set(outcome.codeId, (renders.get(outcome.codeId) ?? 0) + 1);
+      if (outcome.outcome === 'succeeded' && !outcome.cached)
+        renders.set(outcome.codeId, (renders.get(outcome.codeId) ?? 0) + 1);
       return outcome;
     },
     { connection: createRedis(stack.config.redisUrl, 'worker'), prefix: stack.config.queuePrefix, concurrency: 4 },
   );
   // Jobs active during the flush lose their keys: BullMQ reports it, the reconciler repairs it.
   worker.on('error', () => {});
-  await eventually(async () => (await count(`select count(*) as n from codes where status = 'succeeded'`)) >= 100, 20_000, 20);
+  await eventually(
+    async () => (await count(`select count(*) as n from codes where status = 'succeeded'`)) >= 100,
+    20_000,
+    20,
+  );
   await stack.redis.flushall();
   const afterFlush = await count(`select count(*) as n from codes where status = 'succeeded'`);
   expect(afterFlush).toBeLessThan(TOTAL);
   expect(await stack.queues.render.count()).toBe(0);
 
   // The real maintenance process: it re-registers its lost schedulers and reconciles every 500 ms.
-  const maintenance = startProcess('workers/maintenance.ts', { ...stack.env, RECONCILE_EVERY_MS: '500', RECONCILE_AFTER_MS: '0' });
+  const maintenance = startProcess('workers/maintenance.ts', {
+    ...stack.env,
+    RECONCILE_EVERY_MS: '500',
+    RECONCILE_AFTER_MS: '0',
+  });
   try {
-    await eventually(async () => (await count(`select count(*) as n from codes where status = 'succeeded'`)) === TOTAL, 60_000, 200);
+    await eventually(
+      async () => (await count(`select count(*) as n from codes where status = 'succeeded'`)) === TOTAL,
+      60_000,
+      200,
+    );
   } finally {
     maintenance.kill('SIGTERM');
     expect(await exited(maintenance)).toBe(0);
@@ -173,9 +241,17 @@ it('Redis restarted (AOF): no accepted code is lost', async () => {
   await eventually(async () => stack.redis.status === 'ready', 10_000, 50);
   const states = await Promise.all(ids.map((id) => stack.queues.render.getJobState(id)));
   expect(states.filter((state) => state !== 'waiting')).toEqual([]);
-  const worker = new Worker('render', (job) => renderCode(job, { db: stack.db }), { connection: createRedis(stack.config.redisUrl, 'worker'), prefix: stack.config.queuePrefix, concurrency: 4 });
+  const worker = new Worker('render', (job) => renderCode(job, { db: stack.db }), {
+    connection: createRedis(stack.config.redisUrl, 'worker'),
+    prefix: stack.config.queuePrefix,
+    concurrency: 4,
+  });
   try {
-    await eventually(async () => (await count(`select count(*) as n from codes where status = 'succeeded'`)) === ids.length, 30_000, 100);
+    await eventually(
+      async () => (await count(`select count(*) as n from codes where status = 'succeeded'`)) === ids.length,
+      30_000,
+      100,
+    );
   } finally {
     await worker.close();
   }

@@ -27,7 +27,13 @@ it('PostgreSQL stopped for 10 s under load: 503 with Retry-After (never 500, nev
   const config = loadConfig(env, ROOT);
   await prepareDatabase(config.databaseUrl);
   const db = createDb({ databaseUrl: config.databaseUrl, poolSize: 2 });
-  const { key } = await createApiKey(db, { account: 'outage', plan: config.defaultPlan, rate: 1e6, burst: 1e6, secretsKey: config.secretsKey });
+  const { key } = await createApiKey(db, {
+    account: 'outage',
+    plan: config.defaultPlan,
+    rate: 1e6,
+    burst: 1e6,
+    secretsKey: config.secretsKey,
+  });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const processes = [
@@ -54,7 +60,8 @@ it('PostgreSQL stopped for 10 s under load: 503 with Retry-After (never 500, nev
         const body = (await res.json()) as { id?: string };
         if (res.status === 202) accepted.push(body.id!);
         // A request in flight when PostgreSQL stops, or started before it is back, belongs to the outage.
-        if (current === 'outage' || phase === 'outage') during.push({ status: res.status, ms: Date.now() - started, retryAfter: res.headers.get('retry-after') });
+        if (current === 'outage' || phase === 'outage')
+          during.push({ status: res.status, ms: Date.now() - started, retryAfter: res.headers.get('retry-after') });
         else if (res.status !== 202) unexpected.push({ phase: current, status: res.status, body });
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -79,18 +86,34 @@ it('PostgreSQL stopped for 10 s under load: 503 with Retry-After (never 500, nev
     expect(unexpected).toEqual([]);
     const refused = during.filter((d) => d.status === 503);
     expect(refused.length).toBeGreaterThan(10);
-    expect(during.every((d) => d.status === 202 || d.status === 503), JSON.stringify(during.filter((d) => d.status !== 503 && d.status !== 202))).toBe(true);
+    expect(
+      during.every((d) => d.status === 202 || d.status === 503),
+      JSON.stringify(during.filter((d) => d.status !== 503 && d.status !== 202)),
+    ).toBe(true);
     expect(refused.every((d) => d.retryAfter !== null)).toBe(true);
     expect(Math.max(...during.map((d) => d.ms))).toBeLessThan(10_000);
 
     // Every code the API accepted, before, during (if any) and after the outage, succeeds.
-    const allSucceeded = await eventually(async () => {
-      const rows = await sql<{ n: number }>`select count(*)::int as n from codes where status = 'succeeded' and id = any(${accepted})`.execute(db);
-      return rows.rows[0]!.n === accepted.length;
-    }, 90_000, 500).catch(() => false);
+    const allSucceeded = await eventually(
+      async () => {
+        const rows = await sql<{
+          n: number;
+        }>`select count(*)::int as n from codes where status = 'succeeded' and id = any(${accepted})`.execute(db);
+        return rows.rows[0]!.n === accepted.length;
+      },
+      90_000,
+      500,
+    ).catch(() => false);
     if (!allSucceeded) {
-      const left = await sql<{ id: string; status: string }>`select id, status, created_at, started_at, error from codes where status <> 'succeeded' and id = any(${accepted}) limit 20`.execute(db);
-      expect.fail(`codes not succeeded: ${JSON.stringify(left.rows)}\n${processes.map((p) => p.output().slice(-4000)).join('\n---\n')}`);
+      const left = await sql<{
+        id: string;
+        status: string;
+      }>`select id, status, created_at, started_at, error from codes where status <> 'succeeded' and id = any(${accepted}) limit 20`.execute(
+        db,
+      );
+      expect.fail(
+        `codes not succeeded: ${JSON.stringify(left.rows)}\n${processes.map((p) => p.output().slice(-4000)).join('\n---\n')}`,
+      );
     }
     const total = await sql<{ n: number }>`select count(*)::int as n from codes`.execute(db);
     expect(total.rows[0]!.n).toBe(accepted.length);

@@ -26,10 +26,31 @@ afterAll(async () => {
 
 async function submitClaimComplete(n: number) {
   const [row] = await insertSubmissions(db, [
-    { id: newId('code'), account_id: 'acct_prepared', symbology: 'qrcode', data: `prepared ${n}`, format: 'png', options: '{}', metadata: '{}', result_key: `key-prepared-${n}` },
+    {
+      id: newId('code'),
+      account_id: 'acct_prepared',
+      symbology: 'qrcode',
+      data: `prepared ${n}`,
+      format: 'png',
+      options: '{}',
+      metadata: '{}',
+      result_key: `key-prepared-${n}`,
+    },
   ]);
   const claimed = await claimCodes(db, [row!.id]);
-  const completed = await completeRenders(db, [{ codeId: row!.id, result: { key: `key-prepared-${n}`, sha256: 'a'.repeat(64), content_type: 'image/png', bytes: Buffer.from([n]), width: 1, height: 1 } }]);
+  const completed = await completeRenders(db, [
+    {
+      codeId: row!.id,
+      result: {
+        key: `key-prepared-${n}`,
+        sha256: 'a'.repeat(64),
+        content_type: 'image/png',
+        bytes: Buffer.from([n]),
+        width: 1,
+        height: 1,
+      },
+    },
+  ]);
   return { id: row!.id, claimed, completed };
 }
 
@@ -44,6 +65,11 @@ it('a column added to codes and results while the API and a worker run does not 
   const second = await submitClaimComplete(2);
   expect(second.claimed.map((c) => [c.id, c.status, c.cached])).toEqual([[second.id, 'processing', false]]);
   expect(second.completed).toEqual([{ id: second.id }]);
-  const { rows } = await sql<{ status: string; bytes: Buffer }>`select c.status, r.bytes from codes c join results r on r.key = c.result_key where c.id = ${second.id}`.execute(db);
+  const { rows } = await sql<{
+    status: string;
+    bytes: Buffer;
+  }>`select c.status, r.bytes from codes c join results r on r.key = c.result_key where c.id = ${second.id}`.execute(
+    db,
+  );
   expect(rows).toEqual([{ status: 'succeeded', bytes: Buffer.from([2]) }]);
 });

@@ -20,7 +20,9 @@ describe('npm run migrate', () => {
     expect(codes, runs.map((r) => r.output()).join('\n')).toEqual([0, 0]);
     const db = createDb({ databaseUrl: env.DATABASE_URL!, poolSize: 1 });
     try {
-      const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public'`.execute(db);
+      const tables = await sql<{
+        table_name: string;
+      }>`select table_name from information_schema.tables where table_schema = 'public'`.execute(db);
       expect(tables.rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['codes', 'results']));
     } finally {
       await db.destroy();
@@ -50,22 +52,36 @@ describe('npm start', () => {
       expect(await exited(cli), cli.output()).toBe(0);
       const authorization = `Bearer ${JSON.parse(cli.output()).key}`;
       const submitAndWait = async (data: string) => {
-        const res = await fetch(`${base}/v1/codes`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ data }) });
+        const res = await fetch(`${base}/v1/codes`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization },
+          body: JSON.stringify({ data }),
+        });
         expect(res.status).toBe(202);
         const location = res.headers.get('location')!;
-        return eventually(async () => {
-          const code = (await (await fetch(`${base}${location}`, { headers: { authorization } })).json()) as any;
-          return code.status === 'succeeded' && code;
-        }, 20_000, 50);
+        return eventually(
+          async () => {
+            const code = (await (await fetch(`${base}${location}`, { headers: { authorization } })).json()) as any;
+            return code.status === 'succeeded' && code;
+          },
+          20_000,
+          50,
+        );
       };
       await submitAndWait('first');
 
-      const children = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(main.pid)]).toString().trim().split('\n');
+      const children = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(main.pid)])
+        .toString()
+        .trim()
+        .split('\n');
       const renderChild = children.find((line) => line.includes('workers/render.ts'));
       expect(renderChild, children.join('\n')).toBeDefined();
       // Each role runs with its own young generation (src/supervisor.ts heapFlags).
       const config = loadConfig(env, ROOT);
-      expect(children.find((line) => line.includes('src/main.ts')), children.join('\n')).toContain(`--max-semi-space-size=${config.apiSemiSpaceMb} `);
+      expect(
+        children.find((line) => line.includes('src/main.ts')),
+        children.join('\n'),
+      ).toContain(`--max-semi-space-size=${config.apiSemiSpaceMb} `);
       expect(renderChild).toContain(`--max-semi-space-size=${config.semiSpaceMb} `);
       process.kill(Number(renderChild!.trim().split(/\s+/)[0]), 'SIGKILL');
       await submitAndWait('after the crash');

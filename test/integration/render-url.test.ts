@@ -32,7 +32,7 @@ describe('GET /v1/render', () => {
     expect(problem.errors.map((e: any) => e.path)).toEqual(expect.arrayContaining(['format', 'nonsense']));
   });
 
-  it('answers 503 render_pending with the code\'s Location when no worker renders in time', async () => {
+  it("answers 503 render_pending with the code's Location when no worker renders in time", async () => {
     const idle = await startStack({ workers: 0, env: { RENDER_WAIT_SECONDS: '1' } });
     try {
       const res = await idle.request('GET', '/v1/render?data=nobody');
@@ -48,7 +48,11 @@ describe('GET /v1/render', () => {
 
 describe('signed render URLs', () => {
   it('POST /v1/render-urls mints a URL that serves the image without a key, until it expires or is altered', async () => {
-    const minted = await stack.request('POST', '/v1/render-urls', { data: 'signed hello', format: 'svg', ttl_seconds: 600 });
+    const minted = await stack.request('POST', '/v1/render-urls', {
+      data: 'signed hello',
+      format: 'svg',
+      ttl_seconds: 600,
+    });
     expect(minted.status).toBe(201);
     const { url, expires_at } = (await minted.json()) as { url: string; expires_at: string };
     expect(new Date(expires_at).getTime()).toBeGreaterThan(Date.now());

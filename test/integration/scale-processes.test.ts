@@ -72,7 +72,17 @@ describe('scale out: separate API and render worker processes', () => {
 
     const migrate = startProcess('src/cli.ts', env, ['migrate']);
     expect(await exited(migrate), migrate.output()).toBe(0);
-    const cli = startProcess('src/cli.ts', env, ['keys', 'create', '--account', 'scale', '--rate', '1000000', '--burst', '1000000', '--json']);
+    const cli = startProcess('src/cli.ts', env, [
+      'keys',
+      'create',
+      '--account',
+      'scale',
+      '--rate',
+      '1000000',
+      '--burst',
+      '1000000',
+      '--json',
+    ]);
     expect(await exited(cli), cli.output()).toBe(0);
     const authorization = `Bearer ${JSON.parse(cli.output()).key}`;
 
@@ -99,7 +109,11 @@ describe('scale out: separate API and render worker processes', () => {
       const worker = startProcess('workers/render.ts', { ...env, LOG_LEVEL: 'info' });
       children.push(worker);
       await eventually(async () => worker.output().includes('render worker ready'), 30_000, 100);
-      await eventually(async () => (await publishedMetrics(redis, env.QUEUE_PREFIX!, 'worker:render')).size === i + 1, 30_000, 100);
+      await eventually(
+        async () => (await publishedMetrics(redis, env.QUEUE_PREFIX!, 'worker:render')).size === i + 1,
+        30_000,
+        100,
+      );
       await new Promise((r) => setTimeout(r, 500)); // let any lazily opened connection show up
       added.render!.push((await redisClients(redis)) - before);
     }
@@ -120,7 +134,11 @@ describe('scale out: separate API and render worker processes', () => {
           const res = await fetch(`${base}/v1/codes`, {
             method: 'POST',
             headers: { authorization, 'content-type': 'application/json' },
-            body: JSON.stringify({ data: `https://example.com/scale/${env.QUEUE_PREFIX}/${i}`, verify: false, metadata: { i: String(i) } }),
+            body: JSON.stringify({
+              data: `https://example.com/scale/${env.QUEUE_PREFIX}/${i}`,
+              verify: false,
+              metadata: { i: String(i) },
+            }),
           });
           const body = (await res.json()) as { id: string; status: string };
           expect(res.status, JSON.stringify(body)).toBe(202);
@@ -134,11 +152,19 @@ describe('scale out: separate API and render worker processes', () => {
     const db = createDb({ databaseUrl: env.DATABASE_URL!, poolSize: 2 });
     cleanups.push(() => db.destroy());
     const countBy = async () =>
-      (await sql<{ status: string; n: number }>`select status, count(*)::int as n from codes group by status`.execute(db)).rows;
-    await eventually(async () => {
-      const rows = await countBy();
-      return rows.length === 1 && rows[0]!.status === 'succeeded' && rows[0]!.n === CODES;
-    }, 240_000, 500);
+      (
+        await sql<{ status: string; n: number }>`select status, count(*)::int as n from codes group by status`.execute(
+          db,
+        )
+      ).rows;
+    await eventually(
+      async () => {
+        const rows = await countBy();
+        return rows.length === 1 && rows[0]!.status === 'succeeded' && rows[0]!.n === CODES;
+      },
+      240_000,
+      500,
+    );
 
     const seconds = (performance.now() - started) / 1000;
     const redisAfter = await redisCost(redis);
@@ -164,7 +190,10 @@ describe('scale out: separate API and render worker processes', () => {
     await new Promise((r) => setTimeout(r, 1000)); // a few more publish periods: any late double render shows
     const perWorker = await renders();
     expect(perWorker.reduce((a, b) => a + b, 0)).toBe(CODES);
-    expect(perWorker.every((n) => n > 0), String(perWorker)).toBe(true);
+    expect(
+      perWorker.every((n) => n > 0),
+      String(perWorker),
+    ).toBe(true);
     expect(perWorker).toHaveLength(2);
 
     // Both APIs took submissions.
@@ -172,14 +201,30 @@ describe('scale out: separate API and render worker processes', () => {
       sumOf(m, 'http_requests_total', { method: 'POST', status: '202' }),
     );
     expect(perApi).toHaveLength(2);
-    expect(perApi.every((n) => n > 0), String(perApi)).toBe(true);
+    expect(
+      perApi.every((n) => n > 0),
+      String(perApi),
+    ).toBe(true);
 
     // Nothing left in the queue, nothing failed, and PostgreSQL never saw more than the pools allow.
     const queue = new Queue('render', { connection: redis, prefix: env.QUEUE_PREFIX });
-    expect(await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'failed')).toEqual({ wait: 0, active: 0, delayed: 0, prioritized: 0, failed: 0 });
+    expect(await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'failed')).toEqual({
+      wait: 0,
+      active: 0,
+      delayed: 0,
+      prioritized: 0,
+      failed: 0,
+    });
     await queue.close();
-    const pg = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and backend_type = 'client backend'`.execute(db);
-    const sizes = await sql<{ avg: number; total: number }>`select avg(octet_length(bytes))::int as avg, sum(octet_length(bytes))::bigint as total from results`.execute(db);
+    const pg = await sql<{
+      n: number;
+    }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and backend_type = 'client backend'`.execute(
+      db,
+    );
+    const sizes = await sql<{
+      avg: number;
+      total: number;
+    }>`select avg(octet_length(bytes))::int as avg, sum(octet_length(bytes))::bigint as total from results`.execute(db);
     expect(pg.rows[0]!.n).toBeLessThanOrEqual(4 * PG_POOL_SIZE + 2);
 
     // What one code costs Redis (the README's scaling note): recorded, not asserted.
@@ -187,18 +232,22 @@ describe('scale out: separate API and render worker processes', () => {
     mkdirSync(path.join(ROOT, 'test-output'), { recursive: true });
     writeFileSync(
       path.join(ROOT, 'test-output', 'scale-processes.json'),
-      JSON.stringify({
-        codes: CODES,
-        seconds: Math.round(seconds * 10) / 10,
-        codesPerSecond: Math.round(CODES / seconds),
-        redisCpuSeconds: Math.round(cpu * 100) / 100,
-        redisCpuMsPerCode: Math.round((cpu / CODES) * 1000 * 1000) / 1000,
-        redisCommandsPerCode: Math.round((redisAfter.commands - redisBefore.commands) / CODES),
-        redisConnectionsAdded: added,
-        postgresConnections: pg.rows[0]!.n,
-        resultBytesAverage: sizes.rows[0]!.avg,
-        resultBytesTotal: sizes.rows[0]!.total,
-      }, null, 2),
+      JSON.stringify(
+        {
+          codes: CODES,
+          seconds: Math.round(seconds * 10) / 10,
+          codesPerSecond: Math.round(CODES / seconds),
+          redisCpuSeconds: Math.round(cpu * 100) / 100,
+          redisCpuMsPerCode: Math.round((cpu / CODES) * 1000 * 1000) / 1000,
+          redisCommandsPerCode: Math.round((redisAfter.commands - redisBefore.commands) / CODES),
+          redisConnectionsAdded: added,
+          postgresConnections: pg.rows[0]!.n,
+          resultBytesAverage: sizes.rows[0]!.avg,
+          resultBytesTotal: sizes.rows[0]!.total,
+        },
+        null,
+        2,
+      ),
     );
 
     for (const child of children) child.kill('SIGTERM');

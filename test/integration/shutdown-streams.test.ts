@@ -15,7 +15,13 @@ let key: string;
 beforeAll(async () => {
   await prepareDatabase(config.databaseUrl);
   db = createDb({ databaseUrl: config.databaseUrl, poolSize: 2 });
-  ({ key } = await createApiKey(db, { account: 'shutdown', plan: config.defaultPlan, rate: 1e6, burst: 1e6, secretsKey: config.secretsKey }));
+  ({ key } = await createApiKey(db, {
+    account: 'shutdown',
+    plan: config.defaultPlan,
+    rate: 1e6,
+    burst: 1e6,
+    secretsKey: config.secretsKey,
+  }));
 });
 afterAll(async () => {
   await db?.destroy();

@@ -22,7 +22,10 @@ describe('every catalog symbology in every format, submitted through the API, is
   const catalog = await (async () => {
     const s = await startStack({ workers: 0 });
     try {
-      return ((await (await s.request('GET', '/v1/symbologies')).json()) as any).data as { id: string; data: { example: string } }[];
+      return ((await (await s.request('GET', '/v1/symbologies')).json()) as any).data as {
+        id: string;
+        data: { example: string };
+      }[];
     } finally {
       await s.close();
     }
@@ -44,7 +47,10 @@ describe('every catalog symbology in every format, submitted through the API, is
         const bytes = Buffer.from(await content.arrayBuffer());
         const decoded = await decode(bytes, code.result.content_type);
         const texts = decoded.map((d) => d.text);
-        expect(texts.some((t) => acceptedTexts(id, code.data).includes(t)), `${texts} vs ${code.data}`).toBe(true);
+        expect(
+          texts.some((t) => acceptedTexts(id, code.data).includes(t)),
+          `${texts} vs ${code.data}`,
+        ).toBe(true);
       });
     }
   }
@@ -72,23 +78,49 @@ describe('render fidelity through the API', () => {
   it('EAN-13 at x_dim_mm 0.33 / 300 dpi reports 4 dots per module and its physical size', async () => {
     const code = await finished({ symbology: 'ean13', data: '400638133393', x_dim_mm: 0.33, dpi: 300 });
     expect(code.status).toBe('succeeded');
-    expect(code.result.print).toMatchObject({ dpi: 300, dots_per_module: 4, x_dim_mm: 0.339, requested_x_dim_mm: 0.33 });
+    expect(code.result.print).toMatchObject({
+      dpi: 300,
+      dots_per_module: 4,
+      x_dim_mm: 0.339,
+      requested_x_dim_mm: 0.33,
+    });
     expect(code.result.print.width_mm).toBeCloseTo((code.result.width * 25.4) / 300, 2);
     const png = Buffer.from(await (await stack.request('GET', code.result.url)).arrayBuffer());
     expect((await sharp(png).metadata()).density).toBe(300);
-    expect(code.result.renderer_versions).toMatchObject({ qrcode: expect.any(String), 'bwip-js': expect.any(String), render: expect.any(String) });
+    expect(code.result.renderer_versions).toMatchObject({
+      qrcode: expect.any(String),
+      'bwip-js': expect.any(String),
+      render: expect.any(String),
+    });
   });
 
   it('a render that does not scan back is a failed code, not a silent success', async () => {
-    const code = await finished({ data: 'hello', foreground: '#777777', background: '#7a7a7a', allow_low_contrast: true });
+    const code = await finished({
+      data: 'hello',
+      foreground: '#777777',
+      background: '#7a7a7a',
+      allow_low_contrast: true,
+    });
     expect(code.status).toBe('failed');
-    expect(code.error).toMatchObject({ code: 'verification_failed', message: expect.stringMatching(/does not scan as requested: no barcode/) });
+    expect(code.error).toMatchObject({
+      code: 'verification_failed',
+      message: expect.stringMatching(/does not scan as requested: no barcode/),
+    });
     expect(code.result).toBeNull();
   });
 
   it('a wifi payload with a logo is built, drawn and verified', async () => {
-    const logo = (await sharp({ create: { width: 40, height: 40, channels: 3, background: '#0057b7' } }).png().toBuffer()).toString('base64');
-    const code = await finished({ payload: { type: 'wifi', ssid: 'Office', password: 'correct horse' }, format: 'svg', module_style: 'rounded', logo });
+    const logo = (
+      await sharp({ create: { width: 40, height: 40, channels: 3, background: '#0057b7' } })
+        .png()
+        .toBuffer()
+    ).toString('base64');
+    const code = await finished({
+      payload: { type: 'wifi', ssid: 'Office', password: 'correct horse' },
+      format: 'svg',
+      module_style: 'rounded',
+      logo,
+    });
     expect(code.status, JSON.stringify(code.error)).toBe('succeeded');
     expect(code.data).toBe('WIFI:T:WPA;S:Office;P:correct horse;;');
     expect(code.verification).toMatchObject({ verified: true, decoded_text: code.data });

@@ -73,7 +73,12 @@ describe('bad input gets a 4xx problem naming the field', () => {
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
     const problem = (await res.json()) as any;
-    expect(problem).toMatchObject({ status, type: expect.any(String), title: expect.any(String), code: 'validation_failed' });
+    expect(problem).toMatchObject({
+      status,
+      type: expect.any(String),
+      title: expect.any(String),
+      code: 'validation_failed',
+    });
     expect(problem.errors.map((e: any) => e.path)).toContain(path);
     for (const error of problem.errors) expect(error.message).toBeTypeOf('string');
   });
@@ -92,20 +97,29 @@ describe('bad input gets a 4xx problem naming the field', () => {
   });
 
   it('a body over the limit is a 413 problem', async () => {
-    const res = await stack.request('POST', '/v1/codes', JSON.stringify({ data: 'x'.repeat(stack.config.bodyLimitBytes + 10) }));
+    const res = await stack.request(
+      'POST',
+      '/v1/codes',
+      JSON.stringify({ data: 'x'.repeat(stack.config.bodyLimitBytes + 10) }),
+    );
     expect(res.status).toBe(413);
     expect(((await res.json()) as any).code).toBe('payload_too_large');
   });
 
   it('a non-JSON content type is a 415 problem', async () => {
-    const res = await stack.request('POST', '/v1/codes', 'data=x', { 'content-type': 'application/x-www-form-urlencoded' });
+    const res = await stack.request('POST', '/v1/codes', 'data=x', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     expect(res.status).toBe(415);
   });
 
   it('nothing rejected reached the queue, and the service still serves', async () => {
     const counts = await stack.queues.render.getJobCounts('waiting', 'prioritized', 'delayed', 'active');
     const queued = Object.values(counts).reduce((a, b) => a + b, 0);
-    const rows = await stack.db.selectFrom('codes').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const rows = await stack.db
+      .selectFrom('codes')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     expect(queued).toBe(Number(rows.n));
     expect((await stack.request('GET', '/healthz')).status).toBe(200);
     expect((await stack.request('POST', '/v1/codes', { data: 'still fine' })).status).toBe(202);
@@ -119,7 +133,19 @@ describe('random bodies never see a 5xx', () => {
     fc.double(),
     fc.boolean(),
     fc.constant(null),
-    fc.constantFrom('qrcode', 'code128', 'ean13', 'datamatrix', 'pdf417', 'maxicode', 'png', 'svg', '#000', 'H', '4006381333931'),
+    fc.constantFrom(
+      'qrcode',
+      'code128',
+      'ean13',
+      'datamatrix',
+      'pdf417',
+      'maxicode',
+      'png',
+      'svg',
+      '#000',
+      'H',
+      '4006381333931',
+    ),
     fc.jsonValue({ maxDepth: 2 }),
   );
   const body = fc.oneof(
@@ -142,11 +168,14 @@ describe('random bodies never see a 5xx', () => {
 
   it('fuzzes GET /v1/codes query strings', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.dictionary(fc.constantFrom('status', 'limit', 'cursor', 'batch_id', 'x'), fc.string()), async (query) => {
-        const res = await stack.request('GET', `/v1/codes?${new URLSearchParams(query)}`);
-        expect(res.status).toBeLessThan(500);
-        await res.arrayBuffer();
-      }),
+      fc.asyncProperty(
+        fc.dictionary(fc.constantFrom('status', 'limit', 'cursor', 'batch_id', 'x'), fc.string()),
+        async (query) => {
+          const res = await stack.request('GET', `/v1/codes?${new URLSearchParams(query)}`);
+          expect(res.status).toBeLessThan(500);
+          await res.arrayBuffer();
+        },
+      ),
       { numRuns: 500 },
     );
   }, 60_000);

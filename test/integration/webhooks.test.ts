@@ -23,7 +23,10 @@ let stopWebhooks: () => Promise<void>;
 function startWebhooksWorker(s: TestStack) {
   const connection = createRedis(s.config.redisUrl, 'worker');
   const deps = webhookDepsOf(s.config, s.db, s.queues);
-  const worker = new Worker('webhooks', (job) => deliverWebhook(job, deps), { connection, prefix: s.config.queuePrefix, concurrency: 20,
+  const worker = new Worker('webhooks', (job) => deliverWebhook(job, deps), {
+    connection,
+    prefix: s.config.queuePrefix,
+    concurrency: 20,
     // The same stall settings as the process: BullMQ throttles stall checks queue-wide by the last worker's interval.
     lockDuration: s.config.webhookLockMs,
     stalledInterval: s.config.webhookLockMs,
@@ -31,7 +34,13 @@ function startWebhooksWorker(s: TestStack) {
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
-      await dispatchWebhooks({ db: s.db, queues: s.queues, schedule: s.config.webhookRetrySchedule, batch: 500, graceMs: s.config.webhookLockMs }).catch(() => 0);
+      await dispatchWebhooks({
+        db: s.db,
+        queues: s.queues,
+        schedule: s.config.webhookRetrySchedule,
+        batch: 500,
+        graceMs: s.config.webhookLockMs,
+      }).catch(() => 0);
       await new Promise((r) => setTimeout(r, s.config.webhookSweepMs));
     }
   })();
@@ -70,7 +79,8 @@ async function createEndpoint(url: string, events?: string[]) {
  */
 async function accountWithEndpoint(url: string) {
   const key = await stack.seedKey();
-  const call = async (method: string, path: string, body?: unknown) => (await (await stack.request(method, path, body, { authorization: `Bearer ${key.key}` })).json()) as any;
+  const call = async (method: string, path: string, body?: unknown) =>
+    (await (await stack.request(method, path, body, { authorization: `Bearer ${key.key}` })).json()) as any;
   const endpoint = await call('POST', '/v1/webhook-endpoints', { url });
   const deliveriesWhen = (ready: (first: any) => boolean, timeoutMs?: number) =>
     eventually(async () => {
@@ -134,11 +144,20 @@ describe('signatures', () => {
     const receiver = await startReceiver();
     const key = await stack.seedKey();
     try {
-      const res = await stack.request('POST', '/v1/webhook-endpoints', { url: receiver.url, events: ['code.succeeded'] }, { authorization: `Bearer ${key.key}` });
+      const res = await stack.request(
+        'POST',
+        '/v1/webhook-endpoints',
+        { url: receiver.url, events: ['code.succeeded'] },
+        { authorization: `Bearer ${key.key}` },
+      );
       expect(res.status).toBe(201);
       const endpoint = (await res.json()) as any;
       expect(endpoint.secret).toMatch(/^whsec_/);
-      const read = (await (await stack.request('GET', `/v1/webhook-endpoints/${endpoint.id}`, undefined, { authorization: `Bearer ${key.key}` })).json()) as any;
+      const read = (await (
+        await stack.request('GET', `/v1/webhook-endpoints/${endpoint.id}`, undefined, {
+          authorization: `Bearer ${key.key}`,
+        })
+      ).json()) as any;
       expect(read.secret).toBeUndefined();
       await stack.request('POST', '/v1/codes', { data: 'endpoint secret' }, { authorization: `Bearer ${key.key}` });
       await eventually(async () => receiver.received.length >= 1);
@@ -212,8 +231,17 @@ describe('retries', () => {
       expect(disabled.disabled_reason).toMatch(/410/);
       expect(receiver.received).toHaveLength(1);
 
-      const enabled = await call('PATCH', `/v1/webhook-endpoints/${endpoint.id}`, { enabled: true, events: ['code.succeeded'] });
-      expect(enabled).toMatchObject({ status: 'enabled', disabled_at: null, disabled_reason: null, failing_since: null, events: ['code.succeeded'] });
+      const enabled = await call('PATCH', `/v1/webhook-endpoints/${endpoint.id}`, {
+        enabled: true,
+        events: ['code.succeeded'],
+      });
+      expect(enabled).toMatchObject({
+        status: 'enabled',
+        disabled_at: null,
+        disabled_reason: null,
+        failing_since: null,
+        events: ['code.succeeded'],
+      });
       const code = await call('POST', '/v1/codes', { data: 'back again' });
       await eventually(async () => receiver.received.length >= 2);
       expect(JSON.parse(receiver.received[1]!.body).data.id).toBe(code.id);
@@ -227,7 +255,10 @@ describe('retries', () => {
 
   it('a redirect is not followed: a 3xx to a private address is a failed attempt and nothing reaches it', async () => {
     const target = await startReceiver();
-    const receiver = await startReceiver(() => ({ status: 302, headers: { location: 'http://169.254.169.254/latest/meta-data' } }));
+    const receiver = await startReceiver(() => ({
+      status: 302,
+      headers: { location: 'http://169.254.169.254/latest/meta-data' },
+    }));
     try {
       const { call, deliveriesWhen } = await accountWithEndpoint(receiver.url);
       await call('POST', '/v1/codes', { data: 'redirect' });
@@ -273,7 +304,11 @@ describe('processes', () => {
   it('an endpoint accepted under an allow-list is refused at send by a worker whose policy refuses it', async () => {
     const receiver = await startReceiver();
     await stopWebhooks();
-    const strict = startProcess('workers/webhooks.ts', { ...stack.env, WEBHOOK_ALLOW_PRIVATE: '', WEBHOOK_RETRY_SCHEDULE: '100ms' });
+    const strict = startProcess('workers/webhooks.ts', {
+      ...stack.env,
+      WEBHOOK_ALLOW_PRIVATE: '',
+      WEBHOOK_RETRY_SCHEDULE: '100ms',
+    });
     try {
       const { call, deliveriesWhen } = await accountWithEndpoint(receiver.url);
       await call('POST', '/v1/codes', { data: 'refused at send' });
@@ -293,12 +328,20 @@ describe('batches', () => {
   it('a batch webhook_url gets batch.completed, signed with the account secret', async () => {
     const receiver = await startReceiver();
     try {
-      const res = await stack.request('POST', `/v1/batches?webhook_url=${encodeURIComponent(receiver.url)}`, 'data\nrow one\nrow two\n', { 'content-type': 'text/csv' });
+      const res = await stack.request(
+        'POST',
+        `/v1/batches?webhook_url=${encodeURIComponent(receiver.url)}`,
+        'data\nrow one\nrow two\n',
+        { 'content-type': 'text/csv' },
+      );
       expect(res.status).toBe(202);
       const batch = (await res.json()) as any;
       expect(batch.webhook_url).toBe(receiver.url);
       expect(batch.webhook_events).toEqual(['batch.completed']);
-      await eventually(async () => ((await (await stack.request('GET', `/v1/batches/${batch.id}`)).json()) as any).status === 'completed');
+      await eventually(
+        async () =>
+          ((await (await stack.request('GET', `/v1/batches/${batch.id}`)).json()) as any).status === 'completed',
+      );
       await eventually(async () => receiver.received.length >= 1);
       const { headers, body } = receiver.received[0]!;
       const payload = new Webhook(stack.key.webhook_secret).verify(body, headers as Record<string, string>) as any;
@@ -311,7 +354,9 @@ describe('batches', () => {
   });
 
   it('a bad batch webhook_url is a 422 naming query.webhook_url', async () => {
-    const res = await stack.request('POST', '/v1/batches?webhook_url=http://10.0.0.1/', 'data\nx\n', { 'content-type': 'text/csv' });
+    const res = await stack.request('POST', '/v1/batches?webhook_url=http://10.0.0.1/', 'data\nx\n', {
+      'content-type': 'text/csv',
+    });
     expect(res.status).toBe(422);
     expect(((await res.json()) as any).errors.map((e: any) => e.path)).toContain('query.webhook_url');
   });
@@ -322,10 +367,19 @@ describe('event feed', () => {
     const key = await stack.seedKey();
     const auth = { authorization: `Bearer ${key.key}` };
     const ids = await Promise.all(
-      Array.from({ length: 40 }, async (_, i) => ((await (await stack.request('POST', '/v1/codes', { data: `feed ${i}` }, auth)).json()) as any).id as string),
+      Array.from(
+        { length: 40 },
+        async (_, i) =>
+          ((await (await stack.request('POST', '/v1/codes', { data: `feed ${i}` }, auth)).json()) as any).id as string,
+      ),
     );
     await eventually(async () => {
-      const rows = await stack.db.selectFrom('codes').select('id').where('id', 'in', ids).where('status', '=', 'succeeded').execute();
+      const rows = await stack.db
+        .selectFrom('codes')
+        .select('id')
+        .where('id', 'in', ids)
+        .where('status', '=', 'succeeded')
+        .execute();
       return rows.length === ids.length;
     });
     const seen: any[] = [];
@@ -365,9 +419,19 @@ describe('validation', () => {
     const paths = ((await res.json()) as any).errors.map((e: any) => e.path);
     expect(paths).toEqual(expect.arrayContaining(['url', 'events']));
     const endpoint = await createEndpoint('http://127.0.0.1:9/unused');
-    const patch = await stack.request('PATCH', `/v1/webhook-endpoints/${endpoint.id}`, { url: 'http://169.254.169.254/', events: ['code.exploded'], enabled: 'yes', secret: 'x' });
+    const patch = await stack.request('PATCH', `/v1/webhook-endpoints/${endpoint.id}`, {
+      url: 'http://169.254.169.254/',
+      events: ['code.exploded'],
+      enabled: 'yes',
+      secret: 'x',
+    });
     expect(patch.status).toBe(422);
-    expect(((await patch.json()) as any).errors.map((e: any) => e.path).sort()).toEqual(['enabled', 'events.0', 'secret', 'url']);
+    expect(((await patch.json()) as any).errors.map((e: any) => e.path).sort()).toEqual([
+      'enabled',
+      'events.0',
+      'secret',
+      'url',
+    ]);
     expect((await stack.request('PATCH', '/v1/webhook-endpoints/whep_nope', { enabled: true })).status).toBe(404);
     await stack.request('DELETE', `/v1/webhook-endpoints/${endpoint.id}`);
   });

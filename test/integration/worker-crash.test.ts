@@ -14,26 +14,45 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 const succeededCount = async () =>
-  Number((await stack.db.selectFrom('codes').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'succeeded').executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await stack.db
+        .selectFrom('codes')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('status', '=', 'succeeded')
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 it('a worker killed with SIGKILL while holding jobs loses none of them', async () => {
   const ids: string[] = [];
   for (let i = 0; i < CODES; i++) {
-    const res = await stack.request('POST', '/v1/codes', { symbology: 'datamatrix', data: `crash test ${i} ${'x'.repeat(200)}`, scale: 12 });
+    const res = await stack.request('POST', '/v1/codes', {
+      symbology: 'datamatrix',
+      data: `crash test ${i} ${'x'.repeat(200)}`,
+      scale: 12,
+    });
     expect(res.status).toBe(202);
     ids.push(((await res.json()) as any).id);
   }
-  const events = new QueueEvents('render', { connection: createRedis(stack.config.redisUrl, 'worker'), prefix: stack.config.queuePrefix });
+  const events = new QueueEvents('render', {
+    connection: createRedis(stack.config.redisUrl, 'worker'),
+    prefix: stack.config.queuePrefix,
+  });
   const stalled = new Set<string>();
   events.on('stalled', ({ jobId }) => stalled.add(jobId));
   await events.waitUntilReady();
 
   const first = startProcess('workers/render.ts', stack.env);
   await eventually(async () => (await succeededCount()) >= 20, 30_000, 20);
-  const held = await eventually(async () => {
-    const active = await stack.queues.render.getActive();
-    return active.length > 0 && active.map((job) => job.id!);
-  }, 10_000, 5);
+  const held = await eventually(
+    async () => {
+      const active = await stack.queues.render.getActive();
+      return active.length > 0 && active.map((job) => job.id!);
+    },
+    10_000,
+    5,
+  );
   first.kill('SIGKILL');
   await exited(first);
   expect(await succeededCount()).toBeLessThan(CODES);
@@ -49,6 +68,9 @@ it('a worker killed with SIGKILL while holding jobs loses none of them', async (
   const rows = await stack.db.selectFrom('codes').select(['id', 'status']).where('id', 'in', held).execute();
   expect(rows.every((row) => row.status === 'succeeded')).toBe(true);
   expect([...stalled].some((id) => held.includes(id))).toBe(true);
-  const results = await stack.db.selectFrom('results').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  const results = await stack.db
+    .selectFrom('results')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
   expect(Number(results.n)).toBe(CODES);
 }, 150_000);

@@ -28,7 +28,14 @@ export function uniqueEnv(overrides: Record<string, string> = {}): Record<string
   const tag = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const url = new URL(BASE_DB_URL);
   url.pathname = `/codes_${tag}`;
-  const env = { DATABASE_URL: url.toString(), REDIS_URL, QUEUE_PREFIX: tag, LOG_LEVEL: 'warn', WORKERS: '1', ...overrides };
+  const env = {
+    DATABASE_URL: url.toString(),
+    REDIS_URL,
+    QUEUE_PREFIX: tag,
+    LOG_LEVEL: 'warn',
+    WORKERS: '1',
+    ...overrides,
+  };
   if (env.REDIS_URL === REDIS_URL) prefixesInUse.add(env.QUEUE_PREFIX);
   return env;
 }
@@ -64,8 +71,18 @@ export async function startStack(options: { env?: Record<string, string>; worker
   const workers: Worker[] = [];
   const workerRedis = createRedis(config.redisUrl, 'worker');
   if ((options.workers ?? 1) > 0) {
-    const limits = { chunkRows: config.batchChunkRows, metadataMaxKeys: config.metadataMaxKeys, metadataMaxValueLength: config.metadataMaxValueLength, minContrast: config.minContrast };
-    workers.push(new Worker('batches', (job) => expandBatch(job, { db, queues, limits }), { connection: workerRedis, prefix: config.queuePrefix }));
+    const limits = {
+      chunkRows: config.batchChunkRows,
+      metadataMaxKeys: config.metadataMaxKeys,
+      metadataMaxValueLength: config.metadataMaxValueLength,
+      minContrast: config.minContrast,
+    };
+    workers.push(
+      new Worker('batches', (job) => expandBatch(job, { db, queues, limits }), {
+        connection: workerRedis,
+        prefix: config.queuePrefix,
+      }),
+    );
   }
   for (let i = 0; i < (options.workers ?? 1); i++) {
     workers.push(
@@ -78,7 +95,13 @@ export async function startStack(options: { env?: Record<string, string>; worker
   }
 
   /** app.request with the stack's key unless `headers.authorization` says otherwise ('' = none). */
-  async function request(method: string, url: string, body?: unknown, headers: Record<string, string> = {}, options: { ip?: string } = {}) {
+  async function request(
+    method: string,
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    options: { ip?: string } = {},
+  ) {
     const auth = headers.authorization ?? `Bearer ${key.key}`;
     const init: RequestInit = { method, headers: { ...headers, ...(auth ? { authorization: auth } : {}) } };
     if (!auth) delete (init.headers as Record<string, string>).authorization;
@@ -104,7 +127,8 @@ export async function startStack(options: { env?: Record<string, string>; worker
   async function close() {
     await Promise.all(workers.map((w) => w.close()));
     workerRedis.disconnect();
-    for (const name of Object.keys(QUEUES) as (keyof typeof QUEUES)[]) await queues[name].obliterate({ force: true }).catch(() => {});
+    for (const name of Object.keys(QUEUES) as (keyof typeof QUEUES)[])
+      await queues[name].obliterate({ force: true }).catch(() => {});
     await closeQueues(queues);
     await codeStatus.close();
     redis.disconnect();
@@ -116,7 +140,11 @@ export async function startStack(options: { env?: Record<string, string>; worker
 }
 
 /** Starts a real process from the project (e.g. 'workers/render.ts') on the pinned Node. */
-export function startProcess(script: string, env: Record<string, string>, args: string[] = []): ChildProcess & { output: () => string } {
+export function startProcess(
+  script: string,
+  env: Record<string, string>,
+  args: string[] = [],
+): ChildProcess & { output: () => string } {
   const child = spawn(process.execPath, [path.join(ROOT, script), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -135,7 +163,11 @@ export function exited(child: ChildProcess): Promise<number | null> {
 }
 
 /** Polls `probe` until it returns a truthy value. */
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 20_000, stepMs = 100): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+  stepMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe().catch(() => undefined);
@@ -160,20 +192,39 @@ export async function freePort(): Promise<number> {
 
 /** A redis-server owned by the test (for outages and restarts), optionally with AOF in `dir`. */
 export async function startRedisServer(options: { port: number; dir?: string }): Promise<ChildProcess> {
-  const args = ['--port', String(options.port), '--bind', '127.0.0.1', '--save', '', '--maxmemory-policy', 'noeviction'];
+  const args = [
+    '--port',
+    String(options.port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--maxmemory-policy',
+    'noeviction',
+  ];
   if (options.dir) args.push('--dir', options.dir, '--appendonly', 'yes', '--appendfsync', 'always');
   else args.push('--appendonly', 'no');
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   const { Redis } = await import('ioredis');
-  await eventually(async () => {
-    const probe = new Redis({ port: options.port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    probe.on('error', () => {});
-    try {
-      await probe.connect();
-      return (await probe.ping()) === 'PONG';
-    } finally {
-      probe.disconnect();
-    }
-  }, 10_000, 50);
+  await eventually(
+    async () => {
+      const probe = new Redis({
+        port: options.port,
+        host: '127.0.0.1',
+        lazyConnect: true,
+        retryStrategy: () => null,
+        maxRetriesPerRequest: 0,
+      });
+      probe.on('error', () => {});
+      try {
+        await probe.connect();
+        return (await probe.ping()) === 'PONG';
+      } finally {
+        probe.disconnect();
+      }
+    },
+    10_000,
+    50,
+  );
   return child;
 }

@@ -4,17 +4,29 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const BIN = (() => {
-  const versions = execFileSync('ls', ['/usr/lib/postgresql']).toString().trim().split('\n').sort((a, b) => Number(b) - Number(a));
+  const versions = execFileSync('ls', ['/usr/lib/postgresql'])
+    .toString()
+    .trim()
+    .split('\n')
+    .sort((a, b) => Number(b) - Number(a));
   return `/usr/lib/postgresql/${versions[0]}/bin`;
 })();
 
 /** Runs a PostgreSQL tool as the postgres user (initdb and the server refuse to run as root). */
 function asPostgres(tool: string, args: string[]): string {
-  const command = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--', path.join(BIN, tool), ...args] : [path.join(BIN, tool), ...args];
+  const command =
+    process.getuid?.() === 0
+      ? ['runuser', '-u', 'postgres', '--', path.join(BIN, tool), ...args]
+      : [path.join(BIN, tool), ...args];
   return execFileSync(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 }
 
-export type TestPostgres = { url: (database: string) => string; stop: () => void; start: () => void; destroy: () => void };
+export type TestPostgres = {
+  url: (database: string) => string;
+  stop: () => void;
+  start: () => void;
+  destroy: () => void;
+};
 
 /**
  * A PostgreSQL cluster owned by one test (trust auth, its own port and socket directory), for
@@ -22,11 +34,17 @@ export type TestPostgres = { url: (database: string) => string; stop: () => void
  */
 export function startPostgresServer(port: number): TestPostgres {
   const dir = mkdtempSync(path.join(tmpdir(), 'codes-pg-'));
-  if (process.getuid?.() === 0) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
+  if (process.getuid?.() === 0)
+    chownSync(
+      dir,
+      Number(execFileSync('id', ['-u', 'postgres']).toString()),
+      Number(execFileSync('id', ['-g', 'postgres']).toString()),
+    );
   const data = path.join(dir, 'data');
   asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
-  const start = () => void asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', path.join(dir, 'log'), '-w', 'start']);
+  const start = () =>
+    void asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', path.join(dir, 'log'), '-w', 'start']);
   const stop = () => void asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
   start();
   return {

@@ -2,7 +2,14 @@
 // Standard Webhooks signatures made with the key's secret, and the poll helpers stop at terminal states.
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { batchPending, codePending, expectDelivered, expectSucceeded, webhookPending, webhookTarget } from '../../artillery/processor.mts';
+import {
+  batchPending,
+  codePending,
+  expectDelivered,
+  expectSucceeded,
+  webhookPending,
+  webhookTarget,
+} from '../../artillery/processor.mts';
 
 const secretBytes = randomBytes(24);
 const SECRET = `whsec_${secretBytes.toString('base64')}`;
@@ -13,7 +20,10 @@ function sign(id: string, timestamp: string, body: string, key = secretBytes): s
 }
 
 /** Runs an artillery function step and resolves with the error it passed on, if any. */
-function step(fn: (context: any, events: any, next: (error?: Error) => void) => unknown, context: any): Promise<Error | undefined> {
+function step(
+  fn: (context: any, events: any, next: (error?: Error) => void) => unknown,
+  context: any,
+): Promise<Error | undefined> {
   return new Promise((resolve) => void fn(context, events, resolve));
 }
 
@@ -21,7 +31,12 @@ async function deliver(context: { vars: Record<string, unknown> }, signature: (b
   const body = JSON.stringify({ type: 'code.succeeded', timestamp: new Date().toISOString(), data: { id: 'code_1' } });
   const res = await fetch(String(context.vars.webhookUrl), {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'webhook-id': 'msg_1', 'webhook-timestamp': '1700000000', 'webhook-signature': signature(body) },
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': 'msg_1',
+      'webhook-timestamp': '1700000000',
+      'webhook-signature': signature(body),
+    },
     body,
   });
   expect(res.status).toBe(204);
@@ -53,13 +68,16 @@ describe('artillery processor', () => {
   });
 
   it('polls codes and batches until terminal, and fails a code that did not succeed', async () => {
-    const more = (fn: typeof codePending, vars: Record<string, unknown>) => new Promise<boolean>((resolve) => fn({ vars }, resolve));
+    const more = (fn: typeof codePending, vars: Record<string, unknown>) =>
+      new Promise<boolean>((resolve) => fn({ vars }, resolve));
     expect(await more(codePending, { status: 'queued' })).toBe(true);
     expect(await more(codePending, { status: 'processing' })).toBe(true);
     expect(await more(codePending, { status: 'failed' })).toBe(false);
     expect(await more(batchPending, { batchStatus: 'validating' })).toBe(true);
     expect(await more(batchPending, { batchStatus: 'completed' })).toBe(false);
-    expect((await step(expectSucceeded, { vars: { status: 'failed', codeId: 'code_1' } }))?.message).toMatch(/code_1 is failed/);
+    expect((await step(expectSucceeded, { vars: { status: 'failed', codeId: 'code_1' } }))?.message).toMatch(
+      /code_1 is failed/,
+    );
     expect(await step(expectSucceeded, { vars: { status: 'succeeded', submittedAt: Date.now() } })).toBeUndefined();
   });
 });

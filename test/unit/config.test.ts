@@ -51,7 +51,7 @@ describe('HTTP keep-alive', () => {
     expect(() => loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '5000000' }, ROOT)).toThrow(/HTTP_KEEP_ALIVE_TIMEOUT_MS/);
   });
 
-  it('keeps Node\'s requestTimeout above headersTimeout for a 10-minute balancer', () => {
+  it("keeps Node's requestTimeout above headersTimeout for a 10-minute balancer", () => {
     const server = createServer();
     applyKeepAlive(server, 620_000);
     expect(server.headersTimeout).toBeGreaterThan(620_000);

@@ -8,7 +8,9 @@ import { heapFlags } from '../../src/supervisor.ts';
 import { ROOT } from '../support/harness.ts';
 
 const DOCKER = path.join(ROOT, 'docker');
-const scripts = Object.keys(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts as Record<string, string>);
+const scripts = Object.keys(
+  JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts as Record<string, string>,
+);
 const config = loadConfig({}, ROOT);
 // Variables the runtime reads besides our own config: Node's flags.
 const KNOWN_ENV = new Set([...Object.keys(ENV_NAMES), 'NODE_OPTIONS']);
@@ -37,9 +39,12 @@ function expectHeapFlags(command: string[], nodeOptions: string | undefined, whe
 
 function composeConfig(): string | undefined {
   for (const cmd of [['docker', 'compose'], ['docker-compose']]) {
-    const result = spawnSync(cmd[0]!, [...cmd.slice(1), '-f', path.join(DOCKER, 'compose.yml'), 'config'], { encoding: 'utf8' });
+    const result = spawnSync(cmd[0]!, [...cmd.slice(1), '-f', path.join(DOCKER, 'compose.yml'), 'config'], {
+      encoding: 'utf8',
+    });
     if (result.status === 0) return result.stdout;
-    if (result.error === undefined && !/unknown (shorthand flag|command)/.test(result.stderr)) throw new Error(result.stderr);
+    if (result.error === undefined && !/unknown (shorthand flag|command)/.test(result.stderr))
+      throw new Error(result.stderr);
   }
   return undefined;
 }
@@ -48,13 +53,23 @@ describe('docker/compose.yml', () => {
   it('is accepted by `docker compose config` and runs only our scripts with our variables and heap flags', () => {
     const rendered = composeConfig();
     expect(rendered, 'install docker-compose (the CI installs it when missing)').toBeDefined();
-    const compose = parse(rendered!) as { services: Record<string, { image?: string; command?: string[]; environment?: Record<string, string> }> };
+    const compose = parse(rendered!) as {
+      services: Record<string, { image?: string; command?: string[]; environment?: Record<string, string> }>;
+    };
     const ours = Object.entries(compose.services).filter(([, s]) => s.image === IMAGE);
-    expect(ours.map(([name]) => name).sort()).toEqual(['api', 'batches', 'maintenance', 'migrate', 'render', 'webhooks']);
+    expect(ours.map(([name]) => name).sort()).toEqual([
+      'api',
+      'batches',
+      'maintenance',
+      'migrate',
+      'render',
+      'webhooks',
+    ]);
     for (const [name, service] of ours) {
       expectNpmScript(service.command, `compose ${name}`);
       expectHeapFlags(service.command!, service.environment?.NODE_OPTIONS, `compose ${name}`);
-      for (const variable of Object.keys(service.environment ?? {})) expect(KNOWN_ENV, `compose ${name} ${variable}`).toContain(variable);
+      for (const variable of Object.keys(service.environment ?? {}))
+        expect(KNOWN_ENV, `compose ${name} ${variable}`).toContain(variable);
     }
     expect(readFileSync(path.join(DOCKER, 'redis.conf'), 'utf8')).toMatch(/maxmemory-policy noeviction/);
     expect(readFileSync(path.join(DOCKER, 'Dockerfile'), 'utf8')).toMatch(/npm ci --omit=dev/);
@@ -74,14 +89,25 @@ describe('docker/k8s', () => {
   it('parses, and every container names our image, scripts, port, variables, heap flags and probe paths', () => {
     const containers = documents.flatMap(({ file, manifest }) => {
       const spec = manifest.spec?.template?.spec;
-      return (spec?.containers ?? []).map((c: any) => ({ file, kind: manifest.kind, grace: spec.terminationGracePeriodSeconds, container: c }));
+      return (spec?.containers ?? []).map((c: any) => ({
+        file,
+        kind: manifest.kind,
+        grace: spec.terminationGracePeriodSeconds,
+        container: c,
+      }));
     });
     expect(containers.length).toBeGreaterThanOrEqual(5);
     // What a container sees: its own env over the ConfigMaps it imports (Kubernetes' precedence).
-    const configMaps = new Map(documents.filter(({ manifest }) => manifest.kind === 'ConfigMap').map(({ manifest }) => [manifest.metadata.name, manifest.data ?? {}]));
+    const configMaps = new Map(
+      documents
+        .filter(({ manifest }) => manifest.kind === 'ConfigMap')
+        .map(({ manifest }) => [manifest.metadata.name, manifest.data ?? {}]),
+    );
     const envOf = (container: any, name: string): string | undefined =>
       container.env?.find((v: { name: string }) => v.name === name)?.value ??
-      (container.envFrom ?? []).map((from: any) => from.configMapRef && configMaps.get(from.configMapRef.name)?.[name]).find(Boolean);
+      (container.envFrom ?? [])
+        .map((from: any) => from.configMapRef && configMaps.get(from.configMapRef.name)?.[name])
+        .find(Boolean);
     for (const { file, kind, grace, container } of containers) {
       const where = `${file} ${container.name}`;
       expect(container.image, where).toBe(IMAGE);
@@ -89,25 +115,41 @@ describe('docker/k8s', () => {
       expectHeapFlags(container.command, envOf(container, 'NODE_OPTIONS'), where);
       for (const port of container.ports ?? []) expect(port.containerPort, where).toBe(config.port);
       for (const variable of container.env ?? []) expect(KNOWN_ENV, where).toContain(variable.name);
-      for (const probe of [container.livenessProbe, container.readinessProbe].filter(Boolean)) expect(PROBE_PATHS, where).toContain(probe.httpGet.path);
-      if (kind === 'Deployment') expect(grace * 1000, `${where}: grace above the drain bound`).toBeGreaterThan(config.shutdownTimeoutMs);
+      for (const probe of [container.livenessProbe, container.readinessProbe].filter(Boolean))
+        expect(PROBE_PATHS, where).toContain(probe.httpGet.path);
+      if (kind === 'Deployment')
+        expect(grace * 1000, `${where}: grace above the drain bound`).toBeGreaterThan(config.shutdownTimeoutMs);
       expect(container.resources?.requests, where).toBeDefined();
     }
     const settings = documents.filter(({ manifest }) => manifest.kind === 'ConfigMap' || manifest.kind === 'Secret');
-    for (const { file, manifest } of settings.filter(({ manifest }) => ['codes-config', 'codes-secrets'].includes(manifest.metadata.name))) {
-      for (const variable of Object.keys(manifest.data ?? manifest.stringData ?? {})) expect(KNOWN_ENV, file).toContain(variable);
+    for (const { file, manifest } of settings.filter(({ manifest }) =>
+      ['codes-config', 'codes-secrets'].includes(manifest.metadata.name),
+    )) {
+      for (const variable of Object.keys(manifest.data ?? manifest.stringData ?? {}))
+        expect(KNOWN_ENV, file).toContain(variable);
     }
   });
 
   it('has probes, disruption budgets, an API HPA and a KEDA scaler on the whole render backlog', () => {
     const kinds = documents.map(({ manifest }) => `${manifest.kind}/${manifest.metadata.name}`);
-    expect(kinds).toEqual(expect.arrayContaining([
-      'Deployment/codes-api', 'Deployment/codes-render', 'Deployment/codes-batches', 'Deployment/codes-maintenance',
-      'Service/codes-api', 'Job/codes-migrate', 'PodDisruptionBudget/codes-api', 'PodDisruptionBudget/codes-render',
-      'HorizontalPodAutoscaler/codes-api', 'ScaledObject/codes-render',
-    ]));
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'Deployment/codes-api',
+        'Deployment/codes-render',
+        'Deployment/codes-batches',
+        'Deployment/codes-maintenance',
+        'Service/codes-api',
+        'Job/codes-migrate',
+        'PodDisruptionBudget/codes-api',
+        'PodDisruptionBudget/codes-render',
+        'HorizontalPodAutoscaler/codes-api',
+        'ScaledObject/codes-render',
+      ]),
+    );
     const scaler = documents.find(({ manifest }) => manifest.kind === 'ScaledObject')!.manifest;
-    const states = scaler.spec.triggers.map((t: any) => /queue_jobs\{queue="render",state="(\w+)"\}/.exec(t.metadata.valueLocation)?.[1]);
+    const states = scaler.spec.triggers.map(
+      (t: any) => /queue_jobs\{queue="render",state="(\w+)"\}/.exec(t.metadata.valueLocation)?.[1],
+    );
     expect(states.sort()).toEqual(['delayed', 'prioritized', 'waiting']);
     // The metric the scaler reads is the one the service exports.
     expect(readFileSync(path.join(ROOT, 'src', 'metrics', 'queue-depth.ts'), 'utf8')).toContain("name: 'queue_jobs'");

@@ -16,7 +16,8 @@ export function adminAuth(options: { user: string; password: string }): Middlewa
     const [scheme, encoded] = (c.req.header('authorization') ?? '').split(' ');
     const decoded = scheme?.toLowerCase() === 'basic' && encoded ? Buffer.from(encoded, 'base64').toString() : '';
     const colon = decoded.indexOf(':');
-    if (colon > 0 && same(decoded.slice(0, colon), options.user) && same(decoded.slice(colon + 1), options.password)) return next();
+    if (colon > 0 && same(decoded.slice(0, colon), options.user) && same(decoded.slice(colon + 1), options.password))
+      return next();
     return c.text('Unauthorized', 401, { 'WWW-Authenticate': 'Basic realm="codes admin", charset="UTF-8"' });
   };
 }

@@ -105,7 +105,10 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<AppEnv> {
     const header = c.req.header('authorization');
     let identity: Identity;
     // A signed render URL carries its token as the last path segment (/v1/render/{token}).
-    const linkToken = header === undefined ? (c.req.query('token') ?? /^\/v1\/render\/([\w-]+\.[\w-]+)$/.exec(c.req.path)?.[1]) : undefined;
+    const linkToken =
+      header === undefined
+        ? (c.req.query('token') ?? /^\/v1\/render\/([\w-]+\.[\w-]+)$/.exec(c.req.path)?.[1])
+        : undefined;
     if (linkToken !== undefined && options.linkToken) {
       const grant = options.linkToken(linkToken, c.req.path);
       if (!grant) return refuse(ip, 'The link token is invalid, expired or not for this resource.');
@@ -113,13 +116,27 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<AppEnv> {
       c.set('linkGrant', grant);
       // A link is limited like an anonymous caller: by address, under the anonymous plan.
       const plan = options.plans.anonymous!;
-      identity = { kind: 'anonymous', ip, accountId, policy: { name: 'anonymous', rate: plan.rate, burst: plan.burst } };
+      identity = {
+        kind: 'anonymous',
+        ip,
+        accountId,
+        policy: { name: 'anonymous', rate: plan.rate, burst: plan.burst },
+      };
     } else if (header === undefined) {
       if (!options.anonymous) {
-        throw new ApiProblem({ code: 'unauthorized', detail: 'Send Authorization: Bearer <api key>.', headers: { 'WWW-Authenticate': 'Bearer realm="codes"' } });
+        throw new ApiProblem({
+          code: 'unauthorized',
+          detail: 'Send Authorization: Bearer <api key>.',
+          headers: { 'WWW-Authenticate': 'Bearer realm="codes"' },
+        });
       }
       const plan = options.plans.anonymous!;
-      identity = { kind: 'anonymous', ip, accountId: anonymousAccountId(ip), policy: { name: 'anonymous', rate: plan.rate, burst: plan.burst } };
+      identity = {
+        kind: 'anonymous',
+        ip,
+        accountId: anonymousAccountId(ip),
+        policy: { name: 'anonymous', rate: plan.rate, burst: plan.burst },
+      };
     } else {
       const token = /^Bearer +(\S+)$/i.exec(header)?.[1];
       if (!token || !looksLikeApiKey(token)) return refuse(ip, 'The Authorization header must be "Bearer <api key>".');

@@ -8,8 +8,12 @@ import { ApiProblem } from '../problem.ts';
  * the body (Node's parser already stops a body at its declared length); only chunked bodies go
  * through Hono's streaming limiter, whose re-wrapped Request costs ~10% of an intake request.
  */
-export function bodyLimit(options: { maxBytes: number; skip?: (path: string, method: string) => boolean }): MiddlewareHandler<AppEnv> {
-  const tooLarge = () => new ApiProblem({ code: 'payload_too_large', detail: `The body is over ${options.maxBytes} bytes` });
+export function bodyLimit(options: {
+  maxBytes: number;
+  skip?: (path: string, method: string) => boolean;
+}): MiddlewareHandler<AppEnv> {
+  const tooLarge = () =>
+    new ApiProblem({ code: 'payload_too_large', detail: `The body is over ${options.maxBytes} bytes` });
   const streaming = streamingBodyLimit({
     maxSize: options.maxBytes,
     onError: () => {

@@ -22,7 +22,8 @@ export function clientIp(options: { trustedProxies: readonly string[] }): Middle
   const trusted = toBlockList(options.trustedProxies);
   const isTrusted = (ip: string) => trusted.check(ip, familyOf(ip));
   return async function clientIp(c, next) {
-    const socketIp = normalize((c.env as Partial<HttpBindings> | undefined)?.incoming?.socket?.remoteAddress) ?? UNKNOWN;
+    const socketIp =
+      normalize((c.env as Partial<HttpBindings> | undefined)?.incoming?.socket?.remoteAddress) ?? UNKNOWN;
     let ip = socketIp;
     if (options.trustedProxies.length > 0 && isTrusted(socketIp)) {
       const hops = (c.req.header('x-forwarded-for') ?? '').split(',').map((h) => normalize(h.trim()));

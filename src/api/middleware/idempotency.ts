@@ -40,16 +40,29 @@ export function idempotency(options: {
       options.hashBody === false
         ? `${new URL(c.req.url).search}\n${c.req.header('content-type') ?? ''}\n${c.req.header('content-length') ?? ''}`
         : await c.req.text();
-    const requestHash = createHash('sha256').update(`${c.req.method} ${c.req.path}\n`).update(fingerprint).digest('hex');
+    const requestHash = createHash('sha256')
+      .update(`${c.req.method} ${c.req.path}\n`)
+      .update(fingerprint)
+      .digest('hex');
     const existing = await claimIdempotencyKey(options.db, { accountId, key, requestHash, ttlHours: options.ttlHours });
     if (existing) {
       if (existing.request_hash !== requestHash) {
-        throw new ApiProblem({ code: 'idempotency_key_reused', detail: `Idempotency-Key ${key} was first used with a different request.` });
+        throw new ApiProblem({
+          code: 'idempotency_key_reused',
+          detail: `Idempotency-Key ${key} was first used with a different request.`,
+        });
       }
       if (existing.status === null || existing.response_body === null) {
-        throw new ApiProblem({ code: 'idempotency_in_flight', detail: `The first request with Idempotency-Key ${key} is still running.`, headers: { 'Retry-After': '1' } });
+        throw new ApiProblem({
+          code: 'idempotency_in_flight',
+          detail: `The first request with Idempotency-Key ${key} is still running.`,
+          headers: { 'Retry-After': '1' },
+        });
       }
-      return c.body(existing.response_body, existing.status as 200, { ...existing.response_headers, 'Idempotent-Replayed': 'true' });
+      return c.body(existing.response_body, existing.status as 200, {
+        ...existing.response_headers,
+        'Idempotent-Replayed': 'true',
+      });
     }
     await next();
     const response = c.res;
@@ -57,10 +70,16 @@ export function idempotency(options: {
       await releaseIdempotencyKey(options.db, accountId, key);
       return;
     }
-    const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((name) => {
-      const value = response.headers.get(name);
-      return value === null ? [] : [[name, value]];
-    }));
-    await completeIdempotencyKey(options.db, accountId, key, { status: response.status, headers, body: await response.clone().text() });
+    const headers = Object.fromEntries(
+      REPLAYED_HEADERS.flatMap((name) => {
+        const value = response.headers.get(name);
+        return value === null ? [] : [[name, value]];
+      }),
+    );
+    await completeIdempotencyKey(options.db, accountId, key, {
+      status: response.status,
+      headers,
+      body: await response.clone().text(),
+    });
   };
 }

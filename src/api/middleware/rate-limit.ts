@@ -9,7 +9,11 @@ import { ApiProblem } from '../problem.ts';
  * (never the other way round, so a known client is never refused for its neighbours' traffic).
  * Every response carries RateLimit-Policy and RateLimit; a refusal is a 429 with Retry-After.
  */
-export function rateLimit(options: { buckets: TokenBuckets; cost?: number; onRejected?: () => void }): MiddlewareHandler<AppEnv> {
+export function rateLimit(options: {
+  buckets: TokenBuckets;
+  cost?: number;
+  onRejected?: () => void;
+}): MiddlewareHandler<AppEnv> {
   const cost = options.cost ?? 1;
   return async function rateLimit(c, next) {
     const identity = c.var.identity;

@@ -29,124 +29,461 @@ export type Operation = {
 
 /** Every header the contract names, defined once and referenced by name. */
 const HEADERS = {
-  'Idempotency-Key': { in: 'header', description: 'Replays the first answer for 24 h when the same key and body are sent again', schema: { type: 'string', maxLength: 255 } },
-  Prefer: { in: 'header', description: '`wait=N` (N ≤ PREFER_WAIT_MAX_SECONDS, 30): answer 200 with the finished code if it finishes within N seconds, else the usual 202', schema: { type: 'string', examples: ['wait=5'] } },
-  'Last-Event-ID': { in: 'header', description: 'Resume an event stream after this event id', schema: { type: 'string' } },
+  'Idempotency-Key': {
+    in: 'header',
+    description: 'Replays the first answer for 24 h when the same key and body are sent again',
+    schema: { type: 'string', maxLength: 255 },
+  },
+  Prefer: {
+    in: 'header',
+    description:
+      '`wait=N` (N ≤ PREFER_WAIT_MAX_SECONDS, 30): answer 200 with the finished code if it finishes within N seconds, else the usual 202',
+    schema: { type: 'string', examples: ['wait=5'] },
+  },
+  'Last-Event-ID': {
+    in: 'header',
+    description: 'Resume an event stream after this event id',
+    schema: { type: 'string' },
+  },
   'Preference-Applied': { description: 'The wait actually applied, e.g. `wait=5`', schema: { type: 'string' } },
   Location: { description: 'The new resource', schema: { type: 'string' } },
   'Retry-After': { description: 'Seconds to wait before asking again', schema: { type: 'integer' } },
   RateLimit: { description: 'IETF httpapi rate-limit: remaining tokens and reset', schema: { type: 'string' } },
   'RateLimit-Policy': { description: 'IETF httpapi rate-limit policy: burst and window', schema: { type: 'string' } },
   ETag: { description: 'The content hash', schema: { type: 'string' } },
-  'webhook-id': { in: 'header', required: true, description: 'Standard Webhooks message id (`msg_…`), the same on every retry of one delivery: dedupe by it', schema: { type: 'string' } },
-  'webhook-timestamp': { in: 'header', required: true, description: 'Unix seconds of this attempt; refuse stale ones (Standard Webhooks libraries allow 5 min)', schema: { type: 'string' } },
-  'webhook-signature': { in: 'header', required: true, description: 'Space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one per live secret (two for 24 h after a rotation)', schema: { type: 'string' } },
+  'webhook-id': {
+    in: 'header',
+    required: true,
+    description: 'Standard Webhooks message id (`msg_…`), the same on every retry of one delivery: dedupe by it',
+    schema: { type: 'string' },
+  },
+  'webhook-timestamp': {
+    in: 'header',
+    required: true,
+    description: 'Unix seconds of this attempt; refuse stale ones (Standard Webhooks libraries allow 5 min)',
+    schema: { type: 'string' },
+  },
+  'webhook-signature': {
+    in: 'header',
+    required: true,
+    description:
+      'Space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one per live secret (two for 24 h after a rotation)',
+    schema: { type: 'string' },
+  },
 } as const satisfies Record<string, Json>;
 
 const json = 'application/json';
 // The id prefix a path's {id} takes, from the resource it names.
-const ID_PREFIXES: [string, string][] = [['/v1/batches', 'batch'], ['/v1/webhook-endpoints', 'whep'], ['/v1/webhook-deliveries', 'msg'], ['/v1/events', 'evt'], ['/v1/codes', 'code']];
+const ID_PREFIXES: [string, string][] = [
+  ['/v1/batches', 'batch'],
+  ['/v1/webhook-endpoints', 'whep'],
+  ['/v1/webhook-deliveries', 'msg'],
+  ['/v1/events', 'evt'],
+  ['/v1/codes', 'code'],
+];
 const idPrefixOf = (path: string) => ID_PREFIXES.find(([base]) => path.startsWith(base))?.[1] ?? 'code';
-const idParam = (prefix: string) => ({ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: `^${prefix}_` } });
+const idParam = (prefix: string) => ({
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: `^${prefix}_` },
+});
 
 /** The API's routes. */
 export function resources(config: Config): Operation[] {
-  const submission = jsonSchemaOf(submissionSchema({ maxKeys: config.metadataMaxKeys, maxValueLength: config.metadataMaxValueLength }));
+  const submission = jsonSchemaOf(
+    submissionSchema({ maxKeys: config.metadataMaxKeys, maxValueLength: config.metadataMaxValueLength }),
+  );
   return [
-    { method: 'get', path: '/healthz', tag: 'operators', auth: false, summary: 'The process is alive', responses: { 200: { description: 'Alive', type: json } } },
-    { method: 'get', path: '/readyz', tag: 'operators', auth: false, summary: 'Redis and PostgreSQL answer and migrations are applied', responses: { 200: { description: 'Ready', type: json }, 503: { description: 'Not ready', type: json } } },
-    { method: 'get', path: '/openapi.json', tag: 'operators', auth: false, summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', type: json } } },
-    { method: 'get', path: '/docs', tag: 'operators', auth: false, summary: 'A reference page for this document', responses: { 200: { description: 'HTML', type: 'text/html' } } },
     {
-      method: 'post', path: '/v1/codes', tag: 'codes', summary: 'Submit one code for rendering', headers: ['Idempotency-Key', 'Prefer'],
+      method: 'get',
+      path: '/healthz',
+      tag: 'operators',
+      auth: false,
+      summary: 'The process is alive',
+      responses: { 200: { description: 'Alive', type: json } },
+    },
+    {
+      method: 'get',
+      path: '/readyz',
+      tag: 'operators',
+      auth: false,
+      summary: 'Redis and PostgreSQL answer and migrations are applied',
+      responses: { 200: { description: 'Ready', type: json }, 503: { description: 'Not ready', type: json } },
+    },
+    {
+      method: 'get',
+      path: '/openapi.json',
+      tag: 'operators',
+      auth: false,
+      summary: 'This document',
+      responses: { 200: { description: 'OpenAPI 3.1', type: json } },
+    },
+    {
+      method: 'get',
+      path: '/docs',
+      tag: 'operators',
+      auth: false,
+      summary: 'A reference page for this document',
+      responses: { 200: { description: 'HTML', type: 'text/html' } },
+    },
+    {
+      method: 'post',
+      path: '/v1/codes',
+      tag: 'codes',
+      summary: 'Submit one code for rendering',
+      headers: ['Idempotency-Key', 'Prefer'],
       body: {
-        contentType: json, schema: submission,
+        contentType: json,
+        schema: submission,
         examples: {
           url: { data: 'https://example.com/products/12345' },
           ean13: { symbology: 'ean13', data: '5901234123457', format: 'svg', include_text: true },
-          styled: { data: 'hello', format: 'png', size: 512, ecc: 'H', foreground: '#1a237e', background: '#ffffff', module_style: 'rounded', metadata: { sku: 'A-1' } },
+          styled: {
+            data: 'hello',
+            format: 'png',
+            size: 512,
+            ecc: 'H',
+            foreground: '#1a237e',
+            background: '#ffffff',
+            module_style: 'rounded',
+            metadata: { sku: 'A-1' },
+          },
         },
       },
       responses: {
-        200: { description: 'Finished within `Prefer: wait=N`', schema: 'Code', headers: ['Preference-Applied', 'Location'] },
-        202: { description: 'Accepted; poll, stream events, or wait on a webhook', schema: 'Code', headers: ['Location', 'Retry-After', 'Preference-Applied'] },
+        200: {
+          description: 'Finished within `Prefer: wait=N`',
+          schema: 'Code',
+          headers: ['Preference-Applied', 'Location'],
+        },
+        202: {
+          description: 'Accepted; poll, stream events, or wait on a webhook',
+          schema: 'Code',
+          headers: ['Location', 'Retry-After', 'Preference-Applied'],
+        },
       },
-      problems: ['invalid_json', 'payload_too_large', 'unsupported_media_type', 'validation_failed', 'idempotency_in_flight', 'idempotency_key_reused'],
+      problems: [
+        'invalid_json',
+        'payload_too_large',
+        'unsupported_media_type',
+        'validation_failed',
+        'idempotency_in_flight',
+        'idempotency_key_reused',
+      ],
     },
-    { method: 'get', path: '/v1/codes', tag: 'codes', summary: 'List codes, newest first', query: jsonSchemaOf(listQuerySchema(config.listDefaultLimit, config.listMaxLimit)), responses: { 200: { description: 'A page', schema: 'CodeList' } }, problems: ['validation_failed'] },
-    { method: 'get', path: '/v1/codes/{id}', tag: 'codes', summary: 'Read a code', responses: { 200: { description: 'The code', schema: 'Code', headers: ['Retry-After'] } }, problems: ['not_found'] },
-    { method: 'get', path: '/v1/codes/{id}/content', tag: 'codes', summary: 'The rendered image bytes', responses: { 200: { description: 'Image', type: 'image/*', headers: ['ETag'] }, 304: { description: 'Not modified' } }, problems: ['not_found', 'code_not_ready', 'code_not_succeeded'] },
     {
-      method: 'get', path: '/v1/codes/{id}/events', tag: 'codes', headers: ['Last-Event-ID'],
-      summary: 'Server-Sent Events of status changes (ids 1 queued, 2 processing, 3 terminal); closes at the terminal state. Authenticate with the key or with `?token=` from links.events',
+      method: 'get',
+      path: '/v1/codes',
+      tag: 'codes',
+      summary: 'List codes, newest first',
+      query: jsonSchemaOf(listQuerySchema(config.listDefaultLimit, config.listMaxLimit)),
+      responses: { 200: { description: 'A page', schema: 'CodeList' } },
+      problems: ['validation_failed'],
+    },
+    {
+      method: 'get',
+      path: '/v1/codes/{id}',
+      tag: 'codes',
+      summary: 'Read a code',
+      responses: { 200: { description: 'The code', schema: 'Code', headers: ['Retry-After'] } },
+      problems: ['not_found'],
+    },
+    {
+      method: 'get',
+      path: '/v1/codes/{id}/content',
+      tag: 'codes',
+      summary: 'The rendered image bytes',
+      responses: {
+        200: { description: 'Image', type: 'image/*', headers: ['ETag'] },
+        304: { description: 'Not modified' },
+      },
+      problems: ['not_found', 'code_not_ready', 'code_not_succeeded'],
+    },
+    {
+      method: 'get',
+      path: '/v1/codes/{id}/events',
+      tag: 'codes',
+      headers: ['Last-Event-ID'],
+      summary:
+        'Server-Sent Events of status changes (ids 1 queued, 2 processing, 3 terminal); closes at the terminal state. Authenticate with the key or with `?token=` from links.events',
       query: { type: 'object', properties: { token: { type: 'string' }, last_event_id: { type: 'string' } } },
-      responses: { 200: { description: 'text/event-stream; `: keep-alive` comments every SSE_KEEP_ALIVE_MS', type: 'text/event-stream' } },
+      responses: {
+        200: {
+          description: 'text/event-stream; `: keep-alive` comments every SSE_KEEP_ALIVE_MS',
+          type: 'text/event-stream',
+        },
+      },
       problems: ['not_found', 'too_many_streams'],
     },
-    { method: 'post', path: '/v1/codes/{id}/cancel', tag: 'codes', summary: 'Cancel a code that has not finished', responses: { 200: { description: 'The code', schema: 'Code' } }, problems: ['not_found'] },
     {
-      method: 'post', path: '/v1/batches', tag: 'batches', summary: 'Upload a CSV (header row) or JSON Lines file, one code per row; defaults for every row as query parameters', headers: ['Idempotency-Key'],
-      query: { type: 'object', properties: { validate_only: { type: 'boolean' }, symbology: { type: 'string' }, format: { type: 'string' } }, additionalProperties: true },
-      body: { contentType: 'text/csv', schema: { type: 'string' }, examples: { two_rows: 'data,filename\nhttps://example.com/a,a\nhttps://example.com/b,b\n' } },
-      responses: { 202: { description: 'The batch', schema: 'Batch', headers: ['Location'] }, 200: { description: 'validate_only: counts and row errors', type: json } },
-      problems: ['unsupported_media_type', 'batch_too_large', 'invalid_batch_file', 'validation_failed', 'too_many_batches'],
+      method: 'post',
+      path: '/v1/codes/{id}/cancel',
+      tag: 'codes',
+      summary: 'Cancel a code that has not finished',
+      responses: { 200: { description: 'The code', schema: 'Code' } },
+      problems: ['not_found'],
     },
-    { method: 'get', path: '/v1/batches', tag: 'batches', summary: 'List batches', query: jsonSchemaOf(batchListQuery), responses: { 200: { description: 'A page', schema: 'BatchList' } }, problems: ['validation_failed'] },
-    { method: 'get', path: '/v1/batches/{id}', tag: 'batches', summary: 'Read a batch and its counts', responses: { 200: { description: 'The batch', schema: 'Batch' } }, problems: ['not_found'] },
-    { method: 'post', path: '/v1/batches/{id}/cancel', tag: 'batches', summary: 'Cancel the rows not yet finished', responses: { 200: { description: 'The batch', schema: 'Batch' } }, problems: ['not_found', 'batch_finished'] },
-    { method: 'post', path: '/v1/batches/{id}/retry', tag: 'batches', summary: 'Retry the failed rows', responses: { 200: { description: 'The batch', schema: 'Batch' } }, problems: ['not_found'] },
-    { method: 'get', path: '/v1/batches/{id}/results.zip', tag: 'batches', summary: 'Streamed ZIP: one file per succeeded row plus manifest.csv (partial while running)', responses: { 200: { description: 'ZIP', type: 'application/zip' } }, problems: ['not_found'] },
     {
-      method: 'get', path: '/v1/render', tag: 'render',
-      summary: 'The image itself for <img src>: the POST /v1/codes fields as query parameters; from the content cache, else rendered ahead of batch rows and awaited for RENDER_WAIT_SECONDS',
+      method: 'post',
+      path: '/v1/batches',
+      tag: 'batches',
+      summary:
+        'Upload a CSV (header row) or JSON Lines file, one code per row; defaults for every row as query parameters',
+      headers: ['Idempotency-Key'],
+      query: {
+        type: 'object',
+        properties: { validate_only: { type: 'boolean' }, symbology: { type: 'string' }, format: { type: 'string' } },
+        additionalProperties: true,
+      },
+      body: {
+        contentType: 'text/csv',
+        schema: { type: 'string' },
+        examples: { two_rows: 'data,filename\nhttps://example.com/a,a\nhttps://example.com/b,b\n' },
+      },
+      responses: {
+        202: { description: 'The batch', schema: 'Batch', headers: ['Location'] },
+        200: { description: 'validate_only: counts and row errors', type: json },
+      },
+      problems: [
+        'unsupported_media_type',
+        'batch_too_large',
+        'invalid_batch_file',
+        'validation_failed',
+        'too_many_batches',
+      ],
+    },
+    {
+      method: 'get',
+      path: '/v1/batches',
+      tag: 'batches',
+      summary: 'List batches',
+      query: jsonSchemaOf(batchListQuery),
+      responses: { 200: { description: 'A page', schema: 'BatchList' } },
+      problems: ['validation_failed'],
+    },
+    {
+      method: 'get',
+      path: '/v1/batches/{id}',
+      tag: 'batches',
+      summary: 'Read a batch and its counts',
+      responses: { 200: { description: 'The batch', schema: 'Batch' } },
+      problems: ['not_found'],
+    },
+    {
+      method: 'post',
+      path: '/v1/batches/{id}/cancel',
+      tag: 'batches',
+      summary: 'Cancel the rows not yet finished',
+      responses: { 200: { description: 'The batch', schema: 'Batch' } },
+      problems: ['not_found', 'batch_finished'],
+    },
+    {
+      method: 'post',
+      path: '/v1/batches/{id}/retry',
+      tag: 'batches',
+      summary: 'Retry the failed rows',
+      responses: { 200: { description: 'The batch', schema: 'Batch' } },
+      problems: ['not_found'],
+    },
+    {
+      method: 'get',
+      path: '/v1/batches/{id}/results.zip',
+      tag: 'batches',
+      summary: 'Streamed ZIP: one file per succeeded row plus manifest.csv (partial while running)',
+      responses: { 200: { description: 'ZIP', type: 'application/zip' } },
+      problems: ['not_found'],
+    },
+    {
+      method: 'get',
+      path: '/v1/render',
+      tag: 'render',
+      summary:
+        'The image itself for <img src>: the POST /v1/codes fields as query parameters; from the content cache, else rendered ahead of batch rows and awaited for RENDER_WAIT_SECONDS',
       query: { type: 'object', properties: (submission as { properties: Record<string, unknown> }).properties },
-      responses: { 200: { description: 'Image', type: 'image/*', headers: ['ETag'] }, 304: { description: 'Not modified' } },
+      responses: {
+        200: { description: 'Image', type: 'image/*', headers: ['ETag'] },
+        304: { description: 'Not modified' },
+      },
       problems: ['validation_failed', 'render_failed', 'render_pending'],
     },
     {
-      method: 'post', path: '/v1/render-urls', tag: 'render', summary: 'Sign a render URL (no key in the page) valid for ttl_seconds (≤ RENDER_URL_MAX_TTL_SECONDS)',
-      body: { contentType: json, schema: { ...submission, properties: { ...(submission as { properties: object }).properties, ttl_seconds: { type: 'integer', minimum: 1 } } }, examples: { label: { data: 'https://example.com/p/1', format: 'svg', ttl_seconds: 86400 } } },
-      responses: { 201: { description: 'The signed URL', type: json, schema: { type: 'object', required: ['url', 'expires_at'], properties: { url: { type: 'string' }, expires_at: { type: 'string' } } } } },
+      method: 'post',
+      path: '/v1/render-urls',
+      tag: 'render',
+      summary: 'Sign a render URL (no key in the page) valid for ttl_seconds (≤ RENDER_URL_MAX_TTL_SECONDS)',
+      body: {
+        contentType: json,
+        schema: {
+          ...submission,
+          properties: {
+            ...(submission as { properties: object }).properties,
+            ttl_seconds: { type: 'integer', minimum: 1 },
+          },
+        },
+        examples: { label: { data: 'https://example.com/p/1', format: 'svg', ttl_seconds: 86400 } },
+      },
+      responses: {
+        201: {
+          description: 'The signed URL',
+          type: json,
+          schema: {
+            type: 'object',
+            required: ['url', 'expires_at'],
+            properties: { url: { type: 'string' }, expires_at: { type: 'string' } },
+          },
+        },
+      },
       problems: ['invalid_json', 'validation_failed'],
     },
     {
-      method: 'get', path: '/v1/render/{token}', tag: 'render', summary: 'The image for a signed render URL (authenticated by the token; limited by address)',
+      method: 'get',
+      path: '/v1/render/{token}',
+      tag: 'render',
+      summary: 'The image for a signed render URL (authenticated by the token; limited by address)',
       responses: { 200: { description: 'Image', type: 'image/*', headers: ['ETag'] } },
       problems: ['not_found', 'render_failed', 'render_pending'],
     },
-    { method: 'get', path: '/v1/events', tag: 'webhooks', summary: 'The event log as a pull feed, oldest first after `after`: every event exactly once, in order', query: jsonSchemaOf(eventsQuerySchema(config)), responses: { 200: { description: 'A page; continue with after=next_cursor', schema: 'EventList' } }, problems: ['validation_failed'] },
-    { method: 'get', path: '/v1/events/{id}/deliveries', tag: 'webhooks', summary: 'Deliveries of one event (per-request webhook_url and endpoints)', responses: { 200: { description: 'Deliveries', schema: 'WebhookDeliveryList' } }, problems: ['not_found'] },
     {
-      method: 'post', path: '/v1/webhook-endpoints', tag: 'webhooks', summary: 'Register an endpoint for the account\'s events; its signing secret is shown once',
-      body: { contentType: json, schema: jsonSchemaOf(EndpointCreateSchema), examples: { all: { url: 'https://hooks.example.com/codes', events: ['code.succeeded', 'batch.completed'] } } },
-      responses: { 201: { description: 'The endpoint with its secret', schema: 'WebhookEndpoint', headers: ['Location'] } },
+      method: 'get',
+      path: '/v1/events',
+      tag: 'webhooks',
+      summary: 'The event log as a pull feed, oldest first after `after`: every event exactly once, in order',
+      query: jsonSchemaOf(eventsQuerySchema(config)),
+      responses: { 200: { description: 'A page; continue with after=next_cursor', schema: 'EventList' } },
+      problems: ['validation_failed'],
+    },
+    {
+      method: 'get',
+      path: '/v1/events/{id}/deliveries',
+      tag: 'webhooks',
+      summary: 'Deliveries of one event (per-request webhook_url and endpoints)',
+      responses: { 200: { description: 'Deliveries', schema: 'WebhookDeliveryList' } },
+      problems: ['not_found'],
+    },
+    {
+      method: 'post',
+      path: '/v1/webhook-endpoints',
+      tag: 'webhooks',
+      summary: "Register an endpoint for the account's events; its signing secret is shown once",
+      body: {
+        contentType: json,
+        schema: jsonSchemaOf(EndpointCreateSchema),
+        examples: { all: { url: 'https://hooks.example.com/codes', events: ['code.succeeded', 'batch.completed'] } },
+      },
+      responses: {
+        201: { description: 'The endpoint with its secret', schema: 'WebhookEndpoint', headers: ['Location'] },
+      },
       problems: ['invalid_json', 'validation_failed'],
     },
-    { method: 'get', path: '/v1/webhook-endpoints', tag: 'webhooks', summary: 'List endpoints', responses: { 200: { description: 'Endpoints', schema: 'WebhookEndpointList' } } },
-    { method: 'get', path: '/v1/webhook-endpoints/{id}', tag: 'webhooks', summary: 'Read an endpoint', responses: { 200: { description: 'The endpoint', schema: 'WebhookEndpoint' } }, problems: ['not_found'] },
     {
-      method: 'patch', path: '/v1/webhook-endpoints/{id}', tag: 'webhooks', summary: 'Change an endpoint\'s url or events, or switch it back on after it was disabled (410, failing for days) or off',
-      body: { contentType: json, schema: jsonSchemaOf(EndpointPatchSchema), examples: { enable: { enabled: true }, move: { url: 'https://hooks.example.com/v2/codes', events: ['code.succeeded'] } } },
+      method: 'get',
+      path: '/v1/webhook-endpoints',
+      tag: 'webhooks',
+      summary: 'List endpoints',
+      responses: { 200: { description: 'Endpoints', schema: 'WebhookEndpointList' } },
+    },
+    {
+      method: 'get',
+      path: '/v1/webhook-endpoints/{id}',
+      tag: 'webhooks',
+      summary: 'Read an endpoint',
+      responses: { 200: { description: 'The endpoint', schema: 'WebhookEndpoint' } },
+      problems: ['not_found'],
+    },
+    {
+      method: 'patch',
+      path: '/v1/webhook-endpoints/{id}',
+      tag: 'webhooks',
+      summary:
+        "Change an endpoint's url or events, or switch it back on after it was disabled (410, failing for days) or off",
+      body: {
+        contentType: json,
+        schema: jsonSchemaOf(EndpointPatchSchema),
+        examples: {
+          enable: { enabled: true },
+          move: { url: 'https://hooks.example.com/v2/codes', events: ['code.succeeded'] },
+        },
+      },
       responses: { 200: { description: 'The endpoint', schema: 'WebhookEndpoint' } },
       problems: ['not_found', 'invalid_json', 'validation_failed'],
     },
-    { method: 'delete', path: '/v1/webhook-endpoints/{id}', tag: 'webhooks', summary: 'Delete an endpoint', responses: { 200: { description: 'Deleted', type: json } }, problems: ['not_found'] },
-    { method: 'get', path: '/v1/webhook-endpoints/{id}/deliveries', tag: 'webhooks', summary: 'Deliveries to an endpoint, newest first, with every attempt', query: jsonSchemaOf(deliveriesQuerySchema(config)), responses: { 200: { description: 'A page', schema: 'WebhookDeliveryList' } }, problems: ['not_found', 'validation_failed'] },
-    { method: 'get', path: '/v1/webhook-deliveries/{id}', tag: 'webhooks', summary: 'Read a delivery and its attempt log', responses: { 200: { description: 'The delivery', schema: 'WebhookDelivery' } }, problems: ['not_found'] },
-    { method: 'post', path: '/v1/webhook-deliveries/{id}/retry', tag: 'webhooks', summary: 'Deliver again now (same webhook-id)', responses: { 202: { description: 'The delivery', schema: 'WebhookDelivery' } }, problems: ['not_found'] },
-    { method: 'post', path: '/v1/account/webhook-secret/rotate', tag: 'webhooks', summary: 'New account signing secret (shown once); the old one keeps signing alongside for WEBHOOK_PREVIOUS_SECRET_HOURS (24)', responses: { 200: { description: 'The new secret', type: json, schema: { type: 'object', required: ['webhook_secret', 'previous_secret_expires_at'], properties: { object: { const: 'webhook_secret' }, webhook_secret: { type: 'string', pattern: '^whsec_' }, previous_secret_expires_at: { type: 'string', format: 'date-time' } } } } } },
-    { method: 'get', path: '/v1/symbologies', tag: 'symbologies', summary: 'The catalog: every symbology, its data rules and options', responses: { 200: { description: 'The catalog', schema: 'SymbologyList' } } },
+    {
+      method: 'delete',
+      path: '/v1/webhook-endpoints/{id}',
+      tag: 'webhooks',
+      summary: 'Delete an endpoint',
+      responses: { 200: { description: 'Deleted', type: json } },
+      problems: ['not_found'],
+    },
+    {
+      method: 'get',
+      path: '/v1/webhook-endpoints/{id}/deliveries',
+      tag: 'webhooks',
+      summary: 'Deliveries to an endpoint, newest first, with every attempt',
+      query: jsonSchemaOf(deliveriesQuerySchema(config)),
+      responses: { 200: { description: 'A page', schema: 'WebhookDeliveryList' } },
+      problems: ['not_found', 'validation_failed'],
+    },
+    {
+      method: 'get',
+      path: '/v1/webhook-deliveries/{id}',
+      tag: 'webhooks',
+      summary: 'Read a delivery and its attempt log',
+      responses: { 200: { description: 'The delivery', schema: 'WebhookDelivery' } },
+      problems: ['not_found'],
+    },
+    {
+      method: 'post',
+      path: '/v1/webhook-deliveries/{id}/retry',
+      tag: 'webhooks',
+      summary: 'Deliver again now (same webhook-id)',
+      responses: { 202: { description: 'The delivery', schema: 'WebhookDelivery' } },
+      problems: ['not_found'],
+    },
+    {
+      method: 'post',
+      path: '/v1/account/webhook-secret/rotate',
+      tag: 'webhooks',
+      summary:
+        'New account signing secret (shown once); the old one keeps signing alongside for WEBHOOK_PREVIOUS_SECRET_HOURS (24)',
+      responses: {
+        200: {
+          description: 'The new secret',
+          type: json,
+          schema: {
+            type: 'object',
+            required: ['webhook_secret', 'previous_secret_expires_at'],
+            properties: {
+              object: { const: 'webhook_secret' },
+              webhook_secret: { type: 'string', pattern: '^whsec_' },
+              previous_secret_expires_at: { type: 'string', format: 'date-time' },
+            },
+          },
+        },
+      },
+    },
+    {
+      method: 'get',
+      path: '/v1/symbologies',
+      tag: 'symbologies',
+      summary: 'The catalog: every symbology, its data rules and options',
+      responses: { 200: { description: 'The catalog', schema: 'SymbologyList' } },
+    },
   ];
 }
 
-const headerRefs = (names: HeaderName[] = []) => Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]));
+const headerRefs = (names: HeaderName[] = []) =>
+  Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]));
 
 function operationObject(op: Operation): Json {
   const authed = op.auth !== false;
   const parameters: Json[] = [];
   if (op.path.includes('{id}')) parameters.push(idParam(idPrefixOf(op.path)));
-  if (op.path.includes('{token}')) parameters.push({ name: 'token', in: 'path', required: true, schema: { type: 'string' } });
-  for (const [name, schema] of Object.entries((op.query?.properties ?? {}) as Record<string, Json>)) parameters.push({ name, in: 'query', required: false, schema });
+  if (op.path.includes('{token}'))
+    parameters.push({ name: 'token', in: 'path', required: true, schema: { type: 'string' } });
+  for (const [name, schema] of Object.entries((op.query?.properties ?? {}) as Record<string, Json>))
+    parameters.push({ name, in: 'query', required: false, schema });
   for (const name of op.headers ?? []) parameters.push({ name, ...HEADERS[name] });
   const responses: Record<string, Json> = {};
   for (const [status, r] of Object.entries(op.responses)) {
@@ -155,27 +492,54 @@ function operationObject(op: Operation): Json {
     responses[status] = {
       description: r.description,
       headers: headerRefs([...(r.headers ?? []), ...(authed ? (['RateLimit', 'RateLimit-Policy'] as const) : [])]),
-      ...(type ? { content: { [type]: { schema: schema ?? (type === json ? { type: 'object' } : { type: 'string', format: 'binary' }) } } } : {}),
+      ...(type
+        ? {
+            content: {
+              [type]: { schema: schema ?? (type === json ? { type: 'object' } : { type: 'string', format: 'binary' }) },
+            },
+          }
+        : {}),
     };
   }
-  const problems = new Set<ProblemCode>([...(op.problems ?? []), ...(authed ? (['unauthorized', 'rate_limited', 'service_unavailable'] as const) : [])]);
+  const problems = new Set<ProblemCode>([
+    ...(op.problems ?? []),
+    ...(authed ? (['unauthorized', 'rate_limited', 'service_unavailable'] as const) : []),
+  ]);
   for (const code of problems) {
     const status = String(PROBLEMS[code].status);
     const existing = responses[status] as { description: string } | undefined;
     responses[status] = {
-      description: existing && 'content' in existing ? `${existing.description}; ${code}` : `${PROBLEMS[code].title} (\`${code}\`)${existing ? `; ${existing.description}` : ''}`,
+      description:
+        existing && 'content' in existing
+          ? `${existing.description}; ${code}`
+          : `${PROBLEMS[code].title} (\`${code}\`)${existing ? `; ${existing.description}` : ''}`,
       headers: headerRefs(code === 'rate_limited' || PROBLEMS[code].status === 503 ? ['Retry-After'] : []),
       content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
     };
   }
   return {
-    operationId: `${op.method}${op.path.replace(/\{id\}/g, 'ById').replace(/\{token\}/g, 'ByToken').replace(/[^a-zA-Z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
+    operationId: `${op.method}${op.path
+      .replace(/\{id\}/g, 'ById')
+      .replace(/\{token\}/g, 'ByToken')
+      .replace(/[^a-zA-Z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
     summary: op.summary,
     tags: [op.tag],
     ...(authed ? {} : { security: [] }),
     ...(parameters.length ? { parameters } : {}),
     ...(op.body
-      ? { requestBody: { required: true, content: { [op.body.contentType]: { schema: op.body.schema, examples: Object.fromEntries(Object.entries(op.body.examples ?? {}).map(([k, value]) => [k, { value }])) } } } }
+      ? {
+          requestBody: {
+            required: true,
+            content: {
+              [op.body.contentType]: {
+                schema: op.body.schema,
+                examples: Object.fromEntries(
+                  Object.entries(op.body.examples ?? {}).map(([k, value]) => [k, { value }]),
+                ),
+              },
+            },
+          },
+        }
       : {}),
     responses,
   };
@@ -187,7 +551,10 @@ function webhookObject(type: string): Json {
     post: {
       summary: `${type}, signed per Standard Webhooks; answer 2xx within WEBHOOK_TIMEOUT_MS (10 s). 410 disables the endpoint; 429/503 Retry-After is honoured`,
       security: [],
-      parameters: (['webhook-id', 'webhook-timestamp', 'webhook-signature'] as const).map((name) => ({ name, ...HEADERS[name] })),
+      parameters: (['webhook-id', 'webhook-timestamp', 'webhook-signature'] as const).map((name) => ({
+        name,
+        ...HEADERS[name],
+      })),
       requestBody: { required: true, content: { [json]: { schema: { $ref: '#/components/schemas/Event' } } } },
       responses: { 200: { description: 'Received (any 2xx)' } },
     },
@@ -200,15 +567,30 @@ export function buildOpenApiDocument(config: Config): Json {
   for (const op of resources(config)) (paths[op.path] ??= {})[op.method] = operationObject(op);
   return {
     openapi: '3.1.0',
-    info: { title: 'codes: QR code and barcode generation', version: '1.0.0', description: 'Errors are RFC 9457 problem+json. Every /v1 response carries RateLimit and RateLimit-Policy.' },
+    info: {
+      title: 'codes: QR code and barcode generation',
+      version: '1.0.0',
+      description: 'Errors are RFC 9457 problem+json. Every /v1 response carries RateLimit and RateLimit-Policy.',
+    },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
-    tags: [{ name: 'codes' }, { name: 'batches' }, { name: 'symbologies' }, { name: 'render' }, { name: 'webhooks' }, { name: 'operators' }],
+    tags: [
+      { name: 'codes' },
+      { name: 'batches' },
+      { name: 'symbologies' },
+      { name: 'render' },
+      { name: 'webhooks' },
+      { name: 'operators' },
+    ],
     paths,
     webhooks: Object.fromEntries(EVENT_TYPES.map((type) => [type, webhookObject(type)])),
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key from `npm run cli -- keys create`' } },
-      headers: Object.fromEntries(Object.entries(HEADERS).map(([name, { schema, description }]) => [name, { schema, description }])),
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API key from `npm run cli -- keys create`' },
+      },
+      headers: Object.fromEntries(
+        Object.entries(HEADERS).map(([name, { schema, description }]) => [name, { schema, description }]),
+      ),
       schemas: COMPONENT_SCHEMAS,
     },
   };

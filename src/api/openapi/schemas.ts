@@ -4,7 +4,16 @@ import { CODE_STATUSES } from '../../domain/code.ts';
 import { FORMATS } from '../../domain/formats.ts';
 import { metadataSchema } from '../../domain/metadata.ts';
 import {
-  BAR_HEIGHT_BOUNDS, DPI_BOUNDS, FINDER_STYLES, MARGIN_BOUNDS, MODULE_STYLES, ROTATIONS, SCALE_BOUNDS, SIZE_BOUNDS, SYMBOLOGY_IDS, X_DIM_BOUNDS,
+  BAR_HEIGHT_BOUNDS,
+  DPI_BOUNDS,
+  FINDER_STYLES,
+  MARGIN_BOUNDS,
+  MODULE_STYLES,
+  ROTATIONS,
+  SCALE_BOUNDS,
+  SIZE_BOUNDS,
+  SYMBOLOGY_IDS,
+  X_DIM_BOUNDS,
 } from '../../domain/symbologies.ts';
 import { EVENT_TYPES } from '../../domain/events.ts';
 import { WebhookEventsSchema, WebhookUrlSchema } from '../webhook-target.ts';
@@ -26,7 +35,11 @@ const between = (b: { min: number; max: number }) => v.pipe(v.number(), v.minVal
 export function submissionSchema(limits: { maxKeys: number; maxValueLength: number }) {
   return v.strictObject({
     symbology: v.optional(v.picklist(SYMBOLOGY_IDS), 'qrcode'),
-    data: v.pipe(v.string(), v.minLength(1), v.description('What the code encodes; rules per symbology in GET /v1/symbologies')),
+    data: v.pipe(
+      v.string(),
+      v.minLength(1),
+      v.description('What the code encodes; rules per symbology in GET /v1/symbologies'),
+    ),
     format: v.optional(v.picklist(FORMATS), 'png'),
     scale: v.optional(v.pipe(between(SCALE_BOUNDS), v.integer())),
     size: v.optional(v.pipe(between(SIZE_BOUNDS), v.integer())),
@@ -44,7 +57,14 @@ export function submissionSchema(limits: { maxKeys: number; maxValueLength: numb
     finder_style: v.optional(v.picklist(FINDER_STYLES)),
     allow_low_contrast: v.optional(v.boolean()),
     metadata: v.optional(metadataSchema(limits)),
-    webhook_url: v.optional(v.pipe(WebhookUrlSchema, v.description('https URL to POST code.* events to (Standard Webhooks signed with the account secret); SSRF-checked'))),
+    webhook_url: v.optional(
+      v.pipe(
+        WebhookUrlSchema,
+        v.description(
+          'https URL to POST code.* events to (Standard Webhooks signed with the account secret); SSRF-checked',
+        ),
+      ),
+    ),
     webhook_events: v.optional(WebhookEventsSchema),
   });
 }
@@ -58,14 +78,42 @@ export const COMPONENT_SCHEMAS: Record<string, Json> = {
     type: 'object',
     required: ['type', 'title', 'status', 'detail', 'code'],
     properties: {
-      type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, code: { type: 'string' },
-      retryable: { type: 'boolean' }, request_id: { type: 'string' },
-      errors: { type: 'array', items: { type: 'object', required: ['path', 'message'], properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+      type: { type: 'string' },
+      title: { type: 'string' },
+      status: { type: 'integer' },
+      detail: { type: 'string' },
+      code: { type: 'string' },
+      retryable: { type: 'boolean' },
+      request_id: { type: 'string' },
+      errors: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['path', 'message'],
+          properties: { path: { type: 'string' }, message: { type: 'string' } },
+        },
+      },
     },
   },
   Code: {
     type: 'object',
-    required: ['id', 'object', 'status', 'symbology', 'data', 'format', 'options', 'metadata', 'batch_id', 'created_at', 'started_at', 'completed_at', 'result', 'error', 'links'],
+    required: [
+      'id',
+      'object',
+      'status',
+      'symbology',
+      'data',
+      'format',
+      'options',
+      'metadata',
+      'batch_id',
+      'created_at',
+      'started_at',
+      'completed_at',
+      'result',
+      'error',
+      'links',
+    ],
     properties: {
       id: { type: 'string', pattern: '^code_' },
       object: { const: 'code' },
@@ -82,42 +130,151 @@ export const COMPONENT_SCHEMAS: Record<string, Json> = {
       result: nullable({
         type: 'object',
         required: ['url', 'content_type', 'bytes', 'width', 'height', 'sha256'],
-        properties: { url: { type: 'string' }, content_type: { type: 'string' }, bytes: { type: 'integer' }, width: { type: 'integer' }, height: { type: 'integer' }, sha256: { type: 'string' }, print: {}, renderer_versions: {} },
+        properties: {
+          url: { type: 'string' },
+          content_type: { type: 'string' },
+          bytes: { type: 'integer' },
+          width: { type: 'integer' },
+          height: { type: 'integer' },
+          sha256: { type: 'string' },
+          print: {},
+          renderer_versions: {},
+        },
       }),
       verification: {},
-      error: nullable({ type: 'object', required: ['code', 'message', 'retryable'], properties: { code: { type: 'string' }, message: { type: 'string' }, retryable: { type: 'boolean' } } }),
-      links: { type: 'object', required: ['self'], properties: { self: { type: 'string' }, events: { type: 'string', description: 'SSE URL with a short-lived code-scoped ?token= (for EventSource)' } } },
+      error: nullable({
+        type: 'object',
+        required: ['code', 'message', 'retryable'],
+        properties: { code: { type: 'string' }, message: { type: 'string' }, retryable: { type: 'boolean' } },
+      }),
+      links: {
+        type: 'object',
+        required: ['self'],
+        properties: {
+          self: { type: 'string' },
+          events: { type: 'string', description: 'SSE URL with a short-lived code-scoped ?token= (for EventSource)' },
+        },
+      },
     },
   },
-  CodeList: { type: 'object', required: ['data', 'next_cursor'], properties: { object: { const: 'list' }, data: { type: 'array', items: { $ref: '#/components/schemas/Code' } }, next_cursor: nullable({ type: 'string' }) } },
-  Batch: { type: 'object', required: ['id', 'object', 'status', 'counts'], properties: { id: { type: 'string', pattern: '^batch_' }, object: { const: 'batch' }, status: { type: 'string' }, counts: { type: 'object' } } },
-  BatchList: { type: 'object', required: ['data', 'next_cursor'], properties: { data: { type: 'array', items: { $ref: '#/components/schemas/Batch' } }, next_cursor: nullable({ type: 'string' }) } },
+  CodeList: {
+    type: 'object',
+    required: ['data', 'next_cursor'],
+    properties: {
+      object: { const: 'list' },
+      data: { type: 'array', items: { $ref: '#/components/schemas/Code' } },
+      next_cursor: nullable({ type: 'string' }),
+    },
+  },
+  Batch: {
+    type: 'object',
+    required: ['id', 'object', 'status', 'counts'],
+    properties: {
+      id: { type: 'string', pattern: '^batch_' },
+      object: { const: 'batch' },
+      status: { type: 'string' },
+      counts: { type: 'object' },
+    },
+  },
+  BatchList: {
+    type: 'object',
+    required: ['data', 'next_cursor'],
+    properties: {
+      data: { type: 'array', items: { $ref: '#/components/schemas/Batch' } },
+      next_cursor: nullable({ type: 'string' }),
+    },
+  },
   Event: {
     type: 'object',
     required: ['id', 'object', 'type', 'timestamp', 'data'],
-    properties: { id: { type: 'string', pattern: '^evt_' }, object: { const: 'event' }, type: { enum: [...EVENT_TYPES] }, timestamp: dateTime, data: { type: 'object', description: 'Ids, status and links; never the image' } },
+    properties: {
+      id: { type: 'string', pattern: '^evt_' },
+      object: { const: 'event' },
+      type: { enum: [...EVENT_TYPES] },
+      timestamp: dateTime,
+      data: { type: 'object', description: 'Ids, status and links; never the image' },
+    },
   },
-  EventList: { type: 'object', required: ['data', 'next_cursor'], properties: { object: { const: 'list' }, data: { type: 'array', items: { $ref: '#/components/schemas/Event' } }, next_cursor: nullable({ type: 'string' }), last_id: nullable({ type: 'string' }) } },
+  EventList: {
+    type: 'object',
+    required: ['data', 'next_cursor'],
+    properties: {
+      object: { const: 'list' },
+      data: { type: 'array', items: { $ref: '#/components/schemas/Event' } },
+      next_cursor: nullable({ type: 'string' }),
+      last_id: nullable({ type: 'string' }),
+    },
+  },
   WebhookEndpoint: {
     type: 'object',
     required: ['id', 'object', 'url', 'events', 'status', 'created_at'],
     properties: {
-      id: { type: 'string', pattern: '^whep_' }, object: { const: 'webhook_endpoint' }, url: { type: 'string' }, events: nullable({ type: 'array', items: { enum: [...EVENT_TYPES] } }),
-      status: { enum: ['enabled', 'disabled'] }, created_at: dateTime, disabled_at: nullable(dateTime), disabled_reason: nullable({ type: 'string' }), failing_since: nullable(dateTime),
-      secret: { type: 'string', pattern: '^whsec_', description: 'Shown once, on creation' }, links: { type: 'object' },
+      id: { type: 'string', pattern: '^whep_' },
+      object: { const: 'webhook_endpoint' },
+      url: { type: 'string' },
+      events: nullable({ type: 'array', items: { enum: [...EVENT_TYPES] } }),
+      status: { enum: ['enabled', 'disabled'] },
+      created_at: dateTime,
+      disabled_at: nullable(dateTime),
+      disabled_reason: nullable({ type: 'string' }),
+      failing_since: nullable(dateTime),
+      secret: { type: 'string', pattern: '^whsec_', description: 'Shown once, on creation' },
+      links: { type: 'object' },
     },
   },
-  WebhookEndpointList: { type: 'object', required: ['data', 'next_cursor'], properties: { object: { const: 'list' }, data: { type: 'array', items: { $ref: '#/components/schemas/WebhookEndpoint' } }, next_cursor: nullable({ type: 'string' }) } },
+  WebhookEndpointList: {
+    type: 'object',
+    required: ['data', 'next_cursor'],
+    properties: {
+      object: { const: 'list' },
+      data: { type: 'array', items: { $ref: '#/components/schemas/WebhookEndpoint' } },
+      next_cursor: nullable({ type: 'string' }),
+    },
+  },
   WebhookDelivery: {
     type: 'object',
     required: ['id', 'object', 'event_id', 'status', 'attempts', 'attempt_log'],
     properties: {
-      id: { type: 'string', pattern: '^msg_', description: 'Also the webhook-id header, the same on every retry' }, object: { const: 'webhook_delivery' }, event_id: { type: 'string' },
-      endpoint_id: nullable({ type: 'string' }), target: { type: 'string' }, url: { type: 'string' }, status: { type: 'string' }, attempts: { type: 'integer' },
-      next_attempt_at: nullable(dateTime), last_status: nullable({ type: 'integer' }), last_error: nullable({ type: 'string' }), created_at: dateTime, completed_at: nullable(dateTime),
-      attempt_log: { type: 'array', items: { type: 'object', properties: { attempt: { type: 'integer' }, status: nullable({ type: 'integer' }), duration_ms: nullable({ type: 'integer' }), error: nullable({ type: 'string' }), at: dateTime } } },
+      id: { type: 'string', pattern: '^msg_', description: 'Also the webhook-id header, the same on every retry' },
+      object: { const: 'webhook_delivery' },
+      event_id: { type: 'string' },
+      endpoint_id: nullable({ type: 'string' }),
+      target: { type: 'string' },
+      url: { type: 'string' },
+      status: { type: 'string' },
+      attempts: { type: 'integer' },
+      next_attempt_at: nullable(dateTime),
+      last_status: nullable({ type: 'integer' }),
+      last_error: nullable({ type: 'string' }),
+      created_at: dateTime,
+      completed_at: nullable(dateTime),
+      attempt_log: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            attempt: { type: 'integer' },
+            status: nullable({ type: 'integer' }),
+            duration_ms: nullable({ type: 'integer' }),
+            error: nullable({ type: 'string' }),
+            at: dateTime,
+          },
+        },
+      },
     },
   },
-  WebhookDeliveryList: { type: 'object', required: ['data', 'next_cursor'], properties: { object: { const: 'list' }, data: { type: 'array', items: { $ref: '#/components/schemas/WebhookDelivery' } }, next_cursor: nullable({ type: 'string' }) } },
-  SymbologyList: { type: 'object', required: ['data'], properties: { data: { type: 'array', items: { type: 'object' } } } },
+  WebhookDeliveryList: {
+    type: 'object',
+    required: ['data', 'next_cursor'],
+    properties: {
+      object: { const: 'list' },
+      data: { type: 'array', items: { $ref: '#/components/schemas/WebhookDelivery' } },
+      next_cursor: nullable({ type: 'string' }),
+    },
+  },
+  SymbologyList: {
+    type: 'object',
+    required: ['data'],
+    properties: { data: { type: 'array', items: { type: 'object' } } },
+  },
 };

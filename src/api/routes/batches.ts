@@ -15,8 +15,18 @@ import { DEFAULT_POLICY, type RenderPolicy } from '../../domain/render-spec.ts';
 import { checkRenderFields } from '../../render/submission.ts';
 import { planOf, renderPolicyOf } from '../plan.ts';
 import {
-  batchManifestPage, cancelBatch, countActiveBatches, deleteBatch, findBatch, insertBatch, insertBatchRows, listBatches, retryBatch, setBatchTotal,
-  type BatchWithCounts, type UploadedRow,
+  batchManifestPage,
+  cancelBatch,
+  countActiveBatches,
+  deleteBatch,
+  findBatch,
+  insertBatch,
+  insertBatchRows,
+  listBatches,
+  retryBatch,
+  setBatchTotal,
+  type BatchWithCounts,
+  type UploadedRow,
 } from '../../store/batches.ts';
 import { findResultBytes } from '../../store/results.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -26,12 +36,21 @@ import { checkWebhookFields } from '../webhook-target.ts';
 import { limitQuery } from '../list-query.ts';
 import { ApiProblem, fieldErrors, validationProblem } from '../problem.ts';
 
-const SOURCE_TYPES: Record<string, BatchSourceType> = { 'text/csv': 'csv', 'application/x-ndjson': 'jsonl', 'application/jsonl': 'jsonl' };
+const SOURCE_TYPES: Record<string, BatchSourceType> = {
+  'text/csv': 'csv',
+  'application/x-ndjson': 'jsonl',
+  'application/jsonl': 'jsonl',
+};
 const CONTROL_PARAMS = new Set(['validate_only', 'webhook_url', 'webhook_events']);
 const MANIFEST_PAGE = 200;
 
 export const ListQuery = v.strictObject({
-  cursor: v.optional(v.pipe(v.string(), v.check((s) => isId('batch', Buffer.from(s, 'base64url').toString()), 'is not a cursor from this API'))),
+  cursor: v.optional(
+    v.pipe(
+      v.string(),
+      v.check((s) => isId('batch', Buffer.from(s, 'base64url').toString()), 'is not a cursor from this API'),
+    ),
+  ),
   limit: limitQuery(20, 100),
 });
 
@@ -59,7 +78,11 @@ export function toBatchObject(batch: BatchWithCounts) {
 function sourceTypeOf(c: Context): BatchSourceType {
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const source = SOURCE_TYPES[type];
-  if (!source) throw new ApiProblem({ code: 'unsupported_media_type', detail: 'Upload text/csv (with a header row) or application/x-ndjson (one JSON object per line).' });
+  if (!source)
+    throw new ApiProblem({
+      code: 'unsupported_media_type',
+      detail: 'Upload text/csv (with a header row) or application/x-ndjson (one JSON object per line).',
+    });
   return source;
 }
 
@@ -69,12 +92,17 @@ function parseDefaults(query: Record<string, string>, policy: RenderPolicy): Rec
   const errors: FieldError[] = [];
   for (const [name, value] of Object.entries(query)) {
     if (CONTROL_PARAMS.has(name)) continue;
-    if (name === 'data' || !isKnownField(name)) errors.push({ path: `query.${name}`, message: name === 'data' ? 'data comes from the rows' : 'is not a known field' });
+    if (name === 'data' || !isKnownField(name))
+      errors.push({
+        path: `query.${name}`,
+        message: name === 'data' ? 'data comes from the rows' : 'is not a known field',
+      });
     else defaults[name] = coerceCell(name, value);
   }
   const { render } = splitRow(defaults);
   const probe = checkRenderFields({ ...render, data: '0' }, policy);
-  if (!probe.ok) errors.push(...probe.errors.filter((e) => e.path !== 'data').map((e) => ({ ...e, path: `query.${e.path}` })));
+  if (!probe.ok)
+    errors.push(...probe.errors.filter((e) => e.path !== 'data').map((e) => ({ ...e, path: `query.${e.path}` })));
   if (errors.length > 0) throw validationProblem(errors);
   // The plan's verification default travels with the batch: the expansion worker knows no plans.
   return { verify: policy.verify, ...defaults };
@@ -86,26 +114,42 @@ export function checkRow(row: ParsedRow, defaults: Record<string, unknown>, deps
   const { render, metadata } = splitRow({ ...defaults, ...row.values });
   const checked = checkRenderFields(render, policy);
   const errors = checked.ok ? [] : checked.errors;
-  const meta = v.safeParse(metadataSchema({ maxKeys: deps.config.metadataMaxKeys, maxValueLength: deps.config.metadataMaxValueLength }), metadata);
+  const meta = v.safeParse(
+    metadataSchema({ maxKeys: deps.config.metadataMaxKeys, maxValueLength: deps.config.metadataMaxValueLength }),
+    metadata,
+  );
   if (!meta.success) errors.push(...fieldErrors(meta.issues, 'metadata'));
   return errors.map((e) => ({ path: `rows.${row.row}${e.path ? `.${e.path}` : ''}`, message: e.message }));
 }
 
 function fileProblem(error: BatchFileError): ApiProblem {
-  const path = error.row === undefined ? '' : error.header ? `header.${error.field ?? ''}` : `rows.${error.row}${error.field ? `.${error.field}` : ''}`;
-  return new ApiProblem({ code: error.tooLarge ? 'batch_too_large' : 'invalid_batch_file', detail: error.message, errors: [{ path, message: error.message }] });
+  const path =
+    error.row === undefined
+      ? ''
+      : error.header
+        ? `header.${error.field ?? ''}`
+        : `rows.${error.row}${error.field ? `.${error.field}` : ''}`;
+  return new ApiProblem({
+    code: error.tooLarge ? 'batch_too_large' : 'invalid_batch_file',
+    detail: error.message,
+    errors: [{ path, message: error.message }],
+  });
 }
 
 async function* manifestEntries(deps: ApiDeps, batchId: string): AsyncGenerator<ZipEntry> {
   // Names are handed out in row order, so the manifest's second pass reproduces them exactly.
   const names = createNameRegistry();
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = await batchManifestPage(deps.db, batchId, after, MANIFEST_PAGE);
     if (page.length === 0) break;
-    const bytes = await findResultBytes(deps.db, page.flatMap((r) => (r.status === 'succeeded' && r.result_key ? [r.result_key] : [])));
+    const bytes = await findResultBytes(
+      deps.db,
+      page.flatMap((r) => (r.status === 'succeeded' && r.result_key ? [r.result_key] : [])),
+    );
     for (const row of page) {
       const content = row.result_key ? bytes.get(row.result_key) : undefined;
-      if (row.status === 'succeeded' && content) yield { name: names(entryName(row, FILE_EXTENSIONS[row.format as Format] ?? row.format!)), content };
+      if (row.status === 'succeeded' && content)
+        yield { name: names(entryName(row, FILE_EXTENSIONS[row.format as Format] ?? row.format!)), content };
     }
     after = page.at(-1)!.row_number;
   }
@@ -115,12 +159,22 @@ async function* manifestEntries(deps: ApiDeps, batchId: string): AsyncGenerator<
 async function* manifestLines(deps: ApiDeps, batchId: string): AsyncGenerator<string> {
   const names = createNameRegistry();
   yield csvLine(MANIFEST_COLUMNS);
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = await batchManifestPage(deps.db, batchId, after, MANIFEST_PAGE * 5);
     if (page.length === 0) return;
     for (const row of page) {
-      const file = row.status === 'succeeded' && row.sha256 ? names(entryName(row, FILE_EXTENSIONS[row.format as Format] ?? row.format!)) : '';
-      yield csvLine([row.row_number, row.custom_id, row.status ?? 'queued', file, row.status === 'succeeded' ? row.sha256 : '', row.error?.message ?? '']);
+      const file =
+        row.status === 'succeeded' && row.sha256
+          ? names(entryName(row, FILE_EXTENSIONS[row.format as Format] ?? row.format!))
+          : '';
+      yield csvLine([
+        row.row_number,
+        row.custom_id,
+        row.status ?? 'queued',
+        file,
+        row.status === 'succeeded' ? row.sha256 : '',
+        row.error?.message ?? '',
+      ]);
     }
     after = page.at(-1)!.row_number;
   }
@@ -142,11 +196,23 @@ export function batchesRoutes(deps: ApiDeps) {
       const defaults = parseDefaults(c.req.query(), renderPolicyOf(config, plan));
       // A batch's own webhook: batch.completed by default; code events of its rows when listed.
       const hookEvents = c.req.query('webhook_events');
-      const webhook = await checkWebhookFields(config, { url: c.req.query('webhook_url'), events: hookEvents === undefined ? undefined : hookEvents.split(',').map((e) => e.trim()) }, { url: 'query.webhook_url', events: 'query.webhook_events' });
+      const webhook = await checkWebhookFields(
+        config,
+        {
+          url: c.req.query('webhook_url'),
+          events: hookEvents === undefined ? undefined : hookEvents.split(',').map((e) => e.trim()),
+        },
+        { url: 'query.webhook_url', events: 'query.webhook_events' },
+      );
       if (webhook.errors.length > 0) throw validationProblem(webhook.errors);
-      const limits = { maxRows: Math.min(config.batchMaxRows, plan.maxBatchRows), maxBytes: config.batchMaxBytes, rowMaxBytes: config.batchRowMaxBytes };
+      const limits = {
+        maxRows: Math.min(config.batchMaxRows, plan.maxBatchRows),
+        maxBytes: config.batchMaxBytes,
+        rowMaxBytes: config.batchRowMaxBytes,
+      };
       const declared = Number(c.req.header('content-length') ?? 0);
-      if (declared > limits.maxBytes) throw new ApiProblem({ code: 'batch_too_large', detail: `The file is over ${limits.maxBytes} bytes` });
+      if (declared > limits.maxBytes)
+        throw new ApiProblem({ code: 'batch_too_large', detail: `The file is over ${limits.maxBytes} bytes` });
       const body = c.req.raw.body ?? (async function* () {})();
       const rows = parseBatch(body as AsyncIterable<Uint8Array>, source, limits);
 
@@ -159,23 +225,40 @@ export function batchesRoutes(deps: ApiDeps) {
             total++;
             const rowErrors = checkRow(row, defaults, deps);
             if (rowErrors.length > 0) invalid++;
-            if (errors.length < config.batchValidateMaxErrors) errors.push(...rowErrors.slice(0, config.batchValidateMaxErrors - errors.length));
+            if (errors.length < config.batchValidateMaxErrors)
+              errors.push(...rowErrors.slice(0, config.batchValidateMaxErrors - errors.length));
           }
         } catch (error) {
           throw error instanceof BatchFileError ? fileProblem(error) : error;
         }
-        return c.json({ object: 'batch_validation', valid: invalid === 0 && total > 0, counts: { total, valid: total - invalid, invalid }, errors });
+        return c.json({
+          object: 'batch_validation',
+          valid: invalid === 0 && total > 0,
+          counts: { total, valid: total - invalid, invalid },
+          errors,
+        });
       }
 
       const accountId = c.var.accountId;
       if ((await countActiveBatches(deps.db, accountId)) >= plan.maxConcurrentBatches) {
-        throw new ApiProblem({ code: 'too_many_batches', detail: `Plan "${c.var.identity.policy.name}" allows ${plan.maxConcurrentBatches} batches at once.`, headers: { 'Retry-After': '30' } });
+        throw new ApiProblem({
+          code: 'too_many_batches',
+          detail: `Plan "${c.var.identity.policy.name}" allows ${plan.maxConcurrentBatches} batches at once.`,
+          headers: { 'Retry-After': '30' },
+        });
       }
       const id = newId('batch');
       try {
         // One transaction: a file that turns out bad at row 90,000 leaves nothing behind.
         await deps.db.transaction().execute(async (trx) => {
-          await insertBatch(trx, { id, account_id: accountId, defaults, source_type: source, webhook_url: webhook.url, webhook_events: webhook.events && JSON.stringify(webhook.events) });
+          await insertBatch(trx, {
+            id,
+            account_id: accountId,
+            defaults,
+            source_type: source,
+            webhook_url: webhook.url,
+            webhook_events: webhook.events && JSON.stringify(webhook.events),
+          });
           let chunk: UploadedRow[] = [];
           let total = 0;
           for await (const row of rows) {
@@ -207,34 +290,49 @@ export function batchesRoutes(deps: ApiDeps) {
       const query = v.safeParse(ListQuery, c.req.query());
       if (!query.success) throw validationProblem(fieldErrors(query.issues));
       const { cursor, limit } = query.output;
-      const batches = await listBatches(deps.db, c.var.accountId, { before: cursor && Buffer.from(cursor, 'base64url').toString(), limit: limit + 1 });
+      const batches = await listBatches(deps.db, c.var.accountId, {
+        before: cursor && Buffer.from(cursor, 'base64url').toString(),
+        limit: limit + 1,
+      });
       const page = batches.slice(0, limit);
       const next = batches.length > limit ? Buffer.from(page.at(-1)!.id).toString('base64url') : null;
       return c.json({ object: 'list', data: page.map(toBatchObject), next_cursor: next });
     })
     .get('/:id', async (c) => {
       const batch = await findOwnBatch(deps, c.var.accountId, c.req.param('id'));
-      const headers: Record<string, string> = batch.status === 'validating' || batch.status === 'queued' ? { 'Retry-After': String(config.retryAfterSeconds) } : {};
+      const headers: Record<string, string> =
+        batch.status === 'validating' || batch.status === 'queued'
+          ? { 'Retry-After': String(config.retryAfterSeconds) }
+          : {};
       return c.json(toBatchObject(batch), 200, headers);
     })
     .post('/:id/cancel', async (c) => {
       const existing = await findOwnBatch(deps, c.var.accountId, c.req.param('id'));
       const canceled = await cancelBatch(deps.db, c.var.accountId, existing.id);
-      if (canceled === undefined && existing.status !== 'canceled') throw new ApiProblem({ code: 'batch_finished', detail: `Batch ${existing.id} is ${existing.status}` });
+      if (canceled === undefined && existing.status !== 'canceled')
+        throw new ApiProblem({ code: 'batch_finished', detail: `Batch ${existing.id} is ${existing.status}` });
       return c.json(toBatchObject((await findBatch(deps.db, c.var.accountId, existing.id))!));
     })
     .post('/:id/retry', async (c) => {
       const existing = await findOwnBatch(deps, c.var.accountId, c.req.param('id'));
-      if (existing.status === 'canceled') throw new ApiProblem({ code: 'batch_finished', detail: `Batch ${existing.id} was canceled` });
+      if (existing.status === 'canceled')
+        throw new ApiProblem({ code: 'batch_finished', detail: `Batch ${existing.id} was canceled` });
       const ids = (await retryBatch(deps.db, c.var.accountId, existing.id)) ?? [];
       await enqueueRenders(deps.queues, ids, { priority: 1 });
-      return c.json({ ...toBatchObject((await findBatch(deps.db, c.var.accountId, existing.id))!), retried: ids.length });
+      return c.json({
+        ...toBatchObject((await findBatch(deps.db, c.var.accountId, existing.id))!),
+        retried: ids.length,
+      });
     })
     .get('/:id/results.zip', async (c) => {
       const batch = await findOwnBatch(deps, c.var.accountId, c.req.param('id'));
       const zip = zipStream(manifestEntries(deps, batch.id));
       return new Response(toPullStream(zip), {
-        headers: { 'Content-Type': 'application/zip', 'Content-Disposition': `attachment; filename="${batch.id}.zip"`, 'Cache-Control': 'no-store' },
+        headers: {
+          'Content-Type': 'application/zip',
+          'Content-Disposition': `attachment; filename="${batch.id}.zip"`,
+          'Cache-Control': 'no-store',
+        },
       });
     });
 }

@@ -42,10 +42,18 @@ export function codeEventsRoutes(deps: ApiDeps) {
     const read = () => findCodeById(deps.db, accountId, id);
     if (!isId('code', id) || !(await read())) throw new ApiProblem({ code: 'not_found', detail: `No code ${id}` });
     if (open >= sseMaxConnections) {
-      throw new ApiProblem({ code: 'too_many_streams', detail: `This server holds ${sseMaxConnections} event streams.`, headers: { 'Retry-After': String(retryAfterSeconds) } });
+      throw new ApiProblem({
+        code: 'too_many_streams',
+        detail: `This server holds ${sseMaxConnections} event streams.`,
+        headers: { 'Retry-After': String(retryAfterSeconds) },
+      });
     }
     if (hub().closing.aborted) {
-      throw new ApiProblem({ code: 'service_unavailable', detail: 'This server is shutting down; reconnect with Last-Event-ID.', headers: { 'Retry-After': '1' } });
+      throw new ApiProblem({
+        code: 'service_unavailable',
+        detail: 'This server is shutting down; reconnect with Last-Event-ID.',
+        headers: { 'Retry-After': '1' },
+      });
     }
     let sent = lastEventId(c.req.header('last-event-id'), c.req.query('last_event_id'));
     open++;
@@ -71,7 +79,11 @@ export function codeEventsRoutes(deps: ApiDeps) {
           for (const event of eventsOf(row)) {
             if (event.id <= sent) continue;
             const code = isTerminal(event.status) ? toCodeObject(row) : undefined;
-            await stream.writeSSE({ id: String(event.id), event: event.status, data: JSON.stringify({ code_id: id, status: event.status, ...(code ? { code } : {}) }) });
+            await stream.writeSSE({
+              id: String(event.id),
+              event: event.status,
+              data: JSON.stringify({ code_id: id, status: event.status, ...(code ? { code } : {}) }),
+            });
             sent = event.id;
           }
           if (isTerminal(row.status)) break;

@@ -11,7 +11,15 @@ import { enqueueRenders } from '../../queue/producer.ts';
 import type { RenderPolicy } from '../../domain/render-spec.ts';
 import { checkRenderFields } from '../../render/submission.ts';
 import { planOf, renderPolicyOf } from '../plan.ts';
-import { cancelCode, deleteCodes, findCodeById, insertSubmissions, listCodes, type CodeSubmissionRow, type CodeWithResult } from '../../store/codes.ts';
+import {
+  cancelCode,
+  deleteCodes,
+  findCodeById,
+  insertSubmissions,
+  listCodes,
+  type CodeSubmissionRow,
+  type CodeWithResult,
+} from '../../store/codes.ts';
 import { readJsonObject } from '../body.ts';
 import { signLinkToken } from '../link-token.ts';
 import { codeHeaders, toCodeObject } from '../code-object.ts';
@@ -29,8 +37,18 @@ const BODY_FIELDS = new Set([...RENDER_FIELDS, 'metadata', 'webhook_url', 'webho
 export function listQuerySchema(defaultLimit: number, maxLimit: number) {
   return v.strictObject({
     status: v.optional(v.picklist(CODE_STATUSES)),
-    batch_id: v.optional(v.pipe(v.string(), v.check((s) => isId('batch', s), 'must be a batch id'))),
-    cursor: v.optional(v.pipe(v.string(), v.check((s) => isId('code', decodeCursor(s)), 'is not a cursor from this API'))),
+    batch_id: v.optional(
+      v.pipe(
+        v.string(),
+        v.check((s) => isId('batch', s), 'must be a batch id'),
+      ),
+    ),
+    cursor: v.optional(
+      v.pipe(
+        v.string(),
+        v.check((s) => isId('code', decodeCursor(s)), 'is not a cursor from this API'),
+      ),
+    ),
     limit: limitQuery(defaultLimit, maxLimit),
   });
 }
@@ -46,7 +64,10 @@ export function parseSubmission(body: Record<string, unknown>, deps: ApiDeps, po
     .filter((key) => !BODY_FIELDS.has(key))
     .map((key) => ({ path: key, message: 'is not a known field' }));
   const { metadata: rawMetadata, webhook_url: _url, webhook_events: _events, ...renderFields } = body;
-  const metadata = v.safeParse(metadataSchema({ maxKeys: deps.config.metadataMaxKeys, maxValueLength: deps.config.metadataMaxValueLength }), rawMetadata ?? {});
+  const metadata = v.safeParse(
+    metadataSchema({ maxKeys: deps.config.metadataMaxKeys, maxValueLength: deps.config.metadataMaxValueLength }),
+    rawMetadata ?? {},
+  );
   if (!metadata.success) errors.push(...fieldErrors(metadata.issues, 'metadata'));
   const checked = checkRenderFields(renderFields, policy);
   if (!checked.ok) errors.push(...checked.errors);
@@ -70,7 +91,12 @@ export function codesRoutes(deps: ApiDeps) {
   /** The code object with links.events carrying a short-lived token, for EventSource in a browser. */
   const present = (row: CodeWithResult) => {
     const expires = Math.floor(Date.now() / 1000) + eventsTokenTtlSeconds;
-    const token = signLinkToken(linkSigningKey, { scope: 'events', accountId: row.account_id, resource: row.id, expires });
+    const token = signLinkToken(linkSigningKey, {
+      scope: 'events',
+      accountId: row.account_id,
+      resource: row.id,
+      expires,
+    });
     return toCodeObject(row, { events: `/v1/codes/${row.id}/events?token=${token}` });
   };
 
@@ -78,13 +104,18 @@ export function codesRoutes(deps: ApiDeps) {
     .post('/', idempotency({ db: deps.db, ttlHours: deps.config.idempotencyTtlHours }), async (c) => {
       const policy = renderPolicyOf(deps.config, planOf(deps.config, c.var.identity));
       const body = await readJsonObject(c);
-      const webhook = await checkWebhookFields(deps.config, { url: body.webhook_url, events: body.webhook_events }, { url: 'webhook_url', events: 'webhook_events' });
+      const webhook = await checkWebhookFields(
+        deps.config,
+        { url: body.webhook_url, events: body.webhook_events },
+        { url: 'webhook_url', events: 'webhook_events' },
+      );
       let submission: CodeSubmission;
       try {
         submission = parseSubmission(body, deps, policy);
       } catch (error) {
         // One 422 lists every bad field, the webhook's with the rest.
-        if (error instanceof ApiProblem && error.init.errors && webhook.errors.length > 0) throw validationProblem([...error.init.errors, ...webhook.errors]);
+        if (error instanceof ApiProblem && error.init.errors && webhook.errors.length > 0)
+          throw validationProblem([...error.init.errors, ...webhook.errors]);
         throw error;
       }
       if (webhook.errors.length > 0) throw validationProblem(webhook.errors);
@@ -108,9 +139,11 @@ export function codesRoutes(deps: ApiDeps) {
       // The row as written (the intake path reads nothing back); with Prefer: wait, as it is once
       // finished or at the deadline; otherwise read back (a content-cache hit has its result).
       const row =
-        wait === undefined && written.status === 'queued' ? { ...written, result: null }
-        : wait !== undefined && wait > 0 && !isTerminal(written.status) ? await awaitFinished(deps, statusHub(), accountId, id, wait * 1000)
-        : (await findCodeById(deps.db, accountId, id))!;
+        wait === undefined && written.status === 'queued'
+          ? { ...written, result: null }
+          : wait !== undefined && wait > 0 && !isTerminal(written.status)
+            ? await awaitFinished(deps, statusHub(), accountId, id, wait * 1000)
+            : (await findCodeById(deps.db, accountId, id))!;
       const headers: Record<string, string> = { Location: `/v1/codes/${id}`, ...codeHeaders(row, retryAfter) };
       if (wait !== undefined) headers['Preference-Applied'] = `wait=${wait}`;
       return c.json(present(row), wait !== undefined && isTerminal(row.status) ? 200 : 202, headers);
@@ -140,7 +173,11 @@ export function codesRoutes(deps: ApiDeps) {
     .get('/:id/content', async (c) => {
       const row = await findOwnCode(deps, c.var.accountId, c.req.param('id'));
       if (row.status === 'queued' || row.status === 'processing') {
-        throw new ApiProblem({ code: 'code_not_ready', detail: `Code ${row.id} is ${row.status}`, headers: { 'Retry-After': String(retryAfter) } });
+        throw new ApiProblem({
+          code: 'code_not_ready',
+          detail: `Code ${row.id} is ${row.status}`,
+          headers: { 'Retry-After': String(retryAfter) },
+        });
       }
       if (row.status !== 'succeeded') {
         throw new ApiProblem({ code: 'code_not_succeeded', detail: `Code ${row.id} is ${row.status}` });
@@ -153,7 +190,13 @@ export function codesRoutes(deps: ApiDeps) {
         'Content-Type': result.content_type,
         'X-Content-Type-Options': 'nosniff',
       };
-      if (c.req.header('if-none-match')?.split(/\s*,\s*/).includes(etag)) return c.body(null, 304, headers);
+      if (
+        c.req
+          .header('if-none-match')
+          ?.split(/\s*,\s*/)
+          .includes(etag)
+      )
+        return c.body(null, 304, headers);
       return c.body(new Uint8Array(result.bytes), 200, headers);
     })
     .post('/:id/cancel', async (c) => {
@@ -179,9 +222,15 @@ export function createSubmitter(deps: ApiDeps) {
     async (rows: CodeSubmissionRow[]) => {
       const written = await insertSubmissions(deps.db, rows);
       try {
-        await enqueueRenders(deps.queues, written.filter((row) => row.status === 'queued').map((row) => row.id));
+        await enqueueRenders(
+          deps.queues,
+          written.filter((row) => row.status === 'queued').map((row) => row.id),
+        );
       } catch (error) {
-        await deleteCodes(deps.db, written.map((row) => row.id));
+        await deleteCodes(
+          deps.db,
+          written.map((row) => row.id),
+        );
         throw error;
       }
       return written;

@@ -18,8 +18,19 @@ import { createSubmitter, parseSubmission } from './codes.ts';
 /** The image response: content-addressed, so cacheable for as long as the URL lives. */
 function imageResponse(c: Context, content: { sha256: string; content_type: string; bytes: Buffer }) {
   const etag = `"${content.sha256}"`;
-  const headers = { ETag: etag, 'Cache-Control': 'private, max-age=86400', 'Content-Type': content.content_type, 'X-Content-Type-Options': 'nosniff' };
-  if (c.req.header('if-none-match')?.split(/\s*,\s*/).includes(etag)) return c.body(null, 304, headers);
+  const headers = {
+    ETag: etag,
+    'Cache-Control': 'private, max-age=86400',
+    'Content-Type': content.content_type,
+    'X-Content-Type-Options': 'nosniff',
+  };
+  if (
+    c.req
+      .header('if-none-match')
+      ?.split(/\s*,\s*/)
+      .includes(etag)
+  )
+    return c.body(null, 304, headers);
   return c.body(new Uint8Array(content.bytes), 200, headers);
 }
 
@@ -33,7 +44,15 @@ export function renderRoutes(deps: ApiDeps) {
   const { config } = deps;
   const submit = createSubmitter(deps);
   const hub = codeStatusHubOf(deps);
-  const ttlSchema = v.optional(v.pipe(v.number('must be a number of seconds'), v.integer('must be whole seconds'), v.minValue(1), v.maxValue(config.renderUrlMaxTtlSeconds)), 3600);
+  const ttlSchema = v.optional(
+    v.pipe(
+      v.number('must be a number of seconds'),
+      v.integer('must be whole seconds'),
+      v.minValue(1),
+      v.maxValue(config.renderUrlMaxTtlSeconds),
+    ),
+    3600,
+  );
 
   async function renderImage(c: Context<AppEnv>, fields: Record<string, unknown>) {
     const policy = renderPolicyOf(config, planOf(config, c.var.identity));
@@ -42,23 +61,45 @@ export function renderRoutes(deps: ApiDeps) {
     if (cached) return imageResponse(c, cached);
     const accountId = c.var.accountId;
     const written = await submit({
-      id: newId('code'), account_id: accountId, symbology: spec.symbology, data: spec.data, format: spec.format,
-      options: JSON.stringify(spec.options), metadata: '{}', result_key: key, request_id: c.var.requestId,
+      id: newId('code'),
+      account_id: accountId,
+      symbology: spec.symbology,
+      data: spec.data,
+      format: spec.format,
+      options: JSON.stringify(spec.options),
+      metadata: '{}',
+      result_key: key,
+      request_id: c.var.requestId,
     });
-    const row = isTerminal(written.status) ? (await findCodeById(deps.db, accountId, written.id))! : await awaitFinished(deps, hub(), accountId, written.id, config.renderWaitSeconds * 1000);
+    const row = isTerminal(written.status)
+      ? (await findCodeById(deps.db, accountId, written.id))!
+      : await awaitFinished(deps, hub(), accountId, written.id, config.renderWaitSeconds * 1000);
     if (row.status === 'succeeded') return imageResponse(c, await loadContent(deps.db, row));
-    if (isTerminal(row.status)) throw new ApiProblem({ code: 'render_failed', detail: row.error?.message ?? `The code is ${row.status}`, extra: { code_id: row.id } });
-    throw new ApiProblem({ code: 'render_pending', detail: `Still rendering as ${row.id}`, headers: { 'Retry-After': String(config.retryAfterSeconds), Location: `/v1/codes/${row.id}` }, extra: { code_id: row.id } });
+    if (isTerminal(row.status))
+      throw new ApiProblem({
+        code: 'render_failed',
+        detail: row.error?.message ?? `The code is ${row.status}`,
+        extra: { code_id: row.id },
+      });
+    throw new ApiProblem({
+      code: 'render_pending',
+      detail: `Still rendering as ${row.id}`,
+      headers: { 'Retry-After': String(config.retryAfterSeconds), Location: `/v1/codes/${row.id}` },
+      extra: { code_id: row.id },
+    });
   }
 
-  const queryFields = (query: Record<string, string>) => Object.fromEntries(Object.entries(query).map(([k, value]) => [k, coerceCell(k, value)]));
+  const queryFields = (query: Record<string, string>) =>
+    Object.fromEntries(Object.entries(query).map(([k, value]) => [k, coerceCell(k, value)]));
 
   return new Hono<AppEnv>()
     .get('/render', (c) => renderImage(c, queryFields(c.req.query())))
     .get('/render/:token', async (c) => {
       // authenticate verified the token already, unless the caller also sent its API key.
-      const grant = c.var.linkGrant ?? verifyLinkToken(config.linkSigningKey, c.req.param('token'), Math.floor(Date.now() / 1000));
-      if (grant?.scope !== 'render') throw new ApiProblem({ code: 'not_found', detail: 'This render URL is invalid or has expired.' });
+      const grant =
+        c.var.linkGrant ?? verifyLinkToken(config.linkSigningKey, c.req.param('token'), Math.floor(Date.now() / 1000));
+      if (grant?.scope !== 'render')
+        throw new ApiProblem({ code: 'not_found', detail: 'This render URL is invalid or has expired.' });
       return renderImage(c, JSON.parse(Buffer.from(grant.resource, 'base64url').toString()) as Record<string, unknown>);
     })
     .post('/render-urls', async (c) => {
@@ -68,7 +109,15 @@ export function renderRoutes(deps: ApiDeps) {
       parseSubmission(fields, deps, renderPolicyOf(config, planOf(config, c.var.identity))); // refuse now what would fail on every view
       const expires = Math.floor(Date.now() / 1000) + ttl.output;
       const resource = Buffer.from(JSON.stringify(fields)).toString('base64url');
-      const token = signLinkToken(config.linkSigningKey, { scope: 'render', accountId: c.var.accountId, resource, expires });
-      return c.json({ object: 'render_url', url: `/v1/render/${token}`, expires_at: new Date(expires * 1000).toISOString() }, 201);
+      const token = signLinkToken(config.linkSigningKey, {
+        scope: 'render',
+        accountId: c.var.accountId,
+        resource,
+        expires,
+      });
+      return c.json(
+        { object: 'render_url', url: `/v1/render/${token}`, expires_at: new Date(expires * 1000).toISOString() },
+        201,
+      );
     });
 }

@@ -27,9 +27,14 @@ import type { AppEnv } from '../env.ts';
 import { ApiProblem, fieldErrors, validationProblem } from '../problem.ts';
 import { checkWebhookFields, EndpointPatchSchema } from '../webhook-target.ts';
 
-
 export function toEventObject(row: EventRow) {
-  return { id: row.id, object: 'event' as const, type: row.type, timestamp: row.created_at.toISOString(), data: row.data };
+  return {
+    id: row.id,
+    object: 'event' as const,
+    type: row.type,
+    timestamp: row.created_at.toISOString(),
+    data: row.data,
+  };
 }
 
 function toEndpointObject(row: WebhookEndpointRow, secret?: string) {
@@ -63,13 +68,20 @@ export function toDeliveryObject(row: DeliveryWithAttempts) {
     last_error: row.last_error,
     created_at: iso(row.created_at),
     completed_at: iso(row.completed_at),
-    attempt_log: row.attempt_log.map((a) => ({ attempt: a.attempt, status: a.status_code, duration_ms: a.duration_ms, error: a.error, at: iso(a.created_at) })),
+    attempt_log: row.attempt_log.map((a) => ({
+      attempt: a.attempt,
+      status: a.status_code,
+      duration_ms: a.duration_ms,
+      error: a.error,
+      at: iso(a.created_at),
+    })),
   };
 }
 
 /** Webhook settings belong to an account: anonymous callers have none. */
 function accountOf(c: Context<AppEnv>): string {
-  if (c.var.identity.kind !== 'key') throw new ApiProblem({ code: 'unauthorized', detail: 'Webhooks need an API key.' });
+  if (c.var.identity.kind !== 'key')
+    throw new ApiProblem({ code: 'unauthorized', detail: 'Webhooks need an API key.' });
   return c.var.accountId;
 }
 
@@ -108,7 +120,12 @@ export function webhooksRoutes(deps: ApiDeps) {
       if (!query.success) throw validationProblem(fieldErrors(query.issues));
       const { after, limit } = query.output;
       const rows = await listEvents(deps.db, accountId, { after, limit });
-      return c.json({ object: 'list', data: rows.map(toEventObject), next_cursor: rows.length === limit ? rows.at(-1)!.id : null, last_id: rows.at(-1)?.id ?? after ?? null });
+      return c.json({
+        object: 'list',
+        data: rows.map(toEventObject),
+        next_cursor: rows.length === limit ? rows.at(-1)!.id : null,
+        last_id: rows.at(-1)?.id ?? after ?? null,
+      });
     })
     .get('/events/:id/deliveries', async (c) => {
       const accountId = accountOf(c);
@@ -120,11 +137,24 @@ export function webhooksRoutes(deps: ApiDeps) {
     .post('/webhook-endpoints', async (c) => {
       const accountId = accountOf(c);
       const body = await readJsonObject(c);
-      const unknown = Object.keys(body).filter((k) => k !== 'url' && k !== 'events').map((path) => ({ path, message: 'is not a known field' }));
-      const checked = await checkWebhookFields(config, { url: body.url ?? '', events: body.events }, { url: 'url', events: 'events' });
-      if (unknown.length + checked.errors.length > 0 || !checked.url) throw validationProblem([...unknown, ...checked.errors]);
+      const unknown = Object.keys(body)
+        .filter((k) => k !== 'url' && k !== 'events')
+        .map((path) => ({ path, message: 'is not a known field' }));
+      const checked = await checkWebhookFields(
+        config,
+        { url: body.url ?? '', events: body.events },
+        { url: 'url', events: 'events' },
+      );
+      if (unknown.length + checked.errors.length > 0 || !checked.url)
+        throw validationProblem([...unknown, ...checked.errors]);
       const secret = newWebhookSecret();
-      const row = await insertEndpoint(deps.db, { id: newId('whep'), account_id: accountId, url: checked.url, events: checked.events ?? [], secret: sealSecret(secret, config.secretsKey) });
+      const row = await insertEndpoint(deps.db, {
+        id: newId('whep'),
+        account_id: accountId,
+        url: checked.url,
+        events: checked.events ?? [],
+        secret: sealSecret(secret, config.secretsKey),
+      });
       // The secret is shown here once; it is stored sealed.
       return c.json(toEndpointObject(row, secret), 201, { Location: `/v1/webhook-endpoints/${row.id}` });
     })
@@ -132,7 +162,9 @@ export function webhooksRoutes(deps: ApiDeps) {
       const rows = await listEndpoints(deps.db, accountOf(c));
       return c.json({ object: 'list', data: rows.map((row) => toEndpointObject(row)), next_cursor: null });
     })
-    .get('/webhook-endpoints/:id', async (c) => c.json(toEndpointObject(await ownEndpoint(accountOf(c), c.req.param('id')))))
+    .get('/webhook-endpoints/:id', async (c) =>
+      c.json(toEndpointObject(await ownEndpoint(accountOf(c), c.req.param('id')))),
+    )
     .patch('/webhook-endpoints/:id', async (c) => {
       const accountId = accountOf(c);
       const endpoint = await ownEndpoint(accountId, c.req.param('id'));
@@ -146,7 +178,11 @@ export function webhooksRoutes(deps: ApiDeps) {
       if (!parsed.success || errors.length > 0) throw validationProblem(errors);
       const { events, enabled } = parsed.output;
       // null or [] means every event, as at creation.
-      const row = await updateEndpoint(deps.db, accountId, endpoint.id, { url: checked.url ?? undefined, events: events === null ? [] : events && [...new Set(events)], enabled });
+      const row = await updateEndpoint(deps.db, accountId, endpoint.id, {
+        url: checked.url ?? undefined,
+        events: events === null ? [] : events && [...new Set(events)],
+        enabled,
+      });
       if (!row) throw new ApiProblem({ code: 'not_found', detail: `No webhook endpoint ${endpoint.id}` });
       return c.json(toEndpointObject(row));
     })
@@ -164,7 +200,11 @@ export function webhooksRoutes(deps: ApiDeps) {
       const { cursor, limit } = query.output;
       const rows = await listDeliveries(deps.db, accountId, endpoint.id, { before: cursor, limit: limit + 1 });
       const page = rows.slice(0, limit);
-      return c.json({ object: 'list', data: page.map(toDeliveryObject), next_cursor: rows.length > limit ? page.at(-1)!.id : null });
+      return c.json({
+        object: 'list',
+        data: page.map(toDeliveryObject),
+        next_cursor: rows.length > limit ? page.at(-1)!.id : null,
+      });
     })
     .get('/webhook-deliveries/:id', async (c) => {
       const accountId = accountOf(c);
@@ -189,6 +229,10 @@ export function webhooksRoutes(deps: ApiDeps) {
       const secret = newWebhookSecret();
       const previousUntil = new Date(Date.now() + config.webhookPreviousSecretHours * 3_600_000);
       await rotateAccountSecret(deps.db, accountId, sealSecret(secret, config.secretsKey), previousUntil);
-      return c.json({ object: 'webhook_secret', webhook_secret: secret, previous_secret_expires_at: previousUntil.toISOString() });
+      return c.json({
+        object: 'webhook_secret',
+        webhook_secret: secret,
+        previous_secret_expires_at: previousUntil.toISOString(),
+      });
     });
 }

@@ -15,7 +15,15 @@ describe('link tokens', () => {
     const token = signLinkToken(KEY, grant);
     const [payload, signature] = token.split('.');
     const forged = Buffer.from(JSON.stringify(['events', 'acct_2', 'code_1', 1_000])).toString('base64url');
-    for (const bad of [signLinkToken('another-key-entirely', grant), `${forged}.${signature}`, `${payload}.${signature}A`, `${payload}`, '', '..', `${token}.x`]) {
+    for (const bad of [
+      signLinkToken('another-key-entirely', grant),
+      `${forged}.${signature}`,
+      `${payload}.${signature}A`,
+      `${payload}`,
+      '',
+      '..',
+      `${token}.x`,
+    ]) {
       expect(verifyLinkToken(KEY, bad, 0), bad).toBeUndefined();
     }
   });

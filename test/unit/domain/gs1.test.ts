@@ -33,7 +33,10 @@ describe('GS1 element strings', () => {
   });
 
   it('a GTIN one digit short gets its check digit', () => {
-    expect(parseElementString('(01)0950600013435')).toEqual({ ok: true, elements: [{ ai: '01', value: '09506000134352' }] });
+    expect(parseElementString('(01)0950600013435')).toEqual({
+      ok: true,
+      elements: [{ ai: '01', value: '09506000134352' }],
+    });
   });
 
   it.each([

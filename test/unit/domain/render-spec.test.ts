@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RENDER_FIELDS, canonicalSpecKey, gs1CheckDigit, normalizeRenderSpec } from '../../../src/domain/render-spec.ts';
+import {
+  RENDER_FIELDS,
+  canonicalSpecKey,
+  gs1CheckDigit,
+  normalizeRenderSpec,
+} from '../../../src/domain/render-spec.ts';
 import type { Issue } from '../../../src/domain/render-spec.ts';
 import { SYMBOLOGY_IDS, describeSymbologies } from '../../../src/domain/symbologies.ts';
 
@@ -19,7 +24,20 @@ describe('defaults', () => {
   it('fills every default for a bare QR request', () => {
     expect(normalizeRenderSpec({ data: 'hi' })).toEqual({
       ok: true,
-      spec: { symbology: 'qrcode', data: 'hi', format: 'png', options: { scale: 8, margin: 4, ecc: 'M', foreground: '#000000', background: '#ffffff', rotate: 0, verify: true } },
+      spec: {
+        symbology: 'qrcode',
+        data: 'hi',
+        format: 'png',
+        options: {
+          scale: 8,
+          margin: 4,
+          ecc: 'M',
+          foreground: '#000000',
+          background: '#ffffff',
+          rotate: 0,
+          verify: true,
+        },
+      },
     });
   });
 
@@ -30,7 +48,16 @@ describe('defaults', () => {
 
   it('two requests that mean the same image give equal specs and keys', () => {
     const a = normalizeRenderSpec({ data: 'x', foreground: '#ABC', ecc: 'm' });
-    const b = normalizeRenderSpec({ data: 'x', symbology: 'qrcode', format: 'png', foreground: '#aabbcc', ecc: 'M', margin: 4, scale: 8, rotate: 0 });
+    const b = normalizeRenderSpec({
+      data: 'x',
+      symbology: 'qrcode',
+      format: 'png',
+      foreground: '#aabbcc',
+      ecc: 'M',
+      margin: 4,
+      scale: 8,
+      rotate: 0,
+    });
     expect(a).toEqual(b);
     if (a.ok && b.ok) expect(canonicalSpecKey(a.spec)).toBe(canonicalSpecKey(b.spec));
   });
@@ -38,12 +65,32 @@ describe('defaults', () => {
   it('canonicalSpecKey sorts keys', () => {
     const r = normalizeRenderSpec({ data: 'x' });
     if (!r.ok) throw new Error();
-    expect(canonicalSpecKey(r.spec)).toBe('{"data":"x","format":"png","options":{"background":"#ffffff","ecc":"M","foreground":"#000000","margin":4,"rotate":0,"scale":8,"verify":true},"symbology":"qrcode"}');
+    expect(canonicalSpecKey(r.spec)).toBe(
+      '{"data":"x","format":"png","options":{"background":"#ffffff","ecc":"M","foreground":"#000000","margin":4,"rotate":0,"scale":8,"verify":true},"symbology":"qrcode"}',
+    );
   });
 
   it('every catalog example is valid and RENDER_FIELDS lists the options', () => {
-    for (const d of describeSymbologies()) expect(issuesOf({ symbology: d.id, data: d.data.example }), d.id).toEqual([]);
-    expect(RENDER_FIELDS).toEqual(expect.arrayContaining(['symbology', 'data', 'format', 'scale', 'size', 'margin', 'ecc', 'version', 'mask', 'foreground', 'background', 'include_text', 'rotate', 'bar_height']));
+    for (const d of describeSymbologies())
+      expect(issuesOf({ symbology: d.id, data: d.data.example }), d.id).toEqual([]);
+    expect(RENDER_FIELDS).toEqual(
+      expect.arrayContaining([
+        'symbology',
+        'data',
+        'format',
+        'scale',
+        'size',
+        'margin',
+        'ecc',
+        'version',
+        'mask',
+        'foreground',
+        'background',
+        'include_text',
+        'rotate',
+        'bar_height',
+      ]),
+    );
     expect(describeSymbologies().map((d) => d.id)).toEqual([...SYMBOLOGY_IDS]);
     expect(JSON.parse(JSON.stringify(describeSymbologies()))).toEqual(describeSymbologies());
   });
@@ -83,11 +130,13 @@ describe('check digits', () => {
   });
 
   it('computed check digits always verify (property)', () => {
-    fc.assert(fc.property(fc.stringMatching(/^\d{12}$/), (body) => {
-      const full = dataOf({ symbology: 'ean13', data: body });
-      expect(full).toBe(body + String(gs1CheckDigit(body)));
-      expect(issuesOf({ symbology: 'ean13', data: full })).toEqual([]);
-    }));
+    fc.assert(
+      fc.property(fc.stringMatching(/^\d{12}$/), (body) => {
+        const full = dataOf({ symbology: 'ean13', data: body });
+        expect(full).toBe(body + String(gs1CheckDigit(body)));
+        expect(issuesOf({ symbology: 'ean13', data: full })).toEqual([]);
+      }),
+    );
   });
 });
 
@@ -137,14 +186,24 @@ describe('options', () => {
   });
 
   it('rejects options that do not apply, by field', () => {
-    expect(issuesOf({ symbology: 'code128', data: 'x', ecc: 'M' })).toEqual([{ path: 'ecc', message: 'does not apply to code128' }]);
-    expect(issuesOf({ data: 'x', include_text: true })).toEqual([{ path: 'include_text', message: 'does not apply to qrcode' }]);
-    expect(issuesOf({ data: 'x', bar_height: 40 })).toEqual([{ path: 'bar_height', message: 'does not apply to qrcode' }]);
-    expect(issuesOf({ symbology: 'datamatrix', data: 'x', mask: 1 })).toEqual([{ path: 'mask', message: 'does not apply to datamatrix' }]);
+    expect(issuesOf({ symbology: 'code128', data: 'x', ecc: 'M' })).toEqual([
+      { path: 'ecc', message: 'does not apply to code128' },
+    ]);
+    expect(issuesOf({ data: 'x', include_text: true })).toEqual([
+      { path: 'include_text', message: 'does not apply to qrcode' },
+    ]);
+    expect(issuesOf({ data: 'x', bar_height: 40 })).toEqual([
+      { path: 'bar_height', message: 'does not apply to qrcode' },
+    ]);
+    expect(issuesOf({ symbology: 'datamatrix', data: 'x', mask: 1 })).toEqual([
+      { path: 'mask', message: 'does not apply to datamatrix' },
+    ]);
   });
 
   it('restricts ECC levels per symbology', () => {
-    expect(issuesOf({ symbology: 'microqrcode', data: 'x', ecc: 'H' })).toEqual([{ path: 'ecc', message: 'must be one of L, M, Q for microqrcode' }]);
+    expect(issuesOf({ symbology: 'microqrcode', data: 'x', ecc: 'H' })).toEqual([
+      { path: 'ecc', message: 'must be one of L, M, Q for microqrcode' },
+    ]);
   });
 
   it('reports wrong types by path and never throws', () => {
@@ -155,9 +214,14 @@ describe('options', () => {
     ]);
     expect(issuesOf({ data: '' })).toEqual([{ path: 'data', message: 'must not be empty' }]);
     expect(issuesOf({})).toEqual([{ path: 'data', message: 'must be a string' }]);
-    expect(issuesOf({ data: 'x', symbology: 'nope', format: 'gif' }).map((i) => i.path)).toEqual(['symbology', 'format']);
-    fc.assert(fc.property(fc.dictionary(fc.constantFrom(...RENDER_FIELDS), fc.jsonValue()), (body) => {
-      expect(() => normalizeRenderSpec(body)).not.toThrow();
-    }));
+    expect(issuesOf({ data: 'x', symbology: 'nope', format: 'gif' }).map((i) => i.path)).toEqual([
+      'symbology',
+      'format',
+    ]);
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...RENDER_FIELDS), fc.jsonValue()), (body) => {
+        expect(() => normalizeRenderSpec(body)).not.toThrow();
+      }),
+    );
   });
 });

@@ -19,8 +19,13 @@ function issuesOf(body: Record<string, unknown>) {
   return r.ok ? [] : r.issues;
 }
 
-const verify = async (s: RenderSpec, rendered: { bytes: Buffer; contentType: string }) => (await loadVerifier())(s, rendered);
-const logo = (colour: string) => sharp({ create: { width: 64, height: 64, channels: 3, background: colour } }).png().toBuffer().then((b) => b.toString('base64'));
+const verify = async (s: RenderSpec, rendered: { bytes: Buffer; contentType: string }) =>
+  (await loadVerifier())(s, rendered);
+const logo = (colour: string) =>
+  sharp({ create: { width: 64, height: 64, channels: 3, background: colour } })
+    .png()
+    .toBuffer()
+    .then((b) => b.toString('base64'));
 
 describe('print sizing', () => {
   it('EAN-13 at x_dim_mm 0.33 and 300 dpi snaps to 4 dots per module and says so', async () => {
@@ -30,8 +35,12 @@ describe('print sizing', () => {
     // EAN-13 is 95 modules plus an 11-module quiet zone each side: at least 117 modules of 4 dots.
     expect(r.width).toBeGreaterThanOrEqual(117 * 4);
     expect(r.print).toEqual({
-      dpi: 300, dots_per_module: 4, x_dim_mm: 0.339, requested_x_dim_mm: 0.33,
-      width_mm: Math.round((r.width * 25.4 * 1000) / 300) / 1000, height_mm: Math.round((r.height * 25.4 * 1000) / 300) / 1000,
+      dpi: 300,
+      dots_per_module: 4,
+      x_dim_mm: 0.339,
+      requested_x_dim_mm: 0.33,
+      width_mm: Math.round((r.width * 25.4 * 1000) / 300) / 1000,
+      height_mm: Math.round((r.height * 25.4 * 1000) / 300) / 1000,
     });
     expect(pngDpi(r.bytes)).toBeCloseTo(300, 0);
     expect(await verify(s, r)).toMatchObject({ verified: true });
@@ -41,7 +50,9 @@ describe('print sizing', () => {
     const jpeg = await render(spec({ data: 'print me', format: 'jpeg', x_dim_mm: 0.5, dpi: 600 }));
     expect((await sharp(jpeg.bytes).metadata()).density).toBe(600);
     const svg = await render(spec({ data: 'print me', format: 'svg', x_dim_mm: 0.5, dpi: 600 }));
-    expect(svg.bytes.toString()).toMatch(new RegExp(`width="${svg.print!.width_mm}mm" height="${svg.print!.height_mm}mm"`));
+    expect(svg.bytes.toString()).toMatch(
+      new RegExp(`width="${svg.print!.width_mm}mm" height="${svg.print!.height_mm}mm"`),
+    );
     const pdf = await render(spec({ data: 'print me', format: 'pdf', x_dim_mm: 0.5, dpi: 600 }));
     const box = /\/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]/.exec(pdf.bytes.toString('latin1'));
     expect(Number(box?.[1])).toBeCloseTo((pdf.print!.width_mm / 25.4) * 72, 1);
@@ -64,7 +75,11 @@ describe('verification', () => {
 
   it('reads a plain QR PNG at its module centres, and only on its own grid', async () => {
     await loadVerifier();
-    for (const body of [{ data: 'centres' }, { data: 'centres', size: 301 }, { symbology: 'datamatrix', data: 'CENTRES', scale: 5 }]) {
+    for (const body of [
+      { data: 'centres' },
+      { data: 'centres', size: 301 },
+      { symbology: 'datamatrix', data: 'CENTRES', scale: 5 },
+    ]) {
       const r = await render(spec(body));
       expect(r.grid).toBeDefined();
       const sampled = moduleCentres(r.bytes, r.grid!)!;
@@ -81,8 +96,14 @@ describe('verification', () => {
   });
 
   it('catches an image with no readable symbol', async () => {
-    const blank = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#ffffff' } }).png().toBuffer();
-    expect(await verify(spec({ data: 'x' }), { bytes: blank, contentType: 'image/png' })).toMatchObject({ verified: false, decoded_text: null, message: expect.stringMatching(/no barcode/) });
+    const blank = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#ffffff' } })
+      .png()
+      .toBuffer();
+    expect(await verify(spec({ data: 'x' }), { bytes: blank, contentType: 'image/png' })).toMatchObject({
+      verified: false,
+      decoded_text: null,
+      message: expect.stringMatching(/no barcode/),
+    });
   });
 
   it('catches a GS1 symbol whose FNC1 was lost', async () => {
@@ -104,15 +125,27 @@ describe('verification', () => {
   });
 
   it('refuses low contrast unless allowed, and what is allowed is still verified', () => {
-    expect(issuesOf({ data: 'x', foreground: '#999999', background: '#aaaaaa' })).toEqual([{ path: 'foreground', message: expect.stringMatching(/contrast .* is 1\.\d\d:1; at least 3:1/) }]);
-    expect(spec({ data: 'x', foreground: '#999999', background: '#aaaaaa', allow_low_contrast: true, verify: false }).options.verify).toBe(true);
+    expect(issuesOf({ data: 'x', foreground: '#999999', background: '#aaaaaa' })).toEqual([
+      { path: 'foreground', message: expect.stringMatching(/contrast .* is 1\.\d\d:1; at least 3:1/) },
+    ]);
+    expect(
+      spec({ data: 'x', foreground: '#999999', background: '#aaaaaa', allow_low_contrast: true, verify: false }).options
+        .verify,
+    ).toBe(true);
   });
 });
 
 describe('styled QR still scans', () => {
   for (const format of ['png', 'svg', 'webp', 'jpeg', 'pdf'] as const) {
     it(`rounded modules, dot finders and colours in ${format}`, async () => {
-      const s = spec({ data: 'https://example.com/styled', format, module_style: 'rounded', finder_style: 'dot', foreground: '#1a237e', background: '#fffde7' });
+      const s = spec({
+        data: 'https://example.com/styled',
+        format,
+        module_style: 'rounded',
+        finder_style: 'dot',
+        foreground: '#1a237e',
+        background: '#fffde7',
+      });
       expect(s.options.ecc).toBe('H');
       expect(await verify(s, await render(s))).toMatchObject({ verified: true });
     });
@@ -120,12 +153,21 @@ describe('styled QR still scans', () => {
 
   for (const format of ['png', 'svg', 'webp', 'jpeg'] as const) {
     it(`dots with a centred logo in ${format}`, async () => {
-      const s = spec({ data: 'https://example.com/logo', format, module_style: 'dots', logo: await logo('#d00000'), logo_size: 0.25 });
+      const s = spec({
+        data: 'https://example.com/logo',
+        format,
+        module_style: 'dots',
+        logo: await logo('#d00000'),
+        logo_size: 0.25,
+      });
       expect(s.options).toMatchObject({ ecc: 'H', verify: true });
       const r = await render(s);
       expect(await verify(s, r)).toMatchObject({ verified: true });
       // The logo is really there: the centre pixel is the logo's red.
-      const { data, info } = await sharp(r.bytes, { density: 72 }).flatten({ background: '#ffffff' }).raw().toBuffer({ resolveWithObject: true });
+      const { data, info } = await sharp(r.bytes, { density: 72 })
+        .flatten({ background: '#ffffff' })
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       const at = (Math.floor(info.height / 2) * info.width + Math.floor(info.width / 2)) * info.channels;
       expect([data[at]! > 180, data[at + 1]! < 60, data[at + 2]! < 60]).toEqual([true, true, true]);
       expect((await decode(r.bytes, r.contentType))[0]?.text).toBe('https://example.com/logo');
@@ -133,8 +175,14 @@ describe('styled QR still scans', () => {
   }
 
   it('a logo that is not an image, or too many pixels, is refused', async () => {
-    expect(issuesOf({ data: 'x', logo: Buffer.from('hello').toString('base64') })).toEqual([{ path: 'logo', message: 'must be a PNG, JPEG or SVG image' }]);
-    const huge = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="100000" height="100000"><rect width="10" height="10"/></svg>').toString('base64');
-    await expect(render(spec({ data: 'x', logo: huge }))).rejects.toMatchObject({ issues: [{ path: 'logo', message: expect.stringMatching(/logo/) }] });
+    expect(issuesOf({ data: 'x', logo: Buffer.from('hello').toString('base64') })).toEqual([
+      { path: 'logo', message: 'must be a PNG, JPEG or SVG image' },
+    ]);
+    const huge = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="100000" height="100000"><rect width="10" height="10"/></svg>',
+    ).toString('base64');
+    await expect(render(spec({ data: 'x', logo: huge }))).rejects.toMatchObject({
+      issues: [{ path: 'logo', message: expect.stringMatching(/logo/) }],
+    });
   });
 });

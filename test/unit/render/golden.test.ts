@@ -13,7 +13,13 @@ const CASES: Record<string, Record<string, unknown>> = {
   'qrcode.svg': { data: 'https://example.com/golden', format: 'svg' },
   'qrcode.pdf': { data: 'https://example.com/golden', format: 'pdf' },
   'qrcode.eps': { data: 'https://example.com/golden', format: 'eps' },
-  'qrcode-styled.svg': { data: 'https://example.com/golden', format: 'svg', module_style: 'dots', finder_style: 'rounded', foreground: '#1a237e' },
+  'qrcode-styled.svg': {
+    data: 'https://example.com/golden',
+    format: 'svg',
+    module_style: 'dots',
+    finder_style: 'rounded',
+    foreground: '#1a237e',
+  },
   'qrcode.webp': { data: 'https://example.com/golden', format: 'webp' },
   'datamatrix.png': { symbology: 'datamatrix', data: 'GOLDEN-1' },
   'code128.svg': { symbology: 'code128', data: 'GOLDEN-1', format: 'svg' },
@@ -34,9 +40,16 @@ async function hashes(): Promise<Record<string, string>> {
 describe('golden renders', () => {
   it('match the recorded bytes', async () => {
     const actual = await hashes();
-    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(FILE, `${JSON.stringify({ versions: RENDERER_VERSIONS, sha256: actual }, null, 2)}\n`);
-    const golden = JSON.parse(readFileSync(FILE, 'utf8')) as { versions: Record<string, string>; sha256: Record<string, string> };
+    if (process.env.UPDATE_GOLDEN === '1')
+      writeFileSync(FILE, `${JSON.stringify({ versions: RENDERER_VERSIONS, sha256: actual }, null, 2)}\n`);
+    const golden = JSON.parse(readFileSync(FILE, 'utf8')) as {
+      versions: Record<string, string>;
+      sha256: Record<string, string>;
+    };
     const changed = Object.keys(CASES).filter((name) => golden.sha256[name] !== actual[name]);
-    expect(changed, `output changed for ${changed.join(', ')}; recorded with ${JSON.stringify(golden.versions)}, now ${JSON.stringify(RENDERER_VERSIONS)}`).toEqual([]);
+    expect(
+      changed,
+      `output changed for ${changed.join(', ')}; recorded with ${JSON.stringify(golden.versions)}, now ${JSON.stringify(RENDERER_VERSIONS)}`,
+    ).toEqual([]);
   });
 });

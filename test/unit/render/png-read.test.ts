@@ -5,7 +5,9 @@ import { render } from '../../../src/render/index.ts';
 import { readPng } from '../../../src/render/png-read.ts';
 
 // A noisy RGBA image, so that libpng's adaptive filtering uses every filter type.
-const noise = sharp(Buffer.from(Array.from({ length: 61 * 37 * 4 }, (_, i) => (i * 7919 + (i >> 5) * 104729) % 251)), { raw: { width: 61, height: 37, channels: 4 } });
+const noise = sharp(Buffer.from(Array.from({ length: 61 * 37 * 4 }, (_, i) => (i * 7919 + (i >> 5) * 104729) % 251)), {
+  raw: { width: 61, height: 37, channels: 4 },
+});
 
 // The same luminance formula applied to libvips' decode of the file: what differs is only the decoding.
 async function luminanceBySharp(png: Buffer) {
@@ -32,7 +34,9 @@ describe('readPng', () => {
     const theirs = await luminanceBySharp(png);
     expect([mine.width, mine.height]).toEqual([61, 37]);
     let worst = 0;
-    for (let y = 0; y < 37; y++) for (let x = 0; x < 61; x++) worst = Math.max(worst, Math.abs(mine.luminance(x, y) - theirs.data[(y * 61 + x) * theirs.channels]!));
+    for (let y = 0; y < 37; y++)
+      for (let x = 0; x < 61; x++)
+        worst = Math.max(worst, Math.abs(mine.luminance(x, y) - theirs.data[(y * 61 + x) * theirs.channels]!));
     expect(worst).toBeLessThanOrEqual(1);
   });
 
@@ -42,7 +46,11 @@ describe('readPng', () => {
     const png = (await render(r.spec)).bytes;
     const mine = readPng(png)!;
     const theirs = await luminanceBySharp(png);
-    for (let y = 0; y < mine.height; y += 3) for (let x = 0; x < mine.width; x += 3) expect(Math.abs(mine.luminance(x, y) - theirs.data[(y * mine.width + x) * theirs.channels]!)).toBeLessThanOrEqual(2);
+    for (let y = 0; y < mine.height; y += 3)
+      for (let x = 0; x < mine.width; x += 3)
+        expect(
+          Math.abs(mine.luminance(x, y) - theirs.data[(y * mine.width + x) * theirs.channels]!),
+        ).toBeLessThanOrEqual(2);
   });
 
   it('declines what it does not read instead of guessing', async () => {

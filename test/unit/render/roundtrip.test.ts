@@ -43,7 +43,10 @@ describe('every symbology renders and verifies in every format', () => {
         expect(result.contentType).toBe(CONTENT_TYPES[format]);
         // The worker's own check: decoded text, symbology and GS1 elements against the spec.
         const verification = await (await loadVerifier())(spec, result);
-        expect(verification, JSON.stringify(verification)).toMatchObject({ verified: true, decoded_text: expectedText(spec) });
+        expect(verification, JSON.stringify(verification)).toMatchObject({
+          verified: true,
+          decoded_text: expectedText(spec),
+        });
         // And an independent read of every format in the image agrees.
         expect((await decode(result.bytes, result.contentType)).map((d) => d.text)).toContain(expectedText(spec));
       });
@@ -70,8 +73,20 @@ describe('render options', () => {
     for (const rotate of [90, 180, 270]) {
       for (const symbology of ['qrcode', 'pdf417', 'code128', 'ean13'] as const) {
         const data = symbology === 'ean13' ? '4006381333931' : 'ROTATE-1';
-        const r = await render(normalized({ symbology, data, rotate, foreground: '#123', background: '#eeffee', ...(symbology === 'qrcode' ? { ecc: 'H', mask: 3 } : {}) }));
-        expect((await decode(r.bytes, r.contentType)).map((d) => d.text), `${symbology} ${rotate}`).toContain(data);
+        const r = await render(
+          normalized({
+            symbology,
+            data,
+            rotate,
+            foreground: '#123',
+            background: '#eeffee',
+            ...(symbology === 'qrcode' ? { ecc: 'H', mask: 3 } : {}),
+          }),
+        );
+        expect(
+          (await decode(r.bytes, r.contentType)).map((d) => d.text),
+          `${symbology} ${rotate}`,
+        ).toContain(data);
       }
     }
   });
@@ -79,7 +94,8 @@ describe('render options', () => {
   it('pdf417 rows are repeated to their full height (no blank pixel rows inside the symbol)', async () => {
     const r = await render(normalized({ symbology: 'pdf417', data: 'Hello', margin: 0, scale: 1 }));
     const { data, info } = await sharp(r.bytes).greyscale().raw().toBuffer({ resolveWithObject: true });
-    for (let y = 0; y < info.height; y++) expect(data.subarray(y * info.width, (y + 1) * info.width).includes(0), `row ${y}`).toBe(true);
+    for (let y = 0; y < info.height; y++)
+      expect(data.subarray(y * info.width, (y + 1) * info.width).includes(0), `row ${y}`).toBe(true);
   });
 
   it('pdf417 rotated 90 swaps width and height', async () => {

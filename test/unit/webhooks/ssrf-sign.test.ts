@@ -10,8 +10,29 @@ const strict = { allowHttp: false, allowPrivate: new BlockList() };
 const open = { allowHttp: true, allowPrivate: new BlockList() };
 
 describe('ssrf', () => {
-  it.each(['127.0.0.1', '10.1.2.3', '172.31.0.1', '192.168.0.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1', '255.255.255.255', '198.18.0.1',
-    '::1', '::', '::ffff:127.0.0.1', '::ffff:7f00:1', '::127.0.0.1', 'fe80::1', 'fd00:ec2::254', 'ff02::1', '64:ff9b::a00:1', '2002:7f00:1::', '2001:db8::1'])('%s is refused', (address) => {
+  it.each([
+    '127.0.0.1',
+    '10.1.2.3',
+    '172.31.0.1',
+    '192.168.0.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    '224.0.0.1',
+    '255.255.255.255',
+    '198.18.0.1',
+    '::1',
+    '::',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '::127.0.0.1',
+    'fe80::1',
+    'fd00:ec2::254',
+    'ff02::1',
+    '64:ff9b::a00:1',
+    '2002:7f00:1::',
+    '2001:db8::1',
+  ])('%s is refused', (address) => {
     expect(refusedAddress(address, strict)).toBeDefined();
   });
   it.each(['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111'])('%s is allowed', (address) => {
@@ -24,7 +45,8 @@ describe('ssrf', () => {
     expect(refusedAddress('10.0.0.1', { allowHttp: true, allowPrivate: allow })).toBeDefined();
   });
   it('numeric host spellings are normalised before the check', () => {
-    for (const url of ['http://0x7f000001/', 'http://2130706433/', 'http://0177.0.0.1/', 'http://127.1/']) expect(() => checkUrlShape(url, open)).toThrow(SsrfError);
+    for (const url of ['http://0x7f000001/', 'http://2130706433/', 'http://0177.0.0.1/', 'http://127.1/'])
+      expect(() => checkUrlShape(url, open)).toThrow(SsrfError);
   });
   it('https only unless allowed; no credentials; no other schemes', () => {
     expect(() => checkUrlShape('http://8.8.8.8/', strict)).toThrow(/https/);
