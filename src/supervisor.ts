@@ -10,13 +10,12 @@ const RESTART_DELAY_MS = 1000;
 const BACKGROUND_ROLES = ['batches', 'maintenance', 'webhooks'];
 
 /**
- * V8 grows its heap lazily: under load a process kept ~250 MB of garbage (pg's bytea strings, ZIP
- * buffers) that a bounded heap collects; with these flags a 100,000-row ZIP download grows the API by
- * 86–99 MB (the bench's RSS growth row). The young generation differs by role. An API process holds every request's objects
- * across a database and Redis round trip (intake is micro-batched), so a small one copies and
- * promotes them: 351–364 µs of CPU per intake request at 4 MB, 276–279 at 16. Render workers do
- * better at 4 (1,053–1,068 µs per code end to end against ~1,290 at 16) and stay ~20 MB smaller.
- * Machines that run a role alone set the same through NODE_OPTIONS.
+ * V8 grows its heap lazily: under load a process keeps hundreds of MB of garbage (pg's bytea strings, ZIP
+ * buffers) that a bounded heap collects (the batches bench prints the API's RSS growth during a
+ * 100,000-row download). The young generation differs by role. An API process holds every request's
+ * objects across a database and Redis round trip (intake is micro-batched), so a small one copies and
+ * promotes them and spends measurably more CPU per request; render workers measured better with a small
+ * one, and smaller. Machines that run a role alone set the same through NODE_OPTIONS.
  */
 export function heapFlags(config: Config, role: 'api' | 'worker'): string[] {
   const semiSpaceMb = role === 'api' ? config.apiSemiSpaceMb : config.semiSpaceMb;

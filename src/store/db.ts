@@ -47,8 +47,8 @@ const pools = new WeakMap<Db, pg.Pool>();
 /**
  * Runs a statement repeated many times a second (the API's intake insert, a worker's claims and
  * completions) as a named prepared statement: PostgreSQL parses and plans it once per connection
- * instead of on every call (the claim at 2–4 codes per statement: a quarter to two fifths of its cost). The text must be the same on every call (arrays
- * and unnest, not one placeholder per row), and its result columns named, never `*` (a migration
+ * instead of on every call, which is a large share of a small statement's cost. The text must be the same on
+ * every call (arrays and unnest, not one placeholder per row), and its result columns named, never `*` (a migration
  * adding a column would make PostgreSQL refuse the prepared statement). Inside a transaction, or on
  * a Kysely not made here, it runs unprepared.
  */
