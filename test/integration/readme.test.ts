@@ -71,7 +71,7 @@ describe('README', () => {
 
   describe('your first code in a minute, against `npm start`', () => {
     let server: ChildProcess | undefined;
-    const env = { ...uniqueEnv(), WORKERS: '1' };
+    const env: Record<string, string> = { ...uniqueEnv(), WORKERS: '1' };
     afterAll(async () => {
       if (server?.pid && server.exitCode === null) {
         process.kill(-server.pid, 'SIGTERM');
