@@ -16,14 +16,12 @@ export function openWorkerDb(config: Config): Db {
 }
 
 /**
- * Opens what processors need for one worker process; `close` releases it. Status changes are published
- * on `redis` (the process's own connection, not another one) when given.
+ * What render jobs need in one worker process, over its database and Redis connection. Jobs that start
+ * together share one claim statement, jobs that finish together one completion statement, and their status
+ * announcements one Redis write.
  */
-export function openJobDeps(config: Config, redis?: Redis): RenderDeps & { close: () => Promise<void> } {
-  const db = openWorkerDb(config);
+export function openJobDeps(config: Config, db: Db, redis?: Redis): RenderDeps {
   const maxBatch = config.renderConcurrency * 4;
-  // Jobs that start together share one claim statement, jobs that finish together one completion
-  // statement, and their status announcements one Redis write.
   const claim = createLookupBatcher(
     (ids) => claimCodes(db, ids),
     (row) => row.id,
@@ -37,5 +35,5 @@ export function openJobDeps(config: Config, redis?: Redis): RenderDeps & { close
       { maxBatch },
     );
   const notify = publish && ((codeId: string, status: CodeStatus) => publish({ codeId, status }));
-  return { db, claim, complete, ...(notify ? { notify } : {}), close: () => db.destroy() };
+  return { db, claim, complete, ...(notify ? { notify } : {}) };
 }

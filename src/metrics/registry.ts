@@ -10,6 +10,8 @@ export type ProcessMetrics = {
   codesFinished: Counter<'status'>;
   webhookAttempts: Counter<'outcome'>;
   webhookAttemptDuration: Histogram<'outcome'>;
+  jobsProcessed: Counter<'queue' | 'outcome'>;
+  jobDuration: Histogram<'queue' | 'outcome'>;
 };
 
 /**
@@ -65,6 +67,19 @@ export function createProcessMetrics(role: string): ProcessMetrics {
       help: 'Webhook delivery attempt duration by outcome',
       labelNames: ['outcome'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    jobsProcessed: new Counter({
+      name: 'queue_jobs_processed_total',
+      help: 'Jobs a worker finished, by queue and outcome (completed, failed)',
+      labelNames: ['queue', 'outcome'],
+      registers,
+    }),
+    jobDuration: new Histogram({
+      name: 'queue_job_duration_seconds',
+      help: 'Job processing time by queue and outcome',
+      labelNames: ['queue', 'outcome'],
+      buckets: [0.001, 0.005, 0.025, 0.1, 0.5, 1, 5, 30, 120, 600],
       registers,
     }),
   };

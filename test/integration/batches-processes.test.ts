@@ -6,6 +6,8 @@ import { eventually, exited, startProcess, startStack, type TestStack } from '..
 const ENV = {
   RENDER_LOCK_MS: '2000',
   RENDER_STALLED_INTERVAL_MS: '1000',
+  BATCH_LOCK_MS: '2000',
+  METRICS_PUBLISH_MS: '200',
   BATCH_CHUNK_ROWS: '100',
   RENDER_CONCURRENCY: '4',
 };
@@ -75,6 +77,15 @@ describe('batches across worker crashes', () => {
         .where('batch_id', '=', id)
         .executeTakeFirstOrThrow();
       expect(Number(codes.n)).toBe(rows);
+      // The batches worker publishes its own metrics, like every worker role (src/worker-runner.ts).
+      await eventually(async () => {
+        const keys = await stack.redis.keys(`${stack.env.QUEUE_PREFIX}:metrics:worker:batches:*`);
+        const published = keys.length ? await stack.redis.mget(keys) : [];
+        return published.some(
+          (json) =>
+            json?.includes('"queue_jobs_processed_total"') && /"queue":"batches","outcome":"completed"/.test(json),
+        );
+      }, 10_000);
     } finally {
       for (const child of [expander, renderer]) child.kill('SIGTERM');
       await Promise.all([exited(expander), exited(renderer)]);
