@@ -6,11 +6,17 @@ import * as v from 'valibot';
 
 const port = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535));
 const count = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+/** The URL's scheme, or undefined when it is not a URL at all (never a TypeError). */
+function schemeOf(text: string): string | undefined {
+  return URL.canParse(text) ? new URL(text).protocol : undefined;
+}
 const url = (protocols: string[]) =>
   v.pipe(
     v.string(),
-    v.url(),
-    v.check((s) => protocols.includes(new URL(s).protocol), `must use ${protocols.join(' or ')}`),
+    v.check(
+      (s) => protocols.includes(schemeOf(s) ?? ''),
+      `must be a URL starting ${protocols.map((p) => `${p}//`).join(' or ')}`,
+    ),
   );
 
 const bool = v.pipe(
@@ -68,6 +74,8 @@ export type Plan = v.InferOutput<typeof PlanSchema>;
 
 /** The whole configuration: every limit the service enforces has a name here. */
 export const ConfigSchema = v.object({
+  /** `production` refuses the published development secrets (see productionProblems). */
+  nodeEnv: v.string(),
   port,
   redisUrl: url(['redis:', 'rediss:']),
   databaseUrl: url(['postgres:', 'postgresql:']),
@@ -106,6 +114,18 @@ export const ConfigSchema = v.object({
   semiSpaceMb: count(1, 256),
   apiSemiSpaceMb: count(1, 256),
   shutdownTimeoutMs: count(100, 600_000),
+  /** How long a process waits for Redis and PostgreSQL at start (retrying with backoff) before it exits 1. */
+  startupTimeoutMs: count(0, 3_600_000),
+  /** The supervisor's first restart delay for a crashed child; doubles per crash, up to the max. */
+  restartBackoffMs: count(10, 600_000),
+  restartBackoffMaxMs: count(10, 3_600_000),
+  /** Crashes of one role within the window after which the supervisor stops everything and exits 1. */
+  restartMaxFailures: count(1, 1000),
+  restartWindowMs: count(1000, 86_400_000),
+  /** Fraction of successful requests (status < 400) written to the access log; failures always are. */
+  accessLogSample: v.pipe(v.number(), v.minValue(0), v.maxValue(1)),
+  /** Port of a worker process's /healthz and /readyz (0 = none: several workers share one machine). */
+  workerHealthPort: count(0, 65535),
   retryAfterSeconds: count(1, 3600),
   anonymous: bool,
   trustedProxies: cidrList,
@@ -125,6 +145,8 @@ export const ConfigSchema = v.object({
   adminUser: v.string(),
   adminPassword: v.string(),
   adminReadOnly: bool,
+  /** Bearer token that reads /metrics only (an autoscaler's credential); empty = admin credentials only. */
+  metricsToken: v.string(),
   metricsPublishMs: count(200, 600_000),
   /** WCAG contrast ratio below which colours are refused unless `allow_low_contrast`. */
   minContrast: v.pipe(v.number(), v.minValue(1), v.maxValue(21)),
@@ -183,6 +205,7 @@ type Key = keyof v.InferOutput<typeof ConfigSchema>;
 
 /** Environment variable → config key (the public list of variables). Strings stay strings; numbers are parsed strictly. */
 export const ENV_NAMES: Record<string, Key> = {
+  NODE_ENV: 'nodeEnv',
   PORT: 'port',
   REDIS_URL: 'redisUrl',
   DATABASE_URL: 'databaseUrl',
@@ -215,6 +238,13 @@ export const ENV_NAMES: Record<string, Key> = {
   SEMI_SPACE_MB: 'semiSpaceMb',
   API_SEMI_SPACE_MB: 'apiSemiSpaceMb',
   SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
+  STARTUP_TIMEOUT_MS: 'startupTimeoutMs',
+  RESTART_BACKOFF_MS: 'restartBackoffMs',
+  RESTART_BACKOFF_MAX_MS: 'restartBackoffMaxMs',
+  RESTART_MAX_FAILURES: 'restartMaxFailures',
+  RESTART_WINDOW_MS: 'restartWindowMs',
+  ACCESS_LOG_SAMPLE: 'accessLogSample',
+  WORKER_HEALTH_PORT: 'workerHealthPort',
   RETRY_AFTER_SECONDS: 'retryAfterSeconds',
   ANONYMOUS: 'anonymous',
   TRUSTED_PROXIES: 'trustedProxies',
@@ -229,6 +259,7 @@ export const ENV_NAMES: Record<string, Key> = {
   ADMIN_USER: 'adminUser',
   ADMIN_PASSWORD: 'adminPassword',
   ADMIN_READ_ONLY: 'adminReadOnly',
+  METRICS_TOKEN: 'metricsToken',
   METRICS_PUBLISH_MS: 'metricsPublishMs',
   MIN_CONTRAST: 'minContrast',
   RETENTION_DAYS: 'retentionDays',
@@ -260,6 +291,8 @@ export const ENV_NAMES: Record<string, Key> = {
 };
 
 const STRING_KEYS = new Set<Key>([
+  'nodeEnv',
+  'metricsToken',
   'redisUrl',
   'databaseUrl',
   'logLevel',
@@ -287,9 +320,55 @@ export class ConfigError extends Error {
 
 const envNameOf = (key: Key) => Object.keys(ENV_NAMES).find((name) => ENV_NAMES[name] === key) ?? key;
 
+/** Values never echoed in an error line (a log collector would keep them). */
+const SECRET_KEYS = new Set<Key>(['secretsKey', 'linkSigningKey', 'adminPassword', 'metricsToken']);
+const PLACEHOLDER = /change.?me|changeit|example|dev-only|^(admin|password|secret|test)$/i;
+/** Shortest admin password or metrics token production accepts. */
+const MIN_CREDENTIAL_LENGTH = 12;
+
+/** What an error line may show of a value: secrets never, URLs without their password. */
+function shown(key: Key, value: unknown): string {
+  if (SECRET_KEYS.has(key)) return '(hidden)';
+  if (typeof value === 'string' && URL.canParse(value) && new URL(value).password) {
+    const masked = new URL(value);
+    masked.password = '***';
+    return JSON.stringify(masked.toString());
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Production refuses a secret it was not given: the defaults in config/defaults.json are published, so a
+ * link signed or a webhook secret sealed with them protects nothing. One line per variable.
+ */
+function productionProblems(raw: Record<string, unknown>, defaults: Record<string, unknown>): string[] {
+  if (raw.nodeEnv !== 'production') return [];
+  const lines: string[] = [];
+  for (const key of ['secretsKey', 'linkSigningKey'] as const) {
+    const value = String(raw[key] ?? '');
+    if (value === '' || value === defaults[key] || PLACEHOLDER.test(value))
+      lines.push(
+        `${envNameOf(key)}: must be set to a secret of your own when NODE_ENV=production (the default is published)`,
+      );
+  }
+  const credentials = [
+    // The board is on once ADMIN_USER is set: its password must then be a real one.
+    ['adminPassword', String(raw.adminUser ?? '') !== ''],
+    ['metricsToken', String(raw.metricsToken ?? '') !== ''],
+  ] as const;
+  for (const [key, inUse] of credentials) {
+    const value = String(raw[key] ?? '');
+    if (inUse && (value.length < MIN_CREDENTIAL_LENGTH || PLACEHOLDER.test(value)))
+      lines.push(
+        `${envNameOf(key)}: must be a secret of at least ${MIN_CREDENTIAL_LENGTH} characters, not a placeholder, when NODE_ENV=production`,
+      );
+  }
+  return lines;
+}
+
 /**
  * Reads config/defaults.json under `dir`, overlays the environment and validates the result.
- * Throws a ConfigError with one line per bad variable.
+ * Throws a ConfigError with one line per bad variable, every bad variable at once.
  */
 export function loadConfig(env: Record<string, string | undefined>, dir = process.cwd()): Config {
   const defaults = JSON.parse(readFileSync(join(dir, 'config', 'defaults.json'), 'utf8')) as Record<string, unknown>;
@@ -298,21 +377,21 @@ export function loadConfig(env: Record<string, string | undefined>, dir = proces
   for (const [name, key] of Object.entries(ENV_NAMES)) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    raw[key] = STRING_KEYS.has(key) ? value : /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+    raw[key] = STRING_KEYS.has(key) ? value : /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
   }
   const result = v.safeParse(ConfigSchema, raw);
-  if (result.success && !(result.output.defaultPlan in result.output.plans)) {
-    throw new ConfigError([
-      `DEFAULT_PLAN: no plan named ${JSON.stringify(result.output.defaultPlan)} in config/plans.json`,
-    ]);
+  const byVariable = new Map<string, string>();
+  for (const issue of result.issues ?? []) {
+    const key = String(issue.path?.[0]?.key ?? '') as Key;
+    const name = envNameOf(key);
+    if (!byVariable.has(name)) byVariable.set(name, `${name}: ${issue.message} (got ${shown(key, raw[key])})`);
   }
-  if (result.success) return Object.freeze(result.output);
-  throw new ConfigError(
-    result.issues.map((issue) => {
-      const key = String(issue.path?.[0]?.key ?? '');
-      return `${envNameOf(key as Key)}: ${issue.message} (got ${JSON.stringify(raw[key])})`;
-    }),
-  );
+  const plan = String(raw.defaultPlan);
+  if (typeof raw.plans === 'object' && raw.plans !== null && !(plan in raw.plans))
+    byVariable.set('DEFAULT_PLAN', `DEFAULT_PLAN: no plan named ${JSON.stringify(plan)} in config/plans.json`);
+  const lines = [...byVariable.values(), ...productionProblems(raw, defaults)];
+  if (lines.length > 0 || !result.success) throw new ConfigError(lines);
+  return Object.freeze(result.output);
 }
 
 /** loadConfig for process entry points: prints one line per bad variable and exits 1. */

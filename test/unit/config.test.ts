@@ -58,3 +58,70 @@ describe('HTTP keep-alive', () => {
     expect(server.requestTimeout).toBeGreaterThan(server.headersTimeout);
   });
 });
+
+describe('configuration errors an operator can act on', () => {
+  const linesOf = (env: Record<string, string>): string[] => {
+    try {
+      loadConfig(env, ROOT);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.lines;
+      throw error;
+    }
+    return [];
+  };
+
+  it('reports a URL that is not one as a line, not a TypeError, beside every other bad variable', () => {
+    const lines = linesOf({ REDIS_URL: 'notaurl', DATABASE_URL: 'also not', PORT: '0', MIN_CONTRAST: 'x' });
+    expect(lines.map((l) => l.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'MIN_CONTRAST', 'PORT', 'REDIS_URL']);
+    expect(lines.find((l) => l.startsWith('REDIS_URL'))).toMatch(/must be a URL starting redis:\/\//);
+  });
+
+  it('never echoes a secret or a URL password', () => {
+    const lines = linesOf({ SECRETS_KEY: 'short', DATABASE_URL: 'mysql://u:hunter2@db/x' });
+    expect(lines).toHaveLength(2);
+    expect(lines.join('\n')).not.toMatch(/short"|hunter2/);
+  });
+
+  it('reads decimals (a sampling fraction, a contrast ratio)', () => {
+    expect(loadConfig({ ACCESS_LOG_SAMPLE: '0.25', MIN_CONTRAST: '4.5' }, ROOT)).toMatchObject({
+      accessLogSample: 0.25,
+      minContrast: 4.5,
+    });
+  });
+
+  describe('NODE_ENV=production', () => {
+    const own = { SECRETS_KEY: 'a-secrets-key-of-our-own-0123', LINK_SIGNING_KEY: 'a-link-key-of-our-own-0123' };
+
+    it('starts with secrets of its own', () => {
+      expect(loadConfig({ NODE_ENV: 'production', ...own }, ROOT).nodeEnv).toBe('production');
+    });
+
+    it('refuses a missing, default or placeholder SECRETS_KEY or LINK_SIGNING_KEY, one line each', () => {
+      expect(linesOf({ NODE_ENV: 'production' }).map((l) => l.split(':')[0])).toEqual([
+        'SECRETS_KEY',
+        'LINK_SIGNING_KEY',
+      ]);
+      expect(linesOf({ NODE_ENV: 'production', ...own, SECRETS_KEY: 'change-me-to-a-long-random-string' })).toEqual([
+        expect.stringMatching(/^SECRETS_KEY: must be set/),
+      ]);
+      const defaults = loadConfig({}, ROOT);
+      expect(linesOf({ NODE_ENV: 'production', ...own, LINK_SIGNING_KEY: defaults.linkSigningKey })).toEqual([
+        expect.stringMatching(/^LINK_SIGNING_KEY: /),
+      ]);
+      // The same values are fine outside production (a laptop, the tests).
+      expect(linesOf({ SECRETS_KEY: 'change-me-to-a-long-random-string' })).toEqual([]);
+    });
+
+    it('refuses an empty or placeholder admin password once the board is on, and a weak metrics token', () => {
+      const env = { NODE_ENV: 'production', ...own };
+      expect(linesOf({ ...env, ADMIN_USER: 'ops' })).toEqual([expect.stringMatching(/^ADMIN_PASSWORD: /)]);
+      expect(linesOf({ ...env, ADMIN_USER: 'ops', ADMIN_PASSWORD: 'change-me' })).toEqual([
+        expect.stringMatching(/^ADMIN_PASSWORD: /),
+      ]);
+      expect(linesOf({ ...env, METRICS_TOKEN: 'short' })).toEqual([expect.stringMatching(/^METRICS_TOKEN: /)]);
+      expect(linesOf({ ...env, ADMIN_USER: 'ops', ADMIN_PASSWORD: 'a-real-admin-password-42' })).toEqual([]);
+      // Board off (no ADMIN_USER): no password is needed.
+      expect(linesOf(env)).toEqual([]);
+    });
+  });
+});
