@@ -58,6 +58,11 @@ export function runApiServer(config: Config, log: Logger): void {
     log.info({ port: info.port }, 'api listening'),
   ) as Server;
   applyKeepAlive(server, config.httpKeepAliveTimeoutMs);
+  // A port in use or not ours to bind is a setting to change, not a stack to read.
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    log.fatal({ code: error.code }, `PORT: cannot listen on ${config.port}: ${error.code ?? error.message}`);
+    process.exit(1);
+  });
 
   exitOnSignal({
     log,

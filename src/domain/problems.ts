@@ -3,6 +3,7 @@ export const PROBLEMS = {
   invalid_json: { status: 400, title: 'The body is not valid JSON', retryable: false },
   invalid_request: { status: 400, title: 'The request is malformed', retryable: false },
   unauthorized: { status: 401, title: 'Missing or invalid API key', retryable: false },
+  account_suspended: { status: 403, title: 'The account is suspended', retryable: false },
   not_found: { status: 404, title: 'Not found', retryable: false },
   method_not_allowed: { status: 405, title: 'Method not allowed', retryable: false },
   code_not_ready: { status: 409, title: 'The code has not finished rendering', retryable: true },

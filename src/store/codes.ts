@@ -75,6 +75,12 @@ export async function findCodeById(db: Db, accountId: string, id: string): Promi
   return row && withResult(row as JoinedRow);
 }
 
+/** Any account's code by id, for operators (the CLI's `codes show`); never reached from the API. */
+export async function findCodeForOperator(db: Db, id: string): Promise<CodeWithResult | undefined> {
+  const row = await selectCodesWithResult(db).where('codes.id', '=', id).executeTakeFirst();
+  return row && withResult(row as JoinedRow);
+}
+
 export type CodeFilter = { status?: CodeStatus; batchId?: string; before?: string; limit: number };
 
 /** The account's codes, newest first, starting after the `before` id (cursor pagination). */

@@ -44,6 +44,23 @@ export function createDb(options: DbOptions): Db {
 
 const pools = new WeakMap<Db, pg.Pool>();
 
+// invalid_catalog_name: the server answers, the database is not created yet (npm start and migrate create it).
+const DATABASE_MISSING = '3D000';
+
+/** One connection and `select 1`, or the error that prevented it; a database not created yet counts as reachable. */
+export async function probeDatabase(databaseUrl: string, timeoutMs: number): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } catch (error) {
+    if ((error as { code?: string }).code !== DATABASE_MISSING) throw error;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 /**
  * Runs a statement repeated many times a second (the API's intake insert, a worker's claims and
  * completions) as a named prepared statement: PostgreSQL parses and plans it once per connection

@@ -6,7 +6,11 @@ import type { Db } from './db.ts';
 import type { ApiKeyRow, NewApiKeyRow } from './schema.ts';
 
 /** What authentication needs about a key: its account, plan and limits. */
-export type KeyIdentity = Pick<ApiKeyRow, 'id' | 'account_id' | 'rate' | 'burst' | 'revoked_at'> & { plan: string };
+export type KeyIdentity = Pick<ApiKeyRow, 'id' | 'account_id' | 'rate' | 'burst' | 'revoked_at'> & {
+  plan: string;
+  /** Set while the key's account is suspended. */
+  suspended_at: Date | null;
+};
 
 export async function insertApiKey(db: Db, row: NewApiKeyRow): Promise<void> {
   await db.insertInto('api_keys').values(row).execute();
@@ -18,6 +22,7 @@ export async function findKeyByHash(db: Db, hash: string): Promise<KeyIdentity |
     .selectFrom('api_keys')
     .innerJoin('accounts', 'accounts.id', 'api_keys.account_id')
     .select(['api_keys.id', 'api_keys.account_id', 'api_keys.rate', 'api_keys.burst', 'api_keys.revoked_at'])
+    .select('accounts.suspended_at')
     .select(sql<string>`coalesce(api_keys.plan, accounts.plan)`.as('plan'))
     .where('api_keys.hash', '=', hash)
     .executeTakeFirst();
@@ -54,18 +59,26 @@ export async function revokeApiKey(db: Db, keyId: string): Promise<boolean> {
   return result.numUpdatedRows > 0n;
 }
 
-export type CreatedKey = { key: string; account_id: string; key_id: string; webhook_secret: string };
+export type CreatedKey = {
+  key: string;
+  account_id: string;
+  key_id: string;
+  /** Whether this call created the account. */
+  account_created: boolean;
+  /** The account's webhook secret, only when this call created the account (rotating shows a new one). */
+  webhook_secret?: string;
+};
 
 /**
- * Creates an API key for the named account (creating the account on first use). The key and the
- * account's webhook secret are returned in clear here and never again: the key is stored as a hash,
- * the secret sealed with the server's secrets key.
+ * Creates an API key for the named account (creating the account on first use). The key, and the
+ * webhook secret of an account created here, are returned in clear here and never again: the key is
+ * stored as a hash, the secret sealed with the server's secrets key.
  */
 export async function createApiKey(
   db: Db,
   options: { account: string; plan: string; keyPlan?: string; rate?: number; burst?: number; secretsKey: string },
 ): Promise<CreatedKey> {
-  const account = await ensureAccount(db, {
+  const { account, created } = await ensureAccount(db, {
     id: newId('acct'),
     name: options.account,
     plan: options.plan,
@@ -86,6 +99,7 @@ export async function createApiKey(
     key,
     account_id: account.id,
     key_id: keyId,
-    webhook_secret: openSecret(account.webhook_secret, options.secretsKey),
+    account_created: created,
+    ...(created ? { webhook_secret: openSecret(account.webhook_secret, options.secretsKey) } : {}),
   };
 }

@@ -52,6 +52,19 @@ export interface AccountTable {
   /** After a rotation the previous secret keeps signing until previous_expires_at (0007). */
   previous_webhook_secret: ColumnType<string | null, string | null | undefined, string | null>;
   previous_expires_at: ColumnType<Date | null, Date | null | undefined, Date | string | null>;
+  /** Set while an operator has suspended the account: its keys get 403 account_suspended (0008). */
+  suspended_at: ColumnType<Date | null, Date | null | undefined, Date | string | null>;
+}
+
+/** One operator change to a key or an account (0008): who, what, when. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: CreatedAt;
+  actor: string;
+  action: string;
+  account_id: string | null;
+  target_id: string | null;
+  detail: ColumnType<Record<string, unknown>, Record<string, unknown> | string | undefined, never>;
 }
 
 export interface ApiKeyTable {
@@ -173,6 +186,7 @@ export interface Database {
   batch_rows: BatchRowTable;
   batch_counts: BatchCountTable;
   accounts: AccountTable;
+  audit_log: AuditLogTable;
   api_keys: ApiKeyTable;
   idempotency_keys: IdempotencyKeyTable;
   events: EventTable;
@@ -187,6 +201,7 @@ export type NewResultRow = Insertable<ResultTable>;
 /** A result without its bytes: what the code object needs. */
 export type ResultInfo = Omit<ResultRow, 'bytes'>;
 export type AccountRow = Selectable<AccountTable>;
+export type AuditRow = Selectable<AuditLogTable>;
 export type ApiKeyRow = Selectable<ApiKeyTable>;
 export type NewApiKeyRow = Insertable<ApiKeyTable>;
 export type IdempotencyKeyRow = Selectable<IdempotencyKeyTable>;

@@ -67,7 +67,8 @@ export async function startStack(options: { env?: Record<string, string>; worker
       burst: options.burst ?? (options.plan ? undefined : 1_000_000),
       secretsKey: config.secretsKey,
     });
-  const key: CreatedKey = await seedKey();
+  // The stack's account is new, so its webhook secret is shown.
+  const key = (await seedKey()) as CreatedKey & { webhook_secret: string };
   const workers: Worker[] = [];
   const workerRedis = createRedis(config.redisUrl, 'worker');
   if ((options.workers ?? 1) > 0) {

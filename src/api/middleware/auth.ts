@@ -142,6 +142,8 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<AppEnv> {
       if (!token || !looksLikeApiKey(token)) return refuse(ip, 'The Authorization header must be "Bearer <api key>".');
       const key = await lookup(token);
       if (!key || key.revoked_at) return refuse(ip, 'The API key is unknown or revoked.');
+      // A valid key of a suspended account: not a failed guess (no auth-failure count), a 403 it can act on.
+      if (key.suspended_at) throw new ApiProblem({ code: 'account_suspended', detail: 'This account is suspended.' });
       identity = { kind: 'key', keyId: key.id, accountId: key.account_id, policy: policyFor(key) };
     }
     c.set('identity', identity);

@@ -503,7 +503,7 @@ function operationObject(op: Operation): Json {
   }
   const problems = new Set<ProblemCode>([
     ...(op.problems ?? []),
-    ...(authed ? (['unauthorized', 'rate_limited', 'service_unavailable'] as const) : []),
+    ...(authed ? (['unauthorized', 'account_suspended', 'rate_limited', 'service_unavailable'] as const) : []),
   ]);
   for (const code of problems) {
     const status = String(PROBLEMS[code].status);

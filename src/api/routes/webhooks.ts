@@ -19,6 +19,7 @@ import {
   updateEndpoint,
   type DeliveryWithAttempts,
 } from '../../store/webhooks.ts';
+import { recordAudit } from '../../store/audit.ts';
 import { readJsonObject } from '../body.ts';
 import { iso } from '../code-object.ts';
 import { limitQuery } from '../list-query.ts';
@@ -228,7 +229,17 @@ export function webhooksRoutes(deps: ApiDeps) {
       const accountId = accountOf(c);
       const secret = newWebhookSecret();
       const previousUntil = new Date(Date.now() + config.webhookPreviousSecretHours * 3_600_000);
-      await rotateAccountSecret(deps.db, accountId, sealSecret(secret, config.secretsKey), previousUntil);
+      const identity = c.var.identity;
+      await deps.db.transaction().execute(async (trx) => {
+        await rotateAccountSecret(trx, accountId, sealSecret(secret, config.secretsKey), previousUntil);
+        await recordAudit(trx, {
+          actor: identity.kind === 'key' ? `key:${identity.keyId}` : 'anonymous',
+          action: 'account.webhook_secret_rotated',
+          accountId,
+          targetId: accountId,
+          detail: { previous_secret_expires_at: previousUntil.toISOString() },
+        });
+      });
       return c.json({
         object: 'webhook_secret',
         webhook_secret: secret,
