@@ -12,7 +12,9 @@ import { createProcessMetrics, type ProcessMetrics } from './metrics/registry.ts
 import type { QueueName } from './queue/catalog.ts';
 import { createRedis } from './queue/connection.ts';
 import { closeQueues, openQueues, type Queues } from './queue/producer.ts';
+import { waitForDependenciesOrExit } from './startup.ts';
 import type { Db } from './store/db.ts';
+import { serveWorkerHealth } from './worker-health.ts';
 
 type WorkerSettings = Required<
   Pick<WorkerOptions, 'concurrency' | 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>
@@ -72,11 +74,15 @@ export type WorkerRole = {
   close?: () => Promise<void>;
 };
 
-/** Starts the worker process of one queue and runs it until SIGTERM/SIGINT, then drains and exits 0. */
-export function runWorker(queue: QueueName, setup: (context: WorkerContext) => WorkerRole): void {
+/**
+ * Starts the worker process of one queue once Redis and PostgreSQL answer (or exits 1 naming the one that
+ * does not) and runs it until SIGTERM/SIGINT, then drains and exits 0.
+ */
+export async function runWorker(queue: QueueName, setup: (context: WorkerContext) => WorkerRole): Promise<void> {
   const config = loadConfigOrExit();
   const roleName = `worker:${queue}`;
   const log = createLogger(config.logLevel, roleName);
+  await waitForDependenciesOrExit(config, log, ['postgres', 'redis']);
   const db = openWorkerDb(config);
   const redis = createRedis(config.redisUrl, 'worker');
   const queues = openQueues(redis, config.queuePrefix);
@@ -102,15 +108,22 @@ export function runWorker(queue: QueueName, setup: (context: WorkerContext) => W
   );
   worker.on('ready', () => log.info(`${queue} worker ready`));
   const background = role.background?.();
+  let draining = false;
+  const health =
+    config.workerHealthPort > 0
+      ? serveWorkerHealth({ port: config.workerHealthPort, log, redis, db, isDraining: () => draining })
+      : undefined;
 
   exitOnSignal({
     log,
     timeoutMs: config.shutdownTimeoutMs,
     drain: async () => {
+      draining = true;
       await background?.stop();
       await worker.close();
       await Promise.allSettled([stopPublishing(), role.close?.(), closeQueues(queues), db.destroy()]);
       await redis.quit().catch(() => redis.disconnect());
+      health?.close();
     },
   });
 }
