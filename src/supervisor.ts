@@ -113,13 +113,13 @@ export function supervise(config: Config, log: Logger): void {
       const delay = restartDelay(config, history, now);
       if (delay === undefined) {
         log.fatal(
-          { role, code, signal, crashes: history.length, windowMs: config.restartWindowMs },
+          { child: role, code, signal, crashes: history.length, windowMs: config.restartWindowMs },
           `${role} exited ${history.length} times within ${config.restartWindowMs / 1000} s (RESTART_MAX_FAILURES); stopping`,
         );
         exitCode = 1;
         return stop('giving up');
       }
-      log.error({ role, code, signal, crashes: history.length, restartInMs: delay }, 'child exited; restarting');
+      log.error({ child: role, code, signal, crashes: history.length, restartInMs: delay }, 'child exited; restarting');
       const timer = setTimeout(() => {
         pending.delete(timer);
         if (!stopping) start(role);
