@@ -99,7 +99,9 @@ describe('an unreachable dependency', () => {
       expect(ms, `${where}: retried for the bound`).toBeGreaterThanOrEqual(BOUND_MS - 500);
       const fatal = logLines(output).filter((l) => l.level === FATAL);
       expect(fatal, output).toHaveLength(1);
-      expect(fatal[0]!.msg).toMatch(new RegExp(`^DATABASE_URL: cannot reach PostgreSQL at 127\\.0\\.0\\.1:${closedPort}/codes`));
+      expect(fatal[0]!.msg).toMatch(
+        new RegExp(`^DATABASE_URL: cannot reach PostgreSQL at 127\\.0\\.0\\.1:${closedPort}/codes`),
+      );
       expect(fatal[0]!.msg).toMatch(/ECONNREFUSED/);
       expect(output, 'no password in the log').not.toMatch(/pw@/);
       expect(stackLines(output), output).toEqual([]);

@@ -7,7 +7,7 @@ import { gatherMetrics } from '../../metrics/publish.ts';
 import { queueDepthRegistry } from '../../metrics/queue-depth.ts';
 import { QUEUES, type QueueName } from '../../queue/catalog.ts';
 import type { ApiDeps } from '../deps.ts';
-import { adminAuth } from '../middleware/admin-auth.ts';
+import { adminAuth, bearerOr } from '../middleware/admin-auth.ts';
 
 const BOARD_PATH = '/admin/queues';
 // The board's page links a web font; offline (and to keep operators' browsers off third parties) it
@@ -16,18 +16,30 @@ const REMOTE_FONT = /<link[^>]+fonts\.googleapis\.com[^>]*>/g;
 
 /**
  * Operator pages behind HTTP Basic (ADMIN_USER / ADMIN_PASSWORD): Bull Board at /admin/queues over
- * every catalog queue, and /metrics (Prometheus text) for every process. Absent when either
- * credential is unset.
+ * every catalog queue, and /metrics (Prometheus text) for every process, which METRICS_TOKEN also reads
+ * as a bearer token (an autoscaler's credential, not the admin's). Absent when no credential is set.
  */
 export function adminRoutes(deps: ApiDeps): Hono | undefined {
-  const { adminUser, adminPassword, adminReadOnly, queuePrefix } = deps.config;
-  if (!adminUser || !adminPassword) return undefined;
+  const { adminUser, adminPassword, adminReadOnly, queuePrefix, metricsToken } = deps.config;
+  const boardOn = Boolean(adminUser && adminPassword);
+  if (!boardOn && !metricsToken) return undefined;
   const app = new Hono();
-  const auth = adminAuth({ user: adminUser, password: adminPassword });
+  const auth = adminAuth({ user: adminUser, password: adminPassword, enabled: boardOn });
+  app.use('/metrics', metricsToken ? bearerOr(metricsToken, auth) : auth);
+  app.get('/metrics', async (c) => {
+    const queues = Object.fromEntries((Object.keys(QUEUES) as QueueName[]).map((name) => [name, deps.queues[name]]));
+    const [processes, depth] = await Promise.all([
+      gatherMetrics(deps.redis, { prefix: queuePrefix, own: deps.metrics?.registry, ownRole: deps.metricsRole }),
+      queueDepthRegistry(queues),
+    ]);
+    // prom-client writes an aggregated NaN as "Nan"; the exposition format spells it "NaN".
+    const text = ((await processes.metrics()) + (await depth.metrics())).replace(/ Nan$/gm, ' NaN');
+    return c.text(text, 200, { 'Content-Type': processes.contentType });
+  });
+  if (!boardOn) return app;
+
   app.use(`${BOARD_PATH}/*`, auth);
   app.use(BOARD_PATH, auth);
-  app.use('/metrics', auth);
-
   const board = new HonoAdapter(serveStatic).setBasePath(BOARD_PATH);
   createBullBoard({
     queues: (Object.keys(QUEUES) as QueueName[]).map(
@@ -44,16 +56,5 @@ export function adminRoutes(deps: ApiDeps): Hono | undefined {
     }
   });
   app.route(BOARD_PATH, boardApp);
-
-  app.get('/metrics', async (c) => {
-    const queues = Object.fromEntries((Object.keys(QUEUES) as QueueName[]).map((name) => [name, deps.queues[name]]));
-    const [processes, depth] = await Promise.all([
-      gatherMetrics(deps.redis, { prefix: queuePrefix, own: deps.metrics?.registry, ownRole: deps.metricsRole }),
-      queueDepthRegistry(queues),
-    ]);
-    // prom-client writes an aggregated NaN as "Nan"; the exposition format spells it "NaN".
-    const text = ((await processes.metrics()) + (await depth.metrics())).replace(/ Nan$/gm, ' NaN');
-    return c.text(text, 200, { 'Content-Type': processes.contentType });
-  });
   return app;
 }
