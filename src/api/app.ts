@@ -3,6 +3,7 @@ import { requestId } from 'hono/request-id';
 import type { ApiDeps } from './deps.ts';
 import type { AppEnv } from './env.ts';
 import { createTokenBuckets } from '../limits/bucket.ts';
+import { accessLog } from './middleware/access-log.ts';
 import { authenticate } from './middleware/auth.ts';
 import { bodyLimit } from './middleware/body-limit.ts';
 import { clientIp } from './middleware/client-ip.ts';
@@ -26,6 +27,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   const logError = deps.logError ?? ((error: unknown) => console.error(error));
   const app = new Hono<AppEnv>();
   app.use(requestId());
+  if (deps.accessLog) app.use(accessLog({ write: deps.accessLog, sample: deps.config.accessLogSample }));
   const { isShuttingDown } = deps;
   if (isShuttingDown) {
     // While draining, every answer closes its connection, so keep-alive clients reconnect elsewhere.

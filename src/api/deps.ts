@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
+import type { AccessLine } from './middleware/access-log.ts';
 import type { ProcessMetrics } from '../metrics/registry.ts';
 import type { CodeStatusHub } from '../queue/code-status.ts';
 import type { Queues } from '../queue/producer.ts';
@@ -13,6 +14,8 @@ export type ApiDeps = {
   queues: Queues;
   /** Where unexpected errors go. @defaultValue console.error */
   logError?: (error: unknown, context: Record<string, unknown>) => void;
+  /** Where the access log's lines go (one per request, ACCESS_LOG_SAMPLE of the successes); none when absent. */
+  accessLog?: (line: AccessLine) => void;
   /** True once shutdown began: readiness fails so load balancers stop sending traffic. */
   isShuttingDown?: () => boolean;
   /** This process's metrics (HTTP, rate limits); none recorded when absent. */

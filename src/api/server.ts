@@ -53,6 +53,7 @@ export function runApiServer(config: Config, log: Logger): void {
     metrics,
     metricsRole: 'api',
     logError: (error, context) => log.error({ err: error, ...context }, 'unhandled error'),
+    accessLog: (line) => log.info(line, 'request'),
   });
   const server = serve({ fetch: app.fetch, port: config.port }, (info) =>
     log.info({ port: info.port }, 'api listening'),

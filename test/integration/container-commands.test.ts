@@ -108,8 +108,15 @@ describe('container commands', () => {
     const { env: imageEnv, cmd } = dockerfile();
     expect(imageEnv.NODE_ENV).toBe('production');
     const port = await freePort();
-    const env = { ...uniqueEnv(), ...imageEnv, ...OPERATOR_ENV, LOG_LEVEL: 'info', PORT: String(port), WORKERS: '1' };
-    databases.push(env.DATABASE_URL);
+    const env: Record<string, string> = {
+      ...uniqueEnv(),
+      ...imageEnv,
+      ...OPERATOR_ENV,
+      LOG_LEVEL: 'info',
+      PORT: String(port),
+      WORKERS: '1',
+    };
+    databases.push(env.DATABASE_URL!);
     await expectDrainsOnSigterm(cmd, env, `http://127.0.0.1:${port}/readyz`, [
       'supervisor',
       'api',
@@ -123,7 +130,7 @@ describe('container commands', () => {
   it("compose's commands, each run with its service's environment, drain on SIGTERM and exit 0", async () => {
     const { env: imageEnv } = dockerfile();
     const base = uniqueEnv();
-    databases.push(base.DATABASE_URL);
+    databases.push(base.DATABASE_URL!);
     // migrate runs first (the others depend on it) and exits by itself.
     const ordered = [...composeServices].sort(([a], [b]) => Number(b === 'migrate') - Number(a === 'migrate'));
     for (const [name, service] of ordered) {
@@ -132,12 +139,12 @@ describe('container commands', () => {
       );
       const port = await freePort();
       // The compose network's host names (postgres, redis) are this machine's test servers here.
-      const env = {
+      const env: Record<string, string> = {
         ...imageEnv,
         ...serviceEnv,
-        DATABASE_URL: base.DATABASE_URL,
-        REDIS_URL: base.REDIS_URL,
-        QUEUE_PREFIX: base.QUEUE_PREFIX,
+        DATABASE_URL: base.DATABASE_URL!,
+        REDIS_URL: base.REDIS_URL!,
+        QUEUE_PREFIX: base.QUEUE_PREFIX!,
         PORT: String(port),
         WORKER_HEALTH_PORT: String(port),
       };
