@@ -6,6 +6,7 @@ import path from 'node:path';
 import { benchBatches } from './batches.ts';
 import { benchEndToEnd } from './e2e.ts';
 import { benchIntake } from './intake.ts';
+import { benchOperations } from './operations.ts';
 import { benchRender, type Row } from './render.ts';
 import { benchWebhooks } from './webhooks.ts';
 
@@ -38,6 +39,10 @@ sections.push({
 sections.push({
   title: 'Batches: 100,000-row CSV, ZIP, memory, interactive latency while a batch drains',
   rows: await benchBatches(),
+});
+sections.push({
+  title: 'Operations: access log cost on intake, footprint of npm start',
+  rows: await benchOperations(),
 });
 
 const out = path.join(import.meta.dirname, '..', '..', 'bench-results');
