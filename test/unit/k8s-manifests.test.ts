@@ -150,7 +150,7 @@ describe('secrets', () => {
 
   it('docs/operations.md says how to create it, with every key the manifests and the production check need', () => {
     const docs = readFileSync(path.join(ROOT, 'docs', 'operations.md'), 'utf8');
-    const command = /kubectl create secret generic codes-secrets[\s\S]*?(?=\n```)/.exec(docs)?.[0] ?? '';
+    const command = /kubectl create secret generic codes-secrets[\s\S]*?(?=\n\s*```)/.exec(docs)?.[0] ?? '';
     const keys = [...command.matchAll(/--from-literal=([A-Z_]+)=/g)].map((m) => m[1]);
     const referenced = ofKind('TriggerAuthentication').flatMap((t) => t.spec.secretTargetRef.map((r: any) => r.key));
     for (const key of ['DATABASE_URL', 'REDIS_URL', 'SECRETS_KEY', 'LINK_SIGNING_KEY', ...referenced])
