@@ -1,0 +1,104 @@
+// A two-colour raster, one bit per pixel packed MSB first as PNG stores it (1 = foreground): what linear
+// symbols and MaxiCode are drawn into, and what every raster writer (PNG, JPEG, WebP) reads.
+import type { Glyph } from './glyphs.ts';
+
+export type Bitmap = { width: number; height: number; stride: number; bits: Uint8Array };
+
+/** An all-background bitmap. */
+export function createBitmap(width: number, height: number): Bitmap {
+  const stride = (width + 7) >> 3;
+  return { width, height, stride, bits: new Uint8Array(stride * height) };
+}
+
+// Sets bits x0..x1-1 of one row.
+function fillSpan(b: Bitmap, row: number, x0: number, x1: number): void {
+  if (x0 < 0) x0 = 0;
+  if (x1 > b.width) x1 = b.width;
+  if (x1 <= x0) return;
+  const base = row * b.stride;
+  const first = x0 >> 3;
+  const last = (x1 - 1) >> 3;
+  const head = 0xff >> (x0 & 7);
+  const tail = (0xff << (7 - ((x1 - 1) & 7))) & 0xff;
+  if (first === last) {
+    b.bits[base + first]! |= head & tail;
+    return;
+  }
+  b.bits[base + first]! |= head;
+  b.bits.fill(0xff, base + first + 1, base + last);
+  b.bits[base + last]! |= tail;
+}
+
+/** Fills a rectangle, clipped to the bitmap. */
+export function fillRect(b: Bitmap, x: number, y: number, w: number, h: number): void {
+  const y0 = Math.max(0, y);
+  const y1 = Math.min(b.height, y + h);
+  for (let row = y0; row < y1; row++) fillSpan(b, row, x, x + w);
+}
+
+/** Sets the ink pixels of a glyph whose pen position is (x, y) on the baseline. */
+export function drawGlyph(b: Bitmap, g: Glyph, x: number, y: number): void {
+  const x0 = x + g.left;
+  const y0 = y - g.top;
+  for (let j = 0; j < g.height; j++) {
+    const row = y0 + j;
+    if (row < 0 || row >= b.height) continue;
+    const base = row * b.stride;
+    for (let i = 0; i < g.width; i++) {
+      if (g.mask[j * g.width + i] !== 1) continue;
+      const col = x0 + i;
+      if (col >= 0 && col < b.width) b.bits[base + (col >> 3)]! |= 0x80 >> (col & 7);
+    }
+  }
+}
+
+/** Whether pixel (x, y) is foreground. */
+export function bitAt(b: Bitmap, x: number, y: number): boolean {
+  return ((b.bits[y * b.stride + (x >> 3)]! >> (7 - (x & 7))) & 1) === 1;
+}
+
+/** The bitmap turned clockwise by 90, 180 or 270 degrees. */
+export function rotateBitmap(b: Bitmap, rotate: 0 | 90 | 180 | 270): Bitmap {
+  if (rotate === 0) return b;
+  const turned = rotate !== 180;
+  const out = createBitmap(turned ? b.height : b.width, turned ? b.width : b.height);
+  for (let y = 0; y < b.height; y++) {
+    for (let x = 0; x < b.width; x++) {
+      if (!bitAt(b, x, y)) continue;
+      const [nx, ny] =
+        rotate === 90 ? [b.height - 1 - y, x] : rotate === 180 ? [b.width - 1 - x, b.height - 1 - y] : [y, b.width - 1 - x];
+      out.bits[ny * out.stride + (nx >> 3)]! |= 0x80 >> (nx & 7);
+    }
+  }
+  return out;
+}
+
+/** The pixels as interleaved 8-bit channels (1 = grey, 3 = RGB) in the two colours, for libvips. */
+export function expandBitmap(b: Bitmap, foreground: number[], background: number[]): Buffer {
+  const channels = foreground.length;
+  const out = Buffer.allocUnsafe(b.width * b.height * channels);
+  // Each byte of packed bits maps to 8 pixels: build those 256 patterns once per call.
+  const patterns = new Uint8Array(256 * 8 * channels);
+  for (let v = 0; v < 256; v++)
+    for (let k = 0; k < 8; k++) {
+      const c = (v >> (7 - k)) & 1 ? foreground : background;
+      for (let ch = 0; ch < channels; ch++) patterns[(v * 8 + k) * channels + ch] = c[ch]!;
+    }
+  const full = b.width >> 3;
+  const rest = b.width & 7;
+  let o = 0;
+  for (let y = 0; y < b.height; y++) {
+    const base = y * b.stride;
+    for (let i = 0; i < full; i++) {
+      const v = b.bits[base + i]!;
+      out.set(patterns.subarray(v * 8 * channels, (v + 1) * 8 * channels), o);
+      o += 8 * channels;
+    }
+    if (rest > 0) {
+      const v = b.bits[base + full]!;
+      out.set(patterns.subarray(v * 8 * channels, (v * 8 + rest) * channels), o);
+      o += rest * channels;
+    }
+  }
+  return out;
+}

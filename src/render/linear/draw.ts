@@ -1,0 +1,67 @@
+// A laid-out linear symbol drawn two ways from the same layout: into a 1-bit bitmap (PNG, JPEG, WebP)
+// and as a vector drawing of rectangles and glyph outlines (SVG, PDF, EPS), so every format has the same
+// bars at the same pixels.
+import type { Rotation } from '../../domain/render-spec.ts';
+import { createBitmap, drawGlyph, fillRect, rotateBitmap, type Bitmap } from '../bitmap.ts';
+import { glyph } from '../glyphs.ts';
+import type { Drawing, Seg } from '../vector.ts';
+import type { LinearLayout } from './layout.ts';
+
+/** The layout's ink in a bitmap, turned by `rotate`. */
+export function linearBitmap(l: LinearLayout, rotate: Rotation): Bitmap {
+  const b = createBitmap(l.width, l.height);
+  for (const r of l.rects) fillRect(b, r.x, r.y, r.w, r.h);
+  for (const t of l.text) {
+    let x = t.x;
+    for (let i = 0; i < t.text.length; i++) {
+      const g = glyph(t.font, t.text.charCodeAt(i), t.size);
+      drawGlyph(b, g, x, t.y);
+      x += g.advance;
+    }
+  }
+  return rotateBitmap(b, rotate);
+}
+
+// (x, y) in the unrotated image to the rotated one (turned clockwise), for an image of w x h.
+function turn(rotate: Rotation, w: number, h: number): (x: number, y: number) => [number, number] {
+  if (rotate === 90) return (x, y) => [h - y, x];
+  if (rotate === 180) return (x, y) => [w - x, h - y];
+  if (rotate === 270) return (x, y) => [y, w - x];
+  return (x, y) => [x, y];
+}
+
+/** The layout as a vector drawing in image pixels: one path of rectangles and glyph outlines. */
+export function linearDrawing(l: LinearLayout, rotate: Rotation, foreground: string, background: string): Drawing {
+  const at = turn(rotate, l.width, l.height);
+  const d: Seg[] = [];
+  for (const r of l.rects) {
+    const [x0, y0] = at(r.x, r.y);
+    const [x1, y1] = at(r.x + r.w, r.y + r.h);
+    const [left, right, top, bottom] = [Math.min(x0, x1), Math.max(x0, x1), Math.min(y0, y1), Math.max(y0, y1)];
+    d.push(['M', left, top], ['L', right, top], ['L', right, bottom], ['L', left, bottom], ['Z']);
+  }
+  for (const t of l.text) {
+    let x = t.x;
+    for (let i = 0; i < t.text.length; i++) {
+      const g = glyph(t.font, t.text.charCodeAt(i), t.size);
+      for (const s of g.outline) {
+        if (s[0] === 'Z') d.push(s);
+        else if (s[0] === 'C') {
+          const [a, b] = at(x + s[1], t.y + s[2]);
+          const [c, e] = at(x + s[3], t.y + s[4]);
+          const [f, h] = at(x + s[5], t.y + s[6]);
+          d.push(['C', a, b, c, e, f, h]);
+        } else d.push([s[0], ...at(x + s[1], t.y + s[2])]);
+      }
+      x += g.advance;
+    }
+  }
+  const turned = rotate === 90 || rotate === 270;
+  return {
+    width: turned ? l.height : l.width,
+    height: turned ? l.width : l.height,
+    background,
+    shapes: [{ fill: foreground, d }],
+    pictures: [],
+  };
+}

@@ -1,0 +1,60 @@
+// A linear symbol as BWIPP's encoders hand it to their renderer: bar/space widths (sbs), bar heights and
+// bottoms in inches (bhs, bbs) and the human-readable text (txt), plus the renderer options each encoder
+// sets (its "style"). bwip-js's raw() returns the first four; the styles are BWIPP's, per encoder.
+import bwipjs from 'bwip-js';
+import type { Symbology, SymbologyId } from '../../domain/symbologies.ts';
+
+/** One txt entry: text, x and y in points (y null: renderer decides), font name, size in points. */
+export type TextItem = [text: string, x: number, y: number | null, font: string, size: number];
+export type LinearEncoding = { sbs: number[]; bhs: number[]; bbs: number[]; txt: TextItem[] };
+
+/** The renderer options an encoder passes besides sbs/bhs/bbs/txt (only those our symbologies use). */
+export type LinearStyle = {
+  barratio: number;
+  spaceratio: number;
+  /** Set: the txt characters are joined and aligned (centred below the bars); unset: each at its own x, y. */
+  textxalign?: 'center';
+  textsize?: number;
+  textxoffset?: number;
+  textyoffset?: number;
+  /** A stroked box around the bars (ITF-14's bearer bars), in points. */
+  border?: { width: number; left: number; right: number; top: number; bottom: number };
+};
+
+const ALIGNED: LinearStyle = { barratio: 1, spaceratio: 1, textxalign: 'center' };
+const PLACED: LinearStyle = { barratio: 1, spaceratio: 1 };
+const INTERLEAVED: LinearStyle = { ...ALIGNED, barratio: 2, spaceratio: 2 };
+
+/** What each encoder sets for renlinear (from BWIPP's encoders: ean13, code128, itf14 …). */
+export const LINEAR_STYLES: Partial<Record<SymbologyId, LinearStyle>> = {
+  code128: ALIGNED,
+  'gs1-128': ALIGNED,
+  code39: ALIGNED,
+  code93: ALIGNED,
+  ean13: PLACED,
+  ean8: PLACED,
+  upca: PLACED,
+  upce: PLACED,
+  itf14: {
+    ...INTERLEAVED,
+    textyoffset: -3.5,
+    border: { width: 4, left: 10, right: 10, top: -0.55, bottom: -0.55 },
+  },
+  interleaved2of5: INTERLEAVED,
+  codabar: ALIGNED,
+  databaromni: ALIGNED,
+  databarexpanded: ALIGNED,
+};
+
+/** The options BWIPP's encoder gets for a render (height in inches, as raw() takes it). */
+export type EncodeOptions = { includetext: boolean; height?: number };
+
+/** Encodes with bwip-js's raw(): BWIPP's own encoder, no drawing. */
+export function encodeWithBwip(sym: Symbology, data: string, o: EncodeOptions): LinearEncoding {
+  const opts: Record<string, unknown> = { includetext: o.includetext };
+  if (o.height !== undefined) opts.height = o.height;
+  if (sym.id === 'code93') opts.includecheck = true;
+  const [first] = bwipjs.raw(sym.bcid, data, opts as never) as unknown as Partial<LinearEncoding>[];
+  if (!first?.sbs) throw new Error('bwip-js returned no bars');
+  return { sbs: first.sbs, bhs: first.bhs ?? [], bbs: first.bbs ?? [], txt: first.txt ?? [] };
+}
