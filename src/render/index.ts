@@ -11,10 +11,13 @@ import { layoutMatrix, rotateMatrix } from './matrix.ts';
 import type { Layout, Matrix } from './matrix.ts';
 import { drawingToEps } from './eps.ts';
 import { drawingToPdf } from './pdf.ts';
-import { encodePng } from './png.ts';
+import { linearBitmap, linearDrawing } from './linear/draw.ts';
+import type { LinearLayout } from './linear/layout.ts';
+import { planLinear } from './linear/plan.ts';
+import { encodeBitmapPng, encodePng } from './png.ts';
 import { physicalSvg, printInfo, type PrintInfo } from './print.ts';
 import { encodeQr, qrModulesUpperBound } from './qr.ts';
-import { convertRaster, svgToPng, withPhys } from './raster.ts';
+import { convertRaster, encodeBitmapRaster, svgToPng, withPhys } from './raster.ts';
 import { placeLogo, styledQrDrawing } from './style.ts';
 import { encodeSvg } from './svg.ts';
 import { drawingFromBwipSvg, drawingToSvg, matrixDrawing, type Drawing } from './vector.ts';
@@ -51,12 +54,14 @@ export const RENDERER_VERSIONS: Record<string, string> = Object.freeze({
   bwipp: bwipjs.BWIPP_VERSION,
   // libvips draws webp/jpeg and rasterizes styled codes (librsvg): its version changes those bytes.
   vips: sharp.versions.vips ?? 'unknown',
-  render: '2',
+  render: '3',
 });
 
 type MatrixPlan = { kind: 'matrix'; matrix: Matrix; layout: Layout };
 type BwipPlan = { kind: 'bwip'; opts: Parameters<typeof drawBwipPng>[0]; width: number; height: number };
-type Plan = { ok: true; plan: MatrixPlan | BwipPlan } | { ok: false; issues: Issue[] };
+type LinearPlan = { kind: 'linear'; layout: LinearLayout; scale: number };
+type AnyPlan = MatrixPlan | BwipPlan | LinearPlan;
+type Plan = { ok: true; plan: AnyPlan } | { ok: false; issues: Issue[] };
 
 function planMatrix(sym: Symbology, spec: RenderSpec, matrix: Matrix): Plan {
   const { margin, scale, size } = spec.options;
@@ -78,6 +83,10 @@ function planMatrix(sym: Symbology, spec: RenderSpec, matrix: Matrix): Plan {
 
 function plan(spec: RenderSpec): Plan {
   const sym = getSymbology(spec.symbology);
+  if (sym.kind === 'linear') {
+    const p = planLinear(sym, spec);
+    return p.ok ? { ok: true, plan: { kind: 'linear', ...p.plan } } : { ok: false, issues: [p.issue] };
+  }
   if (sym.engine === 'bwip') {
     const p = planBwip(sym, spec);
     return p.ok
@@ -99,10 +108,16 @@ function sizeIssues(spec: RenderSpec, width: number, height: number): Issue[] {
   ];
 }
 
-// The delivered image's size: a matrix plan's layout is unrotated, bwip's plan is already turned.
-function dims(p: MatrixPlan | BwipPlan, rotate: number): { width: number; height: number } {
+// The delivered image's size: matrix and linear layouts are unrotated, bwip's plan is already turned.
+function dims(p: AnyPlan, rotate: number): { width: number; height: number } {
   if (p.kind === 'bwip') return p;
   return rotate === 90 || rotate === 270 ? { width: p.layout.height, height: p.layout.width } : p.layout;
+}
+
+function dotsPerModule(sym: Symbology, p: AnyPlan): number {
+  if (p.kind === 'matrix') return p.layout.scale;
+  if (p.kind === 'linear') return p.scale;
+  return (p.opts.scale ?? 1) * (sym.kind === '2d' ? 2 : 1);
 }
 
 // The API's hot path: most QR requests are settled by a capacity table instead of a 0.5 ms encode.
@@ -135,8 +150,7 @@ export async function render(spec: RenderSpec): Promise<RenderResult> {
   const tooBig = sizeIssues(spec, width, height);
   if (tooBig.length > 0) throw new RenderError(tooBig);
   const sym = getSymbology(spec.symbology);
-  const dots = p.plan.kind === 'matrix' ? p.plan.layout.scale : (p.plan.opts.scale ?? 1) * (sym.kind === '2d' ? 2 : 1);
-  const print = printInfo(spec, width, height, dots);
+  const print = printInfo(spec, width, height, dotsPerModule(sym, p.plan));
   try {
     const bytes = await draw(spec, p.plan);
     const result: RenderResult = { bytes, contentType: CONTENT_TYPES[spec.format], width, height, print };
@@ -166,7 +180,7 @@ function styled(spec: RenderSpec): boolean {
   );
 }
 
-async function draw(spec: RenderSpec, p: MatrixPlan | BwipPlan): Promise<Buffer> {
+async function draw(spec: RenderSpec, p: AnyPlan): Promise<Buffer> {
   const o = spec.options;
   const { format } = spec;
   const vector = (d: Drawing) => (format === 'pdf' ? drawingToPdf(d, o.dpi ?? 72) : drawingToEps(d, o.dpi ?? 72));
@@ -186,6 +200,18 @@ async function draw(spec: RenderSpec, p: MatrixPlan | BwipPlan): Promise<Buffer>
     if (format === 'svg') return svgOut(encodeSvg(matrix, layout, o.foreground, o.background));
     if (format === 'pdf' || format === 'eps') return vector(matrixDrawing(matrix, layout, o.foreground, o.background));
     return raster(encodePng(matrix, layout, o.foreground, o.background));
+  }
+  if (p.kind === 'linear') {
+    if (format === 'svg' || format === 'pdf' || format === 'eps') {
+      const drawing = linearDrawing(p.layout, o.rotate, o.foreground, o.background);
+      return format === 'svg' ? svgOut(drawingToSvg(drawing, true)) : vector(drawing);
+    }
+    const bitmap = linearBitmap(p.layout, o.rotate);
+    if (format === 'png') {
+      const png = encodeBitmapPng(bitmap, o.foreground, o.background);
+      return o.dpi === undefined ? png : withPhys(png, o.dpi);
+    }
+    return encodeBitmapRaster(bitmap, format as 'webp' | 'jpeg', o.foreground, o.background, o.dpi);
   }
   if (format === 'svg') return svgOut(drawBwipSvg(p.opts).svg);
   if (format === 'pdf' || format === 'eps') {

@@ -2,6 +2,7 @@
 // and the resolution metadata print shops read (PNG pHYs, JPEG JFIF density).
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
+import { expandBitmap, type Bitmap } from './bitmap.ts';
 
 const PNG_HEADER_END = 8 + 25; // signature + IHDR chunk: pHYs must come before IDAT, after IHDR is simplest
 
@@ -44,6 +45,28 @@ export function svgToPng(svg: string): Promise<Buffer> {
 /** WebP (lossless: module edges stay sharp) or JPEG (no chroma subsampling, density from dpi). */
 export function convertRaster(png: Buffer, format: 'webp' | 'jpeg', dpi: number | undefined): Promise<Buffer> {
   const img = sharp(png).flatten();
+  if (format === 'webp') return img.webp({ lossless: true, effort: 4 }).toBuffer();
+  const jpeg = img.jpeg({ quality: 95, chromaSubsampling: '4:4:4', mozjpeg: false });
+  return (dpi === undefined ? jpeg : jpeg.withMetadata({ density: dpi })).toBuffer();
+}
+
+function rgb(hex: string): number[] {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+/** WebP or JPEG straight from a two-colour bitmap (greyscale when both colours are grey), no PNG in between. */
+export function encodeBitmapRaster(
+  b: Bitmap,
+  format: 'webp' | 'jpeg',
+  foreground: string,
+  background: string,
+  dpi: number | undefined,
+): Promise<Buffer> {
+  const [fg, bg] = [rgb(foreground), rgb(background)];
+  const grey = fg.every((c) => c === fg[0]) && bg.every((c) => c === bg[0]);
+  const pixels = expandBitmap(b, grey ? fg.slice(0, 1) : fg, grey ? bg.slice(0, 1) : bg);
+  const img = sharp(pixels, { raw: { width: b.width, height: b.height, channels: grey ? 1 : 3 } });
   if (format === 'webp') return img.webp({ lossless: true, effort: 4 }).toBuffer();
   const jpeg = img.jpeg({ quality: 95, chromaSubsampling: '4:4:4', mozjpeg: false });
   return (dpi === undefined ? jpeg : jpeg.withMetadata({ density: dpi })).toBuffer();
