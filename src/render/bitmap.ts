@@ -36,6 +36,32 @@ export function fillRect(b: Bitmap, x: number, y: number, w: number, h: number):
   for (let row = y0; row < y1; row++) fillSpan(b, row, x, x + w);
 }
 
+/**
+ * Fills many rectangles. Rows between two rectangle edges are alike, so each such band is drawn once
+ * and copied down: bars are tall and few, and this is most of a linear symbol's pixels.
+ */
+export function fillRects(b: Bitmap, rects: readonly { x: number; y: number; w: number; h: number }[]): void {
+  const edges = new Set<number>();
+  for (const r of rects) {
+    edges.add(Math.max(0, Math.min(b.height, r.y)));
+    edges.add(Math.max(0, Math.min(b.height, r.y + r.h)));
+  }
+  const ys = [...edges].sort((p, q) => p - q);
+  for (let k = 0; k + 1 < ys.length; k++) {
+    const y0 = ys[k]!;
+    const y1 = ys[k + 1]!;
+    let inked = false;
+    for (const r of rects) {
+      if (r.y > y0 || r.y + r.h < y1 || r.w <= 0) continue;
+      fillSpan(b, y0, r.x, r.x + r.w);
+      inked = true;
+    }
+    if (!inked) continue;
+    const row = b.bits.subarray(y0 * b.stride, (y0 + 1) * b.stride);
+    for (let y = y0 + 1; y < y1; y++) b.bits.set(row, y * b.stride);
+  }
+}
+
 /** Sets the ink pixels of a glyph whose pen position is (x, y) on the baseline. */
 export function drawGlyph(b: Bitmap, g: Glyph, x: number, y: number): void {
   const x0 = x + g.left;

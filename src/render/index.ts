@@ -20,10 +20,10 @@ import { encodeQr, qrModulesUpperBound } from './qr.ts';
 import { convertRaster, encodeBitmapRaster, svgToPng, withPhys } from './raster.ts';
 import { placeLogo, styledQrDrawing } from './style.ts';
 import { encodeSvg } from './svg.ts';
+import type { ModuleGrid, Scan } from './read-hints.ts';
 import { drawingFromBwipSvg, drawingToSvg, matrixDrawing, type Drawing } from './vector.ts';
 
-/** Where a plain matrix PNG's modules sit (first module's top-left corner, pixels per module): lets the verifier read module centres. */
-export type ModuleGrid = { left: number; top: number; scale: number };
+export type { ModuleGrid, Scan } from './read-hints.ts';
 export type RenderResult = {
   bytes: Buffer;
   contentType: string;
@@ -31,6 +31,7 @@ export type RenderResult = {
   height: number;
   print: PrintInfo | null;
   grid?: ModuleGrid;
+  scan?: Scan;
 };
 
 /** Thrown by render when the spec cannot be drawn (preflight would have said so). */
@@ -158,6 +159,7 @@ export async function render(spec: RenderSpec): Promise<RenderResult> {
       const { left, top, scale } = p.plan.layout;
       result.grid = { left, top, scale };
     }
+    if (p.plan.kind === 'linear') result.scan = scanOf(p.plan.layout, spec.options.rotate);
     return result;
   } catch (err) {
     if (err instanceof RenderError) throw err;
@@ -169,6 +171,16 @@ export async function render(spec: RenderSpec): Promise<RenderResult> {
       },
     ]);
   }
+}
+
+// The delivered image's lines that cross every bar, after the clockwise turn.
+function scanOf(l: LinearLayout, rotate: number): Scan {
+  const { top, bottom } = l.band;
+  const flipped = { from: l.height - bottom, to: l.height - top };
+  if (rotate === 90) return { axis: 'column', ...flipped };
+  if (rotate === 180) return { axis: 'row', ...flipped };
+  if (rotate === 270) return { axis: 'column', from: top, to: bottom };
+  return { axis: 'row', from: top, to: bottom };
 }
 
 /** Whether the QR gets the styled drawing (rounded/dot modules, finder styles, logo). */

@@ -192,3 +192,15 @@ export function drawingToSvg(dr: Drawing, crisp = false): string {
     `<rect width="${dr.width}" height="${dr.height}" fill="${dr.background}"/>${shapes.join('')}${pics.join('')}</svg>\n`
   );
 }
+
+/** Reads an SVG written by drawingToSvg back into its drawing (pixel units from the viewBox). */
+export function svgToDrawing(svg: string): Drawing {
+  const box = /viewBox="0 0 ([\d.]+) ([\d.]+)"/.exec(svg);
+  const background = /<rect [^>]*fill="(#[0-9a-f]{6})"/.exec(svg)?.[1] ?? '#ffffff';
+  const shapes: Shape[] = [];
+  for (const m of svg.matchAll(PATH)) {
+    const attrs = Object.fromEntries([...(m[1] ?? '').matchAll(ATTR)].map((a) => [a[1], a[2]]));
+    shapes.push({ fill: attrs.fill ?? '#000000', d: parsePath(attrs.d ?? '') });
+  }
+  return { width: Number(box?.[1] ?? 0), height: Number(box?.[2] ?? 0), background, shapes, pictures: [] };
+}

@@ -1,19 +1,22 @@
 // Verification: decode the delivered bytes with zxing-wasm and compare text, symbology and GS1 elements
-// with the request. Raster formats are decoded as delivered; SVG is rasterized by sharp (librsvg); PDF and
-// EPS are read back from their own painting operators into SVG and rasterized the same way, so what is
-// checked is the delivered file's drawing. No I/O here: the caller loads the wasm bytes once per process.
+// with the request. What zxing is shown is always derived from the delivered bytes, never from the
+// renderer's own bitmap: a PNG is read by our PNG reader, a PDF/EPS/SVG by reading its drawing back, JPEG
+// and WebP through libvips. The renderer may say where to look (a matrix's module grid, the rows that cross
+// a linear symbol's bars); a wrong hint reads wrong and falls through to decoding the whole image.
+// No I/O here: the caller loads the wasm bytes once per process.
 import sharp, { type Sharp } from 'sharp';
 import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
-import type { ReaderOptions, ReadInputBarcodeFormat } from 'zxing-wasm/reader';
+import type { ReaderOptions, ReadInputBarcodeFormat, ZXingReaderModule } from 'zxing-wasm/reader';
 import { parseElementString } from '../domain/gs1.ts';
 import type { RenderSpec } from '../domain/render-spec.ts';
 import { expandUpce, gs1CheckDigit } from '../domain/render-spec.ts';
 import type { SymbologyId } from '../domain/symbologies.ts';
 import { epsToDrawing } from './eps.ts';
-import type { ModuleGrid } from './index.ts';
+import type { ModuleGrid, Scan } from './read-hints.ts';
 import { readPng } from './png-read.ts';
 import { pdfToDrawing } from './pdf.ts';
-import { drawingToSvg } from './vector.ts';
+import { scanDrawing } from './scanline.ts';
+import { drawingToSvg, svgToDrawing, type Drawing } from './vector.ts';
 
 /** What the code object shows under `verification`. */
 export type Verification = {
@@ -61,9 +64,127 @@ const GS1_SYMBOLOGIES = new Set<SymbologyId>([
   'databarexpanded',
 ]);
 
+export type { Scan } from './read-hints.ts';
+
+// The emscripten side of the reader module, which zxing-wasm's types leave out.
+type ReaderModule = ZXingReaderModule & {
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+  HEAPU8: Uint8Array;
+};
+let zxing: ReaderModule | undefined;
+
 /** Loads the zxing reader from the given wasm bytes (never from a CDN). Idempotent per process. */
 export async function prepareDecoder(wasmBinary: ArrayBuffer): Promise<void> {
-  await prepareZXingModule({ overrides: { wasmBinary }, fireImmediately: true });
+  zxing = (await prepareZXingModule({ overrides: { wasmBinary }, fireImmediately: true })) as ReaderModule;
+}
+
+// zxing-wasm's readBarcodes with ImageData converts RGBA to grey in JavaScript, converts the options and
+// copies every field of every result; these pure-image reads hand the module grey pixels and the options
+// in its own form (what readBarcodes would pass), and take only text, format and content type back.
+const PURE_NATIVE = {
+  tryHarder: false,
+  tryRotate: false,
+  tryInvert: false,
+  tryDownscale: false,
+  tryDenoise: false,
+  isPure: true,
+  binarizer: 0, // LocalAverage
+  downscaleFactor: 3,
+  downscaleThreshold: 500,
+  minLineCount: 2,
+  maxNumberOfSymbols: 1,
+  validateOptionalChecksum: false,
+  returnErrors: false,
+  eanAddOnSymbol: 0, // Ignore
+  characterSet: 0, // Unknown
+  tryCode39ExtendedMode: true,
+};
+const GS1_CONTENT = 3; // zxing's ContentType.GS1
+
+/** Decodes 8-bit grey pixels in pure-image mode; undefined before prepareDecoder. */
+export function decodeGrey(
+  grey: Uint8Array,
+  width: number,
+  height: number,
+  formats: readonly ReadInputBarcodeFormat[],
+  hri: boolean,
+): Decoded[] | undefined {
+  const module = zxing;
+  if (!module) return undefined;
+  const ptr = module._malloc(grey.length);
+  if (!ptr) return undefined;
+  try {
+    module.HEAPU8.set(grey, ptr);
+    const options = { ...PURE_NATIVE, formats: formats.join(','), textMode: hri ? 2 : 0 };
+    const results = module.readBarcodesFromPixmap(ptr, width, height, options as never);
+    try {
+      const found: Decoded[] = [];
+      for (let i = 0; i < results.size(); i++) {
+        const r = results.get(i) as unknown as { isValid: boolean; text: string; format: string; contentType: number };
+        if (r.isValid) found.push({ text: r.text, format: r.format, gs1: r.contentType === GS1_CONTENT });
+      }
+      return found;
+    } finally {
+      results.delete();
+    }
+  } finally {
+    module._free(ptr);
+  }
+}
+
+// Three lines a quarter, a half and three quarters into the band, stacked into a three-line image.
+function scanLines(scan: Scan, length: number, sample: (line: number, i: number) => number): Uint8Array {
+  const grey = new Uint8Array(length * 3);
+  const span = Math.max(1, scan.to - scan.from);
+  for (let k = 0; k < 3; k++) {
+    const line = scan.from + Math.floor((span * (k + 1)) / 4);
+    for (let i = 0; i < length; i++) grey[k * length + i] = sample(line, i);
+  }
+  return grey;
+}
+
+function vectorDrawing(bytes: Buffer, contentType: string): Drawing | undefined {
+  if (contentType === 'application/pdf') return pdfToDrawing(bytes);
+  if (contentType === 'application/postscript') return epsToDrawing(bytes);
+  if (contentType.startsWith('image/svg')) return svgToDrawing(bytes.toString('utf8'));
+  return undefined;
+}
+
+// A raster's grey pixels through libvips, for formats our PNG reader does not take (JPEG, WebP).
+async function greyOf(bytes: Buffer): Promise<{ width: number; height: number; at(x: number, y: number): number }> {
+  const { data, info } = await sharp(bytes).flatten({ background: '#ffffff' }).greyscale().raw().toBuffer({
+    resolveWithObject: true,
+  });
+  return { width: info.width, height: info.height, at: (x, y) => data[(y * info.width + x) * info.channels]! };
+}
+
+/** The delivered image read along the scan lines: three lines of grey pixels. */
+export async function scannedLines(
+  bytes: Buffer,
+  contentType: string,
+  scan: Scan,
+): Promise<{ grey: Uint8Array; width: number; height: number } | undefined> {
+  const drawing = vectorDrawing(bytes, contentType);
+  if (drawing) {
+    const length = scan.axis === 'row' ? drawing.width : drawing.height;
+    const lines = [0, 1, 2].map((k) =>
+      scanDrawing(drawing, scan.axis, scan.from + Math.floor((Math.max(1, scan.to - scan.from) * (k + 1)) / 4)),
+    );
+    const grey = new Uint8Array(length * 3);
+    lines.forEach((line, k) => grey.set(line, k * length));
+    return { grey, width: length, height: 3 };
+  }
+  const image = contentType === 'image/png' ? pngGrey(bytes) : await greyOf(bytes);
+  if (!image) return undefined;
+  const length = scan.axis === 'row' ? image.width : image.height;
+  const grey = scanLines(scan, length, (line, i) => (scan.axis === 'row' ? image.at(i, line) : image.at(line, i)));
+  return { grey, width: length, height: 3 };
+}
+
+function pngGrey(png: Buffer) {
+  const p = readPng(png);
+  return p && { width: p.width, height: p.height, at: (x: number, y: number) => p.luminance(x, y) };
 }
 
 /** Pixels of a delivered image; vector formats are rasterized at their pixel size (or at dpi when sized in mm). */
@@ -120,31 +241,40 @@ export async function decodePixels(
 // A plain matrix PNG read at its module centres, two pixels per module: what a pure-image reader samples
 // anyway, at a sixteenth of the pixels (QR at the default 8 px/module). The pixels are the delivered
 // file's, decoded; a module drawn off its grid reads wrong and falls through to the full-image read.
-export function moduleCentres(png: Buffer, grid: ModuleGrid): Pixels | undefined {
-  const gray = grid.scale < 2 ? undefined : readPng(png);
-  if (!gray) return undefined;
+export function centreGrey(png: Buffer, grid: ModuleGrid): { grey: Uint8Array; width: number; height: number } | undefined {
+  const image = grid.scale < 2 ? undefined : readPng(png);
+  if (!image) return undefined;
   const { scale } = grid;
   const ox = grid.left % scale;
   const oy = grid.top % scale;
-  const cols = Math.floor((gray.width - ox) / scale);
-  const rows = Math.floor((gray.height - oy) / scale);
+  const cols = Math.floor((image.width - ox) / scale);
+  const rows = Math.floor((image.height - oy) / scale);
   const width = cols * 2;
-  const data = new Uint8ClampedArray(width * rows * 2 * 4);
-  // One RGBA word per pixel (grey, opaque: the same word on either byte order), each module written twice
-  // across and its row copied once down.
-  const words = new Uint32Array(data.buffer);
+  const grey = new Uint8Array(width * rows * 2);
+  // Each module written twice across and its row copied once down.
   for (let r = 0; r < rows; r++) {
     const y = oy + Math.floor((r + 0.5) * scale);
     const row = 2 * r * width;
     for (let c = 0; c < cols; c++) {
-      const v = gray.luminance(ox + Math.floor((c + 0.5) * scale), y);
-      const word = (0xff000000 | (v << 16) | (v << 8) | v) >>> 0;
-      words[row + 2 * c] = word;
-      words[row + 2 * c + 1] = word;
+      const v = image.luminance(ox + Math.floor((c + 0.5) * scale), y);
+      grey[row + 2 * c] = v;
+      grey[row + 2 * c + 1] = v;
     }
-    words.copyWithin(row + width, row, row + width);
+    grey.copyWithin(row + width, row, row + width);
   }
-  return { data, width, height: rows * 2 };
+  return { grey, width, height: rows * 2 };
+}
+
+/** centreGrey as RGBA pixels (what readBarcodes takes). */
+export function moduleCentres(png: Buffer, grid: ModuleGrid): Pixels | undefined {
+  const g = centreGrey(png, grid);
+  if (!g) return undefined;
+  const data = new Uint8ClampedArray(g.grey.length * 4);
+  for (let i = 0; i < g.grey.length; i++) {
+    data[i * 4] = data[i * 4 + 1] = data[i * 4 + 2] = g.grey[i]!;
+    data[i * 4 + 3] = 255;
+  }
+  return { data, width: g.width, height: g.height };
 }
 
 // zxing's own image reader (stb_image in the wasm) takes PNG and JPEG bytes as they are: a quarter of the
@@ -159,14 +289,17 @@ export async function decodeDelivered(
   hri: boolean,
   dpi?: number,
   grid?: ModuleGrid,
+  scan?: Scan,
 ): Promise<Decoded[]> {
-  const sampled = grid && contentType === 'image/png' ? moduleCentres(bytes, grid) : undefined;
+  const lines = scan && (await scannedLines(bytes, contentType, scan));
+  if (lines) {
+    const found = decodeGrey(lines.grey, lines.width, lines.height, formats, hri);
+    if (found && found.length > 0) return found;
+  }
+  const sampled = grid && contentType === 'image/png' ? centreGrey(bytes, grid) : undefined;
   if (sampled) {
-    const [pure] = attempts(formats);
-    const found = (
-      await readBarcodes(sampled as Parameters<typeof readBarcodes>[0], { ...pure, textMode: hri ? 'HRI' : 'Plain' })
-    ).filter((r) => r.isValid);
-    if (found.length > 0) return found.map((r) => ({ text: r.text, format: r.format, gs1: r.contentType === 'GS1' }));
+    const found = decodeGrey(sampled.grey, sampled.width, sampled.height, formats, hri);
+    if (found && found.length > 0) return found;
   }
   if (READ_AS_DELIVERED.has(contentType)) {
     const [pure] = attempts(formats);
@@ -212,7 +345,7 @@ function compare(spec: RenderSpec, found: Decoded | undefined): string | undefin
 /** Decodes the delivered bytes and compares them with the spec. */
 export async function verifyRender(
   spec: RenderSpec,
-  rendered: { bytes: Buffer; contentType: string; grid?: ModuleGrid },
+  rendered: { bytes: Buffer; contentType: string; grid?: ModuleGrid; scan?: Scan },
   decoder: string,
 ): Promise<Verification> {
   const gs1 = GS1_SYMBOLOGIES.has(spec.symbology);
@@ -224,6 +357,7 @@ export async function verifyRender(
       gs1,
       spec.options.dpi,
       rendered.grid,
+      rendered.scan,
     )
   )[0];
   const message = compare(spec, found);

@@ -2,7 +2,7 @@
 // and as a vector drawing of rectangles and glyph outlines (SVG, PDF, EPS), so every format has the same
 // bars at the same pixels.
 import type { Rotation } from '../../domain/render-spec.ts';
-import { createBitmap, drawGlyph, fillRect, rotateBitmap, type Bitmap } from '../bitmap.ts';
+import { createBitmap, drawGlyph, fillRects, rotateBitmap, type Bitmap } from '../bitmap.ts';
 import { glyph } from '../glyphs.ts';
 import type { Drawing, Seg } from '../vector.ts';
 import type { LinearLayout } from './layout.ts';
@@ -10,7 +10,7 @@ import type { LinearLayout } from './layout.ts';
 /** The layout's ink in a bitmap, turned by `rotate`. */
 export function linearBitmap(l: LinearLayout, rotate: Rotation): Bitmap {
   const b = createBitmap(l.width, l.height);
-  for (const r of l.rects) fillRect(b, r.x, r.y, r.w, r.h);
+  fillRects(b, l.rects);
   for (const t of l.text) {
     let x = t.x;
     for (let i = 0; i < t.text.length; i++) {

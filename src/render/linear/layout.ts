@@ -10,8 +10,17 @@ import type { LinearEncoding, LinearStyle } from './encoding.ts';
 export type Rect = { x: number; y: number; w: number; h: number };
 /** A run of text: pen position on the baseline in image pixels, font cell size in pixels. */
 export type TextRun = { x: number; y: number; text: string; font: number; size: number };
-/** The laid-out symbol: image size including padding (unrotated), ink rectangles and text runs. */
-export type LinearLayout = { width: number; height: number; rects: Rect[]; text: TextRun[] };
+/**
+ * The laid-out symbol: image size including padding (unrotated), ink rectangles, text runs, and the rows
+ * [top, bottom) that cross every bar (where a scanner's line reads the whole symbol).
+ */
+export type LinearLayout = {
+  width: number;
+  height: number;
+  rects: Rect[];
+  text: TextRun[];
+  band: { top: number; bottom: number };
+};
 
 /** Drawing parameters: pixels per module and padding in pixels. */
 export type LinearFrame = { scale: number; left: number; right: number; top: number; bottom: number };
@@ -165,6 +174,7 @@ function toImage(dev: Device, frame: LinearFrame): LinearLayout {
   const ox = frame.left - minx;
   const oy = frame.top + maxy;
   const rects: Rect[] = [];
+  const band = { top: -Infinity, bottom: Infinity };
   for (const b of dev.boxes) {
     const big = Math.ceil(b.pen / 2);
     const rem = b.pen - big;
@@ -185,7 +195,10 @@ function toImage(dev: Device, frame: LinearFrame): LinearLayout {
     const lw = Math.round(l.pen) || 1;
     const ya = oy - l.y1;
     const yb = oy - l.y0;
-    rects.push({ x: l.x + ox - lw + (lw >> 1), y: Math.min(ya, yb), w: lw, h: Math.abs(yb - ya) + 1 });
+    const bar = { x: l.x + ox - lw + (lw >> 1), y: Math.min(ya, yb), w: lw, h: Math.abs(yb - ya) + 1 };
+    rects.push(bar);
+    band.top = Math.max(band.top, bar.y);
+    band.bottom = Math.min(band.bottom, bar.y + bar.h);
   }
   const text = dev.shows.map((t) => ({
     x: Math.trunc(t.x - minx) + frame.left,
@@ -199,5 +212,6 @@ function toImage(dev: Device, frame: LinearFrame): LinearLayout {
     height: dev.maxy - dev.miny + 1 + frame.top + frame.bottom,
     rects: rects.filter((r) => r.w > 0 && r.h > 0),
     text,
+    band,
   };
 }

@@ -1,0 +1,68 @@
+// Reading a vector drawing back as pixels along one line: every filled path crossed by the line at pixel
+// centres (even-odd, curves flattened), painted in order over the background. What the verifier decodes
+// from a delivered SVG, PDF or EPS of a linear symbol, with no rasterizer library in between.
+import type { Drawing, Seg } from './vector.ts';
+
+/** Luminance (0 black to 255 white) of an #rrggbb colour, as the PNG reader computes it. */
+export function luminanceOf(hex: string): number {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return (((n >> 16) & 255) * 77 + ((n >> 8) & 255) * 150 + (n & 255) * 29) >> 8;
+}
+
+// The path as straight edges (curves in eight steps): [x0, y0, x1, y1] each.
+function edges(d: readonly Seg[]): number[][] {
+  const out: number[][] = [];
+  let [sx, sy, x, y] = [0, 0, 0, 0];
+  for (const s of d) {
+    if (s[0] === 'M') {
+      if (x !== sx || y !== sy) out.push([x, y, sx, sy]);
+      [sx, sy, x, y] = [s[1], s[2], s[1], s[2]];
+    } else if (s[0] === 'L') {
+      out.push([x, y, s[1], s[2]]);
+      [x, y] = [s[1], s[2]];
+    } else if (s[0] === 'C') {
+      let [px, py] = [x, y];
+      for (let k = 1; k <= 8; k++) {
+        const t = k / 8;
+        const u = 1 - t;
+        const qx = u * u * u * x + 3 * u * u * t * s[1] + 3 * u * t * t * s[3] + t * t * t * s[5];
+        const qy = u * u * u * y + 3 * u * u * t * s[2] + 3 * u * t * t * s[4] + t * t * t * s[6];
+        out.push([px, py, qx, qy]);
+        [px, py] = [qx, qy];
+      }
+      [x, y] = [s[5], s[6]];
+    } else {
+      if (x !== sx || y !== sy) out.push([x, y, sx, sy]);
+      [x, y] = [sx, sy];
+    }
+  }
+  if (x !== sx || y !== sy) out.push([x, y, sx, sy]);
+  return out;
+}
+
+/**
+ * The drawing's luminance along row `at` (axis 'row', pixel centres y = at + 0.5) or column `at`
+ * (axis 'column'): one value per pixel across the drawing.
+ */
+export function scanDrawing(dr: Drawing, axis: 'row' | 'column', at: number): Uint8Array {
+  const length = axis === 'row' ? dr.width : dr.height;
+  const line = new Uint8Array(length).fill(luminanceOf(dr.background));
+  const c = at + 0.5;
+  for (const shape of dr.shapes) {
+    const crossings: number[] = [];
+    for (const [x0, y0, x1, y1] of edges(shape.d)) {
+      // Along a row: crossings in x of edges spanning y = c; along a column, the same with x and y swapped.
+      const [a0, b0, a1, b1] = axis === 'row' ? [x0!, y0!, x1!, y1!] : [y0!, x0!, y1!, x1!];
+      if (b0 <= c === b1 <= c) continue;
+      crossings.push(a0 + ((c - b0) * (a1 - a0)) / (b1 - b0));
+    }
+    crossings.sort((p, q) => p - q);
+    const value = luminanceOf(shape.fill);
+    for (let i = 0; i + 1 < crossings.length; i += 2) {
+      const from = Math.max(0, Math.ceil(crossings[i]! - 0.5));
+      const to = Math.min(length, Math.ceil(crossings[i + 1]! - 0.5));
+      if (to > from) line.fill(value, from, to);
+    }
+  }
+  return line;
+}
