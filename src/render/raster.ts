@@ -3,6 +3,7 @@
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { expandBitmap, type Bitmap } from './bitmap.ts';
+import { encodeBitmapJpeg } from './jpeg.ts';
 
 const PNG_HEADER_END = 8 + 25; // signature + IHDR chunk: pHYs must come before IDAT, after IHDR is simplest
 
@@ -56,7 +57,7 @@ function rgb(hex: string): number[] {
 }
 
 /** WebP or JPEG straight from a two-colour bitmap (greyscale when both colours are grey), no PNG in between. */
-export function encodeBitmapRaster(
+export async function encodeBitmapRaster(
   b: Bitmap,
   format: 'webp' | 'jpeg',
   foreground: string,
@@ -64,6 +65,7 @@ export function encodeBitmapRaster(
   dpi: number | undefined,
 ): Promise<Buffer> {
   const [fg, bg] = [rgb(foreground), rgb(background)];
+  if (format === 'jpeg') return encodeBitmapJpeg(b, fg, bg, dpi);
   const grey = fg.every((c) => c === fg[0]) && bg.every((c) => c === bg[0]);
   const pixels = expandBitmap(b, grey ? fg.slice(0, 1) : fg, grey ? bg.slice(0, 1) : bg);
   const img = sharp(pixels, { raw: { width: b.width, height: b.height, channels: grey ? 1 : 3 } });

@@ -1,0 +1,280 @@
+// A baseline JPEG writer for two-colour bitmaps: quality 95, no chroma subsampling (one grey component
+// when both colours are grey), the standard Huffman tables. An 8x8 block of a two-colour image is an
+// affine function of its 64-bit ink pattern, and the DCT is linear, so each distinct pattern is
+// transformed once per image: a barcode has few (blank, solid, and the edges of its bars and modules).
+import type { Bitmap } from './bitmap.ts';
+
+const ZIGZAG = Uint8Array.from([
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21,
+  28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54,
+  47, 55, 62, 63,
+]);
+// ITU T.81 Annex K tables (natural order), scaled to quality 95 as libjpeg does.
+const LUMA_BASE = [
+  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87,
+  80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92,
+  95, 98, 112, 100, 103, 99,
+];
+const CHROMA_BASE = [
+  17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99, 99,
+  99, 99, ...Array.from({ length: 32 }, () => 99),
+];
+const QUALITY = 95;
+const scaleTable = (base: number[]) =>
+  base.map((q) => Math.min(255, Math.max(1, Math.floor((q * (200 - 2 * QUALITY) + 50) / 100))));
+const QUANT = [scaleTable(LUMA_BASE), scaleTable(CHROMA_BASE)];
+
+type HuffSpec = { counts: number[]; symbols: number[] };
+const DC_LUMA: HuffSpec = { counts: [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0], symbols: [...Array(12).keys()] };
+const DC_CHROMA: HuffSpec = { counts: [0, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0], symbols: [...Array(12).keys()] };
+const AC_LUMA: HuffSpec = {
+  counts: [0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 0x7d],
+  symbols: hex(
+    '01020300041105122131410613516107227114328191a1082342b1c11552d1f02433627282090a161718191a25262728292a3435363738393a434445464748494a535455565758595a636465666768696a737475767778797a838485868788898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8f9fa',
+  ),
+};
+const AC_CHROMA: HuffSpec = {
+  counts: [0, 2, 1, 2, 4, 4, 3, 4, 7, 5, 4, 4, 0, 1, 2, 0x77],
+  symbols: hex(
+    '000102031104052131061241510761711322328108144291a1b1c109233352f0156272d10a162434e125f11718191a262728292a35363738393a434445464748494a535455565758595a636465666768696a737475767778797a82838485868788898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae2e3e4e5e6e7e8e9eaf2f3f4f5f6f7f8f9fa',
+  ),
+};
+
+function hex(s: string): number[] {
+  return Array.from({ length: s.length / 2 }, (_, i) => Number.parseInt(s.slice(2 * i, 2 * i + 2), 16));
+}
+
+// Canonical codes: symbol -> [code, length].
+function codesOf(spec: HuffSpec): { code: Uint16Array; size: Uint8Array } {
+  const code = new Uint16Array(256);
+  const size = new Uint8Array(256);
+  let k = 0;
+  let c = 0;
+  for (let len = 1; len <= 16; len++) {
+    for (let i = 0; i < spec.counts[len - 1]!; i++) {
+      code[spec.symbols[k]!] = c++;
+      size[spec.symbols[k++]!] = len;
+    }
+    c <<= 1;
+  }
+  return { code, size };
+}
+const TABLES = [
+  { dc: codesOf(DC_LUMA), ac: codesOf(AC_LUMA) },
+  { dc: codesOf(DC_CHROMA), ac: codesOf(AC_CHROMA) },
+];
+
+// The 8-point DCT-II with JPEG's normalization, C(u)/2 cos((2x+1)u pi/16), and the row transform of every
+// possible row of eight ink bits: the 2D DCT of a pattern is then eight 8-point column transforms.
+const COS = Float64Array.from({ length: 64 }, (_, i) => {
+  const [u, x] = [i >> 3, i & 7];
+  return ((u === 0 ? Math.SQRT1_2 : 1) / 2) * Math.cos(((2 * x + 1) * u * Math.PI) / 16);
+});
+const ROW_DCT = Float64Array.from({ length: 256 * 8 }, (_, i) => {
+  const [byte, u] = [i >> 3, i & 7];
+  let sum = 0;
+  for (let x = 0; x < 8; x++) if ((byte >> (7 - x)) & 1) sum += COS[u * 8 + x]!;
+  return sum;
+});
+
+// Bits out MSB first with JPEG's byte stuffing. `write` takes codes already masked to `size` bits; the
+// caller reserves room once per block so that the inner loop does not check.
+class BitWriter {
+  private buf = new Uint8Array(1 << 16);
+  private length = 0;
+  private acc = 0;
+  private n = 0;
+  reserve(bytes: number): void {
+    if (this.length + bytes <= this.buf.length) return;
+    const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.length + bytes));
+    bigger.set(this.buf.subarray(0, this.length));
+    this.buf = bigger;
+  }
+  write(code: number, size: number): void {
+    const acc = ((this.acc << size) | code) >>> 0;
+    let n = this.n + size;
+    const buf = this.buf;
+    let len = this.length;
+    while (n >= 8) {
+      n -= 8;
+      const byte = (acc >>> n) & 0xff;
+      buf[len++] = byte;
+      if (byte === 0xff) buf[len++] = 0;
+    }
+    this.acc = acc & ((1 << n) - 1);
+    this.n = n;
+    this.length = len;
+  }
+  bytes(): Uint8Array {
+    if (this.n > 0) this.write((1 << (8 - this.n)) - 1, 8 - this.n); // pad with ones
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+const category = (v: number) => (v === 0 ? 0 : 32 - Math.clz32(Math.abs(v)));
+
+// A block's entropy-coded AC part as (code, size) pairs: the same for every block of the same pattern.
+type Coded = { dc: number; ac: Uint32Array };
+
+function codeBlock(q: Int16Array, t: (typeof TABLES)[number]): Coded {
+  const ac: number[] = [];
+  const put = (code: number, size: number) => ac.push(code, size);
+  let run = 0;
+  for (let k = 1; k < 64; k++) {
+    const v = q[k]!;
+    if (v === 0) {
+      run++;
+      continue;
+    }
+    while (run > 15) {
+      put(t.ac.code[0xf0]!, t.ac.size[0xf0]!);
+      run -= 16;
+    }
+    const cat = category(v);
+    const sym = (run << 4) | cat;
+    put(t.ac.code[sym]!, t.ac.size[sym]!);
+    put(v < 0 ? v + (1 << cat) - 1 : v, cat);
+    run = 0;
+  }
+  if (run > 0) put(t.ac.code[0]!, t.ac.size[0]!);
+  // Consecutive codes merged into chunks of at most 24 bits: fewer writes for every block of this pattern.
+  const merged: number[] = [];
+  let [code, size] = [0, 0];
+  for (let i = 0; i < ac.length; i += 2) {
+    const [c, n] = [ac[i]! & ((1 << ac[i + 1]!) - 1), ac[i + 1]!];
+    if (size + n > 24) {
+      merged.push(code, size);
+      [code, size] = [0, 0];
+    }
+    code = code * (1 << n) + c;
+    size += n;
+  }
+  if (size > 0) merged.push(code, size);
+  return { dc: q[0]!, ac: Uint32Array.from(merged) };
+}
+
+function writeBlock(w: BitWriter, block: Coded, prevDc: number, t: (typeof TABLES)[number]): number {
+  const diff = block.dc - prevDc;
+  const dcCat = category(diff);
+  w.write(t.dc.code[dcCat]!, t.dc.size[dcCat]!);
+  if (dcCat > 0) w.write(diff < 0 ? diff + (1 << dcCat) - 1 : diff, dcCat);
+  const { ac } = block;
+  for (let i = 0; i < ac.length; i += 2) w.write(ac[i]!, ac[i + 1]!);
+  return block.dc;
+}
+
+function toYcc(rgb: number[]): number[] {
+  const [r, g, b] = rgb as [number, number, number];
+  return [
+    0.299 * r + 0.587 * g + 0.114 * b,
+    -0.168736 * r - 0.331264 * g + 0.5 * b + 128,
+    0.5 * r - 0.418688 * g - 0.081312 * b + 128,
+  ];
+}
+
+// The 64 ink bits of block (bx, by) as 8 row bytes, edge pixels repeated past the image's right and bottom.
+function blockRows(b: Bitmap, bx: number, by: number, rows: Uint8Array): void {
+  const lastCol = b.width - 1 - bx * 8;
+  for (let j = 0; j < 8; j++) {
+    const y = Math.min(by * 8 + j, b.height - 1);
+    let byte = b.bits[y * b.stride + bx]!;
+    if (lastCol < 7) {
+      const edge = (byte >> (7 - lastCol)) & 1;
+      const keep = (0xff << (7 - lastCol)) & 0xff;
+      byte = (byte & keep) | (edge ? ~keep & 0xff : 0);
+    }
+    rows[j] = byte;
+  }
+}
+
+// Coded blocks by colours, then by the pattern's two 32-bit halves. Kept across images (the same colours
+// and bar edges recur in every render) up to a bound, then started afresh.
+const PATTERNS = new Map<string, Map<number, Map<number, Coded[]>>>();
+const MAX_PATTERNS = 50_000;
+let cachedPatterns = 0;
+
+function patternCache(colours: string): Map<number, Map<number, Coded[]>> {
+  if (cachedPatterns > MAX_PATTERNS) {
+    PATTERNS.clear();
+    cachedPatterns = 0;
+  }
+  let cache = PATTERNS.get(colours);
+  if (!cache) PATTERNS.set(colours, (cache = new Map()));
+  return cache;
+}
+
+/** The bitmap as a JPEG in the two colours (quality 95, 4:4:4), with JFIF density when a dpi is given. */
+export function encodeBitmapJpeg(b: Bitmap, foreground: number[], background: number[], dpi?: number): Buffer {
+  const grey = foreground.every((c) => c === foreground[0]) && background.every((c) => c === background[0]);
+  const fg = grey ? [foreground[0]!] : toYcc(foreground);
+  const bg = grey ? [background[0]!] : toYcc(background);
+  const comps = fg.length;
+  const cache = patternCache(`${fg.join()}/${bg.join()}`);
+  const rows = new Uint8Array(8);
+  const halves = new DataView(rows.buffer);
+  const w = new BitWriter();
+  const dc = new Array<number>(comps).fill(0);
+  const bw = Math.ceil(b.width / 8);
+  const bh = Math.ceil(b.height / 8);
+  for (let by = 0; by < bh; by++) {
+    for (let bx = 0; bx < bw; bx++) {
+      blockRows(b, bx, by, rows);
+      const [hi, lo] = [halves.getUint32(0), halves.getUint32(4)];
+      let byLow = cache.get(hi);
+      if (!byLow) cache.set(hi, (byLow = new Map()));
+      let blocks = byLow.get(lo);
+      if (!blocks) {
+        blocks = quantized(rows, fg, bg).map((q, c) => codeBlock(q, TABLES[c === 0 ? 0 : 1]!));
+        byLow.set(lo, blocks);
+        cachedPatterns++;
+      }
+      w.reserve(4096 * comps);
+      for (let c = 0; c < comps; c++) dc[c] = writeBlock(w, blocks[c]!, dc[c]!, TABLES[c === 0 ? 0 : 1]!);
+    }
+  }
+  return Buffer.concat([headers(b.width, b.height, comps, dpi), w.bytes(), Buffer.from([0xff, 0xd9])]);
+}
+
+// DCT of one pattern per component: c_bg everywhere plus (c_fg - c_bg) where inked, level-shifted by 128.
+function quantized(rows: Uint8Array, fg: number[], bg: number[]): Int16Array[] {
+  const dct = new Float64Array(64);
+  for (let u = 0; u < 8; u++)
+    for (let v = 0; v < 8; v++) {
+      let sum = 0;
+      for (let y = 0; y < 8; y++) sum += COS[v * 8 + y]! * ROW_DCT[rows[y]! * 8 + u]!;
+      dct[v * 8 + u] = sum;
+    }
+  return fg.map((f, c) => {
+    const q = QUANT[c === 0 ? 0 : 1]!;
+    const out = new Int16Array(64);
+    for (let z = 0; z < 64; z++) {
+      const k = ZIGZAG[z]!;
+      const value = (f - bg[c]!) * dct[k]! + (k === 0 ? 8 * (bg[c]! - 128) : 0);
+      out[z] = Math.round(value / q[k]!);
+    }
+    return out;
+  });
+}
+
+function segment(marker: number, body: number[]): number[] {
+  return [0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 0xff, ...body];
+}
+
+function headers(width: number, height: number, comps: number, dpi?: number): Buffer {
+  const density = dpi === undefined ? [0, 0, 1, 0, 1] : [1, dpi >> 8, dpi & 0xff, dpi >> 8, dpi & 0xff];
+  const out = [0xff, 0xd8, ...segment(0xe0, [0x4a, 0x46, 0x49, 0x46, 0, 1, 1, ...density, 0, 0])];
+  for (let t = 0; t < Math.min(comps, 2); t++) out.push(...segment(0xdb, [t, ...ZIGZAG].map((k, i) => (i === 0 ? k : QUANT[t]![k]!))));
+  const sof = [8, height >> 8, height & 0xff, width >> 8, width & 0xff, comps];
+  for (let c = 0; c < comps; c++) sof.push(c + 1, 0x11, c === 0 ? 0 : 1);
+  out.push(...segment(0xc0, sof));
+  const specs: [number, HuffSpec][] = [
+    [0x00, DC_LUMA],
+    [0x10, AC_LUMA],
+  ];
+  if (comps > 1) specs.push([0x01, DC_CHROMA], [0x11, AC_CHROMA]);
+  for (const [id, s] of specs) out.push(...segment(0xc4, [id, ...s.counts, ...s.symbols]));
+  const sos = [comps];
+  for (let c = 0; c < comps; c++) sos.push(c + 1, c === 0 ? 0x00 : 0x11);
+  out.push(...segment(0xda, [...sos, 0, 63, 0]));
+  return Buffer.from(out);
+}
