@@ -1,6 +1,7 @@
 // A two-colour raster, one bit per pixel packed MSB first as PNG stores it (1 = foreground): what linear
 // symbols and MaxiCode are drawn into, and what every raster writer (PNG, JPEG, WebP) reads.
 import type { Glyph } from './glyphs.ts';
+import type { Layout, Matrix } from './matrix.ts';
 
 export type Bitmap = { width: number; height: number; stride: number; bits: Uint8Array };
 
@@ -127,4 +128,20 @@ export function expandBitmap(b: Bitmap, foreground: number[], background: number
     }
   }
   return out;
+}
+
+/** A module matrix at its layout: each horizontal run of dark modules one rectangle. */
+export function matrixBitmap(m: Matrix, l: Layout): Bitmap {
+  const b = createBitmap(l.width, l.height);
+  const rects: { x: number; y: number; w: number; h: number }[] = [];
+  for (let r = 0; r < m.rows; r++) {
+    for (let c = 0; c < m.cols; c++) {
+      if (m.cells[r * m.cols + c] !== 1) continue;
+      const start = c;
+      while (c < m.cols && m.cells[r * m.cols + c] === 1) c++;
+      rects.push({ x: l.left + start * l.scale, y: l.top + r * l.scale, w: (c - start) * l.scale, h: l.scale });
+    }
+  }
+  fillRects(b, rects);
+  return b;
 }

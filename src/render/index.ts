@@ -11,6 +11,7 @@ import { layoutMatrix, rotateMatrix } from './matrix.ts';
 import type { Layout, Matrix } from './matrix.ts';
 import { drawingToEps } from './eps.ts';
 import { drawingToPdf } from './pdf.ts';
+import { matrixBitmap } from './bitmap.ts';
 import { linearBitmap, linearDrawing } from './linear/draw.ts';
 import type { LinearLayout } from './linear/layout.ts';
 import { planLinear } from './linear/plan.ts';
@@ -211,7 +212,8 @@ async function draw(spec: RenderSpec, p: AnyPlan): Promise<Buffer> {
     }
     if (format === 'svg') return svgOut(encodeSvg(matrix, layout, o.foreground, o.background));
     if (format === 'pdf' || format === 'eps') return vector(matrixDrawing(matrix, layout, o.foreground, o.background));
-    return raster(encodePng(matrix, layout, o.foreground, o.background));
+    if (format === 'png') return raster(encodePng(matrix, layout, o.foreground, o.background));
+    return encodeBitmapRaster(matrixBitmap(matrix, layout), format as 'webp' | 'jpeg', o.foreground, o.background, o.dpi);
   }
   if (p.kind === 'linear') {
     if (format === 'svg' || format === 'pdf' || format === 'eps') {

@@ -4,6 +4,7 @@ import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { expandBitmap, type Bitmap } from './bitmap.ts';
 import { encodeBitmapJpeg } from './jpeg.ts';
+import { encodeBitmapWebp } from './webp.ts';
 
 const PNG_HEADER_END = 8 + 25; // signature + IHDR chunk: pHYs must come before IDAT, after IHDR is simplest
 
@@ -66,6 +67,7 @@ export async function encodeBitmapRaster(
 ): Promise<Buffer> {
   const [fg, bg] = [rgb(foreground), rgb(background)];
   if (format === 'jpeg') return encodeBitmapJpeg(b, fg, bg, dpi);
+  return encodeBitmapWebp(b, fg, bg);
   const grey = fg.every((c) => c === fg[0]) && bg.every((c) => c === bg[0]);
   const pixels = expandBitmap(b, grey ? fg.slice(0, 1) : fg, grey ? bg.slice(0, 1) : bg);
   const img = sharp(pixels, { raw: { width: b.width, height: b.height, channels: grey ? 1 : 3 } });

@@ -1,0 +1,195 @@
+// A lossless WebP (VP8L) writer for two-colour bitmaps: a two-entry colour-indexing transform packs eight
+// pixels into each coded pixel (one byte of our 1-bit rows, bit-reversed), and a row that repeats the one
+// above is a single backward reference to distance code 1 (the pixel straight above). Green carries the
+// literals and copy lengths under one Huffman code; red, blue and alpha are constant (zero-bit codes).
+import type { Bitmap } from './bitmap.ts';
+
+class BitWriter {
+  private buf = new Uint8Array(1 << 12);
+  private length = 0;
+  private acc = 0;
+  private n = 0;
+  /** Writes `size` (at most 24) bits of `value`, least significant first. */
+  bits(value: number, size: number): void {
+    this.acc |= (value & ((1 << size) - 1)) << this.n;
+    this.n += size;
+    while (this.n >= 8) {
+      if (this.length === this.buf.length) {
+        const bigger = new Uint8Array(this.buf.length * 2);
+        bigger.set(this.buf);
+        this.buf = bigger;
+      }
+      this.buf[this.length++] = this.acc & 0xff;
+      this.acc >>>= 8;
+      this.n -= 8;
+    }
+  }
+  bytes(): Uint8Array {
+    if (this.n > 0) this.bits(0, 8 - this.n);
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+const REVERSED = Uint8Array.from({ length: 256 }, (_, v) => {
+  let r = 0;
+  for (let i = 0; i < 8; i++) r |= ((v >> i) & 1) << (7 - i);
+  return r;
+});
+
+// Huffman code lengths (at most `limit`) for the frequencies; zero frequency gets length 0.
+function codeLengths(freq: number[], limit: number): number[] {
+  for (let flatten = 0; ; flatten++) {
+    const lengths = new Array<number>(freq.length).fill(0);
+    type Node = { w: number; syms: number[] };
+    let nodes: Node[] = freq.flatMap((f, s) => (f > 0 ? [{ w: f + flatten * 1000, syms: [s] }] : []));
+    if (nodes.length === 1) lengths[nodes[0]!.syms[0]!] = 1;
+    while (nodes.length > 1) {
+      nodes.sort((a, b) => a.w - b.w);
+      const [a, b] = nodes as [Node, Node];
+      for (const s of [...a.syms, ...b.syms]) lengths[s]!++;
+      nodes = [{ w: a.w + b.w, syms: [...a.syms, ...b.syms] }, ...nodes.slice(2)];
+    }
+    if (Math.max(...lengths) <= limit) return lengths;
+  }
+}
+
+// Canonical codes from lengths, bit-reversed for an LSB-first stream (as deflate).
+function canonical(lengths: number[]): number[] {
+  const codes = new Array<number>(lengths.length).fill(0);
+  const max = Math.max(0, ...lengths);
+  let code = 0;
+  for (let len = 1; len <= max; len++) {
+    for (let s = 0; s < lengths.length; s++) {
+      if (lengths[s] !== len) continue;
+      let r = 0;
+      for (let i = 0; i < len; i++) r |= ((code >> i) & 1) << (len - 1 - i);
+      codes[s] = r;
+      code++;
+    }
+    code <<= 1;
+  }
+  return codes;
+}
+
+const CODE_LENGTH_ORDER = [17, 18, 0, 1, 2, 3, 4, 5, 16, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+
+// A prefix code with one or two 8-bit symbols ("simple code").
+function simpleCode(w: BitWriter, symbols: number[]): void {
+  w.bits(1, 1);
+  w.bits(symbols.length - 1, 1);
+  w.bits(1, 1); // first symbol takes 8 bits
+  w.bits(symbols[0]!, 8);
+  if (symbols.length === 2) w.bits(symbols[1]!, 8);
+}
+
+// A prefix code given by its lengths ("normal code"), lengths sent literally under a code-length code.
+function normalCode(w: BitWriter, lengths: number[]): void {
+  const freq = new Array<number>(19).fill(0);
+  for (const l of lengths) freq[l]!++;
+  const clLengths = codeLengths(freq, 7);
+  const clCodes = canonical(clLengths);
+  let count = 19;
+  while (count > 4 && clLengths[CODE_LENGTH_ORDER[count - 1]!] === 0) count--;
+  w.bits(0, 1); // normal code
+  w.bits(count - 4, 4);
+  for (let i = 0; i < count; i++) w.bits(clLengths[CODE_LENGTH_ORDER[i]!]!, 3);
+  w.bits(0, 1); // no max_symbol: every symbol's length follows
+  for (const l of lengths) w.bits(clCodes[l]!, clLengths[l]!);
+}
+
+// LZ77 prefix coding of a length or distance value (at least 1): [prefix symbol, extra bit count, extra bits].
+function prefixOf(value: number): [number, number, number] {
+  if (value <= 2) return [value - 1, 0, 0];
+  const d = value - 1;
+  const high = 31 - Math.clz32(d);
+  const second = (d >> (high - 1)) & 1;
+  const extra = high - 1;
+  return [2 * high + second, extra, d & ((1 << extra) - 1)];
+}
+
+type Token = { literal: number } | { length: number };
+
+// Row by row: a row equal to the one above joins a copy of one row up; otherwise its bytes are literals.
+function tokens(b: Bitmap, packed: number): Token[] {
+  const out: Token[] = [];
+  let copy = 0;
+  const flush = () => {
+    for (; copy > 0; copy -= Math.min(copy, 4096)) out.push({ length: Math.min(copy, 4096) });
+  };
+  for (let y = 0; y < b.height; y++) {
+    const at = y * b.stride;
+    let same = y > 0;
+    for (let i = 0; same && i < packed; i++) same = b.bits[at + i] === b.bits[at - b.stride + i];
+    if (same) {
+      copy += packed;
+      continue;
+    }
+    flush();
+    for (let i = 0; i < packed; i++) out.push({ literal: REVERSED[b.bits[at + i]!]! });
+  }
+  flush();
+  return out;
+}
+
+function argb(rgb: number[]): number[] {
+  return [255, rgb[0]!, rgb[1]!, rgb[2]!];
+}
+
+/** The bitmap as a lossless WebP in the two colours (index 0 background, 1 foreground). */
+export function encodeBitmapWebp(b: Bitmap, foreground: number[], background: number[]): Buffer {
+  const w = new BitWriter();
+  w.bits(0x2f, 8);
+  w.bits(b.width - 1, 14);
+  w.bits(b.height - 1, 14);
+  w.bits(0, 1); // no alpha
+  w.bits(0, 3); // version 0
+  // Colour-indexing transform, two colours: the table is a 2x1 image, its second entry a difference.
+  w.bits(1, 1);
+  w.bits(3, 2);
+  w.bits(1, 8); // table size - 1
+  const [bgc, fgc] = [argb(background), argb(foreground)];
+  const delta = fgc.map((c, i) => (c - bgc[i]! + 256) & 255);
+  w.bits(0, 1); // no colour cache
+  // Prefix codes in order green, red, blue, alpha, distance; ARGB index 0 = alpha, 1 red, 2 green, 3 blue.
+  for (const ch of [2, 1, 3, 0]) simpleCode(w, bgc[ch] === delta[ch] ? [bgc[ch]!] : [bgc[ch]!, delta[ch]!]);
+  simpleCode(w, [0]);
+  for (const [entry, ch] of [0, 1].flatMap((e) => [2, 1, 3, 0].map((c) => [e, c] as const))) {
+    const symbols = bgc[ch] === delta[ch] ? [bgc[ch]!] : [bgc[ch]!, delta[ch]!];
+    // Two one-bit codes are canonical: the smaller symbol is code 0.
+    if (symbols.length === 2) w.bits((entry === 0 ? bgc : delta)[ch] === Math.min(...symbols) ? 0 : 1, 1);
+  }
+  w.bits(0, 1); // no further transform
+  // The index image: (width + 7) / 8 coded pixels per row.
+  const packed = (b.width + 7) >> 3;
+  const toks = tokens(b, packed);
+  const freq = new Array<number>(280).fill(0);
+  for (const t of toks) freq['literal' in t ? t.literal : 256 + prefixOf(t.length)[0]]!++;
+  w.bits(0, 1); // no colour cache
+  w.bits(0, 1); // no meta prefix codes
+  const used = freq.flatMap((f, s) => (f > 0 ? [s] : []));
+  const lengths = used.length === 1 ? [] : codeLengths(freq, 15);
+  const codes = canonical(lengths);
+  if (used.length === 1) simpleCode(w, used); // a blank image: every coded pixel the same literal
+  else normalCode(w, lengths);
+  for (let i = 0; i < 3; i++) simpleCode(w, [0]); // red, blue, alpha: always 0
+  simpleCode(w, [0]); // distance: always code 1 (one row up), prefix symbol 0
+  const single = used.length === 1;
+  for (const t of toks) {
+    if ('literal' in t) {
+      if (!single) w.bits(codes[t.literal]!, lengths[t.literal]!);
+      continue;
+    }
+    const [sym, extra, value] = prefixOf(t.length);
+    w.bits(codes[256 + sym]!, lengths[256 + sym]!);
+    if (extra > 0) w.bits(value, extra);
+  }
+  const data = w.bytes();
+  const pad = data.length & 1;
+  const out = Buffer.alloc(20 + data.length + pad);
+  out.write('RIFF', 0, 'latin1');
+  out.writeUInt32LE(12 + data.length + pad, 4);
+  out.write('WEBPVP8L', 8, 'latin1');
+  out.writeUInt32LE(data.length, 16);
+  out.set(data, 20);
+  return out;
+}
