@@ -4,7 +4,8 @@
 import type { Drawing, Seg, Shape } from './vector.ts';
 import { rect } from './vector.ts';
 
-const num = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(3).replace(/\.?0+$/, ''));
+// Three decimals, no trailing zeros: integers (every bar edge) print as they are.
+const num = (n: number) => (Number.isInteger(n) ? String(n) : String(Math.round(n * 1000) / 1000));
 
 function rgb(hex: string): string {
   const n = Number.parseInt(hex.slice(1), 16);
@@ -19,13 +20,10 @@ export function paintOps(dr: Drawing, fillOp: string): string {
     lines.push(`${rgb(s.fill)} rg`);
     let path = '';
     for (const seg of s.d) {
-      path +=
-        seg[0] === 'Z'
-          ? 'h\n'
-          : `${seg
-              .slice(1)
-              .map((v) => num(v as number))
-              .join(' ')} ${seg[0] === 'M' ? 'm' : seg[0] === 'L' ? 'l' : 'c'}\n`;
+      if (seg[0] === 'Z') path += 'h\n';
+      else if (seg[0] === 'C')
+        path += `${num(seg[1])} ${num(seg[2])} ${num(seg[3])} ${num(seg[4])} ${num(seg[5])} ${num(seg[6])} c\n`;
+      else path += `${num(seg[1])} ${num(seg[2])} ${seg[0] === 'M' ? 'm' : 'l'}\n`;
     }
     lines.push(`${path}${fillOp}`);
   };

@@ -11,7 +11,7 @@ export function drawingToPdf(dr: Drawing, dpi: number): Buffer {
   const k = 72 / dpi;
   const w = dr.width * k;
   const h = dr.height * k;
-  const content = deflateSync(`${pt(k)} 0 0 ${pt(-k)} 0 ${pt(h)} cm\n${paintOps(dr, 'f*')}`, { level: 6 });
+  const content = deflateSync(`${pt(k)} 0 0 ${pt(-k)} 0 ${pt(h)} cm\n${paintOps(dr, 'f*')}`, { level: 1 });
   const objects = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',

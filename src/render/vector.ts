@@ -162,20 +162,17 @@ export function parsePath(d: string): Seg[] {
   return out;
 }
 
-const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2).replace(/\.?0+$/, ''));
+const fmt = (n: number) => (Number.isInteger(n) ? String(n) : String(Math.round(n * 100) / 100));
 
 /** A path in SVG syntax. */
 export function svgPath(d: readonly Seg[]): string {
-  return d
-    .map(
-      (s) =>
-        s[0] +
-        s
-          .slice(1)
-          .map((v) => fmt(v as number))
-          .join(' '),
-    )
-    .join('');
+  let out = '';
+  for (const s of d) {
+    if (s[0] === 'Z') out += 'Z';
+    else if (s[0] === 'C') out += `C${fmt(s[1])} ${fmt(s[2])} ${fmt(s[3])} ${fmt(s[4])} ${fmt(s[5])} ${fmt(s[6])}`;
+    else out += `${s[0]}${fmt(s[1])} ${fmt(s[2])}`;
+  }
+  return out;
 }
 
 /** A drawing as an SVG document (pixel width/height, even-odd fills, pictures as PNG data URIs). */
