@@ -9,7 +9,7 @@ import { prepareDecoder, verifyRender, type Verification } from '../render/verif
 
 export type Verify = (
   spec: RenderSpec,
-  rendered: Pick<RenderResult, 'bytes' | 'contentType' | 'grid' | 'scan'>,
+  rendered: Pick<RenderResult, 'bytes' | 'contentType' | 'grid' | 'scan' | 'stride'>,
 ) => Promise<Verification>;
 
 const require = createRequire(import.meta.url);

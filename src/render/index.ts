@@ -15,16 +15,17 @@ import { matrixBitmap } from './bitmap.ts';
 import { linearBitmap, linearDrawing } from './linear/draw.ts';
 import type { LinearLayout } from './linear/layout.ts';
 import { planLinear } from './linear/plan.ts';
+import { maxicodeBitmap, maxicodeDrawing, planMaxicode, type MaxiLayout } from './maxicode.ts';
 import { encodeBitmapPng, encodePng } from './png.ts';
 import { physicalSvg, printInfo, type PrintInfo } from './print.ts';
 import { encodeQr, qrModulesUpperBound } from './qr.ts';
 import { convertRaster, encodeBitmapRaster, svgToPng, withPhys } from './raster.ts';
 import { placeLogo, styledQrDrawing } from './style.ts';
 import { encodeSvg } from './svg.ts';
-import type { ModuleGrid, Scan } from './read-hints.ts';
+import type { ModuleGrid, Scan, Stride } from './read-hints.ts';
 import { drawingFromBwipSvg, drawingToSvg, matrixDrawing, type Drawing } from './vector.ts';
 
-export type { ModuleGrid, Scan } from './read-hints.ts';
+export type { ModuleGrid, Scan, Stride } from './read-hints.ts';
 export type RenderResult = {
   bytes: Buffer;
   contentType: string;
@@ -33,6 +34,7 @@ export type RenderResult = {
   print: PrintInfo | null;
   grid?: ModuleGrid;
   scan?: Scan;
+  stride?: Stride;
 };
 
 /** Thrown by render when the spec cannot be drawn (preflight would have said so). */
@@ -62,7 +64,8 @@ export const RENDERER_VERSIONS: Record<string, string> = Object.freeze({
 type MatrixPlan = { kind: 'matrix'; matrix: Matrix; layout: Layout };
 type BwipPlan = { kind: 'bwip'; opts: Parameters<typeof drawBwipPng>[0]; width: number; height: number };
 type LinearPlan = { kind: 'linear'; layout: LinearLayout; scale: number };
-type AnyPlan = MatrixPlan | BwipPlan | LinearPlan;
+type MaxiPlan = { kind: 'maxi'; layout: MaxiLayout };
+type AnyPlan = MatrixPlan | BwipPlan | LinearPlan | MaxiPlan;
 type Plan = { ok: true; plan: AnyPlan } | { ok: false; issues: Issue[] };
 
 function planMatrix(sym: Symbology, spec: RenderSpec, matrix: Matrix): Plan {
@@ -88,6 +91,10 @@ function plan(spec: RenderSpec): Plan {
   if (sym.kind === 'linear') {
     const p = planLinear(sym, spec);
     return p.ok ? { ok: true, plan: { kind: 'linear', ...p.plan } } : { ok: false, issues: [p.issue] };
+  }
+  if (sym.id === 'maxicode') {
+    const p = planMaxicode(spec, sym.defaultScale);
+    return p.ok ? { ok: true, plan: { kind: 'maxi', layout: p.layout } } : { ok: false, issues: [p.issue] };
   }
   if (sym.engine === 'bwip') {
     const p = planBwip(sym, spec);
@@ -119,6 +126,7 @@ function dims(p: AnyPlan, rotate: number): { width: number; height: number } {
 function dotsPerModule(sym: Symbology, p: AnyPlan): number {
   if (p.kind === 'matrix') return p.layout.scale;
   if (p.kind === 'linear') return p.scale;
+  if (p.kind === 'maxi') return p.layout.frame.scale * 2; // bwip-js units: a MaxiCode module is two
   return (p.opts.scale ?? 1) * (sym.kind === '2d' ? 2 : 1);
 }
 
@@ -161,6 +169,9 @@ export async function render(spec: RenderSpec): Promise<RenderResult> {
       result.grid = { left, top, scale };
     }
     if (p.plan.kind === 'linear') result.scan = scanOf(p.plan.layout, spec.options.rotate);
+    // A MaxiCode hexagon is more than three bwip-js units across and three tall.
+    if (p.plan.kind === 'maxi' && spec.format === 'png' && p.plan.layout.frame.scale >= 2)
+      result.stride = p.plan.layout.frame.scale;
     return result;
   } catch (err) {
     if (err instanceof RenderError) throw err;
@@ -214,6 +225,18 @@ async function draw(spec: RenderSpec, p: AnyPlan): Promise<Buffer> {
     if (format === 'pdf' || format === 'eps') return vector(matrixDrawing(matrix, layout, o.foreground, o.background));
     if (format === 'png') return raster(encodePng(matrix, layout, o.foreground, o.background));
     return encodeBitmapRaster(matrixBitmap(matrix, layout), format as 'webp' | 'jpeg', o.foreground, o.background, o.dpi);
+  }
+  if (p.kind === 'maxi') {
+    if (format === 'svg' || format === 'pdf' || format === 'eps') {
+      const drawing = maxicodeDrawing(p.layout, o.rotate, o.foreground, o.background);
+      return format === 'svg' ? svgOut(drawingToSvg(drawing)) : vector(drawing);
+    }
+    const bitmap = maxicodeBitmap(p.layout, o.rotate);
+    if (format === 'png') {
+      const png = encodeBitmapPng(bitmap, o.foreground, o.background);
+      return o.dpi === undefined ? png : withPhys(png, o.dpi);
+    }
+    return encodeBitmapRaster(bitmap, format as 'webp' | 'jpeg', o.foreground, o.background, o.dpi);
   }
   if (p.kind === 'linear') {
     if (format === 'svg' || format === 'pdf' || format === 'eps') {

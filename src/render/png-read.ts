@@ -4,7 +4,13 @@
 import { inflateSync } from 'node:zlib';
 
 /** A decoded PNG: `luminance(x, y)` is 0 (black) to 255 (white), alpha composited on white. */
-export type PngPixels = { width: number; height: number; luminance(x: number, y: number): number };
+export type PngPixels = {
+  width: number;
+  height: number;
+  luminance(x: number, y: number): number;
+  /** Every pixel's luminance, row-major. */
+  grey(): Uint8Array;
+};
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
@@ -90,5 +96,17 @@ export function readPng(png: Buffer): PngPixels | undefined {
     const l = luma(s, pixels[p + 1]!, pixels[p + 2]!);
     return colour === 6 ? onWhite(l, pixels[p + 3]!) : l;
   }
-  return { width, height, luminance };
+  function grey(): Uint8Array {
+    const out = new Uint8Array(width * height);
+    if (colour === 3 && depth === 1) {
+      // Two-colour palette (what we write): eight pixels per byte through a lookup.
+      const [l0, l1] = [paletteLuma[0] ?? 0, paletteLuma[1] ?? 0];
+      for (let y = 0; y < height; y++)
+        for (let x = 0; x < width; x++) out[y * width + x] = (pixels[y * stride + (x >> 3)]! >> (7 - (x & 7))) & 1 ? l1 : l0;
+      return out;
+    }
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[y * width + x] = luminance(x, y);
+    return out;
+  }
+  return { width, height, luminance, grey };
 }

@@ -6,3 +6,6 @@ export type ModuleGrid = { left: number; top: number; scale: number };
 
 /** Lines across a linear symbol in the delivered image: rows (or columns, when turned) from..to-1 cross every bar. */
 export type Scan = { axis: 'row' | 'column'; from: number; to: number };
+
+/** A symbol whose every element spans at least this many pixels both ways: it may be read at every n-th pixel. */
+export type Stride = number;

@@ -12,7 +12,7 @@ import type { RenderSpec } from '../domain/render-spec.ts';
 import { expandUpce, gs1CheckDigit } from '../domain/render-spec.ts';
 import type { SymbologyId } from '../domain/symbologies.ts';
 import { epsToDrawing } from './eps.ts';
-import type { ModuleGrid, Scan } from './read-hints.ts';
+import type { ModuleGrid, Scan, Stride } from './read-hints.ts';
 import { readPng } from './png-read.ts';
 import { pdfToDrawing } from './pdf.ts';
 import { scanDrawing } from './scanline.ts';
@@ -182,6 +182,24 @@ export async function scannedLines(
   return { grey, width: length, height: 3 };
 }
 
+// Every n-th pixel of a PNG both ways, as grey.
+function stridedGrey(png: Buffer, n: number): { grey: Uint8Array; width: number; height: number } | undefined {
+  const p = readPng(png);
+  if (!p) return undefined;
+  const [width, height] = [Math.floor(p.width / n), Math.floor(p.height / n)];
+  const grey = new Uint8Array(width * height);
+  const o = n >> 1;
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) grey[y * width + x] = p.luminance(x * n + o, y * n + o);
+  return { grey, width, height };
+}
+
+// Every pixel of a PNG as grey, through our reader (what MaxiCode and other unhinted PNGs are read from).
+function pngGreyImage(png: Buffer): { grey: Uint8Array; width: number; height: number } | undefined {
+  const p = readPng(png);
+  if (!p) return undefined;
+  return { grey: p.grey(), width: p.width, height: p.height };
+}
+
 function pngGrey(png: Buffer) {
   const p = readPng(png);
   return p && { width: p.width, height: p.height, at: (x: number, y: number) => p.luminance(x, y) };
@@ -290,7 +308,13 @@ export async function decodeDelivered(
   dpi?: number,
   grid?: ModuleGrid,
   scan?: Scan,
+  stride?: Stride,
 ): Promise<Decoded[]> {
+  const strided = stride && contentType === 'image/png' ? stridedGrey(bytes, stride) : undefined;
+  if (strided) {
+    const found = decodeGrey(strided.grey, strided.width, strided.height, formats, hri);
+    if (found && found.length > 0) return found;
+  }
   const lines = scan && (await scannedLines(bytes, contentType, scan));
   if (lines) {
     const found = decodeGrey(lines.grey, lines.width, lines.height, formats, hri);
@@ -299,6 +323,11 @@ export async function decodeDelivered(
   const sampled = grid && contentType === 'image/png' ? centreGrey(bytes, grid) : undefined;
   if (sampled) {
     const found = decodeGrey(sampled.grey, sampled.width, sampled.height, formats, hri);
+    if (found && found.length > 0) return found;
+  }
+  const whole = contentType === 'image/png' && !grid && !scan && !stride ? pngGreyImage(bytes) : undefined;
+  if (whole) {
+    const found = decodeGrey(whole.grey, whole.width, whole.height, formats, hri);
     if (found && found.length > 0) return found;
   }
   if (READ_AS_DELIVERED.has(contentType)) {
@@ -345,7 +374,7 @@ function compare(spec: RenderSpec, found: Decoded | undefined): string | undefin
 /** Decodes the delivered bytes and compares them with the spec. */
 export async function verifyRender(
   spec: RenderSpec,
-  rendered: { bytes: Buffer; contentType: string; grid?: ModuleGrid; scan?: Scan },
+  rendered: { bytes: Buffer; contentType: string; grid?: ModuleGrid; scan?: Scan; stride?: Stride },
   decoder: string,
 ): Promise<Verification> {
   const gs1 = GS1_SYMBOLOGIES.has(spec.symbology);
@@ -358,6 +387,7 @@ export async function verifyRender(
       spec.options.dpi,
       rendered.grid,
       rendered.scan,
+      rendered.stride,
     )
   )[0];
   const message = compare(spec, found);
