@@ -93,7 +93,11 @@ export function rotateBitmap(b: Bitmap, rotate: 0 | 90 | 180 | 270): Bitmap {
     for (let x = 0; x < b.width; x++) {
       if (!bitAt(b, x, y)) continue;
       const [nx, ny] =
-        rotate === 90 ? [b.height - 1 - y, x] : rotate === 180 ? [b.width - 1 - x, b.height - 1 - y] : [y, b.width - 1 - x];
+        rotate === 90
+          ? [b.height - 1 - y, x]
+          : rotate === 180
+            ? [b.width - 1 - x, b.height - 1 - y]
+            : [y, b.width - 1 - x];
       out.bits[ny * out.stride + (nx >> 3)]! |= 0x80 >> (nx & 7);
     }
   }

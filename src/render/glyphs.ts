@@ -35,7 +35,15 @@ function outlineOf(font: number, code: number, size: number): Seg[] {
     if (p.type === 'M' || p.type === 'L') out.push([p.type, p.x, -p.y]);
     else if (p.type === 'Q') {
       const [qx, qy, ex, ey] = [p.cx, -p.cy, p.x, -p.y];
-      out.push(['C', x + (2 / 3) * (qx - x), y + (2 / 3) * (qy - y), ex + (2 / 3) * (qx - ex), ey + (2 / 3) * (qy - ey), ex, ey]);
+      out.push([
+        'C',
+        x + (2 / 3) * (qx - x),
+        y + (2 / 3) * (qy - y),
+        ex + (2 / 3) * (qx - ex),
+        ey + (2 / 3) * (qy - ey),
+        ex,
+        ey,
+      ]);
     } else out.push(['C', p.cx1, -p.cy1, p.cx2, -p.cy2, p.x, -p.y]);
     if (p.type === 'M' && out.length > 1) out.splice(out.length - 1, 0, ['Z']);
     x = p.x;
@@ -69,7 +77,11 @@ export function glyph(font: number, code: number, size: number): Glyph {
 }
 
 /** What bwip-js's drawing `measure` reports for a string: ink width from the pen, ascent and descent. */
-export function measureText(font: number, text: string, size: number): { width: number; ascent: number; descent: number } {
+export function measureText(
+  font: number,
+  text: string,
+  size: number,
+): { width: number; ascent: number; descent: number } {
   let width = 0;
   let ascent = 0;
   let descent = 0;

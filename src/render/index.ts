@@ -6,7 +6,7 @@ import { CONTENT_TYPES } from '../domain/formats.ts';
 import type { Issue, RenderSpec } from '../domain/render-spec.ts';
 import { MAX_IMAGE_PX, getSymbology } from '../domain/symbologies.ts';
 import type { Symbology } from '../domain/symbologies.ts';
-import { drawBwipPng, drawBwipSvg, encodeBwipMatrix, planBwip } from './bwip.ts';
+import { encodeBwipMatrix } from './bwip.ts';
 import { layoutMatrix, rotateMatrix } from './matrix.ts';
 import type { Layout, Matrix } from './matrix.ts';
 import { drawingToEps } from './eps.ts';
@@ -23,7 +23,7 @@ import { convertRaster, encodeBitmapRaster, svgToPng, withPhys } from './raster.
 import { placeLogo, styledQrDrawing } from './style.ts';
 import { encodeSvg } from './svg.ts';
 import type { ModuleGrid, Scan, Stride } from './read-hints.ts';
-import { drawingFromBwipSvg, drawingToSvg, matrixDrawing, type Drawing } from './vector.ts';
+import { drawingToSvg, matrixDrawing, type Drawing } from './vector.ts';
 
 export type { ModuleGrid, Scan, Stride } from './read-hints.ts';
 export type RenderResult = {
@@ -62,10 +62,9 @@ export const RENDERER_VERSIONS: Record<string, string> = Object.freeze({
 });
 
 type MatrixPlan = { kind: 'matrix'; matrix: Matrix; layout: Layout };
-type BwipPlan = { kind: 'bwip'; opts: Parameters<typeof drawBwipPng>[0]; width: number; height: number };
 type LinearPlan = { kind: 'linear'; layout: LinearLayout; scale: number };
 type MaxiPlan = { kind: 'maxi'; layout: MaxiLayout };
-type AnyPlan = MatrixPlan | BwipPlan | LinearPlan | MaxiPlan;
+type AnyPlan = MatrixPlan | LinearPlan | MaxiPlan;
 type Plan = { ok: true; plan: AnyPlan } | { ok: false; issues: Issue[] };
 
 function planMatrix(sym: Symbology, spec: RenderSpec, matrix: Matrix): Plan {
@@ -96,12 +95,6 @@ function plan(spec: RenderSpec): Plan {
     const p = planMaxicode(spec, sym.defaultScale);
     return p.ok ? { ok: true, plan: { kind: 'maxi', layout: p.layout } } : { ok: false, issues: [p.issue] };
   }
-  if (sym.engine === 'bwip') {
-    const p = planBwip(sym, spec);
-    return p.ok
-      ? { ok: true, plan: { kind: 'bwip', opts: p.opts, width: p.width, height: p.height } }
-      : { ok: false, issues: [p.issue] };
-  }
   const encoded = sym.engine === 'qrcode' ? encodeQr(spec) : encodeBwipMatrix(sym, spec);
   return encoded.ok ? planMatrix(sym, spec, encoded.matrix) : { ok: false, issues: [encoded.issue] };
 }
@@ -117,17 +110,15 @@ function sizeIssues(spec: RenderSpec, width: number, height: number): Issue[] {
   ];
 }
 
-// The delivered image's size: matrix and linear layouts are unrotated, bwip's plan is already turned.
+// The delivered image's size: every layout is unrotated.
 function dims(p: AnyPlan, rotate: number): { width: number; height: number } {
-  if (p.kind === 'bwip') return p;
   return rotate === 90 || rotate === 270 ? { width: p.layout.height, height: p.layout.width } : p.layout;
 }
 
-function dotsPerModule(sym: Symbology, p: AnyPlan): number {
+function dotsPerModule(p: AnyPlan): number {
   if (p.kind === 'matrix') return p.layout.scale;
   if (p.kind === 'linear') return p.scale;
-  if (p.kind === 'maxi') return p.layout.frame.scale * 2; // bwip-js units: a MaxiCode module is two
-  return (p.opts.scale ?? 1) * (sym.kind === '2d' ? 2 : 1);
+  return p.layout.frame.scale * 2; // bwip-js units: a MaxiCode module is two
 }
 
 // The API's hot path: most QR requests are settled by a capacity table instead of a 0.5 ms encode.
@@ -159,8 +150,7 @@ export async function render(spec: RenderSpec): Promise<RenderResult> {
   const { width, height } = dims(p.plan, spec.options.rotate);
   const tooBig = sizeIssues(spec, width, height);
   if (tooBig.length > 0) throw new RenderError(tooBig);
-  const sym = getSymbology(spec.symbology);
-  const print = printInfo(spec, width, height, dotsPerModule(sym, p.plan));
+  const print = printInfo(spec, width, height, dotsPerModule(p.plan));
   try {
     const bytes = await draw(spec, p.plan);
     const result: RenderResult = { bytes, contentType: CONTENT_TYPES[spec.format], width, height, print };
@@ -224,36 +214,26 @@ async function draw(spec: RenderSpec, p: AnyPlan): Promise<Buffer> {
     if (format === 'svg') return svgOut(encodeSvg(matrix, layout, o.foreground, o.background));
     if (format === 'pdf' || format === 'eps') return vector(matrixDrawing(matrix, layout, o.foreground, o.background));
     if (format === 'png') return raster(encodePng(matrix, layout, o.foreground, o.background));
-    return encodeBitmapRaster(matrixBitmap(matrix, layout), format as 'webp' | 'jpeg', o.foreground, o.background, o.dpi);
+    return encodeBitmapRaster(
+      matrixBitmap(matrix, layout),
+      format as 'webp' | 'jpeg',
+      o.foreground,
+      o.background,
+      o.dpi,
+    );
   }
-  if (p.kind === 'maxi') {
-    if (format === 'svg' || format === 'pdf' || format === 'eps') {
-      const drawing = maxicodeDrawing(p.layout, o.rotate, o.foreground, o.background);
-      return format === 'svg' ? svgOut(drawingToSvg(drawing)) : vector(drawing);
-    }
-    const bitmap = maxicodeBitmap(p.layout, o.rotate);
-    if (format === 'png') {
-      const png = encodeBitmapPng(bitmap, o.foreground, o.background);
-      return o.dpi === undefined ? png : withPhys(png, o.dpi);
-    }
-    return encodeBitmapRaster(bitmap, format as 'webp' | 'jpeg', o.foreground, o.background, o.dpi);
+  // Linear symbols and MaxiCode: a bitmap for raster formats, a drawing for vector ones, from one layout.
+  if (format === 'svg' || format === 'pdf' || format === 'eps') {
+    const drawing =
+      p.kind === 'maxi'
+        ? maxicodeDrawing(p.layout, o.rotate, o.foreground, o.background)
+        : linearDrawing(p.layout, o.rotate, o.foreground, o.background);
+    return format === 'svg' ? svgOut(drawingToSvg(drawing, p.kind === 'linear')) : vector(drawing);
   }
-  if (p.kind === 'linear') {
-    if (format === 'svg' || format === 'pdf' || format === 'eps') {
-      const drawing = linearDrawing(p.layout, o.rotate, o.foreground, o.background);
-      return format === 'svg' ? svgOut(drawingToSvg(drawing, true)) : vector(drawing);
-    }
-    const bitmap = linearBitmap(p.layout, o.rotate);
-    if (format === 'png') {
-      const png = encodeBitmapPng(bitmap, o.foreground, o.background);
-      return o.dpi === undefined ? png : withPhys(png, o.dpi);
-    }
-    return encodeBitmapRaster(bitmap, format as 'webp' | 'jpeg', o.foreground, o.background, o.dpi);
+  const bitmap = p.kind === 'maxi' ? maxicodeBitmap(p.layout, o.rotate) : linearBitmap(p.layout, o.rotate);
+  if (format === 'png') {
+    const png = encodeBitmapPng(bitmap, o.foreground, o.background);
+    return o.dpi === undefined ? png : withPhys(png, o.dpi);
   }
-  if (format === 'svg') return svgOut(drawBwipSvg(p.opts).svg);
-  if (format === 'pdf' || format === 'eps') {
-    const svg = drawBwipSvg(p.opts);
-    return vector(drawingFromBwipSvg(svg.svg, svg.width, svg.height, o.background, o.foreground));
-  }
-  return raster(await drawBwipPng(p.opts));
+  return encodeBitmapRaster(bitmap, format as 'webp' | 'jpeg', o.foreground, o.background, o.dpi);
 }

@@ -5,19 +5,50 @@
 import type { Bitmap } from './bitmap.ts';
 
 const ZIGZAG = Uint8Array.from([
-  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21,
-  28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54,
-  47, 55, 62, 63,
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
+  35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47,
+  55, 62, 63,
 ]);
 // ITU T.81 Annex K tables (natural order), scaled to quality 95 as libjpeg does.
 const LUMA_BASE = [
-  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87,
-  80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92,
-  95, 98, 112, 100, 103, 99,
+  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51,
+  87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101,
+  72, 92, 95, 98, 112, 100, 103, 99,
 ];
 const CHROMA_BASE = [
-  17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99, 99,
-  99, 99, ...Array.from({ length: 32 }, () => 99),
+  17,
+  18,
+  24,
+  47,
+  99,
+  99,
+  99,
+  99,
+  18,
+  21,
+  26,
+  66,
+  99,
+  99,
+  99,
+  99,
+  24,
+  26,
+  56,
+  99,
+  99,
+  99,
+  99,
+  99,
+  47,
+  66,
+  99,
+  99,
+  99,
+  99,
+  99,
+  99,
+  ...Array.from({ length: 32 }, () => 99),
 ];
 const QUALITY = 95;
 const scaleTable = (base: number[]) =>
@@ -26,7 +57,10 @@ const QUANT = [scaleTable(LUMA_BASE), scaleTable(CHROMA_BASE)];
 
 type HuffSpec = { counts: number[]; symbols: number[] };
 const DC_LUMA: HuffSpec = { counts: [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0], symbols: [...Array(12).keys()] };
-const DC_CHROMA: HuffSpec = { counts: [0, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0], symbols: [...Array(12).keys()] };
+const DC_CHROMA: HuffSpec = {
+  counts: [0, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0],
+  symbols: [...Array(12).keys()],
+};
 const AC_LUMA: HuffSpec = {
   counts: [0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 0x7d],
   symbols: hex(
@@ -263,7 +297,13 @@ function segment(marker: number, body: number[]): number[] {
 function headers(width: number, height: number, comps: number, dpi?: number): Buffer {
   const density = dpi === undefined ? [0, 0, 1, 0, 1] : [1, dpi >> 8, dpi & 0xff, dpi >> 8, dpi & 0xff];
   const out = [0xff, 0xd8, ...segment(0xe0, [0x4a, 0x46, 0x49, 0x46, 0, 1, 1, ...density, 0, 0])];
-  for (let t = 0; t < Math.min(comps, 2); t++) out.push(...segment(0xdb, [t, ...ZIGZAG].map((k, i) => (i === 0 ? k : QUANT[t]![k]!))));
+  for (let t = 0; t < Math.min(comps, 2); t++)
+    out.push(
+      ...segment(
+        0xdb,
+        [t, ...ZIGZAG].map((k, i) => (i === 0 ? k : QUANT[t]![k]!)),
+      ),
+    );
   const sof = [8, height >> 8, height & 0xff, width >> 8, width & 0xff, comps];
   for (let c = 0; c < comps; c++) sof.push(c + 1, 0x11, c === 0 ? 0 : 1);
   out.push(...segment(0xc0, sof));

@@ -49,19 +49,17 @@ export function layoutMaxicode(pixs: readonly number[], frame: MaxiFrame): MaxiL
   const maxx = Math.ceil(mwidth * 30 - wgap);
   const maxy = Math.ceil(t * 3 * 32 + t * 4 - hgap);
   const hexagons = pixs.map((c) => {
-    let x = ((c % 30) * mwidth + (((c / 30) | 0) & 1 ? mwidth : mwidth / 2)) | 0;
-    let y = (((33 - ((c / 30) | 0)) * t * 3 + t * 2 - h / 2) | 0) as number;
-    const pts: Point[] = [[x - 0.5, y--]];
-    y -= qh - 1;
-    pts.push([x - 1 - w2, y--]);
-    y -= vh;
-    pts.push([x - 1 - w2, y--]);
-    y -= qh - 1;
-    pts.push([x - 0.5, y++]);
-    y += qh - 1;
-    pts.push([x + w2, y++]);
-    y += vh;
-    pts.push([x + w2, y++]);
+    const x = ((c % 30) * mwidth + (((c / 30) | 0) & 1 ? mwidth : mwidth / 2)) | 0;
+    // Built bottom up (PostScript's y) so that the drawing runs top down, as bwip-js builds them.
+    const y = ((33 - ((c / 30) | 0)) * t * 3 + t * 2 - h / 2) | 0;
+    const pts: Point[] = [
+      [x - 0.5, y],
+      [x - 1 - w2, y - qh],
+      [x - 1 - w2, y - qh - 1 - vh],
+      [x - 0.5, y - 2 * qh - vh - 1],
+      [x + w2, y - qh - vh - 1],
+      [x + w2, y - qh],
+    ];
     return pts.map(([px, py]): Point => [px, maxy - py]);
   });
   const cx = (14 * mwidth + mwidth / 2 + 0.01) | 0;
@@ -79,7 +77,8 @@ export function layoutMaxicode(pixs: readonly number[], frame: MaxiFrame): MaxiL
 
 function fillSpan(b: Bitmap, x0: number, x1: number, y: number): void {
   if (y < 0 || y >= b.height) return;
-  for (let x = Math.max(0, x0); x <= Math.min(b.width - 1, x1); x++) b.bits[y * b.stride + (x >> 3)]! |= 0x80 >> (x & 7);
+  for (let x = Math.max(0, x0); x <= Math.min(b.width - 1, x1); x++)
+    b.bits[y * b.stride + (x >> 3)]! |= 0x80 >> (x & 7);
 }
 
 // bwip-js's hexagon(): a two-pixel flat top, widening by two pixels a row to the vertical sides.
@@ -189,7 +188,13 @@ export function maxicodeDrawing(l: MaxiLayout, rotate: Rotation, foreground: str
   const { left: dx, top: dy } = l.frame;
   const turned = rotate === 90 || rotate === 270;
   const at = (x: number, y: number): [number, number] =>
-    rotate === 90 ? [l.height - y, x] : rotate === 180 ? [l.width - x, l.height - y] : rotate === 270 ? [y, l.width - x] : [x, y];
+    rotate === 90
+      ? [l.height - y, x]
+      : rotate === 180
+        ? [l.width - x, l.height - y]
+        : rotate === 270
+          ? [y, l.width - x]
+          : [x, y];
   const d: Seg[] = [];
   for (const pts of l.hexagons) {
     // The outline of the pixels hexagon() fills: flat top and bottom, vertical sides.
@@ -211,7 +216,13 @@ export function maxicodeDrawing(l: MaxiLayout, rotate: Rotation, foreground: str
   for (const ring of l.rings)
     for (const [rx, ry] of [ring.outer, ring.inner])
       for (const s of ellipse(ring.x + dx + 0.5, ring.y + dy + 0.5, rx + 0.5, ry + 0.5))
-        d.push(s[0] === 'Z' ? s : s[0] === 'C' ? ['C', ...at(s[1], s[2]), ...at(s[3], s[4]), ...at(s[5], s[6])] : [s[0], ...at(s[1], s[2])]);
+        d.push(
+          s[0] === 'Z'
+            ? s
+            : s[0] === 'C'
+              ? ['C', ...at(s[1], s[2]), ...at(s[3], s[4]), ...at(s[5], s[6])]
+              : [s[0], ...at(s[1], s[2])],
+        );
   return {
     width: turned ? l.height : l.width,
     height: turned ? l.width : l.height,

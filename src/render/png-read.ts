@@ -102,7 +102,8 @@ export function readPng(png: Buffer): PngPixels | undefined {
       // Two-colour palette (what we write): eight pixels per byte through a lookup.
       const [l0, l1] = [paletteLuma[0] ?? 0, paletteLuma[1] ?? 0];
       for (let y = 0; y < height; y++)
-        for (let x = 0; x < width; x++) out[y * width + x] = (pixels[y * stride + (x >> 3)]! >> (7 - (x & 7))) & 1 ? l1 : l0;
+        for (let x = 0; x < width; x++)
+          out[y * width + x] = (pixels[y * stride + (x >> 3)]! >> (7 - (x & 7))) & 1 ? l1 : l0;
       return out;
     }
     for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[y * width + x] = luminance(x, y);

@@ -72,48 +72,11 @@ export function matrixDrawing(m: Matrix, l: Layout, foreground: string, backgrou
   };
 }
 
-// bwip-js's SVG is regular (see DrawingSVG in bwip-js): a background rect, stroked orthogonal lines
-// grouped by width, filled paths of M/L/C/Q/Z. Lines become rectangles (butt caps), Q becomes C.
 const PATH = /<path ([^>]*?)\/?>/g;
 const ATTR = /([a-z-]+)="([^"]*)"/g;
 
-/** bwip-js SVG output as a drawing; throws on anything outside the subset bwip-js writes. */
-export function drawingFromBwipSvg(
-  svg: string,
-  width: number,
-  height: number,
-  background: string,
-  foreground: string,
-): Drawing {
-  const shapes: Shape[] = [];
-  for (const m of svg.matchAll(PATH)) {
-    const attrs = Object.fromEntries([...(m[1] ?? '').matchAll(ATTR)].map((a) => [a[1], a[2]]));
-    if (attrs.transform) throw new Error('rotated text is not supported in vector output');
-    const d = attrs.d ?? '';
-    if (attrs.stroke) {
-      shapes.push({ fill: attrs.stroke, d: strokedLines(d, Number(attrs['stroke-width'] ?? 1)) });
-    } else {
-      shapes.push({ fill: attrs.fill ?? foreground, d: parsePath(d) });
-    }
-  }
-  return { width, height, background, shapes, pictures: [] };
-}
-
 function numbers(s: string): number[] {
   return (s.match(/-?\d*\.?\d+(?:e-?\d+)?/gi) ?? []).map(Number);
-}
-
-function strokedLines(d: string, lw: number): Seg[] {
-  const out: Seg[] = [];
-  for (const m of d.matchAll(/M([^ML]+)L([^ML]+)/g)) {
-    const [x0 = 0, y0 = 0] = numbers(m[1] ?? '');
-    const [x1 = 0, y1 = 0] = numbers(m[2] ?? '');
-    const h = lw / 2;
-    // Exactly what an SVG renderer strokes: centred on the line, butt caps.
-    if (x0 === x1) out.push(...rect(x0 - h, Math.min(y0, y1), lw, Math.abs(y1 - y0)));
-    else out.push(...rect(Math.min(x0, x1), y0 - h, Math.abs(x1 - x0), lw));
-  }
-  return out;
 }
 
 /** Parses an absolute M/L/C/Q/Z path (the subset bwip-js and our writers use). */

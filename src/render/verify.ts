@@ -189,7 +189,8 @@ function stridedGrey(png: Buffer, n: number): { grey: Uint8Array; width: number;
   const [width, height] = [Math.floor(p.width / n), Math.floor(p.height / n)];
   const grey = new Uint8Array(width * height);
   const o = n >> 1;
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) grey[y * width + x] = p.luminance(x * n + o, y * n + o);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) grey[y * width + x] = p.luminance(x * n + o, y * n + o);
   return { grey, width, height };
 }
 
@@ -259,7 +260,10 @@ export async function decodePixels(
 // A plain matrix PNG read at its module centres, two pixels per module: what a pure-image reader samples
 // anyway, at a sixteenth of the pixels (QR at the default 8 px/module). The pixels are the delivered
 // file's, decoded; a module drawn off its grid reads wrong and falls through to the full-image read.
-export function centreGrey(png: Buffer, grid: ModuleGrid): { grey: Uint8Array; width: number; height: number } | undefined {
+export function centreGrey(
+  png: Buffer,
+  grid: ModuleGrid,
+): { grey: Uint8Array; width: number; height: number } | undefined {
   const image = grid.scale < 2 ? undefined : readPng(png);
   if (!image) return undefined;
   const { scale } = grid;

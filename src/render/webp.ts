@@ -169,7 +169,8 @@ export function encodeBitmapWebp(b: Bitmap, foreground: number[], background: nu
   const used = freq.flatMap((f, s) => (f > 0 ? [s] : []));
   const lengths = used.length === 1 ? [] : codeLengths(freq, 15);
   const codes = canonical(lengths);
-  if (used.length === 1) simpleCode(w, used); // a blank image: every coded pixel the same literal
+  if (used.length === 1)
+    simpleCode(w, used); // a blank image: every coded pixel the same literal
   else normalCode(w, lengths);
   for (let i = 0; i < 3; i++) simpleCode(w, [0]); // red, blue, alpha: always 0
   simpleCode(w, [0]); // distance: always code 1 (one row up), prefix symbol 0

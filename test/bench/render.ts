@@ -12,7 +12,7 @@ import type { RenderSpec } from '../../src/domain/render-spec.ts';
 import { SYMBOLOGY_IDS, describeSymbologies, getSymbology } from '../../src/domain/symbologies.ts';
 import type { SymbologyId } from '../../src/domain/symbologies.ts';
 import { loadVerifier } from '../../src/jobs/decoder.ts';
-import { bwipOptions } from '../../src/render/bwip.ts';
+import { planBwip } from '../support/bwip-reference.ts';
 import { preflight, render } from '../../src/render/index.ts';
 import { fastMaskFunctions, originalMaskFunctions } from '../../src/render/qr-mask.ts';
 
@@ -80,8 +80,9 @@ function baseline(s: RenderSpec): [string, () => unknown] {
     const o = { errorCorrectionLevel: s.options.ecc ?? 'M', margin: s.options.margin, scale: s.options.scale };
     return ['QRCode.toBuffer, as shipped', () => asShipped(() => QRCode.toBuffer(s.data, o as never))];
   }
-  const opts = bwipOptions(sym, s, s.options.scale ?? sym.defaultScale);
-  return ['bwipjs.toBuffer', () => bwipjs.toBuffer({ ...opts })];
+  const plan = planBwip(sym, s);
+  if (!plan.ok) throw new Error(plan.issue.message);
+  return ['bwipjs.toBuffer', () => bwipjs.toBuffer({ ...plan.opts })];
 }
 
 async function qrRows(): Promise<Row[]> {

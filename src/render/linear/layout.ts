@@ -120,7 +120,7 @@ function placedText(dev: Device, enc: LinearEncoding): void {
       font = name;
       const zero = measureText(id, '0', (size * dev.s) | 0);
       xoff = -(zero.width / dev.s / 2);
-      yoff = -((-zero.descent / dev.s + zero.ascent / dev.s) / 2);
+      yoff = -(f32(-zero.descent / dev.s + zero.ascent / dev.s) / 2);
     }
     let px = dev.s * x;
     let py = dev.s * (y ?? 0);
@@ -142,7 +142,7 @@ function alignedText(dev: Device, enc: LinearEncoding, style: LinearStyle, pixx:
   const ascent = measureText(id, '0', px).ascent / dev.s;
   const width = f32(measureText(id, content, px).width / dev.s);
   const x = f32(pixx - width) / 2 + (style.textxoffset ?? 0);
-  const y = f32(-ascent - 1) + (style.textyoffset ?? 0);
+  const y = f32(-f32(ascent) - 1) + (style.textyoffset ?? 0);
   dev.show(dev.s * x, dev.s * y, content, id, size * dev.s);
 }
 
