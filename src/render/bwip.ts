@@ -7,7 +7,7 @@ import type { Matrix } from './matrix.ts';
 import type { EncodeFailure } from './qr.ts';
 
 // rMQR versions, smallest area first: the first that encodes the data wins.
-const RMQR_VERSIONS = [7, 9, 11, 13, 15, 17]
+export const RMQR_VERSIONS = [7, 9, 11, 13, 15, 17]
   .flatMap((r) => [27, 43, 59, 77, 99, 139].map((c) => ({ r, c })))
   .filter(({ r, c }) => !(c === 27 && r !== 11 && r !== 13))
   .sort((a, b) => a.r * a.c - b.r * b.c)
@@ -24,7 +24,7 @@ export function failure(sym: Symbology, err: unknown): EncodeFailure {
   return { path, message: `cannot encode as ${sym.name}: ${text}` };
 }
 
-function matrixOptions(sym: Symbology, o: RenderSpec['options']): Record<string, unknown> {
+export function matrixOptions(sym: Symbology, o: RenderSpec['options']): Record<string, unknown> {
   const opts: Record<string, unknown> = {};
   if (o.ecc !== undefined) opts.eclevel = o.ecc;
   if (o.version !== undefined) opts.version = String(o.version);

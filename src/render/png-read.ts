@@ -10,6 +10,8 @@ export type PngPixels = {
   luminance(x: number, y: number): number;
   /** Every pixel's luminance, row-major. */
   grey(): Uint8Array;
+  /** One row's luminance. */
+  row(y: number): Uint8Array;
 };
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
@@ -22,15 +24,16 @@ function paeth(a: number, b: number, c: number): number {
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
-// Reverses the per-scanline filters; `bpp` is bytes per complete pixel (at least 1).
-function unfilter(raw: Uint8Array, stride: number, height: number, bpp: number): Uint8Array {
-  const out = new Uint8Array(stride * height);
-  for (let y = 0; y < height; y++) {
+// Reverses the per-scanline filters of rows from..to-1 into `out` (rows above `from` already done); `bpp` is
+// bytes per complete pixel (at least 1). A repeat of the row above (filter Up, all zeros) is a copy.
+function unfilter(raw: Uint8Array, out: Uint8Array, stride: number, bpp: number, from: number, to: number): void {
+  for (let y = from; y < to; y++) {
     const type = raw[y * (stride + 1)]!;
     const src = y * (stride + 1) + 1;
     const row = y * stride;
     const up = row - stride;
     if (type === 0 || (type === 2 && y === 0)) out.set(raw.subarray(src, src + stride), row);
+    else if (type === 2 && zeros(raw, src, stride)) out.copyWithin(row, up, row);
     else if (type === 2) for (let x = 0; x < stride; x++) out[row + x] = (raw[src + x]! + out[up + x]!) & 255;
     else if (type === 1)
       for (let x = 0; x < stride; x++) out[row + x] = (raw[src + x]! + (x >= bpp ? out[row + x - bpp]! : 0)) & 255;
@@ -43,7 +46,11 @@ function unfilter(raw: Uint8Array, stride: number, height: number, bpp: number):
       }
     }
   }
-  return out;
+}
+
+function zeros(raw: Uint8Array, at: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (raw[at + i] !== 0) return false;
+  return true;
 }
 
 const luma = (r: number, g: number, b: number) => (r * 77 + g * 150 + b * 29) >> 8;
@@ -72,17 +79,29 @@ export function readPng(png: Buffer): PngPixels | undefined {
   }
   const bitsPerPixel = depth * channels;
   const stride = (width * bitsPerPixel + 7) >> 3;
-  let pixels: Uint8Array;
+  let raw: Uint8Array;
   try {
-    pixels = unfilter(inflateSync(Buffer.concat(idat)), stride, height, Math.max(1, bitsPerPixel >> 3));
+    raw = inflateSync(Buffer.concat(idat));
   } catch {
     return undefined;
   }
+  if (raw.length < (stride + 1) * height) return undefined;
+  // Rows are unfiltered on first use, down to the lowest row asked for: a verifier reading a few lines
+  // across a symbol does not pay for the rows below them.
+  const pixels = new Uint8Array(stride * height);
+  const bpp = Math.max(1, bitsPerPixel >> 3);
+  let done = 0;
+  const ensure = (y: number) => {
+    if (y < done) return;
+    unfilter(raw, pixels, stride, bpp, done, Math.min(height, y + 1));
+    done = Math.min(height, y + 1);
+  };
   const max = (1 << depth) - 1;
   const paletteLuma = Array.from({ length: palette.length / 3 }, (_, i) =>
     onWhite(luma(palette[i * 3]!, palette[i * 3 + 1]!, palette[i * 3 + 2]!), paletteAlpha[i] ?? 255),
   );
   const sampleAt = (x: number, y: number): number => {
+    ensure(y);
     if (depth >= 8) return pixels[y * stride + x * channels]!;
     const bit = x * depth;
     return (pixels[y * stride + (bit >> 3)]! >> (8 - depth - (bit & 7))) & max;
@@ -97,6 +116,7 @@ export function readPng(png: Buffer): PngPixels | undefined {
     return colour === 6 ? onWhite(l, pixels[p + 3]!) : l;
   }
   function grey(): Uint8Array {
+    ensure(height - 1);
     const out = new Uint8Array(width * height);
     if (colour === 3 && depth === 1) {
       // Two-colour palette (what we write): eight pixels per byte through a lookup.
@@ -109,5 +129,15 @@ export function readPng(png: Buffer): PngPixels | undefined {
     for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[y * width + x] = luminance(x, y);
     return out;
   }
-  return { width, height, luminance, grey };
+  function row(y: number): Uint8Array {
+    ensure(y);
+    const out = new Uint8Array(width);
+    if (colour === 3 && depth === 1) {
+      const [l0, l1] = [paletteLuma[0] ?? 0, paletteLuma[1] ?? 0];
+      const at = y * stride;
+      for (let x = 0; x < width; x++) out[x] = (pixels[at + (x >> 3)]! >> (7 - (x & 7))) & 1 ? l1 : l0;
+    } else for (let x = 0; x < width; x++) out[x] = luminance(x, y);
+    return out;
+  }
+  return { width, height, luminance, grey, row };
 }

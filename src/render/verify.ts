@@ -13,7 +13,7 @@ import { expandUpce, gs1CheckDigit } from '../domain/render-spec.ts';
 import type { SymbologyId } from '../domain/symbologies.ts';
 import { epsToDrawing } from './eps.ts';
 import type { ModuleGrid, Scan, Stride } from './read-hints.ts';
-import { readPng } from './png-read.ts';
+import { readPng, type PngPixels } from './png-read.ts';
 import { pdfToDrawing } from './pdf.ts';
 import { scanDrawing } from './scanline.ts';
 import { drawingToSvg, svgToDrawing, type Drawing } from './vector.ts';
@@ -175,7 +175,14 @@ export async function scannedLines(
     lines.forEach((line, k) => grey.set(line, k * length));
     return { grey, width: length, height: 3 };
   }
-  const image = contentType === 'image/png' ? pngGrey(bytes) : await greyOf(bytes);
+  const png = contentType === 'image/png' ? readPng(bytes) : undefined;
+  if (png && scan.axis === 'row') {
+    const grey = new Uint8Array(png.width * 3);
+    const span = Math.max(1, scan.to - scan.from);
+    for (let k = 0; k < 3; k++) grey.set(png.row(scan.from + Math.floor((span * (k + 1)) / 4)), k * png.width);
+    return { grey, width: png.width, height: 3 };
+  }
+  const image = png ? pngGrey(png) : await greyOf(bytes);
   if (!image) return undefined;
   const length = scan.axis === 'row' ? image.width : image.height;
   const grey = scanLines(scan, length, (line, i) => (scan.axis === 'row' ? image.at(i, line) : image.at(line, i)));
@@ -201,9 +208,8 @@ function pngGreyImage(png: Buffer): { grey: Uint8Array; width: number; height: n
   return { grey: p.grey(), width: p.width, height: p.height };
 }
 
-function pngGrey(png: Buffer) {
-  const p = readPng(png);
-  return p && { width: p.width, height: p.height, at: (x: number, y: number) => p.luminance(x, y) };
+function pngGrey(p: PngPixels) {
+  return { width: p.width, height: p.height, at: (x: number, y: number) => p.luminance(x, y) };
 }
 
 /** Pixels of a delivered image; vector formats are rasterized at their pixel size (or at dpi when sized in mm). */

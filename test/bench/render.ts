@@ -12,6 +12,7 @@ import type { RenderSpec } from '../../src/domain/render-spec.ts';
 import { SYMBOLOGY_IDS, describeSymbologies, getSymbology } from '../../src/domain/symbologies.ts';
 import type { SymbologyId } from '../../src/domain/symbologies.ts';
 import { loadVerifier } from '../../src/jobs/decoder.ts';
+import { RMQR_VERSIONS, matrixOptions } from '../../src/render/bwip.ts';
 import { planBwip } from '../support/bwip-reference.ts';
 import { preflight, render } from '../../src/render/index.ts';
 import { fastMaskFunctions, originalMaskFunctions } from '../../src/render/qr-mask.ts';
@@ -80,9 +81,28 @@ function baseline(s: RenderSpec): [string, () => unknown] {
     const o = { errorCorrectionLevel: s.options.ecc ?? 'M', margin: s.options.margin, scale: s.options.scale };
     return ['QRCode.toBuffer, as shipped', () => asShipped(() => QRCode.toBuffer(s.data, o as never))];
   }
-  const plan = planBwip(sym, s);
-  if (!plan.ok) throw new Error(plan.issue.message);
-  return ['bwipjs.toBuffer', () => bwipjs.toBuffer({ ...plan.opts })];
+  if (sym.engine === 'bwip') {
+    const plan = planBwip(sym, s);
+    if (!plan.ok) throw new Error(plan.issue.message);
+    return ['bwipjs.toBuffer', () => bwipjs.toBuffer({ ...plan.opts })];
+  }
+  // A 2D matrix: bwip-js modules are two units, so half our pixels per module; rMQR at the version we pick.
+  const opts: Record<string, unknown> = {
+    ...matrixOptions(sym, s.options),
+    bcid: sym.bcid,
+    text: s.data,
+    scale: Math.max(1, Math.round((s.options.scale ?? sym.defaultScale) / 2)),
+    padding: s.options.margin * 2,
+  };
+  if (sym.id === 'rectangularmicroqrcode')
+    opts.version = RMQR_VERSIONS.find((version) => {
+      try {
+        return bwipjs.raw(sym.bcid, s.data, { ...opts, version } as never).length > 0;
+      } catch {
+        return false;
+      }
+    });
+  return ['bwipjs.toBuffer', () => bwipjs.toBuffer({ ...opts } as never)];
 }
 
 async function qrRows(): Promise<Row[]> {
