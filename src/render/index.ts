@@ -121,7 +121,7 @@ function dotsPerModule(p: AnyPlan): number {
   return p.layout.frame.scale * 2; // bwip-js units: a MaxiCode module is two
 }
 
-// The API's hot path: most QR requests are settled by a capacity table instead of a 0.5 ms encode.
+// The API's hot path: most QR requests are settled by a capacity table instead of an encode.
 function qrFitsByBound(spec: RenderSpec): boolean {
   if (getSymbology(spec.symbology).engine !== 'qrcode') return false;
   const modules = qrModulesUpperBound(spec);
@@ -133,7 +133,7 @@ function qrFitsByBound(spec: RenderSpec): boolean {
 
 /**
  * Checks that need the engines: data capacity, size too small, image over 4096x4096.
- * Costs one encode: ~0.5 ms for QR, ~1-5 ms for bwip-js symbologies.
+ * Costs one encode (QR requests within the capacity table's bound cost none).
  */
 export function preflight(spec: RenderSpec): Issue[] {
   if (qrFitsByBound(spec)) return [];
