@@ -305,8 +305,8 @@ export function moduleCentres(png: Buffer, grid: ModuleGrid): Pixels | undefined
   return { data, width: g.width, height: g.height };
 }
 
-// zxing's own image reader (stb_image in the wasm) takes PNG and JPEG bytes as they are: a quarter of the
-// cost of decoding them through sharp, which is what keeps verification under the render's own cost.
+// zxing's own image reader (stb_image in the wasm) takes PNG and JPEG bytes as they are, cheaper than
+// decoding them through sharp: the fall-through for what the reduced reads above did not settle.
 const READ_AS_DELIVERED = new Set(['image/png', 'image/jpeg']);
 
 /** Decodes delivered bytes: PNG/JPEG straight into the reader in pure-image mode, anything else (or a miss) rasterized first. */
