@@ -2,10 +2,11 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.ts';
 import { QUEUES } from '../../src/queue/catalog.ts';
+import { launchBrowser } from '../support/browser.ts';
 import { freePort, ROOT, startStack, type TestStack } from '../support/harness.ts';
 
 const ADMIN = { ADMIN_USER: 'ops', ADMIN_PASSWORD: 'board password' };
@@ -22,10 +23,7 @@ beforeAll(async () => {
   const port = await freePort();
   server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }) as Server;
   base = `http://127.0.0.1:${port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();

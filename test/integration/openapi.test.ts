@@ -2,12 +2,12 @@ import type { Server } from 'node:http';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { serve } from '@hono/node-server';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as v from 'valibot';
 import { parseSubmission } from '../../src/api/routes/codes.ts';
 import { WebhookEventsSchema, WebhookUrlSchema } from '../../src/api/webhook-target.ts';
 import { DEFAULT_POLICY } from '../../src/domain/render-spec.ts';
+import { launchBrowser } from '../support/browser.ts';
 import { eventually, freePort, startStack, type TestStack } from '../support/harness.ts';
 
 let stack: TestStack;
@@ -143,10 +143,7 @@ describe('/docs', () => {
   it('renders in headless Chromium with no network beyond localhost', async () => {
     const port = await freePort();
     const server = serve({ fetch: stack.app.fetch, port, hostname: '127.0.0.1' }) as Server;
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'],
-    });
+    const browser = await launchBrowser();
     const blocked: string[] = [];
     try {
       const page = await browser.newPage();
