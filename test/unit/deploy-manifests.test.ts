@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse } from 'yaml';
 import { ENV_NAMES, loadConfig } from '../../src/config.ts';
@@ -43,39 +44,93 @@ function expectHeapFlags(script: string, nodeOptions: string | undefined, where:
   expect(nodeOptions, where).toBe(heapFlags(config, script === 'api' ? 'api' : 'worker').join(' '));
 }
 
+type ComposeService = {
+  image?: string;
+  build?: { context: string; dockerfile?: string };
+  command?: string[];
+  environment?: Record<string, string>;
+  depends_on?: Record<string, unknown> | string[];
+  volumes?: (string | { type?: string; source?: string })[];
+};
+type ComposeFile = { services: Record<string, ComposeService>; volumes?: Record<string, unknown> };
+
+const COMPOSE_FILE = path.join(DOCKER, 'compose.yml');
+// The Compose Specification's JSON schema, vendored (test/schemas/README.md says from where).
+const COMPOSE_SCHEMA = JSON.parse(readFileSync(path.join(ROOT, 'test', 'schemas', 'compose-spec.json'), 'utf8'));
+// Compose reads YAML merge keys (`<<: *app`), so the file is read with them too.
+const compose = parse(readFileSync(COMPOSE_FILE, 'utf8'), { merge: true }) as ComposeFile;
+
+/** `docker compose config`'s rendering of the file, or undefined when no Compose is installed. */
 function composeConfig(): string | undefined {
   for (const cmd of [['docker', 'compose'], ['docker-compose']]) {
-    const result = spawnSync(cmd[0]!, [...cmd.slice(1), '-f', path.join(DOCKER, 'compose.yml'), 'config'], {
-      encoding: 'utf8',
-    });
+    const result = spawnSync(cmd[0]!, [...cmd.slice(1), '-f', COMPOSE_FILE, 'config'], { encoding: 'utf8' });
     if (result.status === 0) return result.stdout;
-    if (result.error === undefined && !/unknown (shorthand flag|command)/.test(result.stderr))
+    if (result.error === undefined && !/unknown (shorthand flag|command)|is not a docker command/.test(result.stderr))
       throw new Error(result.stderr);
   }
   return undefined;
 }
 
+/** The schema's verdict on a compose document: its errors, empty when valid. */
+function composeSchemaErrors(document: unknown): string[] {
+  const validate = new Ajv2020({ strict: false, allErrors: true }).compile(COMPOSE_SCHEMA);
+  return validate(document) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+}
+
+/** Named volumes a service mounts (bind mounts start with . or /). */
+const namedVolumes = (service: ComposeService) =>
+  (service.volumes ?? [])
+    .map((v) => (typeof v === 'string' ? v.split(':')[0]! : (v.source ?? '')))
+    .filter((source) => source !== '' && !/^[./~]/.test(source));
+
 describe('docker/compose.yml', () => {
-  it('is accepted by `docker compose config` and runs only our scripts with our variables and heap flags', () => {
+  it('is valid against the Compose Specification schema, which refuses a broken file', () => {
+    expect(composeSchemaErrors(compose)).toEqual([]);
+    // The check can fail: a misspelt top-level key and a wrongly typed field are both refused.
+    expect(composeSchemaErrors({ ...compose, servics: compose.services })).not.toEqual([]);
+    const api = { ...compose.services.api, restart: 5 };
+    expect(composeSchemaErrors({ ...compose, services: { ...compose.services, api } })).not.toEqual([]);
+  });
+
+  it('refers only to services, volumes and files that exist (what `docker compose config` checks past the schema)', () => {
+    const names = Object.keys(compose.services);
+    for (const [name, service] of Object.entries(compose.services)) {
+      const dependsOn = Array.isArray(service.depends_on) ? service.depends_on : Object.keys(service.depends_on ?? {});
+      for (const dependency of dependsOn) expect(names, `${name} depends_on`).toContain(dependency);
+      for (const volume of namedVolumes(service))
+        expect(Object.keys(compose.volumes ?? {}), `${name} volume`).toContain(volume);
+      for (const v of service.volumes ?? []) {
+        const source = typeof v === 'string' ? v.split(':')[0]! : v.source;
+        if (source?.startsWith('.'))
+          expect(existsSync(path.join(DOCKER, source)), `${name} mounts ${source}`).toBe(true);
+      }
+      if (service.build) {
+        const context = path.join(DOCKER, service.build.context);
+        expect(existsSync(path.join(context, service.build.dockerfile ?? 'Dockerfile')), `${name} build`).toBe(true);
+      }
+    }
+  });
+
+  it('runs only our scripts with our variables and heap flags (and `docker compose config` agrees, where installed)', () => {
     const rendered = composeConfig();
-    expect(rendered, 'install docker-compose (the CI installs it when missing)').toBeDefined();
-    const compose = parse(rendered!) as {
-      services: Record<string, { image?: string; command?: string[]; environment?: Record<string, string> }>;
-    };
-    const ours = Object.entries(compose.services).filter(([, s]) => s.image === IMAGE);
-    expect(ours.map(([name]) => name).sort()).toEqual([
-      'api',
-      'batches',
-      'maintenance',
-      'migrate',
-      'render',
-      'webhooks',
-    ]);
-    for (const [name, service] of ours) {
-      const script = expectEntryPoint(service.command, `compose ${name}`);
-      expectHeapFlags(script, service.environment?.NODE_OPTIONS, `compose ${name}`);
-      for (const variable of Object.keys(service.environment ?? {}))
-        expect(KNOWN_ENV, `compose ${name} ${variable}`).toContain(variable);
+    const sources: [string, ComposeFile][] = [['compose.yml', compose]];
+    if (rendered !== undefined) sources.push(['docker compose config', parse(rendered) as ComposeFile]);
+    for (const [source, document] of sources) {
+      const ours = Object.entries(document.services).filter(([, s]) => s.image === IMAGE);
+      expect(ours.map(([name]) => name).sort(), source).toEqual([
+        'api',
+        'batches',
+        'maintenance',
+        'migrate',
+        'render',
+        'webhooks',
+      ]);
+      for (const [name, service] of ours) {
+        const where = `${source}: ${name}`;
+        const script = expectEntryPoint(service.command, where);
+        expectHeapFlags(script, service.environment?.NODE_OPTIONS, where);
+        for (const variable of Object.keys(service.environment ?? {})) expect(KNOWN_ENV, where).toContain(variable);
+      }
     }
     expect(readFileSync(path.join(DOCKER, 'redis.conf'), 'utf8')).toMatch(/maxmemory-policy noeviction/);
     expect(readFileSync(path.join(DOCKER, 'Dockerfile'), 'utf8')).toMatch(/npm ci --omit=dev/);
