@@ -85,7 +85,9 @@ async function accountWithEndpoint(url: string) {
   const deliveriesWhen = (ready: (first: any) => boolean, timeoutMs?: number) =>
     eventually(async () => {
       const list = await call('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`);
-      return list.data[0] && ready(list.data[0]) && (list.data as any[]);
+      const latest = list.data[0];
+      expect(latest !== undefined && ready(latest), `the latest delivery: ${JSON.stringify(latest)}`).toBe(true);
+      return list.data as any[];
     }, timeoutMs);
   return { endpoint, call, deliveriesWhen };
 }
@@ -102,7 +104,7 @@ describe('signatures', () => {
     try {
       const code = await submit({ webhook_url: receiver.url });
       expect(code.webhook_url).toBe(receiver.url);
-      await eventually(async () => receiver.received.length >= 1);
+      await receiver.arrived(1);
       const { headers, body } = receiver.received[0]!;
       const wh = new Webhook(stack.key.webhook_secret);
       const payload = wh.verify(body, headers as Record<string, string>) as any;
@@ -130,7 +132,7 @@ describe('signatures', () => {
       const { webhook_secret } = (await rotated.json()) as any;
       expect(webhook_secret).toMatch(/^whsec_/);
       await submit({ webhook_url: receiver.url });
-      await eventually(async () => receiver.received.length >= 1);
+      await receiver.arrived(1);
       const { headers, body } = receiver.received[0]!;
       expect(String(headers['webhook-signature']).split(' ')).toHaveLength(2);
       new Webhook(webhook_secret).verify(body, headers as Record<string, string>);
@@ -160,7 +162,7 @@ describe('signatures', () => {
       ).json()) as any;
       expect(read.secret).toBeUndefined();
       await stack.request('POST', '/v1/codes', { data: 'endpoint secret' }, { authorization: `Bearer ${key.key}` });
-      await eventually(async () => receiver.received.length >= 1);
+      await receiver.arrived(1);
       const { headers, body } = receiver.received[0]!;
       new Webhook(endpoint.secret).verify(body, headers as Record<string, string>);
     } finally {
@@ -196,8 +198,8 @@ describe('retries', () => {
     const code = await submit({});
     const failed = await eventually(async () => {
       const list = await deliveriesOf(endpoint.id);
-      const found = list.find((d) => d.status === 'failed');
-      return found;
+      expect(list.map((d) => d.status)).toContain('failed');
+      return list.find((d) => d.status === 'failed');
     });
     expect(failed.attempts).toBe(3);
     expect(failed.attempt_log.every((a: any) => a.status === null && a.error)).toBe(true);
@@ -205,12 +207,13 @@ describe('retries', () => {
     try {
       const res = await stack.request('POST', `/v1/webhook-deliveries/${failed.id}/retry`);
       expect(res.status).toBe(202);
-      await eventually(async () => receiver.received.length >= 1);
+      await receiver.arrived(1);
       const body = JSON.parse(receiver.received[0]!.body);
       expect(body.data.id).toBe(code.id);
       const after = await eventually(async () => {
         const d = (await (await stack.request('GET', `/v1/webhook-deliveries/${failed.id}`)).json()) as any;
-        return d.status === 'succeeded' && d;
+        expect(d.status).toBe('succeeded');
+        return d;
       });
       expect(after.attempts).toBe(4);
     } finally {
@@ -226,7 +229,8 @@ describe('retries', () => {
       await call('POST', '/v1/codes', { data: 'gone' });
       const disabled = await eventually(async () => {
         const e = await call('GET', `/v1/webhook-endpoints/${endpoint.id}`);
-        return e.status === 'disabled' && e;
+        expect(e.status).toBe('disabled');
+        return e;
       });
       expect(disabled.disabled_reason).toMatch(/410/);
       expect(receiver.received).toHaveLength(1);
@@ -243,7 +247,7 @@ describe('retries', () => {
         events: ['code.succeeded'],
       });
       const code = await call('POST', '/v1/codes', { data: 'back again' });
-      await eventually(async () => receiver.received.length >= 2);
+      await receiver.arrived(2);
       expect(JSON.parse(receiver.received[1]!.body).data.id).toBe(code.id);
 
       const off = await call('PATCH', `/v1/webhook-endpoints/${endpoint.id}`, { enabled: false });
@@ -285,7 +289,7 @@ describe('processes', () => {
     try {
       const { call, deliveriesWhen } = await accountWithEndpoint(receiver.url);
       await call('POST', '/v1/codes', { data: 'kill me' });
-      await eventually(async () => receiver.received.length >= 1, 30_000);
+      await receiver.arrived(1, 30_000);
       first.kill('SIGKILL');
       await exited(first);
       second = startProcess('workers/webhooks.ts', env);
@@ -338,11 +342,12 @@ describe('batches', () => {
       const batch = (await res.json()) as any;
       expect(batch.webhook_url).toBe(receiver.url);
       expect(batch.webhook_events).toEqual(['batch.completed']);
-      await eventually(
-        async () =>
-          ((await (await stack.request('GET', `/v1/batches/${batch.id}`)).json()) as any).status === 'completed',
-      );
-      await eventually(async () => receiver.received.length >= 1);
+      await eventually(async () => {
+        const read = (await (await stack.request('GET', `/v1/batches/${batch.id}`)).json()) as any;
+        expect(read.status).toBe('completed');
+        return true;
+      });
+      await receiver.arrived(1);
       const { headers, body } = receiver.received[0]!;
       const payload = new Webhook(stack.key.webhook_secret).verify(body, headers as Record<string, string>) as any;
       expect(payload.type).toBe('batch.completed');
@@ -380,7 +385,8 @@ describe('event feed', () => {
         .where('id', 'in', ids)
         .where('status', '=', 'succeeded')
         .execute();
-      return rows.length === ids.length;
+      expect(rows).toHaveLength(ids.length);
+      return true;
     });
     const seen: any[] = [];
     let after: string | undefined;

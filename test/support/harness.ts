@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { inspect } from 'node:util';
 import { Worker } from 'bullmq';
 import { createApp } from '../../src/api/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
@@ -44,9 +45,12 @@ export type TestStack = Awaited<ReturnType<typeof startStack>>;
 
 /**
  * Creates a database, opens the API app in-process (requests through app.request) and, unless
- * `workers: 0`, an in-process render worker. `close()` tears everything down and drops the database.
+ * `workers: 0`, an in-process render worker. `limiterClock` replaces the rate limits' clock (Redis's
+ * TIME) so a test moves time itself. `close()` tears everything down and drops the database.
  */
-export async function startStack(options: { env?: Record<string, string>; workers?: number } = {}) {
+export async function startStack(
+  options: { env?: Record<string, string>; workers?: number; limiterClock?: () => number } = {},
+) {
   const env = uniqueEnv(options.env);
   const config = loadConfig(env, ROOT);
   await prepareDatabase(config.databaseUrl);
@@ -54,7 +58,15 @@ export async function startStack(options: { env?: Record<string, string>; worker
   const redis = createRedis(config.redisUrl, 'producer');
   const queues = openQueues(redis, config.queuePrefix);
   const codeStatus = createCodeStatusHub(createRedis(config.redisUrl, 'worker'), config.queuePrefix);
-  const app = createApp({ config, db, redis, queues, codeStatus, logError: (e) => console.error(e) });
+  const app = createApp({
+    config,
+    db,
+    redis,
+    queues,
+    codeStatus,
+    limiterClock: options.limiterClock,
+    logError: (e) => console.error(e),
+  });
   const notify = (codeId: string, status: CodeStatus) => publishCodeStatus(redis, config.queuePrefix, codeId, status);
   let accounts = 0;
   /** A new account and key; by default limits high enough never to get in a test's way. */
@@ -163,17 +175,36 @@ export function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
-/** Polls `probe` until it returns a truthy value. */
+/**
+ * Polls `probe` until it returns a truthy value, and returns that value. A probe that throws is tried
+ * again (a server still starting refuses connections), but what it last did is kept: when the time is
+ * up, the last error is thrown as it is (so an `expect` inside the probe fails with its own message and
+ * diff) or, if the probe last returned a falsy value, an error showing that value.
+ */
 export async function eventually<T>(
-  probe: () => Promise<T | undefined | false>,
+  probe: () => Promise<T | undefined | null | false | 0 | ''>,
   timeoutMs = 20_000,
   stepMs = 100,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
+    let last: { error: unknown } | { value: unknown };
+    try {
+      const value = await probe();
+      if (value) return value;
+      last = { value };
+    } catch (error) {
+      last = { error };
+    }
+    if (Date.now() > deadline) {
+      const waited = `not met within ${timeoutMs} ms`;
+      if ('value' in last) throw new Error(`${waited}; the probe last returned ${inspect(last.value)}`);
+      if (last.error instanceof Error) {
+        last.error.message = `${last.error.message} (${waited}; this was the last attempt)`;
+        throw last.error;
+      }
+      throw new Error(`${waited}; the probe last threw ${inspect(last.error)}`);
+    }
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }

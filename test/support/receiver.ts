@@ -7,6 +7,7 @@ export type Answer = (n: number, received: Received) => { status: number; header
 /** A real HTTP receiver on 127.0.0.1 that records every request. */
 export async function startReceiver(answer: Answer = () => ({ status: 200 }), port = 0) {
   const received: Received[] = [];
+  const waiters = new Set<() => void>();
   const hanging = new Set<import('node:http').ServerResponse>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -15,6 +16,7 @@ export async function startReceiver(answer: Answer = () => ({ status: 200 }), po
       const entry = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
       const reply = answer(received.length, entry);
       received.push(entry);
+      for (const wake of waiters) wake();
       if (reply === 'hang') {
         hanging.add(res);
         return;
@@ -29,6 +31,22 @@ export async function startReceiver(answer: Answer = () => ({ status: 200 }), po
     port: actualPort,
     url: `http://127.0.0.1:${actualPort}/hook`,
     received,
+    /** Resolves once `n` requests have arrived (woken by each arrival, no polling); rejects after `timeoutMs`. */
+    arrived: (n: number, timeoutMs = 20_000) =>
+      new Promise<Received[]>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`${received.length} of ${n} requests arrived within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const check = () => {
+          if (received.length < n) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve(received);
+        };
+        waiters.add(check);
+        check();
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const res of hanging) res.destroy();
