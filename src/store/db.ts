@@ -18,6 +18,8 @@ export type DbOptions = {
    * @defaultValue true
    */
   synchronousCommit?: boolean;
+  /** Told when a connection loses its server (its next query fails anyway). @defaultValue ignored */
+  onConnectionError?: (error: Error) => void;
 };
 
 // timestamptz → Date is pg's default; bigint (int8) as number is safe for our counters.
@@ -35,8 +37,9 @@ export function createDb(options: DbOptions): Db {
   // clients; a checked-out client between two statements of a transaction emits on itself, and
   // without a listener that is an uncaught 'error'. Its next query fails instead, and the pool drops
   // it on release because it is no longer queryable.
-  pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
+  const lost = options.onConnectionError ?? (() => {});
+  pool.on('error', lost);
+  pool.on('connect', (client) => client.on('error', lost));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   pools.set(db, pool);
   return db;
