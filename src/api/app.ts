@@ -62,6 +62,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
     redis: deps.redis,
     prefix: config.queuePrefix,
     insuranceMs: config.limiterInsuranceMs,
+    clock: deps.limiterClock,
   });
   // The order is the point: a cheap per-IP flood guard, then who is asking, then their limit, and
   // only then the body (size, validation) and the handler.

@@ -27,4 +27,6 @@ export type ApiDeps = {
    * @defaultValue a hub on a duplicate of `redis`, opened on first use and never closed
    */
   codeStatus?: CodeStatusHub;
+  /** The rate limits' clock in ms (tests move it). @defaultValue Redis's own clock */
+  limiterClock?: () => number;
 };

@@ -36,16 +36,20 @@ export function takeTokens(state: BucketState | undefined, now: number, policy: 
   };
 }
 
-// KEYS: one bucket per take; ARGV: rate, burst, cost for each, in order. The server's clock (TIME)
-// so every API process agrees. One call serves every take of a tick (see createTokenBuckets).
+// KEYS: one bucket per take; ARGV: the time in ms or '' for the server's clock (TIME, so every API
+// process agrees), then rate, burst, cost for each take, in order. One call serves every take of a
+// tick (see createTokenBuckets).
 const TAKE_TOKENS_LUA = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(ARGV[1])
+if now == nil then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 local out = {}
 for i = 1, #KEYS do
-  local rate = tonumber(ARGV[i * 3 - 2])
-  local burst = tonumber(ARGV[i * 3 - 1])
-  local cost = tonumber(ARGV[i * 3])
+  local rate = tonumber(ARGV[i * 3 - 1])
+  local burst = tonumber(ARGV[i * 3])
+  local cost = tonumber(ARGV[i * 3 + 1])
   local state = redis.call('HMGET', KEYS[i], 'tokens', 'ts')
   local tokens = tonumber(state[1])
   local ts = tonumber(state[2])
@@ -84,10 +88,14 @@ export function createTokenBuckets(options: {
   redis: Redis;
   prefix: string;
   insuranceMs: number;
-  now?: () => number;
+  /**
+   * The buckets' time in ms, for Redis and the in-memory insurance alike (tests move it).
+   * @defaultValue Redis's own clock (TIME) in the script, Date.now in memory
+   */
+  clock?: () => number;
 }): TokenBuckets {
-  const { redis, prefix, insuranceMs } = options;
-  const now = options.now ?? Date.now;
+  const { redis, prefix, insuranceMs, clock } = options;
+  const now = clock ?? Date.now;
   if (!('takeTokens' in redis)) redis.defineCommand('takeTokens', { lua: TAKE_TOKENS_LUA });
   const command = (redis as unknown as { takeTokens: TakeTokensCommand }).takeTokens.bind(redis);
   // Every take of one tick goes to Redis in one script call: one round trip and one command to parse
@@ -96,7 +104,7 @@ export function createTokenBuckets(options: {
     async (takes: Take[]) => {
       const keys = takes.map((t) => `${prefix}:bucket:${t.key}`);
       const args = takes.flatMap((t) => [t.policy.rate, t.policy.burst, t.cost]);
-      const flat = await command(takes.length, ...keys, ...args);
+      const flat = await command(takes.length, ...keys, clock ? clock() : '', ...args);
       return takes.map((t, i) =>
         decide(t.policy, flat[i * 3] === 1, Number(flat[i * 3 + 1]), Number(flat[i * 3 + 2]), 'redis'),
       );
