@@ -45,6 +45,7 @@ it('PostgreSQL stopped for 10 s under load: 503 with Retry-After (never 500, nev
   const during: { status: number; ms: number; retryAfter: string | null }[] = [];
   const unexpected: { phase: string; status: number; body: unknown }[] = [];
   let phase: 'before' | 'outage' | 'after' | 'done' = 'before';
+  const acceptedIn = { before: 0, outage: 0, after: 0, done: 0 };
   let n = 0;
   try {
     await eventually(async () => (await fetch(`${base}/readyz`)).ok, 20_000, 100);
@@ -58,25 +59,44 @@ it('PostgreSQL stopped for 10 s under load: 503 with Retry-After (never 500, nev
           body: JSON.stringify({ data: `outage ${n++}` }),
         });
         const body = (await res.json()) as { id?: string };
-        if (res.status === 202) accepted.push(body.id!);
+        if (res.status === 202) {
+          accepted.push(body.id!);
+          acceptedIn[current]++;
+        }
         // A request in flight when PostgreSQL stops, or started before it is back, belongs to the outage.
         if (current === 'outage' || phase === 'outage')
           during.push({ status: res.status, ms: Date.now() - started, retryAfter: res.headers.get('retry-after') });
         else if (res.status !== 202) unexpected.push({ phase: current, status: res.status, body });
-        await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 20)); // the pace of a busy client, not a wait for anything
       }
     });
 
-    await new Promise((r) => setTimeout(r, 1500));
+    // Load first: the outage begins once the stack has been serving the submitters.
+    await eventually(
+      async () => {
+        expect(acceptedIn.before).toBeGreaterThanOrEqual(50);
+        return true;
+      },
+      20_000,
+      20,
+    );
     phase = 'outage';
     postgres.stop();
     await eventually(async () => (await fetch(`${base}/readyz`)).status === 503, 5000, 100);
-    await new Promise((r) => setTimeout(r, OUTAGE_MS));
+    await new Promise((r) => setTimeout(r, OUTAGE_MS)); // the outage itself: how long PostgreSQL stays down
     expect((await fetch(`${base}/readyz`)).status).toBe(503);
     postgres.start();
     await eventually(async () => (await fetch(`${base}/readyz`)).ok, 20_000, 200);
     phase = 'after';
-    await new Promise((r) => setTimeout(r, 1500));
+    // and once it is back, the submitters are served again before they stop.
+    await eventually(
+      async () => {
+        expect(acceptedIn.after).toBeGreaterThanOrEqual(50);
+        return true;
+      },
+      20_000,
+      20,
+    );
     phase = 'done';
     await Promise.all(submitters);
     // No process may die of the outage (a render worker did, of an unhandled pg client 'error').

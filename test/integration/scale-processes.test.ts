@@ -51,6 +51,53 @@ async function redisClients(redis: Redis): Promise<number> {
   return String(list).trim().split('\n').length - 1; // minus the test's own connection
 }
 
+// The budget the README states: API 2 (one shared + the status subscriber), render worker 2 (one
+// shared, which also publishes status changes, + BullMQ's blocking one).
+const API_CONNECTIONS = 2;
+const RENDER_CONNECTIONS = 2;
+
+/** The connections a process just started added, once they reach `expected` (or the last count seen). */
+async function connectionsAdded(redis: Redis, before: number, expected: number): Promise<number> {
+  let added = 0;
+  await eventually(async () => {
+    added = (await redisClients(redis)) - before;
+    expect(added).toBe(expected);
+    return true;
+  }, 10_000).catch(() => {});
+  return added;
+}
+
+/**
+ * Resolves once each key has been written `times` more times, seen through keyspace notifications
+ * (this Redis is the test's own, so turning them on disturbs no one). The subscriber is closed after.
+ */
+async function writtenAgain(redis: Redis, keys: string[], times: number, timeoutMs = 30_000): Promise<void> {
+  await redis.config('SET', 'notify-keyspace-events', 'K$');
+  const subscriber = redis.duplicate();
+  const writes = new Map(keys.map((key) => [key, 0]));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`writes seen within ${timeoutMs} ms: ${JSON.stringify([...writes])}`)),
+        timeoutMs,
+      );
+      subscriber.on('message', (channel: string, event: string) => {
+        const key = channel.slice(channel.indexOf(':') + 1);
+        if (event !== 'set' || !writes.has(key)) return;
+        writes.set(key, writes.get(key)! + 1);
+        if ([...writes.values()].every((n) => n >= times)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      subscriber.subscribe(...keys.map((key) => `__keyspace@0__:${key}`)).catch(reject);
+    });
+  } finally {
+    subscriber.disconnect();
+    await redis.config('SET', 'notify-keyspace-events', '');
+  }
+}
+
 describe('scale out: separate API and render worker processes', () => {
   it('2 APIs + 2 render workers serve 10,000 codes: none lost, none rendered twice', async () => {
     const redisPort = await freePort();
@@ -98,7 +145,7 @@ describe('scale out: separate API and render worker processes', () => {
       const before = await redisClients(redis);
       children.push(startProcess('src/main.ts', { ...env, PORT: String(port) }, ['api']));
       await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 30_000, 100);
-      added.api!.push((await redisClients(redis)) - before);
+      added.api!.push(await connectionsAdded(redis, before, API_CONNECTIONS));
       // HTTP_KEEP_ALIVE_TIMEOUT_MS (65 s default) is what the process announces to clients and balancers.
       const res = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(res.headers.get('keep-alive')).toBe('timeout=65');
@@ -108,17 +155,16 @@ describe('scale out: separate API and render worker processes', () => {
       // info level for the 'render worker ready' line (BullMQ's ready: its connections are open).
       const worker = startProcess('workers/render.ts', { ...env, LOG_LEVEL: 'info' });
       children.push(worker);
-      await eventually(async () => worker.output().includes('render worker ready'), 30_000, 100);
-      await eventually(
-        async () => (await publishedMetrics(redis, env.QUEUE_PREFIX!, 'worker:render')).size === i + 1,
-        30_000,
-        100,
-      );
-      await new Promise((r) => setTimeout(r, 500)); // let any lazily opened connection show up
-      added.render!.push((await redisClients(redis)) - before);
+      await eventually(async () => {
+        expect(worker.output()).toContain('render worker ready');
+        return true;
+      }, 30_000);
+      await eventually(async () => {
+        expect((await publishedMetrics(redis, env.QUEUE_PREFIX!, 'worker:render')).size).toBe(i + 1);
+        return true;
+      }, 30_000);
+      added.render!.push(await connectionsAdded(redis, before, RENDER_CONNECTIONS));
     }
-    // The budget the README states: API 2 (one shared + the status subscriber), render worker 2 (one
-    // shared, which also publishes status changes, + BullMQ's blocking one).
     expect(added).toEqual({ api: [2, 2], render: [2, 2] });
 
     // 10,000 distinct codes (unique data, so the content cache never answers), spread over both APIs.
@@ -159,8 +205,8 @@ describe('scale out: separate API and render worker processes', () => {
       ).rows;
     await eventually(
       async () => {
-        const rows = await countBy();
-        return rows.length === 1 && rows[0]!.status === 'succeeded' && rows[0]!.n === CODES;
+        expect(await countBy()).toEqual([{ status: 'succeeded', n: CODES }]);
+        return true;
       },
       240_000,
       500,
@@ -177,17 +223,28 @@ describe('scale out: separate API and render worker processes', () => {
       where c.id = any(${ids}::text[]) and c.status = 'succeeded'`.execute(db);
     expect(stored.rows[0]).toEqual({ codes: CODES, keys: CODES, with_result: CODES, results: CODES });
 
+    // After the load, lazily opened connections included, the processes hold the budget between them.
+    expect(await redisClients(redis)).toBe(2 * API_CONNECTIONS + 2 * RENDER_CONNECTIONS);
+
     // None rendered twice: the render workers' own counters (published to Redis) add up to exactly
-    // one render per code, and both workers took a share. Wait until both have published past the last
-    // render; a second render of any code would push the sum above CODES.
+    // one render per code, and both workers took a share. Once the counters reach CODES, each worker
+    // publishes twice more (the first may hold a snapshot from before): a second render of any code
+    // still running then would push the sum above CODES.
     const renders = async () => {
       const perWorker = [...(await publishedMetrics(redis, env.QUEUE_PREFIX!, 'worker:render')).values()].map((m) =>
         sumOf(m, 'codes_finished_total', { status: 'succeeded' }),
       );
       return perWorker;
     };
-    await eventually(async () => (await renders()).reduce((a, b) => a + b, 0) >= CODES, 30_000, 100);
-    await new Promise((r) => setTimeout(r, 1000)); // a few more publish periods: any late double render shows
+    await eventually(
+      async () => {
+        expect((await renders()).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(CODES);
+        return true;
+      },
+      30_000,
+      100,
+    );
+    await writtenAgain(redis, [...(await publishedMetrics(redis, env.QUEUE_PREFIX!, 'worker:render')).keys()], 2);
     const perWorker = await renders();
     expect(perWorker.reduce((a, b) => a + b, 0)).toBe(CODES);
     expect(

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createClient, type CodeEvent } from '../../src/client/index.ts';
+import type { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config.ts';
+import { codeStatusChannel } from '../../src/queue/code-status.ts';
+import { createRedis } from '../../src/queue/connection.ts';
 import { createDb, type Db } from '../../src/store/db.ts';
 import { createApiKey } from '../../src/store/keys.ts';
 import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
@@ -11,8 +14,10 @@ import { eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../
 const env = { ...uniqueEnv(), WORKERS: '0', SHUTDOWN_TIMEOUT_MS: '15000' };
 const config = loadConfig(env, ROOT);
 let db: Db;
+let redis: Redis;
 let key: string;
 beforeAll(async () => {
+  redis = createRedis(config.redisUrl, 'producer');
   await prepareDatabase(config.databaseUrl);
   db = createDb({ databaseUrl: config.databaseUrl, poolSize: 2 });
   ({ key } = await createApiKey(db, {
@@ -24,6 +29,7 @@ beforeAll(async () => {
   }));
 });
 afterAll(async () => {
+  redis?.disconnect();
   await db?.destroy();
   await dropDatabase(config.databaseUrl);
 });
@@ -53,13 +59,34 @@ it('SIGTERM ends event streams and Prefer: wait at once, exits 0, and a waiting 
       for await (const event of direct.events(id)) seen.push(event);
     })();
     const finishing = client.finished(id, { reconnectMs: 100 });
+    const waitedFor = `shutdown wait ${Date.now()}`;
     const waiting = fetch(`${a.base}/v1/codes`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', prefer: 'wait=30' },
-      body: JSON.stringify({ data: `shutdown wait ${Date.now()}` }),
+      body: JSON.stringify({ data: waitedFor }),
     });
-    await eventually(async () => seen.length === 1, 5000);
-    await new Promise((r) => setTimeout(r, 300)); // the Prefer: wait request is being held
+    await eventually(async () => {
+      expect(seen.map((e) => e.status)).toEqual(['queued']);
+      return true;
+    }, 5000);
+    // The Prefer: wait request is held once API A has written its code and subscribed to its status.
+    const held = await eventually(
+      async () => (await db.selectFrom('codes').select('id').where('data', '=', waitedFor).executeTakeFirst())?.id,
+      5000,
+      20,
+    );
+    await eventually(
+      async () => {
+        const [, subscribers] = (await redis.pubsub('NUMSUB', codeStatusChannel(config.queuePrefix, held))) as [
+          string,
+          number,
+        ];
+        expect(subscribers).toBe(1);
+        return true;
+      },
+      5000,
+      20,
+    );
 
     a.child.kill('SIGTERM');
     expect(await exited(a.child), a.child.output()).toBe(0);
