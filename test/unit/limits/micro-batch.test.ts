@@ -1,0 +1,108 @@
+// The micro-batcher (src/limits/micro-batch.ts) that coalesces the intake inserts, the worker claims and
+// completions and the token-bucket takes: who shares a flush, who gets which result, and what a failure reaches.
+import { describe, expect, it } from 'vitest';
+import { createLookupBatcher, createMicroBatcher } from '../../../src/limits/micro-batch.ts';
+
+/** A flush that records each batch it is given and answers with the items doubled, when `gate` opens. */
+function recordingFlush() {
+  const batches: number[][] = [];
+  const gates: (() => void)[] = [];
+  const flush = async (items: number[]) => {
+    batches.push(items);
+    await new Promise<void>((open) => gates.push(open));
+    return items.map((n) => n * 2);
+  };
+  /** Opens the gate of the flush in progress once one is waiting. */
+  const openNext = async () => {
+    while (gates.length === 0) await new Promise((r) => setImmediate(r));
+    gates.shift()!();
+  };
+  return { batches, flush, openNext };
+}
+
+describe('createMicroBatcher', () => {
+  it('calls of one tick share one flush, and each caller gets the result at its own index', async () => {
+    const { batches, flush, openNext } = recordingFlush();
+    const call = createMicroBatcher(flush, { maxBatch: 100 });
+    const results = Promise.all([1, 2, 3, 4].map(call));
+    await openNext();
+    expect(await results).toEqual([2, 4, 6, 8]);
+    expect(batches).toEqual([[1, 2, 3, 4]]);
+  });
+
+  it('calls made while a flush is in flight wait and join the next flush together', async () => {
+    const { batches, flush, openNext } = recordingFlush();
+    const call = createMicroBatcher(flush, { maxBatch: 100 });
+    const first = call(1);
+    while (batches.length === 0) await new Promise((r) => setImmediate(r));
+    const later = Promise.all([call(2), call(3), call(4)]);
+    // The second flush has not started: one at a time.
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toEqual([[1]]);
+    await openNext();
+    expect(await first).toBe(2);
+    await openNext();
+    expect(await later).toEqual([4, 6, 8]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it('never flushes more than maxBatch items at once; the rest follow in order', async () => {
+    const { batches, flush, openNext } = recordingFlush();
+    const call = createMicroBatcher(flush, { maxBatch: 3 });
+    const results = Promise.all([1, 2, 3, 4, 5, 6, 7].map(call));
+    for (let i = 0; i < 3; i++) await openNext();
+    expect(await results).toEqual([2, 4, 6, 8, 10, 12, 14]);
+    expect(batches).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
+  });
+
+  it("a failed flush rejects its own callers only; the next batch's callers still get their results", async () => {
+    let flushes = 0;
+    const call = createMicroBatcher(
+      async (items: string[]) => {
+        if (flushes++ === 0) throw new Error('database went away');
+        return items.map((s) => s.toUpperCase());
+      },
+      { maxBatch: 2 },
+    );
+    const outcomes = await Promise.allSettled(['a', 'b', 'c'].map(call));
+    expect(outcomes).toEqual([
+      { status: 'rejected', reason: new Error('database went away') },
+      { status: 'rejected', reason: new Error('database went away') },
+      { status: 'fulfilled', value: 'C' },
+    ]);
+    expect(await call('d')).toBe('D');
+  });
+
+  it('a lone call at low load is flushed by itself without waiting for company', async () => {
+    const seen: number[][] = [];
+    const call = createMicroBatcher(async (items: number[]) => (seen.push(items), items), { maxBatch: 10 });
+    expect(await call(1)).toBe(1);
+    expect(await call(2)).toBe(2);
+    expect(seen).toEqual([[1], [2]]);
+  });
+});
+
+describe('createLookupBatcher', () => {
+  it('loads many ids in one call and gives each caller its row, or undefined for an unknown id', async () => {
+    const loads: string[][] = [];
+    const rows = new Map([
+      ['code_1', { id: 'code_1', n: 1 }],
+      ['code_3', { id: 'code_3', n: 3 }],
+    ]);
+    const lookup = createLookupBatcher(
+      async (ids: string[]) => {
+        loads.push(ids);
+        // Rows come back in any order, as from SQL.
+        return ids.flatMap((id) => rows.get(id) ?? []).reverse();
+      },
+      (row) => row.id,
+      { maxBatch: 10 },
+    );
+    expect(await Promise.all(['code_1', 'code_2', 'code_3'].map(lookup))).toEqual([
+      { id: 'code_1', n: 1 },
+      undefined,
+      { id: 'code_3', n: 3 },
+    ]);
+    expect(loads).toEqual([['code_1', 'code_2', 'code_3']]);
+  });
+});
