@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSse, type SseMessage } from '../../src/client/sse.ts';
+import { readEventStream, type StreamMessage } from '../support/sse.ts';
 import { renderCode } from '../../src/jobs/render-code.ts';
 import { publishCodeStatus } from '../../src/queue/code-status.ts';
 import { freePort, startStack, type TestStack } from '../support/harness.ts';
@@ -43,14 +43,14 @@ function open(id: string, headers: Record<string, string> = {}) {
   return { response, abort: () => controller.abort() };
 }
 
-type Event = Extract<SseMessage, { kind: 'event' }>;
+type Event = Extract<StreamMessage, { kind: 'event' }>;
 
 /**
  * Reads events until `until` says stop (or the stream ends), counting keep-alive comments on the way.
  * Uses next() rather than for-await, whose break would close the stream.
  */
 async function collect(
-  messages: AsyncGenerator<SseMessage>,
+  messages: AsyncGenerator<StreamMessage>,
   until: (events: Event[], keepAlives: number) => boolean = () => false,
 ) {
   const events: Event[] = [];
@@ -72,7 +72,7 @@ describe('GET /v1/codes/{id}/events', () => {
     const res = await response;
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const messages = readSse(res.body!);
+    const messages = readEventStream(res.body!);
     const first = await collect(messages, (events) => events.length === 1);
     expect(first.events.map((e) => [e.id, e.event])).toEqual([['1', 'queued']]);
     // Held open until the worker moves the code on; keep-alive comments keep proxies from dropping it.
@@ -96,25 +96,27 @@ describe('GET /v1/codes/{id}/events', () => {
   it('resumes from Last-Event-ID without losing or repeating an event', async () => {
     const id = await submit(`sse resume ${Date.now()}`);
     const first = open(id);
-    const head = await collect(readSse((await first.response).body!), (events) => events.length === 1);
+    const head = await collect(readEventStream((await first.response).body!), (events) => events.length === 1);
     first.abort();
     expect(head.events.map((e) => e.id)).toEqual(['1']);
     await render(id); // changes while the client is away
-    const again = await collect(readSse((await open(id, { 'last-event-id': head.events[0]!.id! }).response).body!));
+    const again = await collect(
+      readEventStream((await open(id, { 'last-event-id': head.events[0]!.id! }).response).body!),
+    );
     expect(again.events.map((e) => [e.id, e.event])).toEqual([
       ['2', 'processing'],
       ['3', 'succeeded'],
     ]);
-    const all = await collect(readSse((await open(id).response).body!));
+    const all = await collect(readEventStream((await open(id).response).body!));
     expect(all.events.map((e) => e.event)).toEqual(['queued', 'processing', 'succeeded']);
-    const none = await collect(readSse((await open(id, { 'last-event-id': '3' }).response).body!));
+    const none = await collect(readEventStream((await open(id, { 'last-event-id': '3' }).response).body!));
     expect(none.events).toEqual([]);
   });
 
   it('ends a canceled code with a canceled event', async () => {
     const id = await submit(`sse cancel ${Date.now()}`);
     const stream = open(id);
-    const messages = readSse((await stream.response).body!);
+    const messages = readEventStream((await stream.response).body!);
     await collect(messages, (events) => events.length === 1);
     expect((await stack.request('POST', `/v1/codes/${id}/cancel`)).status).toBe(200);
     const rest = await collect(messages);
@@ -141,7 +143,7 @@ describe('links.events token (EventSource cannot send Authorization)', () => {
     expect(code.links.events).toMatch(new RegExp(`^/v1/codes/${code.id}/events\\?token=[\\w-]+\\.[\\w-]+$`));
     const first = await fetch(`${base}${code.links.events}`);
     expect(first.status).toBe(200);
-    const head = await collect(readSse(first.body!), (events) => events.length === 1);
+    const head = await collect(readEventStream(first.body!), (events) => events.length === 1);
     expect(head.events[0]).toMatchObject({ id: '1', event: 'queued' });
 
     const other = await submit(`sse token other ${Date.now()}`);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readSse, type SseMessage } from '../../src/client/sse.ts';
+import { readEventStream, type StreamMessage } from '../support/sse.ts';
 import { loadConfig } from '../../src/config.ts';
 import { dropDatabase } from '../../src/store/migrate.ts';
 import { heapFlags } from '../../src/supervisor.ts';
@@ -82,8 +82,8 @@ describe('1,000 concurrent SSE clients on one API process', () => {
         ids.map(async (id) => {
           const res = await fetch(`${base}/v1/codes/${id}/events`, { headers });
           expect(res.status).toBe(200);
-          const messages = readSse(res.body!);
-          let first: IteratorResult<SseMessage>;
+          const messages = readEventStream(res.body!);
+          let first: IteratorResult<StreamMessage>;
           do
             first = await messages.next(); // a keep-alive may come first while the machine is busy
           while (!first.done && first.value.kind === 'comment');
@@ -98,7 +98,7 @@ describe('1,000 concurrent SSE clients on one API process', () => {
       // Every client gets a keep-alive while held (SSE_KEEP_ALIVE_MS=1000 here).
       await Promise.all(
         streams.map(async (messages) => {
-          let message: IteratorResult<SseMessage>;
+          let message: IteratorResult<StreamMessage>;
           do message = await messages.next();
           while (!message.done && message.value.kind !== 'comment');
           expect(message.value).toEqual({ kind: 'comment', text: 'keep-alive' });
