@@ -1,8 +1,10 @@
-// Test-side reading of images: the same zxing reader and rasterizer the workers verify with (wasm from
-// the installed package, never a CDN), but searching every format so a test sees what is really there.
+// Test-side reading of images: the same zxing reader the workers verify with (wasm from the installed
+// package, never a CDN), but searching every format so a test sees what is really there. PDF and EPS are
+// drawn by independent engines (MuPDF, Ghostscript) first, never by the project's own readers.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { decodePixels, prepareDecoder, rasterize } from '../../src/render/verify.ts';
+import { rasterizeEps, rasterizePdf } from './vector-readers.ts';
 
 /** One symbol found in an image. */
 export type Decoded = { text: string; format: string };
@@ -16,9 +18,18 @@ function prepare(): Promise<void> {
   return ready;
 }
 
+/** The image a viewer shows for delivered bytes: PDF and EPS drawn by MuPDF and Ghostscript, the rest as is. */
+async function viewed(bytes: Buffer, contentType: string): Promise<{ bytes: Buffer; contentType: string }> {
+  if (contentType === 'application/pdf') return { bytes: rasterizePdf(bytes).png, contentType: 'image/png' };
+  if (contentType === 'application/postscript')
+    return { bytes: (await rasterizeEps(bytes)).png, contentType: 'image/png' };
+  return { bytes, contentType };
+}
+
 /** Decodes every barcode in a delivered image of any of our formats (GS1 as "(AI)value"). */
 export async function decode(bytes: Buffer, contentType: string): Promise<Decoded[]> {
   await prepare();
-  const found = await decodePixels(await rasterize(bytes, contentType, 144), [], true);
+  const image = await viewed(bytes, contentType);
+  const found = await decodePixels(await rasterize(image.bytes, image.contentType, 144), [], true);
   return found.map(({ text, format }) => ({ text, format }));
 }

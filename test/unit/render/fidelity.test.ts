@@ -7,6 +7,7 @@ import { render } from '../../../src/render/index.ts';
 import { pngDpi } from '../../../src/render/raster.ts';
 import { decodePixels, moduleCentres } from '../../../src/render/verify.ts';
 import { decode } from '../../support/decode.ts';
+import { rasterizePdf } from '../../support/vector-readers.ts';
 
 function spec(body: Record<string, unknown>): RenderSpec {
   const r = normalizeRenderSpec(body);
@@ -54,8 +55,11 @@ describe('print sizing', () => {
       new RegExp(`width="${svg.print!.width_mm}mm" height="${svg.print!.height_mm}mm"`),
     );
     const pdf = await render(spec({ data: 'print me', format: 'pdf', x_dim_mm: 0.5, dpi: 600 }));
-    const box = /\/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]/.exec(pdf.bytes.toString('latin1'));
-    expect(Number(box?.[1])).toBeCloseTo((pdf.print!.width_mm / 25.4) * 72, 1);
+    // The page size as MuPDF reads it: one page, the symbol's physical size.
+    const page = rasterizePdf(pdf.bytes);
+    expect(page.pages).toBe(1);
+    expect(page.widthPt).toBeCloseTo((pdf.print!.width_mm / 25.4) * 72, 1);
+    expect(page.heightPt).toBeCloseTo((pdf.print!.height_mm / 25.4) * 72, 1);
   });
 
   it('a module that would need more dots than the scale limit is refused', () => {
@@ -147,7 +151,10 @@ describe('styled QR still scans', () => {
         background: '#fffde7',
       });
       expect(s.options.ecc).toBe('H');
-      expect(await verify(s, await render(s))).toMatchObject({ verified: true });
+      const r = await render(s);
+      expect(await verify(s, r)).toMatchObject({ verified: true });
+      // and as another reader sees it (MuPDF draws the PDF).
+      expect((await decode(r.bytes, r.contentType)).map((d) => d.text)).toEqual(['https://example.com/styled']);
     });
   }
 
