@@ -56,10 +56,7 @@ it('headless Chromium logs in and finds every catalog queue on the board, with n
   for (const name of Object.keys(QUEUES)) {
     await page.getByText(name, { exact: true }).first().waitFor({ timeout: 15_000 });
   }
-  await page
-    .getByText('Loading...')
-    .waitFor({ state: 'hidden', timeout: 10_000 })
-    .catch(() => {});
+  await page.getByText('Loading...').waitFor({ state: 'hidden', timeout: 10_000 });
   mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
   expect(external).toEqual([]);

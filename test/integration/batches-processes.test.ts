@@ -51,13 +51,27 @@ describe('batches across worker crashes', () => {
               .executeTakeFirstOrThrow()
           ).n,
         );
-      await eventually(async () => (await linked()) > 0, 20_000, 5);
+      await eventually(
+        async () => {
+          expect(await linked()).toBeGreaterThan(0);
+          return true;
+        },
+        20_000,
+        5,
+      );
       expander.kill('SIGKILL');
       await exited(expander);
       expect(await linked()).toBeLessThan(rows);
       expander = startProcess('workers/batches.ts', stack.env);
 
-      await eventually(async () => (await batchOf(id)).counts.succeeded > 200, 60_000, 50);
+      await eventually(
+        async () => {
+          expect((await batchOf(id)).counts.succeeded).toBeGreaterThan(200);
+          return true;
+        },
+        60_000,
+        50,
+      );
       renderer.kill('SIGKILL');
       await exited(renderer);
       renderer = startProcess('workers/render.ts', stack.env);
@@ -65,7 +79,8 @@ describe('batches across worker crashes', () => {
       const done = await eventually(
         async () => {
           const batch = await batchOf(id);
-          return batch.status === 'completed' && batch;
+          expect(batch.status, JSON.stringify(batch.counts)).toBe('completed');
+          return batch;
         },
         120_000,
         250,
@@ -99,7 +114,14 @@ describe('fairness', () => {
     const expander = startProcess('workers/batches.ts', stack.env);
     const renderer = startProcess('workers/render.ts', stack.env);
     try {
-      await eventually(async () => (await batchOf(big)).counts.succeeded > 100, 60_000, 20);
+      await eventually(
+        async () => {
+          expect((await batchOf(big)).counts.succeeded).toBeGreaterThan(100);
+          return true;
+        },
+        60_000,
+        20,
+      );
       const other = await stack.seedKey();
       const small = await upload(
         ['data', ...Array.from({ length: 100 }, (_, i) => `small batch row ${i}`)].join('\n'),
@@ -113,10 +135,24 @@ describe('fairness', () => {
       expect(interactiveDone.status).toBe('succeeded');
       expect((await batchOf(big)).status).not.toBe('completed');
 
-      await eventually(async () => (await batchOf(small, other.key)).status === 'completed', 60_000, 50);
+      await eventually(
+        async () => {
+          expect((await batchOf(small, other.key)).status).toBe('completed');
+          return true;
+        },
+        60_000,
+        50,
+      );
       const bigNow = await batchOf(big);
       expect(bigNow.status, JSON.stringify(bigNow.counts)).not.toBe('completed');
-      await eventually(async () => (await batchOf(big)).status === 'completed', 120_000, 250);
+      await eventually(
+        async () => {
+          expect((await batchOf(big)).status).toBe('completed');
+          return true;
+        },
+        120_000,
+        250,
+      );
     } finally {
       for (const child of [expander, renderer]) child.kill('SIGTERM');
       await Promise.all([exited(expander), exited(renderer)]);

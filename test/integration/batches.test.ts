@@ -24,7 +24,8 @@ async function waitForBatch(id: string, timeoutMs = 60_000): Promise<any> {
   return eventually(
     async () => {
       const batch = (await (await stack.request('GET', `/v1/batches/${id}`)).json()) as any;
-      return ['completed', 'failed', 'canceled'].includes(batch.status) && batch;
+      expect(['completed', 'failed', 'canceled'], JSON.stringify(batch.counts)).toContain(batch.status);
+      return batch;
     },
     timeoutMs,
     100,

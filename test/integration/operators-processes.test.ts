@@ -37,7 +37,14 @@ it('npm start: /metrics merges API and worker processes; SIGTERM with 500 codes 
 
   let main = startProcess('src/main.ts', env);
   try {
-    await eventually(async () => (await fetch(`${base}/readyz`)).status === 200, 30_000, 200);
+    await eventually(
+      async () => {
+        expect((await fetch(`${base}/readyz`)).status).toBe(200);
+        return true;
+      },
+      30_000,
+      200,
+    );
     const cli = startProcess('src/cli.ts', env, [
       'keys',
       'create',
@@ -107,7 +114,14 @@ it('npm start: /metrics merges API and worker processes; SIGTERM with 500 codes 
 
   main = startProcess('src/main.ts', env);
   try {
-    await eventually(async () => (await statusCount('succeeded')) === CODES, 60_000, 250);
+    await eventually(
+      async () => {
+        expect(await statusCount('succeeded')).toBe(CODES);
+        return true;
+      },
+      60_000,
+      250,
+    );
     expect(await statusCount('processing')).toBe(0);
   } finally {
     main.kill('SIGTERM');

@@ -195,7 +195,10 @@ it('FLUSHALL in the middle of 2,000 queued codes: after the reconciler all succe
   // Jobs active during the flush lose their keys: BullMQ reports it, the reconciler repairs it.
   worker.on('error', () => {});
   await eventually(
-    async () => (await count(`select count(*) as n from codes where status = 'succeeded'`)) >= 100,
+    async () => {
+      expect(await count(`select count(*) as n from codes where status = 'succeeded'`)).toBeGreaterThanOrEqual(100);
+      return true;
+    },
     20_000,
     20,
   );
@@ -212,8 +215,12 @@ it('FLUSHALL in the middle of 2,000 queued codes: after the reconciler all succe
   });
   try {
     await eventually(
-      async () => (await count(`select count(*) as n from codes where status = 'succeeded'`)) === TOTAL,
-      60_000,
+      async () => {
+        expect(await count(`select count(*) as n from codes where status = 'succeeded'`)).toBe(TOTAL);
+        return true;
+      },
+      // A bound for a failure, not a speed check: a busy shared machine renders 2,000 codes slowly.
+      150_000,
       200,
     );
   } finally {
@@ -225,7 +232,7 @@ it('FLUSHALL in the middle of 2,000 queued codes: after the reconciler all succe
   expect(await count(`select count(*) as n from results`)).toBe(TOTAL);
   expect(await count(`select count(distinct result_key) as n from codes`)).toBe(TOTAL);
   expect([...renders.values()].filter((n) => n > 1)).toEqual([]);
-}, 90_000);
+}, 200_000);
 
 it('Redis restarted (AOF): no accepted code is lost', async () => {
   await sql`truncate codes, results`.execute(stack.db);
@@ -248,7 +255,10 @@ it('Redis restarted (AOF): no accepted code is lost', async () => {
   });
   try {
     await eventually(
-      async () => (await count(`select count(*) as n from codes where status = 'succeeded'`)) === ids.length,
+      async () => {
+        expect(await count(`select count(*) as n from codes where status = 'succeeded'`)).toBe(ids.length);
+        return true;
+      },
       30_000,
       100,
     );

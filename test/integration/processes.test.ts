@@ -62,7 +62,8 @@ describe('npm start', () => {
         return eventually(
           async () => {
             const code = (await (await fetch(`${base}${location}`, { headers: { authorization } })).json()) as any;
-            return code.status === 'succeeded' && code;
+            expect(code.status).toBe('succeeded');
+            return code;
           },
           20_000,
           50,

@@ -41,7 +41,7 @@ function startWebhooksWorker(s: TestStack) {
         batch: 500,
         graceMs: s.config.webhookLockMs,
       }).catch(() => 0);
-      await new Promise((r) => setTimeout(r, s.config.webhookSweepMs));
+      await new Promise((r) => setTimeout(r, s.config.webhookSweepMs)); // the sweep period, as the worker's loop
     }
   })();
   return async () => {
