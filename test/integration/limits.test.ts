@@ -13,7 +13,6 @@ beforeAll(async () => {
     env: { KEY_CACHE_TTL_MS: '200', AUTH_FAILURES_PER_MINUTE: '30', AUTH_BLOCK_SECONDS: '120' },
     limiterClock: () => now,
   });
-  await stack.redis.ping(); // until the connection is ready the buckets are the in-memory insurance
 });
 afterAll(() => stack.close());
 
@@ -87,7 +86,7 @@ describe('token bucket by identity', () => {
 
 describe('authentication', () => {
   it('refuses a missing key when anonymous access is off, and bad or revoked keys always', async () => {
-    const closed = await startStack({ workers: 0, env: { ANONYMOUS: 'false' } });
+    const closed = await startStack({ workers: 0, env: { ANONYMOUS: 'false' }, limiterClock: () => now });
     try {
       const res = await closed.request('GET', '/v1/codes', undefined, { authorization: '' });
       expect(res.status).toBe(401);
@@ -134,7 +133,7 @@ describe('authentication', () => {
   });
 
   it('believes X-Forwarded-For only from a trusted proxy', async () => {
-    const proxied = await startStack({ workers: 0, env: { TRUSTED_PROXIES: '10.0.0.0/8' } });
+    const proxied = await startStack({ workers: 0, env: { TRUSTED_PROXIES: '10.0.0.0/8' }, limiterClock: () => now });
     try {
       const drain = async (ip: string, xff: string) => {
         const statuses: number[] = [];

@@ -56,6 +56,8 @@ export async function startStack(
   await prepareDatabase(config.databaseUrl);
   const db = createDb({ databaseUrl: config.databaseUrl, poolSize: 5 });
   const redis = createRedis(config.redisUrl, 'producer');
+  // Until the connection is ready the rate limits run on the in-memory insurance: start on Redis.
+  await redis.ping();
   const queues = openQueues(redis, config.queuePrefix);
   const codeStatus = createCodeStatusHub(createRedis(config.redisUrl, 'worker'), config.queuePrefix);
   const app = createApp({
