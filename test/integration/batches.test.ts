@@ -68,7 +68,8 @@ describe('a 1,000-row CSV with mixed symbologies and 3 invalid rows', () => {
     expect(created).toMatchObject({ object: 'batch', counts: { total: 1000 } });
     expect(['validating', 'queued', 'processing']).toContain(created.status);
 
-    const batch = await waitForBatch(created.id, 90_000);
+    // A bound for a failure, not a speed check: a busy shared machine renders 1,000 codes slowly.
+    const batch = await waitForBatch(created.id, 240_000);
     expect(batch.status).toBe('completed');
     expect(batch.counts).toEqual({ total: 1000, queued: 0, processing: 0, succeeded: 997, failed: 3, canceled: 0 });
 
@@ -92,7 +93,7 @@ describe('a 1,000-row CSV with mixed symbologies and 3 invalid rows', () => {
         `${row[3]}: ${decoded.map((d) => d.text)}`,
       ).toBe(true);
     }
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('parsing', () => {

@@ -42,7 +42,7 @@ it('npm start: /metrics merges API and worker processes; SIGTERM with 500 codes 
         expect((await fetch(`${base}/readyz`)).status).toBe(200);
         return true;
       },
-      30_000,
+      60_000,
       200,
     );
     const cli = startProcess('src/cli.ts', env, [
@@ -119,7 +119,8 @@ it('npm start: /metrics merges API and worker processes; SIGTERM with 500 codes 
         expect(await statusCount('succeeded')).toBe(CODES);
         return true;
       },
-      60_000,
+      // Bounds for a failure, not speed checks: a busy shared machine starts and renders slowly.
+      150_000,
       250,
     );
     expect(await statusCount('processing')).toBe(0);
@@ -128,4 +129,4 @@ it('npm start: /metrics merges API and worker processes; SIGTERM with 500 codes 
     expect(await exited(main), main.output()).toBe(0);
     await db.destroy();
   }
-}, 120_000);
+}, 300_000);
