@@ -85,7 +85,7 @@ describe('token buckets in Redis, on an injected clock', () => {
           }
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 300 },
     );
   });
 
