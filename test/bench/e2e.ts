@@ -94,7 +94,7 @@ export async function benchEndToEnd(): Promise<Row[]> {
         .n,
     );
   // Completion times come from the rows, so the poll that waits for them can be slow and cheap: at
-  // 20 polls a second its count cost PostgreSQL ~50 µs of CPU per code, taken from the service.
+  // 20 polls a second its count took a measurable share of PostgreSQL's CPU per code from the service.
   const lastCompletedAt = async () =>
     (
       await sql<{ t: Date }>`select max(completed_at) as t from codes where status = 'succeeded'`.execute(db)
