@@ -2,7 +2,15 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit, type Config } from './config.ts';
 import { createLogger } from './log.ts';
-import { createKey, OperatorError, revokeKey, rotateWebhookSecret, setPlan, setSuspended } from './operator.ts';
+import {
+  createKey,
+  OperatorError,
+  revokeKey,
+  rotateWebhookSecret,
+  setPlan,
+  setQuota,
+  setSuspended,
+} from './operator.ts';
 import { createRedis } from './queue/connection.ts';
 import { drainFailed, queueDepths, queueNamed } from './queue/operate.ts';
 import { closeQueues, openQueues } from './queue/producer.ts';
@@ -16,13 +24,15 @@ import { prepareDatabase } from './store/migrate.ts';
 
 const USAGE = `usage: npm run cli -- <command> [options] [--actor NAME]
   migrate                                   create the database if missing and apply migrations
-  keys create --account NAME [--plan PLAN] [--rate R --burst B] [--json]
+  keys create --account NAME [--plan PLAN] [--rate R --burst B] [--quota N] [--json]
                                             create an API key (and the account on first use); prints the
-                                            key once, and the webhook secret once, when it creates the account
+                                            key once, and the webhook secret once, when it creates the account;
+                                            --quota sets the account's monthly quota (new or existing account)
   keys list [--account-id ID] [--json]      list keys (prefix only, never the key)
   keys revoke KEY_ID                        revoke a key (takes effect within KEY_CACHE_TTL_MS)
   accounts list [--json]                    list accounts
   accounts set-plan ACCOUNT PLAN            move an account (id or name) to a plan of config/plans.json
+  accounts set-quota ACCOUNT N|plan         the account's monthly quota in code units (plan: the plan's again)
   accounts suspend ACCOUNT                  refuse the account's keys (403 account_suspended) until resumed
   accounts resume ACCOUNT                   accept the account's keys again
   accounts rotate-webhook-secret ACCOUNT [--json]
@@ -90,7 +100,9 @@ async function keysCreate(config: Config, db: Db, actor: string, options: Option
     burst: positiveNumber(options.burst, 'burst', true),
     secretsKey: config.secretsKey,
   });
-  if (options.json === true) return print(true, created);
+  const quota = positiveNumber(options.quota, 'quota', true);
+  if (quota !== undefined) await setQuota(db, actor, created.account_id, quota);
+  if (options.json === true) return print(true, quota === undefined ? created : { ...created, monthly_quota: quota });
   const secret = created.webhook_secret
     ? `webhook_secret: ${created.webhook_secret}\n`
     : '(the account existed: its webhook secret is not shown again; `accounts rotate-webhook-secret` makes a new one)\n';
@@ -121,6 +133,12 @@ async function runWithDb(config: Config, db: Db, words: string[], options: Optio
       const plan = planNamed(config, required(arg2, 'accounts set-plan needs ACCOUNT PLAN'))!;
       const account = await setPlan(db, actor, required(arg, 'accounts set-plan needs ACCOUNT'), plan);
       return console.log(`${account.id}: plan ${plan}`);
+    }
+    case 'accounts set-quota': {
+      const given = required(arg2, 'accounts set-quota needs ACCOUNT N|plan');
+      const quota = given === 'plan' ? null : positiveNumber(given, 'quota', true)!;
+      const account = await setQuota(db, actor, required(arg, 'accounts set-quota needs ACCOUNT'), quota);
+      return console.log(`${account.id}: monthly quota ${quota ?? `of plan ${account.plan}`}`);
     }
     case 'accounts suspend':
     case 'accounts resume': {
@@ -200,6 +218,7 @@ const { positionals, values } = parseArgs({
     plan: { type: 'string' },
     rate: { type: 'string' },
     burst: { type: 'string' },
+    quota: { type: 'string' },
     limit: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },

@@ -69,6 +69,12 @@ export const PlanSchema = v.strictObject({
   retentionDays: v.optional(v.pipe(v.number(), v.minValue(0.0001))),
   /** Whether this plan's renders are decoded back before they succeed, unless a request says `verify`. */
   verify: v.optional(v.boolean(), true),
+  /** Code units per UTC month (a plain code is 1 unit); an account's own quota overrides it. @defaultValue unlimited */
+  monthlyQuota: v.optional(count(1, 1_000_000_000_000)),
+  /** Units a styled code (module or finder style) costs against the quota. */
+  styledCost: v.optional(count(1, 1000), 2),
+  /** Units a code with a logo costs against the quota. */
+  logoCost: v.optional(count(1, 1000), 5),
 });
 export type Plan = v.InferOutput<typeof PlanSchema>;
 
@@ -138,6 +144,16 @@ export const ConfigSchema = v.object({
   ipFloodPerSecond: count(1, 10_000_000),
   authFailuresPerMinute: count(1, 1_000_000),
   authBlockSeconds: count(1, 86_400),
+  /** How long a rolled key keeps working beside its successor unless the roll says otherwise. */
+  keyRollGraceSeconds: count(0, 30 * 86_400),
+  /** The longest grace period a roll may ask for. */
+  keyRollMaxGraceSeconds: count(0, 365 * 86_400),
+  /** A key's last_used_at is written at most this often per key and process (never once per request). */
+  keyLastUsedIntervalMs: count(1000, 86_400_000),
+  /** Live keys an account may hold (self-service creation stops there). */
+  accountMaxKeys: count(1, 100_000),
+  /** The longest range GET /v1/usage answers, in days. */
+  usageMaxDays: count(1, 400),
   limiterInsuranceMs: count(0, 600_000),
   idempotencyTtlHours: count(1, 24 * 30),
   secretsKey: v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters')),
@@ -253,6 +269,11 @@ export const ENV_NAMES: Record<string, Key> = {
   IP_FLOOD_PER_SECOND: 'ipFloodPerSecond',
   AUTH_FAILURES_PER_MINUTE: 'authFailuresPerMinute',
   AUTH_BLOCK_SECONDS: 'authBlockSeconds',
+  KEY_ROLL_GRACE_SECONDS: 'keyRollGraceSeconds',
+  KEY_ROLL_MAX_GRACE_SECONDS: 'keyRollMaxGraceSeconds',
+  KEY_LAST_USED_INTERVAL_MS: 'keyLastUsedIntervalMs',
+  ACCOUNT_MAX_KEYS: 'accountMaxKeys',
+  USAGE_MAX_DAYS: 'usageMaxDays',
   LIMITER_INSURANCE_MS: 'limiterInsuranceMs',
   IDEMPOTENCY_TTL_HOURS: 'idempotencyTtlHours',
   SECRETS_KEY: 'secretsKey',

@@ -1,7 +1,7 @@
 // What an operator changes from the CLI: each change and its audit entry commit together, so the audit log
 // never misses a change nor lists one that did not happen.
 import { newWebhookSecret, sealSecret } from './domain/secrets.ts';
-import { findAccount, setAccountPlan, setAccountSuspended } from './store/accounts.ts';
+import { findAccount, setAccountPlan, setAccountQuota, setAccountSuspended } from './store/accounts.ts';
 import { recordAudit } from './store/audit.ts';
 import type { Db } from './store/db.ts';
 import { createApiKey, revokeApiKey, type CreatedKey } from './store/keys.ts';
@@ -59,6 +59,22 @@ export async function setPlan(db: Db, actor: string, idOrName: string, plan: str
       detail: { from: account.plan, to: plan },
     });
     return { ...account, plan };
+  });
+}
+
+/** Sets the account's own monthly quota (null: its plan's again); its keys see it within KEY_CACHE_TTL_MS. */
+export async function setQuota(db: Db, actor: string, idOrName: string, quota: number | null): Promise<AccountRow> {
+  return db.transaction().execute(async (trx) => {
+    const account = await accountOrFail(trx, idOrName);
+    await setAccountQuota(trx, account.id, quota);
+    await recordAudit(trx, {
+      actor,
+      action: 'account.quota_changed',
+      accountId: account.id,
+      targetId: account.id,
+      detail: { from: account.monthly_quota, to: quota },
+    });
+    return { ...account, monthly_quota: quota };
   });
 }
 

@@ -10,6 +10,10 @@ import { clientIp } from './middleware/client-ip.ts';
 import { httpMetrics } from './middleware/http-metrics.ts';
 import { ipGuard } from './middleware/ip-guard.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
+import { enforceScope } from './middleware/scope.ts';
+import { createMicroBatcher } from '../limits/micro-batch.ts';
+import { touchKeys } from '../store/keys.ts';
+import { accountRoutes } from './routes/account.ts';
 import { verifyLinkToken } from './link-token.ts';
 import { notFound, onError } from './problem.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -64,6 +68,14 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
     insuranceMs: config.limiterInsuranceMs,
     clock: deps.limiterClock,
   });
+  // Last-use times reach PostgreSQL together, one statement per tick, at most once a minute per key.
+  const touch = createMicroBatcher(
+    async (uses: { keyId: string; at: Date }[]) => {
+      await touchKeys(deps.db, [...new Set(uses.map((u) => u.keyId))], uses.at(-1)!.at);
+      return uses.map(() => undefined);
+    },
+    { maxBatch: 500 },
+  );
   // The order is the point: a cheap per-IP flood guard, then who is asking, then their limit, and
   // only then the body (size, validation) and the handler.
   const v1 = new Hono<AppEnv>();
@@ -80,6 +92,8 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
       keyCacheTtlMs: config.keyCacheTtlMs,
       failuresPerMinute: config.authFailuresPerMinute,
       blockSeconds: config.authBlockSeconds,
+      lastUsedIntervalMs: config.keyLastUsedIntervalMs,
+      onUsed: (keyId, at) => void touch({ keyId, at }).catch((error) => logError(error, { keyId })),
       linkToken: (token, path) => {
         const grant = verifyLinkToken(config.linkSigningKey, token, Math.floor(Date.now() / 1000));
         if (grant?.scope === 'render') return path.startsWith('/v1/render/') ? grant : undefined;
@@ -87,6 +101,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
       },
     }),
   );
+  v1.use(enforceScope());
   v1.use(rateLimit({ buckets, onRejected: () => metrics?.rateLimited.inc() }));
   // Batch uploads stream under their own, larger limit (BATCH_MAX_BYTES).
   v1.use(
@@ -98,6 +113,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   v1.route('/symbologies', symbologiesRoutes());
   v1.route('/', webhooksRoutes(deps));
   v1.route('/', renderRoutes(deps));
+  v1.route('/', accountRoutes(deps));
   app.route('/v1', v1);
   return app;
 }

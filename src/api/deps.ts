@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
+import type { Quotas } from '../limits/quota.ts';
 import type { AccessLine } from './middleware/access-log.ts';
 import type { ProcessMetrics } from '../metrics/registry.ts';
 import type { CodeStatusHub } from '../queue/code-status.ts';
@@ -27,6 +28,8 @@ export type ApiDeps = {
    * @defaultValue a hub on a duplicate of `redis`, opened on first use and never closed
    */
   codeStatus?: CodeStatusHub;
+  /** Monthly quotas and usage counters. @defaultValue one per Redis connection, on `redis` */
+  quotas?: Quotas;
   /** The rate limits' clock in ms (tests move it). @defaultValue Redis's own clock */
   limiterClock?: () => number;
 };

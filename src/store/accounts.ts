@@ -63,8 +63,14 @@ export async function listAccounts(db: Db): Promise<AccountSummary[]> {
       join.onRef('api_keys.account_id', '=', 'accounts.id').on('api_keys.revoked_at', 'is', null),
     )
     .select(['accounts.id', 'accounts.name', 'accounts.plan', 'accounts.created_at', 'accounts.suspended_at'])
+    .select('accounts.monthly_quota')
     .select(sql<number>`count(api_keys.id)::int`.as('keys'))
     .groupBy('accounts.id')
     .orderBy('accounts.created_at')
     .execute();
+}
+
+/** Sets (or, with null, clears) the account's own monthly quota; its keys see it within KEY_CACHE_TTL_MS. */
+export async function setAccountQuota(db: Db, accountId: string, quota: number | null): Promise<void> {
+  await db.updateTable('accounts').set({ monthly_quota: quota }).where('id', '=', accountId).execute();
 }

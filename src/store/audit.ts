@@ -5,10 +5,12 @@ import type { AuditRow } from './schema.ts';
 export type AuditAction =
   | 'account.created'
   | 'account.plan_changed'
+  | 'account.quota_changed'
   | 'account.suspended'
   | 'account.resumed'
   | 'account.webhook_secret_rotated'
   | 'key.created'
+  | 'key.rolled'
   | 'key.revoked';
 
 export type AuditEntry = {

@@ -54,6 +54,8 @@ export interface AccountTable {
   previous_expires_at: ColumnType<Date | null, Date | null | undefined, Date | string | null>;
   /** Set while an operator has suspended the account: its keys get 403 account_suspended (0008). */
   suspended_at: ColumnType<Date | null, Date | null | undefined, Date | string | null>;
+  /** An operator's monthly quota for this account, over its plan's (0009). */
+  monthly_quota: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /** One operator change to a key or an account (0008): who, what, when. */
@@ -77,7 +79,17 @@ export interface ApiKeyTable {
   burst: number | null;
   created_at: CreatedAt;
   revoked_at: Date | null;
+  /** A label the owner chose (0009). */
+  name: ColumnType<string | null, string | null | undefined, string | null>;
+  /** `full`, or `render`: may only render and read (a publishable key for pages) (0009). */
+  scope: ColumnType<KeyScope, KeyScope | undefined, KeyScope>;
+  /** After this the key is refused; a rolled key's grace period ends here (0009). */
+  expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** When the key last authenticated a request, to the minute (0009). */
+  last_used_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
+
+export type KeyScope = 'full' | 'render';
 
 export interface IdempotencyKeyTable {
   account_id: string;

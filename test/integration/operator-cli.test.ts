@@ -45,6 +45,24 @@ describe('operator CLI', () => {
     expect(text.stdout).not.toMatch(/whsec_/);
   }, 30_000);
 
+  it('keys create --quota and accounts set-quota set the monthly quota the API enforces and reports', async () => {
+    const created = await json('keys', 'create', '--account', 'ops-quota', '--quota', '2');
+    expect(created.monthly_quota).toBe(2);
+    const key = asKey(created.key);
+    for (const data of ['a', 'b']) expect((await stack.request('POST', '/v1/codes', { data }, key)).status).toBe(202);
+    const refused = await stack.request('POST', '/v1/codes', { data: 'c' }, key);
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as any).code).toBe('quota_exceeded');
+    expect((await cli('accounts', 'set-quota', 'ops-quota', '3')).stdout).toMatch(/monthly quota 3/);
+    expect((await stack.request('POST', '/v1/codes', { data: 'c' }, key)).status).toBe(202);
+    const account = (await (await stack.request('GET', '/v1/account', undefined, key)).json()) as any;
+    expect(account.quota).toMatchObject({ monthly: 3, used: 3, remaining: 0 });
+    expect((await cli('accounts', 'set-quota', 'ops-quota', 'plan')).stdout).toMatch(/of plan standard/);
+    const back = (await (await stack.request('GET', '/v1/account', undefined, key)).json()) as any;
+    expect(back.quota.monthly).toBe(1_000_000);
+    expect((await cli('accounts', 'set-quota', 'ops-quota', '0')).code).toBe(2);
+  }, 30_000);
+
   it('accounts suspend makes its keys a 403 account_suspended; resume lets them in again', async () => {
     expect((await stack.request('GET', '/v1/codes', undefined, asKey(firstKey))).status).toBe(200);
     expect((await cli('accounts', 'suspend', 'ops-a')).stdout).toMatch(/ops-a: suspended/);

@@ -9,6 +9,7 @@ import { findKeyByHash, type KeyIdentity } from '../../store/keys.ts';
 import type { AppEnv, Identity } from '../env.ts';
 import { ApiProblem } from '../problem.ts';
 import type { LinkGrant } from '../link-token.ts';
+import type { QuotaPolicy } from '../../limits/quota.ts';
 
 export type AuthOptions = {
   db: Db;
@@ -29,9 +30,17 @@ export type AuthOptions = {
    * send Authorization), or undefined when the token does not grant it. @defaultValue tokens are not accepted
    */
   linkToken?: (token: string, path: string) => LinkGrant | undefined;
+  /** A key's last_used_at is reported at most this often per key. */
+  lastUsedIntervalMs: number;
+  /** Called when a key's last use is due to be recorded (store.touchKeys, micro-batched). */
+  onUsed?: (keyId: string, at: Date) => void;
 };
 
 type CachedKey = { key: KeyIdentity | undefined; expires: number };
+
+function quotaOf(name: string, monthly: number | null | undefined): QuotaPolicy | undefined {
+  return monthly == null ? undefined : { name: `${name}-monthly`, monthly };
+}
 const KEY_CACHE_MAX = 50_000;
 
 function anonymousAccountId(ip: string): string {
@@ -61,6 +70,18 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<AppEnv> {
     const planName = key.plan in options.plans ? key.plan : options.defaultPlan;
     const plan = options.plans[planName]!;
     return { name: planName, rate: key.rate ?? plan.rate, burst: key.burst ?? plan.burst };
+  }
+
+  const anonymousQuota = quotaOf('anonymous', options.plans.anonymous?.monthlyQuota);
+
+  // Last use is written at most once per interval per key and process, in one statement for every key due.
+  const lastWritten = new Map<string, number>();
+  function noteUse(keyId: string): void {
+    const now = Date.now();
+    if (now - (lastWritten.get(keyId) ?? 0) < options.lastUsedIntervalMs) return;
+    if (lastWritten.size >= KEY_CACHE_MAX) lastWritten.clear();
+    lastWritten.set(keyId, now);
+    options.onUsed?.(keyId, new Date(now));
   }
 
   // Keyed by the presented token itself: a hit costs one Map lookup, no hashing.
@@ -136,15 +157,27 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<AppEnv> {
         ip,
         accountId: anonymousAccountId(ip),
         policy: { name: 'anonymous', rate: plan.rate, burst: plan.burst },
+        quota: anonymousQuota,
       };
     } else {
       const token = /^Bearer +(\S+)$/i.exec(header)?.[1];
       if (!token || !looksLikeApiKey(token)) return refuse(ip, 'The Authorization header must be "Bearer <api key>".');
       const key = await lookup(token);
       if (!key || key.revoked_at) return refuse(ip, 'The API key is unknown or revoked.');
+      // An expired key (a rolled key past its grace period) is not a guess: a 401 that says so, uncounted,
+      // so clients still holding it never get the address blocked for the keys that work.
+      if (key.expires_at && key.expires_at.getTime() <= Date.now())
+        throw new ApiProblem({
+          code: 'unauthorized',
+          detail: 'The API key has expired; use its successor.',
+          headers: { 'WWW-Authenticate': 'Bearer realm="codes", error="invalid_token"' },
+        });
       // A valid key of a suspended account: not a failed guess (no auth-failure count), a 403 it can act on.
       if (key.suspended_at) throw new ApiProblem({ code: 'account_suspended', detail: 'This account is suspended.' });
-      identity = { kind: 'key', keyId: key.id, accountId: key.account_id, policy: policyFor(key) };
+      const policy = policyFor(key);
+      const quota = quotaOf(policy.name, key.monthly_quota ?? options.plans[policy.name]?.monthlyQuota);
+      identity = { kind: 'key', keyId: key.id, accountId: key.account_id, policy, scope: key.scope, quota };
+      noteUse(key.id);
     }
     c.set('identity', identity);
     c.set('accountId', identity.accountId);

@@ -35,6 +35,7 @@ import { idempotency } from '../middleware/idempotency.ts';
 import { checkWebhookFields } from '../webhook-target.ts';
 import { limitQuery } from '../list-query.ts';
 import { ApiProblem, fieldErrors, validationProblem } from '../problem.ts';
+import { chargeQuota, createRowTally, type Charge } from '../quota.ts';
 
 const SOURCE_TYPES: Record<string, BatchSourceType> = {
   'text/csv': 'csv',
@@ -248,6 +249,8 @@ export function batchesRoutes(deps: ApiDeps) {
         });
       }
       const id = newId('batch');
+      const tally = createRowTally(plan, defaults);
+      let charge: Charge | undefined;
       try {
         // One transaction: a file that turns out bad at row 90,000 leaves nothing behind.
         await deps.db.transaction().execute(async (trx) => {
@@ -264,6 +267,7 @@ export function batchesRoutes(deps: ApiDeps) {
           for await (const row of rows) {
             const { filename, custom_id } = splitRow(row.values);
             chunk.push({ row_number: row.row, fields: row.values, filename, custom_id });
+            tally.add(row.values);
             total++;
             if (chunk.length >= config.batchChunkRows) {
               await insertBatchRows(trx, id, chunk);
@@ -273,14 +277,18 @@ export function batchesRoutes(deps: ApiDeps) {
           await insertBatchRows(trx, id, chunk);
           if (total === 0) throw new BatchFileError('the file has no rows', { row: source === 'csv' ? 2 : 1 });
           await setBatchTotal(trx, id, total);
+          // Charged before the commit: past the quota, the whole upload is refused and nothing stays.
+          charge = await chargeQuota(c, deps, tally.charge());
         });
       } catch (error) {
+        await charge?.refund().catch(() => undefined);
         throw error instanceof BatchFileError ? fileProblem(error) : error;
       }
       try {
         await enqueueBatchExpansion(deps.queues, id);
       } catch (error) {
         await deleteBatch(deps.db, id);
+        await charge?.refund().catch(() => undefined);
         throw error;
       }
       const batch = (await findBatch(deps.db, accountId, id))!;

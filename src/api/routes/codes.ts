@@ -21,6 +21,7 @@ import {
   type CodeWithResult,
 } from '../../store/codes.ts';
 import { readJsonObject } from '../body.ts';
+import { chargeQuota, specCharge, withRefund } from '../quota.ts';
 import { signLinkToken } from '../link-token.ts';
 import { codeHeaders, toCodeObject } from '../code-object.ts';
 import { loadContent } from '../content.ts';
@@ -121,19 +122,22 @@ export function codesRoutes(deps: ApiDeps) {
       if (webhook.errors.length > 0) throw validationProblem(webhook.errors);
       const { spec, key, metadata } = submission;
       const accountId = c.var.accountId;
-      const written = await submit({
-        id: newId('code'),
-        account_id: accountId,
-        symbology: spec.symbology,
-        data: spec.data,
-        format: spec.format,
-        options: JSON.stringify(spec.options),
-        metadata: JSON.stringify(metadata),
-        result_key: key,
-        request_id: c.var.requestId,
-        webhook_url: webhook.url,
-        webhook_events: webhook.events && JSON.stringify(webhook.events),
-      });
+      const charge = await chargeQuota(c, deps, specCharge(deps.config, c, [spec]));
+      const written = await withRefund(charge, () =>
+        submit({
+          id: newId('code'),
+          account_id: accountId,
+          symbology: spec.symbology,
+          data: spec.data,
+          format: spec.format,
+          options: JSON.stringify(spec.options),
+          metadata: JSON.stringify(metadata),
+          result_key: key,
+          request_id: c.var.requestId,
+          webhook_url: webhook.url,
+          webhook_events: webhook.events && JSON.stringify(webhook.events),
+        }),
+      );
       const id = written.id;
       const wait = preferredWait(c.req.header('prefer'), deps.config.preferWaitMaxSeconds);
       // The row as written (the intake path reads nothing back); with Prefer: wait, as it is once

@@ -6,6 +6,7 @@ import { newId } from '../../domain/ids.ts';
 import { findCodeById } from '../../store/codes.ts';
 import { findResultContent } from '../../store/results.ts';
 import { readJsonObject } from '../body.ts';
+import { chargeQuota, specCharge, withRefund } from '../quota.ts';
 import { awaitFinished, codeStatusHubOf } from '../code-status.ts';
 import { loadContent } from '../content.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -60,17 +61,20 @@ export function renderRoutes(deps: ApiDeps) {
     const cached = await findResultContent(deps.db, key);
     if (cached) return imageResponse(c, cached);
     const accountId = c.var.accountId;
-    const written = await submit({
-      id: newId('code'),
-      account_id: accountId,
-      symbology: spec.symbology,
-      data: spec.data,
-      format: spec.format,
-      options: JSON.stringify(spec.options),
-      metadata: '{}',
-      result_key: key,
-      request_id: c.var.requestId,
-    });
+    const charge = await chargeQuota(c, deps, specCharge(config, c, [spec]));
+    const written = await withRefund(charge, () =>
+      submit({
+        id: newId('code'),
+        account_id: accountId,
+        symbology: spec.symbology,
+        data: spec.data,
+        format: spec.format,
+        options: JSON.stringify(spec.options),
+        metadata: '{}',
+        result_key: key,
+        request_id: c.var.requestId,
+      }),
+    );
     const row = isTerminal(written.status)
       ? (await findCodeById(deps.db, accountId, written.id))!
       : await awaitFinished(deps, hub(), accountId, written.id, config.renderWaitSeconds * 1000);
