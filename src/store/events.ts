@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { TEST_EVENT_TYPE } from '../domain/events.ts';
 import type { Db } from './db.ts';
 import type { EventRow } from './schema.ts';
 
@@ -16,6 +17,8 @@ export async function listEvents(
     .selectFrom('events')
     .select(['id', 'account_id', 'type', 'code_id', 'batch_id', 'data', 'created_at', 'dispatched_at'])
     .where('account_id', '=', accountId)
+    // A test event is between the service and one endpoint: not part of the account's log.
+    .where('type', '!=', TEST_EVENT_TYPE)
     .where(sql<boolean>`xid < pg_snapshot_xmin(pg_current_snapshot())`);
   if (options.after) query = query.where('id', '>', options.after);
   return query.orderBy('id').limit(options.limit).execute();

@@ -331,3 +331,41 @@ export async function rotateAccountSecret(
     .where('id', '=', accountId)
     .execute();
 }
+
+/**
+ * A test event for one endpoint: an event already dispatched (so no other target gets it) and one
+ * delivery of a single attempt to that endpoint. Returns the delivery id.
+ */
+export async function insertTestDelivery(
+  db: Db,
+  options: { accountId: string; endpointId: string; url: string; type: string; data: Record<string, unknown> },
+): Promise<string> {
+  return db.transaction().execute(async (trx) => {
+    const event = await trx
+      .insertInto('events')
+      .values({
+        id: sql<string>`events_next_id()`,
+        account_id: options.accountId,
+        type: options.type,
+        data: JSON.stringify(options.data),
+        dispatched_at: sql<Date>`now()`,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const delivery = await trx
+      .insertInto('webhook_deliveries')
+      .values({
+        id: sql<string>`'msg_' || substr(${event.id}, 5) || '_' || substr(${options.endpointId}, 6)`,
+        account_id: options.accountId,
+        event_id: event.id,
+        endpoint_id: options.endpointId,
+        target: 'endpoint',
+        url: options.url,
+        status: 'pending',
+        max_attempts: 1,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return delivery.id;
+  });
+}

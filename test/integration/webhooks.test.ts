@@ -442,3 +442,53 @@ describe('validation', () => {
     await stack.request('DELETE', `/v1/webhook-endpoints/${endpoint.id}`);
   });
 });
+
+describe('test events and the event catalogue', () => {
+  it('POST /v1/webhook-endpoints/{id}/test sends one signed webhook.test to that endpoint only, kept out of the event log', async () => {
+    const receiver = await startReceiver();
+    const other = await startReceiver();
+    try {
+      const { endpoint, call } = await accountWithEndpoint(receiver.url);
+      await call('POST', '/v1/webhook-endpoints', { url: other.url });
+      const before = await call('GET', '/v1/events');
+      const delivery = await call('POST', `/v1/webhook-endpoints/${endpoint.id}/test`);
+      expect(delivery).toMatchObject({ object: 'webhook_delivery', endpoint_id: endpoint.id, status: 'pending' });
+      await receiver.arrived(1);
+      const { headers, body } = receiver.received[0]!;
+      const payload = new Webhook(endpoint.secret).verify(body, headers as Record<string, string>) as any;
+      expect(payload).toMatchObject({
+        type: 'webhook.test',
+        data: { object: 'webhook_test', endpoint_id: endpoint.id },
+      });
+      const done = await eventually(async () => {
+        const d = await call('GET', `/v1/webhook-deliveries/${delivery.id}`);
+        return d.status === 'succeeded' ? d : undefined;
+      });
+      expect(done.attempt_log).toHaveLength(1);
+      expect(other.received).toHaveLength(0);
+      expect((await call('GET', '/v1/events')).data).toEqual(before.data);
+      // Another account cannot test this endpoint.
+      expect((await stack.request('POST', `/v1/webhook-endpoints/${endpoint.id}/test`)).status).toBe(404);
+    } finally {
+      await receiver.close();
+      await other.close();
+    }
+  });
+
+  it('GET /v1/event-types lists every event type with a description and an example payload', async () => {
+    const res = await stack.request('GET', '/v1/event-types');
+    expect(res.status).toBe(200);
+    const list = (await res.json()) as any;
+    expect(list.data.map((e: any) => e.type)).toEqual([
+      'code.succeeded',
+      'code.failed',
+      'code.canceled',
+      'batch.completed',
+      'webhook.test',
+    ]);
+    for (const entry of list.data) {
+      expect(entry.description.length).toBeGreaterThan(10);
+      expect(typeof entry.example).toBe('object');
+    }
+  });
+});

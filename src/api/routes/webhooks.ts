@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
+import { EVENT_CATALOG, TEST_EVENT_TYPE } from '../../domain/events.ts';
 import { isDeliveryId, isEventId, isId, newId } from '../../domain/ids.ts';
 import { newWebhookSecret, sealSecret } from '../../domain/secrets.ts';
 import { assertConnected } from '../../queue/connection.ts';
@@ -10,6 +11,7 @@ import {
   deleteEndpoint,
   findDelivery,
   findEndpoint,
+  insertTestDelivery,
   insertEndpoint,
   listDeliveries,
   listDeliveriesOfEvent,
@@ -207,6 +209,33 @@ export function webhooksRoutes(deps: ApiDeps) {
         next_cursor: rows.length > limit ? page.at(-1)!.id : null,
       });
     })
+    .post('/webhook-endpoints/:id/test', async (c) => {
+      const accountId = accountOf(c);
+      const endpoint = await ownEndpoint(accountId, c.req.param('id'));
+      assertConnected(deps.queues.connection);
+      const deliveryId = await insertTestDelivery(deps.db, {
+        accountId,
+        endpointId: endpoint.id,
+        url: endpoint.url,
+        type: TEST_EVENT_TYPE,
+        data: {
+          object: 'webhook_test',
+          endpoint_id: endpoint.id,
+          message: 'A test event: your endpoint receives and verifies our webhooks.',
+        },
+      });
+      await enqueueDeliveries(deps.queues, [{ deliveryId, attempt: 1 }]);
+      return c.json(toDeliveryObject((await findDelivery(deps.db, accountId, deliveryId))!), 202, {
+        Location: `/v1/webhook-deliveries/${deliveryId}`,
+      });
+    })
+    .get('/event-types', (c) =>
+      c.json({
+        object: 'list',
+        data: EVENT_CATALOG.map((entry) => ({ object: 'event_type', ...entry })),
+        next_cursor: null,
+      }),
+    )
     .get('/webhook-deliveries/:id', async (c) => {
       const accountId = accountOf(c);
       const id = c.req.param('id');
