@@ -152,6 +152,8 @@ export const ConfigSchema = v.object({
   keyLastUsedIntervalMs: count(1000, 86_400_000),
   /** Live keys an account may hold (self-service creation stops there). */
   accountMaxKeys: count(1, 100_000),
+  /** Whether monthly quotas are enforced and usage counted (off: no quota, GET /v1/usage reports no codes). */
+  quotas: bool,
   /** The longest range GET /v1/usage answers, in days. */
   usageMaxDays: count(1, 400),
   limiterInsuranceMs: count(0, 600_000),
@@ -274,6 +276,7 @@ export const ENV_NAMES: Record<string, Key> = {
   KEY_LAST_USED_INTERVAL_MS: 'keyLastUsedIntervalMs',
   ACCOUNT_MAX_KEYS: 'accountMaxKeys',
   USAGE_MAX_DAYS: 'usageMaxDays',
+  QUOTAS: 'quotas',
   LIMITER_INSURANCE_MS: 'limiterInsuranceMs',
   IDEMPOTENCY_TTL_HOURS: 'idempotencyTtlHours',
   SECRETS_KEY: 'secretsKey',
@@ -319,6 +322,7 @@ const STRING_KEYS = new Set<Key>([
   'logLevel',
   'queuePrefix',
   'anonymous',
+  'quotas',
   'trustedProxies',
   'defaultPlan',
   'secretsKey',

@@ -34,6 +34,7 @@ export async function chargeQuota(
   deps: ApiDeps,
   codes: { cost: number; usage: UsageItem[] },
 ): Promise<Charge> {
+  if (!deps.config.quotas) return { cost: 0, refund: () => Promise.resolve() };
   const identity = c.var.identity;
   const policy = identity.quota ?? { name: 'unlimited', monthly: Number.MAX_SAFE_INTEGER };
   const decision = await quotasOf(deps).charge(identity.accountId, policy, codes.cost, codes.usage);

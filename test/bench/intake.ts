@@ -103,18 +103,24 @@ export async function benchIntake(): Promise<Row[]> {
     { ...env, ...heap, API_PROCESSES: process.env.BENCH_API_PROCESSES ?? '1' },
     process.env.BENCH_API_PROCESSES ? [] : ['api'],
   );
+  // The same API with quotas and usage counting off: what counting costs intake, same run.
+  const uncounted = await startServer('src/main.ts', { ...env, ...heap, API_PROCESSES: '1', QUOTAS: 'false' }, ['api']);
   try {
     const auth = { authorization: `Bearer ${key}` };
-    await load(bare, {}, 2); // warm up both
+    await load(bare, {}, 2); // warm up all three
     await load(ours, auth, 2);
+    await load(uncounted, auth, 2);
     const bases: Load[] = [];
     const apis: Load[] = [];
+    const withoutCounting: Load[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       bases.push(await load(bare, {}, DURATION_S));
       apis.push(await load(ours, auth, DURATION_S));
+      withoutCounting.push(await load(uncounted, auth, DURATION_S));
     }
     const base = median(bases);
     const api = median(apis);
+    const plain = median(withoutCounting);
     if (api.non2xx > 0 || api.errors > 0) console.warn(`intake: ${api.non2xx} non-2xx, ${api.errors} errors`);
     const ratio = api.requestsPerSecond / base.requestsPerSecond;
     return [
@@ -132,10 +138,17 @@ export async function benchIntake(): Promise<Row[]> {
         // Below 100% busy the limit is the one API process's event loop, not the machine's cores.
         note: `vs bare (target >= 0.5); p99 ${api.p99} ms (target < 50); machine ${Math.round(api.busy * 100)}% busy; ${api.cpu}`,
       },
+      {
+        name: `POST /v1/codes with QUOTAS=false (no quota, no usage counting)`,
+        perSecond: Math.round(plain.requestsPerSecond),
+        msPerOp: plain.p99,
+        ratio: api.requestsPerSecond / plain.requestsPerSecond,
+        note: `ratio = with counting / without (target >= 0.95: counting costs <= 5% of intake); ${plain.cpu}`,
+      },
     ];
   } finally {
-    for (const server of [bare, ours]) server.child.kill('SIGTERM');
-    await Promise.all([exited(bare.child), exited(ours.child)]);
+    for (const server of [bare, ours, uncounted]) server.child.kill('SIGTERM');
+    await Promise.all([exited(bare.child), exited(ours.child), exited(uncounted.child)]);
     await deleteRedisPrefix(config.redisUrl, config.queuePrefix);
     await dropDatabase(config.databaseUrl);
   }
