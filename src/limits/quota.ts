@@ -45,12 +45,15 @@ for i = 1, #KEYS, 2 do
   local fields = tonumber(ARGV[a + 2])
   local used = tonumber(redis.call('GET', KEYS[i]) or '0')
   if cost <= 0 or used + cost <= quota then
-    if cost > 0 then used = redis.call('INCRBY', KEYS[i], cost) end
-    redis.call('EXPIRE', KEYS[i], ${KEEP_SECONDS})
+    if cost > 0 then
+      used = redis.call('INCRBY', KEYS[i], cost)
+      -- the first charge of a period creates the counter: give it its lifetime once
+      if used == cost then redis.call('EXPIRE', KEYS[i], ${KEEP_SECONDS}) end
+    end
     for f = 1, fields do
       redis.call('HINCRBY', KEYS[i + 1], ARGV[a + 1 + f * 2], tonumber(ARGV[a + 2 + f * 2]))
     end
-    if fields > 0 then redis.call('EXPIRE', KEYS[i + 1], ${KEEP_SECONDS}) end
+    if fields > 0 then redis.call('EXPIRE', KEYS[i + 1], ${KEEP_SECONDS}, 'NX') end
     out[#out + 1] = 1
   else
     out[#out + 1] = 0

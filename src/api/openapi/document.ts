@@ -6,6 +6,8 @@ import { deliveriesQuerySchema, eventsQuerySchema } from '../routes/webhooks.ts'
 import { EVENT_TYPES } from '../../domain/events.ts';
 import { COMPONENT_SCHEMAS, jsonSchemaOf, submissionSchema } from './schemas.ts';
 import { EndpointCreateSchema, EndpointPatchSchema } from '../webhook-target.ts';
+import { CreateKeySchema, rollKeySchema, usageQuerySchema } from '../routes/account.ts';
+import { ACCOUNT_SCHEMAS } from './account-schemas.ts';
 
 type Json = Record<string, unknown>;
 type HeaderName = keyof typeof HEADERS;
@@ -80,6 +82,7 @@ const ID_PREFIXES: [string, string][] = [
   ['/v1/webhook-deliveries', 'msg'],
   ['/v1/events', 'evt'],
   ['/v1/codes', 'code'],
+  ['/v1/keys', 'key'],
 ];
 const idPrefixOf = (path: string) => ID_PREFIXES.find(([base]) => path.startsWith(base))?.[1] ?? 'code';
 const idParam = (prefix: string) => ({
@@ -170,6 +173,7 @@ export function resources(config: Config): Operation[] {
         'validation_failed',
         'idempotency_in_flight',
         'idempotency_key_reused',
+        'quota_exceeded',
       ],
     },
     {
@@ -251,6 +255,7 @@ export function resources(config: Config): Operation[] {
         'invalid_batch_file',
         'validation_failed',
         'too_many_batches',
+        'quota_exceeded',
       ],
     },
     {
@@ -305,7 +310,7 @@ export function resources(config: Config): Operation[] {
         200: { description: 'Image', type: 'image/*', headers: ['ETag'] },
         304: { description: 'Not modified' },
       },
-      problems: ['validation_failed', 'render_failed', 'render_pending'],
+      problems: ['validation_failed', 'render_failed', 'render_pending', 'quota_exceeded'],
     },
     {
       method: 'post',
@@ -464,6 +469,89 @@ export function resources(config: Config): Operation[] {
       },
     },
     {
+      method: 'post',
+      path: '/v1/webhook-endpoints/{id}/test',
+      tag: 'webhooks',
+      summary: 'Send one webhook.test event to this endpoint only (one attempt; not in the event log)',
+      responses: { 202: { description: 'The delivery', schema: 'WebhookDelivery', headers: ['Location'] } },
+      problems: ['not_found'],
+    },
+    {
+      method: 'get',
+      path: '/v1/event-types',
+      tag: 'webhooks',
+      summary: 'The event catalogue: every event type, what it means and an example payload',
+      responses: { 200: { description: 'Event types', schema: 'EventTypeList' } },
+    },
+    {
+      method: 'get',
+      path: '/v1/account',
+      tag: 'account',
+      summary: 'The plan, its limits, the monthly quota, usage this period and when it resets',
+      responses: { 200: { description: 'The account', schema: 'Account' } },
+      problems: ['insufficient_scope'],
+    },
+    {
+      method: 'get',
+      path: '/v1/keys',
+      tag: 'account',
+      summary: "The account's keys (never their secrets), newest first",
+      responses: { 200: { description: 'Keys', schema: 'KeyList' } },
+      problems: ['insufficient_scope'],
+    },
+    {
+      method: 'post',
+      path: '/v1/keys',
+      tag: 'account',
+      summary: 'Create a key; its secret is shown once',
+      body: {
+        contentType: json,
+        schema: jsonSchemaOf(CreateKeySchema),
+        examples: {
+          page: { name: 'storefront', scope: 'render' },
+          ci: { name: 'ci', expires_at: '2027-06-30T00:00:00Z' },
+        },
+      },
+      responses: { 201: { description: 'The key with its secret', schema: 'KeyWithSecret', headers: ['Location'] } },
+      problems: ['invalid_json', 'validation_failed', 'too_many_keys', 'insufficient_scope'],
+    },
+    {
+      method: 'post',
+      path: '/v1/keys/{id}/roll',
+      tag: 'account',
+      summary: 'A successor with a new secret; the old key keeps working for grace_seconds, then is 401',
+      body: {
+        contentType: json,
+        schema: jsonSchemaOf(rollKeySchema(config.keyRollGraceSeconds, config.keyRollMaxGraceSeconds)),
+        examples: { hour: { grace_seconds: 3600 } },
+      },
+      responses: {
+        201: {
+          description: 'The successor with its secret, and the old key as `previous`',
+          schema: 'KeyWithSecret',
+          headers: ['Location'],
+        },
+      },
+      problems: ['not_found', 'validation_failed', 'insufficient_scope'],
+    },
+    {
+      method: 'delete',
+      path: '/v1/keys/{id}',
+      tag: 'account',
+      summary: 'Revoke a key at once',
+      responses: { 200: { description: 'The revoked key', schema: 'Key' } },
+      problems: ['not_found', 'insufficient_scope'],
+    },
+    {
+      method: 'get',
+      path: '/v1/usage',
+      tag: 'account',
+      summary: 'Codes per UTC day by symbology and format, bytes stored, webhook deliveries',
+      query: jsonSchemaOf(usageQuerySchema(config.usageMaxDays)),
+      responses: { 200: { description: 'Usage', schema: 'Usage' } },
+      problems: ['validation_failed', 'insufficient_scope'],
+    },
+    {
       method: 'get',
       path: '/v1/symbologies',
       tag: 'symbologies',
@@ -580,6 +668,7 @@ export function buildOpenApiDocument(config: Config): Json {
       { name: 'symbologies' },
       { name: 'render' },
       { name: 'webhooks' },
+      { name: 'account' },
       { name: 'operators' },
     ],
     paths,
@@ -591,7 +680,7 @@ export function buildOpenApiDocument(config: Config): Json {
       headers: Object.fromEntries(
         Object.entries(HEADERS).map(([name, { schema, description }]) => [name, { schema, description }]),
       ),
-      schemas: COMPONENT_SCHEMAS,
+      schemas: { ...COMPONENT_SCHEMAS, ...ACCOUNT_SCHEMAS },
     },
   };
 }
