@@ -9,6 +9,7 @@ import { bodyLimit } from './middleware/body-limit.ts';
 import { clientIp } from './middleware/client-ip.ts';
 import { httpMetrics } from './middleware/http-metrics.ts';
 import { ipGuard } from './middleware/ip-guard.ts';
+import { queryText } from './middleware/query-text.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { enforceScope } from './middleware/scope.ts';
 import { createMicroBatcher } from '../limits/micro-batch.ts';
@@ -103,6 +104,8 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   );
   v1.use(enforceScope());
   v1.use(rateLimit({ buckets, onRejected: () => metrics?.rateLimited.inc() }));
+  // Query strings are text before any handler reads them (JSON bodies: readJsonObject; batch rows: parseBatch).
+  v1.use(queryText());
   // Batch uploads stream under their own, larger limit (BATCH_MAX_BYTES).
   v1.use(
     bodyLimit({ maxBytes: config.bodyLimitBytes, skip: (path, method) => method === 'POST' && path === '/v1/batches' }),

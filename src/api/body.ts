@@ -1,22 +1,37 @@
 import type { Context } from 'hono';
-import { ApiProblem } from './problem.ts';
+import type { FieldError } from '../domain/problems.ts';
+import { findTextFaults, printableKey } from '../domain/text.ts';
+import { ApiProblem, validationProblem } from './problem.ts';
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Reads a JSON object body. The size limit is enforced by the bodyLimit middleware before this;
- * here: media type, syntax, and the top level being an object.
+ * here: media type, strict UTF-8 (c.req.text() turns bad bytes into U+FFFD silently: here a 422 names the field),
+ * syntax, the top level being an object, and every string in it (keys too) being storable text.
  */
 export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
   const type = c.req.header('content-type');
   if (type !== undefined && !/^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(type)) {
     throw new ApiProblem({ code: 'unsupported_media_type', detail: `Send application/json, not ${type}` });
   }
-  const text = await c.req.text();
+  const bytes = await c.req.arrayBuffer();
+  let text: string;
+  let badBytes = false;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    // Parsed as decoded with U+FFFD only to say which fields held the bad bytes; refused either way.
+    text = new TextDecoder('utf-8').decode(bytes);
+    badBytes = true;
+  }
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch (error) {
     throw new ApiProblem({ code: 'invalid_json', detail: (error as Error).message });
   }
+  if (badBytes) throw validationProblem(invalidUtf8Fields(body));
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ApiProblem({
       code: 'validation_failed',
@@ -24,5 +39,25 @@ export async function readJsonObject(c: Context): Promise<Record<string, unknown
       errors: [{ path: '', message: 'must be a JSON object' }],
     });
   }
+  const faults = findTextFaults(body);
+  if (faults.length > 0) throw validationProblem(faults);
   return body as Record<string, unknown>;
+}
+
+/** The strings (keys or values) a body with invalid UTF-8 had them in: those now holding U+FFFD. */
+function invalidUtf8Fields(body: unknown): FieldError[] {
+  const paths: FieldError[] = [];
+  const walk = (node: unknown, at: string) => {
+    if (typeof node === 'string') {
+      if (node.includes('\uFFFD')) paths.push({ path: at, message: 'is not valid UTF-8' });
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, item] of Object.entries(node)) {
+        const path = at ? `${at}.${printableKey(key)}` : printableKey(key);
+        if (key.includes('\uFFFD')) paths.push({ path, message: 'the key is not valid UTF-8' });
+        walk(item, path);
+      }
+    }
+  };
+  walk(body, '');
+  return paths.length > 0 ? paths.slice(0, 20) : [{ path: '', message: 'the body is not valid UTF-8' }];
 }

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { parse as parseCsv, CsvError } from 'csv-parse';
+import { findTextFaults, printableKey, textFault } from '../domain/text.ts';
 import { coerceCell, isKnownField } from './fields.ts';
 
 export type BatchSourceType = 'csv' | 'jsonl';
@@ -42,9 +43,22 @@ async function* decodeUtf8(body: AsyncIterable<Uint8Array>, maxBytes: number): A
   }
 }
 
+/** A row whose strings are not storable text (NUL, lone surrogate) is refused, naming the field. */
+function refuseBadText(row: number, values: unknown): void {
+  const [fault] = findTextFaults(values, '', 1);
+  if (fault) throw new BatchFileError(`row ${row}: ${fault.path} ${fault.message}`, { row, field: fault.path });
+}
+
 function checkHeader(header: string[]): void {
   const seen = new Set<string>();
   for (const name of header) {
+    const fault = textFault(name);
+    if (fault)
+      throw new BatchFileError(`column "${printableKey(name)}" ${fault}`, {
+        row: 1,
+        field: printableKey(name),
+        header: true,
+      });
     if (!isKnownField(name))
       throw new BatchFileError(`unknown column "${name}"`, { row: 1, field: name, header: true });
     if (seen.has(name))
@@ -88,6 +102,7 @@ async function* parseCsvRows(text: AsyncGenerator<string>, limits: ParseLimits):
         const cell = record[i]!;
         if (cell !== '') values[name] = coerceCell(name, cell);
       });
+      refuseBadText(row, values);
       yield { row, values };
     }
   } catch (error) {
@@ -124,6 +139,7 @@ async function* parseJsonlRows(text: AsyncGenerator<string>, limits: ParseLimits
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value))
       throw new BatchFileError(`row ${line} must be a JSON object`, { row: line });
+    refuseBadText(line, value);
     for (const key of Object.keys(value)) {
       if (key !== 'metadata' && !isKnownField(key))
         throw new BatchFileError(`row ${line} has an unknown field "${key}"`, { row: line, field: key });
@@ -149,7 +165,8 @@ async function* parseJsonlRows(text: AsyncGenerator<string>, limits: ParseLimits
 
 /**
  * Parses an upload as it streams in, one row at a time: strict UTF-8, the byte and row limits, and
- * the file's structure (header, column counts, JSON syntax). Per-row render validation is separate.
+ * the file's structure (header, column counts, JSON syntax), and every string being storable text
+ * (no NUL, no lone surrogate: the rows are stored as jsonb). Per-row render validation is separate.
  */
 export function parseBatch(
   body: AsyncIterable<Uint8Array>,

@@ -3,10 +3,32 @@
  * join the next flush. At low load a call flushes alone on the next tick (no added latency); under
  * load, one database round trip and one Redis pipeline serve many requests.
  */
-export function createMicroBatcher<T, R>(flush: (items: T[]) => Promise<R[]>, options: { maxBatch: number }) {
+export function createMicroBatcher<T, R>(
+  flush: (items: T[]) => Promise<R[]>,
+  options: {
+    maxBatch: number;
+    /**
+     * Whether a failed flush of several items is tried again one item at a time, so that only the item
+     * at fault fails (one caller's bad row must not fail the callers it shared a statement with). Not
+     * for errors every item would meet alike (a dependency down): those reject the whole batch at once.
+     * @defaultValue never: the batch's callers share the error
+     */
+    isolate?: (error: unknown) => boolean;
+  },
+) {
   type Pending = { item: T; resolve: (r: R) => void; reject: (e: unknown) => void };
   let queue: Pending[] = [];
   let scheduled = false;
+
+  async function flushAlone(batch: Pending[]): Promise<void> {
+    for (const p of batch) {
+      try {
+        p.resolve((await flush([p.item]))[0]!);
+      } catch (error) {
+        p.reject(error);
+      }
+    }
+  }
 
   async function run(): Promise<void> {
     scheduled = false;
@@ -17,7 +39,8 @@ export function createMicroBatcher<T, R>(flush: (items: T[]) => Promise<R[]>, op
         const results = await flush(batch.map((p) => p.item));
         batch.forEach((p, i) => p.resolve(results[i]!));
       } catch (error) {
-        for (const p of batch) p.reject(error);
+        if (batch.length > 1 && options.isolate?.(error)) await flushAlone(batch);
+        else for (const p of batch) p.reject(error);
       }
     }
   }

@@ -39,7 +39,7 @@ export function idempotency(options: {
     const fingerprint =
       options.hashBody === false
         ? `${new URL(c.req.url).search}\n${c.req.header('content-type') ?? ''}\n${c.req.header('content-length') ?? ''}`
-        : await c.req.text();
+        : new Uint8Array(await c.req.arrayBuffer()); // bytes: the body reader then sees them as sent
     const requestHash = createHash('sha256')
       .update(`${c.req.method} ${c.req.path}\n`)
       .update(fingerprint)

@@ -28,7 +28,7 @@ import { loadContent } from '../content.ts';
 import type { AppEnv } from '../env.ts';
 import { idempotency } from '../middleware/idempotency.ts';
 import { createMicroBatcher } from '../../limits/micro-batch.ts';
-import { ApiProblem, fieldErrors, validationProblem } from '../problem.ts';
+import { ApiProblem, fieldErrors, isUnavailableError, validationProblem } from '../problem.ts';
 import { checkWebhookFields } from '../webhook-target.ts';
 import { limitQuery } from '../list-query.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -239,6 +239,8 @@ export function createSubmitter(deps: ApiDeps) {
       }
       return written;
     },
-    { maxBatch: deps.config.submitBatchMax },
+    // A statement refused for one row's content (a value PostgreSQL will not store) fails that row
+    // alone: its neighbours are inserted one by one. An outage fails them all at once, without retries.
+    { maxBatch: deps.config.submitBatchMax, isolate: (error) => !isUnavailableError(error) },
   );
 }

@@ -106,3 +106,39 @@ describe('createLookupBatcher', () => {
     expect(loads).toEqual([['code_1', 'code_2', 'code_3']]);
   });
 });
+
+describe('createMicroBatcher with isolate', () => {
+  it("a flush one item makes fail is tried again item by item: only that item's caller fails", async () => {
+    const flushes: string[][] = [];
+    const call = createMicroBatcher(
+      async (items: string[]) => {
+        flushes.push(items);
+        // As PostgreSQL does: one unstorable value fails the whole statement.
+        if (items.some((s) => s.includes('\u0000'))) throw new Error('invalid byte sequence for encoding "UTF8": 0x00');
+        return items.map((s) => s.toUpperCase());
+      },
+      { maxBatch: 10, isolate: () => true },
+    );
+    const outcomes = await Promise.allSettled(['a', 'b\u0000', 'c'].map(call));
+    expect(outcomes).toEqual([
+      { status: 'fulfilled', value: 'A' },
+      { status: 'rejected', reason: new Error('invalid byte sequence for encoding "UTF8": 0x00') },
+      { status: 'fulfilled', value: 'C' },
+    ]);
+    expect(flushes).toEqual([['a', 'b\u0000', 'c'], ['a'], ['b\u0000'], ['c']]);
+  });
+
+  it('an error isolate declines (an outage) rejects the whole batch without retries', async () => {
+    let flushes = 0;
+    const call = createMicroBatcher(
+      async (_items: string[]): Promise<string[]> => {
+        flushes++;
+        throw new Error('ECONNREFUSED');
+      },
+      { maxBatch: 10, isolate: (e) => !(e as Error).message.includes('ECONNREFUSED') },
+    );
+    const outcomes = await Promise.allSettled(['a', 'b'].map(call));
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect(flushes).toBe(1);
+  });
+});

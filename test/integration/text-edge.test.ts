@@ -1,0 +1,150 @@
+// Text is checked as text at the edge (issue 15, finding 1): NUL, lone surrogates and invalid UTF-8 in
+// any string of any body, query or batch row are a 4xx naming the field, never a 500 and never a
+// statement that fails the other submissions micro-batched with it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type TestStack } from '../support/harness.ts';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startStack({ workers: 0 });
+});
+afterAll(() => stack.close());
+
+/** Raw bytes as the body (stack.request sends strings, which are always valid UTF-8). */
+function postBytes(url: string, bytes: Uint8Array, headers: Record<string, string> = {}) {
+  return stack.app.request(
+    url,
+    {
+      method: 'POST',
+      body: bytes,
+      headers: { authorization: `Bearer ${stack.key.key}`, 'content-type': 'application/json', ...headers },
+    },
+    { incoming: { socket: { remoteAddress: '127.0.0.1' } } },
+  );
+}
+
+async function expectFieldProblem(res: Response, path: string, status = 422) {
+  const text = await res.text();
+  expect(res.status, text).toBe(status);
+  const problem = JSON.parse(text);
+  expect(problem.code).toMatch(/^(validation_failed|invalid_batch_file)$/);
+  expect(problem.errors.map((e: { path: string }) => e.path)).toContain(path);
+}
+
+const NUL = '\u0000';
+const LONE = '\udc00';
+
+describe('JSON bodies', () => {
+  it.each([
+    ['NUL in a metadata value', { data: 'x', metadata: { x: `a${NUL}b` } }, 'metadata.x'],
+    ['NUL in data', { data: `x${NUL}` }, 'data'],
+    ['a lone low surrogate in metadata', { data: 'x', metadata: { x: `a${LONE}` } }, 'metadata.x'],
+    ['a lone high surrogate in data', { data: 'x\ud800' }, 'data'],
+    ['NUL in a payload field', { payload: { type: 'wifi', ssid: `HQ${NUL}` } }, 'payload.ssid'],
+    ['NUL in a metadata key', { data: 'x', metadata: { [`a${NUL}b`]: 'v' } }, 'metadata.a\\u0000b'],
+    ['NUL in webhook_url', { data: 'x', webhook_url: `https://example.com/${NUL}` }, 'webhook_url'],
+    ['NUL in an unknown field', { data: 'x', [`f${NUL}`]: 1 }, 'f\\u0000'],
+    ['NUL deep in an array', { data: 'x', metadata: { list: ['ok', `b${NUL}`] } }, 'metadata.list.1'],
+  ])('POST /v1/codes: %s is a 422 naming the field', async (_name, body, path) => {
+    await expectFieldProblem(await stack.request('POST', '/v1/codes', body), path);
+  });
+
+  it('invalid UTF-8 bytes in a string are a 422 naming the field, not silently U+FFFD', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from('{"data":"ok","metadata":{"k":"a'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}}'),
+    ]);
+    await expectFieldProblem(await postBytes('/v1/codes', bytes), 'metadata.k');
+    const overlong = Buffer.concat([Buffer.from('{"data":"'), Buffer.from([0xc0, 0x80]), Buffer.from('"}')]);
+    await expectFieldProblem(await postBytes('/v1/codes', overlong), 'data');
+  });
+
+  it('with an Idempotency-Key too (its fingerprint reads the bytes, not a lossy text)', async () => {
+    const bytes = Buffer.concat([Buffer.from('{"data":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]);
+    await expectFieldProblem(await postBytes('/v1/codes', bytes, { 'idempotency-key': 'bad-bytes-1' }), 'data');
+  });
+
+  it('a legitimate U+FFFD and other non-ASCII text are still accepted', async () => {
+    const res = await stack.request('POST', '/v1/codes', {
+      data: 'caf\u00e9 \ufffd \u{1f600}',
+      metadata: { k: '\u00fc' },
+    });
+    expect(res.status).toBe(202);
+    expect(((await res.json()) as any).data).toBe('caf\u00e9 \ufffd \u{1f600}');
+  });
+
+  it('POST /v1/render-urls refuses what every view would fail on', async () => {
+    await expectFieldProblem(await stack.request('POST', '/v1/render-urls', { data: `x${NUL}` }), 'data');
+  });
+
+  it('POST and PATCH /v1/webhook-endpoints name the field', async () => {
+    await expectFieldProblem(
+      await stack.request('POST', '/v1/webhook-endpoints', { url: `https://example.com/${LONE}` }),
+      'url',
+    );
+    await expectFieldProblem(
+      await stack.request('POST', '/v1/webhook-endpoints', {
+        url: 'https://example.com/',
+        events: [`code.succeeded${NUL}`],
+      }),
+      'events.0',
+    );
+  });
+});
+
+describe('query strings', () => {
+  it.each([
+    ['/v1/render?data=%00x', 'query.data'],
+    ['/v1/render?data=x&foreground=%00', 'query.foreground'],
+    ['/v1/render?data=%FFx', 'query.data'],
+    ['/v1/render?data=%ED%A0%80', 'query.data'],
+    ['/v1/codes?status=%00', 'query.status'],
+    ['/v1/events?after=evt%00', 'query.after'],
+  ])('GET %s is a 422 naming the parameter', async (url, path) => {
+    await expectFieldProblem(await stack.request('GET', url), path);
+  });
+
+  it('batch defaults in the query are checked too', async () => {
+    await expectFieldProblem(
+      await stack.request('POST', '/v1/batches?foreground=%00', 'data\nx\n', { 'content-type': 'text/csv' }),
+      'query.foreground',
+    );
+  });
+});
+
+describe('batch rows', () => {
+  const csv = (body: string, query = '') =>
+    stack.request('POST', `/v1/batches${query}`, body, { 'content-type': 'text/csv' });
+  const jsonl = (body: string, query = '') =>
+    stack.request('POST', `/v1/batches${query}`, body, { 'content-type': 'application/x-ndjson' });
+
+  it('a NUL in a CSV cell is a 422 naming the row and column, and nothing is stored', async () => {
+    await expectFieldProblem(await csv(`data,metadata.note\nok,fine\nx,a${NUL}b\n`), 'rows.3.metadata.note');
+    await expectFieldProblem(await csv(`data,custom_id\nx${NUL},1\n`, '?validate_only=true'), 'rows.2.data');
+    const batches = await stack.db.selectFrom('batches').select('id').execute();
+    expect(batches).toEqual([]);
+  });
+
+  it('a lone surrogate or NUL in a JSONL row is a 422 naming the field', async () => {
+    await expectFieldProblem(
+      await jsonl(`{"data":"ok"}\n{"data":"x","metadata":{"k":"\\udc00"}}\n`),
+      'rows.2.metadata.k',
+    );
+    await expectFieldProblem(await jsonl(`{"data":"x\\u0000"}\n`, '?validate_only=true'), 'rows.1.data');
+    await expectFieldProblem(await jsonl(`{"data":"x","filename":"a\\u0000.png"}\n`), 'rows.1.filename');
+  });
+
+  it('a CSV header naming a column with a NUL is a 422 naming the header', async () => {
+    const res = await csv(`data,metadata.a${NUL}\nx,y\n`);
+    expect(res.status).toBe(422);
+  });
+});
+
+describe('what was refused never reached the database or the queue', () => {
+  it('the only rows are the accepted ones, and the service still serves', async () => {
+    const rows = await stack.db.selectFrom('codes').select('data').execute();
+    expect(rows.map((r) => r.data)).toEqual(['caf\u00e9 \ufffd \u{1f600}']);
+    expect((await stack.request('POST', '/v1/codes', { data: 'still fine' })).status).toBe(202);
+  });
+});
