@@ -4,6 +4,7 @@ import type { ApiDeps } from './deps.ts';
 import type { AppEnv } from './env.ts';
 import { createTokenBuckets } from '../limits/bucket.ts';
 import { accessLog } from './middleware/access-log.ts';
+import { anonymousScope } from './middleware/anonymous-scope.ts';
 import { authenticate } from './middleware/auth.ts';
 import { bodyLimit } from './middleware/body-limit.ts';
 import { clientIp } from './middleware/client-ip.ts';
@@ -104,6 +105,8 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   );
   v1.use(enforceScope());
   v1.use(rateLimit({ buckets, onRejected: () => metrics?.rateLimited.inc() }));
+  // Anonymous callers render and read by id; the rest needs a key (after the limit: refusals cost too).
+  v1.use(anonymousScope());
   // Query strings are text before any handler reads them (JSON bodies: readJsonObject; batch rows: parseBatch).
   v1.use(queryText());
   // Batch uploads stream under their own, larger limit (BATCH_MAX_BYTES).

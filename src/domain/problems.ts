@@ -5,6 +5,7 @@ export const PROBLEMS = {
   unauthorized: { status: 401, title: 'Missing or invalid API key', retryable: false },
   account_suspended: { status: 403, title: 'The account is suspended', retryable: false },
   insufficient_scope: { status: 403, title: "The API key's scope does not allow this request", retryable: false },
+  api_key_required: { status: 403, title: 'Anonymous callers may not do this; send an API key', retryable: false },
   not_found: { status: 404, title: 'Not found', retryable: false },
   method_not_allowed: { status: 405, title: 'Method not allowed', retryable: false },
   code_not_ready: { status: 409, title: 'The code has not finished rendering', retryable: true },

@@ -37,6 +37,7 @@ export type WebhookDeps = {
 /** The secrets that sign a delivery: the endpoint's own, or the account's (plus the previous one during a rotation). */
 function secretsOf(ctx: DeliveryContext, secretsKey: string): string[] {
   if (ctx.endpoint_secret) return [openSecret(ctx.endpoint_secret, secretsKey)];
+  if (ctx.account_secret === null) return [];
   const secrets = [openSecret(ctx.account_secret, secretsKey)];
   if (ctx.previous_secret && ctx.previous_expires_at && ctx.previous_expires_at.getTime() > Date.now())
     secrets.push(openSecret(ctx.previous_secret, secretsKey));
@@ -63,8 +64,12 @@ export async function deliverWebhook(job: Job<{ deliveryId: string; attempt: num
   const ctx = await deps.loadContext(deliveryId);
   if (!ctx || ctx.status !== 'pending' || ctx.attempts !== attempt - 1) return { deliveryId, attempt, skipped: true };
   let outcome: SendOutcome;
+  // Undeliverable for good: fails now instead of being found overdue and re-queued at every sweep.
+  const unsignable = !ctx.endpoint_secret && ctx.account_secret === null;
   if (ctx.endpoint_disabled_at) {
     outcome = { ok: false, status: null, durationMs: 0, error: 'endpoint disabled' };
+  } else if (unsignable) {
+    outcome = { ok: false, status: null, durationMs: 0, error: 'no account to sign for (anonymous caller)' };
   } else {
     try {
       const target = await checkTarget(ctx.url, deps.policy);
@@ -90,7 +95,7 @@ export async function deliverWebhook(job: Job<{ deliveryId: string; attempt: num
     if (recorded) deps.onAttempt?.('succeeded', outcome.durationMs / 1000);
     return { deliveryId, attempt, status: recorded ? 'succeeded' : 'stale', httpStatus: outcome.status };
   }
-  const exhausted = attempt >= ctx.max_attempts || !!ctx.endpoint_disabled_at;
+  const exhausted = attempt >= ctx.max_attempts || !!ctx.endpoint_disabled_at || unsignable;
   const delay = exhausted ? undefined : (outcome.retryAfterMs ?? nextDelayMs(deps.schedule, attempt));
   const status = delay === undefined ? 'failed' : 'pending';
   const recorded = await recordAttempt(deps.db, {

@@ -52,7 +52,9 @@ export async function dispatchEvents(db: Db, options: { limit: number; maxAttemp
     )
     insert into webhook_deliveries (id, account_id, event_id, endpoint_id, target, url, status, max_attempts)
     select 'msg_' || substr(event_id, 5) || '_' || coalesce(substr(endpoint_id, 6), target), account_id, event_id, endpoint_id, target, url, 'pending', ${options.maxAttempts}::int
-    from targets
+    from targets t
+    -- Only accounts with a row have a secret to sign with: an anonymous caller's events go nowhere.
+    where exists (select 1 from accounts a where a.id = t.account_id)
     on conflict do nothing
     returning id`.execute(db);
   return result.rows.map((row) => row.id);

@@ -152,7 +152,8 @@ export type DeliveryContext = WebhookDeliveryRow & {
   event_created_at: Date;
   endpoint_secret: string | null;
   endpoint_disabled_at: Date | null;
-  account_secret: string;
+  /** null when the account has no row (an anonymous caller's): nothing can sign, so it never delivers */
+  account_secret: string | null;
   previous_secret: string | null;
   previous_expires_at: Date | null;
 };
@@ -163,7 +164,7 @@ export async function loadDeliveryContexts(db: Db, ids: readonly string[]): Prom
   return db
     .selectFrom('webhook_deliveries as d')
     .innerJoin('events as e', 'e.id', 'd.event_id')
-    .innerJoin('accounts as a', 'a.id', 'd.account_id')
+    .leftJoin('accounts as a', 'a.id', 'd.account_id')
     .leftJoin('webhook_endpoints as w', 'w.id', 'd.endpoint_id')
     .selectAll('d')
     .select([

@@ -59,10 +59,10 @@ describe('token bucket by identity', () => {
     const ip = '203.0.113.7';
     const statuses: number[] = [];
     for (let i = 0; i < 30; i++)
-      statuses.push((await stack.request('GET', '/v1/codes?limit=1', undefined, { authorization: '' }, { ip })).status);
+      statuses.push((await stack.request('GET', '/v1/symbologies', undefined, { authorization: '' }, { ip })).status);
     expect(statuses.slice(0, 20)).toEqual(Array(20).fill(200));
     expect(statuses.slice(25)).toContain(429);
-    const anonymous = await stack.request('GET', '/v1/codes?limit=1', undefined, { authorization: '' }, { ip });
+    const anonymous = await stack.request('GET', '/v1/symbologies', undefined, { authorization: '' }, { ip });
     expect(anonymous.status).toBe(429);
     expect(((await anonymous.json()) as any).policy).toBe('anonymous');
 
@@ -142,7 +142,7 @@ describe('authentication', () => {
             (
               await proxied.request(
                 'GET',
-                '/v1/codes',
+                '/v1/symbologies',
                 undefined,
                 { authorization: '', 'x-forwarded-for': xff },
                 { ip },
@@ -179,7 +179,8 @@ describe('tenant isolation', () => {
       const res = await stack.request(method, path, undefined, bearer(other.key));
       expect(res.status, `${method} ${path}`).toBe(404);
       const anonymous = await stack.request(method, path, undefined, { authorization: '' }, { ip: '198.51.100.99' });
-      expect(anonymous.status, `anonymous ${method} ${path}`).toBe(404);
+      // Anonymous callers read by id (404: not theirs) and may not cancel at all (403).
+      expect(anonymous.status, `anonymous ${method} ${path}`).toBe(method === 'POST' ? 403 : 404);
     }
     const list = (await (await stack.request('GET', '/v1/codes', undefined, bearer(other.key))).json()) as any;
     expect(list.data.map((c: any) => c.id)).not.toContain(created.id);

@@ -36,6 +36,9 @@ export type AuthOptions = {
   onUsed?: (keyId: string, at: Date) => void;
 };
 
+// Where clients commonly put a key by mistake.
+const MISPLACED_KEY_HEADERS = ['x-api-key', 'api-key', 'apikey', 'x-auth-token'];
+
 type CachedKey = { key: KeyIdentity | undefined; expires: number };
 
 function quotaOf(name: string, monthly: number | null | undefined): QuotaPolicy | undefined {
@@ -144,6 +147,9 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<AppEnv> {
         policy: { name: 'anonymous', rate: plan.rate, burst: plan.burst },
       };
     } else if (header === undefined) {
+      // A key sent where we do not read it is a client's mistake to be told of, not an anonymous call.
+      const misplaced = MISPLACED_KEY_HEADERS.find((name) => c.req.header(name) !== undefined);
+      if (misplaced) return refuse(ip, `Send the key as Authorization: Bearer <api key>; ${misplaced} is not read.`);
       if (!options.anonymous) {
         throw new ApiProblem({
           code: 'unauthorized',

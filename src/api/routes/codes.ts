@@ -26,6 +26,7 @@ import { signLinkToken } from '../link-token.ts';
 import { codeHeaders, toCodeObject } from '../code-object.ts';
 import { loadContent } from '../content.ts';
 import type { AppEnv } from '../env.ts';
+import { apiKeyRequired } from '../middleware/anonymous-scope.ts';
 import { idempotency } from '../middleware/idempotency.ts';
 import { createMicroBatcher } from '../../limits/micro-batch.ts';
 import { ApiProblem, fieldErrors, isUnavailableError, validationProblem } from '../problem.ts';
@@ -105,6 +106,10 @@ export function codesRoutes(deps: ApiDeps) {
     .post('/', idempotency({ db: deps.db, ttlHours: deps.config.idempotencyTtlHours }), async (c) => {
       const policy = renderPolicyOf(deps.config, planOf(deps.config, c.var.identity));
       const body = await readJsonObject(c);
+      // No webhooks without a key: an anonymous account has no secret to sign with and no one to own them.
+      if (c.var.identity.kind === 'anonymous')
+        for (const field of ['webhook_url', 'webhook_events'])
+          if (body[field] !== undefined && body[field] !== null) throw apiKeyRequired(`A ${field}`, field);
       const webhook = await checkWebhookFields(
         deps.config,
         { url: body.webhook_url, events: body.webhook_events },

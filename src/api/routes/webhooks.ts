@@ -23,6 +23,7 @@ import {
 } from '../../store/webhooks.ts';
 import { recordAudit } from '../../store/audit.ts';
 import { readJsonObject } from '../body.ts';
+import { apiKeyRequired } from '../middleware/anonymous-scope.ts';
 import { iso } from '../code-object.ts';
 import { limitQuery } from '../list-query.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -83,8 +84,7 @@ export function toDeliveryObject(row: DeliveryWithAttempts) {
 
 /** Webhook settings belong to an account: anonymous callers have none. */
 function accountOf(c: Context<AppEnv>): string {
-  if (c.var.identity.kind !== 'key')
-    throw new ApiProblem({ code: 'unauthorized', detail: 'Webhooks need an API key.' });
+  if (c.var.identity.kind !== 'key') throw apiKeyRequired('Webhooks');
   return c.var.accountId;
 }
 
