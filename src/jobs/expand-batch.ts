@@ -6,6 +6,7 @@ import { metadataSchema } from '../domain/metadata.ts';
 import { QUEUES } from '../queue/catalog.ts';
 import { enqueueRenders, type Queues } from '../queue/producer.ts';
 import { DEFAULT_POLICY } from '../domain/render-spec.ts';
+import { accountContentKey } from '../render/content-key.ts';
 import { checkRenderFields } from '../render/submission.ts';
 import {
   addInvalidRows,
@@ -55,7 +56,7 @@ function toSubmission(
       format: spec.format,
       options: JSON.stringify(spec.options),
       metadata: JSON.stringify(meta.output),
-      result_key: key,
+      result_key: accountContentKey(batch.account_id, key),
       ...(canceled ? { finished: { status: 'canceled' as const } } : {}),
     };
   }

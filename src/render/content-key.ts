@@ -13,6 +13,16 @@ export function contentKey(spec: RenderSpec): string {
   return createHash('sha256').update(canonicalSpecKey(spec)).update('\n').update(VERSIONS).digest('hex');
 }
 
+/**
+ * The key a code's result is cached and stored under: the content key scoped to the account. Whether
+ * another account rendered the same parameters must not show — not in a 202's status (answered at
+ * once from the cache), not in headers, not in timing (the worker skips a cached render) — or anyone
+ * could confirm a guessed Wi-Fi password, vCard or payment payload another account rendered.
+ */
+export function accountContentKey(accountId: string, key: string): string {
+  return createHash('sha256').update(accountId).update('\n').update(key).digest('hex');
+}
+
 /** sha256 of delivered bytes: the ETag and `result.sha256`. */
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');

@@ -9,6 +9,7 @@ import type { FieldError } from '../../domain/problems.ts';
 import { RENDER_FIELDS, type RenderSpec } from '../../domain/render-spec.ts';
 import { enqueueRenders } from '../../queue/producer.ts';
 import type { RenderPolicy } from '../../domain/render-spec.ts';
+import { accountContentKey } from '../../render/content-key.ts';
 import { checkRenderFields } from '../../render/submission.ts';
 import { planOf, renderPolicyOf } from '../plan.ts';
 import {
@@ -137,7 +138,7 @@ export function codesRoutes(deps: ApiDeps) {
           format: spec.format,
           options: JSON.stringify(spec.options),
           metadata: JSON.stringify(metadata),
-          result_key: key,
+          result_key: accountContentKey(accountId, key),
           request_id: c.var.requestId,
           webhook_url: webhook.url,
           webhook_events: webhook.events && JSON.stringify(webhook.events),

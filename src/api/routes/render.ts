@@ -4,6 +4,7 @@ import { coerceCell } from '../../batches/fields.ts';
 import { isTerminal } from '../../domain/code.ts';
 import { newId } from '../../domain/ids.ts';
 import { findCodeById } from '../../store/codes.ts';
+import { accountContentKey } from '../../render/content-key.ts';
 import { findResultContent } from '../../store/results.ts';
 import { readJsonObject } from '../body.ts';
 import { chargeQuota, specCharge, withRefund } from '../quota.ts';
@@ -57,10 +58,12 @@ export function renderRoutes(deps: ApiDeps) {
 
   async function renderImage(c: Context<AppEnv>, fields: Record<string, unknown>) {
     const policy = renderPolicyOf(config, planOf(config, c.var.identity));
-    const { spec, key } = parseSubmission(fields, deps, policy);
+    const { spec, key: specKey } = parseSubmission(fields, deps, policy);
+    const accountId = c.var.accountId;
+    // The account's own cache only: another account's render of the same parameters answers as a miss.
+    const key = accountContentKey(accountId, specKey);
     const cached = await findResultContent(deps.db, key);
     if (cached) return imageResponse(c, cached);
-    const accountId = c.var.accountId;
     const charge = await chargeQuota(c, deps, specCharge(config, c, [spec]));
     const written = await withRefund(charge, () =>
       submit({
