@@ -4,13 +4,22 @@
 import * as v from 'valibot';
 import type { FieldError as Issue } from './problems.ts';
 
-const text = (max: number) =>
+// These formats are line- and field-based: a control character in a field could start a line of its
+// own (an EPC name carrying "\nDE02…\nEUR999.99" puts the attacker's IBAN and amount where a banking app
+// reads them). One-line fields refuse every control character (C0, DEL, C1, U+2028/U+2029); multi-line
+// fields (a note, a message body, an address) allow LF and CRLF, which their builders escape or encode.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const CONTROL_BUT_NEWLINE = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029]|\r(?!\n)/;
+const text = (max: number, lines: 'one' | 'many' = 'one') =>
   v.pipe(
     v.string('must be a string'),
     v.minLength(1, 'must not be empty'),
     v.maxLength(max, `must be at most ${max} characters`),
+    lines === 'one'
+      ? v.check((s) => !CONTROL.test(s), 'must be one line without control characters')
+      : v.check((s) => !CONTROL_BUT_NEWLINE.test(s), 'must not contain control characters other than line breaks'),
   );
-const optText = (max: number) => v.optional(text(max));
+const optText = (max: number, lines: 'one' | 'many' = 'one') => v.optional(text(max, lines));
 const phone = v.pipe(
   v.string('must be a string'),
   v.regex(/^\+?[0-9 ()-]{3,20}$/, 'must be a phone number like +44 20 7946 0000'),
@@ -21,6 +30,8 @@ const httpUrl = v.pipe(
   v.url('must be a URL'),
   v.regex(/^https?:\/\//i, 'must be an http or https URL'),
   v.maxLength(2000),
+  // URL parsers drop tabs and newlines, so v.url passes them; a vCard's URL line must not.
+  v.check((s) => !CONTROL.test(s), 'must not contain control characters'),
 );
 
 const SCHEMAS = {
@@ -39,11 +50,11 @@ const SCHEMAS = {
     phone: v.optional(phone),
     email: v.optional(email),
     url: v.optional(httpUrl),
-    address: optText(200),
-    note: optText(500),
+    address: optText(200, 'many'),
+    note: optText(500, 'many'),
   }),
-  email: v.strictObject({ type: v.literal('email'), to: email, subject: optText(200), body: optText(1000) }),
-  sms: v.strictObject({ type: v.literal('sms'), phone, message: optText(500) }),
+  email: v.strictObject({ type: v.literal('email'), to: email, subject: optText(200), body: optText(1000, 'many') }),
+  sms: v.strictObject({ type: v.literal('sms'), phone, message: optText(500, 'many') }),
   geo: v.strictObject({
     type: v.literal('geo'),
     latitude: v.pipe(
@@ -83,7 +94,10 @@ const SCHEMAS = {
       ),
     ),
     reference: v.optional(
-      v.pipe(v.string(), v.regex(/^RF\d{2}[A-Z0-9]{1,21}$/, 'must be a structured creditor reference (RF…)')),
+      v.pipe(
+        v.string('must be a string'),
+        v.regex(/^RF\d{2}[A-Z0-9]{1,21}$/, 'must be a structured creditor reference (RF…)'),
+      ),
     ),
     text: optText(140),
   }),

@@ -93,6 +93,20 @@ describe('JSON bodies', () => {
   });
 });
 
+describe('payload builders (finding 11)', () => {
+  it('the EPC injection is a 422 naming payload.name', async () => {
+    const body = {
+      payload: {
+        type: 'epc',
+        name: 'ACME GmbH\nDE02120300000000202051\nEUR999.99',
+        iban: 'DE89370400440532013000',
+        amount: 10,
+      },
+    };
+    await expectFieldProblem(await stack.request('POST', '/v1/codes', body), 'payload.name');
+  });
+});
+
 describe('query strings', () => {
   it.each([
     ['/v1/render?data=%00x', 'query.data'],

@@ -82,3 +82,69 @@ describe('QR payload builders', () => {
     });
   });
 });
+
+describe('payload fields refuse control characters (line- and field-based formats)', () => {
+  // Every string field of every payload type, with a valid value for the rest of its payload.
+  const BASE: Record<string, Record<string, unknown>> = {
+    wifi: { type: 'wifi', ssid: 'HQ', password: 'secret-pass' },
+    vcard: {
+      type: 'vcard',
+      name: 'Ada',
+      organization: 'Org',
+      title: 'T',
+      url: 'https://example.com',
+      address: 'A',
+      note: 'N',
+    },
+    email: { type: 'email', to: 'a@example.com', subject: 'S', body: 'B' },
+    sms: { type: 'sms', phone: '+15550100000', message: 'M' },
+    url: { type: 'url', url: 'https://example.com/' },
+    epc: { type: 'epc', name: 'ACME GmbH', iban: 'DE89370400440532013000', amount: 10, text: 'Invoice 1' },
+  };
+  const MULTI_LINE = new Set(['vcard.address', 'vcard.note', 'email.body', 'sms.message']);
+  const fields = Object.entries(BASE).flatMap(([type, base]) =>
+    Object.keys(base)
+      .filter((k) => k !== 'type' && typeof base[k] === 'string')
+      .map((field) => [type, field] as const),
+  );
+
+  it('the EPC injection of issue 15 is refused, naming payload.name', () => {
+    const issues = issuesOf({
+      payload: {
+        type: 'epc',
+        name: 'ACME GmbH\nDE02120300000000202051\nEUR999.99',
+        iban: 'DE89370400440532013000',
+        amount: 10,
+      },
+    });
+    expect(issues.map((i) => i.path)).toEqual(['payload.name']);
+  });
+
+  it.each(fields)('%s.%s: a NUL, a bell, a lone CR, U+2028 and a C1 control are refused', (type, field) => {
+    for (const bad of ['\u0000', '\u0007', '\r', '\u2028', '\u0085', '\u001b[2J']) {
+      const value = `${String(BASE[type]![field])}${bad}x`;
+      const issues = issuesOf({ payload: { ...BASE[type], [field]: value } });
+      expect(
+        issues.map((i) => i.path),
+        JSON.stringify(bad),
+      ).toContain(`payload.${field}`);
+    }
+  });
+
+  it.each(fields)(
+    '%s.%s: a line break is refused on one-line fields, kept (escaped) on multi-line ones',
+    (type, field) => {
+      for (const newline of ['\n', '\r\n']) {
+        const value = `${String(BASE[type]![field])}${newline}x`;
+        const issues = issuesOf({ payload: { ...BASE[type], [field]: value } });
+        if (MULTI_LINE.has(`${type}.${field}`)) expect(issues).toEqual([]);
+        else expect(issues.map((i) => i.path)).toContain(`payload.${field}`);
+      }
+    },
+  );
+
+  it('a multi-line vCard note stays one vCard line (escaped)', () => {
+    const data = dataOf({ type: 'vcard', name: 'Ada', note: 'line 1\r\nline 2\nline 3' });
+    expect(data.split('\r\n')).toContain('NOTE:line 1\\nline 2\\nline 3');
+  });
+});
