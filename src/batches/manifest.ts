@@ -2,7 +2,8 @@ export const MANIFEST_COLUMNS = ['row', 'custom_id', 'status', 'file', 'sha256',
 
 /**
  * One CSV cell, safe to open in a spreadsheet: a cell starting with = + - @ or a tab/CR would be read
- * as a formula (CSV injection), so it is prefixed with a quote; then RFC 4180 quoting.
+ * as a formula (CSV injection), so it is prefixed with a quote; then RFC 4180 quoting. File names never
+ * start with those (entryName), so a `file` cell is always exactly the ZIP entry's name.
  */
 export function csvCell(value: string | number | null | undefined): string {
   let text = value === null || value === undefined ? '' : String(value);
