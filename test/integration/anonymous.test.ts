@@ -1,7 +1,7 @@
 // Anonymous access is safe by design (issue 15, findings 13 and 5): without a key a caller may render
 // and read by id, nothing else; a credential sent but not recognised is a 401, never a silent anonymous
 // call; and an anonymous account's webhooks can neither be set nor loop in the sweep.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deliverWebhook, dispatchWebhooks, webhookDepsOf } from '../../src/jobs/deliver-webhook.ts';
 import { insertSubmissions } from '../../src/store/codes.ts';
 import { newId } from '../../src/domain/ids.ts';
@@ -17,9 +17,14 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-const NAT = '203.0.113.50';
+// One address per test (everyone behind it shares its anonymous account and its rate limit).
+let nat = '';
+let tests = 0;
+beforeEach(() => {
+  nat = `203.0.113.${++tests}`;
+});
 const anon = (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
-  stack.request(method, url, body, { authorization: '', ...headers }, { ip: NAT });
+  stack.request(method, url, body, { authorization: '', ...headers }, { ip: nat });
 
 describe('what an anonymous caller may do', () => {
   it('renders and reads its codes by id', async () => {
@@ -170,5 +175,19 @@ describe("an anonymous account's webhooks never loop (finding 5)", () => {
     expect(delivery.last_error).toContain('anonymous');
     await stack.queues.webhooks.obliterate({ force: true });
     for (let i = 0; i < 3; i++) expect(await sweep()).toBe(0);
+  });
+});
+
+describe('the OpenAPI document says which operations need a key', () => {
+  it('lists api_key_required (403) exactly on the operations outside the anonymous allowlist', async () => {
+    const doc = (await (await stack.request('GET', '/openapi.json')).json()) as any;
+    const forbidden = (path: string, method: string) =>
+      String(doc.paths[path]?.[method]?.responses?.['403']?.description ?? '').includes('api_key_required');
+    expect(forbidden('/v1/codes', 'get')).toBe(true);
+    expect(forbidden('/v1/codes/{id}/cancel', 'post')).toBe(true);
+    expect(forbidden('/v1/batches', 'post')).toBe(true);
+    expect(forbidden('/v1/codes', 'post')).toBe(false);
+    expect(forbidden('/v1/codes/{id}', 'get')).toBe(false);
+    expect(forbidden('/v1/render', 'get')).toBe(false);
   });
 });

@@ -82,7 +82,7 @@ function withBytes(body: Record<string, unknown>, field: string, bytes: Uint8Arr
   return Buffer.concat([Buffer.from(`${before}"`), Buffer.from(escaped), Buffer.from(`"${after}`)]);
 }
 
-const post = (url: string, body: BodyInit, headers: Record<string, string> = authorization()) =>
+const post = async (url: string, body: string | Uint8Array, headers: Record<string, string> = authorization()) =>
   stack.app.request(url, { method: 'POST', body, headers }, { incoming: { socket: { remoteAddress: '127.0.0.1' } } });
 
 const CODE_STRING_FIELDS = [

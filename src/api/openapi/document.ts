@@ -1,5 +1,6 @@
 import type { Config } from '../../config.ts';
 import { PROBLEMS, type ProblemCode } from '../../domain/problems.ts';
+import { anonymousMayCall } from '../middleware/anonymous-scope.ts';
 import { ListQuery as batchListQuery } from '../routes/batches.ts';
 import { listQuerySchema } from '../routes/codes.ts';
 import { deliveriesQuerySchema, eventsQuerySchema } from '../routes/webhooks.ts';
@@ -592,6 +593,10 @@ function operationObject(op: Operation): Json {
   const problems = new Set<ProblemCode>([
     ...(op.problems ?? []),
     ...(authed ? (['unauthorized', 'account_suspended', 'rate_limited', 'service_unavailable'] as const) : []),
+    // Routes outside the anonymous allowlist: a caller without a key is refused.
+    ...(authed && op.path.startsWith('/v1/') && !anonymousMayCall(op.method.toUpperCase(), op.path)
+      ? (['api_key_required'] as const)
+      : []),
   ]);
   for (const code of problems) {
     const status = String(PROBLEMS[code].status);
