@@ -2,6 +2,8 @@
 // any string of any body, query or batch row are a 4xx naming the field, never a 500 and never a
 // statement that fails the other submissions micro-batched with it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSubmitter } from '../../src/api/routes/codes.ts';
+import { newId } from '../../src/domain/ids.ts';
 import { startStack, type TestStack } from '../support/harness.ts';
 
 let stack: TestStack;
@@ -152,6 +154,32 @@ describe('batch rows', () => {
   it('a CSV header naming a column with a NUL is a 422 naming the header', async () => {
     const res = await csv(`data,metadata.a${NUL}\nx,y\n`);
     expect(res.status).toBe(422);
+  });
+});
+
+describe('a flush PostgreSQL refuses fails only the row at fault', () => {
+  it('rows micro-batched with an unstorable one (past the edge checks) are stored', async () => {
+    const submit = createSubmitter({ config: stack.config, db: stack.db, redis: stack.redis, queues: stack.queues });
+    const row = (data: string, metadata = '{}') => ({
+      id: newId('code'),
+      account_id: stack.key.account_id,
+      symbology: 'qrcode',
+      data,
+      format: 'png',
+      options: '{}',
+      metadata,
+      result_key: `isolate-${data}`,
+    });
+    // Submitted in one tick: one flush, one statement, which PostgreSQL refuses for the NUL.
+    const outcomes = await Promise.allSettled([
+      submit(row('isolate-a')),
+      submit(row('isolate-b', JSON.stringify({ x: `a${NUL}b` }))),
+      submit(row('isolate-c')),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const stored = await stack.db.selectFrom('codes').select('data').where('data', 'like', 'isolate-%').execute();
+    expect(stored.map((r) => r.data).sort()).toEqual(['isolate-a', 'isolate-c']);
+    await stack.db.deleteFrom('codes').where('data', 'like', 'isolate-%').execute();
   });
 });
 
