@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { FieldError } from '../domain/problems.ts';
-import { findTextFaults, printableKey } from '../domain/text.ts';
+import { eachString, findTextFaults } from '../domain/text.ts';
 import { ApiProblem, validationProblem } from './problem.ts';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -47,17 +47,10 @@ export async function readJsonObject(c: Context): Promise<Record<string, unknown
 /** The strings (keys or values) a body with invalid UTF-8 had them in: those now holding U+FFFD. */
 function invalidUtf8Fields(body: unknown): FieldError[] {
   const paths: FieldError[] = [];
-  const walk = (node: unknown, at: string) => {
-    if (typeof node === 'string') {
-      if (node.includes('\uFFFD')) paths.push({ path: at, message: 'is not valid UTF-8' });
-    } else if (node !== null && typeof node === 'object') {
-      for (const [key, item] of Object.entries(node)) {
-        const path = at ? `${at}.${printableKey(key)}` : printableKey(key);
-        if (key.includes('\uFFFD')) paths.push({ path, message: 'the key is not valid UTF-8' });
-        walk(item, path);
-      }
-    }
-  };
-  walk(body, '');
-  return paths.length > 0 ? paths.slice(0, 20) : [{ path: '', message: 'the body is not valid UTF-8' }];
+  eachString(body, (s, path, isKey) => {
+    if (s.includes('\uFFFD'))
+      paths.push({ path, message: isKey ? 'the key is not valid UTF-8' : 'is not valid UTF-8' });
+    return paths.length < 20;
+  });
+  return paths.length > 0 ? paths : [{ path: '', message: 'the body is not valid UTF-8' }];
 }

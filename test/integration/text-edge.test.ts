@@ -76,6 +76,19 @@ describe('JSON bodies', () => {
     expect(((await res.json()) as any).data).toBe('caf\u00e9 \ufffd \u{1f600}');
   });
 
+  it('a body nested 30,000 levels deep (it fits in 64 KB) is a 4xx, not a stack overflow', async () => {
+    for (const field of ['metadata', 'data', 'payload', 'junk'])
+      for (const leaf of ['"a\\u0000"', '"a"', '{}']) {
+        const body = `{"data":"x","${field}":${'['.repeat(30_000)}${leaf}${']'.repeat(30_000)}}`.replace(
+          '"data":"x",',
+          field === 'data' ? '' : '"data":"x",',
+        );
+        const res = await stack.request('POST', '/v1/codes', body);
+        expect(res.status, field).toBeGreaterThanOrEqual(400);
+        expect(res.status, field).toBeLessThan(500);
+      }
+  });
+
   it('POST /v1/render-urls refuses what every view would fail on', async () => {
     await expectFieldProblem(await stack.request('POST', '/v1/render-urls', { data: `x${NUL}` }), 'data');
   });
