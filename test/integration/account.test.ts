@@ -41,7 +41,8 @@ describe('GET /v1/account', () => {
 
   it('is for keys only: an anonymous caller has no account to read', async () => {
     const res = await stack.request('GET', '/v1/account', undefined, { authorization: '' });
-    expect(res.status).toBe(401);
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as any).code).toBe('api_key_required');
   });
 });
 

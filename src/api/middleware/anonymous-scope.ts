@@ -1,23 +1,15 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env.ts';
 import { ApiProblem } from '../problem.ts';
+import { allowedForRenderScope } from './scope.ts';
 
-// What a caller without a key may do: render, and read what it rendered by id. Everyone behind one
-// address (an office's NAT, a mobile carrier's) shares one anonymous account, so nothing that lists,
-// changes or acts on that account's codes is open to them. A route not listed here needs a key.
-const ANONYMOUS_ROUTES: readonly [method: string, path: RegExp][] = [
-  ['POST', /^\/v1\/codes$/],
-  ['GET', /^\/v1\/codes\/[^/]+(\/content|\/events)?$/],
-  ['GET', /^\/v1\/render(\/[^/]+)?$/],
-  ['POST', /^\/v1\/render-urls$/],
-  ['GET', /^\/v1\/symbologies(\/.*)?$/],
-];
+// What a caller without a key may do is what a render-scoped key may do: render, and read what it
+// rendered by id (allowedForRenderScope, one list). Everyone behind one address (an office's NAT, a
+// mobile carrier's) shares one anonymous account, so nothing that lists, changes or acts on that
+// account's codes is open to them. A route not in that list needs a key.
 
 /** Whether an anonymous caller may make this request (method and path). */
-export function anonymousMayCall(method: string, path: string): boolean {
-  const m = method === 'HEAD' ? 'GET' : method;
-  return ANONYMOUS_ROUTES.some(([allowed, pattern]) => allowed === m && pattern.test(path));
-}
+export const anonymousMayCall = allowedForRenderScope;
 
 /** The 403 an anonymous caller gets for what needs a key (`what` names it). */
 export function apiKeyRequired(what: string, path?: string): ApiProblem {
@@ -30,7 +22,7 @@ export function apiKeyRequired(what: string, path?: string): ApiProblem {
 }
 
 /**
- * Refuses anonymous callers everything outside ANONYMOUS_ROUTES with a 403 `api_key_required`
+ * Refuses anonymous callers everything a render-scoped key may not do with a 403 `api_key_required`
  * (listing, cancelling, batches, webhooks, the event feed). A signed link (render or events token)
  * is already limited to its one resource by authenticate.
  */

@@ -19,6 +19,7 @@ import type { AppEnv } from '../env.ts';
 import { planOf } from '../plan.ts';
 import { ApiProblem, fieldErrors, validationProblem } from '../problem.ts';
 import { quotasOf } from '../quota.ts';
+import { apiKeyRequired } from '../middleware/anonymous-scope.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -92,12 +93,7 @@ function toKeyObject(key: KeyView) {
 /** The API key id of the caller; anonymous callers have no account to manage. */
 function ownKeyId(c: Context<AppEnv>): string {
   const identity = c.var.identity;
-  if (identity.kind !== 'key')
-    throw new ApiProblem({
-      code: 'unauthorized',
-      detail: 'The account API needs an API key: send Authorization: Bearer <api key>.',
-      headers: { 'WWW-Authenticate': 'Bearer realm="codes"' },
-    });
+  if (identity.kind !== 'key') throw apiKeyRequired('The account API');
   return identity.keyId;
 }
 
