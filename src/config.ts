@@ -154,6 +154,10 @@ export const ConfigSchema = v.object({
   accountMaxKeys: count(1, 100_000),
   /** Whether monthly quotas are enforced and usage counted (off: no quota, GET /v1/usage reports no codes). */
   quotas: bool,
+  /** Quota units an API process leases at a time far from an account's quota, so most codes cost no Redis call. */
+  quotaLeaseUnits: count(0, 1_000_000),
+  /** How often an API process writes the usage counts it has added up. */
+  usageFlushMs: count(10, 60_000),
   /** The longest range GET /v1/usage answers, in days. */
   usageMaxDays: count(1, 400),
   limiterInsuranceMs: count(0, 600_000),
@@ -277,6 +281,8 @@ export const ENV_NAMES: Record<string, Key> = {
   ACCOUNT_MAX_KEYS: 'accountMaxKeys',
   USAGE_MAX_DAYS: 'usageMaxDays',
   QUOTAS: 'quotas',
+  QUOTA_LEASE_UNITS: 'quotaLeaseUnits',
+  USAGE_FLUSH_MS: 'usageFlushMs',
   LIMITER_INSURANCE_MS: 'limiterInsuranceMs',
   IDEMPOTENCY_TTL_HOURS: 'idempotencyTtlHours',
   SECRETS_KEY: 'secretsKey',

@@ -74,7 +74,12 @@ export function quotasOf(deps: ApiDeps): Quotas {
   if (deps.quotas) return deps.quotas;
   let quotas = quotasByRedis.get(deps.redis);
   if (!quotas) {
-    quotas = createQuotas({ redis: deps.redis, prefix: deps.config.queuePrefix });
+    quotas = createQuotas({
+      redis: deps.redis,
+      prefix: deps.config.queuePrefix,
+      leaseUnits: deps.config.quotaLeaseUnits,
+      flushMs: deps.config.usageFlushMs,
+    });
     quotasByRedis.set(deps.redis, quotas);
   }
   return quotas;

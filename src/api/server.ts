@@ -9,6 +9,7 @@ import { createRedis } from '../queue/connection.ts';
 import { createCodeStatusHub } from '../queue/code-status.ts';
 import { checkEvictionPolicy } from '../queue/eviction.ts';
 import { closeQueues, openQueues } from '../queue/producer.ts';
+import { createQuotas } from '../limits/quota.ts';
 import { createDb } from '../store/db.ts';
 import { createApp } from './app.ts';
 
@@ -31,6 +32,12 @@ export function runApiServer(config: Config, log: Logger): void {
   const redis = createRedis(config.redisUrl, 'producer');
   const queues = openQueues(redis, config.queuePrefix);
   const codeStatus = createCodeStatusHub(createRedis(config.redisUrl, 'worker'), config.queuePrefix);
+  const quotas = createQuotas({
+    redis,
+    prefix: config.queuePrefix,
+    leaseUnits: config.quotaLeaseUnits,
+    flushMs: config.usageFlushMs,
+  });
   let shuttingDown = false;
   const metrics = createProcessMetrics('api');
   const stopPublishing = publishMetrics(redis, {
@@ -49,6 +56,7 @@ export function runApiServer(config: Config, log: Logger): void {
     redis,
     queues,
     codeStatus,
+    quotas,
     isShuttingDown: () => shuttingDown,
     metrics,
     metricsRole: 'api',
@@ -76,6 +84,8 @@ export function runApiServer(config: Config, log: Logger): void {
       // holding the drain until SHUTDOWN_TIMEOUT_MS.
       await codeStatus.close();
       await closed;
+      // The usage counts added up since the last write, and unused quota leases, go back to Redis.
+      await quotas.close().catch((error) => log.warn({ err: error }, 'could not write usage counts'));
       await Promise.allSettled([stopPublishing(), closeQueues(queues), db.destroy()]);
       redis.disconnect();
     },

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { luaCommand } from './lua.ts';
 import { createMicroBatcher } from './micro-batch.ts';
 
 /** A token bucket: up to `burst` tokens, refilled continuously at `rate` tokens per second. */
@@ -73,7 +74,6 @@ end
 return out
 `;
 
-type TakeTokensCommand = (keyCount: number, ...keysAndArgs: (string | number)[]) => Promise<(number | string)[]>;
 type Take = { key: string; policy: BucketPolicy; cost: number };
 
 const MEMORY_BUCKETS_MAX = 100_000;
@@ -97,15 +97,14 @@ export function createTokenBuckets(options: {
 }): TokenBuckets {
   const { redis, prefix, insuranceMs, clock } = options;
   const now = clock ?? Date.now;
-  if (!('takeTokens' in redis)) redis.defineCommand('takeTokens', { lua: TAKE_TOKENS_LUA });
-  const command = (redis as unknown as { takeTokens: TakeTokensCommand }).takeTokens.bind(redis);
+  const command = luaCommand(redis, TAKE_TOKENS_LUA);
   // Every take of one tick goes to Redis in one script call: one round trip and one command to parse
   // instead of one per request (the per-request EVAL cost a quarter of intake throughput).
   const takeInRedis = createMicroBatcher(
     async (takes: Take[]) => {
       const keys = takes.map((t) => `${prefix}:bucket:${t.key}`);
       const args = takes.flatMap((t) => [t.policy.rate, t.policy.burst, t.cost]);
-      const flat = await command(takes.length, ...keys, clock ? clock() : '', ...args);
+      const flat = await command(keys, [clock ? clock() : '', ...args]);
       return takes.map((t, i) =>
         decide(t.policy, flat[i * 3] === 1, Number(flat[i * 3 + 1]), Number(flat[i * 3 + 2]), 'redis'),
       );
