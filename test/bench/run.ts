@@ -40,7 +40,7 @@ const SECTIONS: SectionSpec[] = [
 function table(s: Section): string {
   const lines = [`### ${s.title}`, '', '| benchmark | ops/s | ms/op | ratio |', '|---|---:|---:|---|'];
   for (const r of s.rows) {
-    const ratio = r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}× ${r.note ?? ''}`.trim();
+    const ratio = r.ratio === undefined ? (r.note ?? '') : `${r.ratio.toFixed(2)}× ${r.note ?? ''}`.trim();
     lines.push(`| ${r.name} | ${r.perSecond} | ${r.msPerOp.toFixed(3)} | ${ratio} |`);
   }
   return lines.join('\n');
