@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import path from 'node:path';
 import { benchBatches } from './batches.ts';
+import { benchEanBatch } from './ean-batch.ts';
 import { benchEndToEnd } from './e2e.ts';
 import { benchIntake } from './intake.ts';
 import { benchOperations } from './operations.ts';
@@ -33,6 +34,11 @@ const SECTIONS: SectionSpec[] = [
     id: 'batches',
     title: 'Batches: 100,000-row CSV, ZIP, memory, interactive latency while a batch drains',
     run: benchBatches,
+  },
+  {
+    id: 'ean-batch',
+    title: 'EAN-13 batch through npm start vs bwip-js serially (PNG, with text)',
+    run: benchEanBatch,
   },
   { id: 'operations', title: 'Operations: access log cost on intake, footprint of npm start', run: benchOperations },
 ];
