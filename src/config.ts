@@ -95,6 +95,8 @@ export const ConfigSchema = v.object({
   listDefaultLimit: count(1, 1000),
   listMaxLimit: count(1, 1000),
   renderConcurrency: count(1, 256),
+  /** Codes one render job carries at most, each keeping its own status: fewer queue operations per code. */
+  renderJobCodes: count(1, 1000),
   renderLockMs: count(1000, 600_000),
   renderStalledIntervalMs: count(500, 600_000),
   renderMaxStalledCount: count(0, 100),
@@ -241,6 +243,7 @@ export const ENV_NAMES: Record<string, Key> = {
   LIST_DEFAULT_LIMIT: 'listDefaultLimit',
   LIST_MAX_LIMIT: 'listMaxLimit',
   RENDER_CONCURRENCY: 'renderConcurrency',
+  RENDER_JOB_CODES: 'renderJobCodes',
   RENDER_LOCK_MS: 'renderLockMs',
   RENDER_STALLED_INTERVAL_MS: 'renderStalledIntervalMs',
   RENDER_MAX_STALLED_COUNT: 'renderMaxStalledCount',

@@ -7,6 +7,7 @@ runWorker('batches', ({ config, db, queues, log }) => {
     metadataMaxKeys: config.metadataMaxKeys,
     metadataMaxValueLength: config.metadataMaxValueLength,
     minContrast: config.minContrast,
+    renderJobCodes: config.renderJobCodes,
   };
   return {
     process: (job) => expandBatch(job, { db, queues, limits }),

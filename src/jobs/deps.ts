@@ -21,7 +21,8 @@ export function openWorkerDb(config: Config): Db {
  * announcements one Redis write.
  */
 export function openJobDeps(config: Config, db: Db, redis?: Redis): RenderDeps {
-  const maxBatch = config.renderConcurrency * 4;
+  // Every code of the jobs that start together fits one claim.
+  const maxBatch = config.renderConcurrency * Math.max(4, config.renderJobCodes);
   const claim = createLookupBatcher(
     (ids) => claimCodes(db, ids),
     (row) => row.id,

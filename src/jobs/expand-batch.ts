@@ -4,7 +4,7 @@ import { splitRow } from '../batches/fields.ts';
 import { newId } from '../domain/ids.ts';
 import { metadataSchema } from '../domain/metadata.ts';
 import { QUEUES } from '../queue/catalog.ts';
-import { enqueueRenders, type Queues } from '../queue/producer.ts';
+import { enqueueRenders, planRenderJobs, type Queues } from '../queue/producer.ts';
 import { DEFAULT_POLICY } from '../domain/render-spec.ts';
 import { accountContentKey } from '../render/content-key.ts';
 import { checkRenderFields } from '../render/submission.ts';
@@ -17,14 +17,21 @@ import {
   markBatchExpanded,
   nextUnexpandedRows,
 } from '../store/batches.ts';
-import { insertSubmissions, queuedCodeIds, type CodeSubmissionRow } from '../store/codes.ts';
+import { insertSubmissions, queuedCodes, type CodeSubmissionRow } from '../store/codes.ts';
 import type { Db } from '../store/db.ts';
 import type { BatchRowRow } from '../store/schema.ts';
 
 export type ExpandDeps = {
   db: Db;
   queues: Queues;
-  limits: { chunkRows: number; metadataMaxKeys: number; metadataMaxValueLength: number; minContrast: number };
+  limits: {
+    chunkRows: number;
+    metadataMaxKeys: number;
+    metadataMaxValueLength: number;
+    minContrast: number;
+    /** Codes per render job (RENDER_JOB_CODES). */
+    renderJobCodes: number;
+  };
 };
 
 export type ExpandOutcome =
@@ -93,14 +100,17 @@ export async function expandBatch(job: Pick<Job, 'data'>, deps: ExpandDeps): Pro
   const batch = await findBatchById(deps.db, batchId);
   if (!batch || batch.status === 'completed' || batch.status === 'failed') return { outcome: 'skipped' };
 
-  await enqueueRenders(deps.queues, await queuedCodeIds(deps.db, batchId), { priority: 1 });
+  await enqueueRenders(deps.queues, await queuedCodes(deps.db, batchId), { priority: 1 });
 
   let expanded = 0;
   for (let chunk = 0; ; chunk++) {
     const rows = await nextUnexpandedRows(deps.db, batchId, deps.limits.chunkRows);
     if (rows.length === 0) break;
     const canceled = (await findBatchById(deps.db, batchId))?.status === 'canceled';
-    const submissions = rows.map((row) => toSubmission(row, batch, canceled, deps));
+    const submissions = planRenderJobs(
+      rows.map((row) => toSubmission(row, batch, canceled, deps)),
+      deps.limits.renderJobCodes,
+    );
     const written = await deps.db.transaction().execute(async (trx) => {
       const codes = await insertSubmissions(trx, submissions);
       await linkRowsToCodes(
@@ -120,7 +130,7 @@ export async function expandBatch(job: Pick<Job, 'data'>, deps: ExpandDeps): Pro
     });
     await enqueueRenders(
       deps.queues,
-      written.filter((c) => c.status === 'queued').map((c) => c.id),
+      written.filter((c) => c.status === 'queued'),
       { priority: chunk + 1 },
     );
     expanded += rows.length;

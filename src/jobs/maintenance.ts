@@ -38,12 +38,12 @@ export async function reconcileCodes(deps: MaintenanceDeps): Promise<Maintenance
   let checked = 0;
   let requeued = 0;
   for (;;) {
-    const ids = await listUnfinishedCodes(deps.db, { before, after, limit: deps.reconcile.batchSize });
-    if (ids.length === 0) break;
-    const outcome = await requeueLostRenders(deps.queues, ids);
+    const codes = await listUnfinishedCodes(deps.db, { before, after, limit: deps.reconcile.batchSize });
+    if (codes.length === 0) break;
+    const outcome = await requeueLostRenders(deps.queues, codes);
     checked += outcome.checked;
     requeued += outcome.requeued.length;
-    after = ids.at(-1);
+    after = codes.at(-1)!.id;
   }
   return { task: 'reconcile', checked, requeued };
 }

@@ -31,7 +31,14 @@ export type RenderDeps = {
 export type ClaimedCode = Awaited<ReturnType<typeof claimCodes>>[number];
 
 /** What the worker entry labels its metrics and log lines with. */
-export type RenderedCode = { codeId: string; symbology: string; format: string; requestId: string | null };
+export type RenderedCode = {
+  codeId: string;
+  symbology: string;
+  format: string;
+  requestId: string | null;
+  /** From the start of its render to its outcome recorded. */
+  seconds: number;
+};
 
 export type RenderOutcome =
   /** the code was already terminal or is gone: a redelivery, nothing to do */
@@ -46,13 +53,39 @@ function specOf(row: CodeRow): RenderSpec {
 }
 
 /**
- * Renders one code: claim the row, reuse or produce the content-addressed result, mark the row.
- * Idempotent under BullMQ's at-least-once delivery. Database errors throw so BullMQ retries.
+ * Renders the codes of one job: claims them together (one statement with the jobs that start at the same
+ * moment), then renders them one after another, each reusing or producing its content-addressed result and
+ * recording its own status; a code's record is written while the next one renders, and all are awaited
+ * at the end. Idempotent under BullMQ's at-least-once delivery: a code already terminal is skipped. A
+ * database error fails the job once every code of it has settled, and BullMQ retries the job: the codes
+ * finished meanwhile are skipped then.
  */
-export async function renderCode(job: Pick<Job, 'data'>, deps: RenderDeps): Promise<RenderOutcome> {
-  const outcome = await renderClaimed(job, deps);
-  if (outcome.outcome !== 'skipped') announce(deps, outcome.codeId, outcome.outcome);
-  return outcome;
+export async function renderCodes(job: Pick<Job, 'data'>, deps: RenderDeps): Promise<RenderOutcome[]> {
+  const payload = v.safeParse(QUEUES.render.payload, job.data);
+  if (!payload.success) throw new UnrecoverableError(`bad render payload: ${JSON.stringify(job.data)}`);
+  const ids = 'codeIds' in payload.output ? payload.output.codeIds : [payload.output.codeId];
+  const claim = deps.claim ?? (async (id: string) => (await claimCodes(deps.db, [id]))[0]);
+  const claimed = await Promise.allSettled(ids.map((id) => claim(id)));
+  const recorded: Promise<RenderOutcome>[] = [];
+  for (const row of claimed) {
+    if (row.status === 'rejected') recorded.push(Promise.reject(row.reason));
+    else if (!row.value) recorded.push(Promise.resolve({ outcome: 'skipped' }));
+    else {
+      const done = await renderClaimed(row.value, deps).catch((error: unknown) => ({
+        recorded: Promise.reject(error),
+      }));
+      recorded.push(
+        done.recorded.then((outcome) => {
+          announce(deps, outcome.codeId, outcome.outcome);
+          return outcome;
+        }),
+      );
+    }
+  }
+  const settled = await Promise.allSettled(recorded);
+  const failure = settled.find((s) => s.status === 'rejected');
+  if (failure) throw failure.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<RenderOutcome>).value);
 }
 
 /**
@@ -66,33 +99,39 @@ function announce(deps: RenderDeps, codeId: string, status: CodeStatus): void {
     .catch(() => {});
 }
 
-async function renderClaimed(job: Pick<Job, 'data'>, deps: RenderDeps): Promise<RenderOutcome> {
-  const payload = v.safeParse(QUEUES.render.payload, job.data);
-  if (!payload.success) throw new UnrecoverableError(`bad render payload: ${JSON.stringify(job.data)}`);
-  const claim = deps.claim ?? (async (id: string) => (await claimCodes(deps.db, [id]))[0]);
-  const row = await claim(payload.output.codeId);
-  if (!row) return { outcome: 'skipped' };
+type Recorded = { recorded: Promise<Exclude<RenderOutcome, { outcome: 'skipped' }>> };
+
+/** Renders one claimed code; resolves once rendered, with the write of its outcome under way. */
+async function renderClaimed(row: ClaimedCode, deps: RenderDeps): Promise<Recorded> {
   announce(deps, row.id, 'processing');
-  const code: RenderedCode = {
+  const start = performance.now();
+  const code = {
     codeId: row.id,
     symbology: row.symbology,
     format: row.format,
     requestId: row.request_id,
+    get seconds() {
+      return (performance.now() - start) / 1000;
+    },
   };
 
   const complete = deps.complete ?? ((item: CompletedRender) => completeRenders(deps.db, [item]));
+  const fail = (error: { code: 'render_failed' | 'verification_failed'; message: string }) => ({
+    recorded: markFailed(deps.db, row.id, { ...error, retryable: false }).then(() => ({
+      outcome: 'failed' as const,
+      message: error.message,
+      ...code,
+    })),
+  });
   if (row.cached) {
-    await complete({ codeId: row.id });
-    return { outcome: 'succeeded', cached: true, ...code };
+    return { recorded: complete({ codeId: row.id }).then(() => ({ outcome: 'succeeded', cached: true, ...code })) };
   }
   const spec = specOf(row);
   let rendered;
   try {
     rendered = await render(spec);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    await markFailed(deps.db, row.id, { code: 'render_failed', message, retryable: false });
-    return { outcome: 'failed', message, ...code };
+    return fail({ code: 'render_failed', message: error instanceof Error ? error.message : String(error) });
   }
   let verification = null;
   if (spec.options.verify) {
@@ -101,10 +140,11 @@ async function renderClaimed(job: Pick<Job, 'data'>, deps: RenderDeps): Promise<
     if (!verification.verified) {
       // Never a silent success: bytes that do not read back as asked fail the code, and are not stored.
       const message = `the rendered ${spec.format} does not scan as requested: ${verification.message ?? 'mismatch'}`;
-      await markFailed(deps.db, row.id, { code: 'verification_failed', message, retryable: false });
-      return { outcome: 'failed', message, ...code };
+      return fail({ code: 'verification_failed', message });
     }
   }
-  await complete({ codeId: row.id, result: storedResult(row.result_key, rendered, verification) });
-  return { outcome: 'succeeded', cached: false, ...code };
+  const result = storedResult(row.result_key, rendered, verification);
+  return {
+    recorded: complete({ codeId: row.id, result }).then(() => ({ outcome: 'succeeded', cached: false, ...code })),
+  };
 }

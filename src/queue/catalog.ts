@@ -5,12 +5,17 @@ import * as v from 'valibot';
 export const QUEUES = {
   render: {
     jobName: 'render-code',
-    payload: v.strictObject({ codeId: v.pipe(v.string(), v.startsWith('code_')) }),
+    // One or more codes per job (RENDER_JOB_CODES), each with its own status; `codeId` is the payload of
+    // jobs enqueued before jobs could carry several.
+    payload: v.union([
+      v.strictObject({ codeIds: v.pipe(v.array(v.pipe(v.string(), v.startsWith('code_'))), v.minLength(1)) }),
+      v.strictObject({ codeId: v.pipe(v.string(), v.startsWith('code_')) }),
+    ]),
     options: {
       attempts: 5,
       backoff: { type: 'exponential', delay: 1000 },
-      // Completed jobs are removed so that the same jobId (= code id) can be enqueued again by a
-      // reconciler; Postgres, not Redis, is the record of what happened.
+      // Completed jobs are removed so that the same jobId (a code's id, or its group's) can be enqueued
+      // again by a reconciler; Postgres, not Redis, is the record of what happened.
       removeOnComplete: true,
       removeOnFail: { age: 7 * 24 * 3600 },
     },

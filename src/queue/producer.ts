@@ -18,31 +18,53 @@ export function openQueues(connection: Redis, prefix: string): Queues {
   return { ...queues, connection };
 }
 
-/** Enqueues the render of one code; jobId = code id, so a second add of a live job is a no-op. */
-export async function enqueueRender(queues: Queues, codeId: string): Promise<void> {
-  assertConnected(queues.connection);
-  await queues.render.add(QUEUES.render.jobName, { codeId }, { ...QUEUES.render.options, jobId: codeId });
+/** A code to render and the job that carries it: `render_job` when it shares one, else its own id. */
+export type RenderTarget = { id: string; render_job?: string | null };
+
+/** The id of a job carrying several codes: never a code's own id, so a code's own job cannot take it. */
+export const renderGroupId = (firstCodeId: string) => `group_${firstCodeId}`;
+
+/**
+ * Splits new codes into render jobs of at most `perJob` codes, before they are stored: each code of a
+ * shared job gets the job's id as `render_job` (written with the row, so the reconciler finds the job of
+ * any code); a code alone in its job keeps null, its job's id being its own.
+ */
+export function planRenderJobs<T extends RenderTarget>(codes: readonly T[], perJob: number): T[] {
+  return codes.map((code, i) => {
+    const first = i - (i % perJob);
+    const size = Math.min(perJob, codes.length - first);
+    return size > 1 ? { ...code, render_job: renderGroupId(codes[first]!.id) } : { ...code, render_job: null };
+  });
 }
 
 /**
- * Enqueues many renders in one round trip. Interactive codes have no priority, which BullMQ serves
- * before any prioritized job; batch rows pass a priority (1 = first chunk of a batch, growing per
- * chunk), so interactive traffic never waits behind a batch and batches take turns chunk by chunk.
+ * Enqueues the renders of codes in one round trip, one job per `render_job` (the codes sharing it, in
+ * order) and one per code without: adding a live job again is a no-op. Interactive codes have no priority,
+ * which BullMQ serves before any prioritized job; batch rows pass a priority (1 = first chunk of a batch,
+ * growing per chunk), so interactive traffic never waits behind a batch and batches take turns chunk by
+ * chunk.
  */
 export async function enqueueRenders(
   queues: Queues,
-  codeIds: readonly string[],
+  codes: readonly RenderTarget[],
   options: { priority?: number } = {},
 ): Promise<void> {
-  if (codeIds.length === 0) return;
+  if (codes.length === 0) return;
   assertConnected(queues.connection);
   const priority =
     options.priority === undefined ? {} : { priority: Math.min(Math.max(1, options.priority), MAX_PRIORITY) };
+  const jobs = new Map<string, string[]>();
+  for (const code of codes) {
+    const jobId = code.render_job ?? code.id;
+    const ids = jobs.get(jobId);
+    if (ids) ids.push(code.id);
+    else jobs.set(jobId, [code.id]);
+  }
   await queues.render.addBulk(
-    codeIds.map((codeId) => ({
+    [...jobs].map(([jobId, codeIds]) => ({
       name: QUEUES.render.jobName,
-      data: { codeId },
-      opts: { ...QUEUES.render.options, ...priority, jobId: codeId },
+      data: { codeIds },
+      opts: { ...QUEUES.render.options, ...priority, jobId },
     })),
   );
 }

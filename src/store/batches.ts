@@ -295,7 +295,8 @@ export async function retryBatch(db: Db, accountId: string, id: string): Promise
     if (!batch) return undefined;
     const retried = await trx
       .updateTable('codes')
-      .set({ status: 'queued', error: null, started_at: null, completed_at: null })
+      // Each retried code gets a render job of its own: the job it shared may still be running others.
+      .set({ status: 'queued', error: null, started_at: null, completed_at: null, render_job: null })
       .where('batch_id', '=', id)
       .where('status', '=', 'failed')
       .where(sql<boolean>`coalesce(error->>'code', '') <> 'validation_failed'`)

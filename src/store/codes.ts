@@ -113,6 +113,7 @@ const CODE_COLUMNS = [
   'request_id',
   'webhook_url',
   'webhook_events',
+  'render_job',
 ] as const satisfies readonly (keyof CodeRow)[];
 // Fails to compile when CodeRow gains a column the list lacks.
 const everyCodeColumn: Exclude<keyof CodeRow, (typeof CODE_COLUMNS)[number]> extends never ? true : never = true;
@@ -250,6 +251,8 @@ export type CodeSubmissionRow = {
   /** Per-request webhook and its event filter (JSON array; null = every code event). */
   webhook_url?: string | null;
   webhook_events?: string | null;
+  /** The render job that will carry the code with others (its id); absent: a job of its own. */
+  render_job?: string | null;
   /** Recorded as already terminal: a batch row that failed validation, or one of a canceled batch. */
   finished?: { status: 'failed'; error: CodeError } | { status: 'canceled' };
 };
@@ -273,13 +276,13 @@ export async function insertSubmissions(db: Db, rows: readonly CodeSubmissionRow
         ${column('format')}::text[], ${column('options')}::jsonb[], ${column('metadata')}::jsonb[], ${column('result_key')}::text[],
         ${column('batch_id')}::text[], ${column('request_id')}::text[], ${rows.map((r) => r.finished?.status ?? null)}::text[],
         ${rows.map((r) => (r.finished?.status === 'failed' ? JSON.stringify(r.finished.error) : null))}::jsonb[],
-        ${column('webhook_url')}::text[], ${column('webhook_events')}::jsonb[]
-      ) with ordinality as i (id, account_id, symbology, data, format, options, metadata, result_key, batch_id, request_id, finished, error, webhook_url, webhook_events, ord)
+        ${column('webhook_url')}::text[], ${column('webhook_events')}::jsonb[], ${column('render_job')}::text[]
+      ) with ordinality as i (id, account_id, symbology, data, format, options, metadata, result_key, batch_id, request_id, finished, error, webhook_url, webhook_events, render_job, ord)
     ),
     written as (
-      insert into codes (id, account_id, status, symbology, data, format, options, metadata, result_key, batch_id, request_id, error, webhook_url, webhook_events, started_at, completed_at)
+      insert into codes (id, account_id, status, symbology, data, format, options, metadata, result_key, batch_id, request_id, error, webhook_url, webhook_events, render_job, started_at, completed_at)
       select i.id, i.account_id, coalesce(i.finished, case when r.key is null then 'queued' else 'succeeded' end),
-             i.symbology, i.data, i.format, i.options, i.metadata, i.result_key, i.batch_id, i.request_id, i.error, i.webhook_url, i.webhook_events,
+             i.symbology, i.data, i.format, i.options, i.metadata, i.result_key, i.batch_id, i.request_id, i.error, i.webhook_url, i.webhook_events, i.render_job,
              case when r.key is null or i.finished is not null then null else now() end,
              case when r.key is null and i.finished is null then null else now() end
       from input i left join results r on r.key = i.result_key
@@ -295,13 +298,13 @@ export async function deleteCodes(db: Db, ids: readonly string[]): Promise<void>
   if (ids.length > 0) await db.deleteFrom('codes').where('id', 'in', ids).execute();
 }
 
-/** Ids of a batch's codes still waiting for a render. */
-export async function queuedCodeIds(db: Db, batchId: string): Promise<string[]> {
-  const rows = await db
+/** A batch's codes still waiting for a render, with the job each shares (null: a job of its own). */
+export async function queuedCodes(db: Db, batchId: string): Promise<{ id: string; render_job: string | null }[]> {
+  return db
     .selectFrom('codes')
-    .select('id')
+    .select(['id', 'render_job'])
     .where('batch_id', '=', batchId)
     .where('status', '=', 'queued')
+    .orderBy('id')
     .execute();
-  return rows.map((r) => r.id);
 }

@@ -57,13 +57,12 @@ export async function deleteExpiredCodes(db: Db, options: { now: Date; days: num
 export async function listUnfinishedCodes(
   db: Db,
   options: { before: Date; after?: string; limit: number },
-): Promise<string[]> {
+): Promise<{ id: string; render_job: string | null }[]> {
   let query = db
     .selectFrom('codes')
-    .select('id')
+    .select(['id', 'render_job'])
     .where('status', 'in', ['queued', 'processing'])
     .where('created_at', '<', options.before);
   if (options.after) query = query.where('id', '>', options.after);
-  const rows = await query.orderBy('id').limit(options.limit).execute();
-  return rows.map((r) => r.id);
+  return query.orderBy('id').limit(options.limit).execute();
 }

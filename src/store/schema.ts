@@ -41,6 +41,8 @@ export interface CodeTable {
   /** Per-request webhook (0007) and the event types it wants (null = every code event). */
   webhook_url: ColumnType<string | null, string | null | undefined, string | null>;
   webhook_events: NullableJson<string[]>;
+  /** The render job carrying the code with others (0010), by id; null when the job's id is the code's own. */
+  render_job: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AccountTable {

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEventStream, type StreamMessage } from '../support/sse.ts';
-import { renderCode } from '../../src/jobs/render-code.ts';
+import { renderCodes } from '../../src/jobs/render-code.ts';
 import { publishCodeStatus } from '../../src/queue/code-status.ts';
 import { freePort, startStack, type TestStack } from '../support/harness.ts';
 
@@ -22,11 +22,13 @@ afterAll(async () => {
   await stack.close();
 });
 
-const render = (codeId: string) =>
-  renderCode(
-    { data: { codeId } },
-    { db: stack.db, notify: (id, status) => publishCodeStatus(stack.redis, stack.config.queuePrefix, id, status) },
-  );
+const render = async (codeId: string) =>
+  (
+    await renderCodes(
+      { data: { codeIds: [codeId] } },
+      { db: stack.db, notify: (id, status) => publishCodeStatus(stack.redis, stack.config.queuePrefix, id, status) },
+    )
+  )[0];
 
 async function submit(data: string): Promise<string> {
   const res = await stack.request('POST', '/v1/codes', { data });

@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.ts';
 import { applyRetention, type MaintenanceDeps } from '../../src/jobs/maintenance.ts';
-import { renderCode } from '../../src/jobs/render-code.ts';
+import { renderCodes } from '../../src/jobs/render-code.ts';
 import { publishMetrics } from '../../src/metrics/publish.ts';
 import { createProcessMetrics } from '../../src/metrics/registry.ts';
 import { createRedis } from '../../src/queue/connection.ts';
@@ -126,7 +126,7 @@ it('/metrics needs the admin credentials, parses as Prometheus text, merges publ
 it('retention deletes expired results and code rows in batches; an expired result is re-rendered with identical bytes', async () => {
   const submit = async (data: string) =>
     ((await (await stack.request('POST', '/v1/codes', { data, format: 'png' })).json()) as any).id as string;
-  const worker = new Worker('render', (job) => renderCode(job, { db: stack.db }), {
+  const worker = new Worker('render', (job) => renderCodes(job, { db: stack.db }), {
     connection: createRedis(stack.config.redisUrl, 'worker'),
     prefix: stack.config.queuePrefix,
   });
@@ -185,10 +185,11 @@ it('FLUSHALL in the middle of 2,000 queued codes: after the reconciler all succe
   const worker = new Worker(
     'render',
     async (job) => {
-      const outcome = await renderCode(job, { db: stack.db });
-      if (outcome.outcome === 'succeeded' && !outcome.cached)
-        renders.set(outcome.codeId, (renders.get(outcome.codeId) ?? 0) + 1);
-      return outcome;
+      const outcomes = await renderCodes(job, { db: stack.db });
+      for (const outcome of outcomes)
+        if (outcome.outcome === 'succeeded' && !outcome.cached)
+          renders.set(outcome.codeId, (renders.get(outcome.codeId) ?? 0) + 1);
+      return outcomes;
     },
     { connection: createRedis(stack.config.redisUrl, 'worker'), prefix: stack.config.queuePrefix, concurrency: 4 },
   );
@@ -248,7 +249,7 @@ it('Redis restarted (AOF): no accepted code is lost', async () => {
   await eventually(async () => stack.redis.status === 'ready', 10_000, 50);
   const states = await Promise.all(ids.map((id) => stack.queues.render.getJobState(id)));
   expect(states.filter((state) => state !== 'waiting')).toEqual([]);
-  const worker = new Worker('render', (job) => renderCode(job, { db: stack.db }), {
+  const worker = new Worker('render', (job) => renderCodes(job, { db: stack.db }), {
     connection: createRedis(stack.config.redisUrl, 'worker'),
     prefix: stack.config.queuePrefix,
     concurrency: 4,

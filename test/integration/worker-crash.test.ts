@@ -97,7 +97,7 @@ it('a worker killed with SIGKILL while holding jobs loses none of them: they sta
     second.child = startProcess('workers/render.ts', stack.env);
     expect([...(await stalled).keys()].sort()).toEqual([...held].sort());
     const outcomes = await completed;
-    for (const id of held) expect(outcomes.get(id), id).toMatchObject({ outcome: 'succeeded', codeId: id });
+    for (const id of held) expect(outcomes.get(id), id).toMatchObject([{ outcome: 'succeeded', codeId: id }]);
   } finally {
     release();
     await holding.catch(() => {});

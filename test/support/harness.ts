@@ -6,7 +6,7 @@ import { Worker } from 'bullmq';
 import { createApp } from '../../src/api/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { expandBatch } from '../../src/jobs/expand-batch.ts';
-import { renderCode } from '../../src/jobs/render-code.ts';
+import { renderCodes } from '../../src/jobs/render-code.ts';
 import { createRedis } from '../../src/queue/connection.ts';
 import { createCodeStatusHub, publishCodeStatus } from '../../src/queue/code-status.ts';
 import type { CodeStatus } from '../../src/domain/code.ts';
@@ -91,6 +91,7 @@ export async function startStack(
       metadataMaxKeys: config.metadataMaxKeys,
       metadataMaxValueLength: config.metadataMaxValueLength,
       minContrast: config.minContrast,
+      renderJobCodes: config.renderJobCodes,
     };
     workers.push(
       new Worker('batches', (job) => expandBatch(job, { db, queues, limits }), {
@@ -101,7 +102,7 @@ export async function startStack(
   }
   for (let i = 0; i < (options.workers ?? 1); i++) {
     workers.push(
-      new Worker('render', (job) => renderCode(job, { db, notify }), {
+      new Worker('render', (job) => renderCodes(job, { db, notify }), {
         connection: workerRedis,
         prefix: config.queuePrefix,
         concurrency: config.renderConcurrency,

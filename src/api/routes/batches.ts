@@ -326,7 +326,11 @@ export function batchesRoutes(deps: ApiDeps) {
       if (existing.status === 'canceled')
         throw new ApiProblem({ code: 'batch_finished', detail: `Batch ${existing.id} was canceled` });
       const ids = (await retryBatch(deps.db, c.var.accountId, existing.id)) ?? [];
-      await enqueueRenders(deps.queues, ids, { priority: 1 });
+      await enqueueRenders(
+        deps.queues,
+        ids.map((codeId) => ({ id: codeId })),
+        { priority: 1 },
+      );
       return c.json({
         ...toBatchObject((await findBatch(deps.db, c.var.accountId, existing.id))!),
         retried: ids.length,

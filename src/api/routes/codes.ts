@@ -7,7 +7,7 @@ import { isId, newId } from '../../domain/ids.ts';
 import { metadataSchema } from '../../domain/metadata.ts';
 import type { FieldError } from '../../domain/problems.ts';
 import { RENDER_FIELDS, type RenderSpec } from '../../domain/render-spec.ts';
-import { enqueueRenders } from '../../queue/producer.ts';
+import { enqueueRenders, planRenderJobs } from '../../queue/producer.ts';
 import type { RenderPolicy } from '../../domain/render-spec.ts';
 import { accountContentKey } from '../../render/content-key.ts';
 import { checkRenderFields } from '../../render/submission.ts';
@@ -213,8 +213,9 @@ export function codesRoutes(deps: ApiDeps) {
       const accountId = c.var.accountId;
       const existing = await findOwnCode(deps, accountId, c.req.param('id'));
       if (await cancelCode(deps.db, accountId, existing.id)) {
-        // Best effort: a job already taken by a worker sees the canceled row and stops there.
-        await deps.queues.render.remove(existing.id).catch(() => 0);
+        // Best effort: a job already taken by a worker sees the canceled row and stops there. A job shared
+        // with other codes stays: its worker skips this one.
+        if (!existing.render_job) await deps.queues.render.remove(existing.id).catch(() => 0);
         await publishCodeStatus(deps.redis, deps.config.queuePrefix, existing.id, 'canceled').catch(() => 0);
       }
       const row = (await findCodeById(deps.db, accountId, existing.id))!;
@@ -230,11 +231,12 @@ export function codesRoutes(deps: ApiDeps) {
 export function createSubmitter(deps: ApiDeps) {
   return createMicroBatcher(
     async (rows: CodeSubmissionRow[]) => {
-      const written = await insertSubmissions(deps.db, rows);
+      // The requests that arrive together share render jobs (RENDER_JOB_CODES codes each).
+      const written = await insertSubmissions(deps.db, planRenderJobs(rows, deps.config.renderJobCodes));
       try {
         await enqueueRenders(
           deps.queues,
-          written.filter((row) => row.status === 'queued').map((row) => row.id),
+          written.filter((row) => row.status === 'queued'),
         );
       } catch (error) {
         await deleteCodes(
