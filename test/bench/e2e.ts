@@ -74,6 +74,14 @@ export async function benchEndToEnd(): Promise<Row[]> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const api = startProcess('src/main.ts', { ...apiEnv, PORT: String(port) }, ['api']);
+  // The same API with a render job per code (the design before RENDER_JOB_CODES), on the same workers,
+  // database and Redis: the before/after of shared jobs in one run.
+  const perCodePort = await freePort();
+  const perCode = {
+    base: `http://127.0.0.1:${perCodePort}`,
+    child: startProcess('src/main.ts', { ...apiEnv, PORT: String(perCodePort), RENDER_JOB_CODES: '1' }, ['api']),
+  };
+  const shared = { base, child: api };
   const workers: ChildProcess[] = [];
   const peaks = new Map<string, number>();
   const sample = setInterval(() => {
@@ -108,12 +116,14 @@ export async function benchEndToEnd(): Promise<Row[]> {
   async function run(
     workerCount: number,
     tag: string,
+    through = shared,
   ): Promise<{ perSecond: number; cpu: { text: string; ceiling: number } }> {
     while (workers.length < workerCount) workers.push(startProcess('workers/render.ts', env));
     await new Promise((r) => setTimeout(r, 1500)); // workers connect
     const started = Date.now();
-    const cpu = await cpuPer({ api: () => [api.pid!], workers: () => workers.map((w) => w.pid!) }, CODES, async () => {
-      await submitAll(base, key, tag, CODES);
+    const parts = { api: () => [through.child.pid!], workers: () => workers.map((w) => w.pid!) };
+    const cpu = await cpuPer(parts, CODES, async () => {
+      await submitAll(through.base, key, tag, CODES);
       await finished(tag, CODES);
     });
     const { rendered, last } = await progress(tag);
@@ -144,7 +154,7 @@ export async function benchEndToEnd(): Promise<Row[]> {
   }
 
   try {
-    await eventually(async () => (await fetch(`${base}/healthz`)).ok, 20_000, 100);
+    for (const b of [base, perCode.base]) await eventually(async () => (await fetch(`${b}/healthz`)).ok, 20_000, 100);
     await eventually(async () => seed.output().includes('seed ready'), 20_000, 100);
     await fire(`http://127.0.0.1:${seedPort}/v1/codes`, {}, 'seed-warm', { seconds: 2 });
     const alone = await drainAlone();
@@ -152,6 +162,7 @@ export async function benchEndToEnd(): Promise<Row[]> {
     // The peer is measured just before and just after our two-worker run, and the two averaged: on a shared
     // machine the load moves from minute to minute.
     const seedBefore = await seedRun('seed-a');
+    const twoPerCode = await run(2, 'two-per-code', perCode);
     const two = await run(2, 'two');
     const seedAfter = await seedRun('seed-b');
     const seedRate = (seedBefore.perSecond + seedAfter.perSecond) / 2;
@@ -189,6 +200,19 @@ export async function benchEndToEnd(): Promise<Row[]> {
         note: `scaling 1 → 2 workers (target >= 1.6; at most ${(two.cpu.ceiling / one.perSecond).toFixed(2)} on this machine); ${two.cpu.text}`,
       },
       {
+        name: 'end to end, 2 render workers, a render job per code (RENDER_JOB_CODES=1)',
+        perSecond: Math.round(twoPerCode.perSecond),
+        msPerOp: 1000 / twoPerCode.perSecond,
+        note: twoPerCode.cpu.text,
+      },
+      {
+        name: `end to end, 2 render workers, shared render jobs (RENDER_JOB_CODES=${config.renderJobCodes})`,
+        perSecond: Math.round(two.perSecond),
+        msPerOp: 1000 / two.perSecond,
+        ratio: two.perSecond / twoPerCode.perSecond,
+        note: `vs a job per code, same run`,
+      },
+      {
         name: "end to end, 2 render workers, against the seed's synchronous design",
         perSecond: Math.round(two.perSecond),
         msPerOp: 1000 / two.perSecond,
@@ -211,8 +235,8 @@ export async function benchEndToEnd(): Promise<Row[]> {
     ];
   } finally {
     clearInterval(sample);
-    for (const child of [api, seed, ...workers]) child.kill('SIGTERM');
-    await Promise.all([api, seed, ...workers].map(exited));
+    for (const child of [api, perCode.child, seed, ...workers]) child.kill('SIGTERM');
+    await Promise.all([api, perCode.child, seed, ...workers].map(exited));
     await db.destroy();
     await dropDatabase(config.databaseUrl);
     await deleteRedisPrefix(config.redisUrl, config.queuePrefix);
