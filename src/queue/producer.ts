@@ -29,7 +29,10 @@ export const renderGroupId = (firstCodeId: string) => `group_${firstCodeId}`;
  * shared job gets the job's id as `render_job` (written with the row, so the reconciler finds the job of
  * any code); a code alone in its job keeps null, its job's id being its own.
  */
-export function planRenderJobs<T extends RenderTarget>(codes: readonly T[], perJob: number): T[] {
+export function planRenderJobs<T extends RenderTarget>(
+  codes: readonly T[],
+  perJob: number,
+): (T & { render_job: string | null })[] {
   return codes.map((code, i) => {
     const first = i - (i % perJob);
     const size = Math.min(perJob, codes.length - first);
