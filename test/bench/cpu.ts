@@ -20,6 +20,36 @@ function pidsOf(command: string): number[] {
   }
 }
 
+/** A process's children, from /proc (none once it is gone). */
+export function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** `npm start`'s processes by role, from their command lines: the supervisor with its API processes, the render workers, the rest. */
+export function serviceParts(supervisor: number): Record<string, () => number[]> {
+  const of = (match: (cmdline: string) => boolean) => () =>
+    [supervisor, ...childrenOf(supervisor)].filter((pid) => {
+      try {
+        return match(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+      } catch {
+        return false;
+      }
+    });
+  return {
+    'api + supervisor': of((c) => !c.includes('workers/')),
+    ...Object.fromEntries(
+      ['render', 'batches', 'webhooks', 'maintenance'].map((role) => [
+        `${role} workers`,
+        of((c) => c.includes(`workers/${role}.ts`)),
+      ]),
+    ),
+  };
+}
+
 /**
  * Where the machine's CPU goes per `unit` (a code, a request) while `work` runs: our processes,
  * PostgreSQL's and Redis's (every one of theirs on this machine) and this load generator. On two

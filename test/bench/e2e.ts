@@ -14,7 +14,7 @@ import { createDb } from '../../src/store/db.ts';
 import { createApiKey } from '../../src/store/keys.ts';
 import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
 import { deleteRedisPrefix, eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
-import { cpuPer } from './cpu.ts';
+import { childrenOf, cpuPer } from './cpu.ts';
 import type { Row } from './render.ts';
 
 const CODES = Number(process.env.BENCH_E2E_CODES ?? 6000);
@@ -23,8 +23,6 @@ const SEED_SECONDS = Number(process.env.BENCH_SEED_SECONDS ?? 10);
 
 const rssMb = (pid: number) =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-const childrenOf = (pid: number) =>
-  readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
 
 /** A QR PNG submission, the same for our service and the seed's design: a unique URL per request. */
 const bodyOf = (tag: string, i: number) => JSON.stringify({ data: `https://example.com/${tag}/${i}`, size: 300 });

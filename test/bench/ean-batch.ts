@@ -10,13 +10,16 @@ import type { ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import bwipjs from 'bwip-js';
 import { loadConfig } from '../../src/config.ts';
-import { normalizeRenderSpec } from '../../src/domain/render-spec.ts';
+import { normalizeRenderSpec, type RenderSpec } from '../../src/domain/render-spec.ts';
+import { loadVerifier } from '../../src/jobs/decoder.ts';
+import { render } from '../../src/render/index.ts';
 import { getSymbology } from '../../src/domain/symbologies.ts';
 import { createDb } from '../../src/store/db.ts';
 import { createApiKey } from '../../src/store/keys.ts';
 import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
 import { planBwip } from '../support/bwip-reference.ts';
 import { deleteRedisPrefix, eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
+import { cpuPer, serviceParts } from './cpu.ts';
 import type { Row } from './render.ts';
 
 const ROWS = Number(process.env.BENCH_EAN_ROWS ?? 5000);
@@ -29,19 +32,38 @@ export function ean13(row: number): string {
   return body + String((10 - (sum % 10)) % 10);
 }
 
-/** bwip-js drawing rows `from`, `from + step`, … (`count` of them) as the service's spec asks; ms taken. */
-function bwipLoop(from: number, step: number, count: number): number {
-  const sym = getSymbology('ean13');
-  const plans = Array.from({ length: count }, (_, i) => {
+/** The service's spec of rows `from`, `from + step`, … (`count` of them), as a batch row gets it. */
+function specs(from: number, step: number, count: number): RenderSpec[] {
+  return Array.from({ length: count }, (_, i) => {
     const spec = normalizeRenderSpec({ symbology: 'ean13', data: ean13(from + i * step), format: 'png' });
     if (!spec.ok) throw new Error(JSON.stringify(spec.issues));
     if (spec.spec.options.include_text !== true) throw new Error('ean13 rows are meant to carry their text');
-    const plan = planBwip(sym, spec.spec);
+    return spec.spec;
+  });
+}
+
+/** bwip-js drawing the rows as the service's spec asks, one after another; ms taken. */
+function bwipLoop(from: number, step: number, count: number): number {
+  const sym = getSymbology('ean13');
+  const plans = specs(from, step, count).map((spec) => {
+    const plan = planBwip(sym, spec);
     if (!plan.ok) throw new Error(plan.issue.message);
     return plan.opts;
   });
   const started = performance.now();
   for (const opts of plans) bwipjs.toBuffer({ ...opts });
+  return performance.now() - started;
+}
+
+/** Our render + verification of the same rows in this process (what a render worker does per row); ms taken. */
+async function renderLoop(from: number, step: number, count: number): Promise<number> {
+  const verify = await loadVerifier();
+  const rows = specs(from, step, count);
+  const started = performance.now();
+  for (const spec of rows) {
+    const verification = await verify(spec, await render(spec));
+    if (!verification.verified) throw new Error(`ean13 ${spec.data} does not verify`);
+  }
   return performance.now() - started;
 }
 
@@ -73,27 +95,16 @@ export async function benchEanBatch(): Promise<Row[]> {
     const half = Math.floor(BASELINE_ROWS / 2);
     bwipLoop(0, step, Math.min(50, BASELINE_ROWS)); // warm bwip-js up
     const bwipBefore = bwipLoop(0, step, half);
+    await renderLoop(0, step, Math.min(50, BASELINE_ROWS));
+    const oursBefore = await renderLoop(0, step, half);
 
     const started = performance.now();
-    const res = await fetch(`${base}/v1/batches?symbology=ean13&format=png`, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'text/csv' },
-      body: csv,
-    });
-    if (res.status !== 202) throw new Error(`upload: ${res.status} ${await res.text()}`);
-    const { id } = (await res.json()) as { id: string };
-    type Batch = { status: string; counts: { total: number; succeeded: number; failed: number } };
-    const batch = await eventually(
-      async () => {
-        const b = (await (await fetch(`${base}/v1/batches/${id}`, { headers })).json()) as Batch;
-        return b.status === 'completed' && b;
-      },
-      3_600_000,
-      500,
-    );
+    const { result: batch, text: cpu } = await cpuPer(serviceParts(service.pid!), ROWS, () => runBatch(csv), 'row');
     const serviceMs = performance.now() - started;
     if (batch.counts.succeeded !== ROWS) throw new Error(`ean13 batch: ${JSON.stringify(batch.counts)}`);
     const bwipAfter = bwipLoop(half * step + 1, step, BASELINE_ROWS - half);
+    const oursAfter = await renderLoop(half * step + 1, step, BASELINE_ROWS - half);
+    const oursMsPerRow = (oursBefore + oursAfter) / BASELINE_ROWS;
     const load = loadavg()
       .map((n) => n.toFixed(2))
       .join(' ');
@@ -108,11 +119,18 @@ export async function benchEanBatch(): Promise<Row[]> {
         note: `rows/s; ms/op = total ms${BASELINE_ROWS < ROWS ? ` (${BASELINE_ROWS} of the rows drawn, every ${step}th, the total at that rate)` : ''}`,
       },
       {
+        name: 'render + verify of the same rows in one process (what a render worker does per row)',
+        perSecond: Math.round(1000 / oursMsPerRow),
+        msPerOp: oursMsPerRow,
+        ratio: bwipMsPerRow / oursMsPerRow,
+        note: 'vs bwip-js per row: the most 1 core of render workers can add, before PostgreSQL, Redis and the queue',
+      },
+      {
         name: `EAN-13 batch of ${ROWS} rows through npm start (2 render workers), upload → completed`,
         perSecond: Math.round(ROWS / (serviceMs / 1000)),
         msPerOp: Math.round(serviceMs),
         ratio: bwipMs / serviceMs,
-        note: `vs bwip-js serially, same run (target >= 8 at 100000 rows); ${batch.counts.succeeded} succeeded; load average ${load}`,
+        note: `vs bwip-js serially, same run (target >= 8 at 100000 rows); ${batch.counts.succeeded} succeeded; load average ${load}; ${cpu}`,
       },
     ];
   } finally {
@@ -120,5 +138,25 @@ export async function benchEanBatch(): Promise<Row[]> {
     await exited(service);
     await dropDatabase(config.databaseUrl);
     await deleteRedisPrefix(config.redisUrl, config.queuePrefix);
+  }
+
+  /** Uploads the CSV and waits until the batch completed. */
+  async function runBatch(csv: string) {
+    const res = await fetch(`${base}/v1/batches?symbology=ean13&format=png`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'text/csv' },
+      body: csv,
+    });
+    if (res.status !== 202) throw new Error(`upload: ${res.status} ${await res.text()}`);
+    const { id } = (await res.json()) as { id: string };
+    type Batch = { status: string; counts: { total: number; succeeded: number; failed: number } };
+    return eventually(
+      async () => {
+        const b = (await (await fetch(`${base}/v1/batches/${id}`, { headers })).json()) as Batch;
+        return b.status === 'completed' && b;
+      },
+      3_600_000,
+      500,
+    );
   }
 }
