@@ -124,6 +124,8 @@ it('npm start: /metrics merges API and worker processes; SIGTERM with 500 codes 
       250,
     );
     expect(await statusCount('processing')).toBe(0);
+    // The drain may have finished every code already: stop only once the restarted service is up.
+    await eventually(async () => main.output().includes('api listening'), 60_000);
   } finally {
     main.kill('SIGTERM');
     expect(await exited(main), main.output()).toBe(0);
