@@ -19,6 +19,8 @@ it('npm start: /metrics merges API and worker processes; SIGTERM with 500 codes 
     PORT: String(port),
     WORKERS: '1',
     RENDER_CONCURRENCY: '4',
+    // One code per job: the most work stays queued behind the drain, so SIGTERM meets codes in flight.
+    RENDER_JOB_CODES: '1',
     METRICS_PUBLISH_MS: '300',
   };
   databases.push(env.DATABASE_URL!);
@@ -125,7 +127,7 @@ it('npm start: /metrics merges API and worker processes; SIGTERM with 500 codes 
     );
     expect(await statusCount('processing')).toBe(0);
     // The drain may have finished every code already: stop only once the restarted service is up.
-    await eventually(async () => main.output().includes('api listening'), 60_000);
+    await eventually(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200, 60_000, 200);
   } finally {
     main.kill('SIGTERM');
     expect(await exited(main), main.output()).toBe(0);
