@@ -1,27 +1,26 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { openSecret, sealSecret } from '../domain/secrets.ts';
 
 /** What a link token grants: one scope (e.g. `events`) on one resource of one account, until `expires` (unix s). */
 export type LinkGrant = { scope: string; accountId: string; resource: string; expires: number };
 
-const mac = (key: string, payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
+// Its own key, derived from LINK_SIGNING_KEY under a label, so a token never opens as a stored secret.
+const linkKey = (key: string) => `link-token\u0000${key}`;
 
-/** Signs a grant into a URL-safe token: base64url(JSON) + '.' + HMAC-SHA256 (LINK_SIGNING_KEY). */
+/**
+ * Seals a grant into an opaque, URL-safe token (AES-256-GCM under a key derived from LINK_SIGNING_KEY,
+ * `iv.tag.ciphertext` in base64url): whoever holds the URL reads neither the account id nor the
+ * render parameters, and cannot change them without the key (the tag fails).
+ */
 export function signLinkToken(key: string, grant: LinkGrant): string {
-  const payload = Buffer.from(JSON.stringify([grant.scope, grant.accountId, grant.resource, grant.expires])).toString(
-    'base64url',
-  );
-  return `${payload}.${mac(key, payload)}`;
+  return sealSecret(JSON.stringify([grant.scope, grant.accountId, grant.resource, grant.expires]), linkKey(key));
 }
 
-/** The grant a token carries if its signature holds and it has not expired at `nowSeconds`; undefined otherwise. */
+/** The grant a token carries if it opens under the key and has not expired at `nowSeconds`; undefined otherwise. */
 export function verifyLinkToken(key: string, token: string, nowSeconds: number): LinkGrant | undefined {
-  const [payload = '', signature = '', ...rest] = token.split('.');
-  if (rest.length > 0 || !payload || !signature) return undefined;
-  const expected = Buffer.from(mac(key, payload));
-  const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
+  const parts = token.split('.');
+  if (parts.length !== 3 || parts.some((part) => !/^[\w-]+$/.test(part))) return undefined;
   try {
-    const [scope, accountId, resource, expires] = JSON.parse(Buffer.from(payload, 'base64url').toString()) as unknown[];
+    const [scope, accountId, resource, expires] = JSON.parse(openSecret(token, linkKey(key))) as unknown[];
     if (
       typeof scope !== 'string' ||
       typeof accountId !== 'string' ||
@@ -31,6 +30,6 @@ export function verifyLinkToken(key: string, token: string, nowSeconds: number):
       return undefined;
     return expires > nowSeconds ? { scope, accountId, resource, expires } : undefined;
   } catch {
-    return undefined;
+    return undefined; // another key, a changed byte, a pre-sealing (readable) token, or junk
   }
 }

@@ -29,12 +29,15 @@ export function newWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
-// A process has one secrets key; deriving it once keeps a hash off every webhook attempt.
-let derived: { secretsKey: string; key: Buffer } | undefined;
+// A process has a key or two (SECRETS_KEY, LINK_SIGNING_KEY's); deriving each once keeps a hash off every use.
+const derived = new Map<string, Buffer>();
 function keyOf(secretsKey: string): Buffer {
-  if (derived?.secretsKey !== secretsKey)
-    derived = { secretsKey, key: createHash('sha256').update(secretsKey).digest() };
-  return derived.key;
+  let key = derived.get(secretsKey);
+  if (!key) {
+    if (derived.size >= 16) derived.clear();
+    derived.set(secretsKey, (key = createHash('sha256').update(secretsKey).digest()));
+  }
+  return key;
 }
 
 /** Encrypts a secret for storage (AES-256-GCM under the server's secrets key): iv.tag.ciphertext. */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signLinkToken } from '../../src/api/link-token.ts';
 import { startStack, type TestStack } from '../support/harness.ts';
 
 let stack: TestStack;
@@ -70,5 +71,42 @@ describe('signed render URLs', () => {
     expect(((await bad.json()) as any).errors.map((e: any) => e.path)).toContain('ttl_seconds');
     const badSpec = await stack.request('POST', '/v1/render-urls', { data: 'x', format: 'gif' });
     expect(((await badSpec.json()) as any).errors.map((e: any) => e.path)).toContain('format');
+  });
+
+  it('does not show the account id or the parameters in the URL', async () => {
+    const minted = await stack.request('POST', '/v1/render-urls', { data: 'opaque-params-marker', format: 'svg' });
+    const { url } = (await minted.json()) as { url: string };
+    const { account_id } = stack.key;
+    const token = url.split('/').at(-1)!;
+    for (const text of [token, ...token.split('.').map((part) => Buffer.from(part, 'base64url').toString('latin1'))]) {
+      expect(text).not.toContain(account_id);
+      expect(text).not.toContain('opaque-params-marker');
+    }
+    expect((await stack.request('GET', url, undefined, { authorization: '' })).status).toBe(200);
+  });
+
+  it("failures on an expired link count against that link: the viewer's address keeps its key and other links", async () => {
+    const limit = 3;
+    const strict = await startStack({ env: { AUTH_FAILURES_PER_MINUTE: String(limit), AUTH_BLOCK_SECONDS: '300' } });
+    try {
+      const expired = signLinkToken(strict.config.linkSigningKey, {
+        scope: 'render',
+        accountId: strict.key.account_id,
+        resource: JSON.stringify({ data: 'long gone' }),
+        expires: Math.floor(Date.now() / 1000) - 60,
+      });
+      const statuses: number[] = [];
+      for (let i = 0; i < limit + 5; i++)
+        statuses.push((await strict.request('GET', `/v1/render/${expired}`, undefined, { authorization: '' })).status);
+      expect(statuses.slice(0, limit)).toEqual(Array(limit).fill(401));
+      expect(statuses.slice(limit)).toEqual(Array(5).fill(429)); // the link itself is blocked
+      // The same address, with its valid key and with a live link, is served.
+      expect((await strict.request('GET', '/v1/codes')).status).toBe(200);
+      const minted = await strict.request('POST', '/v1/render-urls', { data: 'still fine', format: 'svg' });
+      const { url } = (await minted.json()) as { url: string };
+      expect((await strict.request('GET', url, undefined, { authorization: '' })).status).toBe(200);
+    } finally {
+      await strict.close();
+    }
   });
 });

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { MiddlewareHandler } from 'hono';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Plan } from '../../config.ts';
 import { hashApiKey, looksLikeApiKey } from '../../domain/secrets.ts';
+import { createFailureCounter } from '../../limits/failures.ts';
 import type { Db } from '../../store/db.ts';
 import { findKeyByHash, type KeyIdentity } from '../../store/keys.ts';
 import type { AppEnv, Identity } from '../env.ts';
@@ -22,7 +22,7 @@ export type AuthOptions = {
   anonymous: boolean;
   /** How long a key lookup (found or not) is reused; revocation takes effect within this. */
   keyCacheTtlMs: number;
-  /** Failed authentications per IP per minute before the IP is blocked. */
+  /** Failed authentications per IP (or per link token) per minute before it is blocked. */
   failuresPerMinute: number;
   blockSeconds: number;
   /**
@@ -51,22 +51,23 @@ function anonymousAccountId(ip: string): string {
   return `acct_anon_${createHash('sha256').update(ip).digest('hex').slice(0, 24)}`;
 }
 
+/** The failure counter's subject for a link token: its hash, so the counter never holds a usable token. */
+const linkSubject = (token: string) => `link:${createHash('sha256').update(token).digest('base64url')}`;
+
 /**
  * Authenticates the bearer key (or admits an anonymous caller) and sets `c.var.identity` and
- * `c.var.accountId`. Failed attempts are counted per IP in Redis; past the limit the IP is blocked
- * (429) for `blockSeconds`, which makes guessing keys hopeless. Runs before any limit by identity.
+ * `c.var.accountId`. Failed key attempts are counted per IP in Redis; past the limit the IP is blocked
+ * (429) for `blockSeconds`, which makes guessing keys hopeless. Failures on a link token count against
+ * that token, not the viewer's IP: an expired link in a page blocks the link, never the office behind
+ * the IP (guessing a token is hopeless anyway: it is AES-GCM sealed). Runs before any limit by identity.
  */
 export function authenticate(options: AuthOptions): MiddlewareHandler<AppEnv> {
   const cache = new Map<string, CachedKey>();
-  const blockedUntil = new Map<string, number>();
-  const limiterOptions = { points: options.failuresPerMinute, duration: 60, blockDuration: options.blockSeconds };
-  const failures = new RateLimiterRedis({
-    ...limiterOptions,
-    storeClient: options.redis,
+  const failures = createFailureCounter({
+    redis: options.redis,
     keyPrefix: `${options.prefix}:authfail`,
-    inMemoryBlockOnConsumed: options.failuresPerMinute + 1,
-    inMemoryBlockDuration: options.blockSeconds,
-    insuranceLimiter: new RateLimiterMemory(limiterOptions),
+    perMinute: options.failuresPerMinute,
+    blockSeconds: options.blockSeconds,
   });
 
   function policyFor(key: KeyIdentity): Identity['policy'] {
@@ -98,44 +99,38 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<AppEnv> {
     return key;
   }
 
-  function blocked(ip: string, retryAfterMs: number): ApiProblem {
+  function blocked(subject: string, retryAfterMs: number): ApiProblem {
     return new ApiProblem({
       code: 'rate_limited',
-      detail: 'Too many failed authentication attempts from this address; it is blocked for a while.',
+      detail: subject.startsWith('link:')
+        ? 'Too many failed uses of this link; it is blocked for a while.'
+        : 'Too many failed authentication attempts from this address; it is blocked for a while.',
       headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
       extra: { policy: 'auth-failures' },
     });
   }
 
-  async function refuse(ip: string, detail: string): Promise<never> {
-    try {
-      await failures.consume(ip);
-    } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) {
-        blockedUntil.set(ip, Date.now() + rejection.msBeforeNext);
-        throw blocked(ip, rejection.msBeforeNext);
-      }
-    }
+  async function refuse(subject: string, detail: string): Promise<never> {
+    const blockedMs = await failures.fail(subject);
+    if (blockedMs > 0) throw blocked(subject, blockedMs);
     throw new ApiProblem({ code: 'unauthorized', detail, headers: { 'WWW-Authenticate': 'Bearer realm="codes"' } });
   }
 
   return async function authenticate(c, next) {
     const ip = c.var.clientIp;
-    const until = blockedUntil.get(ip);
-    if (until !== undefined) {
-      if (until > Date.now()) throw blocked(ip, until - Date.now());
-      blockedUntil.delete(ip);
-    }
+    const ipBlockedMs = failures.blockedFor(ip);
+    if (ipBlockedMs > 0) throw blocked(ip, ipBlockedMs);
     const header = c.req.header('authorization');
     let identity: Identity;
     // A signed render URL carries its token as the last path segment (/v1/render/{token}).
     const linkToken =
-      header === undefined
-        ? (c.req.query('token') ?? /^\/v1\/render\/([\w-]+\.[\w-]+)$/.exec(c.req.path)?.[1])
-        : undefined;
+      header === undefined ? (c.req.query('token') ?? /^\/v1\/render\/([\w.-]+)$/.exec(c.req.path)?.[1]) : undefined;
     if (linkToken !== undefined && options.linkToken) {
+      const subject = linkSubject(linkToken);
+      const linkBlockedMs = failures.blockedFor(subject);
+      if (linkBlockedMs > 0) throw blocked(subject, linkBlockedMs);
       const grant = options.linkToken(linkToken, c.req.path);
-      if (!grant) return refuse(ip, 'The link token is invalid, expired or not for this resource.');
+      if (!grant) return refuse(subject, 'The link token is invalid, expired or not for this resource.');
       const { accountId } = grant;
       c.set('linkGrant', grant);
       // A link is limited like an anonymous caller: by address, under the anonymous plan.

@@ -107,7 +107,7 @@ export function renderRoutes(deps: ApiDeps) {
         c.var.linkGrant ?? verifyLinkToken(config.linkSigningKey, c.req.param('token'), Math.floor(Date.now() / 1000));
       if (grant?.scope !== 'render')
         throw new ApiProblem({ code: 'not_found', detail: 'This render URL is invalid or has expired.' });
-      return renderImage(c, JSON.parse(Buffer.from(grant.resource, 'base64url').toString()) as Record<string, unknown>);
+      return renderImage(c, JSON.parse(grant.resource) as Record<string, unknown>);
     })
     .post('/render-urls', async (c) => {
       const { ttl_seconds, ...fields } = await readJsonObject(c);
@@ -115,11 +115,10 @@ export function renderRoutes(deps: ApiDeps) {
       if (!ttl.success) throw validationProblem(fieldErrors(ttl.issues, 'ttl_seconds'));
       parseSubmission(fields, deps, renderPolicyOf(config, planOf(config, c.var.identity))); // refuse now what would fail on every view
       const expires = Math.floor(Date.now() / 1000) + ttl.output;
-      const resource = Buffer.from(JSON.stringify(fields)).toString('base64url');
       const token = signLinkToken(config.linkSigningKey, {
         scope: 'render',
         accountId: c.var.accountId,
-        resource,
+        resource: JSON.stringify(fields),
         expires,
       });
       return c.json(

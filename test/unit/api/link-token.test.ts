@@ -11,15 +11,29 @@ describe('link tokens', () => {
     expect(verifyLinkToken(KEY, token, 1_000)).toBeUndefined();
   });
 
-  it('refuses another key, a changed payload or signature, and junk', () => {
+  it('reads as neither the account id nor the resource, in any segment decoded', () => {
+    const secret = { ...grant, accountId: 'acct_visible_marker', resource: '{"data":"render-params-marker"}' };
+    const token = signLinkToken(KEY, secret);
+    const decoded = [token, ...token.split('.').map((part) => Buffer.from(part, 'base64url').toString('latin1'))];
+    for (const text of decoded) {
+      expect(text).not.toContain('acct_visible_marker');
+      expect(text).not.toContain('render-params-marker');
+    }
+    expect(signLinkToken(KEY, secret)).not.toBe(token); // a fresh IV each time: equal grants do not look equal
+  });
+
+  it('refuses another key, any changed byte, a readable (pre-sealing) token, and junk', () => {
     const token = signLinkToken(KEY, grant);
-    const [payload, signature] = token.split('.');
-    const forged = Buffer.from(JSON.stringify(['events', 'acct_2', 'code_1', 1_000])).toString('base64url');
+    const [iv, tag, body] = token.split('.') as [string, string, string];
+    const flip = (s: string) => (s[0] === 'A' ? 'B' : 'A') + s.slice(1);
+    const readable = `${Buffer.from(JSON.stringify(['events', 'acct_2', 'code_1', 1_000])).toString('base64url')}.sig`;
     for (const bad of [
       signLinkToken('another-key-entirely', grant),
-      `${forged}.${signature}`,
-      `${payload}.${signature}A`,
-      `${payload}`,
+      `${flip(iv)}.${tag}.${body}`,
+      `${iv}.${flip(tag)}.${body}`,
+      `${iv}.${tag}.${flip(body)}`,
+      `${iv}.${tag}`,
+      readable,
       '',
       '..',
       `${token}.x`,
