@@ -62,3 +62,26 @@ it('headless Chromium logs in and finds every catalog queue on the board, with n
   expect(external).toEqual([]);
   await context.close();
 });
+
+it('wrong admin passwords are throttled per IP like wrong API keys: past AUTH_FAILURES_PER_MINUTE the IP gets 429', async () => {
+  const limit = 3;
+  const strict = await startStack({ workers: 0, env: { ...ADMIN, AUTH_FAILURES_PER_MINUTE: String(limit) } });
+  try {
+    const basic = (password: string) => `Basic ${Buffer.from(`ops:${password}`).toString('base64')}`;
+    const get = (password: string, ip: string) =>
+      strict.app.request(
+        '/admin/queues',
+        { headers: { authorization: basic(password) } },
+        { incoming: { socket: { remoteAddress: ip } } },
+      );
+    const statuses: number[] = [];
+    for (let i = 0; i < limit + 3; i++) statuses.push((await get(`guess-${i}`, '203.0.113.7')).status);
+    expect(statuses).toEqual([...Array(limit).fill(401), ...Array(3).fill(429)]);
+    const blocked = await get(ADMIN.ADMIN_PASSWORD, '203.0.113.7');
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await get(ADMIN.ADMIN_PASSWORD, '203.0.113.8')).status).toBe(200); // another address is not blocked
+  } finally {
+    await strict.close();
+  }
+});

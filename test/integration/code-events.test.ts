@@ -142,7 +142,7 @@ describe('links.events token (EventSource cannot send Authorization)', () => {
   it('streams with the code-scoped token alone and refuses it for any other code or when tampered', async () => {
     const res = await stack.request('POST', '/v1/codes', { data: `sse token ${Date.now()}` });
     const code = (await res.json()) as { id: string; links: { events: string } };
-    expect(code.links.events).toMatch(new RegExp(`^/v1/codes/${code.id}/events\\?token=[\\w-]+\\.[\\w-]+$`));
+    expect(code.links.events).toMatch(new RegExp(`^/v1/codes/${code.id}/events\\?token=[\\w-]+\\.[\\w-]+\\.[\\w-]+$`));
     const first = await fetch(`${base}${code.links.events}`);
     expect(first.status).toBe(200);
     const head = await collect(readEventStream(first.body!), (events) => events.length === 1);

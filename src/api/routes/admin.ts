@@ -7,7 +7,10 @@ import { gatherMetrics } from '../../metrics/publish.ts';
 import { queueDepthRegistry } from '../../metrics/queue-depth.ts';
 import { QUEUES, type QueueName } from '../../queue/catalog.ts';
 import type { ApiDeps } from '../deps.ts';
+import { createFailureCounter } from '../../limits/failures.ts';
+import type { AppEnv } from '../env.ts';
 import { adminAuth, bearerOr } from '../middleware/admin-auth.ts';
+import { clientIp } from '../middleware/client-ip.ts';
 
 const BOARD_PATH = '/admin/queues';
 // The board's page links a web font; offline (and to keep operators' browsers off third parties) it
@@ -19,12 +22,22 @@ const REMOTE_FONT = /<link[^>]+fonts\.googleapis\.com[^>]*>/g;
  * every catalog queue, and /metrics (Prometheus text) for every process, which METRICS_TOKEN also reads
  * as a bearer token (an autoscaler's credential, not the admin's). Absent when no credential is set.
  */
-export function adminRoutes(deps: ApiDeps): Hono | undefined {
-  const { adminUser, adminPassword, adminReadOnly, queuePrefix, metricsToken } = deps.config;
+export function adminRoutes(deps: ApiDeps): Hono<AppEnv> | undefined {
+  const { adminUser, adminPassword, adminReadOnly, queuePrefix, metricsToken, trustedProxies } = deps.config;
   const boardOn = Boolean(adminUser && adminPassword);
   if (!boardOn && !metricsToken) return undefined;
-  const app = new Hono();
-  const auth = adminAuth({ user: adminUser, password: adminPassword, enabled: boardOn });
+  const app = new Hono<AppEnv>();
+  // Wrong admin passwords are throttled like wrong API keys, under their own counter.
+  const failures = createFailureCounter({
+    redis: deps.redis,
+    keyPrefix: `${queuePrefix}:adminfail`,
+    perMinute: deps.config.authFailuresPerMinute,
+    blockSeconds: deps.config.authBlockSeconds,
+  });
+  const auth = adminAuth({ user: adminUser, password: adminPassword, enabled: boardOn, failures });
+  app.use('/metrics', clientIp({ trustedProxies }));
+  app.use(`${BOARD_PATH}/*`, clientIp({ trustedProxies }));
+  app.use(BOARD_PATH, clientIp({ trustedProxies }));
   app.use('/metrics', metricsToken ? bearerOr(metricsToken, auth) : auth);
   app.get('/metrics', async (c) => {
     const queues = Object.fromEntries((Object.keys(QUEUES) as QueueName[]).map((name) => [name, deps.queues[name]]));
