@@ -90,6 +90,22 @@ export const ConfigSchema = v.object({
   logLevel: v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   queuePrefix: v.pipe(v.string(), v.regex(/^[a-z0-9_-]{1,40}$/i)),
   bodyLimitBytes: count(1024, 100 * 1024 * 1024),
+  /** Longest pause between two pieces of a request body before the request is cut off with 408. */
+  bodyIdleTimeoutMs: count(100, 600_000),
+  /** Longest a request body (JSON or batch upload) may take to arrive in full before 408. */
+  bodyTimeoutMs: count(100, 3_600_000),
+  /** Worker threads per API (and batch worker) process that run the encoders' capacity preflights. */
+  preflightThreads: count(1, 256),
+  /** Time budget of one preflight (one request, one batch row); over it the request is 422 on `data`. */
+  preflightTimeoutMs: count(10, 600_000),
+  /** Preflight threads one account (an anonymous caller: one IP) may occupy at once; the rest of its requests queue. */
+  preflightMaxPerAccount: count(1, 256),
+  /** Preflights one account may have waiting; more answer 429. */
+  preflightQueuePerAccount: count(1, 100_000),
+  /** Elements an SVG logo may have (librsvg's cost grows with them). */
+  logoSvgMaxElements: count(1, 1_000_000),
+  /** `<use>` elements an SVG logo may have; a `<use>` inside something referenced by another `<use>` is refused. */
+  logoSvgMaxUses: count(0, 100_000),
   metadataMaxKeys: count(0, 100),
   metadataMaxValueLength: count(1, 10_000),
   listDefaultLimit: count(1, 1000),
@@ -207,6 +223,12 @@ export const ConfigSchema = v.object({
   sseKeepAliveMs: count(100, 600_000),
   /** Open SSE streams one API process holds; more answer 503. */
   sseMaxConnections: count(1, 1_000_000),
+  /** Of those, the streams one account may hold at once; more answer 503 for that account only. */
+  sseMaxPerAccount: count(1, 1_000_000),
+  /** Requests one API process holds open waiting for a render (`Prefer: wait`, GET /v1/render). */
+  waitMaxHolders: count(1, 1_000_000),
+  /** Of those, the waits one account may hold; past it, `Prefer: wait` answers 202 at once, GET /v1/render 503. */
+  waitMaxPerAccount: count(1, 1_000_000),
   /** HMAC key for signed links (the code-scoped `?token=` of links.events). */
   linkSigningKey: v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters')),
   /** Lifetime of the token in a code's links.events. */
@@ -238,6 +260,14 @@ export const ENV_NAMES: Record<string, Key> = {
   LOG_LEVEL: 'logLevel',
   QUEUE_PREFIX: 'queuePrefix',
   BODY_LIMIT_BYTES: 'bodyLimitBytes',
+  BODY_IDLE_TIMEOUT_MS: 'bodyIdleTimeoutMs',
+  BODY_TIMEOUT_MS: 'bodyTimeoutMs',
+  PREFLIGHT_THREADS: 'preflightThreads',
+  PREFLIGHT_TIMEOUT_MS: 'preflightTimeoutMs',
+  PREFLIGHT_MAX_PER_ACCOUNT: 'preflightMaxPerAccount',
+  PREFLIGHT_QUEUE_PER_ACCOUNT: 'preflightQueuePerAccount',
+  LOGO_SVG_MAX_ELEMENTS: 'logoSvgMaxElements',
+  LOGO_SVG_MAX_USES: 'logoSvgMaxUses',
   METADATA_MAX_KEYS: 'metadataMaxKeys',
   METADATA_MAX_VALUE_LENGTH: 'metadataMaxValueLength',
   LIST_DEFAULT_LIMIT: 'listDefaultLimit',
@@ -317,6 +347,9 @@ export const ENV_NAMES: Record<string, Key> = {
   PREFER_WAIT_MAX_SECONDS: 'preferWaitMaxSeconds',
   SSE_KEEP_ALIVE_MS: 'sseKeepAliveMs',
   SSE_MAX_CONNECTIONS: 'sseMaxConnections',
+  SSE_MAX_PER_ACCOUNT: 'sseMaxPerAccount',
+  WAIT_MAX_HOLDERS: 'waitMaxHolders',
+  WAIT_MAX_PER_ACCOUNT: 'waitMaxPerAccount',
   LINK_SIGNING_KEY: 'linkSigningKey',
   EVENTS_TOKEN_TTL_SECONDS: 'eventsTokenTtlSeconds',
   RENDER_WAIT_SECONDS: 'renderWaitSeconds',

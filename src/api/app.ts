@@ -7,6 +7,7 @@ import { accessLog } from './middleware/access-log.ts';
 import { anonymousScope } from './middleware/anonymous-scope.ts';
 import { authenticate } from './middleware/auth.ts';
 import { bodyLimit } from './middleware/body-limit.ts';
+import { bodyTimeout } from './middleware/body-timeout.ts';
 import { clientIp } from './middleware/client-ip.ts';
 import { httpMetrics } from './middleware/http-metrics.ts';
 import { ipGuard } from './middleware/ip-guard.ts';
@@ -113,6 +114,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   v1.use(
     bodyLimit({ maxBytes: config.bodyLimitBytes, skip: (path, method) => method === 'POST' && path === '/v1/batches' }),
   );
+  v1.use(bodyTimeout({ idleMs: config.bodyIdleTimeoutMs, totalMs: config.bodyTimeoutMs }));
   v1.route('/codes', codeEventsRoutes(deps));
   v1.route('/codes', codesRoutes(deps));
   v1.route('/batches', batchesRoutes(deps));

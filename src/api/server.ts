@@ -19,11 +19,12 @@ import { createApp } from './app.ts';
  * the API is closing (a 502 for the client). headersTimeout must exceed it, or Node would cut a
  * reused connection whose next request headers arrive late in the keep-alive window.
  */
-export function applyKeepAlive(server: Server, keepAliveMs: number): void {
+export function applyKeepAlive(server: Server, keepAliveMs: number, bodyTimeoutMs: number): void {
   server.keepAliveTimeout = keepAliveMs;
   server.headersTimeout = keepAliveMs + 1000;
-  // Node requires requestTimeout (whole request, 300 s by default) to stay above headersTimeout.
-  server.requestTimeout = Math.max(server.requestTimeout, server.headersTimeout + 1000);
+  // The whole request: its headers, then its body within BODY_TIMEOUT_MS. The app cuts a slow body off
+  // first (408 problem, bodyTimeout); this is Node's own backstop for whatever the app never reads.
+  server.requestTimeout = server.headersTimeout + bodyTimeoutMs;
 }
 
 /** Runs one API process until SIGTERM/SIGINT, then drains connections and exits 0. */
@@ -66,7 +67,7 @@ export function runApiServer(config: Config, log: Logger): void {
   const server = serve({ fetch: app.fetch, port: config.port }, (info) =>
     log.info({ port: info.port }, 'api listening'),
   ) as Server;
-  applyKeepAlive(server, config.httpKeepAliveTimeoutMs);
+  applyKeepAlive(server, config.httpKeepAliveTimeoutMs, config.bodyTimeoutMs);
   // A port in use or not ours to bind is a setting to change, not a stack to read.
   server.on('error', (error: NodeJS.ErrnoException) => {
     log.fatal({ code: error.code }, `PORT: cannot listen on ${config.port}: ${error.code ?? error.message}`);

@@ -16,6 +16,7 @@ export const PROBLEMS = {
     title: 'A request with this Idempotency-Key is still being processed',
     retryable: true,
   },
+  request_timeout: { status: 408, title: 'The request body did not arrive in time', retryable: true },
   payload_too_large: { status: 413, title: 'The body is too large', retryable: false },
   batch_too_large: { status: 413, title: 'The batch file is over a limit', retryable: false },
   unsupported_media_type: { status: 415, title: 'Unsupported content type', retryable: false },

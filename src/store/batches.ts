@@ -88,6 +88,21 @@ export type UploadedRow = {
   filename: string | null;
 };
 
+/**
+ * Inserts the batch if the account has fewer than `limit` active ones, atomically: a transaction-scoped
+ * advisory lock per account serialises concurrent uploads' count-and-insert (call inside a transaction).
+ */
+export async function insertBatchWithinLimit(
+  trx: Db,
+  batch: Parameters<typeof insertBatch>[1],
+  limit: number,
+): Promise<boolean> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`batches:${batch.account_id}`}, 0))`.execute(trx);
+  if ((await countActiveBatches(trx, batch.account_id)) >= limit) return false;
+  await insertBatch(trx, batch);
+  return true;
+}
+
 /** Stores a chunk of parsed upload rows. */
 export async function insertBatchRows(db: Db, batchId: string, rows: readonly UploadedRow[]): Promise<void> {
   if (rows.length === 0) return;

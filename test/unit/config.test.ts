@@ -40,10 +40,11 @@ describe('HTTP keep-alive', () => {
     const config = loadConfig({}, ROOT);
     expect(config.httpKeepAliveTimeoutMs).toBe(65_000);
     const server = createServer();
-    applyKeepAlive(server, config.httpKeepAliveTimeoutMs);
+    applyKeepAlive(server, config.httpKeepAliveTimeoutMs, config.bodyTimeoutMs);
     expect(server.keepAliveTimeout).toBe(65_000);
     expect(server.headersTimeout).toBeGreaterThan(server.keepAliveTimeout);
-    expect(server.requestTimeout).toBeGreaterThan(server.headersTimeout);
+    // The whole request is bounded by the headers' time plus BODY_TIMEOUT_MS, not Node's 300 s default.
+    expect(server.requestTimeout).toBe(server.headersTimeout + config.bodyTimeoutMs);
   });
 
   it('is read from HTTP_KEEP_ALIVE_TIMEOUT_MS', () => {
@@ -53,7 +54,7 @@ describe('HTTP keep-alive', () => {
 
   it("keeps Node's requestTimeout above headersTimeout for a 10-minute balancer", () => {
     const server = createServer();
-    applyKeepAlive(server, 620_000);
+    applyKeepAlive(server, 620_000, 1000);
     expect(server.headersTimeout).toBeGreaterThan(620_000);
     expect(server.requestTimeout).toBeGreaterThan(server.headersTimeout);
   });

@@ -6,6 +6,7 @@ import { BATCH_WEBHOOK_DEFAULT_EVENTS } from '../../domain/events.ts';
 import { entryName, createNameRegistry } from '../../batches/filenames.ts';
 import { csvLine, MANIFEST_COLUMNS } from '../../batches/manifest.ts';
 import { BatchFileError, parseBatch, type BatchSourceType, type ParsedRow } from '../../batches/parse.ts';
+import { spoolRows, type Spool } from '../../batches/spool.ts';
 import { FILE_EXTENSIONS, type Format } from '../../domain/formats.ts';
 import { isId, newId } from '../../domain/ids.ts';
 import { metadataSchema } from '../../domain/metadata.ts';
@@ -20,8 +21,8 @@ import {
   countActiveBatches,
   deleteBatch,
   findBatch,
-  insertBatch,
   insertBatchRows,
+  insertBatchWithinLimit,
   listBatches,
   retryBatch,
   setBatchTotal,
@@ -121,6 +122,13 @@ export function checkRow(row: ParsedRow, defaults: Record<string, unknown>, deps
   );
   if (!meta.success) errors.push(...fieldErrors(meta.issues, 'metadata'));
   return errors.map((e) => ({ path: `rows.${row.row}${e.path ? `.${e.path}` : ''}`, message: e.message }));
+}
+
+async function* uploadedRows(rows: AsyncIterable<ParsedRow>): AsyncGenerator<UploadedRow> {
+  for await (const row of rows) {
+    const { filename, custom_id } = splitRow(row.values);
+    yield { row_number: row.row, fields: row.values, filename, custom_id };
+  }
 }
 
 function fileProblem(error: BatchFileError): ApiProblem {
@@ -241,48 +249,59 @@ export function batchesRoutes(deps: ApiDeps) {
       }
 
       const accountId = c.var.accountId;
-      if ((await countActiveBatches(deps.db, accountId)) >= plan.maxConcurrentBatches) {
-        throw new ApiProblem({
+      const tooMany = () =>
+        new ApiProblem({
           code: 'too_many_batches',
           detail: `Plan "${c.var.identity.policy.name}" allows ${plan.maxConcurrentBatches} batches at once.`,
           headers: { 'Retry-After': '30' },
         });
+      // Early and cheap; the count that decides is taken again, atomically, with the insert below.
+      if ((await countActiveBatches(deps.db, accountId)) >= plan.maxConcurrentBatches) throw tooMany();
+      // The rows are parsed and spooled to a local file while they arrive: no connection or
+      // transaction waits on the client's bytes, and a file that turns out bad at row 90,000 (or is
+      // cut off, 408) never reached the database.
+      let spool: Spool<UploadedRow>;
+      try {
+        spool = await spoolRows(uploadedRows(rows));
+      } catch (error) {
+        throw error instanceof BatchFileError ? fileProblem(error) : error;
       }
       const id = newId('batch');
       const tally = createRowTally(plan, defaults);
       let charge: Charge | undefined;
       try {
-        // One transaction: a file that turns out bad at row 90,000 leaves nothing behind.
+        if (spool.count === 0)
+          throw fileProblem(new BatchFileError('the file has no rows', { row: source === 'csv' ? 2 : 1 }));
+        // One transaction, writes only: the limit check, the batch and its rows all or nothing.
         await deps.db.transaction().execute(async (trx) => {
-          await insertBatch(trx, {
+          const batch = {
             id,
             account_id: accountId,
             defaults,
             source_type: source,
             webhook_url: webhook.url,
             webhook_events: webhook.events && JSON.stringify(webhook.events),
-          });
+          };
+          if (!(await insertBatchWithinLimit(trx, batch, plan.maxConcurrentBatches))) throw tooMany();
           let chunk: UploadedRow[] = [];
-          let total = 0;
-          for await (const row of rows) {
-            const { filename, custom_id } = splitRow(row.values);
-            chunk.push({ row_number: row.row, fields: row.values, filename, custom_id });
-            tally.add(row.values);
-            total++;
+          for await (const row of spool.rows()) {
+            chunk.push(row);
+            tally.add(row.fields);
             if (chunk.length >= config.batchChunkRows) {
               await insertBatchRows(trx, id, chunk);
               chunk = [];
             }
           }
           await insertBatchRows(trx, id, chunk);
-          if (total === 0) throw new BatchFileError('the file has no rows', { row: source === 'csv' ? 2 : 1 });
-          await setBatchTotal(trx, id, total);
+          await setBatchTotal(trx, id, spool.count);
           // Charged before the commit: past the quota, the whole upload is refused and nothing stays.
           charge = await chargeQuota(c, deps, tally.charge());
         });
       } catch (error) {
         await charge?.refund().catch(() => undefined);
         throw error instanceof BatchFileError ? fileProblem(error) : error;
+      } finally {
+        await spool.remove();
       }
       try {
         await enqueueBatchExpansion(deps.queues, id);

@@ -1,0 +1,48 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+
+/** Rows written to a local file as they arrive, read back once the upload is complete. */
+export type Spool<T> = {
+  count: number;
+  /** The rows in the order they were written. */
+  rows(): AsyncIterable<T>;
+  /** Deletes the file (always call it, also on failure). */
+  remove(): Promise<void>;
+};
+
+/**
+ * Writes every item of `items` as one JSON line to a temporary file. An upload is spooled while it
+ * arrives so that nothing (no database connection, no transaction) waits on the client's bytes;
+ * the file is removed if reading fails.
+ */
+export async function spoolRows<T>(items: AsyncIterable<T>): Promise<Spool<T>> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'codes-batch-'));
+  const file = path.join(dir, 'rows.jsonl');
+  const remove = () => rm(dir, { recursive: true, force: true });
+  const out = createWriteStream(file);
+  let count = 0;
+  try {
+    for await (const item of items) {
+      count++;
+      if (!out.write(`${JSON.stringify(item)}\n`)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+  } catch (error) {
+    out.destroy();
+    await remove();
+    throw error;
+  }
+  return {
+    count,
+    async *rows() {
+      const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+      for await (const line of lines) if (line) yield JSON.parse(line) as T;
+    },
+    remove,
+  };
+}

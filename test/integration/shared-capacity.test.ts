@@ -1,0 +1,128 @@
+// Shared capacity (issue 15): one account's slow uploads, parallel batches or held streams never
+// take what other accounts need. Real PostgreSQL and Redis; a real HTTP server where sockets matter.
+import type { Server } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { serve } from '@hono/node-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyKeepAlive } from '../../src/api/server.ts';
+import { eventually, freePort, startStack, type TestStack } from '../support/harness.ts';
+
+const IDLE_MS = 1500; // shorter than the slow clients' 2 s between bytes
+let stack: TestStack;
+let server: Server;
+let base: string;
+let port: number;
+
+beforeAll(async () => {
+  stack = await startStack({ workers: 0, env: { BODY_IDLE_TIMEOUT_MS: String(IDLE_MS) } });
+  port = await freePort();
+  server = serve({ fetch: stack.app.fetch, port, hostname: '127.0.0.1' }) as Server;
+  applyKeepAlive(server, stack.config.httpKeepAliveTimeoutMs, stack.config.bodyTimeoutMs);
+  base = `http://127.0.0.1:${port}`;
+});
+afterAll(async () => {
+  server?.closeAllConnections();
+  server?.close();
+  await stack.close();
+});
+
+/** A chunked CSV upload that sends its header row, then one byte every 2 s until the server answers. */
+function slowUpload(key: string) {
+  const socket: Socket = connect(port, '127.0.0.1');
+  let answer = '';
+  let lastByteAt = Date.now();
+  socket.on('error', () => {}); // the server may close while a byte is on its way
+  socket.on('data', (d) => (answer += d.toString()));
+  socket.write(
+    'POST /v1/batches HTTP/1.1\r\nHost: test\r\n' +
+      `Authorization: Bearer ${key}\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n` +
+      '5\r\ndata\n\r\n',
+  );
+  const drip = setInterval(() => {
+    if (socket.destroyed || answer) return;
+    socket.write('1\r\nx\r\n');
+    lastByteAt = Date.now();
+  }, 2000);
+  const ended = new Promise<{ status: number; quietMs: number }>((resolve) => {
+    const done = () => {
+      clearInterval(drip);
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0), quietMs: Date.now() - lastByteAt });
+    };
+    socket.on('close', done);
+  });
+  return { ended, destroy: () => (clearInterval(drip), socket.destroy()) };
+}
+
+describe('slow uploads (BODY_IDLE_TIMEOUT_MS)', () => {
+  it('10 uploads dripping a byte every 2 s end 408 after the idle time, store nothing, and another account never sees a 503', async () => {
+    const other = await stack.seedKey();
+    const uploads = Array.from({ length: 10 }, () => slowUpload(stack.key.key));
+    let finished = false;
+    const statuses: number[] = [];
+    const traffic = (async () => {
+      const auth = { authorization: `Bearer ${other.key}`, 'content-type': 'application/json' };
+      for (let i = 0; !finished; i++) {
+        const posted = await fetch(`${base}/v1/codes`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ data: `meanwhile ${i}` }),
+        });
+        statuses.push(posted.status);
+        const { id } = (await posted.json()) as { id: string };
+        statuses.push((await fetch(`${base}/v1/codes/${id}`, { headers: auth })).status);
+        statuses.push((await fetch(`${base}/v1/codes?limit=5`, { headers: auth })).status);
+      }
+    })();
+    try {
+      const results = await Promise.race([
+        Promise.all(uploads.map((u) => u.ended)),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('slow uploads never ended')), 30_000)),
+      ]);
+      for (const { status, quietMs } of results) {
+        expect(status).toBe(408);
+        expect(quietMs).toBeGreaterThanOrEqual(IDLE_MS - 50); // cut off by the idle time, not before it
+      }
+    } finally {
+      finished = true;
+      uploads.forEach((u) => u.destroy());
+      await traffic;
+    }
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s >= 500)).toEqual([]);
+    expect(new Set(statuses)).toEqual(new Set([200, 202]));
+    const batches = await stack.db.selectFrom('batches').select('id').execute();
+    expect(batches).toEqual([]); // a cut-off upload leaves nothing behind
+  });
+
+  it('a JSON body that stalls is 408 too', async () => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (d) => (answer += d.toString()));
+    socket.write(
+      'POST /v1/codes HTTP/1.1\r\nHost: test\r\n' +
+        `Authorization: Bearer ${stack.key.key}\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{"data":`,
+    );
+    await eventually(async () => answer.includes('request_timeout') && answer);
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    socket.destroy();
+  });
+});
+
+describe('concurrent batches against the plan', () => {
+  it('6 simultaneous uploads with a limit of 3 → exactly 3 accepted, the rest 429 too_many_batches', async () => {
+    const key = await stack.seedKey({ plan: 'standard' });
+    expect(stack.config.plans.standard!.maxConcurrentBatches).toBe(3);
+    const upload = (i: number) =>
+      stack.request('POST', '/v1/batches', `data\nrow-${i}-a\nrow-${i}-b\n`, {
+        authorization: `Bearer ${key.key}`,
+        'content-type': 'text/csv',
+      });
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => upload(i)));
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([202, 202, 202, 429, 429, 429]);
+    for (const a of answers.filter((a) => a.status === 429))
+      expect(((await a.json()) as { code: string }).code).toBe('too_many_batches');
+    const stored = await stack.db.selectFrom('batches').select('id').where('account_id', '=', key.account_id).execute();
+    expect(stored).toHaveLength(3);
+  });
+});
