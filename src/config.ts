@@ -129,6 +129,8 @@ export const ConfigSchema = v.object({
   batchMaxBytes: count(1024, 10 * 1024 * 1024 * 1024),
   batchRowMaxBytes: count(64, 10 * 1024 * 1024),
   batchChunkRows: count(1, 100_000),
+  /** Batches one batch-worker process expands at once. */
+  batchConcurrency: count(1, 1000),
   batchValidateMaxErrors: count(1, 1_000_000),
   batchSweepMs: count(50, 600_000),
   batchLockMs: count(1000, 3_600_000),
@@ -284,6 +286,7 @@ export const ENV_NAMES: Record<string, Key> = {
   BATCH_MAX_BYTES: 'batchMaxBytes',
   BATCH_ROW_MAX_BYTES: 'batchRowMaxBytes',
   BATCH_CHUNK_ROWS: 'batchChunkRows',
+  BATCH_CONCURRENCY: 'batchConcurrency',
   BATCH_VALIDATE_MAX_ERRORS: 'batchValidateMaxErrors',
   BATCH_SWEEP_MS: 'batchSweepMs',
   BATCH_LOCK_MS: 'batchLockMs',

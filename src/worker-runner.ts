@@ -31,9 +31,10 @@ export const WORKER_SETTINGS = {
     stalledInterval: c.renderStalledIntervalMs,
     maxStalledCount: c.renderMaxStalledCount,
   }),
-  // One expansion at a time per process: each holds a transaction per chunk.
+  // Expansions at once per process: their rows' checks share the preflight pool fairly, and each holds a
+  // transaction only for a chunk's insert.
   batches: (c) => ({
-    concurrency: 1,
+    concurrency: c.batchConcurrency,
     lockDuration: c.batchLockMs,
     stalledInterval: c.batchLockMs,
     maxStalledCount: c.batchMaxStalledCount,

@@ -1,5 +1,6 @@
 import { isTerminal } from '../domain/code.ts';
 import { createCodeStatusHub, waitForStatus, type CodeStatusHub } from '../queue/code-status.ts';
+import { createShares, type Shares } from '../limits/shares.ts';
 import { findCodeById, type CodeWithResult } from '../store/codes.ts';
 import type { ApiDeps } from './deps.ts';
 
@@ -37,4 +38,21 @@ export async function awaitFinished(
 export function preferredWait(header: string | undefined, max: number): number | undefined {
   const match = header && /(?:^|[,;\s])wait\s*=\s*"?(\d{1,6})"?/i.exec(header);
   return match ? Math.min(Number(match[1]), max) : undefined;
+}
+
+const waitShares = new WeakMap<ApiDeps, Shares>();
+
+/**
+ * A slot for one request to wait on a render (Prefer: wait, GET /v1/render): WAIT_MAX_HOLDERS per
+ * process, WAIT_MAX_PER_ACCOUNT of them to one account. The function gives it back; undefined when
+ * the account's share (or the total) is taken: the request then does not wait.
+ */
+export function holdWait(deps: ApiDeps, accountId: string): (() => void) | undefined {
+  let shares = waitShares.get(deps);
+  if (!shares)
+    waitShares.set(
+      deps,
+      (shares = createShares({ max: deps.config.waitMaxHolders, perAccount: deps.config.waitMaxPerAccount })),
+    );
+  return shares.take(accountId);
 }

@@ -5,6 +5,7 @@ import type { AccessLine } from './middleware/access-log.ts';
 import type { ProcessMetrics } from '../metrics/registry.ts';
 import type { CodeStatusHub } from '../queue/code-status.ts';
 import type { Queues } from '../queue/producer.ts';
+import type { PreflightPool } from '../render/preflight-pool.ts';
 import type { Db } from '../store/db.ts';
 
 /** Everything the API needs, passed in (tests build their own). */
@@ -30,6 +31,11 @@ export type ApiDeps = {
   codeStatus?: CodeStatusHub;
   /** Monthly quotas and usage counters. @defaultValue one per Redis connection, on `redis` */
   quotas?: Quotas;
+  /**
+   * The worker threads that run the encoders' capacity checks (PREFLIGHT_*).
+   * @defaultValue a pool made from the config, started at its first check and never closed
+   */
+  preflight?: PreflightPool;
   /** The rate limits' clock in ms (tests move it). @defaultValue Redis's own clock */
   limiterClock?: () => number;
 };

@@ -7,7 +7,12 @@ export function planOf(config: Config, identity: Identity): Plan {
   return config.plans[identity.policy.name] ?? config.plans[config.defaultPlan]!;
 }
 
+/** LOGO_SVG_MAX_ELEMENTS and LOGO_SVG_MAX_USES. */
+export function logoSvgLimits(config: Config) {
+  return { maxElements: config.logoSvgMaxElements, maxUses: config.logoSvgMaxUses };
+}
+
 /** What a render request defaults to for this plan: verification on or off, and the contrast floor. */
 export function renderPolicyOf(config: Config, plan: Plan): RenderPolicy {
-  return { verify: plan.verify, minContrast: config.minContrast };
+  return { verify: plan.verify, minContrast: config.minContrast, logoSvg: logoSvgLimits(config) };
 }

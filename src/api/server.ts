@@ -11,7 +11,9 @@ import { checkEvictionPolicy } from '../queue/eviction.ts';
 import { closeQueues, openQueues } from '../queue/producer.ts';
 import { createQuotas } from '../limits/quota.ts';
 import { createDb } from '../store/db.ts';
+import { createPreflightPool } from '../render/preflight-pool.ts';
 import { createApp } from './app.ts';
+import { preflightPoolOptions } from './preflight.ts';
 
 /**
  * Keeps idle keep-alive connections open for `keepAliveMs` (HTTP_KEEP_ALIVE_TIMEOUT_MS), longer than
@@ -51,8 +53,11 @@ export function runApiServer(config: Config, log: Logger): void {
     ({ warning }) => warning && log.warn(warning),
     (error) => log.warn({ err: error }, 'could not read Redis maxmemory-policy'),
   );
+  // Started now, so the first costly check does not wait for its threads to load the encoders.
+  const preflight = createPreflightPool({ ...preflightPoolOptions(config), eager: true });
   const app = createApp({
     config,
+    preflight,
     db,
     redis,
     queues,
@@ -87,7 +92,7 @@ export function runApiServer(config: Config, log: Logger): void {
       await closed;
       // The usage counts added up since the last write, and unused quota leases, go back to Redis.
       await quotas.close().catch((error) => log.warn({ err: error }, 'could not write usage counts'));
-      await Promise.allSettled([stopPublishing(), closeQueues(queues), db.destroy()]);
+      await Promise.allSettled([stopPublishing(), closeQueues(queues), db.destroy(), preflight.close()]);
       redis.disconnect();
     },
   });

@@ -2,7 +2,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createInterface } from 'node:readline';
 
 /** Rows written to a local file as they arrive, read back once the upload is complete. */
@@ -23,17 +24,16 @@ export async function spoolRows<T>(items: AsyncIterable<T>): Promise<Spool<T>> {
   const dir = await mkdtemp(path.join(tmpdir(), 'codes-batch-'));
   const file = path.join(dir, 'rows.jsonl');
   const remove = () => rm(dir, { recursive: true, force: true });
-  const out = createWriteStream(file);
   let count = 0;
-  try {
+  async function* lines() {
     for await (const item of items) {
       count++;
-      if (!out.write(`${JSON.stringify(item)}\n`)) await once(out, 'drain');
+      yield `${JSON.stringify(item)}\n`;
     }
-    out.end();
-    await once(out, 'finish');
+  }
+  try {
+    await pipeline(Readable.from(lines()), createWriteStream(file));
   } catch (error) {
-    out.destroy();
     await remove();
     throw error;
   }

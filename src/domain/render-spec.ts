@@ -1,5 +1,6 @@
 // Request normalization: a flat JSON body in, a fully defaulted RenderSpec or dotted-path issues out.
 import * as v from 'valibot';
+import { svgComplexityIssue, type SvgLimits } from './svg-complexity.ts';
 import { FORMATS } from './formats.ts';
 import type { Format } from './formats.ts';
 import { bracketed, looksLikeDigitalLink, parseElementString, validateDigitalLink } from './gs1.ts';
@@ -56,8 +57,12 @@ export type RenderOptions = {
 };
 
 /** What a request's defaults and limits depend on besides the body: the plan and the config. */
-export type RenderPolicy = { verify: boolean; minContrast: number };
-export const DEFAULT_POLICY: RenderPolicy = { verify: true, minContrast: 3 };
+export type RenderPolicy = { verify: boolean; minContrast: number; logoSvg: SvgLimits };
+export const DEFAULT_POLICY: RenderPolicy = {
+  verify: true,
+  minContrast: 3,
+  logoSvg: { maxElements: 2000, maxUses: 100 },
+};
 
 export type RenderSpec = { symbology: SymbologyId; data: string; format: Format; options: RenderOptions };
 export type Issue = FieldError;
@@ -207,7 +212,7 @@ export function normalizeRenderSpec(
       message: `x_dim_mm ${options.x_dim_mm} at ${options.dpi} dpi is ${options.scale} dots per module; at most ${SCALE_BOUNDS.max}`,
     });
   if (options.logo !== undefined) {
-    const logoIssue = checkLogo(options.logo);
+    const logoIssue = checkLogo(options.logo, policy.logoSvg);
     if (logoIssue) issues.push({ path: 'logo', message: logoIssue });
     if (format === 'pdf' || format === 'eps')
       issues.push({ path: 'logo', message: `logos are drawn in png, webp, jpeg and svg; not in ${format}` });
@@ -231,7 +236,7 @@ export function contrastRatio(a: string, b: string): number {
 }
 
 // The cheap checks on a logo (size, type by magic bytes); pixel limits are sharp's at render time.
-function checkLogo(base64: string): string | undefined {
+function checkLogo(base64: string, svgLimits: SvgLimits): string | undefined {
   const bytes = Buffer.from(base64, 'base64');
   if (bytes.length > LOGO_MAX_BYTES)
     return `is ${Math.ceil(bytes.length / 1024)} KiB; at most ${LOGO_MAX_BYTES / 1024} KiB`;
@@ -239,7 +244,7 @@ function checkLogo(base64: string): string | undefined {
   const jpeg = bytes[0] === 0xff && bytes[1] === 0xd8;
   const svg = /^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<svg[\s>]/.test(bytes.subarray(0, 512).toString('utf8'));
   if (!png && !jpeg && !svg) return 'must be a PNG, JPEG or SVG image';
-  return undefined;
+  return svg ? svgComplexityIssue(bytes.toString('utf8'), svgLimits) : undefined;
 }
 
 /** Whether the spec asks for anything beyond plain square modules in the default colours. */

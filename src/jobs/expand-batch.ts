@@ -5,9 +5,10 @@ import { newId } from '../domain/ids.ts';
 import { metadataSchema } from '../domain/metadata.ts';
 import { QUEUES } from '../queue/catalog.ts';
 import { enqueueRenders, planRenderJobs, type Queues } from '../queue/producer.ts';
-import { DEFAULT_POLICY } from '../domain/render-spec.ts';
+import { DEFAULT_POLICY, type RenderPolicy } from '../domain/render-spec.ts';
 import { accountContentKey } from '../render/content-key.ts';
-import { checkRenderFields } from '../render/submission.ts';
+import { overBudgetIssue, type PreflightPool } from '../render/preflight-pool.ts';
+import { checkRenderFields, inlinePreflight, type RunPreflight } from '../render/submission.ts';
 import {
   addInvalidRows,
   bumpBatchCounts,
@@ -31,8 +32,26 @@ export type ExpandDeps = {
     minContrast: number;
     /** Codes per render job (RENDER_JOB_CODES). */
     renderJobCodes: number;
+    /** LOGO_SVG_MAX_*. @defaultValue DEFAULT_POLICY's */
+    logoSvg?: RenderPolicy['logoSvg'];
   };
+  /**
+   * Runs each row's engine checks off this thread within PREFLIGHT_TIMEOUT_MS, fairly between the
+   * batches' accounts. @defaultValue inline, on the job's thread
+   */
+  preflight?: PreflightPool;
 };
+
+function rowPreflight(deps: ExpandDeps, accountId: string): RunPreflight {
+  const pool = deps.preflight;
+  if (!pool) return inlinePreflight;
+  return async (spec) => {
+    const checked = await pool.check(spec, accountId);
+    if (checked.outcome === 'checked') return checked.issues;
+    if (checked.outcome === 'timed_out') return [overBudgetIssue(checked.budgetMs)];
+    throw new Error('the batch worker preflight pool has a queue limit'); // it is made without one
+  };
+}
 
 export type ExpandOutcome =
   /** the batch is gone or finished: nothing to do (a redelivery) */
@@ -40,16 +59,21 @@ export type ExpandOutcome =
   /** every row is now a code (queued, answered from the cache, or failed validation) */
   | { outcome: 'expanded'; rows: number };
 
-function toSubmission(
+async function toSubmission(
   row: BatchRowRow,
   batch: { id: string; account_id: string; defaults: Record<string, unknown> },
   canceled: boolean,
   deps: ExpandDeps,
-): CodeSubmissionRow {
+  runPreflight: RunPreflight,
+): Promise<CodeSubmissionRow> {
   const { render, metadata } = splitRow({ ...batch.defaults, ...row.fields });
   const base = { id: newId('code'), account_id: batch.account_id, batch_id: batch.id };
   // The batch's defaults carry its plan's `verify`; only the contrast floor comes from config.
-  const checked = checkRenderFields(render, { ...DEFAULT_POLICY, minContrast: deps.limits.minContrast });
+  const checked = await checkRenderFields(
+    render,
+    { ...DEFAULT_POLICY, minContrast: deps.limits.minContrast, logoSvg: deps.limits.logoSvg ?? DEFAULT_POLICY.logoSvg },
+    runPreflight,
+  );
   const meta = v.safeParse(
     metadataSchema({ maxKeys: deps.limits.metadataMaxKeys, maxValueLength: deps.limits.metadataMaxValueLength }),
     metadata,
@@ -102,13 +126,15 @@ export async function expandBatch(job: Pick<Job, 'data'>, deps: ExpandDeps): Pro
 
   await enqueueRenders(deps.queues, await queuedCodes(deps.db, batchId), { priority: 1 });
 
+  const runPreflight = rowPreflight(deps, batch.account_id);
   let expanded = 0;
   for (let chunk = 0; ; chunk++) {
     const rows = await nextUnexpandedRows(deps.db, batchId, deps.limits.chunkRows);
     if (rows.length === 0) break;
     const canceled = (await findBatchById(deps.db, batchId))?.status === 'canceled';
+    // Checked before the transaction opens: no connection waits on an encoder.
     const submissions = planRenderJobs(
-      rows.map((row) => toSubmission(row, batch, canceled, deps)),
+      await Promise.all(rows.map((row) => toSubmission(row, batch, canceled, deps, runPreflight))),
       deps.limits.renderJobCodes,
     );
     const written = await deps.db.transaction().execute(async (trx) => {

@@ -131,6 +131,11 @@ function qrFitsByBound(spec: RenderSpec): boolean {
   return width <= MAX_IMAGE_PX && width >= span;
 }
 
+/** Whether preflight needs an engine for this spec (false: the QR capacity table settles it, at no cost). */
+export function needsEngine(spec: RenderSpec): boolean {
+  return !qrFitsByBound(spec);
+}
+
 /**
  * Checks that need the engines: data capacity, size too small, image over 4096x4096.
  * Costs one encode (QR requests within the capacity table's bound cost none).

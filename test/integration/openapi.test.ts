@@ -5,6 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as v from 'valibot';
 import { parseSubmission } from '../../src/api/routes/codes.ts';
+import { inlinePreflight } from '../../src/render/submission.ts';
 import { WebhookEventsSchema, WebhookUrlSchema } from '../../src/api/webhook-target.ts';
 import { DEFAULT_POLICY } from '../../src/domain/render-spec.ts';
 import { launchBrowser } from '../support/browser.ts';
@@ -72,7 +73,9 @@ describe('/openapi.json', () => {
     }[];
     expect(examples.length).toBeGreaterThan(1);
     for (const { value } of examples) {
-      expect(() => parseSubmission(value, { config: stack.config } as never, DEFAULT_POLICY)).not.toThrow();
+      await expect(
+        parseSubmission(value, { config: stack.config } as never, DEFAULT_POLICY, inlinePreflight),
+      ).resolves.toBeDefined();
       const res = await stack.request('POST', '/v1/codes', value);
       expect(res.status, JSON.stringify(value)).toBe(202);
     }

@@ -30,7 +30,7 @@ afterAll(async () => {
 function slowUpload(key: string) {
   const socket: Socket = connect(port, '127.0.0.1');
   let answer = '';
-  let lastByteAt = Date.now();
+  const startedAt = Date.now();
   socket.on('error', () => {}); // the server may close while a byte is on its way
   socket.on('data', (d) => (answer += d.toString()));
   socket.write(
@@ -41,12 +41,11 @@ function slowUpload(key: string) {
   const drip = setInterval(() => {
     if (socket.destroyed || answer) return;
     socket.write('1\r\nx\r\n');
-    lastByteAt = Date.now();
   }, 2000);
-  const ended = new Promise<{ status: number; quietMs: number }>((resolve) => {
+  const ended = new Promise<{ status: number; elapsedMs: number }>((resolve) => {
     const done = () => {
       clearInterval(drip);
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0), quietMs: Date.now() - lastByteAt });
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0), elapsedMs: Date.now() - startedAt });
     };
     socket.on('close', done);
   });
@@ -78,9 +77,10 @@ describe('slow uploads (BODY_IDLE_TIMEOUT_MS)', () => {
         Promise.all(uploads.map((u) => u.ended)),
         new Promise<never>((_, reject) => setTimeout(() => reject(new Error('slow uploads never ended')), 30_000)),
       ]);
-      for (const { status, quietMs } of results) {
+      for (const { status, elapsedMs } of results) {
         expect(status).toBe(408);
-        expect(quietMs).toBeGreaterThanOrEqual(IDLE_MS - 50); // cut off by the idle time, not before it
+        // The first pause (2 s) outlasts the idle time: cut off then, not before.
+        expect(elapsedMs).toBeGreaterThanOrEqual(IDLE_MS - 50);
       }
     } finally {
       finished = true;
@@ -124,5 +124,74 @@ describe('concurrent batches against the plan', () => {
       expect(((await a.json()) as { code: string }).code).toBe('too_many_batches');
     const stored = await stack.db.selectFrom('batches').select('id').where('account_id', '=', key.account_id).execute();
     expect(stored).toHaveLength(3);
+  });
+});
+
+describe('per-account shares of event streams and waits', () => {
+  it('one account holds at most SSE_MAX_PER_ACCOUNT streams; another account still gets its own', async () => {
+    const small = await startStack({ workers: 0, env: { SSE_MAX_CONNECTIONS: '4', SSE_MAX_PER_ACCOUNT: '2' } });
+    const open: Response[] = [];
+    try {
+      const other = await small.seedKey();
+      const codeOf = async (auth: string) =>
+        (
+          (await (
+            await small.request('POST', '/v1/codes', { data: `held ${Math.random()}` }, { authorization: auth })
+          ).json()) as { id: string }
+        ).id;
+      const stream = (id: string, auth: string) =>
+        small.request('GET', `/v1/codes/${id}/events`, undefined, { authorization: auth });
+      const mine = `Bearer ${small.key.key}`;
+      const theirs = `Bearer ${other.key}`;
+      for (let i = 0; i < 2; i++) open.push(await stream(await codeOf(mine), mine));
+      expect(open.map((r) => r.status)).toEqual([200, 200]);
+      const third = await stream(await codeOf(mine), mine);
+      expect(third.status).toBe(503);
+      expect(((await third.json()) as { code: string }).code).toBe('too_many_streams');
+      for (let i = 0; i < 2; i++) {
+        const res = await stream(await codeOf(theirs), theirs);
+        open.push(res);
+        expect(res.status).toBe(200);
+      }
+      // A stream given back is the account's to open again.
+      await open.shift()!.body!.cancel();
+      await eventually(async () => {
+        const again = await stream(await codeOf(mine), mine);
+        if (again.status === 200) open.push(again);
+        else await again.arrayBuffer();
+        return again.status === 200;
+      });
+    } finally {
+      await Promise.all(open.map((r) => r.body?.cancel().catch(() => {})));
+      await small.close();
+    }
+  });
+
+  it('past WAIT_MAX_PER_ACCOUNT, Prefer: wait is answered 202 at once, not applied; another account still waits', async () => {
+    const small = await startStack({ workers: 0, env: { WAIT_MAX_PER_ACCOUNT: '1' } });
+    try {
+      const other = await small.seedKey();
+      const prefer = { prefer: 'wait=3' };
+      let firstDone = false;
+      const first = small
+        .request('POST', '/v1/codes', { data: 'waits its 3 s' }, prefer)
+        .then((r) => ((firstDone = true), r));
+      // The first request holds the account's one wait once it is subscribed to its code's status.
+      await eventually(async () => small.codeStatus.channels() >= 1);
+      const second = await small.request('POST', '/v1/codes', { data: 'past the share' }, prefer);
+      expect(second.status).toBe(202);
+      expect(second.headers.get('preference-applied')).toBeNull();
+      expect(firstDone).toBe(false); // answered while the first still waits
+      const theirs = await small.request(
+        'POST',
+        '/v1/codes',
+        { data: 'their own wait' },
+        { ...prefer, authorization: `Bearer ${other.key}` },
+      );
+      expect(theirs.headers.get('preference-applied')).toBe('wait=3');
+      expect((await first).headers.get('preference-applied')).toBe('wait=3');
+    } finally {
+      await small.close();
+    }
   });
 });

@@ -13,8 +13,9 @@ import { metadataSchema } from '../../domain/metadata.ts';
 import type { FieldError } from '../../domain/problems.ts';
 import { enqueueBatchExpansion, enqueueRenders } from '../../queue/producer.ts';
 import { DEFAULT_POLICY, type RenderPolicy } from '../../domain/render-spec.ts';
-import { checkRenderFields } from '../../render/submission.ts';
-import { planOf, renderPolicyOf } from '../plan.ts';
+import { checkRenderFields, type RunPreflight } from '../../render/submission.ts';
+import { accountPreflight } from '../preflight.ts';
+import { logoSvgLimits, planOf, renderPolicyOf } from '../plan.ts';
 import {
   batchManifestPage,
   cancelBatch,
@@ -89,7 +90,11 @@ function sourceTypeOf(c: Context): BatchSourceType {
 }
 
 /** Query parameters other than the controls are defaults for every row; they must be valid on their own. */
-function parseDefaults(query: Record<string, string>, policy: RenderPolicy): Record<string, unknown> {
+async function parseDefaults(
+  query: Record<string, string>,
+  policy: RenderPolicy,
+  runPreflight: RunPreflight,
+): Promise<Record<string, unknown>> {
   const defaults: Record<string, unknown> = {};
   const errors: FieldError[] = [];
   for (const [name, value] of Object.entries(query)) {
@@ -102,7 +107,7 @@ function parseDefaults(query: Record<string, string>, policy: RenderPolicy): Rec
     else defaults[name] = coerceCell(name, value);
   }
   const { render } = splitRow(defaults);
-  const probe = checkRenderFields({ ...render, data: '0' }, policy);
+  const probe = await checkRenderFields({ ...render, data: '0' }, policy, runPreflight);
   if (!probe.ok)
     errors.push(...probe.errors.filter((e) => e.path !== 'data').map((e) => ({ ...e, path: `query.${e.path}` })));
   if (errors.length > 0) throw validationProblem(errors);
@@ -111,10 +116,15 @@ function parseDefaults(query: Record<string, string>, policy: RenderPolicy): Rec
 }
 
 /** Validates one row with the batch defaults applied; what the expansion worker will do, in the request. */
-export function checkRow(row: ParsedRow, defaults: Record<string, unknown>, deps: ApiDeps): FieldError[] {
-  const policy = { ...DEFAULT_POLICY, minContrast: deps.config.minContrast };
+export async function checkRow(
+  row: ParsedRow,
+  defaults: Record<string, unknown>,
+  deps: ApiDeps,
+  runPreflight: RunPreflight,
+): Promise<FieldError[]> {
+  const policy = { ...DEFAULT_POLICY, minContrast: deps.config.minContrast, logoSvg: logoSvgLimits(deps.config) };
   const { render, metadata } = splitRow({ ...defaults, ...row.values });
-  const checked = checkRenderFields(render, policy);
+  const checked = await checkRenderFields(render, policy, runPreflight);
   const errors = checked.ok ? [] : checked.errors;
   const meta = v.safeParse(
     metadataSchema({ maxKeys: deps.config.metadataMaxKeys, maxValueLength: deps.config.metadataMaxValueLength }),
@@ -202,7 +212,9 @@ export function batchesRoutes(deps: ApiDeps) {
     .post('/', idempotency({ db: deps.db, ttlHours: config.idempotencyTtlHours, hashBody: false }), async (c) => {
       const source = sourceTypeOf(c);
       const plan = planOf(config, c.var.identity);
-      const defaults = parseDefaults(c.req.query(), renderPolicyOf(config, plan));
+      // Engine checks wait their turn on the pool: a costly file delays this account only.
+      const runPreflight = accountPreflight(deps, c.var.accountId);
+      const defaults = await parseDefaults(c.req.query(), renderPolicyOf(config, plan), runPreflight);
       // A batch's own webhook: batch.completed by default; code events of its rows when listed.
       const hookEvents = c.req.query('webhook_events');
       const webhook = await checkWebhookFields(
@@ -232,7 +244,7 @@ export function batchesRoutes(deps: ApiDeps) {
         try {
           for await (const row of rows) {
             total++;
-            const rowErrors = checkRow(row, defaults, deps);
+            const rowErrors = await checkRow(row, defaults, deps, runPreflight);
             if (rowErrors.length > 0) invalid++;
             if (errors.length < config.batchValidateMaxErrors)
               errors.push(...rowErrors.slice(0, config.batchValidateMaxErrors - errors.length));

@@ -7,6 +7,7 @@ import { toCodeObject } from '../code-object.ts';
 import { codeStatusHubOf } from '../code-status.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
+import { createShares } from '../../limits/shares.ts';
 import { ApiProblem } from '../problem.ts';
 
 /** One step of a code's life as an SSE event: ids are the step's ordinal, so Last-Event-ID resumes exactly. */
@@ -33,21 +34,15 @@ function lastEventId(header: string | undefined, query: string | undefined): num
  */
 export function codeEventsRoutes(deps: ApiDeps) {
   const hub = codeStatusHubOf(deps);
-  const { sseKeepAliveMs, sseMaxConnections, retryAfterSeconds } = deps.config;
-  let open = 0;
+  const { sseKeepAliveMs, sseMaxConnections, sseMaxPerAccount, retryAfterSeconds } = deps.config;
+  // SSE_MAX_CONNECTIONS in all, SSE_MAX_PER_ACCOUNT to one account: one account cannot take them all.
+  const streams = createShares({ max: sseMaxConnections, perAccount: sseMaxPerAccount });
 
   return new Hono<AppEnv>().get('/:id/events', async (c) => {
     const id = c.req.param('id');
     const accountId = c.var.accountId;
     const read = () => findCodeById(deps.db, accountId, id);
     if (!isId('code', id) || !(await read())) throw new ApiProblem({ code: 'not_found', detail: `No code ${id}` });
-    if (open >= sseMaxConnections) {
-      throw new ApiProblem({
-        code: 'too_many_streams',
-        detail: `This server holds ${sseMaxConnections} event streams.`,
-        headers: { 'Retry-After': String(retryAfterSeconds) },
-      });
-    }
     if (hub().closing.aborted) {
       throw new ApiProblem({
         code: 'service_unavailable',
@@ -55,8 +50,18 @@ export function codeEventsRoutes(deps: ApiDeps) {
         headers: { 'Retry-After': '1' },
       });
     }
+    const release = streams.take(accountId);
+    if (!release) {
+      const full = streams.held() >= sseMaxConnections;
+      throw new ApiProblem({
+        code: 'too_many_streams',
+        detail: full
+          ? `This server holds ${sseMaxConnections} event streams.`
+          : `This account holds ${sseMaxPerAccount} event streams on this server (SSE_MAX_PER_ACCOUNT); close one first.`,
+        headers: { 'Retry-After': String(retryAfterSeconds) },
+      });
+    }
     let sent = lastEventId(c.req.header('last-event-id'), c.req.query('last_event_id'));
-    open++;
     c.header('Cache-Control', 'no-store');
     c.header('X-Accel-Buffering', 'no');
     return streamSSE(c, async (stream) => {
@@ -92,7 +97,7 @@ export function codeEventsRoutes(deps: ApiDeps) {
         clearInterval(keepAlive);
         closing.removeEventListener('abort', onClosing);
         stop();
-        open--;
+        release();
       }
     });
   });

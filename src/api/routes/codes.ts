@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import * as v from 'valibot';
 import { CODE_STATUSES, isTerminal } from '../../domain/code.ts';
 import { publishCodeStatus } from '../../queue/code-status.ts';
-import { awaitFinished, codeStatusHubOf, preferredWait } from '../code-status.ts';
+import { awaitFinished, codeStatusHubOf, holdWait, preferredWait } from '../code-status.ts';
 import { isId, newId } from '../../domain/ids.ts';
 import { metadataSchema } from '../../domain/metadata.ts';
 import type { FieldError } from '../../domain/problems.ts';
@@ -10,7 +10,8 @@ import { RENDER_FIELDS, type RenderSpec } from '../../domain/render-spec.ts';
 import { enqueueRenders, planRenderJobs } from '../../queue/producer.ts';
 import type { RenderPolicy } from '../../domain/render-spec.ts';
 import { accountContentKey } from '../../render/content-key.ts';
-import { checkRenderFields } from '../../render/submission.ts';
+import { checkRenderFields, type RunPreflight } from '../../render/submission.ts';
+import { accountPreflight } from '../preflight.ts';
 import { planOf, renderPolicyOf } from '../plan.ts';
 import {
   cancelCode,
@@ -61,8 +62,13 @@ export type CodeSubmission = { spec: RenderSpec; key: string; metadata: Record<s
 const encodeCursor = (id: string) => Buffer.from(id).toString('base64url');
 const decodeCursor = (cursor: string) => Buffer.from(cursor, 'base64url').toString();
 
-/** Validates a submission body: unknown fields, metadata, the render spec and engine preflight. */
-export function parseSubmission(body: Record<string, unknown>, deps: ApiDeps, policy: RenderPolicy): CodeSubmission {
+/** Validates a submission body: unknown fields, metadata, the render spec and engine preflight (run by `runPreflight`). */
+export async function parseSubmission(
+  body: Record<string, unknown>,
+  deps: ApiDeps,
+  policy: RenderPolicy,
+  runPreflight: RunPreflight,
+): Promise<CodeSubmission> {
   const errors: FieldError[] = Object.keys(body)
     .filter((key) => !BODY_FIELDS.has(key))
     .map((key) => ({ path: key, message: 'is not a known field' }));
@@ -72,7 +78,7 @@ export function parseSubmission(body: Record<string, unknown>, deps: ApiDeps, po
     rawMetadata ?? {},
   );
   if (!metadata.success) errors.push(...fieldErrors(metadata.issues, 'metadata'));
-  const checked = checkRenderFields(renderFields, policy);
+  const checked = await checkRenderFields(renderFields, policy, runPreflight);
   if (!checked.ok) errors.push(...checked.errors);
   if (errors.length > 0 || !checked.ok || !metadata.success) throw validationProblem(errors);
   return { spec: checked.spec, key: checked.key, metadata: metadata.output };
@@ -118,7 +124,7 @@ export function codesRoutes(deps: ApiDeps) {
       );
       let submission: CodeSubmission;
       try {
-        submission = parseSubmission(body, deps, policy);
+        submission = await parseSubmission(body, deps, policy, accountPreflight(deps, c.var.accountId));
       } catch (error) {
         // One 422 lists every bad field, the webhook's with the rest.
         if (error instanceof ApiProblem && error.init.errors && webhook.errors.length > 0)
@@ -145,15 +151,24 @@ export function codesRoutes(deps: ApiDeps) {
         }),
       );
       const id = written.id;
-      const wait = preferredWait(c.req.header('prefer'), deps.config.preferWaitMaxSeconds);
+      const asked = preferredWait(c.req.header('prefer'), deps.config.preferWaitMaxSeconds);
+      const wantsWait = asked !== undefined && asked > 0 && !isTerminal(written.status);
+      // A wait holds a slot of the account's share (WAIT_MAX_PER_ACCOUNT); past it the preference is
+      // not applied and the answer is the usual 202 at once.
+      const release = wantsWait ? holdWait(deps, accountId) : undefined;
+      const wait = wantsWait && !release ? undefined : asked;
       // The row as written (the intake path reads nothing back); with Prefer: wait, as it is once
       // finished or at the deadline; otherwise read back (a content-cache hit has its result).
-      const row =
-        wait === undefined && written.status === 'queued'
-          ? { ...written, result: null }
-          : wait !== undefined && wait > 0 && !isTerminal(written.status)
-            ? await awaitFinished(deps, statusHub(), accountId, id, wait * 1000)
+      const row = await (async () => {
+        try {
+          if (release) return await awaitFinished(deps, statusHub(), accountId, id, asked! * 1000);
+          return wait === undefined && written.status === 'queued'
+            ? { ...written, result: null }
             : (await findCodeById(deps.db, accountId, id))!;
+        } finally {
+          release?.();
+        }
+      })();
       const headers: Record<string, string> = { Location: `/v1/codes/${id}`, ...codeHeaders(row, retryAfter) };
       if (wait !== undefined) headers['Preference-Applied'] = `wait=${wait}`;
       return c.json(present(row), wait !== undefined && isTerminal(row.status) ? 200 : 202, headers);

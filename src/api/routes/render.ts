@@ -8,12 +8,13 @@ import { accountContentKey } from '../../render/content-key.ts';
 import { findResultContent } from '../../store/results.ts';
 import { readJsonObject } from '../body.ts';
 import { chargeQuota, specCharge, withRefund } from '../quota.ts';
-import { awaitFinished, codeStatusHubOf } from '../code-status.ts';
+import { awaitFinished, codeStatusHubOf, holdWait } from '../code-status.ts';
 import { loadContent } from '../content.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { signLinkToken, verifyLinkToken } from '../link-token.ts';
 import { planOf, renderPolicyOf } from '../plan.ts';
+import { accountPreflight } from '../preflight.ts';
 import { ApiProblem, fieldErrors, validationProblem } from '../problem.ts';
 import { createSubmitter, parseSubmission } from './codes.ts';
 
@@ -58,7 +59,7 @@ export function renderRoutes(deps: ApiDeps) {
 
   async function renderImage(c: Context<AppEnv>, fields: Record<string, unknown>) {
     const policy = renderPolicyOf(config, planOf(config, c.var.identity));
-    const { spec, key: specKey } = parseSubmission(fields, deps, policy);
+    const { spec, key: specKey } = await parseSubmission(fields, deps, policy, accountPreflight(deps, c.var.accountId));
     const accountId = c.var.accountId;
     // The account's own cache only: another account's render of the same parameters answers as a miss.
     const key = accountContentKey(accountId, specKey);
@@ -80,7 +81,7 @@ export function renderRoutes(deps: ApiDeps) {
     );
     const row = isTerminal(written.status)
       ? (await findCodeById(deps.db, accountId, written.id))!
-      : await awaitFinished(deps, hub(), accountId, written.id, config.renderWaitSeconds * 1000);
+      : await awaitOwnShare(accountId, written.id);
     if (row.status === 'succeeded') return imageResponse(c, await loadContent(deps.db, row));
     if (isTerminal(row.status))
       throw new ApiProblem({
@@ -94,6 +95,17 @@ export function renderRoutes(deps: ApiDeps) {
       headers: { 'Retry-After': String(config.retryAfterSeconds), Location: `/v1/codes/${row.id}` },
       extra: { code_id: row.id },
     });
+  }
+
+  /** Waits for the render within the account's share of waiting requests; past it, as it is now (→ 503 render_pending). */
+  async function awaitOwnShare(accountId: string, id: string) {
+    const release = holdWait(deps, accountId);
+    if (!release) return (await findCodeById(deps.db, accountId, id))!;
+    try {
+      return await awaitFinished(deps, hub(), accountId, id, config.renderWaitSeconds * 1000);
+    } finally {
+      release();
+    }
   }
 
   const queryFields = (query: Record<string, string>) =>
@@ -113,7 +125,13 @@ export function renderRoutes(deps: ApiDeps) {
       const { ttl_seconds, ...fields } = await readJsonObject(c);
       const ttl = v.safeParse(ttlSchema, ttl_seconds);
       if (!ttl.success) throw validationProblem(fieldErrors(ttl.issues, 'ttl_seconds'));
-      parseSubmission(fields, deps, renderPolicyOf(config, planOf(config, c.var.identity))); // refuse now what would fail on every view
+      // Refuse now what would fail on every view.
+      await parseSubmission(
+        fields,
+        deps,
+        renderPolicyOf(config, planOf(config, c.var.identity)),
+        accountPreflight(deps, c.var.accountId),
+      );
       const expires = Math.floor(Date.now() / 1000) + ttl.output;
       const token = signLinkToken(config.linkSigningKey, {
         scope: 'render',
