@@ -169,6 +169,7 @@ export function resources(config: Config): Operation[] {
       },
       problems: [
         'invalid_json',
+        'request_timeout',
         'payload_too_large',
         'unsupported_media_type',
         'validation_failed',
@@ -252,6 +253,7 @@ export function resources(config: Config): Operation[] {
       },
       problems: [
         'unsupported_media_type',
+        'request_timeout',
         'batch_too_large',
         'invalid_batch_file',
         'validation_failed',
