@@ -28,7 +28,10 @@ export async function spoolRows<T>(items: AsyncIterable<T>): Promise<Spool<T>> {
   async function* lines() {
     for await (const item of items) {
       count++;
-      yield `${JSON.stringify(item)}\n`;
+      // readline also ends lines at U+2028/U+2029, which JSON.stringify leaves raw: escaped, still JSON.
+      yield `${JSON.stringify(item)
+        .replace(/\u2028/g, '\\u2028')
+        .replace(/\u2029/g, '\\u2029')}\n`;
     }
   }
   try {
