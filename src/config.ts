@@ -231,7 +231,7 @@ export const ConfigSchema = v.object({
   waitMaxHolders: count(1, 1_000_000),
   /** Of those, the waits one account may hold; past it, `Prefer: wait` answers 202 at once, GET /v1/render 503. */
   waitMaxPerAccount: count(1, 1_000_000),
-  /** HMAC key for signed links (the code-scoped `?token=` of links.events). */
+  /** The key link tokens are sealed under (AES-256-GCM, derived): links.events' `?token=` and signed render URLs. */
   linkSigningKey: v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters')),
   /** Lifetime of the token in a code's links.events. */
   eventsTokenTtlSeconds: count(1, 7 * 86_400),
