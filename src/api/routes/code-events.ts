@@ -69,7 +69,13 @@ export function codeEventsRoutes(deps: ApiDeps) {
       let wake = () => {};
       const statusHub = hub();
       const { closing } = statusHub;
-      const stop = await statusHub.watch(id, () => ((changed = true), wake()));
+      // The slot goes back however the stream ends, also if subscribing fails.
+      const stop = await statusHub
+        .watch(id, () => ((changed = true), wake()))
+        .catch((error: unknown) => {
+          release();
+          throw error;
+        });
       stream.onAbort(() => wake());
       // On shutdown the stream ends early; the client reconnects with Last-Event-ID to another process.
       const onClosing = () => wake();
