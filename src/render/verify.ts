@@ -133,16 +133,11 @@ export function decodeGrey(
   }
 }
 
-// Three lines a quarter, a half and three quarters into the band, stacked into a three-line image.
-function scanLines(scan: Scan, length: number, sample: (line: number, i: number) => number): Uint8Array {
-  const grey = new Uint8Array(length * 3);
-  const span = Math.max(1, scan.to - scan.from);
-  for (let k = 0; k < 3; k++) {
-    const line = scan.from + Math.floor((span * (k + 1)) / 4);
-    for (let i = 0; i < length; i++) grey[k * length + i] = sample(line, i);
-  }
-  return grey;
-}
+// Where the lines cross the band: one through its middle (a pure-image reader needs one line of a clean
+// render), or three a quarter, a half and three quarters in (what is read when the one line did not).
+const MIDDLE = [1 / 2];
+const THREE = [1 / 4, 1 / 2, 3 / 4];
+const lineAt = (scan: Scan, at: number) => scan.from + Math.floor(Math.max(1, scan.to - scan.from) * at);
 
 function vectorDrawing(bytes: Buffer, contentType: string): Drawing | undefined {
   if (contentType === 'application/pdf') return pdfToDrawing(bytes);
@@ -159,34 +154,35 @@ async function greyOf(bytes: Buffer): Promise<{ width: number; height: number; a
   return { width: info.width, height: info.height, at: (x, y) => data[(y * info.width + x) * info.channels]! };
 }
 
-/** The delivered image read along the scan lines: three lines of grey pixels. */
+/** The delivered image read along lines across the scan band (at fractions of it), stacked one line a row. */
 export async function scannedLines(
   bytes: Buffer,
   contentType: string,
   scan: Scan,
+  at: readonly number[] = THREE,
 ): Promise<{ grey: Uint8Array; width: number; height: number } | undefined> {
+  const lines = at.map((f) => lineAt(scan, f));
   const drawing = vectorDrawing(bytes, contentType);
   if (drawing) {
     const length = scan.axis === 'row' ? drawing.width : drawing.height;
-    const lines = [0, 1, 2].map((k) =>
-      scanDrawing(drawing, scan.axis, scan.from + Math.floor((Math.max(1, scan.to - scan.from) * (k + 1)) / 4)),
-    );
-    const grey = new Uint8Array(length * 3);
-    lines.forEach((line, k) => grey.set(line, k * length));
-    return { grey, width: length, height: 3 };
+    const grey = new Uint8Array(length * lines.length);
+    lines.forEach((line, k) => grey.set(scanDrawing(drawing, scan.axis, line), k * length));
+    return { grey, width: length, height: lines.length };
   }
   const png = contentType === 'image/png' ? readPng(bytes) : undefined;
   if (png && scan.axis === 'row') {
-    const grey = new Uint8Array(png.width * 3);
-    const span = Math.max(1, scan.to - scan.from);
-    for (let k = 0; k < 3; k++) grey.set(png.row(scan.from + Math.floor((span * (k + 1)) / 4)), k * png.width);
-    return { grey, width: png.width, height: 3 };
+    const grey = new Uint8Array(png.width * lines.length);
+    lines.forEach((line, k) => grey.set(png.row(line), k * png.width));
+    return { grey, width: png.width, height: lines.length };
   }
   const image = png ? pngGrey(png) : await greyOf(bytes);
   if (!image) return undefined;
   const length = scan.axis === 'row' ? image.width : image.height;
-  const grey = scanLines(scan, length, (line, i) => (scan.axis === 'row' ? image.at(i, line) : image.at(line, i)));
-  return { grey, width: length, height: 3 };
+  const grey = new Uint8Array(length * lines.length);
+  lines.forEach((line, k) => {
+    for (let i = 0; i < length; i++) grey[k * length + i] = scan.axis === 'row' ? image.at(i, line) : image.at(line, i);
+  });
+  return { grey, width: length, height: lines.length };
 }
 
 // Every n-th pixel of a PNG both ways, as grey.
@@ -263,8 +259,8 @@ export async function decodePixels(
   return [];
 }
 
-// A plain matrix PNG read at its module centres, two pixels per module: what a pure-image reader samples
-// anyway, at a sixteenth of the pixels (QR at the default 8 px/module). The pixels are the delivered
+// A plain matrix PNG read at its module centres, one pixel per module: what a pure-image reader samples
+// anyway, at a sixty-fourth of the pixels (QR at the default 8 px/module). The pixels are the delivered
 // file's, decoded; a module drawn off its grid reads wrong and falls through to the full-image read.
 export function centreGrey(
   png: Buffer,
@@ -275,22 +271,15 @@ export function centreGrey(
   const { scale } = grid;
   const ox = grid.left % scale;
   const oy = grid.top % scale;
-  const cols = Math.floor((image.width - ox) / scale);
-  const rows = Math.floor((image.height - oy) / scale);
-  const width = cols * 2;
-  const grey = new Uint8Array(width * rows * 2);
-  // Each module written twice across and its row copied once down.
-  for (let r = 0; r < rows; r++) {
-    const y = oy + Math.floor((r + 0.5) * scale);
-    const row = 2 * r * width;
-    for (let c = 0; c < cols; c++) {
-      const v = image.luminance(ox + Math.floor((c + 0.5) * scale), y);
-      grey[row + 2 * c] = v;
-      grey[row + 2 * c + 1] = v;
-    }
-    grey.copyWithin(row + width, row, row + width);
+  const width = Math.floor((image.width - ox) / scale);
+  const height = Math.floor((image.height - oy) / scale);
+  const grey = new Uint8Array(width * height);
+  const half = scale >> 1;
+  for (let r = 0; r < height; r++) {
+    const row = image.row(oy + r * scale + half);
+    for (let c = 0; c < width; c++) grey[r * width + c] = row[ox + c * scale + half]!;
   }
-  return { grey, width, height: rows * 2 };
+  return { grey, width, height };
 }
 
 /** centreGrey as RGBA pixels (what readBarcodes takes). */
@@ -325,9 +314,11 @@ export async function decodeDelivered(
     const found = decodeGrey(strided.grey, strided.width, strided.height, formats, hri);
     if (found && found.length > 0) return found;
   }
-  const lines = scan && (await scannedLines(bytes, contentType, scan));
-  if (lines) {
-    const found = decodeGrey(lines.grey, lines.width, lines.height, formats, hri);
+  // DataBar Omnidirectional's reader pairs its halves across rows: it never settles on one line.
+  const tries = formats.includes('DataBar') ? [THREE] : [MIDDLE, THREE];
+  for (const at of scan ? tries : []) {
+    const lines = await scannedLines(bytes, contentType, scan!, at);
+    const found = lines && decodeGrey(lines.grey, lines.width, lines.height, formats, hri);
     if (found && found.length > 0) return found;
   }
   const sampled = grid && contentType === 'image/png' ? centreGrey(bytes, grid) : undefined;

@@ -87,7 +87,7 @@ describe('verification', () => {
       const r = await render(spec(body));
       expect(r.grid).toBeDefined();
       const sampled = moduleCentres(r.bytes, r.grid!)!;
-      expect(sampled.width).toBe(2 * Math.floor((r.width - (r.grid!.left % r.grid!.scale)) / r.grid!.scale));
+      expect(sampled.width).toBe(Math.floor((r.width - (r.grid!.left % r.grid!.scale)) / r.grid!.scale));
       expect((await decodePixels(sampled, [], false))[0]?.text).toBe(body.data);
       // Sampled at the wrong pitch, the samples drift off the modules: the grid is what makes it read.
       const off = moduleCentres(r.bytes, { ...r.grid!, scale: r.grid!.scale + 1 })!;
