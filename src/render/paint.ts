@@ -1,8 +1,8 @@
-// The painting operators PDF content streams and PostScript share (m l c h f* / eofill, rg / setrgbcolor),
-// written from a drawing and read back into one: verification rasterizes the delivered PDF/EPS from
-// these operators, not from a second rendering.
-import type { Drawing, Seg, Shape } from './vector.ts';
-import { rect } from './vector.ts';
+// The painting operators PDF content streams and PostScript share (m l c h f* / eofill, rg / setrgbcolor,
+// q Q / gsave grestore, cm / concat), written from a drawing and read back into one: verification
+// rasterizes the delivered PDF/EPS from these operators, not from a second rendering.
+import type { Affine, Drawing, Mark, Seg, Shape } from './vector.ts';
+import { markOutlines, rect } from './vector.ts';
 
 // Three decimals, no trailing zeros: integers (every bar edge) print as they are.
 const num = (n: number) => (Number.isInteger(n) ? String(n) : String(Math.round(n * 1000) / 1000));
@@ -12,56 +12,118 @@ function rgb(hex: string): string {
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255].map((c) => num(c / 255)).join(' ');
 }
 
-/** Operators painting the drawing in its pixel coordinates (the caller sets the transform). */
+/** A path's construction operators, one segment a line. */
+export function pathOps(d: readonly Seg[]): string {
+  let path = '';
+  for (const seg of d) {
+    if (seg[0] === 'Z') path += 'h\n';
+    else if (seg[0] === 'C')
+      path += `${num(seg[1])} ${num(seg[2])} ${num(seg[3])} ${num(seg[4])} ${num(seg[5])} ${num(seg[6])} c\n`;
+    else path += `${num(seg[1])} ${num(seg[2])} ${seg[0] === 'M' ? 'm' : 'l'}\n`;
+  }
+  return path;
+}
+
+const OUTLINE_OPS = new WeakMap<readonly Seg[], string>();
+/** pathOps of an outline that recurs (a glyph), formatted once. */
+export function outlineOps(d: readonly Seg[]): string {
+  let ops = OUTLINE_OPS.get(d);
+  if (ops === undefined) OUTLINE_OPS.set(d, (ops = pathOps(d)));
+  return ops;
+}
+
+/** The marks' outlines (each written once by the caller) and the operators placing every mark. */
+export function markOps(
+  marks: readonly Mark[],
+  place: (id: number, at: string) => string,
+): { outlines: (readonly Seg[])[]; ops: string } {
+  const { outlines, index } = markOutlines(marks);
+  let ops = '';
+  let fill = '';
+  marks.forEach((m, i) => {
+    if (m.fill !== fill) ops += `${rgb((fill = m.fill))} rg\n`;
+    ops += `${place(index[i]!, m.at.map(num).join(' '))}\n`;
+  });
+  return { outlines, ops };
+}
+
+/** Operators painting the drawing's shapes in its pixel coordinates (the caller sets the transform). */
 export function paintOps(dr: Drawing, fillOp: string): string {
   const lines: string[] = [];
   const paint = (s: Shape) => {
     if (s.d.length === 0) return;
-    lines.push(`${rgb(s.fill)} rg`);
-    let path = '';
-    for (const seg of s.d) {
-      if (seg[0] === 'Z') path += 'h\n';
-      else if (seg[0] === 'C')
-        path += `${num(seg[1])} ${num(seg[2])} ${num(seg[3])} ${num(seg[4])} ${num(seg[5])} ${num(seg[6])} c\n`;
-      else path += `${num(seg[1])} ${num(seg[2])} ${seg[0] === 'M' ? 'm' : 'l'}\n`;
-    }
-    lines.push(`${path}${fillOp}`);
+    lines.push(`${rgb(s.fill)} rg`, `${pathOps(s.d)}${fillOp}`);
   };
   paint({ fill: dr.background, d: rect(0, 0, dr.width, dr.height) });
   for (const s of dr.shapes) paint(s);
   return `${lines.join('\n')}\n`;
 }
 
-/** Reads operators written by paintOps back into shapes (background first). */
-export function readPaintOps(body: string, width: number, height: number, fillOp: string): Drawing {
+const IDENTITY: Affine = [1, 0, 0, 1, 0, 0];
+// m x ctm: the new transform applied first, as cm and concat do.
+function times([a, b, c, d, e, f]: Affine, [A, B, C, D, E, F]: Affine): Affine {
+  return [a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F];
+}
+
+/**
+ * Reads operators written by paintOps and markOps back into shapes (background first); `called` gives the
+ * operators of a named form or procedure (PDF `/Gn Do`, an EPS procedure `Gn`), read at the current transform.
+ */
+export function readPaintOps(
+  body: string,
+  width: number,
+  height: number,
+  fillOp: string,
+  called: (name: string) => string | undefined = () => undefined,
+): Drawing {
   const shapes: Shape[] = [];
   let fill = '#000000';
   let d: Seg[] = [];
+  let ctm = IDENTITY;
+  const saved: Affine[] = [];
   const stack: number[] = [];
-  for (const token of body.split(/\s+/)) {
-    if (token === '') continue;
-    if (/^-?[\d.]+$/.test(token)) {
-      stack.push(Number(token));
-      continue;
+  let name = '';
+  const pt = (x: number, y: number): [number, number] => [
+    ctm[0] * x + ctm[2] * y + ctm[4],
+    ctm[1] * x + ctm[3] * y + ctm[5],
+  ];
+  const run = (ops: string, depth: number): void => {
+    for (const token of ops.split(/\s+/)) {
+      if (token === '' || token === '[' || token === ']') continue;
+      if (/^-?[\d.]+$/.test(token)) {
+        stack.push(Number(token));
+        continue;
+      }
+      if (token.startsWith('/')) {
+        name = token.slice(1);
+        continue;
+      }
+      const a = stack.splice(0);
+      if (token === 'rg')
+        fill = `#${a
+          .map((c) =>
+            Math.round(c * 255)
+              .toString(16)
+              .padStart(2, '0'),
+          )
+          .join('')}`;
+      else if (token === 'm') d.push(['M', ...pt(a[0]!, a[1]!)]);
+      else if (token === 'l') d.push(['L', ...pt(a[0]!, a[1]!)]);
+      else if (token === 'c') d.push(['C', ...pt(a[0]!, a[1]!), ...pt(a[2]!, a[3]!), ...pt(a[4]!, a[5]!)]);
+      else if (token === 'h') d.push(['Z']);
+      else if (token === fillOp) {
+        shapes.push({ fill, d });
+        d = [];
+      } else if (token === 'q' || token === 'gsave') saved.push(ctm);
+      else if (token === 'Q' || token === 'grestore') ctm = saved.pop() ?? IDENTITY;
+      else if ((token === 'cm' || token === 'concat') && a.length === 6) ctm = times(a as Affine, ctm);
+      else if (depth < 2) {
+        const inner = called(token === 'Do' ? name : token);
+        if (inner !== undefined) run(inner, depth + 1);
+      }
     }
-    const a = stack.splice(0);
-    if (token === 'rg')
-      fill = `#${a
-        .map((c) =>
-          Math.round(c * 255)
-            .toString(16)
-            .padStart(2, '0'),
-        )
-        .join('')}`;
-    else if (token === 'm') d.push(['M', a[0]!, a[1]!]);
-    else if (token === 'l') d.push(['L', a[0]!, a[1]!]);
-    else if (token === 'c') d.push(['C', a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!]);
-    else if (token === 'h') d.push(['Z']);
-    else if (token === fillOp) {
-      shapes.push({ fill, d });
-      d = [];
-    }
-  }
+  };
+  run(body, 0);
   const [background, ...rest] = shapes;
   return { width, height, background: background?.fill ?? '#ffffff', shapes: rest, pictures: [] };
 }

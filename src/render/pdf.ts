@@ -1,21 +1,47 @@
 // A minimal vector PDF 1.4: one page sized to the symbol at the requested dpi, one Flate content stream
-// of filled paths. No dates or ids, so the same drawing gives the same bytes.
+// of filled paths, and each distinct glyph outline once as a form XObject the page places (its compressed
+// stream kept across renders). No dates or ids, so the same drawing gives the same bytes.
 import { deflateSync, inflateSync } from 'node:zlib';
-import { paintOps, readPaintOps } from './paint.ts';
-import type { Drawing } from './vector.ts';
+import { markOps, outlineOps, paintOps, readPaintOps } from './paint.ts';
+import type { Drawing, Seg } from './vector.ts';
 
 const pt = (n: number) => Number(n.toFixed(4)).toString();
+
+// A form's compressed content and bounding box, per outline.
+const FORMS = new WeakMap<readonly Seg[], { stream: Buffer; bbox: string }>();
+function formOf(d: readonly Seg[]): { stream: Buffer; bbox: string } {
+  let form = FORMS.get(d);
+  if (!form) {
+    const xs: number[] = [];
+    const ys: number[] = [];
+    for (const s of d)
+      for (let i = 1; i < s.length; i += 2) {
+        xs.push(s[i] as number);
+        ys.push(s[i + 1] as number);
+      }
+    const box = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+    const bbox = box.map((v, i) => (i < 2 ? Math.floor(v) - 1 : Math.ceil(v) + 1)).join(' ');
+    form = { stream: deflateSync(`${outlineOps(d)}f*`, { level: 1 }), bbox: xs.length > 0 ? bbox : '0 0 0 0' };
+    FORMS.set(d, form);
+  }
+  return form;
+}
 
 /** The drawing as a PDF page of width x height pixels at `dpi` (72 dpi: one pixel per point). */
 export function drawingToPdf(dr: Drawing, dpi: number): Buffer {
   const k = 72 / dpi;
   const w = dr.width * k;
   const h = dr.height * k;
-  const content = deflateSync(`${pt(k)} 0 0 ${pt(-k)} 0 ${pt(h)} cm\n${paintOps(dr, 'f*')}`, { level: 1 });
+  const marks = markOps(dr.marks ?? [], (id, at) => `q ${at} cm /G${id} Do Q`);
+  const content = deflateSync(`${pt(k)} 0 0 ${pt(-k)} 0 ${pt(h)} cm\n${paintOps(dr, 'f*')}${marks.ops}`, {
+    level: 1,
+  });
+  const xobjects = marks.outlines.map((_, i) => `/G${i} ${5 + i} 0 R`).join(' ');
+  const resources = xobjects === '' ? '<< >>' : `<< /XObject << ${xobjects} >> >>`;
   const objects = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${pt(w)} ${pt(h)}] /Contents 4 0 R /Resources << >> >>`,
+    `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${pt(w)} ${pt(h)}] /Contents 4 0 R /Resources ${resources} >>`,
   ];
   const parts: Buffer[] = [Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n', 'latin1')];
   const offsets: number[] = [];
@@ -28,29 +54,49 @@ export function drawingToPdf(dr: Drawing, dpi: number): Buffer {
     offsets.push(length);
     push(Buffer.from(`${i + 1} 0 obj\n${body}\nendobj\n`, 'latin1'));
   });
-  offsets.push(length);
-  push(Buffer.from(`4 0 obj\n<< /Length ${content.length} /Filter /FlateDecode >>\nstream\n`, 'latin1'));
-  push(content);
-  push(Buffer.from('\nendstream\nendobj\n', 'latin1'));
+  const stream = (n: number, dict: string, data: Buffer) => {
+    offsets.push(length);
+    push(Buffer.from(`${n} 0 obj\n<< ${dict}/Length ${data.length} /Filter /FlateDecode >>\nstream\n`, 'latin1'));
+    push(data);
+    push(Buffer.from('\nendstream\nendobj\n', 'latin1'));
+  };
+  stream(4, '', content);
+  marks.outlines.forEach((d, i) => {
+    const form = formOf(d);
+    stream(5 + i, `/Type /XObject /Subtype /Form /BBox [${form.bbox}] `, form.stream);
+  });
   const xref = length;
   const entries = offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('');
+  const size = offsets.length + 1;
   push(
     Buffer.from(
-      `xref\n0 5\n0000000000 65535 f \n${entries}trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`,
+      `xref\n0 ${size}\n0000000000 65535 f \n${entries}trailer\n<< /Size ${size} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`,
       'latin1',
     ),
   );
   return Buffer.concat(parts);
 }
 
+// Object n's stream, inflated.
+function streamOf(pdf: Buffer, text: string, n: number): string | undefined {
+  const at = text.indexOf(`\n${n} 0 obj\n`);
+  if (at < 0) return undefined;
+  const length = Number(/\/Length (\d+)/.exec(text.slice(at, at + 300))?.[1] ?? 0);
+  const start = text.indexOf('stream\n', at) + 'stream\n'.length;
+  return inflateSync(pdf.subarray(start, start + length)).toString('latin1');
+}
+
 /** Reads a PDF written by drawingToPdf back into its drawing (pixel units). */
 export function pdfToDrawing(pdf: Buffer): Drawing {
   const text = pdf.toString('latin1');
-  const start = text.indexOf('stream\n') + 'stream\n'.length;
-  const length = Number(/\/Length (\d+)/.exec(text)?.[1] ?? 0);
-  const body = inflateSync(pdf.subarray(start, start + length)).toString('latin1');
+  const body = streamOf(pdf, text, 4) ?? '';
   const box = /\/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]/.exec(text);
   const k = Number(/^([\d.]+) 0 0/.exec(body)?.[1] ?? 1);
   const ops = body.slice(body.indexOf('cm\n') + 3);
-  return readPaintOps(ops, Math.round(Number(box?.[1] ?? 0) / k), Math.round(Number(box?.[2] ?? 0) / k), 'f*');
+  const forms = /\/XObject << ([^>]*) >>/.exec(text)?.[1] ?? '';
+  const form = (name: string) => {
+    const n = new RegExp(`/${name} (\\d+) 0 R`).exec(forms)?.[1];
+    return n === undefined ? undefined : streamOf(pdf, text, Number(n));
+  };
+  return readPaintOps(ops, Math.round(Number(box?.[1] ?? 0) / k), Math.round(Number(box?.[2] ?? 0) / k), 'f*', form);
 }

@@ -40,6 +40,21 @@ function edges(d: readonly Seg[]): number[][] {
   return out;
 }
 
+// Whether any point of the path (control points included, so a superset of the curve) lies on both sides
+// of the line at `c`; coordinate 1 is x, 2 is y.
+function crosses(d: readonly Seg[], k: 1 | 2, c: number): boolean {
+  let below = false;
+  let above = false;
+  for (const s of d) {
+    for (let i = k; i < s.length; i += 2) {
+      if ((s[i] as number) <= c) below = true;
+      else above = true;
+    }
+    if (below && above) return true;
+  }
+  return false;
+}
+
 /**
  * The drawing's luminance along row `at` (axis 'row', pixel centres y = at + 0.5) or column `at`
  * (axis 'column'): one value per pixel across the drawing.
@@ -49,6 +64,7 @@ export function scanDrawing(dr: Drawing, axis: 'row' | 'column', at: number): Ui
   const line = new Uint8Array(length).fill(luminanceOf(dr.background));
   const c = at + 0.5;
   for (const shape of dr.shapes) {
+    if (!crosses(shape.d, axis === 'row' ? 2 : 1, c)) continue;
     const crossings: number[] = [];
     for (const [x0, y0, x1, y1] of edges(shape.d)) {
       // Along a row: crossings in x of edges spanning y = c; along a column, the same with x and y swapped.

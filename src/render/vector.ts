@@ -9,7 +9,45 @@ export type Seg =
 export type Shape = { fill: string; d: Seg[] };
 /** An embedded raster (a logo), placed in pixel units; `png` is its PNG encoding. */
 export type Picture = { x: number; y: number; width: number; height: number; png: Buffer };
-export type Drawing = { width: number; height: number; background: string; shapes: Shape[]; pictures: Picture[] };
+/** A 2D affine map [a, b, c, d, e, f]: (x, y) to (a x + c y + e, b x + d y + f), as SVG, PDF and PostScript write it. */
+export type Affine = [number, number, number, number, number, number];
+/**
+ * A glyph outline placed by a transform. Each distinct outline (by identity: the glyph atlas hands out one
+ * per character and size) is written once per file (SVG defs, a PDF form, an EPS procedure) and referenced.
+ */
+export type Mark = { d: readonly Seg[]; fill: string; at: Affine };
+export type Drawing = {
+  width: number;
+  height: number;
+  background: string;
+  shapes: Shape[];
+  pictures: Picture[];
+  /** Painted after the shapes, before the pictures. */
+  marks?: Mark[];
+};
+
+/** The distinct outlines of the marks in order of first use, and each mark's index into them. */
+export function markOutlines(marks: readonly Mark[]): { outlines: (readonly Seg[])[]; index: number[] } {
+  const ids = new Map<readonly Seg[], number>();
+  const index = marks.map((m) => {
+    let id = ids.get(m.d);
+    if (id === undefined) ids.set(m.d, (id = ids.size));
+    return id;
+  });
+  return { outlines: [...ids.keys()], index };
+}
+
+/** A segment list mapped through an affine transform (what a reader does with a placed mark). */
+export function transformSegs(d: readonly Seg[], [a, b, c, e, f, g]: Affine): Seg[] {
+  const x = (px: number, py: number) => a * px + c * py + f;
+  const y = (px: number, py: number) => b * px + e * py + g;
+  return d.map((s): Seg => {
+    if (s[0] === 'Z') return s;
+    if (s[0] === 'C')
+      return ['C', x(s[1], s[2]), y(s[1], s[2]), x(s[3], s[4]), y(s[3], s[4]), x(s[5], s[6]), y(s[5], s[6])];
+    return [s[0], x(s[1], s[2]), y(s[1], s[2])];
+  });
+}
 
 const KAPPA = 0.5522847498;
 
@@ -73,6 +111,7 @@ export function matrixDrawing(m: Matrix, l: Layout, foreground: string, backgrou
 }
 
 const PATH = /<path ([^>]*?)\/?>/g;
+const USE = /<use ([^>]*?)\/?>/g;
 const ATTR = /([a-z-]+)="([^"]*)"/g;
 
 function numbers(s: string): number[] {
@@ -138,11 +177,31 @@ export function svgPath(d: readonly Seg[]): string {
   return out;
 }
 
+// An outline's SVG path data, formatted once per outline (glyphs recur in every render at their size).
+const SVG_PATHS = new WeakMap<readonly Seg[], string>();
+function cachedSvgPath(d: readonly Seg[]): string {
+  let path = SVG_PATHS.get(d);
+  if (path === undefined) SVG_PATHS.set(d, (path = svgPath(d)));
+  return path;
+}
+
+// Each outline once in <defs>, each mark a <use> with its transform.
+function svgMarks(marks: readonly Mark[]): string {
+  if (marks.length === 0) return '';
+  const { outlines, index } = markOutlines(marks);
+  const defs = outlines.map((d, i) => `<path id="g${i}" fill-rule="evenodd" d="${cachedSvgPath(d)}"/>`).join('');
+  const uses = marks.map(
+    (m, i) => `<use href="#g${index[i]}" fill="${m.fill}" transform="matrix(${m.at.map(fmt).join(' ')})"/>`,
+  );
+  return `<defs>${defs}</defs>${uses.join('')}`;
+}
+
 /** A drawing as an SVG document (pixel width/height, even-odd fills, pictures as PNG data URIs). */
 export function drawingToSvg(dr: Drawing, crisp = false): string {
   const shapes = dr.shapes
     .filter((s) => s.d.length > 0)
     .map((s) => `<path fill="${s.fill}" fill-rule="evenodd" d="${svgPath(s.d)}"/>`);
+  shapes.push(svgMarks(dr.marks ?? []));
   const pics = dr.pictures.map(
     (p) =>
       `<image x="${fmt(p.x)}" y="${fmt(p.y)}" width="${fmt(p.width)}" height="${fmt(p.height)}" href="data:image/png;base64,${p.png.toString('base64')}"/>`,
@@ -158,9 +217,17 @@ export function svgToDrawing(svg: string): Drawing {
   const box = /viewBox="0 0 ([\d.]+) ([\d.]+)"/.exec(svg);
   const background = /<rect [^>]*fill="(#[0-9a-f]{6})"/.exec(svg)?.[1] ?? '#ffffff';
   const shapes: Shape[] = [];
+  const defs = new Map<string, Seg[]>();
   for (const m of svg.matchAll(PATH)) {
     const attrs = Object.fromEntries([...(m[1] ?? '').matchAll(ATTR)].map((a) => [a[1], a[2]]));
-    shapes.push({ fill: attrs.fill ?? '#000000', d: parsePath(attrs.d ?? '') });
+    if (attrs.id !== undefined) defs.set(attrs.id, parsePath(attrs.d ?? ''));
+    else shapes.push({ fill: attrs.fill ?? '#000000', d: parsePath(attrs.d ?? '') });
+  }
+  for (const m of svg.matchAll(USE)) {
+    const attrs = Object.fromEntries([...(m[1] ?? '').matchAll(ATTR)].map((a) => [a[1], a[2]]));
+    const d = defs.get((attrs.href ?? '').replace(/^#/, ''));
+    const at = numbers(/matrix\(([^)]*)\)/.exec(attrs.transform ?? '')?.[1] ?? '1 0 0 1 0 0');
+    if (d && at.length === 6) shapes.push({ fill: attrs.fill ?? '#000000', d: transformSegs(d, at as Affine) });
   }
   return { width: Number(box?.[1] ?? 0), height: Number(box?.[2] ?? 0), background, shapes, pictures: [] };
 }

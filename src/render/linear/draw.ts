@@ -4,7 +4,7 @@
 import type { Rotation } from '../../domain/render-spec.ts';
 import { createBitmap, drawGlyph, fillRects, rotateBitmap, type Bitmap } from '../bitmap.ts';
 import { glyph } from '../glyphs.ts';
-import type { Drawing, Seg } from '../vector.ts';
+import type { Drawing, Mark, Seg } from '../vector.ts';
 import type { LinearLayout } from './layout.ts';
 
 /** The layout's ink in a bitmap, turned by `rotate`. */
@@ -30,7 +30,7 @@ function turn(rotate: Rotation, w: number, h: number): (x: number, y: number) =>
   return (x, y) => [x, y];
 }
 
-/** The layout as a vector drawing in image pixels: one path of rectangles and glyph outlines. */
+/** The layout as a vector drawing in image pixels: one path of bar rectangles, each character a placed glyph outline. */
 export function linearDrawing(l: LinearLayout, rotate: Rotation, foreground: string, background: string): Drawing {
   const at = turn(rotate, l.width, l.height);
   const d: Seg[] = [];
@@ -40,19 +40,17 @@ export function linearDrawing(l: LinearLayout, rotate: Rotation, foreground: str
     const [left, right, top, bottom] = [Math.min(x0, x1), Math.max(x0, x1), Math.min(y0, y1), Math.max(y0, y1)];
     d.push(['M', left, top], ['L', right, top], ['L', right, bottom], ['L', left, bottom], ['Z']);
   }
+  const marks: Mark[] = [];
   for (const t of l.text) {
     let x = t.x;
     for (let i = 0; i < t.text.length; i++) {
       const g = glyph(t.font, t.text.charCodeAt(i), t.size);
-      for (const s of g.outline) {
-        if (s[0] === 'Z') d.push(s);
-        else if (s[0] === 'C') {
-          const [a, b] = at(x + s[1], t.y + s[2]);
-          const [c, e] = at(x + s[3], t.y + s[4]);
-          const [f, h] = at(x + s[5], t.y + s[6]);
-          d.push(['C', a, b, c, e, f, h]);
-        } else d.push([s[0], ...at(x + s[1], t.y + s[2])]);
-      }
+      // The pen position and the unit steps along x and y, turned: the glyph's transform.
+      const [e, f] = at(x, t.y);
+      const [ax, ay] = at(x + 1, t.y);
+      const [cx, cy] = at(x, t.y + 1);
+      if (g.outline.length > 0)
+        marks.push({ d: g.outline, fill: foreground, at: [ax - e, ay - f, cx - e, cy - f, e, f] });
       x += g.advance;
     }
   }
@@ -63,5 +61,6 @@ export function linearDrawing(l: LinearLayout, rotate: Rotation, foreground: str
     background,
     shapes: [{ fill: foreground, d }],
     pictures: [],
+    marks,
   };
 }
