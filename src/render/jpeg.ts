@@ -114,7 +114,7 @@ const ROW_DCT = Float64Array.from({ length: 256 * 8 }, (_, i) => {
 // Bits out MSB first with JPEG's byte stuffing. `write` takes codes already masked to `size` bits; the
 // caller reserves room once per block so that the inner loop does not check.
 class BitWriter {
-  private buf = new Uint8Array(1 << 16);
+  private buf = new Uint8Array(1 << 12);
   private length = 0;
   private acc = 0;
   private n = 0;
@@ -139,8 +139,27 @@ class BitWriter {
     this.n = n;
     this.length = len;
   }
+  /** Pads the last byte with ones (before a marker or the end). */
+  align(): void {
+    if (this.n > 0) this.write((1 << (8 - this.n)) - 1, 8 - this.n);
+  }
+  get size(): number {
+    return this.length;
+  }
+  /** A marker (no stuffing); the writer must be aligned. */
+  marker(code: number): void {
+    this.reserve(2);
+    this.buf[this.length++] = 0xff;
+    this.buf[this.length++] = code;
+  }
+  /** Appends a copy of bytes already written; the writer must be aligned. */
+  copy(from: number, to: number): void {
+    this.reserve(to - from);
+    this.buf.copyWithin(this.length, from, to);
+    this.length += to - from;
+  }
   bytes(): Uint8Array {
-    if (this.n > 0) this.write((1 << (8 - this.n)) - 1, 8 - this.n); // pad with ones
+    this.align();
     return this.buf.subarray(0, this.length);
   }
 }
@@ -250,23 +269,45 @@ export function encodeBitmapJpeg(b: Bitmap, foreground: number[], background: nu
   const dc = new Array<number>(comps).fill(0);
   const bw = Math.ceil(b.width / 8);
   const bh = Math.ceil(b.height / 8);
+  // Each row of blocks is a restart interval: it starts on a byte with the DC predictions at zero, so a row
+  // whose pixels repeat the row above (most of a linear symbol) is the same bytes, copied.
+  let previous = { from: -1, to: -1 };
   for (let by = 0; by < bh; by++) {
-    for (let bx = 0; bx < bw; bx++) {
-      blockRows(b, bx, by, rows);
-      const [hi, lo] = [halves.getUint32(0), halves.getUint32(4)];
-      let byLow = cache.get(hi);
-      if (!byLow) cache.set(hi, (byLow = new Map()));
-      let blocks = byLow.get(lo);
-      if (!blocks) {
-        blocks = quantized(rows, fg, bg).map((q, c) => codeBlock(q, TABLES[c === 0 ? 0 : 1]!));
-        byLow.set(lo, blocks);
-        cachedPatterns++;
+    if (by > 0) w.marker(0xd0 + ((by - 1) & 7)); // RST0..RST7 in turn
+    const from = w.size;
+    if (by > 0 && sameBlockRow(b, by)) w.copy(previous.from, previous.to);
+    else {
+      dc.fill(0);
+      for (let bx = 0; bx < bw; bx++) {
+        blockRows(b, bx, by, rows);
+        const [hi, lo] = [halves.getUint32(0), halves.getUint32(4)];
+        let byLow = cache.get(hi);
+        if (!byLow) cache.set(hi, (byLow = new Map()));
+        let blocks = byLow.get(lo);
+        if (!blocks) {
+          blocks = quantized(rows, fg, bg).map((q, c) => codeBlock(q, TABLES[c === 0 ? 0 : 1]!));
+          byLow.set(lo, blocks);
+          cachedPatterns++;
+        }
+        w.reserve(4096 * comps);
+        for (let c = 0; c < comps; c++) dc[c] = writeBlock(w, blocks[c]!, dc[c]!, TABLES[c === 0 ? 0 : 1]!);
       }
-      w.reserve(4096 * comps);
-      for (let c = 0; c < comps; c++) dc[c] = writeBlock(w, blocks[c]!, dc[c]!, TABLES[c === 0 ? 0 : 1]!);
+      w.align();
     }
+    previous = { from, to: w.size };
   }
   return Buffer.concat([headers(b.width, b.height, comps, dpi), w.bytes(), Buffer.from([0xff, 0xd9])]);
+}
+
+// Whether the eight pixel rows of block row `by` (the last row repeated past the bottom) equal those above.
+function sameBlockRow(b: Bitmap, by: number): boolean {
+  const last = b.height - 1;
+  for (let j = 0; j < 8; j++) {
+    const y = Math.min(by * 8 + j, last) * b.stride;
+    const up = Math.min((by - 1) * 8 + j, last) * b.stride;
+    for (let i = 0; i < b.stride; i++) if (b.bits[y + i] !== b.bits[up + i]) return false;
+  }
+  return true;
 }
 
 // DCT of one pattern per component: c_bg everywhere plus (c_fg - c_bg) where inked, level-shifted by 128.
@@ -294,9 +335,9 @@ function segment(marker: number, body: number[]): number[] {
   return [0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 0xff, ...body];
 }
 
-function headers(width: number, height: number, comps: number, dpi?: number): Buffer {
-  const density = dpi === undefined ? [0, 0, 1, 0, 1] : [1, dpi >> 8, dpi & 0xff, dpi >> 8, dpi & 0xff];
-  const out = [0xff, 0xd8, ...segment(0xe0, [0x4a, 0x46, 0x49, 0x46, 0, 1, 1, ...density, 0, 0])];
+// The quantization and Huffman tables by component count: the same bytes in every image.
+const TABLE_SEGMENTS = [1, 3].map((comps) => {
+  const out: number[] = [];
   for (let t = 0; t < Math.min(comps, 2); t++)
     out.push(
       ...segment(
@@ -304,17 +345,31 @@ function headers(width: number, height: number, comps: number, dpi?: number): Bu
         [t, ...ZIGZAG].map((k, i) => (i === 0 ? k : QUANT[t]![k]!)),
       ),
     );
-  const sof = [8, height >> 8, height & 0xff, width >> 8, width & 0xff, comps];
-  for (let c = 0; c < comps; c++) sof.push(c + 1, 0x11, c === 0 ? 0 : 1);
-  out.push(...segment(0xc0, sof));
   const specs: [number, HuffSpec][] = [
     [0x00, DC_LUMA],
     [0x10, AC_LUMA],
   ];
   if (comps > 1) specs.push([0x01, DC_CHROMA], [0x11, AC_CHROMA]);
   for (const [id, s] of specs) out.push(...segment(0xc4, [id, ...s.counts, ...s.symbols]));
+  return Buffer.from(out);
+});
+
+function headers(width: number, height: number, comps: number, dpi?: number): Buffer {
+  const density = dpi === undefined ? [0, 0, 1, 0, 1] : [1, dpi >> 8, dpi & 0xff, dpi >> 8, dpi & 0xff];
+  const start = [0xff, 0xd8, ...segment(0xe0, [0x4a, 0x46, 0x49, 0x46, 0, 1, 1, ...density, 0, 0])];
+  const sof = [8, height >> 8, height & 0xff, width >> 8, width & 0xff, comps];
+  for (let c = 0; c < comps; c++) sof.push(c + 1, 0x11, c === 0 ? 0 : 1);
+  const frame = segment(0xc0, sof);
+  const interval = Math.ceil(width / 8); // restart after every row of blocks (MCUs of one block per component)
+  frame.push(...segment(0xdd, [interval >> 8, interval & 0xff]));
   const sos = [comps];
   for (let c = 0; c < comps; c++) sos.push(c + 1, c === 0 ? 0x00 : 0x11);
-  out.push(...segment(0xda, [...sos, 0, 63, 0]));
-  return Buffer.from(out);
+  const scan = segment(0xda, [...sos, 0, 63, 0]);
+  // Tables before the frame header, as libjpeg writes them.
+  return Buffer.concat([
+    Buffer.from(start),
+    TABLE_SEGMENTS[comps === 1 ? 0 : 1]!,
+    Buffer.from(frame),
+    Buffer.from(scan),
+  ]);
 }

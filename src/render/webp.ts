@@ -36,20 +36,40 @@ const REVERSED = Uint8Array.from({ length: 256 }, (_, v) => {
   return r;
 });
 
-// Huffman code lengths (at most `limit`) for the frequencies; zero frequency gets length 0.
-function codeLengths(freq: number[], limit: number): number[] {
+// Huffman code lengths (at most `limit`) for the frequencies; zero frequency gets length 0. Leaves sorted
+// once, merged nodes queued in the order made (their weights never decrease): the two-queue construction.
+// A tree deeper than the limit is built again from flattened weights.
+function codeLengths(freq: readonly number[], limit: number): number[] {
+  const syms = freq.flatMap((f, s) => (f > 0 ? [s] : []));
+  syms.sort((a, b) => freq[a]! - freq[b]! || a - b);
+  const m = syms.length;
+  const lengths = new Array<number>(freq.length).fill(0);
+  if (m === 1) lengths[syms[0]!] = 1;
+  if (m <= 1) return lengths;
+  const weight = new Float64Array(2 * m - 1);
+  const parent = new Int32Array(2 * m - 1);
+  const depth = new Int32Array(2 * m - 1);
   for (let flatten = 0; ; flatten++) {
-    const lengths = new Array<number>(freq.length).fill(0);
-    type Node = { w: number; syms: number[] };
-    let nodes: Node[] = freq.flatMap((f, s) => (f > 0 ? [{ w: f + flatten * 1000, syms: [s] }] : []));
-    if (nodes.length === 1) lengths[nodes[0]!.syms[0]!] = 1;
-    while (nodes.length > 1) {
-      nodes.sort((a, b) => a.w - b.w);
-      const [a, b] = nodes as [Node, Node];
-      for (const s of [...a.syms, ...b.syms]) lengths[s]!++;
-      nodes = [{ w: a.w + b.w, syms: [...a.syms, ...b.syms] }, ...nodes.slice(2)];
+    for (let i = 0; i < m; i++) weight[i] = freq[syms[i]!]! + flatten * 1000;
+    let leaf = 0;
+    let node = m;
+    const pick = () => (leaf < m && (node === next || weight[leaf]! <= weight[node]!) ? leaf++ : node++);
+    let next = m;
+    for (; next < 2 * m - 1; next++) {
+      const a = pick();
+      const b = pick();
+      weight[next] = weight[a]! + weight[b]!;
+      parent[a] = next;
+      parent[b] = next;
     }
-    if (Math.max(...lengths) <= limit) return lengths;
+    depth[2 * m - 2] = 0;
+    let max = 0;
+    for (let i = 2 * m - 3; i >= 0; i--) depth[i] = depth[parent[i]!]! + 1;
+    for (let i = 0; i < m; i++) {
+      lengths[syms[i]!] = depth[i]!;
+      max = Math.max(max, depth[i]!);
+    }
+    if (max <= limit) return lengths;
   }
 }
 
@@ -107,14 +127,21 @@ function prefixOf(value: number): [number, number, number] {
   return [2 * high + second, extra, d & ((1 << extra) - 1)];
 }
 
-type Token = { literal: number } | { length: number };
-
 // Row by row: a row equal to the one above joins a copy of one row up; otherwise its bytes are literals.
-function tokens(b: Bitmap, packed: number): Token[] {
-  const out: Token[] = [];
+// Literals are stored as they are, copies as minus their length (at most 4096 pixels each).
+function tokens(b: Bitmap, packed: number): { list: Int32Array; count: number } {
+  let list = new Int32Array(packed * 4 + 16);
+  let count = 0;
   let copy = 0;
+  const room = (n: number) => {
+    if (count + n <= list.length) return;
+    const bigger = new Int32Array(Math.max(list.length * 2, count + n));
+    bigger.set(list.subarray(0, count));
+    list = bigger;
+  };
   const flush = () => {
-    for (; copy > 0; copy -= Math.min(copy, 4096)) out.push({ length: Math.min(copy, 4096) });
+    room(Math.ceil(copy / 4096));
+    for (; copy > 0; copy -= Math.min(copy, 4096)) list[count++] = -Math.min(copy, 4096);
   };
   for (let y = 0; y < b.height; y++) {
     const at = y * b.stride;
@@ -125,10 +152,11 @@ function tokens(b: Bitmap, packed: number): Token[] {
       continue;
     }
     flush();
-    for (let i = 0; i < packed; i++) out.push({ literal: REVERSED[b.bits[at + i]!]! });
+    room(packed);
+    for (let i = 0; i < packed; i++) list[count++] = REVERSED[b.bits[at + i]!]!;
   }
   flush();
-  return out;
+  return { list, count };
 }
 
 function argb(rgb: number[]): number[] {
@@ -161,9 +189,12 @@ export function encodeBitmapWebp(b: Bitmap, foreground: number[], background: nu
   w.bits(0, 1); // no further transform
   // The index image: (width + 7) / 8 coded pixels per row.
   const packed = (b.width + 7) >> 3;
-  const toks = tokens(b, packed);
+  const { list, count } = tokens(b, packed);
   const freq = new Array<number>(280).fill(0);
-  for (const t of toks) freq['literal' in t ? t.literal : 256 + prefixOf(t.length)[0]]!++;
+  for (let i = 0; i < count; i++) {
+    const t = list[i]!;
+    freq[t >= 0 ? t : 256 + prefixOf(-t)[0]]!++;
+  }
   w.bits(0, 1); // no colour cache
   w.bits(0, 1); // no meta prefix codes
   const used = freq.flatMap((f, s) => (f > 0 ? [s] : []));
@@ -175,12 +206,13 @@ export function encodeBitmapWebp(b: Bitmap, foreground: number[], background: nu
   for (let i = 0; i < 3; i++) simpleCode(w, [0]); // red, blue, alpha: always 0
   simpleCode(w, [0]); // distance: always code 1 (one row up), prefix symbol 0
   const single = used.length === 1;
-  for (const t of toks) {
-    if ('literal' in t) {
-      if (!single) w.bits(codes[t.literal]!, lengths[t.literal]!);
+  for (let i = 0; i < count; i++) {
+    const t = list[i]!;
+    if (t >= 0) {
+      if (!single) w.bits(codes[t]!, lengths[t]!);
       continue;
     }
-    const [sym, extra, value] = prefixOf(t.length);
+    const [sym, extra, value] = prefixOf(-t);
     w.bits(codes[256 + sym]!, lengths[256 + sym]!);
     if (extra > 0) w.bits(value, extra);
   }

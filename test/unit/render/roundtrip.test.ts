@@ -120,3 +120,22 @@ describe('render options', () => {
     }
   });
 });
+
+// Our WebP and JPEG writers against the PNG of the same symbol, decoded by libvips: WebP is lossless and
+// must match every pixel; JPEG (quality 95, restart intervals per row of blocks) stays within 40 levels.
+describe('WebP and JPEG show the PNG of the same symbol', () => {
+  const pixels = async (bytes: Buffer) => sharp(bytes).removeAlpha().raw().toBuffer();
+  for (const id of SYMBOLOGY_IDS)
+    it(id, async () => {
+      for (const extra of [{}, { rotate: 90, foreground: '#123456', background: '#eeffee' }]) {
+        const body = { symbology: id, data: EXAMPLES.get(id), ...extra };
+        const png = await pixels((await render(normalized({ ...body, format: 'png' }))).bytes);
+        const webp = await pixels((await render(normalized({ ...body, format: 'webp' }))).bytes);
+        const jpeg = await pixels((await render(normalized({ ...body, format: 'jpeg' }))).bytes);
+        expect(webp.equals(png), `${JSON.stringify(extra)} webp`).toBe(true);
+        let worst = 0;
+        for (let i = 0; i < png.length; i++) worst = Math.max(worst, Math.abs(png[i]! - jpeg[i]!));
+        expect(worst, `${JSON.stringify(extra)} jpeg`).toBeLessThanOrEqual(40);
+      }
+    });
+});
