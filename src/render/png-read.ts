@@ -81,39 +81,56 @@ export function readPng(png: Buffer): PngPixels | undefined {
   const stride = (width * bitsPerPixel + 7) >> 3;
   let raw: Uint8Array;
   try {
-    raw = inflateSync(Buffer.concat(idat));
+    raw = inflateSync(idat.length === 1 ? idat[0]! : Buffer.concat(idat));
   } catch {
     return undefined;
   }
   if (raw.length < (stride + 1) * height) return undefined;
   // Rows are unfiltered on first use, down to the lowest row asked for: a verifier reading a few lines
-  // across a symbol does not pay for the rows below them.
+  // across a symbol does not pay for the rows below them. A row stored unfiltered, or repeating the row
+  // above (filter Up, all zeros: what our writer emits for most rows), is read where it lies; only rows
+  // another filter touches are computed into `pixels`. `at[y]` is where row y's bytes start: an offset into
+  // raw, or minus one minus an offset into pixels.
   const pixels = new Uint8Array(stride * height);
+  const at = new Int32Array(height);
   const bpp = Math.max(1, bitsPerPixel >> 3);
   let done = 0;
   const ensure = (y: number) => {
-    if (y < done) return;
-    unfilter(raw, pixels, stride, bpp, done, Math.min(height, y + 1));
-    done = Math.min(height, y + 1);
+    for (; done <= y && done < height; done++) {
+      const src = done * (stride + 1) + 1;
+      const type = raw[src - 1]!;
+      if (type === 0 || (type === 2 && done === 0)) at[done] = src;
+      else if (type === 2 && zeros(raw, src, stride)) at[done] = at[done - 1]!;
+      else {
+        if (done > 0 && at[done - 1]! >= 0) {
+          const up = at[done - 1]!;
+          pixels.set(raw.subarray(up, up + stride), (done - 1) * stride);
+        } else if (done > 0 && -at[done - 1]! - 1 !== (done - 1) * stride) {
+          const up = -at[done - 1]! - 1;
+          pixels.copyWithin((done - 1) * stride, up, up + stride);
+        }
+        unfilter(raw, pixels, stride, bpp, done, done + 1);
+        at[done] = -(done * stride) - 1;
+      }
+    }
   };
+  // Row y's bytes (after ensure(y)) and the offset of its first byte in them.
+  const rowOf = (y: number): [Uint8Array, number] => (at[y]! >= 0 ? [raw, at[y]!] : [pixels, -at[y]! - 1]);
   const max = (1 << depth) - 1;
   const paletteLuma = Array.from({ length: palette.length / 3 }, (_, i) =>
     onWhite(luma(palette[i * 3]!, palette[i * 3 + 1]!, palette[i * 3 + 2]!), paletteAlpha[i] ?? 255),
   );
-  const sampleAt = (x: number, y: number): number => {
-    ensure(y);
-    if (depth >= 8) return pixels[y * stride + x * channels]!;
-    const bit = x * depth;
-    return (pixels[y * stride + (bit >> 3)]! >> (8 - depth - (bit & 7))) & max;
-  };
   function luminance(x: number, y: number): number {
-    const s = sampleAt(x, y);
+    ensure(y);
+    const [bytes, base] = rowOf(y);
+    const bit = x * depth;
+    const s = depth >= 8 ? bytes[base + x * channels]! : (bytes[base + (bit >> 3)]! >> (8 - depth - (bit & 7))) & max;
     if (colour === 3) return paletteLuma[s] ?? 0;
     if (colour === 0) return depth === 8 ? s : Math.round((s * 255) / max);
-    const p = y * stride + x * channels;
-    if (colour === 4) return onWhite(s, pixels[p + 1]!);
-    const l = luma(s, pixels[p + 1]!, pixels[p + 2]!);
-    return colour === 6 ? onWhite(l, pixels[p + 3]!) : l;
+    const p = base + x * channels;
+    if (colour === 4) return onWhite(s, bytes[p + 1]!);
+    const l = luma(s, bytes[p + 1]!, bytes[p + 2]!);
+    return colour === 6 ? onWhite(l, bytes[p + 3]!) : l;
   }
   function grey(): Uint8Array {
     ensure(height - 1);
@@ -121,9 +138,10 @@ export function readPng(png: Buffer): PngPixels | undefined {
     if (colour === 3 && depth === 1) {
       // Two-colour palette (what we write): eight pixels per byte through a lookup.
       const [l0, l1] = [paletteLuma[0] ?? 0, paletteLuma[1] ?? 0];
-      for (let y = 0; y < height; y++)
-        for (let x = 0; x < width; x++)
-          out[y * width + x] = (pixels[y * stride + (x >> 3)]! >> (7 - (x & 7))) & 1 ? l1 : l0;
+      for (let y = 0; y < height; y++) {
+        const [bytes, base] = rowOf(y);
+        for (let x = 0; x < width; x++) out[y * width + x] = (bytes[base + (x >> 3)]! >> (7 - (x & 7))) & 1 ? l1 : l0;
+      }
       return out;
     }
     for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[y * width + x] = luminance(x, y);
@@ -134,8 +152,8 @@ export function readPng(png: Buffer): PngPixels | undefined {
     const out = new Uint8Array(width);
     if (colour === 3 && depth === 1) {
       const [l0, l1] = [paletteLuma[0] ?? 0, paletteLuma[1] ?? 0];
-      const at = y * stride;
-      for (let x = 0; x < width; x++) out[x] = (pixels[at + (x >> 3)]! >> (7 - (x & 7))) & 1 ? l1 : l0;
+      const [bytes, base] = rowOf(y);
+      for (let x = 0; x < width; x++) out[x] = (bytes[base + (x >> 3)]! >> (7 - (x & 7))) & 1 ? l1 : l0;
     } else for (let x = 0; x < width; x++) out[x] = luminance(x, y);
     return out;
   }
