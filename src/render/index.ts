@@ -159,7 +159,7 @@ export async function render(spec: RenderSpec): Promise<RenderResult> {
   try {
     const bytes = await draw(spec, p.plan);
     const result: RenderResult = { bytes, contentType: CONTENT_TYPES[spec.format], width, height, print };
-    if (p.plan.kind === 'matrix' && spec.format === 'png' && spec.options.rotate === 0 && !styled(spec)) {
+    if (p.plan.kind === 'matrix' && spec.options.rotate === 0 && !styled(spec)) {
       const { left, top, scale } = p.plan.layout;
       result.grid = { left, top, scale };
     }

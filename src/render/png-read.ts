@@ -12,6 +12,8 @@ export type PngPixels = {
   grey(): Uint8Array;
   /** One row's luminance. */
   row(y: number): Uint8Array;
+  /** Luminance of `count` pixels of row y, from x0 every `step` pixels, into `out` from `offset`. */
+  samples(y: number, x0: number, step: number, count: number, out: Uint8Array, offset: number): void;
 };
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
@@ -157,5 +159,14 @@ export function readPng(png: Buffer): PngPixels | undefined {
     } else for (let x = 0; x < width; x++) out[x] = luminance(x, y);
     return out;
   }
-  return { width, height, luminance, grey, row };
+  function samples(y: number, x0: number, step: number, count: number, out: Uint8Array, offset: number): void {
+    ensure(y);
+    if (colour === 3 && depth === 1) {
+      const [l0, l1] = [paletteLuma[0] ?? 0, paletteLuma[1] ?? 0];
+      const [bytes, base] = rowOf(y);
+      for (let i = 0, x = x0; i < count; i++, x += step)
+        out[offset + i] = (bytes[base + (x >> 3)]! >> (7 - (x & 7))) & 1 ? l1 : l0;
+    } else for (let i = 0; i < count; i++) out[offset + i] = luminance(x0 + i * step, y);
+  }
+  return { width, height, luminance, grey, row, samples };
 }

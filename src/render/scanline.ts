@@ -56,6 +56,52 @@ function crosses(d: readonly Seg[], k: 1 | 2, c: number): boolean {
 }
 
 /**
+ * The drawing's luminance at points on a grid: rows `y0 + r * step` (r < rows), at columns `x0 + c * step`
+ * (c < cols), every pixel centre tested as scanDrawing does. Each shape's edges are computed once.
+ */
+export function sampleDrawing(
+  dr: Drawing,
+  x0: number,
+  y0: number,
+  step: number,
+  cols: number,
+  rows: number,
+): Uint8Array {
+  const back = luminanceOf(dr.background);
+  const out = new Uint8Array(cols * rows).fill(back);
+  const line = new Uint8Array(dr.width);
+  // Each shape's crossings, bucketed by the sample row they cross: every edge is visited once.
+  const painted = dr.shapes.map((shape) => {
+    const crossings: number[][] = Array.from({ length: rows }, () => []);
+    for (const [ax, ay, bx, by] of edges(shape.d)) {
+      const [lo, hi] = ay! < by! ? [ay!, by!] : [by!, ay!];
+      // Rows whose centre c = y0 + r * step + 0.5 lies in [lo, hi).
+      const first = Math.max(0, Math.ceil((lo - y0 - 0.5) / step));
+      for (let r = first; r < rows; r++) {
+        const c = y0 + r * step + 0.5;
+        if (c >= hi) break;
+        if (c < lo) continue;
+        crossings[r]!.push(ax! + ((c - ay!) * (bx! - ax!)) / (by! - ay!));
+      }
+    }
+    return { value: luminanceOf(shape.fill), crossings };
+  });
+  for (let r = 0; r < rows; r++) {
+    line.fill(back);
+    for (const { value, crossings } of painted) {
+      const xs = crossings[r]!.sort((p, q) => p - q);
+      for (let i = 0; i + 1 < xs.length; i += 2) {
+        const from = Math.max(0, Math.ceil(xs[i]! - 0.5));
+        const to = Math.min(dr.width, Math.ceil(xs[i + 1]! - 0.5));
+        if (to > from) line.fill(value, from, to);
+      }
+    }
+    for (let k = 0; k < cols; k++) out[r * cols + k] = line[x0 + k * step] ?? back;
+  }
+  return out;
+}
+
+/**
  * The drawing's luminance along row `at` (axis 'row', pixel centres y = at + 0.5) or column `at`
  * (axis 'column'): one value per pixel across the drawing.
  */

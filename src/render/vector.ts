@@ -118,12 +118,13 @@ function numbers(s: string): number[] {
   return (s.match(/-?\d*\.?\d+(?:e-?\d+)?/gi) ?? []).map(Number);
 }
 
-/** Parses an absolute M/L/C/Q/Z path (the subset bwip-js and our writers use). */
+/** Parses an M/L/C/Q/Z path with absolute coordinates, and relative h/v/z (the subset bwip-js and our writers use). */
 export function parsePath(d: string): Seg[] {
   const out: Seg[] = [];
   let x = 0;
   let y = 0;
-  for (const m of d.matchAll(/([MLCQZ])([^MLCQZ]*)/g)) {
+  let [sx, sy] = [0, 0];
+  for (const m of d.matchAll(/([MLCQZhvz])([^MLCQZhvz]*)/g)) {
     const n = numbers(m[2] ?? '');
     switch (m[1]) {
       case 'M':
@@ -131,8 +132,15 @@ export function parsePath(d: string): Seg[] {
         for (let i = 0; i + 1 < n.length; i += 2) {
           x = n[i]!;
           y = n[i + 1]!;
+          if (i === 0 && m[1] === 'M') [sx, sy] = [x, y];
           out.push([i === 0 ? (m[1] as 'M') : 'L', x, y]);
         }
+        break;
+      case 'h':
+        for (const dx of n) out.push(['L', (x += dx), y]);
+        break;
+      case 'v':
+        for (const dy of n) out.push(['L', x, (y += dy)]);
         break;
       case 'C':
         for (let i = 0; i + 5 < n.length; i += 6) {
@@ -159,6 +167,7 @@ export function parsePath(d: string): Seg[] {
         break;
       default:
         out.push(['Z']);
+        [x, y] = [sx, sy];
     }
   }
   return out;

@@ -15,7 +15,7 @@ import { epsToDrawing } from './eps.ts';
 import type { ModuleGrid, Scan, Stride } from './read-hints.ts';
 import { readPng, type PngPixels } from './png-read.ts';
 import { pdfToDrawing } from './pdf.ts';
-import { scanDrawing } from './scanline.ts';
+import { sampleDrawing, scanDrawing } from './scanline.ts';
 import { drawingToSvg, svgToDrawing, type Drawing } from './vector.ts';
 
 /** What the code object shows under `verification`. */
@@ -275,10 +275,35 @@ export function centreGrey(
   const height = Math.floor((image.height - oy) / scale);
   const grey = new Uint8Array(width * height);
   const half = scale >> 1;
-  for (let r = 0; r < height; r++) {
-    const row = image.row(oy + r * scale + half);
-    for (let c = 0; c < width; c++) grey[r * width + c] = row[ox + c * scale + half]!;
+  for (let r = 0; r < height; r++) image.samples(oy + r * scale + half, ox + half, scale, width, grey, r * width);
+  return { grey, width, height };
+}
+
+/**
+ * A plain matrix in any delivered format read at its module centres, one pixel per module: PNG through our
+ * reader, SVG/PDF/EPS by filling their read-back drawing at the centres, WebP and JPEG decoded by libvips.
+ */
+async function centreSamples(
+  bytes: Buffer,
+  contentType: string,
+  grid: ModuleGrid,
+): Promise<{ grey: Uint8Array; width: number; height: number } | undefined> {
+  if (contentType === 'image/png') return centreGrey(bytes, grid);
+  const { scale } = grid;
+  // JPEG is read whole by zxing's own decoder below at less cost than libvips' decode.
+  if (scale < 2 || contentType === 'image/jpeg') return undefined;
+  const [ox, oy, half] = [grid.left % scale, grid.top % scale, scale >> 1];
+  const drawing = vectorDrawing(bytes, contentType);
+  if (drawing) {
+    const [width, height] = [Math.floor((drawing.width - ox) / scale), Math.floor((drawing.height - oy) / scale)];
+    const grey = sampleDrawing(drawing, ox + half, oy + half, scale, width, height);
+    return { grey, width, height };
   }
+  const image = await greyOf(bytes);
+  const [width, height] = [Math.floor((image.width - ox) / scale), Math.floor((image.height - oy) / scale)];
+  const grey = new Uint8Array(width * height);
+  for (let r = 0; r < height; r++)
+    for (let c = 0; c < width; c++) grey[r * width + c] = image.at(ox + c * scale + half, oy + r * scale + half);
   return { grey, width, height };
 }
 
@@ -321,7 +346,7 @@ export async function decodeDelivered(
     const found = lines && decodeGrey(lines.grey, lines.width, lines.height, formats, hri);
     if (found && found.length > 0) return found;
   }
-  const sampled = grid && contentType === 'image/png' ? centreGrey(bytes, grid) : undefined;
+  const sampled = grid && (await centreSamples(bytes, contentType, grid));
   if (sampled) {
     const found = decodeGrey(sampled.grey, sampled.width, sampled.height, formats, hri);
     if (found && found.length > 0) return found;
