@@ -24,6 +24,7 @@ export function drawingToEps(dr: Drawing, dpi: number): Buffer {
       '%%BeginProlog',
       '/m {moveto} bind def /l {lineto} bind def /c {curveto} bind def /h {closepath} bind def',
       '/f* {eofill} bind def /rg {setrgbcolor} bind def',
+      '/re {4 2 roll moveto 1 index 0 rlineto 0 exch rlineto neg 0 rlineto closepath} bind def',
       ...procs,
       '%%EndProlog',
       'gsave',

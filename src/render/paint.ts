@@ -51,8 +51,12 @@ export function markOps(
 export function paintOps(dr: Drawing, fillOp: string): string {
   const lines: string[] = [];
   const paint = (s: Shape) => {
-    if (s.d.length === 0) return;
-    lines.push(`${rgb(s.fill)} rg`, `${pathOps(s.d)}${fillOp}`);
+    const rects = s.rects ?? [];
+    if (s.d.length === 0 && rects.length === 0) return;
+    let ops = pathOps(s.d);
+    for (let i = 0; i + 3 < rects.length; i += 4)
+      ops += `${num(rects[i]!)} ${num(rects[i + 1]!)} ${num(rects[i + 2]!)} ${num(rects[i + 3]!)} re\n`;
+    lines.push(`${rgb(s.fill)} rg`, `${ops}${fillOp}`);
   };
   paint({ fill: dr.background, d: rect(0, 0, dr.width, dr.height) });
   for (const s of dr.shapes) paint(s);
@@ -111,7 +115,10 @@ export function readPaintOps(
       else if (token === 'l') d.push(['L', ...pt(a[0]!, a[1]!)]);
       else if (token === 'c') d.push(['C', ...pt(a[0]!, a[1]!), ...pt(a[2]!, a[3]!), ...pt(a[4]!, a[5]!)]);
       else if (token === 'h') d.push(['Z']);
-      else if (token === fillOp) {
+      else if (token === 're') {
+        const [x, y, w, h] = a as [number, number, number, number];
+        d.push(['M', ...pt(x, y)], ['L', ...pt(x + w, y)], ['L', ...pt(x + w, y + h)], ['L', ...pt(x, y + h)], ['Z']);
+      } else if (token === fillOp) {
         shapes.push({ fill, d });
         d = [];
       } else if (token === 'q' || token === 'gsave') saved.push(ctm);

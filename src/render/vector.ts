@@ -5,8 +5,8 @@ import type { Layout, Matrix } from './matrix.ts';
 /** Absolute path segments; arcs are already cubic Béziers so every writer speaks the same subset. */
 export type Seg =
   ['M', number, number] | ['L', number, number] | ['C', number, number, number, number, number, number] | ['Z'];
-/** One filled path (even-odd fill), colour as #rrggbb. */
-export type Shape = { fill: string; d: Seg[] };
+/** One filled path (even-odd fill), colour as #rrggbb; `rects` (x, y, w, h each) are more closed subpaths of it. */
+export type Shape = { fill: string; d: Seg[]; rects?: number[] };
 /** An embedded raster (a logo), placed in pixel units; `png` is its PNG encoding. */
 export type Picture = { x: number; y: number; width: number; height: number; png: Buffer };
 /** A 2D affine map [a, b, c, d, e, f]: (x, y) to (a x + c y + e, b x + d y + f), as SVG, PDF and PostScript write it. */
@@ -80,6 +80,26 @@ export function circle(cx: number, cy: number, r: number): Seg[] {
   return roundRect(cx - r, cy - r, 2 * r, 2 * r, r);
 }
 
+/** Plain square modules as rectangles (x, y, w, h each): one per horizontal run of dark modules. */
+export function matrixRects(m: Matrix, l: Layout): number[] {
+  const out: number[] = [];
+  const s = l.scale;
+  for (let r = 0; r < m.rows; r++) {
+    const base = r * m.cols;
+    let c = 0;
+    while (c < m.cols) {
+      if (m.cells[base + c] !== 1) {
+        c++;
+        continue;
+      }
+      const start = c;
+      while (c < m.cols && m.cells[base + c] === 1) c++;
+      out.push(l.left + start * s, l.top + r * s, (c - start) * s, s);
+    }
+  }
+  return out;
+}
+
 /** Plain square modules: one rectangle per horizontal run (what the SVG writer does too). */
 export function matrixShapes(m: Matrix, l: Layout, skip?: (r: number, c: number) => boolean): Seg[] {
   const d: Seg[] = [];
@@ -105,7 +125,7 @@ export function matrixDrawing(m: Matrix, l: Layout, foreground: string, backgrou
     width: l.width,
     height: l.height,
     background,
-    shapes: [{ fill: foreground, d: matrixShapes(m, l) }],
+    shapes: [{ fill: foreground, d: [], rects: matrixRects(m, l) }],
     pictures: [],
   };
 }
@@ -175,9 +195,11 @@ export function parsePath(d: string): Seg[] {
 
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : String(Math.round(n * 100) / 100));
 
-/** A path in SVG syntax. */
-export function svgPath(d: readonly Seg[]): string {
+/** A path in SVG syntax, rectangles (x, y, w, h each) appended as M x y h w v h h -w z. */
+export function svgPath(d: readonly Seg[], rects: readonly number[] = []): string {
   let out = '';
+  for (let i = 0; i + 3 < rects.length; i += 4)
+    out += `M${fmt(rects[i]!)} ${fmt(rects[i + 1]!)}h${fmt(rects[i + 2]!)}v${fmt(rects[i + 3]!)}h${fmt(-rects[i + 2]!)}z`;
   for (const s of d) {
     if (s[0] === 'Z') out += 'Z';
     else if (s[0] === 'C') out += `C${fmt(s[1])} ${fmt(s[2])} ${fmt(s[3])} ${fmt(s[4])} ${fmt(s[5])} ${fmt(s[6])}`;
@@ -208,8 +230,8 @@ function svgMarks(marks: readonly Mark[]): string {
 /** A drawing as an SVG document (pixel width/height, even-odd fills, pictures as PNG data URIs). */
 export function drawingToSvg(dr: Drawing, crisp = false): string {
   const shapes = dr.shapes
-    .filter((s) => s.d.length > 0)
-    .map((s) => `<path fill="${s.fill}" fill-rule="evenodd" d="${svgPath(s.d)}"/>`);
+    .filter((s) => s.d.length > 0 || (s.rects?.length ?? 0) > 0)
+    .map((s) => `<path fill="${s.fill}" fill-rule="evenodd" d="${svgPath(s.d, s.rects)}"/>`);
   shapes.push(svgMarks(dr.marks ?? []));
   const pics = dr.pictures.map(
     (p) =>

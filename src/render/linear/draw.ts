@@ -4,7 +4,7 @@
 import type { Rotation } from '../../domain/render-spec.ts';
 import { createBitmap, drawGlyph, fillRects, rotateBitmap, type Bitmap } from '../bitmap.ts';
 import { glyph } from '../glyphs.ts';
-import type { Drawing, Mark, Seg } from '../vector.ts';
+import type { Drawing, Mark } from '../vector.ts';
 import type { LinearLayout } from './layout.ts';
 
 /** The layout's ink in a bitmap, turned by `rotate`. */
@@ -33,12 +33,11 @@ function turn(rotate: Rotation, w: number, h: number): (x: number, y: number) =>
 /** The layout as a vector drawing in image pixels: one path of bar rectangles, each character a placed glyph outline. */
 export function linearDrawing(l: LinearLayout, rotate: Rotation, foreground: string, background: string): Drawing {
   const at = turn(rotate, l.width, l.height);
-  const d: Seg[] = [];
+  const rects: number[] = [];
   for (const r of l.rects) {
     const [x0, y0] = at(r.x, r.y);
     const [x1, y1] = at(r.x + r.w, r.y + r.h);
-    const [left, right, top, bottom] = [Math.min(x0, x1), Math.max(x0, x1), Math.min(y0, y1), Math.max(y0, y1)];
-    d.push(['M', left, top], ['L', right, top], ['L', right, bottom], ['L', left, bottom], ['Z']);
+    rects.push(Math.min(x0, x1), Math.min(y0, y1), Math.abs(x1 - x0), Math.abs(y1 - y0));
   }
   const marks: Mark[] = [];
   for (const t of l.text) {
@@ -59,7 +58,7 @@ export function linearDrawing(l: LinearLayout, rotate: Rotation, foreground: str
     width: turned ? l.height : l.width,
     height: turned ? l.width : l.height,
     background,
-    shapes: [{ fill: foreground, d }],
+    shapes: [{ fill: foreground, d: [], rects }],
     pictures: [],
     marks,
   };
