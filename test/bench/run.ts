@@ -10,14 +10,18 @@ import { benchEanBatch } from './ean-batch.ts';
 import { benchEndToEnd } from './e2e.ts';
 import { benchIntake } from './intake.ts';
 import { benchOperations } from './operations.ts';
-import { benchRender, type Row } from './render.ts';
+import { BENCH_CLOCK, benchRender, type Row } from './render.ts';
 import { benchWebhooks } from './webhooks.ts';
 
 type Section = { id: string; title: string; rows: Row[] };
 type SectionSpec = { id: string; title: string; run: () => Promise<Row[]> };
 
 const SECTIONS: SectionSpec[] = [
-  { id: 'render', title: 'Render path (one core, in-process)', run: benchRender },
+  {
+    id: 'render',
+    title: `Render path (one core, in-process; ${BENCH_CLOCK === 'cpu' ? 'process CPU time' : 'wall time'} per op)`,
+    run: benchRender,
+  },
   {
     id: 'intake',
     title: 'Intake: POST /v1/codes vs bare Hono + queue.add (autocannon, 50 connections; ms/op column = p99 latency)',
