@@ -93,7 +93,7 @@ export function readPng(png: Buffer): PngPixels | undefined {
   // above (filter Up, all zeros: what our writer emits for most rows), is read where it lies; only rows
   // another filter touches are computed into `pixels`. `at[y]` is where row y's bytes start: an offset into
   // raw, or minus one minus an offset into pixels.
-  const pixels = new Uint8Array(stride * height);
+  let pixels = new Uint8Array(0); // allocated when the first row needs computing
   const at = new Int32Array(height);
   const bpp = Math.max(1, bitsPerPixel >> 3);
   let done = 0;
@@ -104,6 +104,7 @@ export function readPng(png: Buffer): PngPixels | undefined {
       if (type === 0 || (type === 2 && done === 0)) at[done] = src;
       else if (type === 2 && zeros(raw, src, stride)) at[done] = at[done - 1]!;
       else {
+        if (pixels.length === 0) pixels = new Uint8Array(stride * height);
         if (done > 0 && at[done - 1]! >= 0) {
           const up = at[done - 1]!;
           pixels.set(raw.subarray(up, up + stride), (done - 1) * stride);

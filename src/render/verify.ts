@@ -102,6 +102,16 @@ const PURE_NATIVE = {
 };
 const GS1_CONTENT = 3; // zxing's ContentType.GS1
 
+// The options object per format list and text mode, built once (every verification of a symbology asks the same).
+const PURE_OPTIONS = new Map<string, object>();
+function pureOptions(formats: readonly ReadInputBarcodeFormat[], hri: boolean): object {
+  const key = `${formats.join(',')}|${hri}`;
+  let options = PURE_OPTIONS.get(key);
+  if (!options)
+    PURE_OPTIONS.set(key, (options = { ...PURE_NATIVE, formats: formats.join(','), textMode: hri ? 2 : 0 }));
+  return options;
+}
+
 /** Decodes 8-bit grey pixels in pure-image mode; undefined before prepareDecoder. */
 export function decodeGrey(
   grey: Uint8Array,
@@ -116,7 +126,7 @@ export function decodeGrey(
   if (!ptr) return undefined;
   try {
     module.HEAPU8.set(grey, ptr);
-    const options = { ...PURE_NATIVE, formats: formats.join(','), textMode: hri ? 2 : 0 };
+    const options = pureOptions(formats, hri);
     const results = module.readBarcodesFromPixmap(ptr, width, height, options as never);
     try {
       const found: Decoded[] = [];
