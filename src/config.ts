@@ -180,6 +180,8 @@ export const ConfigSchema = v.object({
   usageFlushMs: count(10, 60_000),
   /** The longest range GET /v1/usage answers, in days. */
   usageMaxDays: count(1, 400),
+  /** How long a console sign-in lasts (the session cookie's Max-Age and its server-side record). */
+  consoleSessionTtlSeconds: count(60, 30 * 86_400),
   limiterInsuranceMs: count(0, 600_000),
   idempotencyTtlHours: count(1, 24 * 30),
   secretsKey: v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters')),
@@ -316,6 +318,7 @@ export const ENV_NAMES: Record<string, Key> = {
   KEY_LAST_USED_INTERVAL_MS: 'keyLastUsedIntervalMs',
   ACCOUNT_MAX_KEYS: 'accountMaxKeys',
   USAGE_MAX_DAYS: 'usageMaxDays',
+  CONSOLE_SESSION_TTL_SECONDS: 'consoleSessionTtlSeconds',
   QUOTAS: 'quotas',
   QUOTA_LEASE_UNITS: 'quotaLeaseUnits',
   USAGE_FLUSH_MS: 'usageFlushMs',

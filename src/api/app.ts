@@ -24,6 +24,7 @@ import { batchesRoutes } from './routes/batches.ts';
 import { codeEventsRoutes } from './routes/code-events.ts';
 import { codesRoutes } from './routes/codes.ts';
 import { docsRoutes } from './routes/docs.ts';
+import { consoleRoutes } from '../console/routes.ts';
 import { healthRoutes } from './routes/health.ts';
 import { renderRoutes } from './routes/render.ts';
 import { symbologiesRoutes } from './routes/symbologies.ts';
@@ -123,5 +124,18 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   v1.route('/', renderRoutes(deps));
   v1.route('/', accountRoutes(deps));
   app.route('/v1', v1);
+  // The users' pages: every action they take is a request to this app's public API, with their key.
+  app.get('/', (c) => c.redirect('/console', 302));
+  app.route(
+    '/console',
+    consoleRoutes({
+      fetch: (request, env) => app.fetch(request, env),
+      redis: deps.redis,
+      prefix: config.queuePrefix,
+      secretsKey: config.secretsKey,
+      sessionTtlSeconds: config.consoleSessionTtlSeconds,
+      trustedProxies: config.trustedProxies,
+    }),
+  );
   return app;
 }

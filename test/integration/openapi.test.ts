@@ -26,8 +26,8 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-// Static assets of the docs page and the operator UIs (admin credentials, not API keys) are not API routes.
-const NOT_API = [/^\/docs\/docs\.(js|css)$/, /^\/admin\//, /^\/metrics$/];
+// Static assets of the docs page, the operator UIs (admin credentials, not API keys) and the users' console pages are not API routes.
+const NOT_API = [/^\/docs\/docs\.(js|css)$/, /^\/admin\//, /^\/metrics$/, /^\/console(\/|$)/, /^\/$/];
 
 describe('/openapi.json', () => {
   it('is a valid OpenAPI 3.1 document', async () => {
