@@ -25,6 +25,7 @@ export function page(options: { title: string; current?: string; csrf?: string; 
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         ${csrf ? html`<meta name="csrf-token" content="${csrf}" />` : ''}
         <title>${title} · codes console</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/console/assets/console.css" />
         <script src="/console/assets/console.js" defer></script>
       </head>

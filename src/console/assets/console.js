@@ -50,11 +50,13 @@ if (playground) {
     }
   }, 300);
   playground.addEventListener('input', (event) => {
-    if (event.target.hasAttribute('data-reload')) playground.submit();
-    else refresh();
+    if (!event.target.hasAttribute('data-reload')) refresh();
   });
+  // Another symbology has other options and data rules: start from its sample data and defaults.
   playground.addEventListener('change', (event) => {
-    if (event.target.hasAttribute('data-reload')) playground.submit();
+    if (!event.target.hasAttribute('data-reload')) return;
+    const params = new URLSearchParams({ symbology: event.target.value, format: playground.elements.format.value });
+    window.location.assign(`/console/playground?${params}`);
   });
   img.addEventListener('error', () => {
     if (img.dataset.state !== 'error') refresh();

@@ -181,7 +181,9 @@ export function batchesPages() {
         202,
       );
     })
-    .get('/:id', (c) => (validId(c.req.param('id')) ? batchPage(c, c.req.param('id')) : c.notFound()))
+    .get('/:id', (c) =>
+      validId(c.req.param('id')) ? batchPage(c, c.req.param('id'), c.req.query('notice')) : c.notFound(),
+    )
     .get('/:id/status', async (c) => {
       const batch = await apiJson<ApiObject>(c, 'GET', `/v1/batches/${encodeURIComponent(c.req.param('id'))}`);
       return batch.ok ? c.html(counts(batch.body)) : c.html(problemNote(batch.problem), batch.status as 404);
@@ -196,10 +198,7 @@ export function batchesPages() {
       const action = c.req.param('action');
       const done = await apiJson(c, 'POST', `/v1/batches/${id}/${action}`);
       if (!done.ok) return batchPage(c, id, `${action} refused: ${done.problem.detail ?? done.status}`);
-      return batchPage(
-        c,
-        id,
-        action === 'cancel' ? 'Canceled the rows not yet rendered.' : 'Failed rows queued again.',
-      );
+      const text = action === 'cancel' ? 'Canceled the rows not yet rendered.' : 'Failed rows queued again.';
+      return c.redirect(`/console/batches/${id}?notice=${encodeURIComponent(text)}`, 303);
     });
 }

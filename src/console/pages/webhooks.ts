@@ -7,6 +7,9 @@ import type { ConsoleEnv } from '../env.ts';
 import { csrfField, notice, page, problemNote, secretOnce, when } from '../layout.ts';
 
 const validId = (id: string) => /^whep_[A-Za-z0-9]+$/.test(id);
+/** After an action, back to the endpoint's page by GET (a reload must not repeat the action). */
+const back = (c: Context<ConsoleEnv>, id: string, text: string) =>
+  c.redirect(`/console/webhooks/${id}?notice=${encodeURIComponent(text)}`, 303);
 type Shown = { problem?: Problem; secret?: string; done?: string };
 
 async function eventTypes(
@@ -137,7 +140,7 @@ async function endpointPage(c: Context<ConsoleEnv>, id: string, shown: Shown = {
       title: 'Webhook endpoint',
       current: 'webhooks',
       csrf,
-      body: html`${notice(shown.done)}${problemNote(shown.problem)}
+      body: html`${notice(shown.done ?? c.req.query('notice'))}${problemNote(shown.problem)}
         <p>
           <code>${e.id}</code> ·
           <strong>${e.status}</strong
@@ -223,17 +226,15 @@ export function webhooksPages() {
         events: eventsOf(form),
         enabled: form.enabled === 'true',
       });
-      return endpointPage(c, id, saved.ok ? { done: 'Saved.' } : { problem: saved.problem });
+      return saved.ok ? back(c, id, 'Saved.') : endpointPage(c, id, { problem: saved.problem });
     })
     .post('/:id/test', async (c) => {
       const id = c.req.param('id');
       if (!validId(id)) return c.notFound();
       const sent = await apiJson<ApiObject>(c, 'POST', `/v1/webhook-endpoints/${id}/test`);
-      return endpointPage(
-        c,
-        id,
-        sent.ok ? { done: `Test event queued as delivery ${sent.body.id}.` } : { problem: sent.problem },
-      );
+      return sent.ok
+        ? back(c, id, `Test event queued as delivery ${sent.body.id}.`)
+        : endpointPage(c, id, { problem: sent.problem });
     })
     .post('/:id/delete', async (c) => {
       const id = c.req.param('id');
@@ -252,12 +253,8 @@ export function webhooksPages() {
         'POST',
         `/v1/webhook-deliveries/${encodeURIComponent(delivery)}/retry`,
       );
-      return endpointPage(
-        c,
-        id,
-        replayed.ok
-          ? { done: `Replaying ${delivery}: attempt ${replayed.body.attempts + 1} queued.` }
-          : { problem: replayed.problem },
-      );
+      return replayed.ok
+        ? back(c, id, `Replaying ${delivery}: attempt ${replayed.body.attempts + 1} queued.`)
+        : endpointPage(c, id, { problem: replayed.problem });
     });
 }
