@@ -5,7 +5,7 @@ import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { Worker } from 'bullmq';
 import { unzipSync } from 'fflate';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { deliverWebhook, webhookDepsOf } from '../../src/jobs/deliver-webhook.ts';
 import { createRedis } from '../../src/queue/connection.ts';
@@ -24,6 +24,7 @@ let browser: Browser;
 let base: string;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let stopWebhooks: () => Promise<void>;
+const shared = {} as { context: BrowserContext };
 
 beforeAll(async () => {
   stack = await startStack({
@@ -52,11 +53,10 @@ afterAll(async () => {
 });
 
 /** A page that records every request leaving 127.0.0.1 and every console error or page error. */
-async function watchedPage(options: { bypassCSP?: boolean; width?: number } = {}) {
+async function watchedPage() {
   const context = await browser.newContext({
     acceptDownloads: true,
-    bypassCSP: options.bypassCSP ?? false,
-    viewport: { width: options.width ?? 1100, height: 900 },
+    viewport: { width: 1100, height: 900 },
   });
   const page = await context.newPage();
   const external: string[] = [];
@@ -87,6 +87,7 @@ const previewLoaded = (page: Page) =>
 
 it('drives the console: previews, a batch and its ZIP, a key, a webhook replay â€” nothing leaves localhost, no console error', async () => {
   const { context, page, external, errors } = await watchedPage();
+  shared.context = context;
   await signIn(page);
 
   // Playground: an EAN-13, then a styled QR code, and its verification receipt.
@@ -193,5 +194,59 @@ it('drives the console: previews, a batch and its ZIP, a key, a webhook replay â
   await page.waitForURL(/\/console\/sign-in/);
   expect(external).toEqual([]);
   expect(errors).toEqual([]);
-  await context.close();
+  // Contexts stay open until the browser closes: the packaged Chromium runs single-process and ends with its last one.
+}, 180_000);
+
+it('axe-core finds no serious or critical violation on any console page, and none scrolls sideways at 360 px', async () => {
+  const batches = (await (await stack.request('GET', '/v1/batches')).json()) as any;
+  const endpoints = (await (await stack.request('GET', '/v1/webhook-endpoints')).json()) as any;
+  expect(batches.data.length).toBeGreaterThan(0);
+  expect(endpoints.data.length).toBeGreaterThan(0);
+  // A second page of the first test's browser context: the packaged Chromium runs single-process, where a
+  // second context's subresource requests are not reliably sent with that context's cookies.
+  const page = await shared.context.newPage();
+  const external: string[] = [];
+  page.on('request', (request) => {
+    const url = request.url();
+    if (!url.startsWith(`${base}/`) && !url.startsWith(`blob:${base}/`) && !url.startsWith('data:')) external.push(url);
+  });
+  await page.setViewportSize({ width: 360, height: 800 });
+  // axe comes from the npm package, as a same-origin script the console's CSP (script-src 'self') allows.
+  await page.route(`${base}/console/assets/axe.js`, (route) =>
+    route.fulfill({ path: AXE, contentType: 'text/javascript' }),
+  );
+  const pages = [
+    'sign-in',
+    'playground',
+    'playground?symbology=ean13',
+    'codes',
+    'batches',
+    `batches/${batches.data[0].id}`,
+    'webhooks',
+    `webhooks/${endpoints.data[0].id}`,
+    'keys',
+    'usage',
+  ];
+  const found: Record<string, string[]> = {};
+  for (const [i, name] of pages.entries()) {
+    if (i === 1) await signIn(page);
+    if (i === 0) await page.context().clearCookies(); // the first test signed out; start from no session
+    await page.goto(`${base}/console/${name}`);
+    if (name.startsWith('playground')) {
+      await previewLoaded(page);
+      await page.locator('#snippet-curl').waitFor();
+    }
+    await page.addScriptTag({ url: `${base}/console/assets/axe.js` });
+    const violations = (await page.evaluate(
+      "axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) })))",
+    )) as { id: string; impact: string; nodes: string[] }[];
+    const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    if (serious.length > 0) found[name] = serious.map((v) => `${v.impact} ${v.id}: ${v.nodes.join(', ')}`);
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
+    if (overflow > 1) (found[name] ??= []).push(`scrolls sideways by ${overflow} px at 360 px`);
+    await page.screenshot({ path: path.join(SHOTS, `360-${name.replace(/[^a-z0-9]+/gi, '-')}.png`), fullPage: true });
+  }
+  expect(found).toEqual({});
+  expect(external).toEqual([]);
+  // Contexts stay open until the browser closes: the packaged Chromium runs single-process and ends with its last one.
 }, 180_000);

@@ -49,7 +49,7 @@ function snippets(origin: string, body: Record<string, unknown>) {
     ([id, label, text]) =>
       html`<div class="snippet">
         <h3 id="snippet-${id}-title">${label}</h3>
-        <pre id="snippet-${id}" aria-labelledby="snippet-${id}-title">${text}</pre>
+        <pre id="snippet-${id}" role="region" tabindex="0" aria-labelledby="snippet-${id}-title">${text}</pre>
         <button type="button" data-copy="#snippet-${id}">Copy ${label}</button>
       </div>`,
   )}`;
