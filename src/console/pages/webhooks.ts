@@ -113,7 +113,8 @@ async function listPage(c: Context<ConsoleEnv>, shown: Shown = {}) {
               html`<details>
                 <summary><code>${t.type}</code></summary>
                 <p>${t.description ?? ''}</p>
-                <pre role="region" tabindex="0" aria-label="Example payload of ${t.type}">${JSON.stringify(t.example ?? {}, null, 2)}</pre>
+                <pre role="region" tabindex="0" aria-label="Example payload of ${t.type}">
+${JSON.stringify(t.example ?? {}, null, 2)}</pre>
               </details>`,
           )}
         </section>`,
