@@ -89,6 +89,9 @@ it('drives the console: previews, a batch and its ZIP, a key, a webhook replay â
   const { context, page, external, errors } = await watchedPage();
   shared.context = context;
   await signIn(page);
+  // The key is in no page and no script can read the session cookie (HttpOnly).
+  expect(await page.content()).not.toContain(stack.key.key);
+  expect(await page.evaluate('document.cookie')).not.toContain('console_session');
 
   // Playground: an EAN-13, then a styled QR code, and its verification receipt.
   await page.getByLabel('Symbology').selectOption('ean13');
@@ -232,6 +235,11 @@ it('axe-core finds no serious or critical violation on any console page, and non
     if (i === 1) await signIn(page);
     if (i === 0) await page.context().clearCookies(); // the first test signed out; start from no session
     await page.goto(`${base}/console/${name}`);
+    // Keyboard: the first Tab reaches the skip link, which moves focus to the content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent'), name).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement.id'), name).toBe('main');
     if (name.startsWith('playground')) {
       await previewLoaded(page);
       await page.locator('#snippet-curl').waitFor();
