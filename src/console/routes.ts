@@ -90,7 +90,9 @@ export function consoleRoutes(options: {
         422,
       );
     const account = await apiJson(c, 'GET', '/v1/account', undefined, { key });
-    if (!account.ok) return c.html(signInPage(token, next, account.problem), account.status === 401 ? 401 : 422);
+    // The API's own answer: 401 for a bad key, 403 for a render-scoped one, 429 while this address is blocked.
+    const refused = [401, 403, 429].includes(account.status) ? (account.status as 401) : 422;
+    if (!account.ok) return c.html(signInPage(token, next, account.problem), refused);
     await sessions.create(c, key);
     return c.redirect(next, 303);
   });

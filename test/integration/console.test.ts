@@ -114,6 +114,17 @@ describe('console sign-in', () => {
     expect(jar.has('console_session')).toBe(false);
   });
 
+  it('refuses a render-scoped key (it may not read the account) with the API’s problem on the form', async () => {
+    const { key } = await stack.seedKey();
+    const render = (await (
+      await stack.request('POST', '/v1/keys', { scope: 'render' }, { authorization: `Bearer ${key}` })
+    ).json()) as any;
+    const { res, jar } = await signIn(render.secret);
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('insufficient_scope');
+    expect(jar.has('console_session')).toBe(false);
+  });
+
   it('refuses a sign-in form posted without its token (login CSRF)', async () => {
     const { key } = await stack.seedKey();
     const res = await browse(new Map(), 'POST', '/console/sign-in', { form: { key }, headers: { origin: ORIGIN } });
