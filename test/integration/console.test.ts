@@ -1,10 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setAccountQuota } from '../../src/store/accounts.ts';
 import { startStack, type TestStack } from '../support/harness.ts';
 
 // The console through app.request, as a browser would use it: a cookie jar, forms, redirects.
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startStack({ workers: 0, env: { KEY_CACHE_TTL_MS: '0', TRUSTED_PROXIES: '10.0.0.0/8' } });
+  stack = await startStack({
+    workers: 0,
+    env: {
+      KEY_CACHE_TTL_MS: '0',
+      TRUSTED_PROXIES: '10.0.0.0/8',
+      WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_ALLOW_PRIVATE: '127.0.0.0/8',
+    },
+  });
 });
 afterAll(() => stack.close());
 
@@ -191,5 +200,64 @@ describe('console sign-out', () => {
     const replayed = await browse(stolen, 'GET', '/console/keys');
     expect(replayed.status).toBe(303);
     expect(replayed.headers.get('location')).toMatch(/^\/console\/sign-in/);
+  });
+});
+
+describe('console pages act through the API', () => {
+  it('adds a webhook endpoint, then disables it with the edit form', async () => {
+    const { key } = await stack.seedKey();
+    const { jar, csrf } = await signIn(key);
+    const headers = { origin: ORIGIN };
+    const added = await browse(jar, 'POST', '/console/webhooks', {
+      form: { _csrf: csrf!, url: 'http://127.0.0.1:9/hook' },
+      headers,
+    });
+    expect(added.status).toBe(200);
+    expect(await added.text()).toMatch(/<code id="secret-value">whsec_/);
+    const bearer = { authorization: `Bearer ${key}` };
+    const [endpoint] = ((await (await stack.request('GET', '/v1/webhook-endpoints', undefined, bearer)).json()) as any)
+      .data;
+    expect(endpoint.status).toBe('enabled');
+    const saved = await browse(jar, 'POST', `/console/webhooks/${endpoint.id}`, {
+      form: { _csrf: csrf!, url: 'http://127.0.0.1:9/other' },
+      headers,
+    });
+    expect(saved.status).toBe(303);
+    const after = (await (
+      await stack.request('GET', `/v1/webhook-endpoints/${endpoint.id}`, undefined, bearer)
+    ).json()) as any;
+    expect(after).toMatchObject({ status: 'disabled', url: 'http://127.0.0.1:9/other' });
+  });
+
+  it('previews a batch file with validate_only (row errors, nothing created) from a raw upload with the header token', async () => {
+    const { key } = await stack.seedKey();
+    const { jar, csrf } = await signIn(key);
+    const res = await stack.app.request(
+      '/console/batches?validate_only=true',
+      {
+        method: 'POST',
+        headers: { cookie: cookieHeader(jar), 'x-csrf-token': csrf!, origin: ORIGIN, 'content-type': 'text/csv' },
+        body: 'data,symbology\nok,qrcode\n4006381333932,ean13\n',
+      },
+      { incoming: { socket: { remoteAddress: '127.0.0.1' } } },
+    );
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body).toContain('rows.3.data');
+    expect(body).toMatch(/2 rows, 1 valid,\s+1 with errors/);
+    const batches = (await (
+      await stack.request('GET', '/v1/batches', undefined, { authorization: `Bearer ${key}` })
+    ).json()) as any;
+    expect(batches.data).toEqual([]);
+  });
+
+  it('shows usage per day as SVG bars and the monthly quota as a bar', async () => {
+    const { key, account_id } = await stack.seedKey();
+    await setAccountQuota(stack.db, account_id, 50);
+    await stack.request('POST', '/v1/codes', { data: 'counted' }, { authorization: `Bearer ${key}` });
+    const { jar } = await signIn(key);
+    const page = await (await browse(jar, 'GET', '/console/usage')).text();
+    expect(page).toMatch(/<progress\s+id="quota-bar"\s+max="50"\s+value="1"/);
+    expect(page).toMatch(/<rect class="bar"/);
   });
 });
