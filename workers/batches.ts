@@ -1,4 +1,4 @@
-import { completeFinishedBatches, expandBatch } from '../src/jobs/expand-batch.ts';
+import { expandBatch, sweepFinishedBatches } from '../src/jobs/expand-batch.ts';
 import { createPreflightPool } from '../src/render/preflight-pool.ts';
 import { runWorker } from '../src/worker-runner.ts';
 
@@ -24,11 +24,9 @@ runWorker('batches', ({ config, db, queues, log }) => {
     // After the worker has closed: its last expansion's checks still run.
     close: () => preflight.close(),
     onCompleted: (job, result) => log.info({ jobId: job.id, result }, 'batch expanded'),
-    // Completion is noticed here, not by the render jobs: a job's transaction cannot see the counter
-    // increments of other jobs committing at the same moment.
     background: () => {
       const sweep = setInterval(() => {
-        completeFinishedBatches(db)
+        sweepFinishedBatches({ db })
           .then((done) => done.forEach((batch) => log.info({ batchId: batch.id }, 'batch completed')))
           .catch((error) => log.warn({ err: error }, 'batch completion sweep failed'));
       }, config.batchSweepMs);

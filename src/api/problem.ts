@@ -2,7 +2,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import * as v from 'valibot';
-import { PROBLEMS, type FieldError, type ProblemCode } from '../domain/problems.ts';
+import { PROBLEMS, describeFieldErrors, type FieldError, type ProblemCode } from '../domain/problems.ts';
 
 export type ProblemInit = {
   code: ProblemCode;
@@ -24,8 +24,7 @@ export class ApiProblem extends Error {
 
 /** Shorthand for a 422 with field errors. */
 export function validationProblem(errors: FieldError[]): ApiProblem {
-  const detail = errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ');
-  return new ApiProblem({ code: 'validation_failed', detail, errors });
+  return new ApiProblem({ code: 'validation_failed', detail: describeFieldErrors(errors), errors });
 }
 
 /** valibot issues → field errors with dotted paths, prefixed by where the input came from. */

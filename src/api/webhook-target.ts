@@ -1,18 +1,9 @@
 import * as v from 'valibot';
 import type { Config } from '../config.ts';
-import { EVENT_TYPES } from '../domain/events.ts';
 import type { FieldError } from '../domain/problems.ts';
+import { WebhookEventsSchema, WebhookUrlSchema } from '../domain/requests.ts';
 import { checkTarget, ssrfPolicyOf, SsrfError } from '../webhooks/ssrf.ts';
 import { fieldErrors } from './problem.ts';
-
-export const WebhookEventsSchema = v.pipe(
-  v.array(v.picklist(EVENT_TYPES, `must be one of ${EVENT_TYPES.join(', ')}`)),
-  v.maxLength(EVENT_TYPES.length),
-);
-export const WebhookUrlSchema = v.pipe(
-  v.string('must be a string'),
-  v.maxLength(2048, 'must be at most 2048 characters'),
-);
 
 /** POST /v1/webhook-endpoints (events null or absent: every event). The URL is SSRF-checked after. */
 export const EndpointCreateSchema = v.strictObject(

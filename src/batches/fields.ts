@@ -1,4 +1,4 @@
-import { RENDER_FIELDS } from '../domain/render-spec.ts';
+import { RENDER_FIELDS } from '../domain/requests.ts';
 
 /** Columns (CSV) or keys (JSONL) a batch row may carry besides render fields and `metadata.*`. */
 const ROW_FIELDS = ['filename', 'custom_id'] as const;

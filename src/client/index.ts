@@ -1,6 +1,6 @@
 import type * as v from 'valibot';
 import type { CodeObject } from '../api/code-object.ts';
-import type { submissionSchema } from '../api/openapi/schemas.ts';
+import type { codeRequestSchema } from '../domain/requests.ts';
 import type { toBatchObject } from '../api/routes/batches.ts';
 import { isTerminal } from '../domain/code.ts';
 import { readSse } from './sse.ts';
@@ -8,7 +8,7 @@ import { readSse } from './sse.ts';
 type BodyInit = NonNullable<RequestInit['body']>;
 
 /** A POST /v1/codes body: the input type of the schema the OpenAPI document is generated from. */
-export type CodeRequest = v.InferInput<ReturnType<typeof submissionSchema>>;
+export type CodeRequest = v.InferInput<ReturnType<typeof codeRequestSchema>>;
 export type Code = CodeObject;
 export type Batch = ReturnType<typeof toBatchObject>;
 export type CodeEvent = { id: string; status: Code['status']; code?: Code };

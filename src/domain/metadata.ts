@@ -7,6 +7,6 @@ export function metadataSchema(limits: { maxKeys: number; maxValueLength: number
       v.pipe(v.string(), v.minLength(1), v.maxLength(40, 'metadata keys are at most 40 characters')),
       v.pipe(v.string('metadata values must be strings'), v.maxLength(limits.maxValueLength)),
     ),
-    v.check((m) => Object.keys(m).length <= limits.maxKeys, `metadata has at most ${limits.maxKeys} keys`),
+    v.maxEntries(limits.maxKeys, `metadata has at most ${limits.maxKeys} keys`),
   );
 }

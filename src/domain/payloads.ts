@@ -34,77 +34,109 @@ const httpUrl = v.pipe(
   v.check((s) => !CONTROL.test(s), 'must not contain control characters'),
 );
 
+// Missing and unknown keys in plain words (valibot's own: `Invalid key: Expected "phone" but received undefined`).
+const fieldsOf =
+  (type: string) =>
+  (issue: v.BaseIssue<unknown>): string =>
+    issue.expected === 'never'
+      ? `is not a field of payload type ${type}`
+      : issue.received === 'undefined'
+        ? `is required for payload type ${type}`
+        : 'must be an object';
+
 const SCHEMAS = {
-  wifi: v.strictObject({
-    type: v.literal('wifi'),
-    ssid: text(32),
-    password: optText(63),
-    security: v.optional(v.picklist(['WPA', 'WEP', 'nopass'], 'must be WPA, WEP or nopass'), 'WPA'),
-    hidden: v.optional(v.boolean('must be true or false'), false),
-  }),
-  vcard: v.strictObject({
-    type: v.literal('vcard'),
-    name: text(100),
-    organization: optText(100),
-    title: optText(100),
-    phone: v.optional(phone),
-    email: v.optional(email),
-    url: v.optional(httpUrl),
-    address: optText(200, 'many'),
-    note: optText(500, 'many'),
-  }),
-  email: v.strictObject({ type: v.literal('email'), to: email, subject: optText(200), body: optText(1000, 'many') }),
-  sms: v.strictObject({ type: v.literal('sms'), phone, message: optText(500, 'many') }),
-  geo: v.strictObject({
-    type: v.literal('geo'),
-    latitude: v.pipe(
-      v.number('must be a number'),
-      v.minValue(-90, 'must be at least -90'),
-      v.maxValue(90, 'must be at most 90'),
-    ),
-    longitude: v.pipe(
-      v.number('must be a number'),
-      v.minValue(-180, 'must be at least -180'),
-      v.maxValue(180, 'must be at most 180'),
-    ),
-    altitude: v.optional(v.number('must be a number')),
-  }),
-  url: v.strictObject({ type: v.literal('url'), url: httpUrl }),
-  epc: v.strictObject({
-    type: v.literal('epc'),
-    name: text(70),
-    iban: v.pipe(
-      v.string('must be a string'),
-      v.transform((s) => s.replace(/\s+/g, '').toUpperCase()),
-      v.check(validIban, 'must be a valid IBAN'),
-    ),
-    bic: v.optional(
-      v.pipe(
-        v.string('must be a string'),
-        v.toUpperCase(),
-        v.regex(/^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$/, 'must be a BIC (8 or 11 characters)'),
-      ),
-    ),
-    amount: v.optional(
-      v.pipe(
+  wifi: v.strictObject(
+    {
+      type: v.literal('wifi'),
+      ssid: text(32),
+      password: optText(63),
+      security: v.optional(v.picklist(['WPA', 'WEP', 'nopass'], 'must be WPA, WEP or nopass'), 'WPA'),
+      hidden: v.optional(v.boolean('must be true or false'), false),
+    },
+    fieldsOf('wifi'),
+  ),
+  vcard: v.strictObject(
+    {
+      type: v.literal('vcard'),
+      name: text(100),
+      organization: optText(100),
+      title: optText(100),
+      phone: v.optional(phone),
+      email: v.optional(email),
+      url: v.optional(httpUrl),
+      address: optText(200, 'many'),
+      note: optText(500, 'many'),
+    },
+    fieldsOf('vcard'),
+  ),
+  email: v.strictObject(
+    { type: v.literal('email'), to: email, subject: optText(200), body: optText(1000, 'many') },
+    fieldsOf('email'),
+  ),
+  sms: v.strictObject({ type: v.literal('sms'), phone, message: optText(500, 'many') }, fieldsOf('sms')),
+  geo: v.strictObject(
+    {
+      type: v.literal('geo'),
+      latitude: v.pipe(
         v.number('must be a number'),
-        v.minValue(0.01, 'must be at least 0.01'),
-        v.maxValue(999999999.99, 'must be at most 999999999.99'),
-        v.check((n) => Math.abs(Math.round(n * 100) - n * 100) < 1e-6, 'must have at most 2 decimals'),
+        v.minValue(-90, 'must be at least -90'),
+        v.maxValue(90, 'must be at most 90'),
       ),
-    ),
-    reference: v.optional(
-      v.pipe(
+      longitude: v.pipe(
+        v.number('must be a number'),
+        v.minValue(-180, 'must be at least -180'),
+        v.maxValue(180, 'must be at most 180'),
+      ),
+      altitude: v.optional(v.number('must be a number')),
+    },
+    fieldsOf('geo'),
+  ),
+  url: v.strictObject({ type: v.literal('url'), url: httpUrl }, fieldsOf('url')),
+  epc: v.strictObject(
+    {
+      type: v.literal('epc'),
+      name: text(70),
+      iban: v.pipe(
         v.string('must be a string'),
-        v.regex(/^RF\d{2}[A-Z0-9]{1,21}$/, 'must be a structured creditor reference (RF…)'),
+        v.transform((s) => s.replace(/\s+/g, '').toUpperCase()),
+        v.check(validIban, 'must be a valid IBAN'),
       ),
-    ),
-    text: optText(140),
-  }),
+      bic: v.optional(
+        v.pipe(
+          v.string('must be a string'),
+          v.regex(/^[A-Za-z]{6}[A-Za-z0-9]{2}([A-Za-z0-9]{3})?$/, 'must be a BIC (8 or 11 characters)'),
+          v.toUpperCase(),
+        ),
+      ),
+      amount: v.optional(
+        v.pipe(
+          v.number('must be a number'),
+          v.minValue(0.01, 'must be at least 0.01'),
+          v.maxValue(999999999.99, 'must be at most 999999999.99'),
+          v.check((n) => Math.abs(Math.round(n * 100) - n * 100) < 1e-6, 'must have at most 2 decimals'),
+        ),
+      ),
+      reference: v.optional(
+        v.pipe(
+          v.string('must be a string'),
+          v.regex(/^RF\d{2}[A-Z0-9]{1,21}$/, 'must be a structured creditor reference (RF…)'),
+        ),
+      ),
+      text: optText(140),
+    },
+    fieldsOf('epc'),
+  ),
 } as const;
 
 export const PAYLOAD_TYPES = Object.keys(SCHEMAS) as (keyof typeof SCHEMAS)[];
 export type PayloadType = keyof typeof SCHEMAS;
+
+/** Any payload, discriminated by `type` (a JSON Schema `oneOf` in the document). */
+export const payloadSchema = v.variant(
+  'type',
+  [SCHEMAS.wifi, SCHEMAS.vcard, SCHEMAS.email, SCHEMAS.sms, SCHEMAS.geo, SCHEMAS.url, SCHEMAS.epc],
+  `must be an object with a type: ${PAYLOAD_TYPES.join(', ')}`,
+);
 
 function validIban(iban: string): boolean {
   if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(iban)) return false;

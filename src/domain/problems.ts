@@ -47,6 +47,11 @@ export type ProblemCode = keyof typeof PROBLEMS;
 /** One invalid field: `path` is dotted from the body root ('' for the body itself). */
 export type FieldError = { path: string; message: string };
 
+/** Field errors on one line, `path: message; …`: a 422's detail and a failed batch row's error message. */
+export function describeFieldErrors(errors: readonly FieldError[]): string {
+  return errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ');
+}
+
 /** Error codes a failed code can carry in its `error.code`. */
 export const RENDER_ERRORS = {
   render_failed: { retryable: false },

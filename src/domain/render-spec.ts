@@ -1,25 +1,19 @@
 // Request normalization: a flat JSON body in, a fully defaulted RenderSpec or dotted-path issues out.
 import * as v from 'valibot';
 import { svgComplexityIssue, type SvgLimits } from './svg-complexity.ts';
-import { FORMATS } from './formats.ts';
-import type { Format } from './formats.ts';
+import { FORMATS, type Format } from './formats.ts';
 import { bracketed, looksLikeDigitalLink, parseElementString, validateDigitalLink } from './gs1.ts';
 import { buildPayload } from './payloads.ts';
+import { OPTION_SCHEMAS, RENDER_SCHEMAS } from './requests.ts';
 import type { FieldError } from './problems.ts';
 import {
-  BAR_HEIGHT_BOUNDS,
-  DPI_BOUNDS,
   FINDER_STYLES,
   LOGO_MAX_BYTES,
-  LOGO_SIZE_BOUNDS,
-  MARGIN_BOUNDS,
   MODULE_STYLES,
   OPTION_IDS,
   ROTATIONS,
   SCALE_BOUNDS,
-  SIZE_BOUNDS,
   SYMBOLOGY_IDS,
-  X_DIM_BOUNDS,
   defaultIncludeText,
   getSymbology,
   optionsFor,
@@ -68,72 +62,10 @@ export type RenderSpec = { symbology: SymbologyId; data: string; format: Format;
 export type Issue = FieldError;
 export type NormalizeResult = { ok: true; spec: RenderSpec } | { ok: false; issues: Issue[] };
 
-/** Every top-level body field normalizeRenderSpec reads. */
-export const RENDER_FIELDS: readonly string[] = [
-  'symbology',
-  'data',
-  'payload',
-  'format',
-  'allow_low_contrast',
-  ...OPTION_IDS,
-];
-
-const int = (min: number, max: number) =>
-  v.pipe(
-    v.number('must be an integer'),
-    v.integer('must be an integer'),
-    v.minValue(min, `must be at least ${min}`),
-    v.maxValue(max, `must be at most ${max}`),
-  );
-const colour = v.pipe(
-  v.string('must be a hex colour like #1a2b3c'),
-  v.regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, 'must be a hex colour like #1a2b3c or #abc'),
-);
-
-const OPTION_SCHEMAS: Record<OptionId, v.GenericSchema> = {
-  scale: int(SCALE_BOUNDS.min, SCALE_BOUNDS.max),
-  size: int(SIZE_BOUNDS.min, SIZE_BOUNDS.max),
-  margin: int(MARGIN_BOUNDS.min, MARGIN_BOUNDS.max),
-  ecc: v.pipe(
-    v.string('must be one of L, M, Q, H'),
-    v.toUpperCase(),
-    v.picklist(['L', 'M', 'Q', 'H'], 'must be one of L, M, Q, H'),
-  ),
-  version: int(1, 40),
-  mask: int(0, 7),
-  foreground: colour,
-  background: colour,
-  include_text: v.boolean('must be true or false'),
-  rotate: v.picklist(ROTATIONS, 'must be 0, 90, 180 or 270'),
-  bar_height: int(BAR_HEIGHT_BOUNDS.min, BAR_HEIGHT_BOUNDS.max),
-  dpi: int(DPI_BOUNDS.min, DPI_BOUNDS.max),
-  x_dim_mm: v.pipe(
-    v.number('must be a number'),
-    v.minValue(X_DIM_BOUNDS.min, `must be at least ${X_DIM_BOUNDS.min}`),
-    v.maxValue(X_DIM_BOUNDS.max, `must be at most ${X_DIM_BOUNDS.max}`),
-  ),
-  verify: v.boolean('must be true or false'),
-  module_style: v.picklist(MODULE_STYLES, `must be one of ${MODULE_STYLES.join(', ')}`),
-  finder_style: v.picklist(FINDER_STYLES, `must be one of ${FINDER_STYLES.join(', ')}`),
-  logo: v.pipe(
-    v.string('must be a base64 string'),
-    v.transform((s) => s.replace(/^data:image\/[a-z+]+;base64,/, '')),
-    v.regex(/^[A-Za-z0-9+/=\s]+$/, 'must be base64 (or a data: URI)'),
-    v.maxLength(Math.ceil(LOGO_MAX_BYTES / 3) * 4 + 64, `must be at most ${LOGO_MAX_BYTES / 1024} KiB`),
-  ),
-  logo_size: v.pipe(
-    v.number('must be a number'),
-    v.minValue(LOGO_SIZE_BOUNDS.min, `must be at least ${LOGO_SIZE_BOUNDS.min}`),
-    v.maxValue(
-      LOGO_SIZE_BOUNDS.max,
-      `must be at most ${LOGO_SIZE_BOUNDS.max} (a bigger logo covers more modules than ECC H can restore)`,
-    ),
-  ),
-};
-
-const symbologySchema = v.picklist(SYMBOLOGY_IDS, `must be one of ${SYMBOLOGY_IDS.join(', ')}`);
-const formatSchema = v.picklist(FORMATS, `must be one of ${FORMATS.join(', ')}`);
-const dataSchema = v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty'));
+const OPTIONS: Record<OptionId, v.GenericSchema> = OPTION_SCHEMAS;
+const symbologySchema = RENDER_SCHEMAS.symbology;
+const formatSchema = RENDER_SCHEMAS.format;
+const dataSchema = RENDER_SCHEMAS.data;
 
 function check<T>(schema: v.GenericSchema<unknown, T>, value: unknown, path: string, issues: Issue[]): T | undefined {
   const result = v.safeParse(schema, value);
@@ -182,7 +114,7 @@ export function normalizeRenderSpec(
       issues.push({ path: id, message: `does not apply to ${sym.id}` });
       continue;
     }
-    const value = check(OPTION_SCHEMAS[id], input[id], id, issues);
+    const value = check(OPTIONS[id], input[id], id, issues);
     if (value !== undefined) given[id] = value;
   }
   if (present('scale') && present('size'))
@@ -190,7 +122,7 @@ export function normalizeRenderSpec(
   if (present('x_dim_mm') && (present('scale') || present('size')))
     issues.push({ path: 'x_dim_mm', message: 'give one of scale, size or x_dim_mm' });
   if (present('allow_low_contrast'))
-    check(v.boolean('must be true or false'), input.allow_low_contrast, 'allow_low_contrast', issues);
+    check(RENDER_SCHEMAS.allow_low_contrast, input.allow_low_contrast, 'allow_low_contrast', issues);
   const ecc = given.ecc as EccLevel | undefined;
   if (ecc !== undefined && sym.eccLevels && !sym.eccLevels.includes(ecc))
     issues.push({ path: 'ecc', message: `must be one of ${sym.eccLevels.join(', ')} for ${sym.id}` });
@@ -469,4 +401,16 @@ export function completeCheckDigit(
 export function normalizeElementString(data: string): CheckOutcome {
   const parsed = parseElementString(data);
   return parsed.ok ? { ok: true, value: bracketed(parsed.elements) } : { ok: false, message: parsed.message };
+}
+
+/**
+ * A stored code's parameters as the RenderSpec they were normalized to (codes rows hold what
+ * normalizeRenderSpec wrote); the one place a row becomes a spec. Throws on a row no release wrote.
+ */
+export function specOfStored(row: { symbology: string; data: string; format: string; options: object }): RenderSpec {
+  const symbology = SYMBOLOGY_IDS.find((id) => id === row.symbology);
+  const format = FORMATS.find((f) => f === row.format);
+  if (symbology === undefined || format === undefined)
+    throw new Error(`stored code has an unknown symbology or format: ${row.symbology}/${row.format}`);
+  return { symbology, data: row.data, format, options: row.options as RenderOptions };
 }

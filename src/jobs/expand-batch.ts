@@ -2,17 +2,18 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import * as v from 'valibot';
 import { splitRow } from '../batches/fields.ts';
 import { newId } from '../domain/ids.ts';
-import { metadataSchema } from '../domain/metadata.ts';
+import { describeFieldErrors } from '../domain/problems.ts';
 import { QUEUES } from '../queue/catalog.ts';
 import { enqueueRenders, planRenderJobs, type Queues } from '../queue/producer.ts';
 import { DEFAULT_POLICY, type RenderPolicy } from '../domain/render-spec.ts';
 import { accountContentKey } from '../render/content-key.ts';
 import { overBudgetIssue, type PreflightPool } from '../render/preflight-pool.ts';
-import { checkRenderFields, inlinePreflight, type RunPreflight } from '../render/submission.ts';
+import { checkSubmission, inlinePreflight, type RunPreflight } from '../render/submission.ts';
 import {
   addInvalidRows,
   bumpBatchCounts,
   completeBatchIfDone,
+  completeFinishedBatches,
   findBatchById,
   linkRowsToCodes,
   markBatchExpanded,
@@ -69,16 +70,17 @@ async function toSubmission(
   const { render, metadata } = splitRow({ ...batch.defaults, ...row.fields });
   const base = { id: newId('code'), account_id: batch.account_id, batch_id: batch.id };
   // The batch's defaults carry its plan's `verify`; only the contrast floor comes from config.
-  const checked = await checkRenderFields(
-    render,
-    { ...DEFAULT_POLICY, minContrast: deps.limits.minContrast, logoSvg: deps.limits.logoSvg ?? DEFAULT_POLICY.logoSvg },
-    runPreflight,
+  const { minContrast, metadataMaxKeys: maxKeys, metadataMaxValueLength: maxValueLength } = deps.limits;
+  const checked = await checkSubmission(
+    { ...render, metadata },
+    {
+      policy: { ...DEFAULT_POLICY, minContrast, logoSvg: deps.limits.logoSvg ?? DEFAULT_POLICY.logoSvg },
+      limits: { maxKeys, maxValueLength },
+      extra: ['metadata'],
+      runPreflight,
+    },
   );
-  const meta = v.safeParse(
-    metadataSchema({ maxKeys: deps.limits.metadataMaxKeys, maxValueLength: deps.limits.metadataMaxValueLength }),
-    metadata,
-  );
-  if (checked.ok && meta.success) {
+  if (checked.ok) {
     const { spec, key } = checked;
     return {
       ...base,
@@ -86,17 +88,13 @@ async function toSubmission(
       data: spec.data,
       format: spec.format,
       options: JSON.stringify(spec.options),
-      metadata: JSON.stringify(meta.output),
+      metadata: JSON.stringify(checked.metadata),
       result_key: accountContentKey(batch.account_id, key),
       ...(canceled ? { finished: { status: 'canceled' as const } } : {}),
     };
   }
   // Kept as a failed code so that the manifest accounts for every row.
-  const errors = [
-    ...(checked.ok ? [] : checked.errors),
-    ...(meta.success ? [] : meta.issues.map((i) => ({ path: 'metadata', message: i.message }))),
-  ];
-  const message = errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ');
+  const message = describeFieldErrors(checked.errors);
   return {
     ...base,
     symbology: String(render.symbology ?? 'qrcode'),
@@ -166,4 +164,11 @@ export async function expandBatch(job: Pick<Job, 'data'>, deps: ExpandDeps): Pro
   return { outcome: 'expanded', rows: expanded };
 }
 
-export { completeFinishedBatches } from '../store/batches.ts';
+/**
+ * The batches worker's sweep: completes every expanded batch whose rows are all terminal. Completion is
+ * noticed here, not by the render jobs: a job's transaction cannot see the counter increments of other
+ * jobs committing at the same moment.
+ */
+export async function sweepFinishedBatches(deps: Pick<ExpandDeps, 'db'>): Promise<{ id: string }[]> {
+  return completeFinishedBatches(deps.db);
+}

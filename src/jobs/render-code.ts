@@ -1,14 +1,12 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import * as v from 'valibot';
 import type { CodeStatus } from '../domain/code.ts';
-import type { RenderSpec } from '../domain/render-spec.ts';
+import { specOfStored } from '../domain/render-spec.ts';
 import { QUEUES } from '../queue/catalog.ts';
-import { storedResult } from '../render/content-key.ts';
-import { render } from '../render/index.ts';
+import { loadVerifier, type Verify } from '../render/decoder.ts';
+import { produceResult } from '../render/result.ts';
 import { claimCodes, completeRenders, markFailed, type CompletedRender } from '../store/codes.ts';
 import type { Db } from '../store/db.ts';
-import type { CodeRow } from '../store/schema.ts';
-import { loadVerifier, type Verify } from './decoder.ts';
 
 export type RenderDeps = {
   db: Db;
@@ -47,10 +45,6 @@ export type RenderOutcome =
   | ({ outcome: 'succeeded'; cached: boolean } & RenderedCode)
   /** the engine refused the input: the code is failed, the job completes (no retry) */
   | ({ outcome: 'failed'; message: string } & RenderedCode);
-
-function specOf(row: CodeRow): RenderSpec {
-  return { symbology: row.symbology, data: row.data, format: row.format, options: row.options } as RenderSpec;
-}
 
 /**
  * Renders the codes of one job: claims them together (one statement with the jobs that start at the same
@@ -126,25 +120,14 @@ async function renderClaimed(row: ClaimedCode, deps: RenderDeps): Promise<Record
   if (row.cached) {
     return { recorded: complete({ codeId: row.id }).then(() => ({ outcome: 'succeeded', cached: true, ...code })) };
   }
-  const spec = specOf(row);
-  let rendered;
-  try {
-    rendered = await render(spec);
-  } catch (error) {
-    return fail({ code: 'render_failed', message: error instanceof Error ? error.message : String(error) });
-  }
-  let verification = null;
-  if (spec.options.verify) {
-    const verify = deps.verify ?? (await loadVerifier());
-    verification = await verify(spec, rendered);
-    if (!verification.verified) {
-      // Never a silent success: bytes that do not read back as asked fail the code, and are not stored.
-      const message = `the rendered ${spec.format} does not scan as requested: ${verification.message ?? 'mismatch'}`;
-      return fail({ code: 'verification_failed', message });
-    }
-  }
-  const result = storedResult(row.result_key, rendered, verification);
+  const produced = await produceResult(specOfStored(row), row.result_key, async () => deps.verify ?? loadVerifier());
+  // Never a silent success: bytes that do not read back as asked fail the code, and are not stored.
+  if (!produced.ok) return fail({ code: produced.code, message: produced.message });
   return {
-    recorded: complete({ codeId: row.id, result }).then(() => ({ outcome: 'succeeded', cached: false, ...code })),
+    recorded: complete({ codeId: row.id, result: produced.result }).then(() => ({
+      outcome: 'succeeded',
+      cached: false,
+      ...code,
+    })),
   };
 }

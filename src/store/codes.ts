@@ -230,6 +230,11 @@ export async function markFailed(db: Db, id: string, error: CodeError): Promise<
   return (await finishCode(db, { id }, { status: 'failed', error })) !== undefined;
 }
 
+/** Points a code at the result its parameters render to today (after a renderer upgrade re-rendered it). */
+export async function setResultKey(db: Db, id: string, key: string): Promise<void> {
+  await db.updateTable('codes').set({ result_key: key }).where('id', '=', id).execute();
+}
+
 /** Cancels one of the account's codes if it has not finished; returns whether it changed. */
 export async function cancelCode(db: Db, accountId: string, id: string): Promise<boolean> {
   return (await finishCode(db, { id, accountId }, { status: 'canceled' })) !== undefined;

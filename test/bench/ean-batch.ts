@@ -11,7 +11,7 @@ import { loadavg } from 'node:os';
 import bwipjs from 'bwip-js';
 import { loadConfig } from '../../src/config.ts';
 import { normalizeRenderSpec, type RenderSpec } from '../../src/domain/render-spec.ts';
-import { loadVerifier } from '../../src/jobs/decoder.ts';
+import { loadVerifier } from '../../src/render/decoder.ts';
 import { render } from '../../src/render/index.ts';
 import { getSymbology } from '../../src/domain/symbologies.ts';
 import { createDb } from '../../src/store/db.ts';

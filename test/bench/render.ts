@@ -11,7 +11,7 @@ import { normalizeRenderSpec } from '../../src/domain/render-spec.ts';
 import type { RenderSpec } from '../../src/domain/render-spec.ts';
 import { SYMBOLOGY_IDS, describeSymbologies, getSymbology } from '../../src/domain/symbologies.ts';
 import type { SymbologyId } from '../../src/domain/symbologies.ts';
-import { loadVerifier } from '../../src/jobs/decoder.ts';
+import { loadVerifier } from '../../src/render/decoder.ts';
 import { RMQR_VERSIONS, matrixOptions } from '../../src/render/bwip.ts';
 import { planBwip } from '../support/bwip-reference.ts';
 import { preflight, render } from '../../src/render/index.ts';

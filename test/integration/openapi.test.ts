@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as v from 'valibot';
 import { parseSubmission } from '../../src/api/routes/codes.ts';
 import { inlinePreflight } from '../../src/render/submission.ts';
-import { WebhookEventsSchema, WebhookUrlSchema } from '../../src/api/webhook-target.ts';
+import { WebhookEventsSchema, WebhookUrlSchema } from '../../src/domain/requests.ts';
 import { DEFAULT_POLICY } from '../../src/domain/render-spec.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { eventually, freePort, startStack, type TestStack } from '../support/harness.ts';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RENDER_FIELDS } from '../../src/domain/render-spec.ts';
+import { RENDER_FIELDS } from '../../src/domain/requests.ts';
 import { startStack, type TestStack } from '../support/harness.ts';
 
 // No workers: validation never needs one, and nothing malformed may reach the queue.

@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import type { Config } from '../../config.ts';
 import { PROBLEMS, type ProblemCode } from '../../domain/problems.ts';
 import { anonymousMayCall } from '../middleware/anonymous-scope.ts';
@@ -5,7 +6,14 @@ import { ListQuery as batchListQuery } from '../routes/batches.ts';
 import { listQuerySchema } from '../routes/codes.ts';
 import { deliveriesQuerySchema, eventsQuerySchema } from '../routes/webhooks.ts';
 import { EVENT_TYPES } from '../../domain/events.ts';
-import { COMPONENT_SCHEMAS, jsonSchemaOf, submissionSchema } from './schemas.ts';
+import { COMPONENT_SCHEMAS, jsonSchemaOf } from './schemas.ts';
+import {
+  RENDER_SCHEMAS,
+  batchQuerySchema,
+  batchRowSchema,
+  codeRequestSchema,
+  renderUrlRequestSchema,
+} from '../../domain/requests.ts';
 import { EndpointCreateSchema, EndpointPatchSchema } from '../webhook-target.ts';
 import { CreateKeySchema, rollKeySchema, usageQuerySchema } from '../routes/account.ts';
 import { ACCOUNT_SCHEMAS } from './account-schemas.ts';
@@ -24,7 +32,13 @@ export type Operation = {
   auth?: boolean;
   query?: Json;
   headers?: HeaderName[];
-  body?: { contentType: string; schema: Json; examples?: Record<string, unknown> };
+  body?: {
+    contentType: string;
+    schema: Json;
+    examples?: Record<string, unknown>;
+    /** Other media types the body may be sent as, as OpenAPI media type objects. */
+    more?: Record<string, Json>;
+  };
   /** Success responses; the problem responses each route can answer are added from `problems`. */
   responses: Record<string, { description: string; type?: string; schema?: string | Json; headers?: HeaderName[] }>;
   problems?: ProblemCode[];
@@ -95,9 +109,8 @@ const idParam = (prefix: string) => ({
 
 /** The API's routes. */
 export function resources(config: Config): Operation[] {
-  const submission = jsonSchemaOf(
-    submissionSchema({ maxKeys: config.metadataMaxKeys, maxValueLength: config.metadataMaxValueLength }),
-  );
+  const limits = { maxKeys: config.metadataMaxKeys, maxValueLength: config.metadataMaxValueLength };
+  const { payload: _payload, ...renderQuery } = RENDER_SCHEMAS;
   return [
     {
       method: 'get',
@@ -139,9 +152,11 @@ export function resources(config: Config): Operation[] {
       headers: ['Idempotency-Key', 'Prefer'],
       body: {
         contentType: json,
-        schema: submission,
+        schema: jsonSchemaOf(codeRequestSchema(limits)),
         examples: {
           url: { data: 'https://example.com/products/12345' },
+          wifi: { payload: { type: 'wifi', ssid: 'Guest', password: 'correct horse', security: 'WPA' } },
+          version_mask: { data: 'HELLO', version: 5, mask: 3, ecc: 'Q', foreground: '#123' },
           ean13: { symbology: 'ean13', data: '5901234123457', format: 'svg', include_text: true },
           styled: {
             data: 'hello',
@@ -237,15 +252,26 @@ export function resources(config: Config): Operation[] {
       summary:
         'Upload a CSV (header row) or JSON Lines file, one code per row; defaults for every row as query parameters',
       headers: ['Idempotency-Key'],
-      query: {
-        type: 'object',
-        properties: { validate_only: { type: 'boolean' }, symbology: { type: 'string' }, format: { type: 'string' } },
-        additionalProperties: true,
-      },
+      query: jsonSchemaOf(batchQuerySchema),
       body: {
         contentType: 'text/csv',
-        schema: { type: 'string' },
+        schema: {
+          type: 'string',
+          description:
+            'A header row naming BatchRow fields (metadata as metadata.<key> columns), then one code per row',
+        },
         examples: { two_rows: 'data,filename\nhttps://example.com/a,a\nhttps://example.com/b,b\n' },
+        more: {
+          'application/x-ndjson': {
+            schema: { $ref: '#/components/schemas/BatchRow' },
+            examples: {
+              two_rows: {
+                value:
+                  '{"data":"https://example.com/a","filename":"a"}\n{"payload":{"type":"url","url":"https://example.com/b"}}\n',
+              },
+            },
+          },
+        },
       },
       responses: {
         202: { description: 'The batch', schema: 'Batch', headers: ['Location'] },
@@ -308,7 +334,7 @@ export function resources(config: Config): Operation[] {
       tag: 'render',
       summary:
         'The image itself for <img src>: the POST /v1/codes fields as query parameters; from the content cache, else rendered ahead of batch rows and awaited for RENDER_WAIT_SECONDS',
-      query: { type: 'object', properties: (submission as { properties: Record<string, unknown> }).properties },
+      query: jsonSchemaOf(v.object(renderQuery)),
       responses: {
         200: { description: 'Image', type: 'image/*', headers: ['ETag'] },
         304: { description: 'Not modified' },
@@ -322,13 +348,7 @@ export function resources(config: Config): Operation[] {
       summary: 'Sign a render URL (no key in the page) valid for ttl_seconds (≤ RENDER_URL_MAX_TTL_SECONDS)',
       body: {
         contentType: json,
-        schema: {
-          ...submission,
-          properties: {
-            ...(submission as { properties: object }).properties,
-            ttl_seconds: { type: 'integer', minimum: 1 },
-          },
-        },
+        schema: jsonSchemaOf(renderUrlRequestSchema(config.renderUrlMaxTtlSeconds)),
         examples: { label: { data: 'https://example.com/p/1', format: 'svg', ttl_seconds: 86400 } },
       },
       responses: {
@@ -632,6 +652,7 @@ function operationObject(op: Operation): Json {
                   Object.entries(op.body.examples ?? {}).map(([k, value]) => [k, { value }]),
                 ),
               },
+              ...op.body.more,
             },
           },
         }
@@ -687,7 +708,13 @@ export function buildOpenApiDocument(config: Config): Json {
       headers: Object.fromEntries(
         Object.entries(HEADERS).map(([name, { schema, description }]) => [name, { schema, description }]),
       ),
-      schemas: { ...COMPONENT_SCHEMAS, ...ACCOUNT_SCHEMAS },
+      schemas: {
+        ...COMPONENT_SCHEMAS,
+        ...ACCOUNT_SCHEMAS,
+        BatchRow: jsonSchemaOf(
+          batchRowSchema({ maxKeys: config.metadataMaxKeys, maxValueLength: config.metadataMaxValueLength }),
+        ),
+      },
     },
   };
 }

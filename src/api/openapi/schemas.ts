@@ -1,22 +1,9 @@
 import { toJsonSchema } from '@valibot/to-json-schema';
-import * as v from 'valibot';
+import type * as v from 'valibot';
 import { CODE_STATUSES } from '../../domain/code.ts';
 import { FORMATS } from '../../domain/formats.ts';
-import { metadataSchema } from '../../domain/metadata.ts';
-import {
-  BAR_HEIGHT_BOUNDS,
-  DPI_BOUNDS,
-  FINDER_STYLES,
-  MARGIN_BOUNDS,
-  MODULE_STYLES,
-  ROTATIONS,
-  SCALE_BOUNDS,
-  SIZE_BOUNDS,
-  SYMBOLOGY_IDS,
-  X_DIM_BOUNDS,
-} from '../../domain/symbologies.ts';
+import { SYMBOLOGY_IDS } from '../../domain/symbologies.ts';
 import { EVENT_TYPES } from '../../domain/events.ts';
-import { WebhookEventsSchema, WebhookUrlSchema } from '../webhook-target.ts';
 
 type Json = Record<string, unknown>;
 
@@ -24,49 +11,6 @@ type Json = Record<string, unknown>;
 export function jsonSchemaOf(schema: v.GenericSchema): Json {
   const { $schema: _, ...rest } = toJsonSchema(schema, { errorMode: 'ignore', typeMode: 'input' }) as Json;
   return rest;
-}
-
-const between = (b: { min: number; max: number }) => v.pipe(v.number(), v.minValue(b.min), v.maxValue(b.max));
-
-/**
- * The shape of a POST /v1/codes body, from the same catalog constants the validator checks
- * (per-symbology data rules and option applicability are in GET /v1/symbologies).
- */
-export function submissionSchema(limits: { maxKeys: number; maxValueLength: number }) {
-  return v.strictObject({
-    symbology: v.optional(v.picklist(SYMBOLOGY_IDS), 'qrcode'),
-    data: v.pipe(
-      v.string(),
-      v.minLength(1),
-      v.description('What the code encodes; rules per symbology in GET /v1/symbologies'),
-    ),
-    format: v.optional(v.picklist(FORMATS), 'png'),
-    scale: v.optional(v.pipe(between(SCALE_BOUNDS), v.integer())),
-    size: v.optional(v.pipe(between(SIZE_BOUNDS), v.integer())),
-    margin: v.optional(v.pipe(between(MARGIN_BOUNDS), v.integer(), v.description('Quiet zone in modules'))),
-    ecc: v.optional(v.picklist(['L', 'M', 'Q', 'H'])),
-    foreground: v.optional(v.pipe(v.string(), v.regex(/^#[0-9a-fA-F]{6}$/))),
-    background: v.optional(v.pipe(v.string(), v.regex(/^#[0-9a-fA-F]{6}$/))),
-    include_text: v.optional(v.boolean()),
-    rotate: v.optional(v.picklist(ROTATIONS)),
-    bar_height: v.optional(between(BAR_HEIGHT_BOUNDS)),
-    dpi: v.optional(v.pipe(between(DPI_BOUNDS), v.integer())),
-    x_dim_mm: v.optional(between(X_DIM_BOUNDS)),
-    verify: v.optional(v.boolean()),
-    module_style: v.optional(v.picklist(MODULE_STYLES)),
-    finder_style: v.optional(v.picklist(FINDER_STYLES)),
-    allow_low_contrast: v.optional(v.boolean()),
-    metadata: v.optional(metadataSchema(limits)),
-    webhook_url: v.optional(
-      v.pipe(
-        WebhookUrlSchema,
-        v.description(
-          'https URL to POST code.* events to (Standard Webhooks signed with the account secret); SSRF-checked',
-        ),
-      ),
-    ),
-    webhook_events: v.optional(WebhookEventsSchema),
-  });
 }
 
 const nullable = (schema: Json): Json => ({ oneOf: [schema, { type: 'null' }] });

@@ -9,11 +9,10 @@ import { BatchFileError, parseBatch, type BatchSourceType, type ParsedRow } from
 import { spoolRows, type Spool } from '../../batches/spool.ts';
 import { FILE_EXTENSIONS, type Format } from '../../domain/formats.ts';
 import { isId, newId } from '../../domain/ids.ts';
-import { metadataSchema } from '../../domain/metadata.ts';
 import type { FieldError } from '../../domain/problems.ts';
 import { enqueueBatchExpansion, enqueueRenders } from '../../queue/producer.ts';
 import { DEFAULT_POLICY, type RenderPolicy } from '../../domain/render-spec.ts';
-import { checkRenderFields, type RunPreflight } from '../../render/submission.ts';
+import { checkRenderFields, checkSubmission, type RunPreflight } from '../../render/submission.ts';
 import { accountPreflight } from '../preflight.ts';
 import { logoSvgLimits, planOf, renderPolicyOf } from '../plan.ts';
 import {
@@ -124,14 +123,13 @@ export async function checkRow(
 ): Promise<FieldError[]> {
   const policy = { ...DEFAULT_POLICY, minContrast: deps.config.minContrast, logoSvg: logoSvgLimits(deps.config) };
   const { render, metadata } = splitRow({ ...defaults, ...row.values });
-  const checked = await checkRenderFields(render, policy, runPreflight);
-  const errors = checked.ok ? [] : checked.errors;
-  const meta = v.safeParse(
-    metadataSchema({ maxKeys: deps.config.metadataMaxKeys, maxValueLength: deps.config.metadataMaxValueLength }),
-    metadata,
+  const { metadataMaxKeys: maxKeys, metadataMaxValueLength: maxValueLength } = deps.config;
+  const checked = await checkSubmission(
+    { ...render, metadata },
+    { policy, limits: { maxKeys, maxValueLength }, extra: ['metadata'], runPreflight },
   );
-  if (!meta.success) errors.push(...fieldErrors(meta.issues, 'metadata'));
-  return errors.map((e) => ({ path: `rows.${row.row}${e.path ? `.${e.path}` : ''}`, message: e.message }));
+  if (checked.ok) return [];
+  return checked.errors.map((e) => ({ path: `rows.${row.row}${e.path ? `.${e.path}` : ''}`, message: e.message }));
 }
 
 async function* uploadedRows(rows: AsyncIterable<ParsedRow>): AsyncGenerator<UploadedRow> {

@@ -4,13 +4,11 @@ import { CODE_STATUSES, isTerminal } from '../../domain/code.ts';
 import { publishCodeStatus } from '../../queue/code-status.ts';
 import { awaitFinished, codeStatusHubOf, holdWait, preferredWait } from '../code-status.ts';
 import { isId, newId } from '../../domain/ids.ts';
-import { metadataSchema } from '../../domain/metadata.ts';
-import type { FieldError } from '../../domain/problems.ts';
-import { RENDER_FIELDS, type RenderSpec } from '../../domain/render-spec.ts';
 import { enqueueRenders, planRenderJobs } from '../../queue/producer.ts';
 import type { RenderPolicy } from '../../domain/render-spec.ts';
 import { accountContentKey } from '../../render/content-key.ts';
-import { checkRenderFields, type RunPreflight } from '../../render/submission.ts';
+import { checkSubmission, type RunPreflight, type Submission } from '../../render/submission.ts';
+import { CODE_EXTRA_FIELDS } from '../../domain/requests.ts';
 import { accountPreflight } from '../preflight.ts';
 import { planOf, renderPolicyOf } from '../plan.ts';
 import {
@@ -26,7 +24,7 @@ import { readJsonObject } from '../body.ts';
 import { chargeQuota, specCharge, withRefund } from '../quota.ts';
 import { signLinkToken } from '../link-token.ts';
 import { codeHeaders, toCodeObject } from '../code-object.ts';
-import { loadContent } from '../content.ts';
+import { imageResponse, loadContent } from '../content.ts';
 import type { AppEnv } from '../env.ts';
 import { apiKeyRequired } from '../middleware/anonymous-scope.ts';
 import { idempotency } from '../middleware/idempotency.ts';
@@ -35,8 +33,6 @@ import { ApiProblem, fieldErrors, isUnavailableError, validationProblem } from '
 import { checkWebhookFields } from '../webhook-target.ts';
 import { limitQuery } from '../list-query.ts';
 import type { ApiDeps } from '../deps.ts';
-
-const BODY_FIELDS = new Set([...RENDER_FIELDS, 'metadata', 'webhook_url', 'webhook_events']);
 
 export function listQuerySchema(defaultLimit: number, maxLimit: number) {
   return v.strictObject({
@@ -57,31 +53,21 @@ export function listQuerySchema(defaultLimit: number, maxLimit: number) {
   });
 }
 
-export type CodeSubmission = { spec: RenderSpec; key: string; metadata: Record<string, string> };
-
 const encodeCursor = (id: string) => Buffer.from(id).toString('base64url');
 const decodeCursor = (cursor: string) => Buffer.from(cursor, 'base64url').toString();
 
-/** Validates a submission body: unknown fields, metadata, the render spec and engine preflight (run by `runPreflight`). */
+/** Validates a submission body (the one submission check; by default POST /v1/codes's fields); a 422 listing every bad field. */
 export async function parseSubmission(
   body: Record<string, unknown>,
-  deps: ApiDeps,
+  deps: Pick<ApiDeps, 'config'>,
   policy: RenderPolicy,
   runPreflight: RunPreflight,
-): Promise<CodeSubmission> {
-  const errors: FieldError[] = Object.keys(body)
-    .filter((key) => !BODY_FIELDS.has(key))
-    .map((key) => ({ path: key, message: 'is not a known field' }));
-  const { metadata: rawMetadata, webhook_url: _url, webhook_events: _events, ...renderFields } = body;
-  const metadata = v.safeParse(
-    metadataSchema({ maxKeys: deps.config.metadataMaxKeys, maxValueLength: deps.config.metadataMaxValueLength }),
-    rawMetadata ?? {},
-  );
-  if (!metadata.success) errors.push(...fieldErrors(metadata.issues, 'metadata'));
-  const checked = await checkRenderFields(renderFields, policy, runPreflight);
-  if (!checked.ok) errors.push(...checked.errors);
-  if (errors.length > 0 || !checked.ok || !metadata.success) throw validationProblem(errors);
-  return { spec: checked.spec, key: checked.key, metadata: metadata.output };
+  extra: readonly string[] = CODE_EXTRA_FIELDS,
+): Promise<Submission> {
+  const { metadataMaxKeys: maxKeys, metadataMaxValueLength: maxValueLength } = deps.config;
+  const checked = await checkSubmission(body, { policy, limits: { maxKeys, maxValueLength }, extra, runPreflight });
+  if (!checked.ok) throw validationProblem(checked.errors);
+  return checked;
 }
 
 async function findOwnCode(deps: ApiDeps, accountId: string, id: string): Promise<CodeWithResult> {
@@ -122,7 +108,7 @@ export function codesRoutes(deps: ApiDeps) {
         { url: body.webhook_url, events: body.webhook_events },
         { url: 'webhook_url', events: 'webhook_events' },
       );
-      let submission: CodeSubmission;
+      let submission: Submission;
       try {
         submission = await parseSubmission(body, deps, policy, accountPreflight(deps, c.var.accountId));
       } catch (error) {
@@ -207,22 +193,7 @@ export function codesRoutes(deps: ApiDeps) {
       if (row.status !== 'succeeded') {
         throw new ApiProblem({ code: 'code_not_succeeded', detail: `Code ${row.id} is ${row.status}` });
       }
-      const result = await loadContent(deps.db, row);
-      const etag = `"${result.sha256}"`;
-      const headers = {
-        ETag: etag,
-        'Cache-Control': 'private, max-age=31536000, immutable',
-        'Content-Type': result.content_type,
-        'X-Content-Type-Options': 'nosniff',
-      };
-      if (
-        c.req
-          .header('if-none-match')
-          ?.split(/\s*,\s*/)
-          .includes(etag)
-      )
-        return c.body(null, 304, headers);
-      return c.body(new Uint8Array(result.bytes), 200, headers);
+      return imageResponse(c, await loadContent(deps.db, row), 'private, max-age=31536000, immutable');
     })
     .post('/:id/cancel', async (c) => {
       const accountId = c.var.accountId;

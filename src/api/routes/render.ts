@@ -9,33 +9,15 @@ import { findResultContent } from '../../store/results.ts';
 import { readJsonObject } from '../body.ts';
 import { chargeQuota, specCharge, withRefund } from '../quota.ts';
 import { awaitFinished, codeStatusHubOf, holdWait } from '../code-status.ts';
-import { loadContent } from '../content.ts';
+import { imageResponse, loadContent, type Content } from '../content.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { AppEnv } from '../env.ts';
 import { signLinkToken, verifyLinkToken } from '../link-token.ts';
 import { planOf, renderPolicyOf } from '../plan.ts';
 import { accountPreflight } from '../preflight.ts';
 import { ApiProblem, fieldErrors, validationProblem } from '../problem.ts';
+import { renderUrlRequestSchema } from '../../domain/requests.ts';
 import { createSubmitter, parseSubmission } from './codes.ts';
-
-/** The image response: content-addressed, so cacheable for as long as the URL lives. */
-function imageResponse(c: Context, content: { sha256: string; content_type: string; bytes: Buffer }) {
-  const etag = `"${content.sha256}"`;
-  const headers = {
-    ETag: etag,
-    'Cache-Control': 'private, max-age=86400',
-    'Content-Type': content.content_type,
-    'X-Content-Type-Options': 'nosniff',
-  };
-  if (
-    c.req
-      .header('if-none-match')
-      ?.split(/\s*,\s*/)
-      .includes(etag)
-  )
-    return c.body(null, 304, headers);
-  return c.body(new Uint8Array(content.bytes), 200, headers);
-}
 
 /**
  * GET /v1/render?…: the image itself, for <img src>. From the content cache when these parameters
@@ -47,24 +29,23 @@ export function renderRoutes(deps: ApiDeps) {
   const { config } = deps;
   const submit = createSubmitter(deps);
   const hub = codeStatusHubOf(deps);
-  const ttlSchema = v.optional(
-    v.pipe(
-      v.number('must be a number of seconds'),
-      v.integer('must be whole seconds'),
-      v.minValue(1),
-      v.maxValue(config.renderUrlMaxTtlSeconds),
-    ),
-    3600,
-  );
+  const ttlSchema = renderUrlRequestSchema(config.renderUrlMaxTtlSeconds).pipe[0].entries.ttl_seconds;
+  const image = (c: Context, content: Content) => imageResponse(c, content, 'private, max-age=86400');
 
   async function renderImage(c: Context<AppEnv>, fields: Record<string, unknown>) {
     const policy = renderPolicyOf(config, planOf(config, c.var.identity));
-    const { spec, key: specKey } = await parseSubmission(fields, deps, policy, accountPreflight(deps, c.var.accountId));
+    const { spec, key: specKey } = await parseSubmission(
+      fields,
+      deps,
+      policy,
+      accountPreflight(deps, c.var.accountId),
+      [],
+    );
     const accountId = c.var.accountId;
     // The account's own cache only: another account's render of the same parameters answers as a miss.
     const key = accountContentKey(accountId, specKey);
     const cached = await findResultContent(deps.db, key);
-    if (cached) return imageResponse(c, cached);
+    if (cached) return image(c, cached);
     const charge = await chargeQuota(c, deps, specCharge(config, c, [spec]));
     const written = await withRefund(charge, () =>
       submit({
@@ -82,7 +63,7 @@ export function renderRoutes(deps: ApiDeps) {
     const row = isTerminal(written.status)
       ? (await findCodeById(deps.db, accountId, written.id))!
       : await awaitOwnShare(accountId, written.id);
-    if (row.status === 'succeeded') return imageResponse(c, await loadContent(deps.db, row));
+    if (row.status === 'succeeded') return image(c, await loadContent(deps.db, row));
     if (isTerminal(row.status))
       throw new ApiProblem({
         code: 'render_failed',
@@ -131,6 +112,7 @@ export function renderRoutes(deps: ApiDeps) {
         deps,
         renderPolicyOf(config, planOf(config, c.var.identity)),
         accountPreflight(deps, c.var.accountId),
+        [],
       );
       const expires = Math.floor(Date.now() / 1000) + ttl.output;
       const token = signLinkToken(config.linkSigningKey, {

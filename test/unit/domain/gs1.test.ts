@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseElementString } from '../../../src/domain/gs1.ts';
 import { normalizeRenderSpec } from '../../../src/domain/render-spec.ts';
 import type { RenderSpec } from '../../../src/domain/render-spec.ts';
-import { loadVerifier } from '../../../src/jobs/decoder.ts';
+import { loadVerifier } from '../../../src/render/decoder.ts';
 import { render } from '../../../src/render/index.ts';
 
 const ELEMENTS = [

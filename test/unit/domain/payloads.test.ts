@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeRenderSpec } from '../../../src/domain/render-spec.ts';
-import { loadVerifier } from '../../../src/jobs/decoder.ts';
+import { loadVerifier } from '../../../src/render/decoder.ts';
 import { render } from '../../../src/render/index.ts';
 
 function dataOf(payload: Record<string, unknown>): string {

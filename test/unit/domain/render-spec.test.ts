@@ -1,11 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  RENDER_FIELDS,
-  canonicalSpecKey,
-  gs1CheckDigit,
-  normalizeRenderSpec,
-} from '../../../src/domain/render-spec.ts';
+import { canonicalSpecKey, gs1CheckDigit, normalizeRenderSpec } from '../../../src/domain/render-spec.ts';
+import { RENDER_FIELDS } from '../../../src/domain/requests.ts';
 import type { Issue } from '../../../src/domain/render-spec.ts';
 import { SYMBOLOGY_IDS, describeSymbologies } from '../../../src/domain/symbologies.ts';
 

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { normalizeRenderSpec } from '../../../src/domain/render-spec.ts';
 import type { RenderSpec } from '../../../src/domain/render-spec.ts';
-import { loadVerifier } from '../../../src/jobs/decoder.ts';
+import { loadVerifier } from '../../../src/render/decoder.ts';
 import { render } from '../../../src/render/index.ts';
 import { pngDpi } from '../../../src/render/raster.ts';
 import { decodePixels, moduleCentres } from '../../../src/render/verify.ts';

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { CONTENT_TYPES, FORMATS } from '../../../src/domain/formats.ts';
-import { loadVerifier } from '../../../src/jobs/decoder.ts';
+import { loadVerifier } from '../../../src/render/decoder.ts';
 import { normalizeRenderSpec } from '../../../src/domain/render-spec.ts';
 import type { RenderSpec } from '../../../src/domain/render-spec.ts';
 import { SYMBOLOGY_IDS, describeSymbologies } from '../../../src/domain/symbologies.ts';

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { RenderSpec } from '../domain/render-spec.ts';
-import type { RenderResult } from '../render/index.ts';
-import { prepareDecoder, verifyRender, type Verification } from '../render/verify.ts';
+import type { RenderResult } from './index.ts';
+import { prepareDecoder, verifyRender, type Verification } from './verify.ts';
 
 export type Verify = (
   spec: RenderSpec,
