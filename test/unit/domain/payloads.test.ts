@@ -64,6 +64,13 @@ describe('QR payload builders', () => {
     expect(issuesOf({ payload }).map((i) => i.path)).toContain(path);
   });
 
+  it('a missing or unknown payload field is named in plain words', () => {
+    expect(issuesOf({ payload: { type: 'sms', number: '+44 20 7946 0000' } })).toEqual([
+      { path: 'payload.phone', message: 'is required for payload type sms' },
+      { path: 'payload.number', message: 'is not a field of payload type sms' },
+    ]);
+  });
+
   it('payload and data together, or payload for a barcode, are refused', () => {
     expect(issuesOf({ payload: { type: 'url', url: 'https://a.example' }, data: 'x' })).toEqual([
       { path: 'payload', message: expect.stringMatching(/either data or payload/) },
