@@ -46,19 +46,25 @@ const oneOf = <const T extends readonly (string | number)[]>(
 
 /** Every render option, by body field name: the one definition the validator and the document share. */
 export const OPTION_SCHEMAS = {
-  scale: int(SCALE_BOUNDS, 'Pixels per module (default per symbology). Give at most one of scale, size, x_dim_mm.'),
+  scale: int(
+    SCALE_BOUNDS,
+    'Pixels per module (default per symbology). Checked by the server: at most one of scale, size, x_dim_mm; the image within 4096×4096 px.',
+  ),
   size: int(
     SIZE_BOUNDS,
-    'Target image width in pixels instead of scale: the largest whole pixels-per-module that fits. Give at most one of scale, size, x_dim_mm.',
+    'Target image width in pixels instead of scale: the largest whole pixels-per-module that fits. Checked by the server: at most one of scale, size, x_dim_mm; the image within 4096×4096 px.',
   ),
-  margin: int(MARGIN_BOUNDS, 'Quiet zone on every side, in modules (default: the symbology spec quiet zone).'),
+  margin: int(
+    MARGIN_BOUNDS,
+    'Quiet zone on every side, in modules (default: the symbology spec quiet zone). Checked by the server: the image within 4096×4096 px.',
+  ),
+  // Checks before transforms: the document is converted from the pipe up to its first transform.
   ecc: v.pipe(
-    v.string('must be one of L, M, Q, H'),
-    v.toUpperCase(),
-    v.picklist(['L', 'M', 'Q', 'H'], 'must be one of L, M, Q, H'),
+    v.picklist(['L', 'M', 'Q', 'H', 'l', 'm', 'q', 'h'], 'must be one of L, M, Q, H'),
     v.description(
       'Error correction level (2D symbologies; the levels each takes are in GET /v1/symbologies). Checked by the server: the level must be one the symbology has.',
     ),
+    v.transform((level) => level.toUpperCase() as 'L' | 'M' | 'Q' | 'H'),
   ),
   version: int(
     { min: 1, max: 40 },
@@ -71,7 +77,10 @@ export const OPTION_SCHEMAS = {
   background: colour('Opaque background colour, #rgb or #rrggbb (default #ffffff).'),
   include_text: bool('Print the human-readable text under the bars (linear symbologies).'),
   rotate: oneOf(ROTATIONS, 'Clockwise rotation in degrees (default 0).', 'must be 0, 90, 180 or 270'),
-  bar_height: int(BAR_HEIGHT_BOUNDS, 'Bar height in modules (linear symbologies).'),
+  bar_height: int(
+    BAR_HEIGHT_BOUNDS,
+    'Bar height in modules (linear symbologies). Checked by the server: the image within 4096×4096 px.',
+  ),
   dpi: int(
     DPI_BOUNDS,
     'Device resolution: PNG pHYs / JPEG density, points in PDF/EPS, and the dots x_dim_mm snaps to.',
@@ -91,12 +100,12 @@ export const OPTION_SCHEMAS = {
   finder_style: oneOf(FINDER_STYLES, 'Shape of the three finder patterns (QR Code).'),
   logo: v.pipe(
     v.string('must be a base64 string'),
-    v.transform((s) => s.replace(/^data:image\/[a-z+]+;base64,/, '')),
-    v.regex(/^[A-Za-z0-9+/=\s]+$/, 'must be base64 (or a data: URI)'),
+    v.regex(/^(data:image\/[a-z+]+;base64,)?[A-Za-z0-9+/=\s]+$/, 'must be base64 (or a data: URI)'),
     v.maxLength(Math.ceil(LOGO_MAX_BYTES / 3) * 4 + 64, `must be at most ${LOGO_MAX_BYTES / 1024} KiB`),
     v.description(
       `PNG, JPEG or SVG image, base64 (or a data:image/…;base64, URI), drawn in the centre of a QR Code; raises ECC to H. Checked by the server: at most ${LOGO_MAX_BYTES / 1024} KiB decoded, a PNG/JPEG/SVG by its bytes, not with format pdf or eps.`,
     ),
+    v.transform((s) => s.replace(/^data:image\/[a-z+]+;base64,/, '')),
   ),
   logo_size: v.pipe(
     v.number('must be a number'),
@@ -113,7 +122,7 @@ export const OPTION_SCHEMAS = {
 export const RENDER_SCHEMAS = {
   symbology: oneOf(
     SYMBOLOGY_IDS,
-    'Default qrcode. Options apply per symbology (GET /v1/symbologies); the server refuses one that does not apply.',
+    'Default qrcode. Checked by the server: each option given must apply to the symbology (GET /v1/symbologies lists them).',
   ),
   data: v.pipe(
     v.string('must be a string'),
@@ -125,7 +134,7 @@ export const RENDER_SCHEMAS = {
   payload: v.pipe(
     payloadSchema,
     v.description(
-      'A structured QR Code payload built into data (symbology qrcode only); give data or payload, not both.',
+      'A structured QR Code payload built into data; give data or payload, not both. Checked by the server: symbology qrcode only; the built data must fit; epc: IBAN check digits, amount with at most 2 decimals, reference or text, not both.',
     ),
   ),
   format: oneOf(FORMATS, 'Output format (default png).'),
@@ -157,8 +166,8 @@ export type RequestLimits = { maxKeys: number; maxValueLength: number };
 const unknownField = (issue: v.BaseIssue<unknown>) =>
   issue.expected === 'never' ? 'is not a known field' : 'must be a JSON object';
 // data xor payload, in the document; normalizeRenderSpec checks it with its own message.
-const dataXorPayload = <T>() =>
-  v.metadata<T, { oneOf: { required: string[] }[] }>({ oneOf: [{ required: ['data'] }, { required: ['payload'] }] });
+const dataXorPayload = <T>(extra: Record<string, unknown> = {}) =>
+  v.metadata<T, Record<string, unknown>>({ oneOf: [{ required: ['data'] }, { required: ['payload'] }], ...extra });
 
 const optional = <T extends Record<string, v.GenericSchema>>(entries: T) =>
   Object.fromEntries(Object.entries(entries).map(([k, s]) => [k, v.optional(s)])) as {
@@ -182,7 +191,7 @@ export function codeRequestSchema(limits: RequestLimits) {
       },
       unknownField,
     ),
-    dataXorPayload(),
+    dataXorPayload({ dependentRequired: { webhook_events: ['webhook_url'] } }),
   );
 }
 
