@@ -23,5 +23,3 @@ export const FILE_EXTENSIONS: Record<Format, string> = {
   eps: '.eps',
 };
 
-/** Formats drawn as vectors (no pixels; the dpi only maps pixels to points). */
-export const VECTOR_FORMATS: ReadonlySet<Format> = new Set(['svg', 'pdf', 'eps']);

@@ -61,4 +61,3 @@ export const QUEUES = {
 } as const satisfies Record<string, { jobName: string; payload: v.GenericSchema; options: JobsOptions }>;
 
 export type QueueName = keyof typeof QUEUES;
-export type JobPayload<Q extends QueueName> = v.InferOutput<(typeof QUEUES)[Q]['payload']>;

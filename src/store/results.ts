@@ -1,12 +1,6 @@
 import type { Db } from './db.ts';
 import type { NewResultRow, ResultRow } from './schema.ts';
 
-/** Whether a result for this render key is already stored (the content cache). */
-export async function hasResult(db: Db, key: string): Promise<boolean> {
-  const row = await db.selectFrom('results').select('key').where('key', '=', key).executeTakeFirst();
-  return row !== undefined;
-}
-
 /** Stores a rendered result; a concurrent or repeated insert of the same key is a no-op. */
 export async function insertResult(db: Db, row: NewResultRow): Promise<void> {
   await db

@@ -212,8 +212,6 @@ export interface Database {
 export type CodeRow = Selectable<CodeTable>;
 export type ResultRow = Selectable<ResultTable>;
 export type NewResultRow = Insertable<ResultTable>;
-/** A result without its bytes: what the code object needs. */
-export type ResultInfo = Omit<ResultRow, 'bytes'>;
 export type AccountRow = Selectable<AccountTable>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type ApiKeyRow = Selectable<ApiKeyTable>;
