@@ -27,14 +27,14 @@ runWorker('maintenance', ({ config, db, redis, queues, log }) => {
     onCompleted: (_job, outcome) => {
       const result = outcome as MaintenanceOutcome;
       const quiet =
-        (result.task === 'reconcile' && result.requeued === 0) ||
+        (result.task === 'reconcile' && result.requeued + result.expansions === 0) ||
         (result.task === 'retention' && result.results + result.codes === 0);
       if (quiet) log.debug(result, 'maintenance task done');
       else
         log.warn(
           result,
           result.task === 'reconcile'
-            ? 'reconciler re-enqueued codes Redis had lost'
+            ? 'reconciler re-enqueued codes or batch expansions Redis had lost'
             : 'retention deleted expired rows',
         );
     },

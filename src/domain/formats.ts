@@ -22,4 +22,3 @@ export const FILE_EXTENSIONS: Record<Format, string> = {
   pdf: '.pdf',
   eps: '.eps',
 };
-

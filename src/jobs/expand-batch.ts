@@ -17,6 +17,7 @@ import {
   findBatchById,
   linkRowsToCodes,
   markBatchExpanded,
+  markBatchFailed,
   nextUnexpandedRows,
 } from '../store/batches.ts';
 import { insertSubmissions, queuedCodes, type CodeSubmissionRow } from '../store/codes.ts';
@@ -115,10 +116,30 @@ async function toSubmission(
  * linked are skipped, and a rerun first re-enqueues the batch's queued codes (a crash may have come
  * between a commit and its enqueue; enqueuing a live job again is a no-op).
  */
-export async function expandBatch(job: Pick<Job, 'data'>, deps: ExpandDeps): Promise<ExpandOutcome> {
+export async function expandBatch(
+  job: Pick<Job, 'data'> & Partial<Pick<Job, 'attemptsMade' | 'opts'>>,
+  deps: ExpandDeps,
+): Promise<ExpandOutcome> {
   const payload = v.safeParse(QUEUES.batches.payload, job.data);
   if (!payload.success) throw new UnrecoverableError(`bad batch payload: ${JSON.stringify(job.data)}`);
   const batchId = payload.output.batchId;
+  try {
+    return await expandRows(batchId, deps);
+  } catch (error) {
+    // The last attempt: the batch ends failed with the reason instead of staying `validating` forever.
+    const attempts = job.opts?.attempts ?? QUEUES.batches.options.attempts;
+    if ((job.attemptsMade ?? 0) + 1 >= attempts || error instanceof UnrecoverableError) {
+      const message = error instanceof Error ? error.message : String(error);
+      await markBatchFailed(deps.db, batchId, {
+        code: 'expansion_failed',
+        message: `the rows could not be expanded after ${attempts} attempts: ${message}`,
+      }).catch(() => {});
+    }
+    throw error;
+  }
+}
+
+async function expandRows(batchId: string, deps: ExpandDeps): Promise<ExpandOutcome> {
   const batch = await findBatchById(deps.db, batchId);
   if (!batch || batch.status === 'completed' || batch.status === 'failed') return { outcome: 'skipped' };
 

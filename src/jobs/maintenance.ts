@@ -2,7 +2,8 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import * as v from 'valibot';
 import { QUEUES } from '../queue/catalog.ts';
 import type { Queues } from '../queue/producer.ts';
-import { requeueLostRenders } from '../queue/requeue.ts';
+import { requeueLostExpansions, requeueLostRenders } from '../queue/requeue.ts';
+import { listUnexpandedBatches } from '../store/batches.ts';
 import type { Db } from '../store/db.ts';
 import { deleteExpiredEvents } from '../store/events.ts';
 import { deleteExpiredIdempotencyKeys } from '../store/idempotency.ts';
@@ -23,14 +24,15 @@ export type MaintenanceDeps = {
 };
 
 export type MaintenanceOutcome =
-  /** reconcile: unfinished codes looked at, and those whose job Redis had lost (enqueued again) */
-  | { task: 'reconcile'; checked: number; requeued: number }
+  /** reconcile: unfinished codes looked at, those whose job Redis had lost, and lost batch expansions (enqueued again) */
+  | { task: 'reconcile'; checked: number; requeued: number; expansions: number }
   /** retention: rows deleted this run */
   | { task: 'retention'; results: number; codes: number };
 
 /**
  * Re-enqueues codes PostgreSQL says are unfinished, older than `afterMs`, whose render job Redis no
- * longer has (a FLUSHALL, a failover to a stale replica, an eviction). Pages through all of them.
+ * longer has (a FLUSHALL, a failover to a stale replica, an eviction), and the expansions of batches
+ * still `validating` whose job it lost. Pages through all of them.
  */
 export async function reconcileCodes(deps: MaintenanceDeps): Promise<MaintenanceOutcome> {
   const before = new Date(deps.clock().getTime() - deps.reconcile.afterMs);
@@ -45,7 +47,15 @@ export async function reconcileCodes(deps: MaintenanceDeps): Promise<Maintenance
     requeued += outcome.requeued.length;
     after = codes.at(-1)!.id;
   }
-  return { task: 'reconcile', checked, requeued };
+  // Batches whose expansion job was lost would stay `validating` forever.
+  let expansions = 0;
+  for (let afterBatch: string | undefined; ;) {
+    const ids = await listUnexpandedBatches(deps.db, { before, after: afterBatch, limit: deps.reconcile.batchSize });
+    if (ids.length === 0) break;
+    expansions += (await requeueLostExpansions(deps.queues, ids)).requeued.length;
+    afterBatch = ids.at(-1);
+  }
+  return { task: 'reconcile', checked, requeued, expansions };
 }
 
 /** Deletes expired results and code rows in small batches, so no statement holds locks for long. */

@@ -213,6 +213,20 @@ export async function addInvalidRows(db: Db, id: string, count: number): Promise
       .execute();
 }
 
+/** Batches still `validating` (not yet expanded) created before `before`, oldest first after `after`. */
+export async function listUnexpandedBatches(
+  db: Db,
+  options: { before: Date; after?: string; limit: number },
+): Promise<string[]> {
+  let query = db
+    .selectFrom('batches')
+    .select('id')
+    .where('status', '=', 'validating')
+    .where('created_at', '<', options.before);
+  if (options.after) query = query.where('id', '>', options.after);
+  return (await query.orderBy('id').limit(options.limit).execute()).map((r) => r.id);
+}
+
 /** Removes a batch that was never accepted (its expansion could not be enqueued). */
 export async function deleteBatch(db: Db, id: string): Promise<void> {
   await db.deleteFrom('batches').where('id', '=', id).execute();
@@ -232,6 +246,7 @@ export async function markBatchFailed(db: Db, id: string, error: { code: string;
     .updateTable('batches')
     .set({ status: 'failed', completed_at: sql`now()`, error: JSON.stringify(error) })
     .where('id', '=', id)
+    .where('status', '=', 'validating')
     .execute();
 }
 

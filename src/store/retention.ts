@@ -57,10 +57,10 @@ export async function deleteExpiredCodes(db: Db, options: { now: Date; days: num
 export async function listUnfinishedCodes(
   db: Db,
   options: { before: Date; after?: string; limit: number },
-): Promise<{ id: string; render_job: string | null }[]> {
+): Promise<{ id: string; render_job: string | null; batch_id: string | null }[]> {
   let query = db
     .selectFrom('codes')
-    .select(['id', 'render_job'])
+    .select(['id', 'render_job', 'batch_id'])
     .where('status', 'in', ['queued', 'processing'])
     .where('created_at', '<', options.before);
   if (options.after) query = query.where('id', '>', options.after);
