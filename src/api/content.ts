@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { specOfStored } from '../domain/render-spec.ts';
-import { contentKey } from '../render/content-key.ts';
+import { accountContentKey, contentKey } from '../render/content-key.ts';
 import { loadVerifier } from '../render/decoder.ts';
 import { produceResult } from '../render/result.ts';
 import { setResultKey } from '../store/codes.ts';
@@ -21,7 +21,7 @@ export async function loadContent(db: Db, row: CodeRow): Promise<Content> {
   const stored = await findResultContent(db, row.result_key);
   if (stored) return stored;
   const spec = specOfStored(row);
-  const key = contentKey(spec);
+  const key = accountContentKey(row.account_id, contentKey(spec));
   const current = key === row.result_key ? undefined : await findResultContent(db, key);
   let content: Content | undefined = current;
   if (!content) {
