@@ -83,6 +83,8 @@ export const ConfigSchema = v.object({
   /** `production` refuses the published development secrets (see productionProblems). */
   nodeEnv: v.string(),
   port,
+  /** Where clients reach this API: the base of problem `type` URIs (RFC 9457) and of absolute links. */
+  publicBaseUrl: url(['http:', 'https:']),
   redisUrl: url(['redis:', 'rediss:']),
   databaseUrl: url(['postgres:', 'postgresql:']),
   workers: count(0, 256),
@@ -257,6 +259,7 @@ type Key = keyof v.InferOutput<typeof ConfigSchema>;
 export const ENV_NAMES: Record<string, Key> = {
   NODE_ENV: 'nodeEnv',
   PORT: 'port',
+  PUBLIC_BASE_URL: 'publicBaseUrl',
   REDIS_URL: 'redisUrl',
   DATABASE_URL: 'databaseUrl',
   WORKERS: 'workers',

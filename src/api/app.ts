@@ -25,6 +25,7 @@ import { codeEventsRoutes } from './routes/code-events.ts';
 import { codesRoutes } from './routes/codes.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { consoleRoutes } from '../console/routes.ts';
+import { problemsRoutes } from './routes/problems.ts';
 import { healthRoutes } from './routes/health.ts';
 import { renderRoutes } from './routes/render.ts';
 import { symbologiesRoutes } from './routes/symbologies.ts';
@@ -52,16 +53,18 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
       }),
     );
   }
+  const { publicBaseUrl } = deps.config;
   app.onError(
-    onError(
-      (error, c) => logError(error, { requestId: c.get('requestId'), path: c.req.path }),
-      deps.config.retryAfterSeconds,
-    ),
+    onError((error, c) => logError(error, { requestId: c.get('requestId'), path: c.req.path }), {
+      retryAfterSeconds: deps.config.retryAfterSeconds,
+      publicBaseUrl,
+    }),
   );
-  app.notFound(notFound);
+  app.notFound(notFound({ publicBaseUrl, allowedMethods: (path) => allowedMethods(app, path) }));
 
   app.route('/', healthRoutes(deps));
   app.route('/', docsRoutes(deps));
+  app.route('/', problemsRoutes());
   const admin = adminRoutes(deps);
   if (admin) app.route('/', admin);
 
@@ -138,4 +141,29 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
     }),
   );
   return app;
+}
+
+const routeTables = new WeakMap<Hono<AppEnv>, { method: string; pattern: RegExp }[]>();
+/** The methods the app serves `path` with (HEAD with GET), from its route table; [] when none. */
+function allowedMethods(app: Hono<AppEnv>, path: string): string[] {
+  let table = routeTables.get(app);
+  if (!table) {
+    const escape = (s: string) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+    table = app.routes
+      .filter((r) => r.method !== 'ALL')
+      .map((r) => ({
+        method: r.method,
+        pattern: new RegExp(
+          `^${r.path
+            .replace(/\/$/, '')
+            .split('/')
+            .map((part) => (part.startsWith(':') ? '[^/]+' : part === '*' ? '.*' : escape(part)))
+            .join('/')}/?$`,
+        ),
+      }));
+    routeTables.set(app, table);
+  }
+  const methods = new Set(table.filter((r) => r.pattern.test(path)).map((r) => r.method));
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods];
 }

@@ -35,11 +35,16 @@ export function fieldErrors(issues: readonly v.BaseIssue<unknown>[], prefix = ''
   });
 }
 
-/** Writes an RFC 9457 problem+json response. */
-export function problemResponse(c: Context, init: ProblemInit): Response {
+/** A problem's `type`: an absolute URI under the public base URL, whose page GET /problems/{code} serves. */
+export function problemType(publicBaseUrl: string, code: ProblemCode): string {
+  return `${publicBaseUrl.replace(/\/+$/, '')}/problems/${code}`;
+}
+
+/** Writes an RFC 9457 problem+json response; `type` is absolute under `publicBaseUrl`. */
+export function problemResponse(c: Context, init: ProblemInit, publicBaseUrl: string): Response {
   const problem = PROBLEMS[init.code];
   const body = {
-    type: `/problems/${init.code}`,
+    type: problemType(publicBaseUrl, init.code),
     title: problem.title,
     status: problem.status,
     detail: init.detail ?? problem.title,
@@ -93,24 +98,50 @@ export function isUnavailableError(error: unknown): boolean {
 export type ErrorLog = (error: unknown, c: Context) => void;
 
 /** The app's onError: our problems, Hono's HTTPExceptions, unavailable dependencies, then 500. */
-export function onError(log: ErrorLog, retryAfterSeconds: number): ErrorHandler {
+export function onError(log: ErrorLog, options: { retryAfterSeconds: number; publicBaseUrl: string }): ErrorHandler {
+  const respond = (c: Context, init: ProblemInit) => problemResponse(c, init, options.publicBaseUrl);
   return (error, c) => {
-    if (error instanceof ApiProblem) return problemResponse(c, error.init);
+    if (error instanceof ApiProblem) return respond(c, error.init);
     if (error instanceof HTTPException) {
       const code = (Object.keys(PROBLEMS) as ProblemCode[]).find((k) => PROBLEMS[k].status === error.status);
-      return problemResponse(c, { code: code ?? 'invalid_request', detail: error.message || undefined });
+      return respond(c, { code: code ?? 'invalid_request', detail: error.message || undefined });
     }
     if (isUnavailableError(error)) {
-      return problemResponse(c, {
+      return respond(c, {
         code: 'service_unavailable',
         detail: 'A backing service is unreachable; retry shortly.',
-        headers: { 'Retry-After': String(retryAfterSeconds) },
+        headers: { 'Retry-After': String(options.retryAfterSeconds) },
       });
     }
     log(error, c);
-    return problemResponse(c, { code: 'internal_error', detail: 'An unexpected error occurred.' });
+    return respond(c, { code: 'internal_error', detail: 'An unexpected error occurred.' });
   };
 }
 
-export const notFound: NotFoundHandler = (c) =>
-  problemResponse(c, { code: 'not_found', detail: `No route for ${c.req.method} ${c.req.path}` });
+/**
+ * The app's notFound: a path the app serves with other methods is a 405 with `Allow` (RFC 9110 §15.5.6);
+ * any other a 404.
+ */
+export function notFound(options: {
+  publicBaseUrl: string;
+  allowedMethods: (path: string) => string[];
+}): NotFoundHandler {
+  return (c) => {
+    const allowed = options.allowedMethods(c.req.path);
+    if (allowed.length > 0)
+      return problemResponse(
+        c,
+        {
+          code: 'method_not_allowed',
+          detail: `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(', ')}`,
+          headers: { Allow: allowed.join(', ') },
+        },
+        options.publicBaseUrl,
+      );
+    return problemResponse(
+      c,
+      { code: 'not_found', detail: `No route for ${c.req.method} ${c.req.path}` },
+      options.publicBaseUrl,
+    );
+  };
+}

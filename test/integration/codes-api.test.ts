@@ -76,7 +76,11 @@ describe('GET /v1/codes/{id}', () => {
       const res = await stack.request('GET', `/v1/codes/${id}`);
       expect(res.status).toBe(404);
       expect(res.headers.get('content-type')).toBe('application/problem+json');
-      expect(await res.json()).toMatchObject({ status: 404, code: 'not_found', type: '/problems/not_found' });
+      expect(await res.json()).toMatchObject({
+        status: 404,
+        code: 'not_found',
+        type: `${stack.config.publicBaseUrl}/problems/not_found`,
+      });
     }
   });
 });

@@ -145,6 +145,23 @@ export function resources(config: Config): Operation[] {
       responses: { 200: { description: 'HTML', type: 'text/html' } },
     },
     {
+      method: 'get',
+      path: '/problems',
+      tag: 'operators',
+      auth: false,
+      summary: 'Every problem type, with a link to its page',
+      responses: { 200: { description: 'HTML', type: 'text/html' } },
+    },
+    {
+      method: 'get',
+      path: '/problems/{code}',
+      tag: 'operators',
+      auth: false,
+      summary: "The page a problem's `type` URI names: its status, title and whether to retry",
+      responses: { 200: { description: 'HTML', type: 'text/html' } },
+      problems: ['not_found'],
+    },
+    {
       method: 'post',
       path: '/v1/codes',
       tag: 'codes',
@@ -591,6 +608,8 @@ function operationObject(op: Operation): Json {
   const authed = op.auth !== false;
   const parameters: Json[] = [];
   if (op.path.includes('{id}')) parameters.push(idParam(idPrefixOf(op.path)));
+  if (op.path.includes('{code}'))
+    parameters.push({ name: 'code', in: 'path', required: true, schema: { enum: Object.keys(PROBLEMS) } });
   if (op.path.includes('{token}'))
     parameters.push({ name: 'token', in: 'path', required: true, schema: { type: 'string' } });
   for (const [name, schema] of Object.entries((op.query?.properties ?? {}) as Record<string, Json>))

@@ -22,7 +22,11 @@ export const COMPONENT_SCHEMAS: Record<string, Json> = {
     type: 'object',
     required: ['type', 'title', 'status', 'detail', 'code'],
     properties: {
-      type: { type: 'string' },
+      type: {
+        type: 'string',
+        format: 'uri',
+        description: 'PUBLIC_BASE_URL/problems/{code}: a page about the problem',
+      },
       title: { type: 'string' },
       status: { type: 'integer' },
       detail: { type: 'string' },
