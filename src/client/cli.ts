@@ -2,34 +2,53 @@
 // The user CLI (`npx codes …`): a thin shell over the typed client. Reads CODES_URL and CODES_API_KEY
 // (a user tool, not the service: the service's config is src/config.ts).
 import { createReadStream, createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
+import { RENDER_FIELDS } from '../domain/requests.ts';
 import { ApiError, createClient, type Batch, type CodeRequest } from './index.ts';
 
+// Every render field of the request schema is a flag (--bar-height for bar_height); --payload takes JSON.
+const FIELD_FLAGS = Object.fromEntries(RENDER_FIELDS.map((field) => [field.replace(/_/g, '-'), field]));
+
 const USAGE = `usage: codes <command> [options]     (CODES_URL, CODES_API_KEY or --url, --key)
-  submit --data TEXT [--symbology S] [--format F] [--size N] [--out FILE] [--wait-seconds N]
+  submit (--data TEXT | --payload JSON) [--<render option> VALUE …] [--metadata k=v …] [--out FILE] [--wait-seconds N]
+         render options: ${Object.keys(FIELD_FLAGS)
+           .filter((flag) => flag !== 'data' && flag !== 'payload')
+           .map((flag) => `--${flag}`)
+           .join(' ')}
   events CODE_ID [--last-event-id N]
   batch upload FILE.csv|FILE.jsonl [--wait] [--out results.zip]
   batch status BATCH_ID`;
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    url: { type: 'string' },
-    key: { type: 'string' },
-    data: { type: 'string' },
-    symbology: { type: 'string' },
-    format: { type: 'string' },
-    size: { type: 'string' },
-    out: { type: 'string' },
-    wait: { type: 'boolean' },
-    'wait-seconds': { type: 'string' },
-    'last-event-id': { type: 'string' },
-    help: { type: 'boolean' },
-  },
-});
+class UsageError extends Error {}
+
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        url: { type: 'string' },
+        key: { type: 'string' },
+        out: { type: 'string' },
+        wait: { type: 'boolean' },
+        'wait-seconds': { type: 'string' },
+        'last-event-id': { type: 'string' },
+        metadata: { type: 'string', multiple: true },
+        help: { type: 'boolean' },
+        ...Object.fromEntries(Object.keys(FIELD_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
+      },
+    });
+  } catch (error) {
+    // node:util's messages are one line already; without the ERR_PARSE_ARGS_… code and stack.
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
+const { values, positionals } = parseCommandLine();
 const client = createClient({
   baseUrl: values.url ?? process.env.CODES_URL,
   apiKey: values.key ?? process.env.CODES_API_KEY,
@@ -49,6 +68,7 @@ function drawProgress(batch: Batch): void {
 const isFinished = (batch: Batch) => ['completed', 'failed', 'canceled'].includes(batch.status);
 
 async function batchUpload(file: string): Promise<void> {
+  await access(file, constants.R_OK); // a missing file is its own one-line error, not a failed fetch
   const contentType = /\.jsonl?$|\.ndjson$/i.test(file) ? 'application/x-ndjson' : 'text/csv';
   let batch = await client.uploadBatch(Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>, {
     contentType,
@@ -72,11 +92,23 @@ async function batchUpload(file: string): Promise<void> {
 }
 
 async function submit(): Promise<void> {
-  if (!values.data) throw new UsageError('submit needs --data');
-  const body: CodeRequest = { data: values.data };
-  if (values.symbology) body.symbology = values.symbology as CodeRequest['symbology'];
-  if (values.format) body.format = values.format as CodeRequest['format'];
-  if (values.size) body.size = Number(values.size);
+  const flags = values as Record<string, string | string[] | boolean | undefined>;
+  if (flags.data === undefined && flags.payload === undefined) throw new UsageError('submit needs --data or --payload');
+  const fields: Record<string, unknown> = {};
+  for (const [flag, field] of Object.entries(FIELD_FLAGS)) {
+    const value = flags[flag];
+    if (typeof value === 'string') fields[field] = fieldValue(field, value);
+  }
+  if (flags.metadata)
+    fields.metadata = Object.fromEntries(
+      (flags.metadata as string[]).map((pair) => {
+        const at = pair.indexOf('=');
+        if (at < 1) throw new UsageError(`--metadata takes key=value, not ${pair}`);
+        return [pair.slice(0, at), pair.slice(at + 1)];
+      }),
+    );
+  // The server validates the body against the same schema and names any bad field.
+  const body = fields as CodeRequest;
   let code = await client.submitCode(body, { wait: Number(values['wait-seconds'] ?? 30) });
   if (code.status === 'queued' || code.status === 'processing') code = await client.finished(code.id);
   if (values.out && code.status === 'succeeded') {
@@ -94,7 +126,19 @@ async function events(id: string | undefined): Promise<void> {
   }
 }
 
-class UsageError extends Error {}
+/** A flag's text as the JSON value its field takes: numbers and booleans typed, --payload parsed. */
+function fieldValue(field: string, text: string): unknown {
+  if (field === 'payload') {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new UsageError(`--payload takes a JSON object, e.g. '{"type":"url","url":"https://example.com"}'`);
+    }
+  }
+  if (field === 'data' || field.endsWith('ground') || field === 'logo') return text;
+  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  return text === 'true' ? true : text === 'false' ? false : text;
+}
 
 async function main(): Promise<void> {
   const [command, sub, arg] = positionals;
@@ -107,12 +151,25 @@ async function main(): Promise<void> {
   throw new UsageError(`unknown command: ${positionals.join(' ')}`);
 }
 
+/** One line: the error and its cause (`fetch failed: connect ECONNREFUSED 127.0.0.1:3000`). */
+function oneLine(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error; e !== undefined && parts.length < 4; e = (e as { cause?: unknown }).cause)
+    parts.push(e instanceof Error ? e.message : String(e));
+  return parts.join(': ');
+}
+
+// Exit 2: the command line is wrong; exit 1: the request failed (the server's answer, the network, a file).
 main().catch((error: unknown) => {
-  if (error instanceof UsageError) process.stderr.write(`${error.message}\n${USAGE}\n`);
-  else if (error instanceof ApiError)
+  if (error instanceof UsageError) {
+    process.stderr.write(`${error.message}\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (error instanceof ApiError)
     process.stderr.write(
       `error: ${error.message}\n${error.problem?.errors?.map((e) => `  ${e.path}: ${e.message}\n`).join('') ?? ''}`,
     );
-  else process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 2;
+  else process.stderr.write(`error: ${oneLine(error)}\n`);
+  process.exitCode = 1;
 });

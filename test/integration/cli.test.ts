@@ -94,9 +94,53 @@ describe('codes CLI', () => {
     expect((await client.content(code.id)).length).toBe(finished.result!.bytes);
   }, 60_000);
 
-  it('reports a problem with its paths and exits non-zero on bad input', async () => {
+  it('reports a problem with its paths and exits 1 on input the server refuses', async () => {
     const run = await codes(['submit', '--data', 'x', '--symbology', 'ean13']);
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/422 validation_failed/);
+  }, 30_000);
+
+  it('takes every render option of the schema as a flag', async () => {
+    const run = await codes([
+      'submit',
+      '--data',
+      'ABC-123',
+      '--symbology',
+      'code128',
+      '--bar-height',
+      '20',
+      '--include-text',
+      'false',
+      '--foreground',
+      '#123',
+      '--metadata',
+      'sku=A-1',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      status: 'succeeded',
+      options: { bar_height: 20, include_text: false, foreground: '#112233' },
+      metadata: { sku: 'A-1' },
+    });
+  }, 60_000);
+
+  it('a usage error is one line and exit 2; a missing file or server is one line with its cause and exit 1', async () => {
+    const unknown = await codes(['submit', '--data', 'x', '--colour', 'red']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.split('\n')[0]).toMatch(/^Unknown option '--colour'/);
+    expect(unknown.stderr).not.toMatch(/ERR_PARSE_ARGS|at .*\.js:/);
+    const missing = await codes(['batch', 'upload', path.join(dir, 'no-such-file.csv')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^error: ENOENT: no such file or directory/);
+    const port = await freePort(); // nothing listens there
+    const child = startProcess('src/client/cli.ts', { ...cliEnv, CODES_URL: `http://127.0.0.1:${port}` }, [
+      'submit',
+      '--data',
+      'x',
+    ]);
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    expect(await exited(child)).toBe(1);
+    expect(stderr).toBe(`error: fetch failed: connect ECONNREFUSED 127.0.0.1:${port}\n`);
   }, 30_000);
 });
