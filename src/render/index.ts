@@ -131,21 +131,50 @@ function qrFitsByBound(spec: RenderSpec): boolean {
   return width <= MAX_IMAGE_PX && width >= span;
 }
 
-/** Whether preflight needs an engine for this spec (false: the QR capacity table settles it, at no cost). */
-export function needsEngine(spec: RenderSpec): boolean {
-  return !qrFitsByBound(spec);
+// Symbologies whose symbol has one geometry for every valid data of a length (the data rule has checked
+// the digits and the check digit): one encode per set of options answers every later request like it, so
+// a 100,000-row EAN-13 batch is checked by one encode, not 100,000.
+const FIXED_GEOMETRY = new Set(['ean13', 'ean8', 'upca', 'upce', 'itf14']);
+const GEOMETRY_ANSWERS_MAX = 10_000;
+const geometryAnswers = new Map<string, Issue[]>();
+
+function geometryKey(spec: RenderSpec): string | undefined {
+  if (!FIXED_GEOMETRY.has(spec.symbology)) return undefined;
+  return JSON.stringify([spec.symbology, spec.format, spec.data.length, spec.options]);
+}
+
+/** Records what a preflight found for a fixed-geometry spec (the pool's threads answer off this thread). */
+export function rememberPreflight(spec: RenderSpec, issues: Issue[]): void {
+  const key = geometryKey(spec);
+  if (key === undefined) return;
+  if (geometryAnswers.size >= GEOMETRY_ANSWERS_MAX) geometryAnswers.clear();
+  geometryAnswers.set(key, issues);
+}
+
+/**
+ * Preflight's answer when no engine is needed: the QR capacity table settles the spec, or an encode of
+ * the same fixed-geometry symbol did. Undefined: an engine must check it.
+ */
+export function settledPreflight(spec: RenderSpec): Issue[] | undefined {
+  if (qrFitsByBound(spec)) return [];
+  const key = geometryKey(spec);
+  return key === undefined ? undefined : geometryAnswers.get(key);
 }
 
 /**
  * Checks that need the engines: data capacity, size too small, image over 4096x4096.
- * Costs one encode (QR requests within the capacity table's bound cost none).
+ * Costs one encode, or none when settledPreflight knows the answer.
  */
 export function preflight(spec: RenderSpec): Issue[] {
-  if (qrFitsByBound(spec)) return [];
+  const settled = settledPreflight(spec);
+  if (settled) return settled;
   const p = plan(spec);
+  // A refusal of the data itself says nothing about other data: only the geometry's answer is kept.
   if (!p.ok) return p.issues;
   const { width, height } = dims(p.plan, spec.options.rotate);
-  return sizeIssues(spec, width, height);
+  const issues = sizeIssues(spec, width, height);
+  rememberPreflight(spec, issues);
+  return issues;
 }
 
 /** Renders a normalized spec to image bytes; throws RenderError when it cannot. */

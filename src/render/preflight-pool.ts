@@ -1,7 +1,7 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Issue, RenderSpec } from '../domain/render-spec.ts';
-import { needsEngine } from './index.ts';
+import { rememberPreflight, settledPreflight } from './index.ts';
 
 /** What a pooled preflight came to. */
 export type PreflightOutcome =
@@ -91,6 +91,8 @@ export function createPreflightPool(options: PreflightPoolOptions): PreflightPoo
         { spec: task.spec, started: port2 },
         { signal: abort.signal, transferList: [port2] },
       );
+      // Only a pass is kept: a thread's refusal may be of this data, not of the geometry.
+      if (issues.length === 0) rememberPreflight(task.spec, issues);
       task.resolve({ outcome: 'checked', issues });
     } catch (error) {
       if (abort.signal.aborted) task.resolve({ outcome: 'timed_out', budgetMs: options.timeoutMs });
@@ -103,7 +105,8 @@ export function createPreflightPool(options: PreflightPoolOptions): PreflightPoo
 
   return {
     check(spec, account) {
-      if (!needsEngine(spec)) return Promise.resolve({ outcome: 'checked', issues: [] });
+      const settled = settledPreflight(spec);
+      if (settled) return Promise.resolve({ outcome: 'checked', issues: settled });
       if (closed) return Promise.reject(new Error('the preflight pool is closed'));
       let lane = lanes.get(account);
       if (!lane) lanes.set(account, (lane = { running: 0, waiting: [] }));

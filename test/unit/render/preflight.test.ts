@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeRenderSpec } from '../../../src/domain/render-spec.ts';
 import type { RenderSpec } from '../../../src/domain/render-spec.ts';
-import { RENDERER_VERSIONS, RenderError, preflight, render } from '../../../src/render/index.ts';
+import { RENDERER_VERSIONS, RenderError, preflight, render, settledPreflight } from '../../../src/render/index.ts';
 
 function normalized(body: Record<string, unknown>): RenderSpec {
   const r = normalizeRenderSpec(body);
@@ -51,5 +51,30 @@ describe('RENDERER_VERSIONS', () => {
     expect(RENDERER_VERSIONS['bwip-js']).toMatch(/^\d+\.\d+\.\d+/);
     expect(RENDERER_VERSIONS.render).toMatch(/^\d+$/);
     expect(RENDERER_VERSIONS.vips).toMatch(/^\d+\.\d+/);
+  });
+});
+
+describe('preflight of fixed-geometry symbols', () => {
+  it('answers every EAN-13 with the options of one it encoded, without another encode', () => {
+    const first = normalized({ symbology: 'ean13', data: '590123412345', scale: 3, include_text: true });
+    const other = normalized({ symbology: 'ean13', data: '400638133393', scale: 3, include_text: true });
+    expect(settledPreflight(other)).toBeUndefined();
+    expect(preflight(first)).toEqual([]);
+    expect(settledPreflight(other)).toEqual([]);
+    // Other options are another geometry: not settled by the first.
+    expect(settledPreflight(normalized({ symbology: 'ean13', data: '400638133393', scale: 4 }))).toBeUndefined();
+  });
+
+  it('gives the geometry refusal (too big, too small) to every data of that geometry', () => {
+    const big = (data: string) => normalized({ symbology: 'itf14', data, scale: 40 });
+    const issues = preflight(big('1540014128876'));
+    expect(issues[0]?.path).toBe('scale');
+    expect(settledPreflight(big('0001234560001'))).toEqual(issues);
+  });
+
+  it('never settles a symbology whose geometry depends on the data', () => {
+    const spec = normalized({ symbology: 'code128', data: 'ABC', scale: 2 });
+    preflight(spec);
+    expect(settledPreflight(normalized({ symbology: 'code128', data: 'XYZ', scale: 2 }))).toBeUndefined();
   });
 });
