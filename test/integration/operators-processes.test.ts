@@ -18,7 +18,7 @@ it('npm start: /metrics merges API and worker processes; SIGTERM with 500 codes 
     ...ADMIN,
     PORT: String(port),
     WORKERS: '1',
-    RENDER_CONCURRENCY: '4',
+    RENDER_CONCURRENCY: '1',
     // One code per job: the most work stays queued behind the drain, so SIGTERM meets codes in flight.
     RENDER_JOB_CODES: '1',
     METRICS_PUBLISH_MS: '300',
@@ -66,7 +66,11 @@ it('npm start: /metrics merges API and worker processes; SIGTERM with 500 codes 
           fetch(`${base}/v1/codes`, {
             method: 'POST',
             headers: { 'content-type': 'application/json', authorization },
-            body: JSON.stringify({ symbology: 'datamatrix', data: `in flight ${i + j} ${'x'.repeat(300)}`, scale: 10 }),
+            body: JSON.stringify({
+              symbology: 'datamatrix',
+              data: `in flight ${i + j} ${'x'.repeat(1000)}`,
+              scale: 10,
+            }),
           }),
         ),
       );
