@@ -56,7 +56,7 @@ const client = createClient({
 
 /** `[#####-----] 512/1000  succeeded 500  failed 12` on stderr, redrawn in place. */
 function drawProgress(batch: Batch): void {
-  const { total, succeeded, failed, canceled } = batch.counts;
+  const { total = 0, succeeded = 0, failed = 0, canceled = 0 } = batch.counts;
   const done = succeeded + failed + canceled;
   const width = 30;
   const filled = total > 0 ? Math.round((done / total) * width) : 0;
