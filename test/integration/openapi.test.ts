@@ -143,6 +143,13 @@ describe('/openapi.json', () => {
   });
 });
 
+/** A local $ref of the live document. */
+const resolveRef = (ref: string): any =>
+  ref
+    .replace(/^#\//, '')
+    .split('/')
+    .reduce((o: any, k) => o?.[k.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
+
 describe('/docs', () => {
   it('sends a strict CSP: scripts from this origin only, no inline script, requests to this origin only', async () => {
     const res = await stack.request('GET', '/docs', undefined, { authorization: '' });
@@ -198,8 +205,18 @@ describe('/docs', () => {
       await page.getByPlaceholder('Token').first().fill(stack.key.key);
       const submit = 'api-1/tag/codes/POST/v1/codes';
       await page.click(`[data-sidebar-id="${submit}"]`);
-      await page
-        .locator(`section[id="${submit}"]`)
+      // Its section shows the request body's fields and every documented answer.
+      const section = page.locator(`section[id="${submit}"]`);
+      const operation = doc.paths['/v1/codes'].post;
+      const deref = (s: any): any => (s?.$ref ? deref(resolveRef(s.$ref)) : s);
+      const body = deref(operation.requestBody.content['application/json'].schema);
+      const fields = Object.keys(deref(body.oneOf?.[0] ?? body.anyOf?.[0] ?? body).properties ?? body.properties);
+      expect(fields.length).toBeGreaterThan(5);
+      await section.getByText('Responses').first().waitFor();
+      const text = (await section.textContent()) ?? '';
+      for (const field of fields) expect(text).toContain(field);
+      for (const status of Object.keys(operation.responses)) expect(text).toContain(status);
+      await section
         .getByRole('button', { name: /Test Request/i })
         .first()
         .click();
