@@ -8,7 +8,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The process is alive */
+    /**
+     * The process is alive
+     * @description The process is alive. Public: no API key and no rate limit.
+     */
     get: operations['getHealthz'];
     put?: never;
     post?: never;
@@ -25,7 +28,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Redis and PostgreSQL answer and migrations are applied */
+    /**
+     * Redis and PostgreSQL answer and migrations are applied
+     * @description Redis and PostgreSQL answer and migrations are applied. Public: no API key and no rate limit.
+     */
     get: operations['getReadyz'];
     put?: never;
     post?: never;
@@ -42,7 +48,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** This document */
+    /**
+     * This document
+     * @description This document. Public: no API key and no rate limit.
+     */
     get: operations['getOpenapiJson'];
     put?: never;
     post?: never;
@@ -59,7 +68,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A reference page for this document */
+    /**
+     * A reference page for this document
+     * @description A reference page for this document. Public: no API key and no rate limit.
+     */
     get: operations['getDocs'];
     put?: never;
     post?: never;
@@ -76,7 +88,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Every problem type, with a link to its page */
+    /**
+     * Every problem type, with a link to its page
+     * @description Every problem type, with a link to its page. Public: no API key and no rate limit.
+     */
     get: operations['getProblems'];
     put?: never;
     post?: never;
@@ -93,7 +108,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The page a problem's `type` URI names: its status, title and whether to retry */
+    /**
+     * The page a problem's `type` URI names: its status, title and whether to retry
+     * @description The page a problem's `type` URI names: its status, title and whether to retry. Public: no API key and no rate limit. Problems it may answer: `not_found`.
+     */
     get: operations['getProblemsCode'];
     put?: never;
     post?: never;
@@ -110,10 +128,16 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List codes, newest first */
+    /**
+     * List codes, newest first
+     * @description List codes, newest first. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `validation_failed`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     get: operations['getV1Codes'];
     put?: never;
-    /** Submit one code for rendering */
+    /**
+     * Submit one code for rendering
+     * @description Submit one code for rendering. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `invalid_json`, `request_timeout`, `payload_too_large`, `unsupported_media_type`, `validation_failed`, `idempotency_in_flight`, `idempotency_key_reused`, `quota_exceeded`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`.
+     */
     post: operations['postV1Codes'];
     delete?: never;
     options?: never;
@@ -128,7 +152,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Read a code */
+    /**
+     * Read a code
+     * @description Read a code. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `not_found`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`.
+     */
     get: operations['getV1CodesById'];
     put?: never;
     post?: never;
@@ -145,7 +172,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The rendered image bytes */
+    /**
+     * The rendered image bytes
+     * @description The rendered image bytes. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `not_found`, `code_not_ready`, `code_not_succeeded`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`.
+     */
     get: operations['getV1CodesByIdContent'];
     put?: never;
     post?: never;
@@ -162,7 +192,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Server-Sent Events of status changes (ids 1 queued, 2 processing, 3 terminal); closes at the terminal state. Authenticate with the key or with `?token=` from links.events */
+    /**
+     * Server-Sent Events of status changes (ids 1 queued, 2 processing, 3 terminal); closes at the terminal state. Authenticate with the key or with `?token=` from links.events
+     * @description Server-Sent Events of status changes (ids 1 queued, 2 processing, 3 terminal); closes at the terminal state. Authenticate with the key or with `?token=` from links.events. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `not_found`, `too_many_streams`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`.
+     */
     get: operations['getV1CodesByIdEvents'];
     put?: never;
     post?: never;
@@ -181,7 +214,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Cancel a code that has not finished */
+    /**
+     * Cancel a code that has not finished
+     * @description Cancel a code that has not finished. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `not_found`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     post: operations['postV1CodesByIdCancel'];
     delete?: never;
     options?: never;
@@ -196,10 +232,16 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List batches */
+    /**
+     * List batches
+     * @description List batches. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `validation_failed`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     get: operations['getV1Batches'];
     put?: never;
-    /** Upload a CSV (header row) or JSON Lines file, one code per row; defaults for every row as query parameters */
+    /**
+     * Upload a CSV (header row) or JSON Lines file, one code per row; defaults for every row as query parameters
+     * @description Upload a CSV (header row) or JSON Lines file, one code per row; defaults for every row as query parameters. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `unsupported_media_type`, `request_timeout`, `batch_too_large`, `invalid_batch_file`, `validation_failed`, `too_many_batches`, `quota_exceeded`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     post: operations['postV1Batches'];
     delete?: never;
     options?: never;
@@ -214,7 +256,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Read a batch and its counts */
+    /**
+     * Read a batch and its counts
+     * @description Read a batch and its counts. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `not_found`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     get: operations['getV1BatchesById'];
     put?: never;
     post?: never;
@@ -233,7 +278,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Cancel the rows not yet finished */
+    /**
+     * Cancel the rows not yet finished
+     * @description Cancel the rows not yet finished. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `not_found`, `batch_finished`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     post: operations['postV1BatchesByIdCancel'];
     delete?: never;
     options?: never;
@@ -250,7 +298,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Retry the failed rows */
+    /**
+     * Retry the failed rows
+     * @description Retry the failed rows. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `not_found`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     post: operations['postV1BatchesByIdRetry'];
     delete?: never;
     options?: never;
@@ -265,7 +316,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Streamed ZIP: one file per succeeded row plus manifest.csv (partial while running) */
+    /**
+     * Streamed ZIP: one file per succeeded row plus manifest.csv (partial while running)
+     * @description Streamed ZIP: one file per succeeded row plus manifest.csv (partial while running). Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `not_found`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     get: operations['getV1BatchesByIdResultsZip'];
     put?: never;
     post?: never;
@@ -282,7 +336,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The image itself for <img src>: the POST /v1/codes fields as query parameters; from the content cache, else rendered ahead of batch rows and awaited for RENDER_WAIT_SECONDS */
+    /**
+     * The image itself for <img src>: the POST /v1/codes fields as query parameters; from the content cache, else rendered ahead of batch rows and awaited for RENDER_WAIT_SECONDS
+     * @description The image itself for <img src>: the POST /v1/codes fields as query parameters; from the content cache, else rendered ahead of batch rows and awaited for RENDER_WAIT_SECONDS. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `validation_failed`, `render_failed`, `render_pending`, `quota_exceeded`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`.
+     */
     get: operations['getV1Render'];
     put?: never;
     post?: never;
@@ -301,7 +358,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Sign a render URL (no key in the page) valid for ttl_seconds (≤ RENDER_URL_MAX_TTL_SECONDS) */
+    /**
+     * Sign a render URL (no key in the page) valid for ttl_seconds (≤ RENDER_URL_MAX_TTL_SECONDS)
+     * @description Sign a render URL (no key in the page) valid for ttl_seconds (≤ RENDER_URL_MAX_TTL_SECONDS). Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `invalid_json`, `validation_failed`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`.
+     */
     post: operations['postV1RenderUrls'];
     delete?: never;
     options?: never;
@@ -316,7 +376,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The image for a signed render URL (authenticated by the token; limited by address) */
+    /**
+     * The image for a signed render URL (authenticated by the token; limited by address)
+     * @description The image for a signed render URL (authenticated by the token; limited by address). Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `not_found`, `render_failed`, `render_pending`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`.
+     */
     get: operations['getV1RenderByToken'];
     put?: never;
     post?: never;
@@ -333,7 +396,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The event log as a pull feed, oldest first after `after`: every event exactly once, in order */
+    /**
+     * The event log as a pull feed, oldest first after `after`: every event exactly once, in order
+     * @description The event log as a pull feed, oldest first after `after`: every event exactly once, in order. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `validation_failed`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     get: operations['getV1Events'];
     put?: never;
     post?: never;
@@ -350,7 +416,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Deliveries of one event (per-request webhook_url and endpoints) */
+    /**
+     * Deliveries of one event (per-request webhook_url and endpoints)
+     * @description Deliveries of one event (per-request webhook_url and endpoints). Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `not_found`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     get: operations['getV1EventsByIdDeliveries'];
     put?: never;
     post?: never;
@@ -367,10 +436,16 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List endpoints */
+    /**
+     * List endpoints
+     * @description List endpoints. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     get: operations['getV1WebhookEndpoints'];
     put?: never;
-    /** Register an endpoint for the account's events; its signing secret is shown once */
+    /**
+     * Register an endpoint for the account's events; its signing secret is shown once
+     * @description Register an endpoint for the account's events; its signing secret is shown once. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `invalid_json`, `validation_failed`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     post: operations['postV1WebhookEndpoints'];
     delete?: never;
     options?: never;
@@ -385,15 +460,24 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Read an endpoint */
+    /**
+     * Read an endpoint
+     * @description Read an endpoint. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `not_found`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     get: operations['getV1WebhookEndpointsById'];
     put?: never;
     post?: never;
-    /** Delete an endpoint */
+    /**
+     * Delete an endpoint
+     * @description Delete an endpoint. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `not_found`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     delete: operations['deleteV1WebhookEndpointsById'];
     options?: never;
     head?: never;
-    /** Change an endpoint's url or events, or switch it back on after it was disabled (410, failing for days) or off */
+    /**
+     * Change an endpoint's url or events, or switch it back on after it was disabled (410, failing for days) or off
+     * @description Change an endpoint's url or events, or switch it back on after it was disabled (410, failing for days) or off. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `not_found`, `invalid_json`, `validation_failed`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     patch: operations['patchV1WebhookEndpointsById'];
     trace?: never;
   };
@@ -404,7 +488,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Deliveries to an endpoint, newest first, with every attempt */
+    /**
+     * Deliveries to an endpoint, newest first, with every attempt
+     * @description Deliveries to an endpoint, newest first, with every attempt. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `not_found`, `validation_failed`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     get: operations['getV1WebhookEndpointsByIdDeliveries'];
     put?: never;
     post?: never;
@@ -421,7 +508,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Read a delivery and its attempt log */
+    /**
+     * Read a delivery and its attempt log
+     * @description Read a delivery and its attempt log. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `not_found`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     get: operations['getV1WebhookDeliveriesById'];
     put?: never;
     post?: never;
@@ -440,7 +530,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Deliver again now (same webhook-id) */
+    /**
+     * Deliver again now (same webhook-id)
+     * @description Deliver again now (same webhook-id). Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `not_found`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     post: operations['postV1WebhookDeliveriesByIdRetry'];
     delete?: never;
     options?: never;
@@ -457,7 +550,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** New account signing secret (shown once); the old one keeps signing alongside for WEBHOOK_PREVIOUS_SECRET_HOURS (24) */
+    /**
+     * New account signing secret (shown once); the old one keeps signing alongside for WEBHOOK_PREVIOUS_SECRET_HOURS (24)
+     * @description New account signing secret (shown once); the old one keeps signing alongside for WEBHOOK_PREVIOUS_SECRET_HOURS (24). Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     post: operations['postV1AccountWebhookSecretRotate'];
     delete?: never;
     options?: never;
@@ -474,7 +570,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Send one webhook.test event to this endpoint only (one attempt; not in the event log) */
+    /**
+     * Send one webhook.test event to this endpoint only (one attempt; not in the event log)
+     * @description Send one webhook.test event to this endpoint only (one attempt; not in the event log). Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `not_found`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     post: operations['postV1WebhookEndpointsByIdTest'];
     delete?: never;
     options?: never;
@@ -489,7 +588,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The event catalogue: every event type, what it means and an example payload */
+    /**
+     * The event catalogue: every event type, what it means and an example payload
+     * @description The event catalogue: every event type, what it means and an example payload. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     get: operations['getV1EventTypes'];
     put?: never;
     post?: never;
@@ -506,7 +608,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The plan, its limits, the monthly quota, usage this period and when it resets */
+    /**
+     * The plan, its limits, the monthly quota, usage this period and when it resets
+     * @description The plan, its limits, the monthly quota, usage this period and when it resets. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `insufficient_scope`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     get: operations['getV1Account'];
     put?: never;
     post?: never;
@@ -523,10 +628,16 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The account's keys (never their secrets), newest first */
+    /**
+     * The account's keys (never their secrets), newest first
+     * @description The account's keys (never their secrets), newest first. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `insufficient_scope`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     get: operations['getV1Keys'];
     put?: never;
-    /** Create a key; its secret is shown once */
+    /**
+     * Create a key; its secret is shown once
+     * @description Create a key; its secret is shown once. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `invalid_json`, `validation_failed`, `too_many_keys`, `insufficient_scope`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     post: operations['postV1Keys'];
     delete?: never;
     options?: never;
@@ -543,7 +654,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** A successor with a new secret; the old key keeps working for grace_seconds, then is 401 */
+    /**
+     * A successor with a new secret; the old key keeps working for grace_seconds, then is 401
+     * @description A successor with a new secret; the old key keeps working for grace_seconds, then is 401. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `not_found`, `validation_failed`, `insufficient_scope`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     post: operations['postV1KeysByIdRoll'];
     delete?: never;
     options?: never;
@@ -561,7 +675,10 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Revoke a key at once */
+    /**
+     * Revoke a key at once
+     * @description Revoke a key at once. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `not_found`, `insufficient_scope`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     delete: operations['deleteV1KeysById'];
     options?: never;
     head?: never;
@@ -575,7 +692,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Codes per UTC day by symbology and format, bytes stored, webhook deliveries */
+    /**
+     * Codes per UTC day by symbology and format, bytes stored, webhook deliveries
+     * @description Codes per UTC day by symbology and format, bytes stored, webhook deliveries. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `validation_failed`, `insufficient_scope`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     */
     get: operations['getV1Usage'];
     put?: never;
     post?: never;
@@ -592,7 +712,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The catalog: every symbology, its data rules and options */
+    /**
+     * The catalog: every symbology, its data rules and options
+     * @description The catalog: every symbology, its data rules and options. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`.
+     */
     get: operations['getV1Symbologies'];
     put?: never;
     post?: never;
@@ -613,36 +736,11 @@ export interface webhooks {
     };
     get?: never;
     put?: never;
-    /** code.succeeded, signed per Standard Webhooks; answer 2xx within WEBHOOK_TIMEOUT_MS (10 s). 410 disables the endpoint; 429/503 Retry-After is honoured */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description Standard Webhooks message id (`msg_…`), the same on every retry of one delivery: dedupe by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt; refuse stale ones (Standard Webhooks libraries allow 5 min) */
-          'webhook-timestamp': string;
-          /** @description Space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one per live secret (two for 24 h after a rotation) */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['Event'];
-        };
-      };
-      responses: {
-        /** @description Received (any 2xx) */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    /**
+     * code.succeeded, signed per Standard Webhooks; answer 2xx within WEBHOOK_TIMEOUT_MS (10 s). 410 disables the endpoint; 429/503 Retry-After is honoured
+     * @description What our servers POST to your webhook_url or endpoint when a `code.succeeded` event happens: the Event envelope as JSON, with the Standard Webhooks headers. Verify webhook-signature over "webhook-id.webhook-timestamp.body" with your signing secret and dedupe by webhook-id.
+     */
+    post: operations['codeSucceededWebhook'];
     delete?: never;
     options?: never;
     head?: never;
@@ -658,36 +756,11 @@ export interface webhooks {
     };
     get?: never;
     put?: never;
-    /** code.failed, signed per Standard Webhooks; answer 2xx within WEBHOOK_TIMEOUT_MS (10 s). 410 disables the endpoint; 429/503 Retry-After is honoured */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description Standard Webhooks message id (`msg_…`), the same on every retry of one delivery: dedupe by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt; refuse stale ones (Standard Webhooks libraries allow 5 min) */
-          'webhook-timestamp': string;
-          /** @description Space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one per live secret (two for 24 h after a rotation) */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['Event'];
-        };
-      };
-      responses: {
-        /** @description Received (any 2xx) */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    /**
+     * code.failed, signed per Standard Webhooks; answer 2xx within WEBHOOK_TIMEOUT_MS (10 s). 410 disables the endpoint; 429/503 Retry-After is honoured
+     * @description What our servers POST to your webhook_url or endpoint when a `code.failed` event happens: the Event envelope as JSON, with the Standard Webhooks headers. Verify webhook-signature over "webhook-id.webhook-timestamp.body" with your signing secret and dedupe by webhook-id.
+     */
+    post: operations['codeFailedWebhook'];
     delete?: never;
     options?: never;
     head?: never;
@@ -703,36 +776,11 @@ export interface webhooks {
     };
     get?: never;
     put?: never;
-    /** code.canceled, signed per Standard Webhooks; answer 2xx within WEBHOOK_TIMEOUT_MS (10 s). 410 disables the endpoint; 429/503 Retry-After is honoured */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description Standard Webhooks message id (`msg_…`), the same on every retry of one delivery: dedupe by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt; refuse stale ones (Standard Webhooks libraries allow 5 min) */
-          'webhook-timestamp': string;
-          /** @description Space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one per live secret (two for 24 h after a rotation) */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['Event'];
-        };
-      };
-      responses: {
-        /** @description Received (any 2xx) */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    /**
+     * code.canceled, signed per Standard Webhooks; answer 2xx within WEBHOOK_TIMEOUT_MS (10 s). 410 disables the endpoint; 429/503 Retry-After is honoured
+     * @description What our servers POST to your webhook_url or endpoint when a `code.canceled` event happens: the Event envelope as JSON, with the Standard Webhooks headers. Verify webhook-signature over "webhook-id.webhook-timestamp.body" with your signing secret and dedupe by webhook-id.
+     */
+    post: operations['codeCanceledWebhook'];
     delete?: never;
     options?: never;
     head?: never;
@@ -748,36 +796,11 @@ export interface webhooks {
     };
     get?: never;
     put?: never;
-    /** batch.completed, signed per Standard Webhooks; answer 2xx within WEBHOOK_TIMEOUT_MS (10 s). 410 disables the endpoint; 429/503 Retry-After is honoured */
-    post: {
-      parameters: {
-        query?: never;
-        header: {
-          /** @description Standard Webhooks message id (`msg_…`), the same on every retry of one delivery: dedupe by it */
-          'webhook-id': string;
-          /** @description Unix seconds of this attempt; refuse stale ones (Standard Webhooks libraries allow 5 min) */
-          'webhook-timestamp': string;
-          /** @description Space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one per live secret (two for 24 h after a rotation) */
-          'webhook-signature': string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': components['schemas']['Event'];
-        };
-      };
-      responses: {
-        /** @description Received (any 2xx) */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
+    /**
+     * batch.completed, signed per Standard Webhooks; answer 2xx within WEBHOOK_TIMEOUT_MS (10 s). 410 disables the endpoint; 429/503 Retry-After is honoured
+     * @description What our servers POST to your webhook_url or endpoint when a `batch.completed` event happens: the Event envelope as JSON, with the Standard Webhooks headers. Verify webhook-signature over "webhook-id.webhook-timestamp.body" with your signing secret and dedupe by webhook-id.
+     */
+    post: operations['batchCompletedWebhook'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1275,15 +1298,22 @@ export interface components {
     } & (unknown | unknown);
   };
   responses: never;
-  parameters: never;
-  requestBodies: never;
-  headers: {
+  parameters: {
     /** @description Replays the first answer for 24 h when the same key and body are sent again */
     'Idempotency-Key': string;
     /** @description `wait=N` (N ≤ PREFER_WAIT_MAX_SECONDS, 30): answer 200 with the finished code if it finishes within N seconds, else the usual 202 */
     Prefer: string;
     /** @description Resume an event stream after this event id */
     'Last-Event-ID': string;
+    /** @description Standard Webhooks message id (`msg_…`), the same on every retry of one delivery: dedupe by it */
+    'webhook-id': string;
+    /** @description Unix seconds of this attempt; refuse stale ones (Standard Webhooks libraries allow 5 min) */
+    'webhook-timestamp': string;
+    /** @description Space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one per live secret (two for 24 h after a rotation) */
+    'webhook-signature': string;
+  };
+  requestBodies: never;
+  headers: {
     /** @description The wait actually applied, e.g. `wait=5` */
     'Preference-Applied': string;
     /** @description The new resource */
@@ -1296,12 +1326,6 @@ export interface components {
     'RateLimit-Policy': string;
     /** @description The content hash */
     ETag: string;
-    /** @description Standard Webhooks message id (`msg_…`), the same on every retry of one delivery: dedupe by it */
-    'webhook-id': string;
-    /** @description Unix seconds of this attempt; refuse stale ones (Standard Webhooks libraries allow 5 min) */
-    'webhook-timestamp': string;
-    /** @description Space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one per live secret (two for 24 h after a rotation) */
-    'webhook-signature': string;
   };
   pathItems: never;
 }
@@ -1324,6 +1348,13 @@ export interface operations {
         content: {
           'application/json': Record<string, never>;
         };
+      };
+      /** @description Refused by the HTTP server before the route: a malformed request (400) or headers too large (431); no body */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
     };
   };
@@ -1354,6 +1385,13 @@ export interface operations {
           'application/json': Record<string, never>;
         };
       };
+      /** @description Refused by the HTTP server before the route: a malformed request (400) or headers too large (431); no body */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
     };
   };
   getOpenapiJson: {
@@ -1373,6 +1411,13 @@ export interface operations {
         content: {
           'application/json': Record<string, never>;
         };
+      };
+      /** @description Refused by the HTTP server before the route: a malformed request (400) or headers too large (431); no body */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
     };
   };
@@ -1394,6 +1439,13 @@ export interface operations {
           'text/html': string;
         };
       };
+      /** @description Refused by the HTTP server before the route: a malformed request (400) or headers too large (431); no body */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
     };
   };
   getProblems: {
@@ -1413,6 +1465,13 @@ export interface operations {
         content: {
           'text/html': string;
         };
+      };
+      /** @description Refused by the HTTP server before the route: a malformed request (400) or headers too large (431); no body */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
     };
   };
@@ -1554,9 +1613,9 @@ export interface operations {
       query?: never;
       header?: {
         /** @description Replays the first answer for 24 h when the same key and body are sent again */
-        'Idempotency-Key'?: string;
+        'Idempotency-Key'?: components['parameters']['Idempotency-Key'];
         /** @description `wait=N` (N ≤ PREFER_WAIT_MAX_SECONDS, 30): answer 200 with the finished code if it finishes within N seconds, else the usual 202 */
-        Prefer?: string;
+        Prefer?: components['parameters']['Prefer'];
       };
       path?: never;
       cookie?: never;
@@ -2017,7 +2076,7 @@ export interface operations {
       };
       header?: {
         /** @description Resume an event stream after this event id */
-        'Last-Event-ID'?: string;
+        'Last-Event-ID'?: components['parameters']['Last-Event-ID'];
       };
       path: {
         id: string;
@@ -2281,7 +2340,7 @@ export interface operations {
       };
       header?: {
         /** @description Replays the first answer for 24 h when the same key and body are sent again */
-        'Idempotency-Key'?: string;
+        'Idempotency-Key'?: components['parameters']['Idempotency-Key'];
       };
       path?: never;
       cookie?: never;
@@ -4594,6 +4653,122 @@ export interface operations {
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
+      };
+    };
+  };
+  codeSucceededWebhook: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description Standard Webhooks message id (`msg_…`), the same on every retry of one delivery: dedupe by it */
+        'webhook-id': components['parameters']['webhook-id'];
+        /** @description Unix seconds of this attempt; refuse stale ones (Standard Webhooks libraries allow 5 min) */
+        'webhook-timestamp': components['parameters']['webhook-timestamp'];
+        /** @description Space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one per live secret (two for 24 h after a rotation) */
+        'webhook-signature': components['parameters']['webhook-signature'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['Event'];
+      };
+    };
+    responses: {
+      /** @description Received (any 2xx) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  codeFailedWebhook: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description Standard Webhooks message id (`msg_…`), the same on every retry of one delivery: dedupe by it */
+        'webhook-id': components['parameters']['webhook-id'];
+        /** @description Unix seconds of this attempt; refuse stale ones (Standard Webhooks libraries allow 5 min) */
+        'webhook-timestamp': components['parameters']['webhook-timestamp'];
+        /** @description Space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one per live secret (two for 24 h after a rotation) */
+        'webhook-signature': components['parameters']['webhook-signature'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['Event'];
+      };
+    };
+    responses: {
+      /** @description Received (any 2xx) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  codeCanceledWebhook: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description Standard Webhooks message id (`msg_…`), the same on every retry of one delivery: dedupe by it */
+        'webhook-id': components['parameters']['webhook-id'];
+        /** @description Unix seconds of this attempt; refuse stale ones (Standard Webhooks libraries allow 5 min) */
+        'webhook-timestamp': components['parameters']['webhook-timestamp'];
+        /** @description Space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one per live secret (two for 24 h after a rotation) */
+        'webhook-signature': components['parameters']['webhook-signature'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['Event'];
+      };
+    };
+    responses: {
+      /** @description Received (any 2xx) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  batchCompletedWebhook: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description Standard Webhooks message id (`msg_…`), the same on every retry of one delivery: dedupe by it */
+        'webhook-id': components['parameters']['webhook-id'];
+        /** @description Unix seconds of this attempt; refuse stale ones (Standard Webhooks libraries allow 5 min) */
+        'webhook-timestamp': components['parameters']['webhook-timestamp'];
+        /** @description Space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one per live secret (two for 24 h after a rotation) */
+        'webhook-signature': components['parameters']['webhook-signature'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['Event'];
+      };
+    };
+    responses: {
+      /** @description Received (any 2xx) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
     };
   };

@@ -26,7 +26,7 @@ describe('/openapi.json lint', () => {
     expect(reported).toEqual([]);
   });
 
-  it('has no error or warning under Spectral\'s spectral:oas ruleset', async () => {
+  it("has no error or warning under Spectral's spectral:oas ruleset", async () => {
     const spectral = new Spectral();
     spectral.setRuleset({ extends: [[oas as never, 'recommended']] });
     const results = await spectral.run(new Document(source, Json, 'openapi.json'));

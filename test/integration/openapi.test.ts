@@ -59,11 +59,13 @@ describe('/openapi.json', () => {
 
   it('documents the contract headers and problem responses', () => {
     const post = doc.paths['/v1/codes'].post;
-    expect(post.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['Idempotency-Key', 'Prefer']));
+    // Request headers are components.parameters, referenced by each operation.
+    const names = (parameters: any[]) => parameters.map((p) => (p.$ref ? resolveRef(p.$ref) : p).name);
+    expect(names(post.parameters)).toEqual(expect.arrayContaining(['Idempotency-Key', 'Prefer']));
     expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['200', '202', '401', '422', '429', '503']));
     expect(post.responses['429'].headers).toHaveProperty('Retry-After');
     expect(post.responses['202'].headers).toHaveProperty('RateLimit');
-    expect(doc.paths['/v1/codes/{id}/events'].get.parameters.map((p: any) => p.name)).toEqual(
+    expect(names(doc.paths['/v1/codes/{id}/events'].get.parameters)).toEqual(
       expect.arrayContaining(['Last-Event-ID', 'token']),
     );
   });

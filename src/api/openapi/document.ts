@@ -44,7 +44,8 @@ export type Operation = {
   problems?: ProblemCode[];
 };
 
-/** Every header the contract names, defined once and referenced by name. */
+/** Every header the contract names, defined once and referenced by name: request headers (`in`) are
+ * components.parameters, response headers components.headers. */
 const HEADERS = {
   'Idempotency-Key': {
     in: 'header',
@@ -281,11 +282,10 @@ export function resources(config: Config): Operation[] {
         more: {
           'application/x-ndjson': {
             schema: { $ref: '#/components/schemas/BatchRow' },
+            // The schema is one line's: each line of the file is one BatchRow object.
             examples: {
-              two_rows: {
-                value:
-                  '{"data":"https://example.com/a","filename":"a"}\n{"payload":{"type":"url","url":"https://example.com/b"}}\n',
-              },
+              data_row: { value: { data: 'https://example.com/a', filename: 'a' } },
+              payload_row: { value: { payload: { type: 'url', url: 'https://example.com/b' } } },
             },
           },
         },
@@ -601,8 +601,16 @@ export function resources(config: Config): Operation[] {
   ];
 }
 
+type RequestHeaderName = { [K in HeaderName]: (typeof HEADERS)[K] extends { in: 'header' } ? K : never }[HeaderName];
+const isRequestHeader = (name: HeaderName): name is RequestHeaderName => 'in' in HEADERS[name];
+const parameterRef = (name: HeaderName) => ({ $ref: `#/components/parameters/${name}` });
+
 const headerRefs = (names: HeaderName[] = []) =>
   Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]));
+
+/** `/v1/codes/ById` → `V1CodesById`, `code.succeeded` → `codeSucceeded`. */
+const camelCase = (text: string) =>
+  text.replace(/[^a-zA-Z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase());
 
 function operationObject(op: Operation): Json {
   const authed = op.auth !== false;
@@ -614,7 +622,7 @@ function operationObject(op: Operation): Json {
     parameters.push({ name: 'token', in: 'path', required: true, schema: { type: 'string' } });
   for (const [name, schema] of Object.entries((op.query?.properties ?? {}) as Record<string, Json>))
     parameters.push({ name, in: 'query', required: false, schema });
-  for (const name of op.headers ?? []) parameters.push({ name, ...HEADERS[name] });
+  for (const name of op.headers ?? []) parameters.push(parameterRef(name));
   const responses: Record<string, Json> = {};
   for (const [status, r] of Object.entries(op.responses)) {
     const schema = typeof r.schema === 'string' ? { $ref: `#/components/schemas/${r.schema}` } : r.schema;
@@ -651,12 +659,25 @@ function operationObject(op: Operation): Json {
       content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
     };
   }
+  // Requests the HTTP server itself refuses before any route (a malformed request line or headers, or
+  // headers over its size limit) are the 4xx every operation may get, problem routes or not.
+  if (!Object.keys(responses).some((status) => status.startsWith('4')))
+    responses['4XX'] = {
+      description:
+        'Refused by the HTTP server before the route: a malformed request (400) or headers too large (431); no body',
+    };
   return {
-    operationId: `${op.method}${op.path
-      .replace(/\{id\}/g, 'ById')
-      .replace(/\{token\}/g, 'ByToken')
-      .replace(/[^a-zA-Z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
+    operationId: `${op.method}${camelCase(op.path.replace(/\{id\}/g, 'ById').replace(/\{token\}/g, 'ByToken'))}`,
     summary: op.summary,
+    description: [
+      `${op.summary}.`,
+      authed
+        ? 'Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy.'
+        : 'Public: no API key and no rate limit.',
+      problems.size ? `Problems it may answer: ${[...problems].map((code) => `\`${code}\``).join(', ')}.` : '',
+    ]
+      .filter(Boolean)
+      .join(' '),
     tags: [op.tag],
     ...(authed ? {} : { security: [] }),
     ...(parameters.length ? { parameters } : {}),
@@ -684,12 +705,11 @@ function operationObject(op: Operation): Json {
 function webhookObject(type: string): Json {
   return {
     post: {
+      operationId: `${camelCase(type)}Webhook`,
+      description: `What our servers POST to your webhook_url or endpoint when a \`${type}\` event happens: the Event envelope as JSON, with the Standard Webhooks headers. Verify webhook-signature over "webhook-id.webhook-timestamp.body" with your signing secret and dedupe by webhook-id.`,
       summary: `${type}, signed per Standard Webhooks; answer 2xx within WEBHOOK_TIMEOUT_MS (10 s). 410 disables the endpoint; 429/503 Retry-After is honoured`,
       security: [],
-      parameters: (['webhook-id', 'webhook-timestamp', 'webhook-signature'] as const).map((name) => ({
-        name,
-        ...HEADERS[name],
-      })),
+      parameters: (['webhook-id', 'webhook-timestamp', 'webhook-signature'] as const).map(parameterRef),
       requestBody: { required: true, content: { [json]: { schema: { $ref: '#/components/schemas/Event' } } } },
       responses: { 200: { description: 'Received (any 2xx)' } },
     },
@@ -706,17 +726,22 @@ export function buildOpenApiDocument(config: Config): Json {
       title: 'codes: QR code and barcode generation',
       version: '1.0.0',
       description: 'Errors are RFC 9457 problem+json. Every /v1 response carries RateLimit and RateLimit-Policy.',
+      contact: { name: 'The operators of this deployment', url: new URL('/docs', config.publicBaseUrl).href },
+      license: { name: 'Proprietary', url: new URL('/docs', config.publicBaseUrl).href },
     },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
     tags: [
-      { name: 'codes' },
-      { name: 'batches' },
-      { name: 'symbologies' },
-      { name: 'render' },
-      { name: 'webhooks' },
-      { name: 'account' },
-      { name: 'operators' },
+      { name: 'codes', description: 'Submit one QR code or barcode, read it, stream its status, fetch its image' },
+      {
+        name: 'batches',
+        description: 'A CSV or JSON Lines file of codes rendered as one batch, with a ZIP of results',
+      },
+      { name: 'symbologies', description: 'The symbologies served, their data rules and options' },
+      { name: 'render', description: 'Images by URL for `<img src>`: keyed, or signed render URLs without a key' },
+      { name: 'webhooks', description: 'Webhook endpoints, their deliveries, the event log and the event catalogue' },
+      { name: 'account', description: "The account's plan, quota, usage and API keys" },
+      { name: 'operators', description: 'Health, readiness, this document, its reference page and the problem pages' },
     ],
     paths,
     webhooks: Object.fromEntries(EVENT_TYPES.map((type) => [type, webhookObject(type)])),
@@ -724,8 +749,15 @@ export function buildOpenApiDocument(config: Config): Json {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'An API key from `npm run cli -- keys create`' },
       },
+      parameters: Object.fromEntries(
+        (Object.keys(HEADERS) as HeaderName[])
+          .filter(isRequestHeader)
+          .map((name) => [name, { name, ...HEADERS[name] }]),
+      ),
       headers: Object.fromEntries(
-        Object.entries(HEADERS).map(([name, { schema, description }]) => [name, { schema, description }]),
+        (Object.keys(HEADERS) as HeaderName[])
+          .filter((name) => !isRequestHeader(name))
+          .map((name) => [name, { schema: HEADERS[name].schema, description: HEADERS[name].description }]),
       ),
       schemas: {
         ...COMPONENT_SCHEMAS,
