@@ -15,7 +15,7 @@ import type { Row } from './render.ts';
 const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_INTAKE_SECONDS ?? 5);
 // Alternating rounds, median of each: this 2-core machine is noisy and a single pair can mislead.
-const ROUNDS = 3;
+const ROUNDS = Number(process.env.BENCH_INTAKE_ROUNDS ?? 4);
 const BODY = JSON.stringify({ data: 'https://example.com/p/[<id>]', size: 300, metadata: { sku: 'bench' } });
 
 type Load = { requestsPerSecond: number; p99: number; non2xx: number; errors: number; busy: number; cpu: string };
@@ -115,8 +115,14 @@ export async function benchIntake(): Promise<Row[]> {
     const withoutCounting: Load[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       bases.push(await load(bare, {}, DURATION_S));
-      apis.push(await load(ours, auth, DURATION_S));
-      withoutCounting.push(await load(uncounted, auth, DURATION_S));
+      // Counting and not counting swap places every round, so neither always runs on a warmer machine.
+      if (round % 2 === 0) {
+        apis.push(await load(ours, auth, DURATION_S));
+        withoutCounting.push(await load(uncounted, auth, DURATION_S));
+      } else {
+        withoutCounting.push(await load(uncounted, auth, DURATION_S));
+        apis.push(await load(ours, auth, DURATION_S));
+      }
     }
     const base = median(bases);
     const api = median(apis);
