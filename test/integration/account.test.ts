@@ -167,6 +167,24 @@ describe('keys', () => {
     expect(paths).toEqual(expect.arrayContaining(['scope', 'expires_at']));
   });
 
+  it('a roll body is optional, but one that is sent is validated like any other', async () => {
+    const { key, key_id } = await stack.seedKey();
+    const bad = await stack.request('POST', `/v1/keys/${key_id}/roll`, '{"grace_seconds":', bearer(key));
+    expect(bad.status).toBe(400);
+    const nul = await stack.request(
+      'POST',
+      `/v1/keys/${key_id}/roll`,
+      { grace_seconds: 1, x: 'a\u0000b' },
+      bearer(key),
+    );
+    expect(nul.status).toBe(422);
+    // Neither rolled the key: it still works and has no successor.
+    const keys = (await (await stack.request('GET', '/v1/keys', undefined, bearer(key))).json()) as any;
+    expect(keys.data.filter((k: any) => k.status === 'active')).toHaveLength(1);
+    const bare = await stack.request('POST', `/v1/keys/${key_id}/roll`, undefined, bearer(key));
+    expect(bare.status).toBe(201);
+  });
+
   it('a rolled key keeps working through its grace period, then is 401 while its successor works', async () => {
     const { key, key_id } = await stack.seedKey();
     const rolled = await stack.request('POST', `/v1/keys/${key_id}/roll`, { grace_seconds: 2 }, bearer(key));
