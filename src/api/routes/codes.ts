@@ -1,4 +1,5 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import type { RenderSpec } from '../../domain/render-spec.ts';
 import * as v from 'valibot';
 import { CODE_STATUSES, isTerminal } from '../../domain/code.ts';
 import { publishCodeStatus } from '../../queue/code-status.ts';
@@ -80,7 +81,7 @@ async function findOwnCode(deps: ApiDeps, accountId: string, id: string): Promis
 export function codesRoutes(deps: ApiDeps) {
   const listQuery = listQuerySchema(deps.config.listDefaultLimit, deps.config.listMaxLimit);
   const retryAfter = deps.config.retryAfterSeconds;
-  const submit = createSubmitter(deps);
+  const submit = createCodeIntake(deps);
   const statusHub = codeStatusHubOf(deps);
   const { linkSigningKey, eventsTokenTtlSeconds } = deps.config;
   /** The code object with links.events carrying a short-lived token, for EventSource in a browser. */
@@ -120,22 +121,11 @@ export function codesRoutes(deps: ApiDeps) {
       if (webhook.errors.length > 0) throw validationProblem(webhook.errors);
       const { spec, key, metadata } = submission;
       const accountId = c.var.accountId;
-      const charge = await chargeQuota(c, deps, specCharge(deps.config, c, [spec]));
-      const written = await withRefund(charge, () =>
-        submit({
-          id: newId('code'),
-          account_id: accountId,
-          symbology: spec.symbology,
-          data: spec.data,
-          format: spec.format,
-          options: JSON.stringify(spec.options),
-          metadata: JSON.stringify(metadata),
-          result_key: accountContentKey(accountId, key),
-          request_id: c.var.requestId,
-          webhook_url: webhook.url,
-          webhook_events: webhook.events && JSON.stringify(webhook.events),
-        }),
-      );
+      const written = await submit(c, spec, accountContentKey(accountId, key), {
+        metadata: JSON.stringify(metadata),
+        webhook_url: webhook.url,
+        webhook_events: webhook.events && JSON.stringify(webhook.events),
+      });
       const id = written.id;
       const asked = preferredWait(c.req.header('prefer'), deps.config.preferWaitMaxSeconds);
       const wantsWait = asked !== undefined && asked > 0 && !isTerminal(written.status);
@@ -207,6 +197,35 @@ export function codesRoutes(deps: ApiDeps) {
       const row = (await findCodeById(deps.db, accountId, existing.id))!;
       return c.json(present(row), 200);
     });
+}
+
+/**
+ * Takes one code of the caller's: charged against its monthly quota (given back if it is not accepted),
+ * then recorded and queued by the shared submitter. POST /v1/codes and GET /v1/render both come here.
+ */
+export function createCodeIntake(deps: ApiDeps) {
+  const submit = createSubmitter(deps);
+  return async (
+    c: Context<AppEnv>,
+    spec: RenderSpec,
+    resultKey: string,
+    extra: Pick<CodeSubmissionRow, 'metadata' | 'webhook_url' | 'webhook_events'> = { metadata: '{}' },
+  ) => {
+    const charge = await chargeQuota(c, deps, specCharge(deps.config, c, [spec]));
+    return withRefund(charge, () =>
+      submit({
+        id: newId('code'),
+        account_id: c.var.accountId,
+        symbology: spec.symbology,
+        data: spec.data,
+        format: spec.format,
+        options: JSON.stringify(spec.options),
+        result_key: resultKey,
+        request_id: c.var.requestId,
+        ...extra,
+      }),
+    );
+  };
 }
 
 /**

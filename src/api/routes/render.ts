@@ -2,12 +2,10 @@ import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import { coerceCell } from '../../batches/fields.ts';
 import { isTerminal } from '../../domain/code.ts';
-import { newId } from '../../domain/ids.ts';
 import { findCodeById } from '../../store/codes.ts';
 import { accountContentKey } from '../../render/content-key.ts';
 import { findResultContent } from '../../store/results.ts';
 import { readJsonObject } from '../body.ts';
-import { chargeQuota, specCharge, withRefund } from '../quota.ts';
 import { awaitFinished, codeStatusHubOf, holdWait } from '../code-status.ts';
 import { imageResponse, loadContent, type Content } from '../content.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -17,7 +15,7 @@ import { planOf, renderPolicyOf } from '../plan.ts';
 import { accountPreflight } from '../preflight.ts';
 import { ApiProblem, fieldErrors, validationProblem } from '../problem.ts';
 import { renderUrlRequestSchema } from '../../domain/requests.ts';
-import { createSubmitter, parseSubmission } from './codes.ts';
+import { createCodeIntake, parseSubmission } from './codes.ts';
 
 /**
  * GET /v1/render?…: the image itself, for <img src>. From the content cache when these parameters
@@ -27,7 +25,7 @@ import { createSubmitter, parseSubmission } from './codes.ts';
  */
 export function renderRoutes(deps: ApiDeps) {
   const { config } = deps;
-  const submit = createSubmitter(deps);
+  const submit = createCodeIntake(deps);
   const hub = codeStatusHubOf(deps);
   const ttlSchema = renderUrlRequestSchema(config.renderUrlMaxTtlSeconds).pipe[0].entries.ttl_seconds;
   const image = (c: Context, content: Content) => imageResponse(c, content, 'private, max-age=86400');
@@ -46,20 +44,7 @@ export function renderRoutes(deps: ApiDeps) {
     const key = accountContentKey(accountId, specKey);
     const cached = await findResultContent(deps.db, key);
     if (cached) return image(c, cached);
-    const charge = await chargeQuota(c, deps, specCharge(config, c, [spec]));
-    const written = await withRefund(charge, () =>
-      submit({
-        id: newId('code'),
-        account_id: accountId,
-        symbology: spec.symbology,
-        data: spec.data,
-        format: spec.format,
-        options: JSON.stringify(spec.options),
-        metadata: '{}',
-        result_key: key,
-        request_id: c.var.requestId,
-      }),
-    );
+    const written = await submit(c, spec, key);
     const row = isTerminal(written.status)
       ? (await findCodeById(deps.db, accountId, written.id))!
       : await awaitOwnShare(accountId, written.id);
