@@ -9,17 +9,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import bwipjs from 'bwip-js';
-import { loadConfig } from '../../src/config.ts';
 import { normalizeRenderSpec, type RenderSpec } from '../../src/domain/render-spec.ts';
 import { loadVerifier } from '../../src/render/decoder.ts';
 import { render } from '../../src/render/index.ts';
 import { getSymbology } from '../../src/domain/symbologies.ts';
-import { createDb } from '../../src/store/db.ts';
-import { createApiKey } from '../../src/store/keys.ts';
-import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
+import { dropDatabase } from '../../src/store/migrate.ts';
 import { planBwip } from '../support/bwip-reference.ts';
-import { deleteRedisPrefix, eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
+import { deleteRedisPrefix, eventually, exited, freePort, startProcess } from '../support/harness.ts';
 import { cpuPer, serviceParts } from './cpu.ts';
+import { benchAccount } from './account.ts';
 import type { Row } from './render.ts';
 
 const ROWS = Number(process.env.BENCH_EAN_ROWS ?? 5000);
@@ -69,18 +67,7 @@ async function renderLoop(from: number, step: number, count: number): Promise<nu
 
 /** Runs the EAN-13 batch against `npm start` and bwip-js, and returns rows for the bench table. */
 export async function benchEanBatch(): Promise<Row[]> {
-  const env = uniqueEnv({ LOG_LEVEL: 'error', WORKERS: '2' });
-  const config = loadConfig(env, ROOT);
-  await prepareDatabase(config.databaseUrl);
-  const db = createDb({ databaseUrl: config.databaseUrl, poolSize: 1 });
-  const { key } = await createApiKey(db, {
-    account: 'bench',
-    plan: config.defaultPlan,
-    rate: 1e9,
-    burst: 1e9,
-    secretsKey: config.secretsKey,
-  });
-  await db.destroy();
+  const { env, config, key } = await benchAccount({ LOG_LEVEL: 'error', WORKERS: '2' });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const headers = { authorization: `Bearer ${key}` };

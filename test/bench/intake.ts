@@ -3,13 +3,11 @@
 // in the same run. Target: ratio >= 0.5, p99 < 50 ms.
 import type { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
-import { loadConfig } from '../../src/config.ts';
-import { createDb } from '../../src/store/db.ts';
-import { createApiKey } from '../../src/store/keys.ts';
 import { heapFlags } from '../../src/supervisor.ts';
-import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
-import { deleteRedisPrefix, eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
+import { dropDatabase } from '../../src/store/migrate.ts';
+import { deleteRedisPrefix, eventually, exited, freePort, startProcess } from '../support/harness.ts';
 import { cpuPer, machineBusy } from './cpu.ts';
+import { benchAccount } from './account.ts';
 import type { Row } from './render.ts';
 
 const CONNECTIONS = 50;
@@ -82,18 +80,7 @@ async function startServer(
 
 /** Runs the intake comparison and returns rows for the bench table. */
 export async function benchIntake(): Promise<Row[]> {
-  const env = uniqueEnv({ WORKERS: '0', LOG_LEVEL: 'error' });
-  const config = loadConfig(env, ROOT);
-  await prepareDatabase(config.databaseUrl);
-  const db = createDb({ databaseUrl: config.databaseUrl, poolSize: 1 });
-  const { key } = await createApiKey(db, {
-    account: 'bench',
-    plan: config.defaultPlan,
-    rate: 1e9,
-    burst: 1e9,
-    secretsKey: config.secretsKey,
-  });
-  await db.destroy();
+  const { env, config, key } = await benchAccount({ WORKERS: '0', LOG_LEVEL: 'error' });
   // Both run with the heap bounds `npm start` gives its API processes (src/supervisor.ts heapFlags):
   // the young generation's size alone moves the API's CPU per request by a fifth.
   const heap = { NODE_OPTIONS: heapFlags(config, 'api').join(' ') };

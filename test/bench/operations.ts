@@ -5,12 +5,11 @@
 import type { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import { loadConfig } from '../../src/config.ts';
-import { createDb } from '../../src/store/db.ts';
-import { createApiKey } from '../../src/store/keys.ts';
-import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
+import { dropDatabase } from '../../src/store/migrate.ts';
 import { heapFlags } from '../../src/supervisor.ts';
-import { deleteRedisPrefix, eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
+import { deleteRedisPrefix, eventually, exited, freePort, ROOT, startProcess } from '../support/harness.ts';
 import { processTree } from '../support/process-tree.ts';
+import { benchAccount } from './account.ts';
 import type { Row } from './render.ts';
 
 const CONNECTIONS = 50;
@@ -113,18 +112,7 @@ async function benchFootprint(env: Record<string, string>): Promise<Row[]> {
 
 /** Runs the operations bench and returns rows for the bench table. */
 export async function benchOperations(): Promise<Row[]> {
-  const env = uniqueEnv({ WORKERS: '0', LOG_LEVEL: 'error' });
-  const config = loadConfig(env, ROOT);
-  await prepareDatabase(config.databaseUrl);
-  const db = createDb({ databaseUrl: config.databaseUrl, poolSize: 1 });
-  const { key } = await createApiKey(db, {
-    account: 'bench',
-    plan: config.defaultPlan,
-    rate: 1e9,
-    burst: 1e9,
-    secretsKey: config.secretsKey,
-  });
-  await db.destroy();
+  const { env, config, key } = await benchAccount({ WORKERS: '0', LOG_LEVEL: 'error' });
   try {
     return [...(await benchAccessLog(env, key)), ...(await benchFootprint(env))];
   } finally {
