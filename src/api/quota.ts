@@ -1,6 +1,8 @@
 import type { Context } from 'hono';
 import type { Config, Plan } from '../config.ts';
+import { FORMATS } from '../domain/formats.ts';
 import { isStyled, type RenderSpec } from '../domain/render-spec.ts';
+import { SYMBOLOGY_IDS } from '../domain/symbologies.ts';
 import { createQuotas, type QuotaDecision, type Quotas, type UsageItem } from '../limits/quota.ts';
 import type { ApiDeps } from './deps.ts';
 import type { AppEnv } from './env.ts';
@@ -103,14 +105,17 @@ export async function withRefund<T>(charge: Charge, work: () => Promise<T>): Pro
 export function createRowTally(plan: Plan, defaults: Record<string, unknown>) {
   let cost = 0;
   const codes = new Map<string, UsageItem>();
-  const text = (value: unknown, fallback: string) => (typeof value === 'string' && value ? value : fallback);
+  // Rows are not validated yet: a value outside the catalog is counted as `invalid`, so a file of made-up
+  // names cannot create a usage field per row.
+  const known = (value: unknown, names: readonly string[], fallback: string) =>
+    value === undefined ? fallback : typeof value === 'string' && names.includes(value) ? value : 'invalid';
   return {
     add(values: Record<string, unknown>): void {
       const field = (name: string) => values[name] ?? defaults[name];
       const styled = [field('module_style'), field('finder_style')].some((s) => s !== undefined && s !== 'square');
       cost += field('logo') !== undefined ? plan.logoCost : styled ? plan.styledCost : 1;
-      const symbology = text(field('symbology'), 'qrcode');
-      const format = text(field('format'), 'png');
+      const symbology = known(field('symbology'), SYMBOLOGY_IDS, 'qrcode');
+      const format = known(field('format'), FORMATS, 'png');
       const key = `${symbology}/${format}`;
       const item = codes.get(key) ?? { symbology, format, codes: 0 };
       item.codes++;

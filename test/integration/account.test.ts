@@ -289,6 +289,21 @@ describe('GET /v1/usage', () => {
     expect(usage.totals.codes).toBe(6);
   });
 
+  it('counts batch rows with names outside the catalog as invalid, not as a usage field each', async () => {
+    const { key } = await stack.seedKey();
+    const today = new Date().toISOString().slice(0, 10);
+    const rows = Array.from({ length: 20 }, (_, i) => `x,made-up-${i},png`).join('\n');
+    const res = await stack.request('POST', '/v1/batches', `data,symbology,format\n${rows}\nok,code39,svg\n`, {
+      ...bearer(key),
+      'content-type': 'text/csv',
+    });
+    expect(res.status).toBe(202);
+    const usage = (await (
+      await stack.request('GET', `/v1/usage?from=${today}&to=${today}`, undefined, bearer(key))
+    ).json()) as any;
+    expect(usage.data[0].by_symbology).toEqual({ invalid: 20, code39: 1 });
+  });
+
   it('answers every day of a range, and refuses a range it does not serve naming the field', async () => {
     const { key } = await stack.seedKey();
     const range = await stack.request('GET', '/v1/usage?from=2026-01-01&to=2026-01-10', undefined, bearer(key));
