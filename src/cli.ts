@@ -69,7 +69,7 @@ function positiveNumber(value: unknown, name: string, integer: boolean): number 
 
 function planNamed(config: Config, plan: unknown): string | undefined {
   if (plan === undefined) return undefined;
-  if (typeof plan !== 'string' || !(plan in config.plans))
+  if (typeof plan !== 'string' || !Object.hasOwn(config.plans, plan))
     throw new UsageError(`no plan ${String(plan)}; plans: ${Object.keys(config.plans).join(', ')}`);
   return plan;
 }

@@ -463,7 +463,7 @@ export function loadConfig(env: Record<string, string | undefined>, dir = proces
     if (!byVariable.has(name)) byVariable.set(name, `${name}: ${issue.message} (got ${shown(key, raw[key])})`);
   }
   const plan = String(raw.defaultPlan);
-  if (typeof raw.plans === 'object' && raw.plans !== null && !(plan in raw.plans))
+  if (typeof raw.plans === 'object' && raw.plans !== null && !Object.hasOwn(raw.plans, plan))
     byVariable.set('DEFAULT_PLAN', `DEFAULT_PLAN: no plan named ${JSON.stringify(plan)} in config/plans.json`);
   const lines = [...byVariable.values(), ...productionProblems(raw, defaults)];
   if (lines.length > 0 || !result.success) throw new ConfigError(lines);

@@ -210,7 +210,7 @@ export function buildPayload(input: unknown): { ok: true; data: string } | { ok:
   const type = (input as { type?: unknown } | null)?.type;
   if (typeof input !== 'object' || input === null || Array.isArray(input))
     return { ok: false, issues: [{ path: 'payload', message: 'must be an object with a type' }] };
-  if (typeof type !== 'string' || !(type in SCHEMAS))
+  if (typeof type !== 'string' || !Object.hasOwn(SCHEMAS, type))
     return { ok: false, issues: [{ path: 'payload.type', message: `must be one of ${PAYLOAD_TYPES.join(', ')}` }] };
   const parsed = v.safeParse(SCHEMAS[type as PayloadType], input);
   if (!parsed.success) {

@@ -176,7 +176,8 @@ export function accountRoutes(deps: ApiDeps) {
       const actor = `key:${ownKeyId(c)}`;
       const id = c.req.param('id');
       // The body is optional; one that is sent is read like any other (bad JSON or text is a 4xx, not ignored).
-      const body = c.req.raw.body === null ? {} : await readJsonObject(c);
+      const empty = c.req.raw.body === null || c.req.header('content-length') === '0';
+      const body = empty ? {} : await readJsonObject(c);
       const parsed = v.safeParse(rollSchema, body);
       if (!parsed.success) throw validationProblem(fieldErrors(parsed.issues));
       if (!isId('key', id)) throw notFound(id);

@@ -60,6 +60,10 @@ describe('QR payload builders', () => {
     [{ type: 'epc', name: 'X', iban: 'DE89370400440532013000', amount: 1.005 }, 'payload.amount'],
     [{ type: 'vcard', name: 'A', extra: 1 }, 'payload.extra'],
     [{ type: 'telex' }, 'payload.type'],
+    // Names every object has must not be taken for payload types (they threw, a 500).
+    [{ type: 'valueOf' }, 'payload.type'],
+    [{ type: 'constructor' }, 'payload.type'],
+    [{ type: '__proto__' }, 'payload.type'],
   ])('%j is refused at %s', (payload, path) => {
     expect(issuesOf({ payload }).map((i) => i.path)).toContain(path);
   });
