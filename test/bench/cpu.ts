@@ -60,7 +60,7 @@ export async function cpuPer<T>(
   count: number | ((result: T) => number),
   work: () => Promise<T>,
   unit = 'code',
-): Promise<{ result: T; text: string; ceiling: number }> {
+): Promise<{ result: T; text: string; ceiling: number; us: Record<string, number> }> {
   const all = { ...parts, postgres: () => pidsOf('postgres'), redis: () => pidsOf('redis-server') };
   const read = () =>
     new Map(Object.entries(all).map(([name, pids]) => [name, new Map(pids().map((pid) => [pid, cpuSeconds(pid)]))]));
@@ -80,6 +80,7 @@ export async function cpuPer<T>(
     result,
     text: `CPU µs per ${unit}: ${perUnit.map(([name, us]) => `${name} ${Math.round(us)}`).join(', ')}; total ${Math.round(total)}, so ${availableParallelism()} cores could do at most ${Math.round(ceiling)}/s`,
     ceiling,
+    us: Object.fromEntries(perUnit),
   };
 }
 

@@ -77,4 +77,25 @@ describe('quotas across API processes', () => {
     await quotas.close();
     expect(await counter('acct_c')).toBe(105);
   });
+
+  it('a charge across midnight and the month boundary counts in the new day and the new period', async () => {
+    let at = new Date('2026-12-31T23:59:59.999Z');
+    const quotas = createQuotas({ redis, prefix, leaseUnits: 0, flushMs: 60_000, now: () => at });
+    const policy = { name: 'p-monthly', monthly: 2 };
+    const key = (period: string) => `${prefix}:quota:acct_d:${period}`;
+    expect((await quotas.charge('acct_d', policy, 2, usage)).resetsAt.toISOString()).toBe('2027-01-01T00:00:00.000Z');
+    expect((await quotas.charge('acct_d', policy, 1, usage)).allowed).toBe(false);
+    at = new Date('2027-01-01T00:00:00.000Z');
+    const next = await quotas.charge('acct_d', policy, 1, usage);
+    expect(next).toMatchObject({ allowed: true, remaining: 1 });
+    expect(next.resetsAt.toISOString()).toBe('2027-02-01T00:00:00.000Z');
+    expect([await redis.get(key('2026-12')), await redis.get(key('2027-01'))]).toEqual(['2', '1']);
+    // A clock set back (a test, a corrected host) counts in the day it says again.
+    at = new Date('2026-12-31T12:00:00.000Z');
+    expect((await quotas.charge('acct_d', { ...policy, monthly: 3 }, 1, usage)).allowed).toBe(true);
+    expect(await redis.get(key('2026-12'))).toBe('3');
+    const days = await quotas.usage('acct_d', ['2026-12-31', '2027-01-01']);
+    expect(Object.fromEntries(days)).toEqual({ '2026-12-31': { 'qrcode/png': 2 }, '2027-01-01': { 'qrcode/png': 1 } });
+    await quotas.close();
+  });
 });
