@@ -3,8 +3,8 @@ import { RENDER_FIELDS } from '../domain/requests.ts';
 /** Columns (CSV) or keys (JSONL) a batch row may carry besides render fields and `metadata.*`. */
 const ROW_FIELDS = ['filename', 'custom_id'] as const;
 const KNOWN = new Set<string>([...RENDER_FIELDS, ...ROW_FIELDS]);
-// Text that must stay text even when it looks like a number ("007" is a valid code and filename).
-const TEXT_FIELDS = new Set(['data', 'filename', 'custom_id']);
+// Text that must stay text even when it looks like a number ("007" is a valid code and filename, "05" an add-on).
+const TEXT_FIELDS = new Set(['data', 'addon', 'filename', 'custom_id']);
 
 /** Whether a column name is accepted: a render field, filename, custom_id or metadata.<key>. */
 export function isKnownField(name: string): boolean {

@@ -48,6 +48,8 @@ export type RenderOptions = {
   /** Logo image, base64 (PNG, JPEG or SVG). */
   logo?: string;
   logo_size?: number;
+  /** EAN-2/EAN-5 add-on digits (ean13, upca, upce): drawn after the main symbol, read back by verification. */
+  addon?: string;
 };
 
 /** What a request's defaults and limits depend on besides the body: the plan and the config. */
@@ -211,6 +213,7 @@ function buildOptions(sym: Symbology, given: Partial<Record<OptionId, unknown>>,
   if (sym.kind === 'linear') {
     options.include_text = (given.include_text as boolean | undefined) ?? defaultIncludeText(sym);
     options.bar_height = (given.bar_height as number | undefined) ?? sym.defaultBarHeight ?? 50;
+    if (given.addon !== undefined) options.addon = given.addon as string;
   }
   if (given.module_style !== undefined && given.module_style !== 'square')
     options.module_style = given.module_style as RenderOptions['module_style'];
@@ -256,11 +259,11 @@ export function normalizeData(sym: Symbology, data: string): CheckOutcome {
     case 'ean8':
     case 'upca':
     case 'itf14': {
-      if (!/^\d+$/.test(data)) return { ok: false, message: `${sym.name} takes digits only` };
+      if (!/^\d+$/.test(data)) return { ok: false, message: digitsOnly(sym, data) };
       return completeCheckDigit(data, rule.maxLength, sym.name);
     }
     case 'upce': {
-      if (!/^\d+$/.test(data)) return { ok: false, message: 'UPC-E takes digits only' };
+      if (!/^\d+$/.test(data)) return { ok: false, message: digitsOnly(sym, data) };
       if (data[0] !== '0' && data[0] !== '1')
         return { ok: false, message: 'UPC-E must start with number system 0 or 1' };
       return completeCheckDigit(data, 8, 'UPC-E', expandUpce);
@@ -312,6 +315,12 @@ export function normalizeData(sym: Symbology, data: string): CheckOutcome {
       return checkCharset(sym, data, charRule);
     }
   }
+}
+
+// BWIPP (and many label tools) take an add-on after a space in the data; here it is its own field.
+function digitsOnly(sym: Symbology, data: string): string {
+  const addOn = sym.extraOptions.includes('addon') && /^\d+[ +]\d+$/.test(data);
+  return `${sym.name} takes digits only${addOn ? '; give a 2- or 5-digit add-on in the addon field' : ''}`;
 }
 
 function checkCharset(sym: Symbology, full: string, allowed: RegExp, part = full, offset = 0): CheckOutcome {

@@ -8,6 +8,7 @@ import { FORMATS } from './formats.ts';
 import { metadataSchema } from './metadata.ts';
 import { payloadSchema } from './payloads.ts';
 import {
+  ADDON_PATTERN,
   BAR_HEIGHT_BOUNDS,
   DPI_BOUNDS,
   FINDER_STYLES,
@@ -115,6 +116,13 @@ export const OPTION_SCHEMAS = {
       `must be at most ${LOGO_SIZE_BOUNDS.max} (a bigger logo covers more modules than ECC H can restore)`,
     ),
     v.description('Logo width as a fraction of the symbol width (default 0.2).'),
+  ),
+  addon: v.pipe(
+    v.string('must be a string of 2 or 5 digits (quoted: leading zeros count)'),
+    v.regex(new RegExp(ADDON_PATTERN), 'must be 2 or 5 digits (an EAN-2 or EAN-5 add-on)'),
+    v.description(
+      'EAN-2 or EAN-5 add-on (supplement) after the main symbol: an issue number, a book price (ISBN 978… with 52250). Checked by the server: ean13, upca and upce only (GS1 permits no add-on on EAN-8).',
+    ),
   ),
 } as const satisfies Record<OptionId, v.GenericSchema>;
 

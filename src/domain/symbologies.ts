@@ -47,6 +47,7 @@ export const OPTION_IDS = [
   'finder_style',
   'logo',
   'logo_size',
+  'addon',
 ] as const;
 export type OptionId = (typeof OPTION_IDS)[number];
 
@@ -105,10 +106,14 @@ export const UNIVERSAL_OPTIONS: readonly OptionId[] = [
   'verify',
 ];
 const LINEAR_OPTIONS: readonly OptionId[] = ['include_text', 'bar_height'];
+// GS1 permits the EAN-2/EAN-5 add-on on EAN-13, UPC-A and UPC-E; not on EAN-8 (BWIPP refuses it as non-standard).
+const ADDON_OPTIONS: readonly OptionId[] = [...LINEAR_OPTIONS, 'addon'];
 const QR_OPTIONS: readonly OptionId[] = ['ecc', 'version', 'mask'];
 // Styling is drawn for the plain QR Code only: its finder patterns and ECC budget are what the styles rely on.
 const STYLED_QR_OPTIONS: readonly OptionId[] = [...QR_OPTIONS, 'module_style', 'finder_style', 'logo', 'logo_size'];
 
+const ADDON_TEXT =
+  '. A 2- or 5-digit add-on (EAN-2/EAN-5: an issue number, a book price) goes in the addon field, not in data.';
 const LATIN1 = '^[\\x20-\\x7e\\xa0-\\xff\\n\\r\\t]+$';
 const ANY = '^[\\s\\S]+$';
 const GS1 = '^(\\(\\d{2,4}\\)[^()]+)+$';
@@ -123,6 +128,7 @@ function linear(
   barHeight = 50,
   scale = 2,
   quietZone = 10,
+  extraOptions = LINEAR_OPTIONS,
 ): Symbology {
   return {
     id,
@@ -131,7 +137,7 @@ function linear(
     engine: 'bwip',
     bcid,
     data,
-    extraOptions: LINEAR_OPTIONS,
+    extraOptions,
     quietZone,
     defaultScale: scale,
     defaultBarHeight: barHeight,
@@ -375,9 +381,9 @@ const CATALOG: readonly Symbology[] = [
     checkDigit: 'none',
     example: 'Code-93',
   }),
-  linear('ean13', 'EAN-13', 'ean13', digits(13, '4006381333931', '.'), 77, 3, 11),
+  linear('ean13', 'EAN-13', 'ean13', digits(13, '4006381333931', ADDON_TEXT), 77, 3, 11, ADDON_OPTIONS),
   linear('ean8', 'EAN-8', 'ean8', digits(8, '96385074', '.'), 77, 3, 7),
-  linear('upca', 'UPC-A', 'upca', digits(12, '036000291452', '.'), 77, 3, 11),
+  linear('upca', 'UPC-A', 'upca', digits(12, '036000291452', ADDON_TEXT), 77, 3, 11, ADDON_OPTIONS),
   linear(
     'upce',
     'UPC-E',
@@ -386,13 +392,14 @@ const CATALOG: readonly Symbology[] = [
       ...digits(
         8,
         '01234565',
-        '; the first digit (number system) is 0 or 1, the check digit is that of the expanded UPC-A.',
+        `; the first digit (number system) is 0 or 1, the check digit is that of the expanded UPC-A${ADDON_TEXT}`,
       ),
       pattern: '^[01]\\d{6,7}$',
     },
     77,
     3,
     9,
+    ADDON_OPTIONS,
   ),
   linear('itf14', 'ITF-14', 'itf14', digits(14, '15400141288763', '.'), 36, 3, 10),
   linear('interleaved2of5', 'Interleaved 2 of 5', 'interleaved2of5', {
@@ -482,6 +489,8 @@ export const FINDER_STYLES = ['square', 'rounded', 'dot'] as const;
 /** Logo width as a fraction of the symbol width (without quiet zone): at 0.3 it covers 9% of the modules, within ECC H's ~30%. */
 export const LOGO_SIZE_BOUNDS = { min: 0.1, max: 0.3 } as const;
 export const LOGO_MAX_BYTES = 256 * 1024;
+/** An EAN/UPC add-on: EAN-2 or EAN-5, digits only (leading zeros count, so it is a string). */
+export const ADDON_PATTERN = '^(\\d{2}|\\d{5})$';
 
 type OptionDescription = {
   type: string;
@@ -490,6 +499,7 @@ type OptionDescription = {
   min?: number;
   max?: number;
   values?: readonly unknown[];
+  pattern?: string;
 };
 
 function describeOption(s: Symbology, id: OptionId): OptionDescription {
@@ -590,6 +600,13 @@ function describeOption(s: Symbology, id: OptionId): OptionDescription {
         ...LOGO_SIZE_BOUNDS,
         default: 0.2,
         description: 'Logo width as a fraction of the symbol width, kept within the ECC H budget.',
+      };
+    case 'addon':
+      return {
+        type: 'string',
+        pattern: ADDON_PATTERN,
+        description:
+          'EAN-2 or EAN-5 add-on (supplement): 2 or 5 digits, drawn right of the main symbol, shorter bars with its digits above; verification reads it too.',
       };
   }
 }

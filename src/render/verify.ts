@@ -101,24 +101,28 @@ const PURE_NATIVE = {
   tryCode39ExtendedMode: true,
 };
 const GS1_CONTENT = 3; // zxing's ContentType.GS1
+const REQUIRE_ADD_ON = 2; // zxing's EanAddOnSymbol.Require: a main symbol read without its add-on is no result
 
 // The options object per format list and text mode, built once (every verification of a symbology asks the same).
 const PURE_OPTIONS = new Map<string, object>();
-function pureOptions(formats: readonly ReadInputBarcodeFormat[], hri: boolean): object {
-  const key = `${formats.join(',')}|${hri}`;
+function pureOptions(formats: readonly ReadInputBarcodeFormat[], hri: boolean, addOn: boolean): object {
+  const key = `${formats.join(',')}|${hri}|${addOn}`;
   let options = PURE_OPTIONS.get(key);
-  if (!options)
-    PURE_OPTIONS.set(key, (options = { ...PURE_NATIVE, formats: formats.join(','), textMode: hri ? 2 : 0 }));
+  if (!options) {
+    options = { ...PURE_NATIVE, formats: formats.join(','), textMode: hri ? 2 : 0 };
+    PURE_OPTIONS.set(key, addOn ? (options = { ...options, eanAddOnSymbol: REQUIRE_ADD_ON }) : options);
+  }
   return options;
 }
 
-/** Decodes 8-bit grey pixels in pure-image mode; undefined before prepareDecoder. */
+/** Decodes 8-bit grey pixels in pure-image mode (an EAN/UPC add-on required when `addOn`); undefined before prepareDecoder. */
 export function decodeGrey(
   grey: Uint8Array,
   width: number,
   height: number,
   formats: readonly ReadInputBarcodeFormat[],
   hri: boolean,
+  addOn = false,
 ): Decoded[] | undefined {
   const module = zxing;
   if (!module) return undefined;
@@ -126,7 +130,7 @@ export function decodeGrey(
   if (!ptr) return undefined;
   try {
     module.HEAPU8.set(grey, ptr);
-    const options = pureOptions(formats, hri);
+    const options = pureOptions(formats, hri, addOn);
     const results = module.readBarcodesFromPixmap(ptr, width, height, options as never);
     try {
       const found: Decoded[] = [];
@@ -391,10 +395,13 @@ export function acceptedTexts(symbology: string, data: string): string[] {
 }
 
 function compare(spec: RenderSpec, found: Decoded | undefined): string | undefined {
-  if (!found) return 'no barcode could be decoded from the rendered image';
+  const { addon } = spec.options;
+  if (!found)
+    return `no barcode${addon === undefined ? '' : ' with its add-on'} could be decoded from the rendered image`;
   const gs1 = GS1_SYMBOLOGIES.has(spec.symbology);
   if (gs1 && !found.gs1) return `decoded ${found.format} is not marked GS1 (FNC1 lost): "${found.text}"`;
-  if (acceptedTexts(spec.symbology, spec.data).includes(found.text)) return undefined;
+  // zxing reports an add-on's digits right after the main symbol's.
+  if (acceptedTexts(spec.symbology, spec.data).some((t) => t + (addon ?? '') === found.text)) return undefined;
   if (gs1) {
     const want = parseElementString(spec.data);
     const got = parseElementString(found.text);
@@ -404,7 +411,36 @@ function compare(spec: RenderSpec, found: Decoded | undefined): string | undefin
         return `GS1 element (${diff.ai}) decoded as "${got.elements.find((g) => g.ai === diff.ai)?.value ?? 'missing'}", expected "${diff.value}"`;
     }
   }
-  return `decoded text "${found.text.slice(0, 80)}" differs from the requested data`;
+  return `decoded text "${found.text.slice(0, 80)}" differs from the requested data${addon === undefined ? '' : ' and add-on'}`;
+}
+
+// An EAN/UPC with an add-on is read requiring it (decodeDelivered's parameters, so verifyRender picks one per
+// spec): across the bars' band, which every format of a linear symbol has, then the whole image. A symbol
+// whose add-on is missing or unreadable reads as nothing, never as its main part alone.
+async function decodeWithAddOn(
+  bytes: Buffer,
+  contentType: string,
+  formats: ReadInputBarcodeFormat[],
+  _hri: boolean,
+  dpi?: number,
+  _grid?: ModuleGrid,
+  scan?: Scan,
+): Promise<Decoded[]> {
+  for (const at of scan ? [MIDDLE, THREE] : []) {
+    const lines = await scannedLines(bytes, contentType, scan!, at);
+    const found = lines && decodeGrey(lines.grey, lines.width, lines.height, formats, false, true);
+    if (found && found.length > 0) return found;
+  }
+  const pixels = await rasterize(bytes, contentType, dpi);
+  const results = await readBarcodes(pixels as Parameters<typeof readBarcodes>[0], {
+    formats,
+    maxNumberOfSymbols: 1,
+    tryHarder: true,
+    tryRotate: true,
+    eanAddOnSymbol: 'Require',
+    textMode: 'Plain',
+  });
+  return results.filter((r) => r.isValid).map((r) => ({ text: r.text, format: r.format, gs1: false }));
 }
 
 /** Decodes the delivered bytes and compares them with the spec. */
@@ -414,8 +450,9 @@ export async function verifyRender(
   decoder: string,
 ): Promise<Verification> {
   const gs1 = GS1_SYMBOLOGIES.has(spec.symbology);
+  const decode = spec.options.addon === undefined ? decodeDelivered : decodeWithAddOn;
   const found = (
-    await decodeDelivered(
+    await decode(
       rendered.bytes,
       rendered.contentType,
       ZXING_FORMATS[spec.symbology],

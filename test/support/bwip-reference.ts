@@ -8,6 +8,7 @@ import type { RenderSpec } from '../../src/domain/render-spec.ts';
 import type { Symbology } from '../../src/domain/symbologies.ts';
 import type { EncodeFailure } from '../../src/render/qr.ts';
 import { failure } from '../../src/render/bwip.ts';
+import { ADDON_GAP_MODULES } from '../../src/render/linear/encoding.ts';
 
 const ROTATE = { 0: 'N', 90: 'R', 180: 'I', 270: 'L' } as const;
 const MM_PER_MODULE = 25.4 / 72;
@@ -35,6 +36,8 @@ export function bwipOptions(sym: Symbology, spec: RenderSpec, scale: number, ext
     ...(sym.id === 'maxicode' ? { mode: 4 } : {}),
     // Code 93's two check characters are mandatory, but BWIPP leaves them out unless asked.
     ...(sym.id === 'code93' ? { includecheck: true } : {}),
+    // BWIPP takes an EAN/UPC add-on after a space in the data; the gap is ours (zxing reads no wider one).
+    ...(o.addon === undefined ? {} : { text: `${spec.data} ${o.addon}`, addongap: ADDON_GAP_MODULES }),
   } as BwipRenderOptions;
 }
 

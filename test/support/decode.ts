@@ -3,6 +3,7 @@
 // drawn by independent engines (MuPDF, Ghostscript) first, never by the project's own readers.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { readBarcodes } from 'zxing-wasm/reader';
 import { decodePixels, prepareDecoder, rasterize } from '../../src/render/verify.ts';
 import { rasterizeEps, rasterizePdf } from './vector-readers.ts';
 
@@ -32,4 +33,18 @@ export async function decode(bytes: Buffer, contentType: string): Promise<Decode
   const image = await viewed(bytes, contentType);
   const found = await decodePixels(await rasterize(image.bytes, image.contentType, 144), [], true);
   return found.map(({ text, format }) => ({ text, format }));
+}
+
+/** Decodes the EAN/UPC symbols with an add-on in a delivered image (main and add-on digits as zxing joins them). */
+export async function decodeWithAddOn(bytes: Buffer, contentType: string): Promise<Decoded[]> {
+  await prepare();
+  const image = await viewed(bytes, contentType);
+  const pixels = await rasterize(image.bytes, image.contentType, 144);
+  const found = await readBarcodes(pixels as Parameters<typeof readBarcodes>[0], {
+    formats: ['EAN13', 'UPCA', 'UPCE'],
+    tryHarder: true,
+    tryRotate: true,
+    eanAddOnSymbol: 'Require',
+  });
+  return found.filter((r) => r.isValid).map(({ text, format }) => ({ text, format }));
 }

@@ -46,15 +46,33 @@ export const LINEAR_STYLES: Partial<Record<SymbologyId, LinearStyle>> = {
   databarexpanded: ALIGNED,
 };
 
-/** The options BWIPP's encoder gets for a render (height in inches, as raw() takes it). */
-export type EncodeOptions = { includetext: boolean; height?: number };
+/** The options BWIPP's encoder gets for a render (height in inches, as raw() takes it; an EAN/UPC add-on's digits). */
+export type EncodeOptions = { includetext: boolean; height?: number; addon?: string };
 
-/** Encodes with bwip-js's raw(): BWIPP's own encoder, no drawing. */
-export function encodeWithBwip(sym: Symbology, data: string, o: EncodeOptions): LinearEncoding {
+/**
+ * Space between an EAN/UPC main symbol and its add-on, in modules. GS1 allows 7-12 (UPC-A 9-12); BWIPP's
+ * default is 12, but zxing reads an add-on only within 10.5 modules of the main symbol (3.5 left guards),
+ * so 9: within the spec for every main symbol and clear of that reader's limit when edges blur (JPEG).
+ */
+export const ADDON_GAP_MODULES = 9;
+
+/** The text and options BWIPP is given: the add-on goes after a space in the data, as BWIPP takes it. */
+export function bwipInput(
+  sym: Symbology,
+  data: string,
+  o: EncodeOptions,
+): { text: string; opts: Record<string, unknown> } {
   const opts: Record<string, unknown> = { includetext: o.includetext };
   if (o.height !== undefined) opts.height = o.height;
   if (sym.id === 'code93') opts.includecheck = true;
-  const [first] = bwipjs.raw(sym.bcid, data, opts as never) as unknown as Partial<LinearEncoding>[];
+  if (o.addon === undefined) return { text: data, opts };
+  return { text: `${data} ${o.addon}`, opts: { ...opts, addongap: ADDON_GAP_MODULES } };
+}
+
+/** Encodes with bwip-js's raw(): BWIPP's own encoder, no drawing. */
+export function encodeWithBwip(sym: Symbology, data: string, o: EncodeOptions): LinearEncoding {
+  const { text, opts } = bwipInput(sym, data, o);
+  const [first] = bwipjs.raw(sym.bcid, text, opts as never) as unknown as Partial<LinearEncoding>[];
   if (!first?.sbs) throw new Error('bwip-js returned no bars');
   return { sbs: first.sbs, bhs: first.bhs ?? [], bbs: first.bbs ?? [], txt: first.txt ?? [] };
 }

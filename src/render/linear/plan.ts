@@ -34,6 +34,7 @@ export function encodeLinear(sym: Symbology, spec: RenderSpec): LinearEncoding {
   const o = spec.options;
   return encodeWithBwip(sym, spec.data, {
     includetext: o.include_text ?? false,
+    ...(o.addon === undefined ? {} : { addon: o.addon }),
     ...(o.bar_height === undefined ? {} : { height: (o.bar_height * MM_PER_MODULE) / 25.4 }),
   });
 }

@@ -221,3 +221,65 @@ describe('options', () => {
     );
   });
 });
+
+describe('EAN/UPC add-ons', () => {
+  it.each([
+    ['ean13', '978186197271', '52250', '9781861972712'],
+    ['ean13', '4006381333931', '05', '4006381333931'],
+    ['upca', '03600029145', '12345', '036000291452'],
+    ['upce', '0123456', '12', '01234565'],
+  ])('%s %s with add-on %s keeps the add-on as given beside the completed data', (symbology, data, addon, full) => {
+    const r = normalizeRenderSpec({ symbology, data, addon });
+    expect(r.ok && r.spec).toMatchObject({ data: full, options: { addon } });
+  });
+
+  it.each([
+    ['1', 'must be 2 or 5 digits (an EAN-2 or EAN-5 add-on)'],
+    ['123', 'must be 2 or 5 digits (an EAN-2 or EAN-5 add-on)'],
+    ['1234', 'must be 2 or 5 digits (an EAN-2 or EAN-5 add-on)'],
+    ['123456', 'must be 2 or 5 digits (an EAN-2 or EAN-5 add-on)'],
+    ['12a45', 'must be 2 or 5 digits (an EAN-2 or EAN-5 add-on)'],
+    [' 12', 'must be 2 or 5 digits (an EAN-2 or EAN-5 add-on)'],
+    ['１２', 'must be 2 or 5 digits (an EAN-2 or EAN-5 add-on)'],
+    ['', 'must be 2 or 5 digits (an EAN-2 or EAN-5 add-on)'],
+    [52250, 'must be a string of 2 or 5 digits (quoted: leading zeros count)'],
+  ])('add-on %j is refused naming the field', (addon, message) => {
+    expect(issuesOf({ symbology: 'ean13', data: '9781861972712', addon })).toEqual([{ path: 'addon', message }]);
+  });
+
+  it('applies to EAN-13, UPC-A and UPC-E only (GS1 permits none on EAN-8)', () => {
+    expect(issuesOf({ symbology: 'ean8', data: '96385074', addon: '12' })).toEqual([
+      { path: 'addon', message: 'does not apply to ean8' },
+    ]);
+    for (const symbology of ['qrcode', 'code128', 'itf14'])
+      expect(issuesOf({ symbology, data: '15400141288763', addon: '12' }), symbology).toEqual([
+        { path: 'addon', message: `does not apply to ${symbology}` },
+      ]);
+    const listed = describeSymbologies()
+      .filter((d) => 'addon' in d.options)
+      .map((d) => d.id);
+    expect(listed).toEqual(['ean13', 'upca', 'upce']);
+    expect(describeSymbologies().find((d) => d.id === 'ean13')?.options.addon).toMatchObject({
+      type: 'string',
+      pattern: '^(\\d{2}|\\d{5})$',
+    });
+  });
+
+  it('an add-on written into data as BWIPP takes it is refused, pointing at the field', () => {
+    expect(issuesOf({ symbology: 'ean13', data: '9781861972712 52250' })).toEqual([
+      { path: 'data', message: 'EAN-13 takes digits only; give a 2- or 5-digit add-on in the addon field' },
+    ]);
+    expect(issuesOf({ symbology: 'ean8', data: '96385074 12' })).toEqual([
+      { path: 'data', message: 'EAN-8 takes digits only' },
+    ]);
+  });
+
+  it('is part of the canonical key: a different add-on is a different image', () => {
+    const key = (addon?: string) => {
+      const r = normalizeRenderSpec({ symbology: 'ean13', data: '9781861972712', ...(addon ? { addon } : {}) });
+      if (!r.ok) throw new Error(JSON.stringify(r.issues));
+      return canonicalSpecKey(r.spec);
+    };
+    expect(new Set([key(), key('52250'), key('52251'), key('52')]).size).toBe(4);
+  });
+});

@@ -25,6 +25,10 @@ const CASES: Record<string, Record<string, unknown>> = {
   'code128.svg': { symbology: 'code128', data: 'GOLDEN-1', format: 'svg' },
   'ean13.png': { symbology: 'ean13', data: '4006381333931', x_dim_mm: 0.33, dpi: 300 },
   'gs1-128.png': { symbology: 'gs1-128', data: '(01)09506000134352(10)GOLD' },
+  // A book: ISBN 978-1-86197-271-2 with its EAN-5 price add-on; a periodical's UPC-E with an EAN-2 issue number.
+  'ean13-addon5.png': { symbology: 'ean13', data: '9781861972712', addon: '52250' },
+  'upce-addon2.svg': { symbology: 'upce', data: '01234565', addon: '07', format: 'svg' },
+  'upca-addon5.pdf': { symbology: 'upca', data: '036000291452', addon: '12345', format: 'pdf' },
 };
 
 async function hashes(): Promise<Record<string, string>> {

@@ -27,6 +27,10 @@ export const LINEAR_DATA: Partial<Record<SymbologyId, fc.Arbitrary<string>>> = {
 
 export const LINEAR_IDS = Object.keys(LINEAR_DATA) as SymbologyId[];
 
+/** The symbologies that take an EAN-2/EAN-5 add-on, and arbitrary add-ons (leading zeros included). */
+export const ADDON_IDS = ['ean13', 'upca', 'upce'] as const satisfies readonly SymbologyId[];
+export const ADDON = fc.oneof(digits(2), digits(5));
+
 /** A run count from the environment (so a script can ask for more than npm test runs), else the default. */
 export function runs(name: string, fallback: number): number {
   const n = Number(process.env[name]);

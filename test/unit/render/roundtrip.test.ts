@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { CONTENT_TYPES, FORMATS } from '../../../src/domain/formats.ts';
@@ -7,7 +8,9 @@ import type { RenderSpec } from '../../../src/domain/render-spec.ts';
 import { SYMBOLOGY_IDS, describeSymbologies } from '../../../src/domain/symbologies.ts';
 import type { SymbologyId } from '../../../src/domain/symbologies.ts';
 import { render } from '../../../src/render/index.ts';
-import { decode } from '../../support/decode.ts';
+import { acceptedTexts } from '../../../src/render/verify.ts';
+import { decode, decodeWithAddOn } from '../../support/decode.ts';
+import { ADDON, ADDON_IDS, LINEAR_DATA } from './linear-data.ts';
 
 const EXAMPLES = new Map(describeSymbologies().map((d) => [d.id, d.data.example]));
 
@@ -52,6 +55,68 @@ describe('every symbology renders and verifies in every format', () => {
       });
     }
   }
+});
+
+describe('EAN/UPC add-ons render and verify in every format, main symbol and add-on', () => {
+  const CASES = [
+    ['ean13', '978186197271', '52250'],
+    ['upca', '03600029145', '12'],
+    ['upce', '0123456', '05123'],
+  ] as const;
+  for (const [symbology, data, addon] of CASES) {
+    for (const format of FORMATS) {
+      it(`${symbology} + ${addon} ${format}`, async () => {
+        const spec = normalized({ symbology, format, data, addon });
+        const result = await render(spec);
+        const verify = await loadVerifier();
+        const texts = acceptedTexts(symbology, spec.data).map((t) => t + addon);
+        const verification = await verify(spec, result);
+        expect(verification, JSON.stringify(verification)).toMatchObject({ verified: true });
+        expect(texts).toContain(verification.decoded_text);
+        // An independent read (PDF/EPS drawn by MuPDF/Ghostscript) finds the same digits.
+        const read = (await decodeWithAddOn(result.bytes, result.contentType)).map((d) => d.text);
+        expect(
+          read.some((t) => texts.includes(t)),
+          `${read} vs ${texts}`,
+        ).toBe(true);
+        // The same image checked against another add-on, or against one it does not carry, fails.
+        const other = addon.replace(/\d$/, (d) => String((Number(d) + 1) % 10));
+        const wrong = await verify({ ...spec, options: { ...spec.options, addon: other } }, result);
+        expect(wrong).toMatchObject({
+          verified: false,
+          message: expect.stringMatching(/differs from the requested data and add-on/),
+        });
+        const plain = await render(normalized({ symbology, format, data }));
+        expect(await verify(spec, plain)).toMatchObject({
+          verified: false,
+          message: 'no barcode with its add-on could be decoded from the rendered image',
+        });
+      });
+    }
+  }
+
+  it('random add-ons verify at any scale, rotation and text setting (property)', async () => {
+    const verify = await loadVerifier();
+    const input = fc
+      .constantFrom(...ADDON_IDS)
+      .chain((id) => fc.tuple(fc.constant(id), LINEAR_DATA[id]!, ADDON))
+      .map(([symbology, data, addon]) => ({ symbology, data, addon }));
+    await fc.assert(
+      fc.asyncProperty(
+        input,
+        fc.constantFrom(...FORMATS),
+        fc.integer({ min: 1, max: 3 }),
+        fc.constantFrom(0, 90, 180, 270),
+        fc.boolean(),
+        async (body, format, scale, rotate, text) => {
+          const spec = normalized({ ...body, format, scale, rotate, include_text: text });
+          const verification = await verify(spec, await render(spec));
+          expect(verification.verified, `${JSON.stringify(spec)}: ${verification.message}`).toBe(true);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
 });
 
 describe('render options', () => {
