@@ -188,11 +188,35 @@ async function symbologyRows(id: SymbologyId, data: string): Promise<Row[]> {
   return rows;
 }
 
+// A book's EAN-13 with its EAN-5 price add-on, PNG: bwip-js drawing it against our render, verified (zxing
+// then requires the add-on) and not.
+async function addOnRows(): Promise<Row[]> {
+  const verify = await loadVerifier();
+  const s = spec({ symbology: 'ean13', data: '9781861972712', addon: '52250' });
+  if (!(await verify(s, await render(s))).verified) throw new Error('ean13 with an add-on does not verify');
+  const [baseName, baseFn] = baseline(s);
+  const [base, verified, plain] = (await interleaved([
+    [`ean13 + EAN-5 add-on: ${baseName}`, baseFn],
+    ['render + verify ean13 + EAN-5 add-on png', async () => verify(s, await render(s))],
+    ['render ean13 + EAN-5 add-on png', () => render(s)],
+  ])) as [Row, Row, Row];
+  return [
+    base,
+    { ...verified, ratio: verified.perSecond / base.perSecond, note: `vs ${baseName} of the same input` },
+    {
+      ...plain,
+      ratio: (verified.msPerOp - plain.msPerOp) / plain.msPerOp,
+      note: `verification cost / render cost; ${(plain.perSecond / base.perSecond).toFixed(1)}× ${baseName} unverified`,
+    },
+  ];
+}
+
 /** Runs every measurement and returns one row each, with its ratio against the baseline of its group. */
 export async function benchRender(only: readonly SymbologyId[] = SYMBOLOGY_IDS): Promise<Row[]> {
   const rows: Row[] = only.includes('qrcode') ? await qrRows() : [];
   const examples = new Map(describeSymbologies().map((d) => [d.id, d.data.example]));
   for (const id of only) rows.push(...(await symbologyRows(id, examples.get(id)!)));
+  if (only.includes('ean13')) rows.push(...(await addOnRows()));
   return rows;
 }
 

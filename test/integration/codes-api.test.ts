@@ -228,3 +228,45 @@ describe('catalog and operators', () => {
     expect(body.request_id).toBe(res.headers.get('x-request-id'));
   });
 });
+
+describe('EAN/UPC add-ons', () => {
+  it('a book EAN-13 with an EAN-5 add-on succeeds, verified main symbol and add-on', async () => {
+    const res = await stack.request('POST', '/v1/codes', { symbology: 'ean13', data: '978186197271', addon: '52250' });
+    expect(res.status, await res.clone().text()).toBe(202);
+    const code = await stack.waitForCode(((await res.json()) as any).id);
+    expect(code.status, JSON.stringify(code.error)).toBe('succeeded');
+    expect(code).toMatchObject({ data: '9781861972712', options: { addon: '52250' } });
+    expect(code.verification).toMatchObject({ verified: true, decoded_text: '978186197271252250' });
+  });
+
+  it('GET /v1/render keeps an add-on with a leading zero as text', async () => {
+    const query = new URLSearchParams({ symbology: 'upca', data: '036000291452', addon: '05', format: 'svg' });
+    const res = await stack.request('GET', `/v1/render?${query}`);
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+  });
+
+  it.each([
+    [{ symbology: 'ean13', data: '9781861972712', addon: '522' }, 'must be 2 or 5 digits (an EAN-2 or EAN-5 add-on)'],
+    [
+      { symbology: 'upce', data: '01234565', addon: 52 },
+      'must be a string of 2 or 5 digits (quoted: leading zeros count)',
+    ],
+    [{ symbology: 'ean8', data: '96385074', addon: '12' }, 'does not apply to ean8'],
+  ])('%j is a 422 naming addon', async (body, message) => {
+    const res = await stack.request('POST', '/v1/codes', body);
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as any).errors).toEqual([{ path: 'addon', message }]);
+  });
+
+  it('GET /v1/symbologies lists the add-on for EAN-13, UPC-A and UPC-E', async () => {
+    const { data } = (await (await stack.request('GET', '/v1/symbologies')).json()) as any;
+    const withAddOn = data.filter((s: any) => s.options.addon).map((s: any) => s.id);
+    expect(withAddOn).toEqual(['ean13', 'upca', 'upce']);
+    expect(data.find((s: any) => s.id === 'upca').options.addon).toMatchObject({
+      type: 'string',
+      pattern: '^(\\d{2}|\\d{5})$',
+      description: expect.stringMatching(/EAN-2 or EAN-5/),
+    });
+  });
+});
