@@ -135,7 +135,8 @@ function fieldValue(field: string, text: string): unknown {
       throw new UsageError(`--payload takes a JSON object, e.g. '{"type":"url","url":"https://example.com"}'`);
     }
   }
-  if (field === 'data' || field.endsWith('ground') || field === 'logo') return text;
+  // Text fields stay text even when they look like numbers: an add-on's leading zero counts ("05").
+  if (field === 'data' || field.endsWith('ground') || field === 'logo' || field === 'addon') return text;
   if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
   return text === 'true' ? true : text === 'false' ? false : text;
 }

@@ -1288,6 +1288,8 @@ export interface components {
       logo?: string;
       /** @description Logo width as a fraction of the symbol width (default 0.2). */
       logo_size?: number;
+      /** @description EAN-2 or EAN-5 add-on (supplement) after the main symbol: an issue number, a book price (ISBN 978… with 52250). Checked by the server: ean13, upca and upce only (GS1 permits no add-on on EAN-8). */
+      addon?: string;
       /** @description File name in results.zip (extension added). */
       filename?: string;
       /** @description Your id for the row, echoed in manifest.csv. */
@@ -1773,6 +1775,8 @@ export interface operations {
           logo?: string;
           /** @description Logo width as a fraction of the symbol width (default 0.2). */
           logo_size?: number;
+          /** @description EAN-2 or EAN-5 add-on (supplement) after the main symbol: an issue number, a book price (ISBN 978… with 52250). Checked by the server: ean13, upca and upce only (GS1 permits no add-on on EAN-8). */
+          addon?: string;
           /** @description Small string key/values echoed on the code (at most 20 keys). */
           metadata?: {
             [key: string]: string;
@@ -2334,6 +2338,7 @@ export interface operations {
         finder_style?: 'square' | 'rounded' | 'dot';
         logo?: string;
         logo_size?: number;
+        addon?: string;
         validate_only?: boolean;
         webhook_url?: string;
         webhook_events?: string;
@@ -2791,6 +2796,7 @@ export interface operations {
         finder_style?: 'square' | 'rounded' | 'dot';
         logo?: string;
         logo_size?: number;
+        addon?: string;
       };
       header?: never;
       path?: never;
@@ -3028,6 +3034,8 @@ export interface operations {
           logo?: string;
           /** @description Logo width as a fraction of the symbol width (default 0.2). */
           logo_size?: number;
+          /** @description EAN-2 or EAN-5 add-on (supplement) after the main symbol: an issue number, a book price (ISBN 978… with 52250). Checked by the server: ean13, upca and upce only (GS1 permits no add-on on EAN-8). */
+          addon?: string;
           /**
            * @description Seconds the URL stays valid (at most RENDER_URL_MAX_TTL_SECONDS).
            * @default 3600

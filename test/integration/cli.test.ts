@@ -124,6 +124,16 @@ describe('codes CLI', () => {
     });
   }, 60_000);
 
+  it('--addon stays text, its leading zero kept', async () => {
+    const run = await codes(['submit', '--data', '9781861972712', '--symbology', 'ean13', '--addon', '05']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      status: 'succeeded',
+      options: { addon: '05' },
+      verification: { verified: true, decoded_text: '978186197271205' },
+    });
+  }, 60_000);
+
   it('a usage error is one line and exit 2; a missing file or server is one line with its cause and exit 1', async () => {
     const unknown = await codes(['submit', '--data', 'x', '--colour', 'red']);
     expect(unknown.code).toBe(2);
