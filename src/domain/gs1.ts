@@ -119,6 +119,11 @@ const PREDEFINED_LENGTH: Record<string, number> = {
   '41': 16,
 };
 
+/** Whether an AI's value has a predefined length, so no FNC1 follows it in a symbol. */
+export function hasPredefinedLength(ai: string): boolean {
+  return Object.hasOwn(PREDEFINED_LENGTH, ai.slice(0, 2));
+}
+
 export type Element = { ai: string; value: string };
 export type Gs1Outcome = { ok: true; elements: Element[] } | { ok: false; ai?: string; message: string };
 

@@ -14,7 +14,7 @@ import { drawingToPdf } from './pdf.ts';
 import { matrixBitmap } from './bitmap.ts';
 import { linearBitmap, linearDrawing } from './linear/draw.ts';
 import type { LinearLayout } from './linear/layout.ts';
-import { planLinear } from './linear/plan.ts';
+import { planLinear, type PlanPurpose } from './linear/plan.ts';
 import { maxicodeBitmap, maxicodeDrawing, planMaxicode, type MaxiLayout } from './maxicode.ts';
 import { encodeBitmapPng, encodePng } from './png.ts';
 import { physicalSvg, printInfo, type PrintInfo } from './print.ts';
@@ -85,10 +85,10 @@ function planMatrix(sym: Symbology, spec: RenderSpec, matrix: Matrix): Plan {
   return { ok: true, plan: { kind: 'matrix', matrix, layout } };
 }
 
-function plan(spec: RenderSpec): Plan {
+function plan(spec: RenderSpec, purpose: PlanPurpose): Plan {
   const sym = getSymbology(spec.symbology);
   if (sym.kind === 'linear') {
-    const p = planLinear(sym, spec);
+    const p = planLinear(sym, spec, purpose);
     return p.ok ? { ok: true, plan: { kind: 'linear', ...p.plan } } : { ok: false, issues: [p.issue] };
   }
   if (sym.id === 'maxicode') {
@@ -168,7 +168,7 @@ export function settledPreflight(spec: RenderSpec): Issue[] | undefined {
 export function preflight(spec: RenderSpec): Issue[] {
   const settled = settledPreflight(spec);
   if (settled) return settled;
-  const p = plan(spec);
+  const p = plan(spec, 'check');
   // A refusal of the data itself says nothing about other data: only the geometry's answer is kept.
   if (!p.ok) return p.issues;
   const { width, height } = dims(p.plan, spec.options.rotate);
@@ -177,9 +177,12 @@ export function preflight(spec: RenderSpec): Issue[] {
   return issues;
 }
 
-/** Renders a normalized spec to image bytes; throws RenderError when it cannot. */
+/**
+ * Renders a normalized spec that preflight accepted to image bytes; throws RenderError when it cannot.
+ * Encoders of ours that do not repeat every BWIPP check (GS1-128's lint) rely on that preflight.
+ */
 export async function render(spec: RenderSpec): Promise<RenderResult> {
-  const p = plan(spec);
+  const p = plan(spec, 'draw');
   if (!p.ok) throw new RenderError(p.issues);
   const { width, height } = dims(p.plan, spec.options.rotate);
   const tooBig = sizeIssues(spec, width, height);

@@ -4,8 +4,8 @@
 import bwipjs from 'bwip-js';
 import type { Symbology, SymbologyId } from '../../domain/symbologies.ts';
 
-/** One txt entry: text, x and y in points (y null: renderer decides), font name, size in points. */
-export type TextItem = [text: string, x: number, y: number | null, font: string, size: number];
+/** One txt entry: text, x and y in points (y unset: renderer decides), font name, size in points. */
+export type TextItem = [text: string, x: number, y: number | null | undefined, font: string, size: number];
 export type LinearEncoding = { sbs: number[]; bhs: number[]; bbs: number[]; txt: TextItem[] };
 
 /** The renderer options an encoder passes besides sbs/bhs/bbs/txt (only those our symbologies use). */

@@ -1,9 +1,16 @@
 // Planning a linear render: encode once, choose the scale (or the largest that fits `size`, leftover
 // pixels widening the quiet zone as bwip-js padding did) and lay the symbol out.
 import type { RenderSpec } from '../../domain/render-spec.ts';
-import type { Symbology } from '../../domain/symbologies.ts';
+import type { Symbology, SymbologyId } from '../../domain/symbologies.ts';
 import type { EncodeFailure } from '../qr.ts';
-import { LINEAR_STYLES, encodeWithBwip, type LinearEncoding, type LinearStyle } from './encoding.ts';
+import { encodeCode128, encodeGs1128 } from './code128.ts';
+import {
+  LINEAR_STYLES,
+  encodeWithBwip,
+  type EncodeOptions,
+  type LinearEncoding,
+  type LinearStyle,
+} from './encoding.ts';
 import { layoutLinear, type LinearLayout } from './layout.ts';
 
 export type LinearPlan = { layout: LinearLayout; scale: number };
@@ -29,25 +36,55 @@ function message(err: unknown): string {
   return text.replace(/^bwipp\.[A-Za-z0-9]+(#\d+)?: /, '');
 }
 
-/** Encodes `spec.data` with BWIPP's encoder for this symbology. */
-export function encodeLinear(sym: Symbology, spec: RenderSpec): LinearEncoding {
+/**
+ * What a plan is for: `check` answers whether the data can be drawn (preflight, at intake), so it must refuse
+ * what BWIPP refuses; `draw` renders data that a check has accepted.
+ */
+export type PlanPurpose = 'check' | 'draw';
+
+type NativeEncoder = {
+  encode: (data: string, o: EncodeOptions) => LinearEncoding | undefined;
+  /** Whether it refuses all BWIPP refuses, so that a check may use it too; else checks keep raw(). */
+  checks: boolean;
+};
+
+// Encoders of ours that return what raw() returns (proven by property tests, docs/decisions/native-encoders.md),
+// used where the render bench showed raw() as most of the render. BWIPP's code128 refuses ASCII only past
+// 500 characters (ours returns undefined there, so raw() refuses it); GS1-128 data that our validation
+// accepts may still fail BWIPP's GS1 lint (exclusive AIs, country codes …), so checks keep raw() for it.
+const NATIVE: Partial<Record<SymbologyId, NativeEncoder>> = {
+  code128: { encode: encodeCode128, checks: true },
+  'gs1-128': { encode: encodeGs1128, checks: false },
+};
+
+/** The options BWIPP's encoder gets for a spec. */
+export function encodeOptions(spec: RenderSpec): EncodeOptions {
   const o = spec.options;
-  return encodeWithBwip(sym, spec.data, {
+  return {
     includetext: o.include_text ?? false,
     ...(o.addon === undefined ? {} : { addon: o.addon }),
     ...(o.bar_height === undefined ? {} : { height: (o.bar_height * MM_PER_MODULE) / 25.4 }),
-  });
+  };
+}
+
+/** Encodes `spec.data` as BWIPP's encoder for this symbology does: with ours where one is proven, else raw(). */
+export function encodeLinear(sym: Symbology, spec: RenderSpec, purpose: PlanPurpose): LinearEncoding {
+  const o = encodeOptions(spec);
+  const native = NATIVE[sym.id];
+  const ours = native && (purpose === 'draw' || native.checks) ? native.encode(spec.data, o) : undefined;
+  return ours ?? encodeWithBwip(sym, spec.data, o);
 }
 
 /** Lays out a linear symbol for the spec's scale or size; a failure names the field. */
 export function planLinear(
   sym: Symbology,
   spec: RenderSpec,
+  purpose: PlanPurpose,
 ): { ok: true; plan: LinearPlan } | { ok: false; issue: EncodeFailure } {
   const style = LINEAR_STYLES[sym.id] as LinearStyle;
   let enc: LinearEncoding;
   try {
-    enc = encodeLinear(sym, spec);
+    enc = encodeLinear(sym, spec, purpose);
   } catch (err) {
     return { ok: false, issue: { path: 'data', message: `cannot encode as ${sym.name}: ${message(err)}` } };
   }
