@@ -15,6 +15,9 @@ import { loadVerifier } from '../../src/render/decoder.ts';
 import { RMQR_VERSIONS, matrixOptions } from '../../src/render/bwip.ts';
 import { planBwip } from '../support/bwip-reference.ts';
 import { preflight, render } from '../../src/render/index.ts';
+import { encodeCode128, encodeGs1128 } from '../../src/render/linear/code128.ts';
+import { encodeWithBwip } from '../../src/render/linear/encoding.ts';
+import { encodeOptions } from '../../src/render/linear/plan.ts';
 import { fastMaskFunctions, originalMaskFunctions } from '../../src/render/qr-mask.ts';
 
 export type Row = { name: string; perSecond: number; msPerOp: number; ratio?: number; note?: string };
@@ -211,11 +214,29 @@ async function addOnRows(): Promise<Row[]> {
   ];
 }
 
+// Our encoders (src/render/linear/code128.ts) against raw(), which they replace in the render: the gain
+// that decided their use (docs/decisions/native-encoders.md).
+const NATIVE_ENCODERS = { code128: encodeCode128, 'gs1-128': encodeGs1128 } as const;
+
+async function encoderRows(id: keyof typeof NATIVE_ENCODERS, data: string): Promise<Row[]> {
+  const s = spec({ symbology: id, data });
+  const o = encodeOptions(s);
+  const sym = getSymbology(id);
+  const [raw, ours] = (await interleaved([
+    [`encode ${id}: bwip-js raw()`, () => encodeWithBwip(sym, s.data, o)],
+    [`encode ${id}: ours`, () => NATIVE_ENCODERS[id](s.data, o)],
+  ])) as [Row, Row];
+  return [raw, { ...ours, ratio: ours.perSecond / raw.perSecond, note: 'vs raw() of the same input' }];
+}
+
 /** Runs every measurement and returns one row each, with its ratio against the baseline of its group. */
 export async function benchRender(only: readonly SymbologyId[] = SYMBOLOGY_IDS): Promise<Row[]> {
   const rows: Row[] = only.includes('qrcode') ? await qrRows() : [];
   const examples = new Map(describeSymbologies().map((d) => [d.id, d.data.example]));
-  for (const id of only) rows.push(...(await symbologyRows(id, examples.get(id)!)));
+  for (const id of only) {
+    rows.push(...(await symbologyRows(id, examples.get(id)!)));
+    if (id === 'code128' || id === 'gs1-128') rows.push(...(await encoderRows(id, examples.get(id)!)));
+  }
   if (only.includes('ean13')) rows.push(...(await addOnRows()));
   return rows;
 }
