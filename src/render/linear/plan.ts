@@ -71,7 +71,9 @@ export function encodeOptions(spec: RenderSpec): EncodeOptions {
 export function encodeLinear(sym: Symbology, spec: RenderSpec, purpose: PlanPurpose): LinearEncoding {
   const o = encodeOptions(spec);
   const native = NATIVE[sym.id];
-  const ours = native && (purpose === 'draw' || native.checks) ? native.encode(spec.data, o) : undefined;
+  // Add-ons are EAN/UPC's (none of ours takes one); the guard keeps ours to the input it is proven on.
+  const usable = native && o.addon === undefined && (purpose === 'draw' || native.checks);
+  const ours = usable ? native.encode(spec.data, o) : undefined;
   return ours ?? encodeWithBwip(sym, spec.data, o);
 }
 
