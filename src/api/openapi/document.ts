@@ -35,6 +35,8 @@ export type Operation = {
   body?: {
     contentType: string;
     schema: Json;
+    /** The route also takes a request without a body. @defaultValue false */
+    optional?: boolean;
     examples?: Record<string, unknown>;
     /** Other media types the body may be sent as, as OpenAPI media type objects. */
     more?: Record<string, Json>;
@@ -563,6 +565,7 @@ export function resources(config: Config): Operation[] {
       body: {
         contentType: json,
         schema: jsonSchemaOf(rollKeySchema(config.keyRollGraceSeconds, config.keyRollMaxGraceSeconds)),
+        optional: true,
         examples: { hour: { grace_seconds: 3600 } },
       },
       responses: {
@@ -684,7 +687,7 @@ function operationObject(op: Operation): Json {
     ...(op.body
       ? {
           requestBody: {
-            required: true,
+            required: !op.body.optional,
             content: {
               [op.body.contentType]: {
                 schema: op.body.schema,
