@@ -6,7 +6,7 @@ import { deliverWebhook, dispatchWebhooks, webhookDepsOf } from '../../src/jobs/
 import { insertSubmissions } from '../../src/store/codes.ts';
 import { newId } from '../../src/domain/ids.ts';
 import { newApiKey } from '../../src/domain/secrets.ts';
-import { startStack, type TestStack } from '../support/harness.ts';
+import { startStack, unchecked, type RequestBody, type SendRequest, type TestStack } from '../support/harness.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -18,13 +18,11 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 // One address per test (everyone behind it shares its anonymous account and its rate limit).
-let nat = '';
 let tests = 0;
+let anon: SendRequest;
 beforeEach(() => {
-  nat = `203.0.113.${++tests}`;
+  anon = stack.requestAs({ headers: { authorization: '' }, ip: `203.0.113.${++tests}` });
 });
-const anon = (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
-  stack.request(method, url, body, { authorization: '', ...headers }, { ip: nat });
 
 describe('what an anonymous caller may do', () => {
   it('renders and reads its codes by id', async () => {
@@ -49,7 +47,9 @@ describe('what an anonymous caller may do', () => {
     ['GET', '/v1/events'],
     ['POST', '/v1/account/webhook-secret'],
   ])('%s %s is a 403 api_key_required', async (method, url) => {
-    const res = await anon(method, url, method === 'POST' ? 'data\nx\n' : undefined, { 'content-type': 'text/csv' });
+    const res = await anon(method, url, method === 'POST' ? unchecked('data\nx\n') : undefined, {
+      'content-type': 'text/csv',
+    });
     expect(res.status).toBe(403);
     const problem = (await res.json()) as any;
     expect(problem.code).toBe('api_key_required');
@@ -65,10 +65,11 @@ describe('what an anonymous caller may do', () => {
   });
 
   it('cannot set a webhook on a code: a 403 naming the field', async () => {
-    for (const body of [
+    const bodies: RequestBody<'POST', '/v1/codes'>[] = [
       { data: 'x', webhook_url: 'https://example.com/hook' },
       { data: 'x', webhook_events: ['code.succeeded'] },
-    ]) {
+    ];
+    for (const body of bodies) {
       const res = await anon('POST', '/v1/codes', body);
       expect(res.status).toBe(403);
       const problem = (await res.json()) as any;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type TestStack } from '../support/harness.ts';
+import { type RequestBody, startStack, type TestStack } from '../support/harness.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -41,7 +41,7 @@ describe('POST /v1/codes', () => {
   });
 
   it('answers identical parameters from the content cache at once, sharing one stored result', async () => {
-    const body = { data: 'cache me', format: 'svg' };
+    const body: RequestBody<'POST', '/v1/codes'> = { data: 'cache me', format: 'svg' };
     const first = (await (await stack.request('POST', '/v1/codes', body)).json()) as any;
     await stack.waitForCode(first.id);
     const res = await stack.request('POST', '/v1/codes', body);

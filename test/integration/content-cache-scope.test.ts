@@ -3,7 +3,7 @@
 // the same headers, and a render of its own (so no timing difference either); A's own repeats are
 // still answered from the cache at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startStack, type TestStack } from '../support/harness.ts';
+import { eventually, type RequestBody, startStack, type TestStack } from '../support/harness.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -12,7 +12,10 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
-const secret = { payload: { type: 'wifi', ssid: 'HQ', password: 'hunter2-secret' } };
+const secret = { payload: { type: 'wifi', ssid: 'HQ', password: 'hunter2-secret' } } satisfies RequestBody<
+  'POST',
+  '/v1/codes'
+>;
 
 /** Waits until the account's code is finished and returns its status. */
 const finished = (id: string, key: string) =>

@@ -56,10 +56,10 @@ describe('Idempotency-Key on POST /v1/codes', () => {
 
   it('answers 409 while the first request with the key is still in flight', async () => {
     const key = await stack.seedKey();
-    const body = JSON.stringify({ data: 'slow one' });
+    const body = { data: 'slow one' };
     // The first request has claimed the key and not finished: exactly what the middleware records first.
     const { createHash } = await import('node:crypto');
-    const requestHash = createHash('sha256').update('POST /v1/codes\n').update(body).digest('hex');
+    const requestHash = createHash('sha256').update('POST /v1/codes\n').update(JSON.stringify(body)).digest('hex');
     await claimIdempotencyKey(stack.db, { accountId: key.account_id, key: 'in-flight', requestHash, ttlHours: 24 });
     const res = await stack.request('POST', '/v1/codes', body, {
       authorization: `Bearer ${key.key}`,

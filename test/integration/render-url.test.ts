@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signLinkToken } from '../../src/api/link-token.ts';
-import { startStack, type TestStack } from '../support/harness.ts';
+import { startStack, type TestStack, unchecked } from '../support/harness.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -66,10 +66,14 @@ describe('signed render URLs', () => {
   });
 
   it('refuses to sign invalid parameters or a TTL over RENDER_URL_MAX_TTL_SECONDS', async () => {
-    const bad = await stack.request('POST', '/v1/render-urls', { data: 'x', format: 'gif', ttl_seconds: 10 ** 12 });
+    const bad = await stack.request(
+      'POST',
+      '/v1/render-urls',
+      unchecked({ data: 'x', format: 'gif', ttl_seconds: 10 ** 12 }),
+    );
     expect(bad.status).toBe(422);
     expect(((await bad.json()) as any).errors.map((e: any) => e.path)).toContain('ttl_seconds');
-    const badSpec = await stack.request('POST', '/v1/render-urls', { data: 'x', format: 'gif' });
+    const badSpec = await stack.request('POST', '/v1/render-urls', unchecked({ data: 'x', format: 'gif' }));
     expect(((await badSpec.json()) as any).errors.map((e: any) => e.path)).toContain('format');
   });
 

@@ -3,7 +3,9 @@ import sharp from 'sharp';
 import { FORMATS } from '../../src/domain/formats.ts';
 import { acceptedTexts } from '../../src/render/verify.ts';
 import { decode } from '../support/decode.ts';
-import { exited, startProcess, startStack, type TestStack } from '../support/harness.ts';
+import { exited, startProcess, startStack, type RequestBody, type TestStack } from '../support/harness.ts';
+
+type CodeBody = RequestBody<'POST', '/v1/codes'>;
 
 // The API in-process, the render worker as a real process: the path a production code takes.
 let stack: TestStack;
@@ -23,7 +25,7 @@ describe('every catalog symbology in every format, submitted through the API, is
     const s = await startStack({ workers: 0 });
     try {
       return ((await (await s.request('GET', '/v1/symbologies')).json()) as any).data as {
-        id: string;
+        id: NonNullable<CodeBody['symbology']>;
         data: { example: string };
       }[];
     } finally {
@@ -57,7 +59,7 @@ describe('every catalog symbology in every format, submitted through the API, is
 });
 
 describe('render fidelity through the API', () => {
-  async function finished(body: Record<string, unknown>) {
+  async function finished(body: CodeBody) {
     const res = await stack.request('POST', '/v1/codes', body);
     expect(res.status, await res.clone().text()).toBe(202);
     return stack.waitForCode(((await res.json()) as any).id);

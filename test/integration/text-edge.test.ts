@@ -4,7 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSubmitter } from '../../src/api/routes/codes.ts';
 import { newId } from '../../src/domain/ids.ts';
-import { startStack, type TestStack } from '../support/harness.ts';
+import { startStack, unchecked, type RequestBody, type TestStack } from '../support/harness.ts';
+
+/** A batch upload's query string, if any. */
+type Query = `?${string}` | '';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -12,17 +15,9 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-/** Raw bytes as the body (stack.request sends strings, which are always valid UTF-8). */
+/** Raw bytes as the body (a JavaScript string always encodes to valid UTF-8). */
 function postBytes(url: string, bytes: Uint8Array, headers: Record<string, string> = {}) {
-  return stack.app.request(
-    url,
-    {
-      method: 'POST',
-      body: bytes,
-      headers: { authorization: `Bearer ${stack.key.key}`, 'content-type': 'application/json', ...headers },
-    },
-    { incoming: { socket: { remoteAddress: '127.0.0.1' } } },
-  );
+  return stack.request('POST', url, unchecked(bytes), headers);
 }
 
 async function expectFieldProblem(res: Response, path: string, status = 422) {
@@ -48,7 +43,7 @@ describe('JSON bodies', () => {
     ['NUL in an unknown field', { data: 'x', [`f${NUL}`]: 1 }, 'f\\u0000'],
     ['NUL deep in an array', { data: 'x', metadata: { list: ['ok', `b${NUL}`] } }, 'metadata.list.1'],
   ])('POST /v1/codes: %s is a 422 naming the field', async (_name, body, path) => {
-    await expectFieldProblem(await stack.request('POST', '/v1/codes', body), path);
+    await expectFieldProblem(await stack.request('POST', '/v1/codes', unchecked(body)), path);
   });
 
   it('invalid UTF-8 bytes in a string are a 422 naming the field, not silently U+FFFD', async () => {
@@ -83,7 +78,7 @@ describe('JSON bodies', () => {
           '"data":"x",',
           field === 'data' ? '' : '"data":"x",',
         );
-        const res = await stack.request('POST', '/v1/codes', body);
+        const res = await stack.request('POST', '/v1/codes', unchecked(body));
         expect(res.status, field).toBeGreaterThanOrEqual(400);
         expect(res.status, field).toBeLessThan(500);
       }
@@ -99,10 +94,11 @@ describe('JSON bodies', () => {
       'url',
     );
     await expectFieldProblem(
-      await stack.request('POST', '/v1/webhook-endpoints', {
-        url: 'https://example.com/',
-        events: [`code.succeeded${NUL}`],
-      }),
+      await stack.request(
+        'POST',
+        '/v1/webhook-endpoints',
+        unchecked({ url: 'https://example.com/', events: [`code.succeeded${NUL}`] }),
+      ),
       'events.0',
     );
   });
@@ -110,7 +106,7 @@ describe('JSON bodies', () => {
 
 describe('payload builders (finding 11)', () => {
   it('the EPC injection is a 422 naming payload.name', async () => {
-    const body = {
+    const body: RequestBody<'POST', '/v1/codes'> = {
       payload: {
         type: 'epc',
         name: 'ACME GmbH\nDE02120300000000202051\nEUR999.99',
@@ -143,9 +139,9 @@ describe('query strings', () => {
 });
 
 describe('batch rows', () => {
-  const csv = (body: string, query = '') =>
+  const csv = (body: string, query: Query = '') =>
     stack.request('POST', `/v1/batches${query}`, body, { 'content-type': 'text/csv' });
-  const jsonl = (body: string, query = '') =>
+  const jsonl = (body: string, query: Query = '') =>
     stack.request('POST', `/v1/batches${query}`, body, { 'content-type': 'application/x-ndjson' });
 
   it('a NUL in a CSV cell is a 422 naming the row and column, and nothing is stored', async () => {

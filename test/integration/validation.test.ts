@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RENDER_FIELDS } from '../../src/domain/requests.ts';
-import { startStack, type TestStack } from '../support/harness.ts';
+import { startStack, unchecked, type TestStack } from '../support/harness.ts';
 
 // No workers: validation never needs one, and nothing malformed may reach the queue.
 let stack: TestStack;
@@ -74,7 +74,7 @@ const CASES: Case[] = [
 
 describe('bad input gets a 4xx problem naming the field', () => {
   it.each(CASES)('%s', async (_name, body, status, path) => {
-    const res = await stack.request('POST', '/v1/codes', typeof body === 'string' ? body : JSON.stringify(body));
+    const res = await stack.request('POST', '/v1/codes', unchecked(body));
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
     const problem = (await res.json()) as any;
@@ -96,23 +96,19 @@ describe('bad input gets a 4xx problem naming the field', () => {
   });
 
   it('invalid JSON is a 400 problem', async () => {
-    const res = await stack.request('POST', '/v1/codes', '{"data": "x",');
+    const res = await stack.request('POST', '/v1/codes', unchecked('{"data": "x",'));
     expect(res.status).toBe(400);
     expect(((await res.json()) as any).code).toBe('invalid_json');
   });
 
   it('a body over the limit is a 413 problem', async () => {
-    const res = await stack.request(
-      'POST',
-      '/v1/codes',
-      JSON.stringify({ data: 'x'.repeat(stack.config.bodyLimitBytes + 10) }),
-    );
+    const res = await stack.request('POST', '/v1/codes', { data: 'x'.repeat(stack.config.bodyLimitBytes + 10) });
     expect(res.status).toBe(413);
     expect(((await res.json()) as any).code).toBe('payload_too_large');
   });
 
   it('a non-JSON content type is a 415 problem', async () => {
-    const res = await stack.request('POST', '/v1/codes', 'data=x', {
+    const res = await stack.request('POST', '/v1/codes', unchecked('data=x'), {
       'content-type': 'application/x-www-form-urlencoded',
     });
     expect(res.status).toBe(415);
@@ -163,7 +159,7 @@ describe('random bodies never see a 5xx', () => {
     await fc.assert(
       fc.asyncProperty(body, async (value) => {
         const text = typeof value === 'string' && Math.random() < 0.5 ? value : JSON.stringify(value);
-        const res = await stack.request('POST', '/v1/codes', text ?? 'undefined');
+        const res = await stack.request('POST', '/v1/codes', unchecked(text ?? 'undefined'));
         expect(res.status).toBeLessThan(500);
         await res.arrayBuffer();
       }),

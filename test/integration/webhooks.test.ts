@@ -4,7 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverWebhook, dispatchWebhooks, webhookDepsOf } from '../../src/jobs/deliver-webhook.ts';
 import { createRedis } from '../../src/queue/connection.ts';
 import { signedHeaders } from '../../src/webhooks/sign.ts';
-import { eventually, exited, freePort, startProcess, startStack, type TestStack } from '../support/harness.ts';
+import {
+  eventually,
+  exited,
+  freePort,
+  startProcess,
+  startStack,
+  unchecked,
+  type RequestBody,
+  type TestStack,
+} from '../support/harness.ts';
 import { startReceiver } from '../support/receiver.ts';
 
 // Local receivers: plain http on loopback is opened for these tests only; a short retry schedule.
@@ -61,13 +70,13 @@ afterAll(async () => {
   await stack.close();
 });
 
-async function submit(body: Record<string, unknown>) {
+async function submit(body: Omit<RequestBody<'POST', '/v1/codes'>, 'data'>) {
   const res = await stack.request('POST', '/v1/codes', { data: `hello ${Math.random()}`, ...body });
   expect(res.status).toBe(202);
   return (await res.json()) as any;
 }
 
-async function createEndpoint(url: string, events?: string[]) {
+async function createEndpoint(url: string, events?: RequestBody<'POST', '/v1/webhook-endpoints'>['events']) {
   const res = await stack.request('POST', '/v1/webhook-endpoints', { url, ...(events ? { events } : {}) });
   expect(res.status).toBe(201);
   return (await res.json()) as any;
@@ -79,8 +88,10 @@ async function createEndpoint(url: string, events?: string[]) {
  */
 async function accountWithEndpoint(url: string) {
   const key = await stack.seedKey();
-  const call = async (method: string, path: string, body?: unknown) =>
-    (await (await stack.request(method, path, body, { authorization: `Bearer ${key.key}` })).json()) as any;
+  const call = stack.requestAs(
+    { headers: { authorization: `Bearer ${key.key}` } },
+    async (res) => (await res.json()) as any,
+  );
   const endpoint = await call('POST', '/v1/webhook-endpoints', { url });
   const deliveriesWhen = (ready: (first: any) => boolean, timeoutMs?: number) =>
     eventually(async () => {
@@ -416,21 +427,24 @@ describe('validation', () => {
       [{ data: 'x', webhook_url: 'http://127.0.0.1/', webhook_events: ['code.exploded'] }, 'webhook_events.0'],
       [{ data: 'x', webhook_events: ['code.failed'] }, 'webhook_events'],
     ] as const) {
-      const res = await stack.request('POST', '/v1/codes', body);
+      const res = await stack.request('POST', '/v1/codes', unchecked(body));
       expect(res.status).toBe(422);
       expect(((await res.json()) as any).errors.map((e: any) => e.path)).toContain(path);
     }
-    const res = await stack.request('POST', '/v1/webhook-endpoints', { url: 'ftp://example.com/', events: 'all' });
+    const res = await stack.request(
+      'POST',
+      '/v1/webhook-endpoints',
+      unchecked({ url: 'ftp://example.com/', events: 'all' }),
+    );
     expect(res.status).toBe(422);
     const paths = ((await res.json()) as any).errors.map((e: any) => e.path);
     expect(paths).toEqual(expect.arrayContaining(['url', 'events']));
     const endpoint = await createEndpoint('http://127.0.0.1:9/unused');
-    const patch = await stack.request('PATCH', `/v1/webhook-endpoints/${endpoint.id}`, {
-      url: 'http://169.254.169.254/',
-      events: ['code.exploded'],
-      enabled: 'yes',
-      secret: 'x',
-    });
+    const patch = await stack.request(
+      'PATCH',
+      `/v1/webhook-endpoints/${endpoint.id}`,
+      unchecked({ url: 'http://169.254.169.254/', events: ['code.exploded'], enabled: 'yes', secret: 'x' }),
+    );
     expect(patch.status).toBe(422);
     expect(((await patch.json()) as any).errors.map((e: any) => e.path).sort()).toEqual([
       'enabled',

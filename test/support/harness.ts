@@ -16,8 +16,10 @@ import { createDb } from '../../src/store/db.ts';
 import { createApiKey, type CreatedKey } from '../../src/store/keys.ts';
 import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
 import { prefixesInUse, SHARED_REDIS_URL } from './redis-prefixes.ts';
+import { wireBody, type BodyArgs } from './request-body.ts';
 
 export { deleteRedisPrefix } from './redis-prefixes.ts';
+export { jsonBody, ndjson, unchecked, type RequestBody } from './request-body.ts';
 
 export const ROOT = path.join(import.meta.dirname, '..', '..');
 /** The server's maintenance database: tests that only need a connection, not tables, use it. */
@@ -42,6 +44,13 @@ export function uniqueEnv(overrides: Record<string, string> = {}): Record<string
 }
 
 export type TestStack = Awaited<ReturnType<typeof startStack>>;
+
+/** The stack's `request`: method, URL, then the body the document types for them, headers and the caller's address. */
+export type SendRequest<R = Response> = <const M extends string, const U extends string>(
+  method: M,
+  url: U,
+  ...args: BodyArgs<M, U, [headers?: Record<string, string>, options?: { ip?: string }]>
+) => Promise<R>;
 
 /**
  * Creates a database, opens the API app in-process (requests through app.request) and, unless
@@ -110,24 +119,42 @@ export async function startStack(
     );
   }
 
-  /** app.request with the stack's key unless `headers.authorization` says otherwise ('' = none). */
-  async function request(
-    method: string,
-    url: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-    options: { ip?: string } = {},
-  ) {
-    const auth = headers.authorization ?? `Bearer ${key.key}`;
-    const init: RequestInit = { method, headers: { ...headers, ...(auth ? { authorization: auth } : {}) } };
-    if (!auth) delete (init.headers as Record<string, string>).authorization;
-    if (body !== undefined) {
-      init.body = typeof body === 'string' ? body : JSON.stringify(body);
-      (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
-    }
-    // The node adapter's bindings carry the socket; here they say which address the request comes from.
-    return app.request(url, init, { incoming: { socket: { remoteAddress: options.ip ?? '127.0.0.1' } } });
+  /**
+   * A `request` with defaults: headers (an `authorization` of '' sends none), the caller's address, and what to
+   * make of the answer (`read`; the Response itself unless given).
+   */
+  function requestAs<R = Response>(
+    defaults: { headers?: Record<string, string>; ip?: string },
+    read: (res: Response) => R | Promise<R> = (res) => res as R,
+  ): SendRequest<R> {
+    return async (
+      method: string,
+      url: string,
+      body?: unknown,
+      headers: Record<string, string> = {},
+      options: { ip?: string } = {},
+    ) => {
+      const given: Record<string, string> = { ...defaults.headers, ...headers };
+      const auth = given.authorization ?? `Bearer ${key.key}`;
+      const init: RequestInit & { headers: Record<string, string> } = { method, headers: given };
+      if (auth) given.authorization = auth;
+      else delete given.authorization;
+      const sent = wireBody(body);
+      if (sent !== undefined) {
+        init.body = sent;
+        init.headers['content-type'] ??= 'application/json';
+      }
+      // The node adapter's bindings carry the socket; here they say which address the request comes from.
+      const remoteAddress = options.ip ?? defaults.ip ?? '127.0.0.1';
+      return read(await app.request(url, init, { incoming: { socket: { remoteAddress } } }));
+    };
   }
+
+  /**
+   * app.request with the stack's key unless `headers.authorization` says otherwise ('' = none). The body is typed
+   * by method and URL from the document's generated types (request-body.ts); `unchecked(…)` sends any other.
+   */
+  const request = requestAs({});
 
   /** Polls a code until it is terminal (or the deadline passes) and returns the last code object. */
   async function waitForCode(id: string, timeoutMs = 20_000): Promise<any> {
@@ -152,7 +179,7 @@ export async function startStack(
     await dropDatabase(config.databaseUrl);
   }
 
-  return { env, config, db, redis, queues, app, codeStatus, key, seedKey, request, waitForCode, close };
+  return { env, config, db, redis, queues, app, codeStatus, key, seedKey, request, requestAs, waitForCode, close };
 }
 
 /** Starts a real process from the project (e.g. 'workers/render.ts') on the pinned Node. */
