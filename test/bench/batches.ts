@@ -9,7 +9,16 @@ import { heapFlags } from '../../src/supervisor.ts';
 import { createDb } from '../../src/store/db.ts';
 import { createApiKey } from '../../src/store/keys.ts';
 import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
-import { deleteRedisPrefix, eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
+import {
+  deleteRedisPrefix,
+  eventually,
+  exited,
+  freePort,
+  jsonBody,
+  ROOT,
+  startProcess,
+  uniqueEnv,
+} from '../support/harness.ts';
 import type { Row } from './render.ts';
 
 const ROWS = Number(process.env.BENCH_BATCH_ROWS ?? 100_000);
@@ -109,7 +118,7 @@ export async function benchBatches(): Promise<Row[]> {
         const res = await fetch(`${base}/v1/codes`, {
           method: 'POST',
           headers: { ...headers, 'content-type': 'application/json' },
-          body: JSON.stringify({ data: `interactive ${tag} ${i}` }),
+          body: jsonBody('POST', '/v1/codes', { data: `interactive ${tag} ${i}` }),
         });
         const location = res.headers.get('location')!;
         await res.arrayBuffer();

@@ -13,7 +13,16 @@ import { heapFlags } from '../../src/supervisor.ts';
 import { createDb } from '../../src/store/db.ts';
 import { createApiKey } from '../../src/store/keys.ts';
 import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
-import { deleteRedisPrefix, eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
+import {
+  deleteRedisPrefix,
+  eventually,
+  exited,
+  freePort,
+  jsonBody,
+  ROOT,
+  startProcess,
+  uniqueEnv,
+} from '../support/harness.ts';
 import { childrenOf, cpuPer } from './cpu.ts';
 import type { Row } from './render.ts';
 
@@ -25,7 +34,8 @@ const rssMb = (pid: number) =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 /** A QR PNG submission, the same for our service and the seed's design: a unique URL per request. */
-const bodyOf = (tag: string, i: number) => JSON.stringify({ data: `https://example.com/${tag}/${i}`, size: 300 });
+const bodyOf = (tag: string, i: number) =>
+  jsonBody('POST', '/v1/codes', { data: `https://example.com/${tag}/${i}`, size: 300 });
 
 /**
  * Fires submissions at `url` with autocannon at 50 connections: `amount` of them, or for `seconds`. Bodies

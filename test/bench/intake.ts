@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import { heapFlags } from '../../src/supervisor.ts';
 import { dropDatabase } from '../../src/store/migrate.ts';
-import { deleteRedisPrefix, eventually, exited, freePort, startProcess } from '../support/harness.ts';
+import { deleteRedisPrefix, eventually, exited, freePort, jsonBody, startProcess } from '../support/harness.ts';
 import { cpuPer, machineBusy } from './cpu.ts';
 import { benchAccount } from './account.ts';
 import type { Row } from './render.ts';
@@ -15,7 +15,11 @@ const DURATION_S = Number(process.env.BENCH_INTAKE_SECONDS ?? 3);
 // Alternating rounds, median of each: this 2-core machine is noisy and a single pair can mislead. The
 // counting comparison is paired: its ratio is the median of each round's adjacent pair.
 const ROUNDS = Number(process.env.BENCH_INTAKE_ROUNDS ?? 8);
-const BODY = JSON.stringify({ data: 'https://example.com/p/[<id>]', size: 300, metadata: { sku: 'bench' } });
+const BODY = jsonBody('POST', '/v1/codes', {
+  data: 'https://example.com/p/[<id>]',
+  size: 300,
+  metadata: { sku: 'bench' },
+});
 
 type Load = {
   requestsPerSecond: number;

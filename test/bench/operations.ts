@@ -7,7 +7,7 @@ import autocannon from 'autocannon';
 import { loadConfig } from '../../src/config.ts';
 import { dropDatabase } from '../../src/store/migrate.ts';
 import { heapFlags } from '../../src/supervisor.ts';
-import { deleteRedisPrefix, eventually, exited, freePort, ROOT, startProcess } from '../support/harness.ts';
+import { deleteRedisPrefix, eventually, exited, freePort, jsonBody, ROOT, startProcess } from '../support/harness.ts';
 import { processTree } from '../support/process-tree.ts';
 import { benchAccount } from './account.ts';
 import type { Row } from './render.ts';
@@ -15,7 +15,7 @@ import type { Row } from './render.ts';
 const CONNECTIONS = 50;
 const SECONDS = Number(process.env.BENCH_INTAKE_SECONDS ?? 5);
 const ROUNDS = 3;
-const BODY = JSON.stringify({ data: 'https://example.com/p/[<id>]', size: 300 });
+const BODY = jsonBody('POST', '/v1/codes', { data: 'https://example.com/p/[<id>]', size: 300 });
 const MB = 1024 * 1024;
 
 async function startApi(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {

@@ -8,7 +8,16 @@ import { loadConfig } from '../../src/config.ts';
 import { createDb } from '../../src/store/db.ts';
 import { createApiKey } from '../../src/store/keys.ts';
 import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
-import { eventually, exited, freePort, ROOT, startProcess, startStack, uniqueEnv } from '../support/harness.ts';
+import {
+  eventually,
+  exited,
+  freePort,
+  jsonBody,
+  ROOT,
+  startProcess,
+  startStack,
+  uniqueEnv,
+} from '../support/harness.ts';
 
 describe('access log of a real API process', () => {
   let env: Record<string, string>;
@@ -28,7 +37,7 @@ describe('access log of a real API process', () => {
     await eventually(async () => api.output().includes('"api listening"'), 30_000, 50);
     const base = `http://127.0.0.1:${env.PORT}`;
     const headers = { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' };
-    const body = JSON.stringify({ data: 'logged' });
+    const body = jsonBody('POST', '/v1/codes', { data: 'logged' });
     const posted = await fetch(`${base}/v1/codes`, { method: 'POST', headers, body });
     const code = (await posted.json()) as { id: string };
     const read = await fetch(`${base}/v1/codes/${code.id}`, { headers });

@@ -6,7 +6,7 @@ import { reconcileCodes, type MaintenanceDeps } from '../../src/jobs/maintenance
 import { QUEUES } from '../../src/queue/catalog.ts';
 import { createRedis } from '../../src/queue/connection.ts';
 import { closeQueues, openQueues } from '../../src/queue/producer.ts';
-import { startStack, type TestStack } from '../support/harness.ts';
+import { ndjson, startStack, type TestStack } from '../support/harness.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -30,7 +30,7 @@ const reconcileDeps = (): MaintenanceDeps => ({
 });
 
 async function uploadBatch(rows = 2): Promise<string> {
-  const body = Array.from({ length: rows }, (_, i) => JSON.stringify({ data: `https://example.com/${i}` })).join('\n');
+  const body = ndjson(Array.from({ length: rows }, (_, i) => ({ data: `https://example.com/${i}` })));
   const res = await stack.request('POST', '/v1/batches', body, { 'content-type': 'application/x-ndjson' });
   expect(res.status).toBe(202);
   return ((await res.json()) as { id: string }).id;

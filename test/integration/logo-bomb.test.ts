@@ -2,7 +2,7 @@
 // another account's styled codes render as fast as before.
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startStack, type TestStack } from '../support/harness.ts';
+import { ndjson, startStack, type TestStack } from '../support/harness.ts';
 import { useBomb } from '../support/svg-bomb.ts';
 
 let stack: TestStack;
@@ -56,7 +56,7 @@ it('the nested-<use> bomb is a 422 on logo in under 1 s (also in a batch row), a
   for (const ms of bombMs) expect(ms).toBeLessThan(1000);
   expect(median(during)).toBeLessThan(2 * median(baseline));
 
-  const row = JSON.stringify({ data: 'boom', logo: bomb });
+  const row = ndjson([{ data: 'boom', logo: bomb }]);
   const validation = await stack.request('POST', '/v1/batches?validate_only=true', row, {
     'content-type': 'application/x-ndjson',
   });

@@ -1,7 +1,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { createDb } from '../../src/store/db.ts';
 import { dropDatabase } from '../../src/store/migrate.ts';
-import { eventually, exited, freePort, startProcess, uniqueEnv } from '../support/harness.ts';
+import { eventually, exited, freePort, jsonBody, startProcess, uniqueEnv } from '../support/harness.ts';
 
 const CODES = 500;
 const ADMIN = { ADMIN_USER: 'ops', ADMIN_PASSWORD: 'scrape me' };
@@ -68,7 +68,7 @@ it('npm start: /metrics merges API and worker processes; SIGTERM with 500 codes 
             fetch(`${base}/v1/codes`, {
               method: 'POST',
               headers: { 'content-type': 'application/json', authorization },
-              body: JSON.stringify({
+              body: jsonBody('POST', '/v1/codes', {
                 symbology: 'datamatrix',
                 data: `in flight ${i + j} ${'x'.repeat(1000)}`,
                 scale: 10,

@@ -15,6 +15,7 @@ import {
   eventually,
   exited,
   freePort,
+  jsonBody,
   startProcess,
   startRedisServer,
   startStack,
@@ -102,7 +103,7 @@ it('/metrics needs the admin credentials, parses as Prometheus text, merges publ
       {
         method: 'POST',
         headers: { authorization: `Bearer ${stack.key.key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ data: `metrics ${i}` }),
+        body: jsonBody('POST', '/v1/codes', { data: `metrics ${i}` }),
       },
       { incoming: { socket: { remoteAddress: '127.0.0.1' } } },
     );

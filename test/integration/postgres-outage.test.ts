@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createDb } from '../../src/store/db.ts';
 import { createApiKey } from '../../src/store/keys.ts';
 import { prepareDatabase } from '../../src/store/migrate.ts';
-import { eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
+import { eventually, exited, freePort, jsonBody, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
 import { startPostgresServer, type TestPostgres } from '../support/postgres.ts';
 
 let postgres: TestPostgres;
@@ -56,7 +56,7 @@ it('PostgreSQL stopped for 10 s under load: 503 with Retry-After (never 500, nev
         const res = await fetch(`${base}/v1/codes`, {
           method: 'POST',
           headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ data: `outage ${n++}` }),
+          body: jsonBody('POST', '/v1/codes', { data: `outage ${n++}` }),
         });
         const body = (await res.json()) as { id?: string };
         if (res.status === 202) {

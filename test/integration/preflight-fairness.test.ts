@@ -4,7 +4,17 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropDatabase } from '../../src/store/migrate.ts';
-import { eventually, exited, freePort, startProcess, startStack, uniqueEnv } from '../support/harness.ts';
+import {
+  eventually,
+  exited,
+  freePort,
+  jsonBody,
+  ndjson,
+  startProcess,
+  startStack,
+  uniqueEnv,
+  type RequestBody,
+} from '../support/harness.ts';
 
 const logo = (
   await sharp({ create: { width: 64, height: 64, channels: 3, background: '#c00' } })
@@ -13,7 +23,7 @@ const logo = (
 ).toString('base64');
 
 /** The issue's worst cases: the largest Aztec, PDF417, Data Matrix and MaxiCode, and a version-40 QR with a logo. */
-const WORST_CASES = [
+const WORST_CASES: RequestBody<'POST', '/v1/codes'>[] = [
   { symbology: 'azteccode', data: 'A'.repeat(3832) },
   { symbology: 'pdf417', data: 'A'.repeat(2710) },
   { symbology: 'datamatrix', data: '1'.repeat(3116) },
@@ -65,7 +75,7 @@ describe('preflights under attack, against a real API process', () => {
     const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     const post = async (data: string) => {
       const { ms, status } = await timed(() =>
-        fetch(`${base}/v1/codes`, { method: 'POST', headers: auth, body: JSON.stringify({ data }) }),
+        fetch(`${base}/v1/codes`, { method: 'POST', headers: auth, body: jsonBody('POST', '/v1/codes', { data }) }),
       );
       expect(status).toBe(202);
       return ms;
@@ -84,7 +94,7 @@ describe('preflights under attack, against a real API process', () => {
         const res = await fetch(`${base}/v1/codes`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${i + 1}` },
-          body: JSON.stringify(WORST_CASES[n % WORST_CASES.length]),
+          body: jsonBody('POST', '/v1/codes', WORST_CASES[n % WORST_CASES.length]!),
         });
         await res.arrayBuffer();
         attackStatuses.push(res.status);
@@ -111,7 +121,7 @@ describe('preflights under attack, against a real API process', () => {
         })();
         await (async () => {
           for (let i = 0; i < 300; i++) {
-            const body = JSON.stringify({ data: `https://example.com/bystander/${round}/${i}` });
+            const body = jsonBody('POST', '/v1/codes', { data: `https://example.com/bystander/${round}/${i}` });
             const { ms, status } = await timed(() =>
               fetch(`${base}/v1/codes`, { method: 'POST', headers: auth, body }),
             );
@@ -148,9 +158,7 @@ describe('batch rows share the preflight threads fairly (a real batches worker)'
       const other = await stack.seedKey();
       const upload = (body: string, auth: string) =>
         stack.request('POST', '/v1/batches', body, { authorization: auth, 'content-type': 'application/x-ndjson' });
-      const heavy = Array.from({ length: 10 }, () =>
-        JSON.stringify({ symbology: 'azteccode', data: 'A'.repeat(3000) }),
-      ).join('\n');
+      const heavy = ndjson(Array.from({ length: 10 }, () => ({ symbology: 'azteccode', data: 'A'.repeat(3000) })));
       const big = (await (await upload(heavy, `Bearer ${stack.key.key}`)).json()) as { id: string };
       const small = (await (await upload('{"data":"just one"}', `Bearer ${other.key}`)).json()) as { id: string };
       const expandedAt = async (id: string) =>

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { loadConfig } from '../../src/config.ts';
 import { createDb } from '../../src/store/db.ts';
 import { dropDatabase } from '../../src/store/migrate.ts';
-import { eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
+import { eventually, exited, freePort, jsonBody, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
 
 const databases: string[] = [];
 afterAll(async () => {
@@ -55,7 +55,7 @@ describe('npm start', () => {
         const res = await fetch(`${base}/v1/codes`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization },
-          body: JSON.stringify({ data }),
+          body: jsonBody('POST', '/v1/codes', { data }),
         });
         expect(res.status).toBe(202);
         const location = res.headers.get('location')!;

@@ -11,7 +11,16 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../src/store/db.ts';
 import { dropDatabase } from '../../src/store/migrate.ts';
-import { eventually, exited, freePort, ROOT, startProcess, startRedisServer, uniqueEnv } from '../support/harness.ts';
+import {
+  eventually,
+  exited,
+  freePort,
+  jsonBody,
+  ROOT,
+  startProcess,
+  startRedisServer,
+  uniqueEnv,
+} from '../support/harness.ts';
 
 const CODES = 10_000;
 const CONNECTIONS = 32;
@@ -180,7 +189,7 @@ describe('scale out: separate API and render worker processes', () => {
           const res = await fetch(`${base}/v1/codes`, {
             method: 'POST',
             headers: { authorization, 'content-type': 'application/json' },
-            body: JSON.stringify({
+            body: jsonBody('POST', '/v1/codes', {
               data: `https://example.com/scale/${env.QUEUE_PREFIX}/${i}`,
               verify: false,
               metadata: { i: String(i) },

@@ -5,7 +5,7 @@ import { connect, type Socket } from 'node:net';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyKeepAlive } from '../../src/api/server.ts';
-import { eventually, freePort, startStack, type TestStack } from '../support/harness.ts';
+import { eventually, freePort, jsonBody, startStack, type TestStack } from '../support/harness.ts';
 
 const IDLE_MS = 1500; // shorter than the slow clients' 2 s between bytes
 let stack: TestStack;
@@ -64,7 +64,7 @@ describe('slow uploads (BODY_IDLE_TIMEOUT_MS)', () => {
         const posted = await fetch(`${base}/v1/codes`, {
           method: 'POST',
           headers: auth,
-          body: JSON.stringify({ data: `meanwhile ${i}` }),
+          body: jsonBody('POST', '/v1/codes', { data: `meanwhile ${i}` }),
         });
         statuses.push(posted.status);
         const { id } = (await posted.json()) as { id: string };

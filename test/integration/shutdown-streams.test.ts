@@ -7,7 +7,7 @@ import { createRedis } from '../../src/queue/connection.ts';
 import { createDb, type Db } from '../../src/store/db.ts';
 import { createApiKey } from '../../src/store/keys.ts';
 import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
-import { eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
+import { eventually, exited, freePort, jsonBody, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
 
 // Long-lived requests must not hold an API process's drain to SHUTDOWN_TIMEOUT_MS (then exit 1):
 // on SIGTERM, event streams end and Prefer: wait answers 202, and clients carry on elsewhere.
@@ -63,7 +63,7 @@ it('SIGTERM ends event streams and Prefer: wait at once, exits 0, and a waiting 
     const waiting = fetch(`${a.base}/v1/codes`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', prefer: 'wait=30' },
-      body: JSON.stringify({ data: waitedFor }),
+      body: jsonBody('POST', '/v1/codes', { data: waitedFor }),
     });
     await eventually(async () => {
       expect(seen.map((e) => e.status)).toEqual(['queued']);

@@ -4,7 +4,7 @@ import { readEventStream, type StreamMessage } from '../support/sse.ts';
 import { loadConfig } from '../../src/config.ts';
 import { dropDatabase } from '../../src/store/migrate.ts';
 import { heapFlags } from '../../src/supervisor.ts';
-import { eventually, exited, freePort, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
+import { eventually, exited, freePort, jsonBody, ROOT, startProcess, uniqueEnv } from '../support/harness.ts';
 
 const CLIENTS = 1000;
 const databases: string[] = [];
@@ -67,7 +67,7 @@ describe('1,000 concurrent SSE clients on one API process', () => {
           const res = await fetch(`${base}/v1/codes`, {
             method: 'POST',
             headers,
-            body: JSON.stringify({ data: `sse scale ${i}` }),
+            body: jsonBody('POST', '/v1/codes', { data: `sse scale ${i}` }),
           });
           expect(res.status).toBe(202);
           ids.push(((await res.json()) as { id: string }).id);
