@@ -3,7 +3,7 @@
 // the same headers, and a render of its own (so no timing difference either); A's own repeats are
 // still answered from the cache at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, type RequestBody, startStack, type TestStack } from '../support/harness.ts';
+import { eventually, startStack, type RequestBody, type TestStack } from '../support/harness.ts';
 
 let stack: TestStack;
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LOGO_MAX_BYTES } from '../../src/domain/symbologies.ts';
 import { PROBLEMS } from '../../src/domain/problems.ts';
-import { startStack, type TestStack, unchecked } from '../support/harness.ts';
+import { startStack, unchecked, type TestStack } from '../support/harness.ts';
 
 let stack: TestStack;
 beforeAll(async () => {

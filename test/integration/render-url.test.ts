@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signLinkToken } from '../../src/api/link-token.ts';
-import { startStack, type TestStack, unchecked } from '../support/harness.ts';
+import { startStack, unchecked, type TestStack } from '../support/harness.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
