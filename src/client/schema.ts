@@ -823,9 +823,12 @@ export interface components {
       retryable?: boolean;
       request_id?: string;
       errors?: {
+        /** @description The field, dotted (payload.ssid, rows.3.data, query.scale) */
         path: string;
         message: string;
       }[];
+      /** @description render_failed, render_pending: the code recorded for the render */
+      code_id?: string;
     };
     Code: {
       id: string;
@@ -860,11 +863,67 @@ export interface components {
       data: string;
       /** @enum {unknown} */
       format: 'png' | 'svg' | 'webp' | 'jpeg' | 'pdf' | 'eps';
-      options: Record<string, never>;
+      /** @description The render options, normalized and defaulted */
+      options: {
+        /** @description Pixels per module (the whole dots x_dim_mm was snapped to, when given); absent when size was given. */
+        scale?: number;
+        /** @description Target image width in pixels, when it was given. */
+        size?: number;
+        /** @description Quiet zone in modules (the symbology spec quiet zone by default). */
+        margin: number;
+        /**
+         * @description Error correction level (H with a logo or styles).
+         * @enum {string}
+         */
+        ecc?: 'L' | 'M' | 'Q' | 'H';
+        /** @description QR Code version, when it was given. */
+        version?: number;
+        /** @description QR Code mask pattern, when it was given. */
+        mask?: number;
+        /** @description Bar/module colour, #rrggbb in lower case. */
+        foreground: string;
+        /** @description Background colour, #rrggbb in lower case. */
+        background: string;
+        /** @description Human-readable text under the bars (linear). */
+        include_text?: boolean;
+        /**
+         * @description Clockwise rotation in degrees.
+         * @enum {number}
+         */
+        rotate: 0 | 90 | 180 | 270;
+        /** @description Bar height in modules (linear). */
+        bar_height?: number;
+        /** @description Device resolution, when given (300 with x_dim_mm). */
+        dpi?: number;
+        /** @description The module width asked for; scale holds the dots used. */
+        x_dim_mm?: number;
+        /**
+         * @description Present when the delivered bytes are decoded before the code succeeds.
+         * @constant
+         */
+        verify?: true;
+        /**
+         * @description Shape of the data modules, when not square.
+         * @enum {string}
+         */
+        module_style?: 'square' | 'rounded' | 'dots';
+        /**
+         * @description Shape of the finder patterns, when not square.
+         * @enum {string}
+         */
+        finder_style?: 'square' | 'rounded' | 'dot';
+        /** @description The logo as given, base64 without a data: prefix or whitespace. */
+        logo?: string;
+        /** @description Logo width as a fraction of the symbol width. */
+        logo_size?: number;
+      };
+      /** @description The string key/values sent with the code */
       metadata: {
         [key: string]: string;
       };
       batch_id: string | null;
+      webhook_url?: string | null;
+      webhook_events?: ('code.succeeded' | 'code.failed' | 'code.canceled' | 'batch.completed')[] | null;
       /** Format: date-time */
       created_at: string;
       started_at: string | null;
@@ -876,10 +935,28 @@ export interface components {
         width: number;
         height: number;
         sha256: string;
-        print?: unknown;
-        renderer_versions?: unknown;
+        print: {
+          dpi: number;
+          /** @description Device dots per module (x-dimension) used */
+          dots_per_module: number;
+          /** @description The x-dimension those dots make */
+          x_dim_mm: number;
+          requested_x_dim_mm: number | null;
+          width_mm: number;
+          height_mm: number;
+        } | null;
+        renderer_versions: {
+          [key: string]: string;
+        } | null;
       } | null;
-      verification?: unknown;
+      verification?: {
+        verified: boolean;
+        decoder: string;
+        decoded_text: string | null;
+        symbology: string | null;
+        /** Format: date-time */
+        checked_at: string;
+      } | null;
       error: {
         code: string;
         message: string;
@@ -901,12 +978,148 @@ export interface components {
       id: string;
       /** @constant */
       object: 'batch';
-      status: string;
-      counts: Record<string, never>;
+      /** @enum {unknown} */
+      status: 'validating' | 'queued' | 'processing' | 'completed' | 'failed' | 'canceled';
+      /** @description Rows by state; total is every row of the file */
+      counts: {
+        total: number;
+        queued: number;
+        processing: number;
+        succeeded: number;
+        failed: number;
+        canceled: number;
+      };
+      /** @description Rows that failed validation at expansion (counted as failed) */
+      invalid_rows: number;
+      /** @description The query parameters kept as defaults for every row, and the plan verify default */
+      defaults: {
+        /**
+         * @description Default qrcode. Checked by the server: each option given must apply to the symbology (GET /v1/symbologies lists them).
+         * @enum {string}
+         */
+        symbology?:
+          | 'qrcode'
+          | 'microqrcode'
+          | 'rectangularmicroqrcode'
+          | 'gs1qrcode'
+          | 'datamatrix'
+          | 'gs1datamatrix'
+          | 'pdf417'
+          | 'azteccode'
+          | 'maxicode'
+          | 'code128'
+          | 'gs1-128'
+          | 'code39'
+          | 'code93'
+          | 'ean13'
+          | 'ean8'
+          | 'upca'
+          | 'upce'
+          | 'itf14'
+          | 'interleaved2of5'
+          | 'codabar'
+          | 'databaromni'
+          | 'databarexpanded';
+        /**
+         * @description Output format (default png).
+         * @enum {string}
+         */
+        format?: 'png' | 'svg' | 'webp' | 'jpeg' | 'pdf' | 'eps';
+        /** @description Accept foreground/background contrast below MIN_CONTRAST. */
+        allow_low_contrast?: boolean;
+        /** @description Pixels per module (default per symbology). Checked by the server: at most one of scale, size, x_dim_mm; the image within 4096×4096 px. */
+        scale?: number;
+        /** @description Target image width in pixels instead of scale: the largest whole pixels-per-module that fits. Checked by the server: at most one of scale, size, x_dim_mm; the image within 4096×4096 px. */
+        size?: number;
+        /** @description Quiet zone on every side, in modules (default: the symbology spec quiet zone). Checked by the server: the image within 4096×4096 px. */
+        margin?: number;
+        /**
+         * @description Error correction level (2D symbologies; the levels each takes are in GET /v1/symbologies). Checked by the server: the level must be one the symbology has.
+         * @enum {string}
+         */
+        ecc?: 'L' | 'M' | 'Q' | 'H' | 'l' | 'm' | 'q' | 'h';
+        /** @description QR Code version; the smallest that fits when omitted. Checked by the server: the data must fit. */
+        version?: number;
+        /** @description QR Code mask pattern; chosen by penalty score when omitted. */
+        mask?: number;
+        /** @description Bar/module colour, #rgb or #rrggbb (default #000000). Checked by the server: it must differ from background with a WCAG contrast of at least MIN_CONTRAST (3:1) unless allow_low_contrast. */
+        foreground?: string;
+        /** @description Opaque background colour, #rgb or #rrggbb (default #ffffff). */
+        background?: string;
+        /** @description Print the human-readable text under the bars (linear symbologies). */
+        include_text?: boolean;
+        /**
+         * @description Clockwise rotation in degrees (default 0).
+         * @enum {number}
+         */
+        rotate?: 0 | 90 | 180 | 270;
+        /** @description Bar height in modules (linear symbologies). Checked by the server: the image within 4096×4096 px. */
+        bar_height?: number;
+        /** @description Device resolution: PNG pHYs / JPEG density, points in PDF/EPS, and the dots x_dim_mm snaps to. */
+        dpi?: number;
+        /** @description Module width in millimetres instead of scale or size; snapped to whole dots at dpi (default 300). Checked by the server: at most 50 dots per module. */
+        x_dim_mm?: number;
+        /** @description Decode the delivered bytes before the code succeeds. Default from the plan; always on for styled codes. */
+        verify?: boolean;
+        /**
+         * @description Shape of the data modules (QR Code).
+         * @enum {string}
+         */
+        module_style?: 'square' | 'rounded' | 'dots';
+        /**
+         * @description Shape of the three finder patterns (QR Code).
+         * @enum {string}
+         */
+        finder_style?: 'square' | 'rounded' | 'dot';
+        /** @description PNG, JPEG or SVG image, base64 (or a data:image/…;base64, URI), drawn in the centre of a QR Code; raises ECC to H. Checked by the server: at most 256 KiB decoded, a PNG/JPEG/SVG by its bytes, not with format pdf or eps. */
+        logo?: string;
+        /** @description Logo width as a fraction of the symbol width (default 0.2). */
+        logo_size?: number;
+        /** @description File name in results.zip (extension added). */
+        filename?: string;
+        /** @description Your id for the row, echoed in manifest.csv. */
+        custom_id?: string;
+      } & {
+        [key: string]: string;
+      };
+      error: {
+        code: string;
+        message: string;
+      } | null;
+      webhook_url: string | null;
+      webhook_events: ('code.succeeded' | 'code.failed' | 'code.canceled' | 'batch.completed')[] | null;
+      /** Format: date-time */
+      created_at: string;
+      expanded_at: string | null;
+      completed_at: string | null;
+      links: {
+        self: string;
+        results: string;
+        codes: string;
+      };
     };
     BatchList: {
+      /** @constant */
+      object?: 'list';
       data: components['schemas']['Batch'][];
       next_cursor: string | null;
+    };
+    BatchValidation: {
+      /** @constant */
+      object: 'batch_validation';
+      /** @description Every row is valid and there is at least one */
+      valid: boolean;
+      counts: {
+        total: number;
+        valid: number;
+        invalid: number;
+      };
+      /** @description Row errors (rows.<n>.<field>), the first BATCH_VALIDATE_MAX_ERRORS */
+      errors: {
+        /** @description The field, dotted (payload.ssid, rows.3.data, query.scale) */
+        path: string;
+        message: string;
+      }[];
     };
     Event: {
       id: string;
@@ -916,8 +1129,7 @@ export interface components {
       type: 'code.succeeded' | 'code.failed' | 'code.canceled' | 'batch.completed';
       /** Format: date-time */
       timestamp: string;
-      /** @description Ids, status and links; never the image */
-      data: Record<string, never>;
+      data: components['schemas']['EventData'];
     };
     EventList: {
       /** @constant */
@@ -926,6 +1138,53 @@ export interface components {
       next_cursor: string | null;
       last_id?: string | null;
     };
+    RenderUrl: {
+      /** @constant */
+      object: 'render_url';
+      /** @description /v1/render/{token}: put it in <img src> */
+      url: string;
+      /** Format: date-time */
+      expires_at: string;
+    };
+    /** @description Ids, status and links; never the image */
+    EventData:
+      | {
+          id: string;
+          /** @constant */
+          object: 'code';
+          /** @enum {string} */
+          status: 'succeeded' | 'failed' | 'canceled';
+          batch_id: string | null;
+          error: {
+            code: string;
+            message: string;
+            retryable: boolean;
+          } | null;
+          links: {
+            /** @description The code */
+            self: string;
+            content: string | null;
+          };
+        }
+      | {
+          id: string;
+          /** @constant */
+          object: 'batch';
+          /** @constant */
+          status: 'completed';
+          links: {
+            /** @description The batch */
+            self: string;
+            /** @description The results ZIP */
+            results: string;
+          };
+        }
+      | {
+          /** @constant */
+          object: 'webhook_test';
+          endpoint_id: string;
+          message: string;
+        };
     WebhookEndpoint: {
       id: string;
       /** @constant */
@@ -941,13 +1200,23 @@ export interface components {
       failing_since?: string | null;
       /** @description Shown once, on creation */
       secret?: string;
-      links?: Record<string, never>;
+      links: {
+        self: string;
+        deliveries: string;
+      };
     };
     WebhookEndpointList: {
       /** @constant */
       object?: 'list';
       data: components['schemas']['WebhookEndpoint'][];
       next_cursor: string | null;
+    };
+    WebhookEndpointDeleted: {
+      id: string;
+      /** @constant */
+      object: 'webhook_endpoint';
+      /** @constant */
+      deleted: true;
     };
     WebhookDelivery: {
       /** @description Also the webhook-id header, the same on every retry */
@@ -956,9 +1225,14 @@ export interface components {
       object: 'webhook_delivery';
       event_id: string;
       endpoint_id?: string | null;
-      target?: string;
+      /**
+       * @description An account endpoint, or a code's or batch's webhook_url
+       * @enum {unknown}
+       */
+      target?: 'endpoint' | 'code' | 'batch';
       url?: string;
-      status: string;
+      /** @enum {unknown} */
+      status: 'pending' | 'succeeded' | 'failed';
       attempts: number;
       next_attempt_at?: string | null;
       last_status?: number | null;
@@ -967,12 +1241,12 @@ export interface components {
       created_at?: string;
       completed_at?: string | null;
       attempt_log: {
-        attempt?: number;
-        status?: number | null;
-        duration_ms?: number | null;
-        error?: string | null;
+        attempt: number;
+        status: number | null;
+        duration_ms: number | null;
+        error: string | null;
         /** Format: date-time */
-        at?: string;
+        at: string;
       }[];
     };
     WebhookDeliveryList: {
@@ -981,8 +1255,12 @@ export interface components {
       data: components['schemas']['WebhookDelivery'][];
       next_cursor: string | null;
     };
-    SymbologyList: {
-      data: Record<string, never>[];
+    WebhookSecret: {
+      /** @constant */
+      object: 'webhook_secret';
+      webhook_secret: string;
+      /** Format: date-time */
+      previous_secret_expires_at: string;
     };
     Key: {
       id: string;
@@ -1038,6 +1316,62 @@ export interface components {
     } & {
       /** @description Shown here once: only its hash is stored */
       secret: string;
+    };
+    RolledKey: {
+      id: string;
+      /** @constant */
+      object: 'key';
+      name: string | null;
+      /** @description The first characters of the secret, to tell keys apart */
+      prefix: string;
+      /**
+       * @description `render`: may only render and read codes (a publishable key)
+       * @enum {unknown}
+       */
+      scope: 'full' | 'render';
+      /** @enum {unknown} */
+      status: 'active' | 'expired' | 'revoked';
+      /** Format: date-time */
+      created_at: string;
+      /**
+       * Format: date-time
+       * @description To within KEY_LAST_USED_INTERVAL_MS
+       */
+      last_used_at: string | null;
+      /** Format: date-time */
+      expires_at: string | null;
+      /** Format: date-time */
+      revoked_at?: string | null;
+    } & {
+      /** @description Shown here once: only its hash is stored */
+      secret: string;
+      /** @description The rolled key: it keeps working until grace_seconds have passed */
+      previous: {
+        id: string;
+        /** @constant */
+        object: 'key';
+        name: string | null;
+        /** @description The first characters of the secret, to tell keys apart */
+        prefix: string;
+        /**
+         * @description `render`: may only render and read codes (a publishable key)
+         * @enum {unknown}
+         */
+        scope: 'full' | 'render';
+        /** @enum {unknown} */
+        status: 'active' | 'expired' | 'revoked';
+        /** Format: date-time */
+        created_at: string;
+        /**
+         * Format: date-time
+         * @description To within KEY_LAST_USED_INTERVAL_MS
+         */
+        last_used_at: string | null;
+        /** Format: date-time */
+        expires_at: string | null;
+        /** Format: date-time */
+        revoked_at?: string | null;
+      };
     };
     KeyList: {
       /** @constant */
@@ -1133,9 +1467,287 @@ export interface components {
         object?: 'event_type';
         type: string;
         description: string;
-        example: Record<string, never>;
+        example: components['schemas']['EventData'];
       }[];
       next_cursor?: null;
+    };
+    SymbologyList: {
+      /** @constant */
+      object?: 'list';
+      data: components['schemas']['Symbology'][];
+      next_cursor: null;
+      /** @description What `payload` takes: each type with its fields */
+      payload_types: components['schemas']['PayloadType'][];
+    };
+    Symbology: {
+      /** @enum {unknown} */
+      id:
+        | 'qrcode'
+        | 'microqrcode'
+        | 'rectangularmicroqrcode'
+        | 'gs1qrcode'
+        | 'datamatrix'
+        | 'gs1datamatrix'
+        | 'pdf417'
+        | 'azteccode'
+        | 'maxicode'
+        | 'code128'
+        | 'gs1-128'
+        | 'code39'
+        | 'code93'
+        | 'ean13'
+        | 'ean8'
+        | 'upca'
+        | 'upce'
+        | 'itf14'
+        | 'interleaved2of5'
+        | 'codabar'
+        | 'databaromni'
+        | 'databarexpanded';
+      name: string;
+      /** @enum {unknown} */
+      kind: 'linear' | '2d';
+      /**
+       * @description What draws it: the qrcode package or bwip-js
+       * @enum {unknown}
+       */
+      engine: 'qrcode' | 'bwip-matrix' | 'bwip';
+      /** @description The rule data must follow; capacity beyond maxLength is checked when the symbol is planned */
+      data: {
+        description: string;
+        charset: string;
+        /** @description A regular expression the whole data must match */
+        pattern: string;
+        minLength: number;
+        /** @description Upper bound in characters; the capacity may be lower */
+        maxLength: number;
+        /** @description Capacity by character class, where it depends on it */
+        capacity?: {
+          numeric: number;
+          alphanumeric?: number;
+          bytes: number;
+        };
+        /** @description Digit counts accepted (the shorter gets its check digit computed) */
+        lengths?: number[];
+        /** @enum {unknown} */
+        checkDigit: 'none' | 'gs1-mod10' | 'gtin-element';
+        example: string;
+      };
+      /** @description The options this symbology takes, by body field name */
+      options: {
+        [key: string]: components['schemas']['OptionDescription'];
+      };
+      /** @description Default margin in modules */
+      quiet_zone: number;
+    };
+    OptionDescription: {
+      /** @enum {unknown} */
+      type: 'integer' | 'number' | 'string' | 'boolean';
+      description: string;
+      default?: string | number | boolean;
+      min?: number;
+      max?: number;
+      values?: (string | number)[];
+    };
+    PayloadType: {
+      /** @constant */
+      object: 'payload_type';
+      /**
+       * @description The payload `type`
+       * @enum {unknown}
+       */
+      type: 'wifi' | 'vcard' | 'email' | 'sms' | 'geo' | 'url' | 'epc';
+      description: string;
+      /** @description The symbologies it builds data for */
+      symbologies: (
+        | 'qrcode'
+        | 'microqrcode'
+        | 'rectangularmicroqrcode'
+        | 'gs1qrcode'
+        | 'datamatrix'
+        | 'gs1datamatrix'
+        | 'pdf417'
+        | 'azteccode'
+        | 'maxicode'
+        | 'code128'
+        | 'gs1-128'
+        | 'code39'
+        | 'code93'
+        | 'ean13'
+        | 'ean8'
+        | 'upca'
+        | 'upce'
+        | 'itf14'
+        | 'interleaved2of5'
+        | 'codabar'
+        | 'databaromni'
+        | 'databarexpanded'
+      )[];
+      fields: components['schemas']['PayloadField'][];
+    };
+    /** @description One field; the rules JSON Schema cannot state are named in its description */
+    PayloadField: {
+      name: string;
+      /** @enum {unknown} */
+      type: 'string' | 'number' | 'integer' | 'boolean';
+      required: boolean;
+      description: string;
+      default?: string | number | boolean;
+      min?: number;
+      max?: number;
+      min_length?: number;
+      max_length?: number;
+      /** @description A regular expression the value must match */
+      pattern?: string;
+      /** @enum {unknown} */
+      format?: 'email' | 'uri';
+      /** @description The values it takes */
+      values?: (string | number | boolean)[];
+    };
+    Health: {
+      /** @constant */
+      status: 'ok';
+    };
+    Readiness: {
+      /** @enum {unknown} */
+      status: 'ready' | 'unavailable' | 'shutting_down';
+      /** @description "ok", or what failed */
+      checks?: {
+        redis: string;
+        postgres: string;
+      };
+    };
+    /** @description An OpenAPI 3.1 document (this one); the parts it uses */
+    OpenApiDocument: {
+      openapi: string;
+      info: {
+        title: string;
+        version: string;
+        description?: string;
+        contact?: {
+          name?: string;
+          url?: string;
+        };
+        license?: {
+          name?: string;
+          url?: string;
+        };
+      };
+      servers?: {
+        url: string;
+      }[];
+      security?: {
+        [key: string]: string[];
+      }[];
+      tags?: {
+        name: string;
+        description?: string;
+      }[];
+      /** @description Path Item Objects by path */
+      paths: {
+        [key: string]: components['schemas']['OpenApiPathItem'];
+      };
+      /** @description Path Item Objects by webhook name */
+      webhooks?: {
+        [key: string]: components['schemas']['OpenApiPathItem'];
+      };
+      components: {
+        /** @description Schemas by name */
+        schemas?: {
+          [key: string]: Record<string, never> | boolean;
+        };
+        /** @description Parameters by name */
+        parameters?: {
+          [key: string]: components['schemas']['OpenApiParameter'];
+        };
+        /** @description Headers by name */
+        headers?: {
+          [key: string]: {
+            description?: string;
+            /** @description A JSON Schema (2020-12) */
+            schema?: Record<string, never> | boolean;
+          };
+        };
+        /** @description Security schemes by name */
+        securitySchemes?: {
+          [key: string]: {
+            type: string;
+            scheme?: string;
+            description?: string;
+          };
+        };
+      };
+    };
+    /** @description Operation Objects by method */
+    OpenApiPathItem: {
+      [key: string]: components['schemas']['OpenApiOperation'];
+    };
+    OpenApiOperation: {
+      operationId?: string;
+      summary?: string;
+      description?: string;
+      tags?: string[];
+      security?: {
+        [key: string]: string[];
+      }[];
+      parameters?: (
+        | components['schemas']['OpenApiParameter']
+        | {
+            [key: string]: string;
+          }
+      )[];
+      requestBody?: {
+        required?: boolean;
+        /** @description Media Type Objects by content type */
+        content?: {
+          [key: string]: {
+            /** @description A JSON Schema (2020-12) */
+            schema?: Record<string, never> | boolean;
+            /** @description Examples by name */
+            examples?: {
+              [key: string]: {
+                /** @description The example, any JSON value */
+                value: unknown;
+              };
+            };
+          };
+        };
+      };
+      /** @description Response Objects by status */
+      responses: {
+        [key: string]: {
+          description: string;
+          /** @description Header references by name */
+          headers?: {
+            [key: string]: {
+              [key: string]: string;
+            };
+          };
+          /** @description Media Type Objects by content type */
+          content?: {
+            [key: string]: {
+              /** @description A JSON Schema (2020-12) */
+              schema?: Record<string, never> | boolean;
+              /** @description Examples by name */
+              examples?: {
+                [key: string]: {
+                  /** @description The example, any JSON value */
+                  value: unknown;
+                };
+              };
+            };
+          };
+        };
+      };
+    };
+    OpenApiParameter: {
+      name: string;
+      /** @enum {unknown} */
+      in: 'query' | 'header' | 'path' | 'cookie';
+      required?: boolean;
+      description?: string;
+      /** @description A JSON Schema (2020-12) */
+      schema?: Record<string, never> | boolean;
     };
     BatchRow: {
       /**
@@ -1170,67 +1782,125 @@ export interface components {
       /** @description A structured QR Code payload built into data; give data or payload, not both. Checked by the server: symbology qrcode only; the built data must fit; epc: IBAN check digits, amount with at most 2 decimals, reference or text, not both. */
       payload?:
         | {
-            /** @constant */
+            /**
+             * @description Join a Wi-Fi network (the ZXing WIFI: format phone cameras read).
+             * @constant
+             */
             type: 'wifi';
+            /** @description Network name. One line, no control characters. */
             ssid: string;
+            /** @description Network password; left out when security is nopass. One line, no control characters. */
             password?: string;
             /**
+             * @description Authentication: WPA (WPA/WPA2/WPA3 personal), WEP or nopass (an open network).
              * @default WPA
              * @enum {string}
              */
             security: 'WPA' | 'WEP' | 'nopass';
-            /** @default false */
+            /**
+             * @description Whether the network hides its name.
+             * @default false
+             */
             hidden: boolean;
           }
         | {
-            /** @constant */
+            /**
+             * @description A contact card (vCard 3.0, RFC 2426).
+             * @constant
+             */
             type: 'vcard';
+            /** @description Full name (N and FN). One line, no control characters. */
             name: string;
+            /** @description Organization (ORG). One line, no control characters. */
             organization?: string;
+            /** @description Job title (TITLE). One line, no control characters. */
             title?: string;
+            /** @description Telephone number (TEL), like +44 20 7946 0000 (digits, spaces, parentheses and dashes). */
             phone?: string;
-            /** Format: email */
+            /**
+             * Format: email
+             * @description Email address (EMAIL).
+             */
             email?: string;
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description Web site (URL): http or https, no control characters.
+             */
             url?: string;
+            /** @description Postal address, the street line (ADR). Line breaks allowed (escaped by the builder), no other control characters. */
             address?: string;
+            /** @description Free text (NOTE). Line breaks allowed (escaped by the builder), no other control characters. */
             note?: string;
           }
         | {
-            /** @constant */
+            /**
+             * @description An email to write (a mailto: URI, RFC 6068).
+             * @constant
+             */
             type: 'email';
-            /** Format: email */
+            /**
+             * Format: email
+             * @description Recipient address.
+             */
             to: string;
+            /** @description Subject line. One line, no control characters. */
             subject?: string;
+            /** @description Message text. Line breaks allowed (escaped by the builder), no other control characters. */
             body?: string;
           }
         | {
-            /** @constant */
+            /**
+             * @description A text message to send (SMSTO:).
+             * @constant
+             */
             type: 'sms';
+            /** @description Recipient number, like +44 20 7946 0000 (digits, spaces, parentheses and dashes). */
             phone: string;
+            /** @description Message text. Line breaks allowed (escaped by the builder), no other control characters. */
             message?: string;
           }
         | {
-            /** @constant */
+            /**
+             * @description A place on a map (a geo: URI, RFC 5870).
+             * @constant
+             */
             type: 'geo';
+            /** @description Degrees north (negative: south), WGS 84. */
             latitude: number;
+            /** @description Degrees east (negative: west), WGS 84. */
             longitude: number;
+            /** @description Metres above the WGS 84 ellipsoid. */
             altitude?: number;
           }
         | {
-            /** @constant */
+            /**
+             * @description A web address to open.
+             * @constant
+             */
             type: 'url';
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description The address: http or https, no control characters.
+             */
             url: string;
           }
         | {
-            /** @constant */
+            /**
+             * @description A SEPA credit transfer to make (EPC069-12 v002, "GiroCode"), in euros.
+             * @constant
+             */
             type: 'epc';
+            /** @description Beneficiary name. One line, no control characters. */
             name: string;
+            /** @description Beneficiary IBAN; spaces and lower case allowed. Checked by the server: the IBAN's check digits. */
             iban: string;
+            /** @description Beneficiary bank's BIC, 8 or 11 characters (optional within the EEA). */
             bic?: string;
+            /** @description Amount in euros. Checked by the server: at most 2 decimals. */
             amount?: number;
+            /** @description Structured creditor reference (ISO 11649, RF…). Checked by the server: not with text. */
             reference?: string;
+            /** @description Unstructured remittance information. Checked by the server: not with reference. One line, no control characters. */
             text?: string;
           };
       /**
@@ -1348,7 +2018,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['Health'];
         };
       };
       /** @description Refused by the HTTP server before the route: a malformed request (400) or headers too large (431); no body */
@@ -1375,7 +2045,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['Readiness'];
         };
       };
       /** @description Not ready */
@@ -1384,7 +2054,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['Readiness'];
         };
       };
       /** @description Refused by the HTTP server before the route: a malformed request (400) or headers too large (431); no body */
@@ -1411,7 +2081,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['OpenApiDocument'];
         };
       };
       /** @description Refused by the HTTP server before the route: a malformed request (400) or headers too large (431); no body */
@@ -1657,67 +2327,125 @@ export interface operations {
           /** @description A structured QR Code payload built into data; give data or payload, not both. Checked by the server: symbology qrcode only; the built data must fit; epc: IBAN check digits, amount with at most 2 decimals, reference or text, not both. */
           payload?:
             | {
-                /** @constant */
+                /**
+                 * @description Join a Wi-Fi network (the ZXing WIFI: format phone cameras read).
+                 * @constant
+                 */
                 type: 'wifi';
+                /** @description Network name. One line, no control characters. */
                 ssid: string;
+                /** @description Network password; left out when security is nopass. One line, no control characters. */
                 password?: string;
                 /**
+                 * @description Authentication: WPA (WPA/WPA2/WPA3 personal), WEP or nopass (an open network).
                  * @default WPA
                  * @enum {string}
                  */
                 security?: 'WPA' | 'WEP' | 'nopass';
-                /** @default false */
+                /**
+                 * @description Whether the network hides its name.
+                 * @default false
+                 */
                 hidden?: boolean;
               }
             | {
-                /** @constant */
+                /**
+                 * @description A contact card (vCard 3.0, RFC 2426).
+                 * @constant
+                 */
                 type: 'vcard';
+                /** @description Full name (N and FN). One line, no control characters. */
                 name: string;
+                /** @description Organization (ORG). One line, no control characters. */
                 organization?: string;
+                /** @description Job title (TITLE). One line, no control characters. */
                 title?: string;
+                /** @description Telephone number (TEL), like +44 20 7946 0000 (digits, spaces, parentheses and dashes). */
                 phone?: string;
-                /** Format: email */
+                /**
+                 * Format: email
+                 * @description Email address (EMAIL).
+                 */
                 email?: string;
-                /** Format: uri */
+                /**
+                 * Format: uri
+                 * @description Web site (URL): http or https, no control characters.
+                 */
                 url?: string;
+                /** @description Postal address, the street line (ADR). Line breaks allowed (escaped by the builder), no other control characters. */
                 address?: string;
+                /** @description Free text (NOTE). Line breaks allowed (escaped by the builder), no other control characters. */
                 note?: string;
               }
             | {
-                /** @constant */
+                /**
+                 * @description An email to write (a mailto: URI, RFC 6068).
+                 * @constant
+                 */
                 type: 'email';
-                /** Format: email */
+                /**
+                 * Format: email
+                 * @description Recipient address.
+                 */
                 to: string;
+                /** @description Subject line. One line, no control characters. */
                 subject?: string;
+                /** @description Message text. Line breaks allowed (escaped by the builder), no other control characters. */
                 body?: string;
               }
             | {
-                /** @constant */
+                /**
+                 * @description A text message to send (SMSTO:).
+                 * @constant
+                 */
                 type: 'sms';
+                /** @description Recipient number, like +44 20 7946 0000 (digits, spaces, parentheses and dashes). */
                 phone: string;
+                /** @description Message text. Line breaks allowed (escaped by the builder), no other control characters. */
                 message?: string;
               }
             | {
-                /** @constant */
+                /**
+                 * @description A place on a map (a geo: URI, RFC 5870).
+                 * @constant
+                 */
                 type: 'geo';
+                /** @description Degrees north (negative: south), WGS 84. */
                 latitude: number;
+                /** @description Degrees east (negative: west), WGS 84. */
                 longitude: number;
+                /** @description Metres above the WGS 84 ellipsoid. */
                 altitude?: number;
               }
             | {
-                /** @constant */
+                /**
+                 * @description A web address to open.
+                 * @constant
+                 */
                 type: 'url';
-                /** Format: uri */
+                /**
+                 * Format: uri
+                 * @description The address: http or https, no control characters.
+                 */
                 url: string;
               }
             | {
-                /** @constant */
+                /**
+                 * @description A SEPA credit transfer to make (EPC069-12 v002, "GiroCode"), in euros.
+                 * @constant
+                 */
                 type: 'epc';
+                /** @description Beneficiary name. One line, no control characters. */
                 name: string;
+                /** @description Beneficiary IBAN; spaces and lower case allowed. Checked by the server: the IBAN's check digits. */
                 iban: string;
+                /** @description Beneficiary bank's BIC, 8 or 11 characters (optional within the EEA). */
                 bic?: string;
+                /** @description Amount in euros. Checked by the server: at most 2 decimals. */
                 amount?: number;
+                /** @description Structured creditor reference (ISO 11649, RF…). Checked by the server: not with text. */
                 reference?: string;
+                /** @description Unstructured remittance information. Checked by the server: not with reference. One line, no control characters. */
                 text?: string;
               };
           /**
@@ -2365,7 +3093,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['BatchValidation'];
         };
       };
       /** @description The batch */
@@ -2916,67 +3644,125 @@ export interface operations {
           /** @description A structured QR Code payload built into data; give data or payload, not both. Checked by the server: symbology qrcode only; the built data must fit; epc: IBAN check digits, amount with at most 2 decimals, reference or text, not both. */
           payload?:
             | {
-                /** @constant */
+                /**
+                 * @description Join a Wi-Fi network (the ZXing WIFI: format phone cameras read).
+                 * @constant
+                 */
                 type: 'wifi';
+                /** @description Network name. One line, no control characters. */
                 ssid: string;
+                /** @description Network password; left out when security is nopass. One line, no control characters. */
                 password?: string;
                 /**
+                 * @description Authentication: WPA (WPA/WPA2/WPA3 personal), WEP or nopass (an open network).
                  * @default WPA
                  * @enum {string}
                  */
                 security?: 'WPA' | 'WEP' | 'nopass';
-                /** @default false */
+                /**
+                 * @description Whether the network hides its name.
+                 * @default false
+                 */
                 hidden?: boolean;
               }
             | {
-                /** @constant */
+                /**
+                 * @description A contact card (vCard 3.0, RFC 2426).
+                 * @constant
+                 */
                 type: 'vcard';
+                /** @description Full name (N and FN). One line, no control characters. */
                 name: string;
+                /** @description Organization (ORG). One line, no control characters. */
                 organization?: string;
+                /** @description Job title (TITLE). One line, no control characters. */
                 title?: string;
+                /** @description Telephone number (TEL), like +44 20 7946 0000 (digits, spaces, parentheses and dashes). */
                 phone?: string;
-                /** Format: email */
+                /**
+                 * Format: email
+                 * @description Email address (EMAIL).
+                 */
                 email?: string;
-                /** Format: uri */
+                /**
+                 * Format: uri
+                 * @description Web site (URL): http or https, no control characters.
+                 */
                 url?: string;
+                /** @description Postal address, the street line (ADR). Line breaks allowed (escaped by the builder), no other control characters. */
                 address?: string;
+                /** @description Free text (NOTE). Line breaks allowed (escaped by the builder), no other control characters. */
                 note?: string;
               }
             | {
-                /** @constant */
+                /**
+                 * @description An email to write (a mailto: URI, RFC 6068).
+                 * @constant
+                 */
                 type: 'email';
-                /** Format: email */
+                /**
+                 * Format: email
+                 * @description Recipient address.
+                 */
                 to: string;
+                /** @description Subject line. One line, no control characters. */
                 subject?: string;
+                /** @description Message text. Line breaks allowed (escaped by the builder), no other control characters. */
                 body?: string;
               }
             | {
-                /** @constant */
+                /**
+                 * @description A text message to send (SMSTO:).
+                 * @constant
+                 */
                 type: 'sms';
+                /** @description Recipient number, like +44 20 7946 0000 (digits, spaces, parentheses and dashes). */
                 phone: string;
+                /** @description Message text. Line breaks allowed (escaped by the builder), no other control characters. */
                 message?: string;
               }
             | {
-                /** @constant */
+                /**
+                 * @description A place on a map (a geo: URI, RFC 5870).
+                 * @constant
+                 */
                 type: 'geo';
+                /** @description Degrees north (negative: south), WGS 84. */
                 latitude: number;
+                /** @description Degrees east (negative: west), WGS 84. */
                 longitude: number;
+                /** @description Metres above the WGS 84 ellipsoid. */
                 altitude?: number;
               }
             | {
-                /** @constant */
+                /**
+                 * @description A web address to open.
+                 * @constant
+                 */
                 type: 'url';
-                /** Format: uri */
+                /**
+                 * Format: uri
+                 * @description The address: http or https, no control characters.
+                 */
                 url: string;
               }
             | {
-                /** @constant */
+                /**
+                 * @description A SEPA credit transfer to make (EPC069-12 v002, "GiroCode"), in euros.
+                 * @constant
+                 */
                 type: 'epc';
+                /** @description Beneficiary name. One line, no control characters. */
                 name: string;
+                /** @description Beneficiary IBAN; spaces and lower case allowed. Checked by the server: the IBAN's check digits. */
                 iban: string;
+                /** @description Beneficiary bank's BIC, 8 or 11 characters (optional within the EEA). */
                 bic?: string;
+                /** @description Amount in euros. Checked by the server: at most 2 decimals. */
                 amount?: number;
+                /** @description Structured creditor reference (ISO 11649, RF…). Checked by the server: not with text. */
                 reference?: string;
+                /** @description Unstructured remittance information. Checked by the server: not with reference. One line, no control characters. */
                 text?: string;
               };
           /**
@@ -3053,10 +3839,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            url: string;
-            expires_at: string;
-          };
+          'application/json': components['schemas']['RenderUrl'];
         };
       };
       /** @description The body is not valid JSON (`invalid_json`) */
@@ -3578,7 +4361,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['WebhookEndpointDeleted'];
         };
       };
       /** @description Missing or invalid API key (`unauthorized`) */
@@ -3970,13 +4753,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** @constant */
-            object?: 'webhook_secret';
-            webhook_secret: string;
-            /** Format: date-time */
-            previous_secret_expires_at: string;
-          };
+          'application/json': components['schemas']['WebhookSecret'];
         };
       };
       /** @description Missing or invalid API key (`unauthorized`) */
@@ -4399,7 +5176,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['KeyWithSecret'];
+          'application/json': components['schemas']['RolledKey'];
         };
       };
       /** @description Missing or invalid API key (`unauthorized`) */

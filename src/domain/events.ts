@@ -1,3 +1,5 @@
+import * as v from 'valibot';
+
 /** The events of the log (GET /v1/events) and of webhooks. */
 export const EVENT_TYPES = ['code.succeeded', 'code.failed', 'code.canceled', 'batch.completed'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -10,11 +12,48 @@ export const BATCH_WEBHOOK_DEFAULT_EVENTS: readonly EventType[] = ['batch.comple
 /** The event an endpoint's "send test event" delivers; never in the event log, never subscribed to. */
 export const TEST_EVENT_TYPE = 'webhook.test';
 
+const id = (prefix: string) => v.pipe(v.string(), v.regex(new RegExp(`^${prefix}_`)));
+const path = (description: string) => v.pipe(v.string(), v.description(description));
+
+/** `data` of a code.* event: what the codes_event trigger (migrations/0007_webhooks.ts) writes. */
+export const CODE_EVENT_DATA_SCHEMA = v.strictObject({
+  id: id('code'),
+  object: v.literal('code'),
+  status: v.picklist(['succeeded', 'failed', 'canceled']),
+  batch_id: v.nullable(id('batch')),
+  error: v.nullable(
+    v.strictObject({ code: v.string(), message: v.string(), retryable: v.boolean() }),
+  ),
+  links: v.strictObject({
+    self: path('The code'),
+    content: v.nullable(path('The image, when the code succeeded')),
+  }),
+});
+/** `data` of a batch.completed event: what the batches_event trigger writes. */
+export const BATCH_EVENT_DATA_SCHEMA = v.strictObject({
+  id: id('batch'),
+  object: v.literal('batch'),
+  status: v.literal('completed'),
+  links: v.strictObject({ self: path('The batch'), results: path('The results ZIP') }),
+});
+/** `data` of the webhook.test event POST /v1/webhook-endpoints/{id}/test sends. */
+export const TEST_EVENT_DATA_SCHEMA = v.strictObject({
+  object: v.literal('webhook_test'),
+  endpoint_id: id('whep'),
+  message: v.string(),
+});
+/** An event's `data`, by the event's kind: thin objects with ids, status and links, never the image. */
+export const EVENT_DATA_SCHEMA = v.pipe(
+  v.union([CODE_EVENT_DATA_SCHEMA, BATCH_EVENT_DATA_SCHEMA, TEST_EVENT_DATA_SCHEMA]),
+  v.description('Ids, status and links; never the image'),
+);
+type EventData = v.InferOutput<typeof EVENT_DATA_SCHEMA>;
+
 /** Every event type with what it means and an example of the envelope's `data` (GET /v1/event-types). */
 export const EVENT_CATALOG: readonly {
   type: EventType | typeof TEST_EVENT_TYPE;
   description: string;
-  example: object;
+  example: EventData;
 }[] = [
   {
     type: 'code.succeeded',

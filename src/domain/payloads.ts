@@ -1,8 +1,12 @@
 // Structured QR payloads: validated objects turned into the strings phones understand.
 // wifi: the ZXing "WIFI:" format; vcard: vCard 3.0 (RFC 2426); email: mailto (RFC 6068); sms: SMSTO;
 // geo: RFC 5870; url: http(s) only; epc: EPC069-12 v002 (SEPA credit transfer, "GiroCode").
+// Every field carries its description: the document, GET /v1/symbologies and the CLI read them from here.
 import * as v from 'valibot';
 import type { FieldError as Issue } from './problems.ts';
+
+/** The symbology payloads build data for: their formats are what phones read from a QR Code. */
+export const PAYLOAD_SYMBOLOGY = 'qrcode';
 
 // These formats are line- and field-based: a control character in a field could start a line of its
 // own (an EPC name carrying "\nDE02…\nEUR999.99" puts the attacker's IBAN and amount where a banking app
@@ -10,7 +14,7 @@ import type { FieldError as Issue } from './problems.ts';
 // fields (a note, a message body, an address) allow LF and CRLF, which their builders escape or encode.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const CONTROL_BUT_NEWLINE = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029]|\r(?!\n)/;
-const text = (max: number, lines: 'one' | 'many' = 'one') =>
+const text = (max: number, description: string, lines: 'one' | 'many' = 'one') =>
   v.pipe(
     v.string('must be a string'),
     v.minLength(1, 'must not be empty'),
@@ -18,22 +22,34 @@ const text = (max: number, lines: 'one' | 'many' = 'one') =>
     lines === 'one'
       ? v.check((s) => !CONTROL.test(s), 'must be one line without control characters')
       : v.check((s) => !CONTROL_BUT_NEWLINE.test(s), 'must not contain control characters other than line breaks'),
+    v.description(
+      lines === 'one'
+        ? `${description} One line, no control characters.`
+        : `${description} Line breaks allowed (escaped by the builder), no other control characters.`,
+    ),
   );
-const optText = (max: number, lines: 'one' | 'many' = 'one') => v.optional(text(max, lines));
-const phone = v.pipe(
-  v.string('must be a string'),
-  v.regex(/^\+?[0-9 ()-]{3,20}$/, 'must be a phone number like +44 20 7946 0000'),
-);
-const email = v.pipe(v.string('must be a string'), v.email('must be an email address'));
-const httpUrl = v.pipe(
-  v.string('must be a string'),
-  v.url('must be a URL'),
-  v.regex(/^https?:\/\//i, 'must be an http or https URL'),
-  v.maxLength(2000),
-  // URL parsers drop tabs and newlines, so v.url passes them; a vCard's URL line must not.
-  v.check((s) => !CONTROL.test(s), 'must not contain control characters'),
-);
-
+const optText = (max: number, description: string, lines: 'one' | 'many' = 'one') =>
+  v.optional(text(max, description, lines));
+const phone = (description: string) =>
+  v.pipe(
+    v.string('must be a string'),
+    v.regex(/^\+?[0-9 ()-]{3,20}$/, 'must be a phone number like +44 20 7946 0000'),
+    v.description(`${description}, like +44 20 7946 0000 (digits, spaces, parentheses and dashes).`),
+  );
+const email = (description: string) =>
+  v.pipe(v.string('must be a string'), v.email('must be an email address'), v.description(description));
+const httpUrl = (description: string) =>
+  v.pipe(
+    v.string('must be a string'),
+    v.url('must be a URL'),
+    v.regex(/^https?:\/\//i, 'must be an http or https URL'),
+    v.maxLength(2000),
+    // URL parsers drop tabs and newlines, so v.url passes them; a vCard's URL line must not.
+    v.check((s) => !CONTROL.test(s), 'must not contain control characters'),
+    v.description(`${description}: http or https, no control characters.`),
+  );
+const kind = <const T extends string>(type: T, description: string) =>
+  v.pipe(v.literal(type), v.description(description));
 // Missing and unknown keys in plain words (valibot's own: `Invalid key: Expected "phone" but received undefined`).
 const fieldsOf =
   (type: string) =>
@@ -44,60 +60,90 @@ const fieldsOf =
         ? `is required for payload type ${type}`
         : 'must be an object';
 
-const SCHEMAS = {
+/** Each payload type's schema, by `type`; the `type` field's description says what the payload is. */
+export const PAYLOAD_SCHEMAS = {
   wifi: v.strictObject(
     {
-      type: v.literal('wifi'),
-      ssid: text(32),
-      password: optText(63),
-      security: v.optional(v.picklist(['WPA', 'WEP', 'nopass'], 'must be WPA, WEP or nopass'), 'WPA'),
-      hidden: v.optional(v.boolean('must be true or false'), false),
+      type: kind('wifi', 'Join a Wi-Fi network (the ZXing WIFI: format phone cameras read).'),
+      ssid: text(32, 'Network name.'),
+      password: optText(63, 'Network password; left out when security is nopass.'),
+      security: v.optional(
+        v.pipe(
+          v.picklist(['WPA', 'WEP', 'nopass'], 'must be WPA, WEP or nopass'),
+          v.description('Authentication: WPA (WPA/WPA2/WPA3 personal), WEP or nopass (an open network).'),
+        ),
+        'WPA',
+      ),
+      hidden: v.optional(
+        v.pipe(v.boolean('must be true or false'), v.description('Whether the network hides its name.')),
+        false,
+      ),
     },
     fieldsOf('wifi'),
   ),
   vcard: v.strictObject(
     {
-      type: v.literal('vcard'),
-      name: text(100),
-      organization: optText(100),
-      title: optText(100),
-      phone: v.optional(phone),
-      email: v.optional(email),
-      url: v.optional(httpUrl),
-      address: optText(200, 'many'),
-      note: optText(500, 'many'),
+      type: kind('vcard', 'A contact card (vCard 3.0, RFC 2426).'),
+      name: text(100, 'Full name (N and FN).'),
+      organization: optText(100, 'Organization (ORG).'),
+      title: optText(100, 'Job title (TITLE).'),
+      phone: v.optional(phone('Telephone number (TEL)')),
+      email: v.optional(email('Email address (EMAIL).')),
+      url: v.optional(httpUrl('Web site (URL)')),
+      address: optText(200, 'Postal address, the street line (ADR).', 'many'),
+      note: optText(500, 'Free text (NOTE).', 'many'),
     },
     fieldsOf('vcard'),
   ),
   email: v.strictObject(
-    { type: v.literal('email'), to: email, subject: optText(200), body: optText(1000, 'many') },
+    {
+      type: kind('email', 'An email to write (a mailto: URI, RFC 6068).'),
+      to: email('Recipient address.'),
+      subject: optText(200, 'Subject line.'),
+      body: optText(1000, 'Message text.', 'many'),
+    },
     fieldsOf('email'),
   ),
-  sms: v.strictObject({ type: v.literal('sms'), phone, message: optText(500, 'many') }, fieldsOf('sms')),
+  sms: v.strictObject(
+    {
+      type: kind('sms', 'A text message to send (SMSTO:).'),
+      phone: phone('Recipient number'),
+      message: optText(500, 'Message text.', 'many'),
+    },
+    fieldsOf('sms'),
+  ),
   geo: v.strictObject(
     {
-      type: v.literal('geo'),
+      type: kind('geo', 'A place on a map (a geo: URI, RFC 5870).'),
       latitude: v.pipe(
         v.number('must be a number'),
         v.minValue(-90, 'must be at least -90'),
         v.maxValue(90, 'must be at most 90'),
+        v.description('Degrees north (negative: south), WGS 84.'),
       ),
       longitude: v.pipe(
         v.number('must be a number'),
         v.minValue(-180, 'must be at least -180'),
         v.maxValue(180, 'must be at most 180'),
+        v.description('Degrees east (negative: west), WGS 84.'),
       ),
-      altitude: v.optional(v.number('must be a number')),
+      altitude: v.optional(v.pipe(v.number('must be a number'), v.description('Metres above the WGS 84 ellipsoid.'))),
     },
     fieldsOf('geo'),
   ),
-  url: v.strictObject({ type: v.literal('url'), url: httpUrl }, fieldsOf('url')),
+  url: v.strictObject(
+    { type: kind('url', 'A web address to open.'), url: httpUrl('The address') },
+    fieldsOf('url'),
+  ),
   epc: v.strictObject(
     {
-      type: v.literal('epc'),
-      name: text(70),
+      type: kind('epc', 'A SEPA credit transfer to make (EPC069-12 v002, "GiroCode"), in euros.'),
+      name: text(70, 'Beneficiary name.'),
       iban: v.pipe(
         v.string('must be a string'),
+        v.description(
+          "Beneficiary IBAN; spaces and lower case allowed. Checked by the server: the IBAN's check digits.",
+        ),
         v.transform((s) => s.replace(/\s+/g, '').toUpperCase()),
         v.check(validIban, 'must be a valid IBAN'),
       ),
@@ -105,6 +151,7 @@ const SCHEMAS = {
         v.pipe(
           v.string('must be a string'),
           v.regex(/^[A-Za-z]{6}[A-Za-z0-9]{2}([A-Za-z0-9]{3})?$/, 'must be a BIC (8 or 11 characters)'),
+          v.description("Beneficiary bank's BIC, 8 or 11 characters (optional within the EEA)."),
           v.toUpperCase(),
         ),
       ),
@@ -114,19 +161,22 @@ const SCHEMAS = {
           v.minValue(0.01, 'must be at least 0.01'),
           v.maxValue(999999999.99, 'must be at most 999999999.99'),
           v.check((n) => Math.abs(Math.round(n * 100) - n * 100) < 1e-6, 'must have at most 2 decimals'),
+          v.description('Amount in euros. Checked by the server: at most 2 decimals.'),
         ),
       ),
       reference: v.optional(
         v.pipe(
           v.string('must be a string'),
           v.regex(/^RF\d{2}[A-Z0-9]{1,21}$/, 'must be a structured creditor reference (RF…)'),
+          v.description('Structured creditor reference (ISO 11649, RF…). Checked by the server: not with text.'),
         ),
       ),
-      text: optText(140),
+      text: optText(140, 'Unstructured remittance information. Checked by the server: not with reference.'),
     },
     fieldsOf('epc'),
   ),
 } as const;
+const SCHEMAS = PAYLOAD_SCHEMAS;
 
 export const PAYLOAD_TYPES = Object.keys(SCHEMAS) as (keyof typeof SCHEMAS)[];
 export type PayloadType = keyof typeof SCHEMAS;

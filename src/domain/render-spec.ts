@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { svgComplexityIssue, type SvgLimits } from './svg-complexity.ts';
 import { FORMATS, type Format } from './formats.ts';
 import { bracketed, looksLikeDigitalLink, parseElementString, validateDigitalLink } from './gs1.ts';
-import { buildPayload } from './payloads.ts';
+import { buildPayload, PAYLOAD_SYMBOLOGY } from './payloads.ts';
 import { OPTION_SCHEMAS, RENDER_SCHEMAS } from './requests.ts';
 import type { FieldError } from './problems.ts';
 import {
@@ -23,34 +23,57 @@ import type { OptionId, Symbology, SymbologyId } from './symbologies.ts';
 export type EccLevel = 'L' | 'M' | 'Q' | 'H';
 export type Rotation = (typeof ROTATIONS)[number];
 
-/** Normalized options; a key is absent when it does not apply to the symbology or means "automatic" (version, mask). */
-export type RenderOptions = {
-  /** Pixels per module; absent when `size` is given. */
-  scale?: number;
-  size?: number;
-  margin: number;
-  ecc?: EccLevel;
-  version?: number;
-  mask?: number;
-  foreground: string;
-  background: string;
-  include_text?: boolean;
-  rotate: Rotation;
-  bar_height?: number;
+const described = <T extends v.GenericSchema>(schema: T, description: string) =>
+  v.pipe(schema, v.description(description));
+const normalizedColour = (description: string) =>
+  v.pipe(v.string(), v.regex(/^#[0-9a-f]{6}$/), v.description(`${description}, #rrggbb in lower case.`));
+
+/**
+ * Normalized options, as a code stores and shows them (the code object's `options`): what buildOptions
+ * writes. A key is absent when it does not apply to the symbology or means "automatic" (version, mask).
+ */
+export const RENDER_OPTIONS_SCHEMA = v.object({
+  scale: v.optional(
+    described(
+      OPTION_SCHEMAS.scale,
+      'Pixels per module (the whole dots x_dim_mm was snapped to, when given); absent when size was given.',
+    ),
+  ),
+  size: v.optional(described(OPTION_SCHEMAS.size, 'Target image width in pixels, when it was given.')),
+  margin: described(OPTION_SCHEMAS.margin, 'Quiet zone in modules (the symbology spec quiet zone by default).'),
+  ecc: v.optional(
+    v.pipe(v.picklist(['L', 'M', 'Q', 'H']), v.description('Error correction level (H with a logo or styles).')),
+  ),
+  version: v.optional(described(OPTION_SCHEMAS.version, 'QR Code version, when it was given.')),
+  mask: v.optional(described(OPTION_SCHEMAS.mask, 'QR Code mask pattern, when it was given.')),
+  foreground: normalizedColour('Bar/module colour'),
+  background: normalizedColour('Background colour'),
+  include_text: v.optional(described(OPTION_SCHEMAS.include_text, 'Human-readable text under the bars (linear).')),
+  rotate: described(OPTION_SCHEMAS.rotate, 'Clockwise rotation in degrees.'),
+  bar_height: v.optional(described(OPTION_SCHEMAS.bar_height, 'Bar height in modules (linear).')),
   /** Device dots per inch: pHYs/density, points in PDF/EPS, physical size in the result. */
-  dpi?: number;
+  dpi: v.optional(described(OPTION_SCHEMAS.dpi, 'Device resolution, when given (300 with x_dim_mm).')),
   /** The requested module width; `scale` holds the whole dots it was snapped to. */
-  x_dim_mm?: number;
-  /** Decode the delivered bytes before the code succeeds. */
-  verify?: boolean;
-  module_style?: (typeof MODULE_STYLES)[number];
-  finder_style?: (typeof FINDER_STYLES)[number];
+  x_dim_mm: v.optional(described(OPTION_SCHEMAS.x_dim_mm, 'The module width asked for; scale holds the dots used.')),
+  verify: v.optional(
+    v.pipe(v.literal(true), v.description('Present when the delivered bytes are decoded before the code succeeds.')),
+  ),
+  module_style: v.optional(described(OPTION_SCHEMAS.module_style, 'Shape of the data modules, when not square.')),
+  finder_style: v.optional(described(OPTION_SCHEMAS.finder_style, 'Shape of the finder patterns, when not square.')),
   /** Logo image, base64 (PNG, JPEG or SVG). */
-  logo?: string;
-  logo_size?: number;
-  /** EAN-2/EAN-5 add-on digits (ean13, upca, upce): drawn after the main symbol, read back by verification. */
-  addon?: string;
-};
+  logo: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^[A-Za-z0-9+/=]+$/),
+      v.description('The logo as given, base64 without a data: prefix or whitespace.'),
+    ),
+  ),
+  logo_size: v.optional(described(OPTION_SCHEMAS.logo_size, 'Logo width as a fraction of the symbol width.')),
+  addon: v.optional(described(OPTION_SCHEMAS.addon, 'EAN-2/EAN-5 add-on digits drawn after the main symbol.')),
+});
+
+/** Normalized options (RENDER_OPTIONS_SCHEMA's output). */
+export type RenderOptions = v.InferOutput<typeof RENDER_OPTIONS_SCHEMA>;
 
 /** What a request's defaults and limits depend on besides the body: the plan and the config. */
 export type RenderPolicy = { verify: boolean; minContrast: number; logoSvg: SvgLimits };
@@ -93,7 +116,7 @@ export function normalizeRenderSpec(
   let data: string | undefined;
   if (present('payload')) {
     if (present('data')) issues.push({ path: 'payload', message: 'give either data or payload, not both' });
-    else if (symbology !== undefined && symbology !== 'qrcode')
+    else if (symbology !== undefined && symbology !== PAYLOAD_SYMBOLOGY)
       issues.push({ path: 'payload', message: 'payload builders make QR Code data; use symbology qrcode' });
     else {
       const built = buildPayload(input.payload);

@@ -250,6 +250,9 @@ export function batchRowSchema(limits: RequestLimits) {
 
 const { data: _data, payload: _payload, ...ROW_DEFAULT_SCHEMAS } = RENDER_SCHEMAS;
 
+/** What a batch keeps of its query parameters as defaults for every row (the batch object's `defaults`). */
+export const batchDefaultsSchema = v.object({ ...optional(ROW_DEFAULT_SCHEMAS), ...optional(ROW_SCHEMAS) });
+
 /** Query parameters of POST /v1/batches: defaults for every row (data comes from the rows), plus the controls. */
 export const batchQuerySchema = v.object({
   ...optional(ROW_DEFAULT_SCHEMAS),

@@ -7,14 +7,11 @@ const SHARDS = 8;
 /** The counter shard a write goes to: random, so concurrent writers rarely meet on one row. */
 export const randomShard = () => Math.floor(Math.random() * SHARDS);
 
-export type BatchCounts = {
-  total: number;
-  queued: number;
-  processing: number;
-  succeeded: number;
-  failed: number;
-  canceled: number;
-};
+/** A batch's rows by state (the batch object's `counts`); total is every row of the file. */
+export const BATCH_COUNT_NAMES = ['total', 'queued', 'processing', 'succeeded', 'failed', 'canceled'] as const;
+/** The batch object's statuses: those stored, and processing (queued, with a row started). */
+export const BATCH_STATUSES = ['validating', 'queued', 'processing', 'completed', 'failed', 'canceled'] as const;
+export type BatchCounts = Record<(typeof BATCH_COUNT_NAMES)[number], number>;
 export type BatchWithCounts = BatchRow & { counts: BatchCounts };
 type Delta = Partial<Record<'expanded' | 'processing' | 'succeeded' | 'failed' | 'canceled', number>>;
 

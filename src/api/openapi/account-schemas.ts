@@ -34,6 +34,19 @@ export const ACCOUNT_SCHEMAS: Record<string, Json> = {
       },
     ],
   },
+  RolledKey: {
+    allOf: [
+      key,
+      {
+        type: 'object',
+        required: ['secret', 'previous'],
+        properties: {
+          secret: { type: 'string', description: 'Shown here once: only its hash is stored' },
+          previous: { ...key, description: 'The rolled key: it keeps working until grace_seconds have passed' },
+        },
+      },
+    ],
+  },
   KeyList: {
     type: 'object',
     required: ['data', 'next_cursor'],
@@ -112,7 +125,7 @@ export const ACCOUNT_SCHEMAS: Record<string, Json> = {
             object: { const: 'event_type' },
             type: { type: 'string' },
             description: { type: 'string' },
-            example: { type: 'object' },
+            example: { $ref: '#/components/schemas/EventData' },
           },
         },
       },

@@ -5,7 +5,7 @@ import { anonymousMayCall } from '../middleware/anonymous-scope.ts';
 import { ListQuery as batchListQuery } from '../routes/batches.ts';
 import { listQuerySchema } from '../routes/codes.ts';
 import { deliveriesQuerySchema, eventsQuerySchema } from '../routes/webhooks.ts';
-import { EVENT_TYPES } from '../../domain/events.ts';
+import { EVENT_DATA_SCHEMA, EVENT_TYPES } from '../../domain/events.ts';
 import { COMPONENT_SCHEMAS, jsonSchemaOf } from './schemas.ts';
 import {
   RENDER_SCHEMAS,
@@ -17,6 +17,9 @@ import {
 import { EndpointCreateSchema, EndpointPatchSchema } from '../webhook-target.ts';
 import { CreateKeySchema, rollKeySchema, usageQuerySchema } from '../routes/account.ts';
 import { ACCOUNT_SCHEMAS } from './account-schemas.ts';
+import { CATALOG_SCHEMAS } from './catalog-schemas.ts';
+import { OPERATOR_SCHEMAS } from './operator-schemas.ts';
+import { WEBHOOK_SCHEMAS } from './webhook-schemas.ts';
 
 type Json = Record<string, unknown>;
 type HeaderName = keyof typeof HEADERS;
@@ -121,7 +124,7 @@ export function resources(config: Config): Operation[] {
       tag: 'operators',
       auth: false,
       summary: 'The process is alive',
-      responses: { 200: { description: 'Alive', type: json } },
+      responses: { 200: { description: 'Alive', schema: 'Health' } },
     },
     {
       method: 'get',
@@ -129,7 +132,7 @@ export function resources(config: Config): Operation[] {
       tag: 'operators',
       auth: false,
       summary: 'Redis and PostgreSQL answer and migrations are applied',
-      responses: { 200: { description: 'Ready', type: json }, 503: { description: 'Not ready', type: json } },
+      responses: { 200: { description: 'Ready', schema: 'Readiness' }, 503: { description: 'Not ready', schema: 'Readiness' } },
     },
     {
       method: 'get',
@@ -137,7 +140,7 @@ export function resources(config: Config): Operation[] {
       tag: 'operators',
       auth: false,
       summary: 'This document',
-      responses: { 200: { description: 'OpenAPI 3.1', type: json } },
+      responses: { 200: { description: 'OpenAPI 3.1', schema: 'OpenApiDocument' } },
     },
     {
       method: 'get',
@@ -278,7 +281,7 @@ export function resources(config: Config): Operation[] {
         schema: {
           type: 'string',
           description:
-            'A header row naming BatchRow fields (metadata as metadata.<key> columns), then one code per row',
+            'RFC 4180 CSV: a header row naming BatchRow fields, then one code per row. A data column is required; payload is JSON Lines only; metadata is metadata.<key> columns. Cells are typed like query parameters: a number or true/false becomes a number or boolean except in data, filename, custom_id and metadata.<key>; an empty cell is an absent field. Quote a cell with " to hold commas, quotes or line breaks.',
         },
         examples: { two_rows: 'data,filename\nhttps://example.com/a,a\nhttps://example.com/b,b\n' },
         more: {
@@ -294,7 +297,7 @@ export function resources(config: Config): Operation[] {
       },
       responses: {
         202: { description: 'The batch', schema: 'Batch', headers: ['Location'] },
-        200: { description: 'validate_only: counts and row errors', type: json },
+        200: { description: 'validate_only: counts and row errors', schema: 'BatchValidation' },
       },
       problems: [
         'unsupported_media_type',
@@ -371,15 +374,7 @@ export function resources(config: Config): Operation[] {
         examples: { label: { data: 'https://example.com/p/1', format: 'svg', ttl_seconds: 86400 } },
       },
       responses: {
-        201: {
-          description: 'The signed URL',
-          type: json,
-          schema: {
-            type: 'object',
-            required: ['url', 'expires_at'],
-            properties: { url: { type: 'string' }, expires_at: { type: 'string' } },
-          },
-        },
+        201: { description: 'The signed URL', schema: 'RenderUrl' },
       },
       problems: ['invalid_json', 'validation_failed'],
     },
@@ -460,7 +455,7 @@ export function resources(config: Config): Operation[] {
       path: '/v1/webhook-endpoints/{id}',
       tag: 'webhooks',
       summary: 'Delete an endpoint',
-      responses: { 200: { description: 'Deleted', type: json } },
+      responses: { 200: { description: 'Deleted', schema: 'WebhookEndpointDeleted' } },
       problems: ['not_found'],
     },
     {
@@ -495,19 +490,7 @@ export function resources(config: Config): Operation[] {
       summary:
         'New account signing secret (shown once); the old one keeps signing alongside for WEBHOOK_PREVIOUS_SECRET_HOURS (24)',
       responses: {
-        200: {
-          description: 'The new secret',
-          type: json,
-          schema: {
-            type: 'object',
-            required: ['webhook_secret', 'previous_secret_expires_at'],
-            properties: {
-              object: { const: 'webhook_secret' },
-              webhook_secret: { type: 'string', pattern: '^whsec_' },
-              previous_secret_expires_at: { type: 'string', format: 'date-time' },
-            },
-          },
-        },
+        200: { description: 'The new secret', schema: 'WebhookSecret' },
       },
     },
     {
@@ -571,7 +554,7 @@ export function resources(config: Config): Operation[] {
       responses: {
         201: {
           description: 'The successor with its secret, and the old key as `previous`',
-          schema: 'KeyWithSecret',
+          schema: 'RolledKey',
           headers: ['Location'],
         },
       },
@@ -636,7 +619,7 @@ function operationObject(op: Operation): Json {
       ...(type
         ? {
             content: {
-              [type]: { schema: schema ?? (type === json ? { type: 'object' } : { type: 'string', format: 'binary' }) },
+              [type]: { schema: schema ?? { type: 'string', format: 'binary' } },
             },
           }
         : {}),
@@ -764,7 +747,11 @@ export function buildOpenApiDocument(config: Config): Json {
       ),
       schemas: {
         ...COMPONENT_SCHEMAS,
+        EventData: jsonSchemaOf(EVENT_DATA_SCHEMA),
+        ...WEBHOOK_SCHEMAS,
         ...ACCOUNT_SCHEMAS,
+        ...CATALOG_SCHEMAS,
+        ...OPERATOR_SCHEMAS,
         BatchRow: jsonSchemaOf(
           batchRowSchema({ maxKeys: config.metadataMaxKeys, maxValueLength: config.metadataMaxValueLength }),
         ),

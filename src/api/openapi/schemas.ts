@@ -1,22 +1,65 @@
-import { toJsonSchema } from '@valibot/to-json-schema';
-import type * as v from 'valibot';
+// Response components of codes, batches and events: the shapes the handlers write. Where the server
+// keeps the shape as a schema or a list (normalized options, event data, batch counts and defaults),
+// the document is converted from it; test/integration/openapi.test.ts checks real answers against all.
 import { CODE_STATUSES } from '../../domain/code.ts';
-import { FORMATS } from '../../domain/formats.ts';
-import { SYMBOLOGY_IDS } from '../../domain/symbologies.ts';
 import { EVENT_TYPES } from '../../domain/events.ts';
+import { FORMATS } from '../../domain/formats.ts';
+import { RENDER_OPTIONS_SCHEMA } from '../../domain/render-spec.ts';
+import { batchDefaultsSchema } from '../../domain/requests.ts';
+import { SYMBOLOGY_IDS } from '../../domain/symbologies.ts';
+import { BATCH_COUNT_NAMES, BATCH_STATUSES } from '../../store/batches.ts';
+import { allRequired, dateTime, fieldError, jsonSchemaOf, listOf, nullable, type Json } from './json-schema.ts';
 
-type Json = Record<string, unknown>;
+export { jsonSchemaOf } from './json-schema.ts';
 
-/** A valibot schema as JSON Schema (2020-12, which OpenAPI 3.1 uses); transforms and checks it cannot express are skipped. */
-export function jsonSchemaOf(schema: v.GenericSchema): Json {
-  const { $schema: _, ...rest } = toJsonSchema(schema, { errorMode: 'ignore', typeMode: 'input' }) as Json;
-  return rest;
-}
+const eventTypes = (description: string): Json =>
+  nullable({ type: 'array', items: { enum: [...EVENT_TYPES] }, description });
 
-const nullable = (schema: Json): Json => ({ oneOf: [schema, { type: 'null' }] });
-const dateTime: Json = { type: 'string', format: 'date-time' };
+const printInfo: Json = allRequired(
+  {
+    dpi: { type: 'integer' },
+    dots_per_module: { type: 'integer', description: 'Device dots per module (x-dimension) used' },
+    x_dim_mm: { type: 'number', description: 'The x-dimension those dots make' },
+    requested_x_dim_mm: nullable({ type: 'number', description: 'x_dim_mm as requested, when it was' }),
+    width_mm: { type: 'number' },
+    height_mm: { type: 'number' },
+  },
+  { description: 'Size on paper at the dpi used (72 for PDF/EPS); null for a pixel image without a dpi' },
+);
 
-/** Response components: what the handlers write (checked against examples by ajv in the tests). */
+const result: Json = allRequired({
+  url: { type: 'string' },
+  content_type: { type: 'string' },
+  bytes: { type: 'integer' },
+  width: { type: 'integer' },
+  height: { type: 'integer' },
+  sha256: { type: 'string' },
+  print: nullable(printInfo),
+  renderer_versions: nullable({
+    type: 'object',
+    description: 'Version of each renderer library that drew the image, by package name',
+    additionalProperties: { type: 'string' },
+  }),
+});
+
+const verification: Json = allRequired(
+  {
+    verified: { type: 'boolean' },
+    decoder: { type: 'string' },
+    decoded_text: nullable({ type: 'string' }),
+    symbology: nullable({ type: 'string' }),
+    checked_at: dateTime,
+  },
+  { description: "The decoder's read-back of the delivered bytes" },
+);
+
+const codeError: Json = allRequired({
+  code: { type: 'string' },
+  message: { type: 'string' },
+  retryable: { type: 'boolean' },
+});
+
+/** Response components: what the handlers write. */
 export const COMPONENT_SCHEMAS: Record<string, Json> = {
   Problem: {
     type: 'object',
@@ -33,14 +76,8 @@ export const COMPONENT_SCHEMAS: Record<string, Json> = {
       code: { type: 'string' },
       retryable: { type: 'boolean' },
       request_id: { type: 'string' },
-      errors: {
-        type: 'array',
-        items: {
-          type: 'object',
-          required: ['path', 'message'],
-          properties: { path: { type: 'string' }, message: { type: 'string' } },
-        },
-      },
+      errors: { type: 'array', items: fieldError },
+      code_id: { type: 'string', description: 'render_failed, render_pending: the code recorded for the render' },
     },
   },
   Code: {
@@ -69,32 +106,21 @@ export const COMPONENT_SCHEMAS: Record<string, Json> = {
       symbology: { enum: [...SYMBOLOGY_IDS] },
       data: { type: 'string' },
       format: { enum: [...FORMATS] },
-      options: { type: 'object' },
-      metadata: { type: 'object', additionalProperties: { type: 'string' } },
+      options: { ...jsonSchemaOf(RENDER_OPTIONS_SCHEMA), description: 'The render options, normalized and defaulted' },
+      metadata: {
+        type: 'object',
+        description: 'The string key/values sent with the code',
+        additionalProperties: { type: 'string' },
+      },
       batch_id: nullable({ type: 'string' }),
+      webhook_url: nullable({ type: 'string' }),
+      webhook_events: eventTypes('The events sent to webhook_url (null without one)'),
       created_at: dateTime,
       started_at: nullable(dateTime),
       completed_at: nullable(dateTime),
-      result: nullable({
-        type: 'object',
-        required: ['url', 'content_type', 'bytes', 'width', 'height', 'sha256'],
-        properties: {
-          url: { type: 'string' },
-          content_type: { type: 'string' },
-          bytes: { type: 'integer' },
-          width: { type: 'integer' },
-          height: { type: 'integer' },
-          sha256: { type: 'string' },
-          print: {},
-          renderer_versions: {},
-        },
-      }),
-      verification: {},
-      error: nullable({
-        type: 'object',
-        required: ['code', 'message', 'retryable'],
-        properties: { code: { type: 'string' }, message: { type: 'string' }, retryable: { type: 'boolean' } },
-      }),
+      result: nullable(result),
+      verification: nullable(verification),
+      error: nullable(codeError),
       links: {
         type: 'object',
         required: ['self'],
@@ -105,124 +131,47 @@ export const COMPONENT_SCHEMAS: Record<string, Json> = {
       },
     },
   },
-  CodeList: {
-    type: 'object',
-    required: ['data', 'next_cursor'],
-    properties: {
-      object: { const: 'list' },
-      data: { type: 'array', items: { $ref: '#/components/schemas/Code' } },
-      next_cursor: nullable({ type: 'string' }),
+  CodeList: listOf('Code'),
+  Batch: allRequired({
+    id: { type: 'string', pattern: '^batch_' },
+    object: { const: 'batch' },
+    status: { enum: [...BATCH_STATUSES] },
+    counts: allRequired(
+      Object.fromEntries(BATCH_COUNT_NAMES.map((name) => [name, { type: 'integer', minimum: 0 }])),
+      { description: 'Rows by state; total is every row of the file', additionalProperties: false },
+    ),
+    invalid_rows: { type: 'integer', description: 'Rows that failed validation at expansion (counted as failed)' },
+    defaults: {
+      ...jsonSchemaOf(batchDefaultsSchema),
+      description: 'The query parameters kept as defaults for every row, and the plan verify default',
+      patternProperties: { '^metadata\\.': { type: 'string' } },
     },
-  },
-  Batch: {
-    type: 'object',
-    required: ['id', 'object', 'status', 'counts'],
-    properties: {
-      id: { type: 'string', pattern: '^batch_' },
-      object: { const: 'batch' },
-      status: { type: 'string' },
-      counts: { type: 'object' },
-    },
-  },
-  BatchList: {
-    type: 'object',
-    required: ['data', 'next_cursor'],
-    properties: {
-      data: { type: 'array', items: { $ref: '#/components/schemas/Batch' } },
-      next_cursor: nullable({ type: 'string' }),
-    },
-  },
-  Event: {
-    type: 'object',
-    required: ['id', 'object', 'type', 'timestamp', 'data'],
-    properties: {
-      id: { type: 'string', pattern: '^evt_' },
-      object: { const: 'event' },
-      type: { enum: [...EVENT_TYPES] },
-      timestamp: dateTime,
-      data: { type: 'object', description: 'Ids, status and links; never the image' },
-    },
-  },
-  EventList: {
-    type: 'object',
-    required: ['data', 'next_cursor'],
-    properties: {
-      object: { const: 'list' },
-      data: { type: 'array', items: { $ref: '#/components/schemas/Event' } },
-      next_cursor: nullable({ type: 'string' }),
-      last_id: nullable({ type: 'string' }),
-    },
-  },
-  WebhookEndpoint: {
-    type: 'object',
-    required: ['id', 'object', 'url', 'events', 'status', 'created_at'],
-    properties: {
-      id: { type: 'string', pattern: '^whep_' },
-      object: { const: 'webhook_endpoint' },
-      url: { type: 'string' },
-      events: nullable({ type: 'array', items: { enum: [...EVENT_TYPES] } }),
-      status: { enum: ['enabled', 'disabled'] },
-      created_at: dateTime,
-      disabled_at: nullable(dateTime),
-      disabled_reason: nullable({ type: 'string' }),
-      failing_since: nullable(dateTime),
-      secret: { type: 'string', pattern: '^whsec_', description: 'Shown once, on creation' },
-      links: { type: 'object' },
-    },
-  },
-  WebhookEndpointList: {
-    type: 'object',
-    required: ['data', 'next_cursor'],
-    properties: {
-      object: { const: 'list' },
-      data: { type: 'array', items: { $ref: '#/components/schemas/WebhookEndpoint' } },
-      next_cursor: nullable({ type: 'string' }),
-    },
-  },
-  WebhookDelivery: {
-    type: 'object',
-    required: ['id', 'object', 'event_id', 'status', 'attempts', 'attempt_log'],
-    properties: {
-      id: { type: 'string', pattern: '^msg_', description: 'Also the webhook-id header, the same on every retry' },
-      object: { const: 'webhook_delivery' },
-      event_id: { type: 'string' },
-      endpoint_id: nullable({ type: 'string' }),
-      target: { type: 'string' },
-      url: { type: 'string' },
-      status: { type: 'string' },
-      attempts: { type: 'integer' },
-      next_attempt_at: nullable(dateTime),
-      last_status: nullable({ type: 'integer' }),
-      last_error: nullable({ type: 'string' }),
-      created_at: dateTime,
-      completed_at: nullable(dateTime),
-      attempt_log: {
-        type: 'array',
-        items: {
-          type: 'object',
-          properties: {
-            attempt: { type: 'integer' },
-            status: nullable({ type: 'integer' }),
-            duration_ms: nullable({ type: 'integer' }),
-            error: nullable({ type: 'string' }),
-            at: dateTime,
-          },
-        },
-      },
-    },
-  },
-  WebhookDeliveryList: {
-    type: 'object',
-    required: ['data', 'next_cursor'],
-    properties: {
-      object: { const: 'list' },
-      data: { type: 'array', items: { $ref: '#/components/schemas/WebhookDelivery' } },
-      next_cursor: nullable({ type: 'string' }),
-    },
-  },
-  SymbologyList: {
-    type: 'object',
-    required: ['data'],
-    properties: { data: { type: 'array', items: { type: 'object' } } },
-  },
+    error: nullable(allRequired({ code: { type: 'string' }, message: { type: 'string' } })),
+    webhook_url: nullable({ type: 'string' }),
+    webhook_events: eventTypes('The events sent to webhook_url (null without one)'),
+    created_at: dateTime,
+    expanded_at: nullable(dateTime),
+    completed_at: nullable(dateTime),
+    links: allRequired({ self: { type: 'string' }, results: { type: 'string' }, codes: { type: 'string' } }),
+  }),
+  BatchList: listOf('Batch'),
+  BatchValidation: allRequired({
+    object: { const: 'batch_validation' },
+    valid: { type: 'boolean', description: 'Every row is valid and there is at least one' },
+    counts: allRequired({ total: { type: 'integer' }, valid: { type: 'integer' }, invalid: { type: 'integer' } }),
+    errors: { type: 'array', items: fieldError, description: 'Row errors (rows.<n>.<field>), the first BATCH_VALIDATE_MAX_ERRORS' },
+  }),
+  Event: allRequired({
+    id: { type: 'string', pattern: '^evt_' },
+    object: { const: 'event' },
+    type: { enum: [...EVENT_TYPES] },
+    timestamp: dateTime,
+    data: { $ref: '#/components/schemas/EventData' },
+  }),
+  EventList: listOf('Event', { last_id: nullable({ type: 'string' }) }),
+  RenderUrl: allRequired({
+    object: { const: 'render_url' },
+    url: { type: 'string', description: '/v1/render/{token}: put it in <img src>' },
+    expires_at: dateTime,
+  }),
 };

@@ -28,6 +28,7 @@ import {
   setBatchTotal,
   type BatchWithCounts,
   type UploadedRow,
+  type BATCH_STATUSES,
 } from '../../store/batches.ts';
 import { findResultBytes } from '../../store/results.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -45,6 +46,7 @@ const SOURCE_TYPES: Record<string, BatchSourceType> = {
 };
 const CONTROL_PARAMS = new Set(['validate_only', 'webhook_url', 'webhook_events']);
 const MANIFEST_PAGE = 200;
+type BatchStatus = (typeof BATCH_STATUSES)[number];
 
 export const ListQuery = v.strictObject({
   cursor: v.optional(
@@ -63,7 +65,7 @@ export function toBatchObject(batch: BatchWithCounts) {
   return {
     id: batch.id,
     object: 'batch' as const,
-    status: batch.status === 'queued' && started ? 'processing' : batch.status,
+    status: (batch.status === 'queued' && started ? 'processing' : batch.status) satisfies BatchStatus,
     counts: batch.counts,
     invalid_rows: batch.invalid,
     defaults: batch.defaults,
