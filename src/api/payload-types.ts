@@ -61,9 +61,7 @@ function describePayloadType(type: PayloadType) {
     type,
     description: discriminator?.description ?? '',
     symbologies: [PAYLOAD_SYMBOLOGY],
-    fields: Object.entries(fields).map(([name, field]) =>
-      fieldOf(name, field, (schema.required ?? []).includes(name)),
-    ),
+    fields: Object.entries(fields).map(([name, field]) => fieldOf(name, field, (schema.required ?? []).includes(name))),
   };
 }
 

@@ -300,7 +300,7 @@ export interface paths {
     put?: never;
     /**
      * Retry the failed rows
-     * @description Retry the failed rows. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `not_found`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     * @description Retry the failed rows. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `not_found`, `batch_finished`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
      */
     post: operations['postV1BatchesByIdRetry'];
     delete?: never;
@@ -829,6 +829,13 @@ export interface components {
       }[];
       /** @description render_failed, render_pending: the code recorded for the render */
       code_id?: string;
+      /** @description rate_limited, quota_exceeded: the limit that refused (a plan name) */
+      policy?: string;
+      /**
+       * Format: date-time
+       * @description quota_exceeded: when the monthly quota resets
+       */
+      resets_at?: string;
     };
     Code: {
       id: string;
@@ -1097,6 +1104,132 @@ export interface components {
         results: string;
         codes: string;
       };
+    };
+    BatchRetry: {
+      id: string;
+      /** @constant */
+      object: 'batch';
+      /** @enum {unknown} */
+      status: 'validating' | 'queued' | 'processing' | 'completed' | 'failed' | 'canceled';
+      /** @description Rows by state; total is every row of the file */
+      counts: {
+        total: number;
+        queued: number;
+        processing: number;
+        succeeded: number;
+        failed: number;
+        canceled: number;
+      };
+      /** @description Rows that failed validation at expansion (counted as failed) */
+      invalid_rows: number;
+      /** @description The query parameters kept as defaults for every row, and the plan verify default */
+      defaults: {
+        /**
+         * @description Default qrcode. Checked by the server: each option given must apply to the symbology (GET /v1/symbologies lists them).
+         * @enum {string}
+         */
+        symbology?:
+          | 'qrcode'
+          | 'microqrcode'
+          | 'rectangularmicroqrcode'
+          | 'gs1qrcode'
+          | 'datamatrix'
+          | 'gs1datamatrix'
+          | 'pdf417'
+          | 'azteccode'
+          | 'maxicode'
+          | 'code128'
+          | 'gs1-128'
+          | 'code39'
+          | 'code93'
+          | 'ean13'
+          | 'ean8'
+          | 'upca'
+          | 'upce'
+          | 'itf14'
+          | 'interleaved2of5'
+          | 'codabar'
+          | 'databaromni'
+          | 'databarexpanded';
+        /**
+         * @description Output format (default png).
+         * @enum {string}
+         */
+        format?: 'png' | 'svg' | 'webp' | 'jpeg' | 'pdf' | 'eps';
+        /** @description Accept foreground/background contrast below MIN_CONTRAST. */
+        allow_low_contrast?: boolean;
+        /** @description Pixels per module (default per symbology). Checked by the server: at most one of scale, size, x_dim_mm; the image within 4096×4096 px. */
+        scale?: number;
+        /** @description Target image width in pixels instead of scale: the largest whole pixels-per-module that fits. Checked by the server: at most one of scale, size, x_dim_mm; the image within 4096×4096 px. */
+        size?: number;
+        /** @description Quiet zone on every side, in modules (default: the symbology spec quiet zone). Checked by the server: the image within 4096×4096 px. */
+        margin?: number;
+        /**
+         * @description Error correction level (2D symbologies; the levels each takes are in GET /v1/symbologies). Checked by the server: the level must be one the symbology has.
+         * @enum {string}
+         */
+        ecc?: 'L' | 'M' | 'Q' | 'H' | 'l' | 'm' | 'q' | 'h';
+        /** @description QR Code version; the smallest that fits when omitted. Checked by the server: the data must fit. */
+        version?: number;
+        /** @description QR Code mask pattern; chosen by penalty score when omitted. */
+        mask?: number;
+        /** @description Bar/module colour, #rgb or #rrggbb (default #000000). Checked by the server: it must differ from background with a WCAG contrast of at least MIN_CONTRAST (3:1) unless allow_low_contrast. */
+        foreground?: string;
+        /** @description Opaque background colour, #rgb or #rrggbb (default #ffffff). */
+        background?: string;
+        /** @description Print the human-readable text under the bars (linear symbologies). */
+        include_text?: boolean;
+        /**
+         * @description Clockwise rotation in degrees (default 0).
+         * @enum {number}
+         */
+        rotate?: 0 | 90 | 180 | 270;
+        /** @description Bar height in modules (linear symbologies). Checked by the server: the image within 4096×4096 px. */
+        bar_height?: number;
+        /** @description Device resolution: PNG pHYs / JPEG density, points in PDF/EPS, and the dots x_dim_mm snaps to. */
+        dpi?: number;
+        /** @description Module width in millimetres instead of scale or size; snapped to whole dots at dpi (default 300). Checked by the server: at most 50 dots per module. */
+        x_dim_mm?: number;
+        /** @description Decode the delivered bytes before the code succeeds. Default from the plan; always on for styled codes. */
+        verify?: boolean;
+        /**
+         * @description Shape of the data modules (QR Code).
+         * @enum {string}
+         */
+        module_style?: 'square' | 'rounded' | 'dots';
+        /**
+         * @description Shape of the three finder patterns (QR Code).
+         * @enum {string}
+         */
+        finder_style?: 'square' | 'rounded' | 'dot';
+        /** @description PNG, JPEG or SVG image, base64 (or a data:image/…;base64, URI), drawn in the centre of a QR Code; raises ECC to H. Checked by the server: at most 256 KiB decoded, a PNG/JPEG/SVG by its bytes, not with format pdf or eps. */
+        logo?: string;
+        /** @description Logo width as a fraction of the symbol width (default 0.2). */
+        logo_size?: number;
+        /** @description File name in results.zip (extension added). */
+        filename?: string;
+        /** @description Your id for the row, echoed in manifest.csv. */
+        custom_id?: string;
+      } & {
+        [key: string]: string;
+      };
+      error: {
+        code: string;
+        message: string;
+      } | null;
+      webhook_url: string | null;
+      webhook_events: ('code.succeeded' | 'code.failed' | 'code.canceled' | 'batch.completed')[] | null;
+      /** Format: date-time */
+      created_at: string;
+      expanded_at: string | null;
+      completed_at: string | null;
+      links: {
+        self: string;
+        results: string;
+        codes: string;
+      };
+      /** @description Failed rows queued again */
+      retried: number;
     };
     BatchList: {
       /** @constant */
@@ -1703,8 +1836,8 @@ export interface components {
           [key: string]: {
             /** @description A JSON Schema (2020-12) */
             schema?: Record<string, never> | boolean;
-            /** @description Examples by name */
-            examples?: {
+          } & {
+            [key: string]: {
               [key: string]: {
                 /** @description The example, any JSON value */
                 value: unknown;
@@ -1728,8 +1861,8 @@ export interface components {
             [key: string]: {
               /** @description A JSON Schema (2020-12) */
               schema?: Record<string, never> | boolean;
-              /** @description Examples by name */
-              examples?: {
+            } & {
+              [key: string]: {
                 [key: string]: {
                   /** @description The example, any JSON value */
                   value: unknown;
@@ -3346,7 +3479,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The batch */
+      /** @description The batch and how many rows were retried */
       200: {
         headers: {
           RateLimit: components['headers']['RateLimit'];
@@ -3354,7 +3487,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Batch'];
+          'application/json': components['schemas']['BatchRetry'];
         };
       };
       /** @description Missing or invalid API key (`unauthorized`) */
@@ -3377,6 +3510,15 @@ export interface operations {
       };
       /** @description Not found (`not_found`) */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The batch has already finished (`batch_finished`) */
+      409: {
         headers: {
           [name: string]: unknown;
         };

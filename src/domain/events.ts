@@ -21,9 +21,7 @@ export const CODE_EVENT_DATA_SCHEMA = v.strictObject({
   object: v.literal('code'),
   status: v.picklist(['succeeded', 'failed', 'canceled']),
   batch_id: v.nullable(id('batch')),
-  error: v.nullable(
-    v.strictObject({ code: v.string(), message: v.string(), retryable: v.boolean() }),
-  ),
+  error: v.nullable(v.strictObject({ code: v.string(), message: v.string(), retryable: v.boolean() })),
   links: v.strictObject({
     self: path('The code'),
     content: v.nullable(path('The image, when the code succeeded')),

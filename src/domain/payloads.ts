@@ -131,10 +131,7 @@ export const PAYLOAD_SCHEMAS = {
     },
     fieldsOf('geo'),
   ),
-  url: v.strictObject(
-    { type: kind('url', 'A web address to open.'), url: httpUrl('The address') },
-    fieldsOf('url'),
-  ),
+  url: v.strictObject({ type: kind('url', 'A web address to open.'), url: httpUrl('The address') }, fieldsOf('url')),
   epc: v.strictObject(
     {
       type: kind('epc', 'A SEPA credit transfer to make (EPC069-12 v002, "GiroCode"), in euros.'),

@@ -7,9 +7,7 @@ import { buildPayload, PAYLOAD_SYMBOLOGY } from './payloads.ts';
 import { OPTION_SCHEMAS, RENDER_SCHEMAS } from './requests.ts';
 import type { FieldError } from './problems.ts';
 import {
-  FINDER_STYLES,
   LOGO_MAX_BYTES,
-  MODULE_STYLES,
   OPTION_IDS,
   ROTATIONS,
   SCALE_BOUNDS,

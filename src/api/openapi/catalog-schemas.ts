@@ -75,7 +75,11 @@ export const CATALOG_SCHEMAS: Record<string, Json> = {
     object: { const: 'payload_type' },
     type: { enum: [...PAYLOAD_TYPES], description: 'The payload `type`' },
     description: { type: 'string' },
-    symbologies: { type: 'array', items: { enum: [...SYMBOLOGY_IDS] }, description: 'The symbologies it builds data for' },
+    symbologies: {
+      type: 'array',
+      items: { enum: [...SYMBOLOGY_IDS] },
+      description: 'The symbologies it builds data for',
+    },
     fields: { type: 'array', items: { $ref: '#/components/schemas/PayloadField' } },
   }),
   PayloadField: {

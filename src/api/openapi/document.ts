@@ -132,7 +132,10 @@ export function resources(config: Config): Operation[] {
       tag: 'operators',
       auth: false,
       summary: 'Redis and PostgreSQL answer and migrations are applied',
-      responses: { 200: { description: 'Ready', schema: 'Readiness' }, 503: { description: 'Not ready', schema: 'Readiness' } },
+      responses: {
+        200: { description: 'Ready', schema: 'Readiness' },
+        503: { description: 'Not ready', schema: 'Readiness' },
+      },
     },
     {
       method: 'get',
@@ -339,8 +342,8 @@ export function resources(config: Config): Operation[] {
       path: '/v1/batches/{id}/retry',
       tag: 'batches',
       summary: 'Retry the failed rows',
-      responses: { 200: { description: 'The batch', schema: 'Batch' } },
-      problems: ['not_found'],
+      responses: { 200: { description: 'The batch and how many rows were retried', schema: 'BatchRetry' } },
+      problems: ['not_found', 'batch_finished'],
     },
     {
       method: 'get',

@@ -2,7 +2,11 @@
 import { allRequired, type Json } from './json-schema.ts';
 
 const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
-const mapOf = (value: Json, description: string): Json => ({ type: 'object', description, additionalProperties: value });
+const mapOf = (value: Json, description: string): Json => ({
+  type: 'object',
+  description,
+  additionalProperties: value,
+});
 // Inside the document, schemas are JSON Schema 2020-12 (an object, or true/false).
 const jsonSchema: Json = { type: ['object', 'boolean'], description: 'A JSON Schema (2020-12)' };
 const named = { name: { type: 'string' }, description: { type: 'string' } };

@@ -59,6 +59,29 @@ const codeError: Json = allRequired({
   retryable: { type: 'boolean' },
 });
 
+const BATCH: Json = allRequired({
+  id: { type: 'string', pattern: '^batch_' },
+  object: { const: 'batch' },
+  status: { enum: [...BATCH_STATUSES] },
+  counts: allRequired(Object.fromEntries(BATCH_COUNT_NAMES.map((name) => [name, { type: 'integer', minimum: 0 }])), {
+    description: 'Rows by state; total is every row of the file',
+    additionalProperties: false,
+  }),
+  invalid_rows: { type: 'integer', description: 'Rows that failed validation at expansion (counted as failed)' },
+  defaults: {
+    ...jsonSchemaOf(batchDefaultsSchema),
+    description: 'The query parameters kept as defaults for every row, and the plan verify default',
+    patternProperties: { '^metadata\\.': { type: 'string' } },
+  },
+  error: nullable(allRequired({ code: { type: 'string' }, message: { type: 'string' } })),
+  webhook_url: nullable({ type: 'string' }),
+  webhook_events: eventTypes('The events sent to webhook_url (null without one)'),
+  created_at: dateTime,
+  expanded_at: nullable(dateTime),
+  completed_at: nullable(dateTime),
+  links: allRequired({ self: { type: 'string' }, results: { type: 'string' }, codes: { type: 'string' } }),
+});
+
 /** Response components: what the handlers write. */
 export const COMPONENT_SCHEMAS: Record<string, Json> = {
   Problem: {
@@ -78,6 +101,8 @@ export const COMPONENT_SCHEMAS: Record<string, Json> = {
       request_id: { type: 'string' },
       errors: { type: 'array', items: fieldError },
       code_id: { type: 'string', description: 'render_failed, render_pending: the code recorded for the render' },
+      policy: { type: 'string', description: 'rate_limited, quota_exceeded: the limit that refused (a plan name)' },
+      resets_at: { ...dateTime, description: 'quota_exceeded: when the monthly quota resets' },
     },
   },
   Code: {
@@ -132,34 +157,25 @@ export const COMPONENT_SCHEMAS: Record<string, Json> = {
     },
   },
   CodeList: listOf('Code'),
-  Batch: allRequired({
-    id: { type: 'string', pattern: '^batch_' },
-    object: { const: 'batch' },
-    status: { enum: [...BATCH_STATUSES] },
-    counts: allRequired(
-      Object.fromEntries(BATCH_COUNT_NAMES.map((name) => [name, { type: 'integer', minimum: 0 }])),
-      { description: 'Rows by state; total is every row of the file', additionalProperties: false },
-    ),
-    invalid_rows: { type: 'integer', description: 'Rows that failed validation at expansion (counted as failed)' },
-    defaults: {
-      ...jsonSchemaOf(batchDefaultsSchema),
-      description: 'The query parameters kept as defaults for every row, and the plan verify default',
-      patternProperties: { '^metadata\\.': { type: 'string' } },
+  Batch: BATCH,
+  BatchRetry: {
+    ...BATCH,
+    required: [...(BATCH.required as string[]), 'retried'],
+    properties: {
+      ...(BATCH.properties as Record<string, Json>),
+      retried: { type: 'integer', description: 'Failed rows queued again' },
     },
-    error: nullable(allRequired({ code: { type: 'string' }, message: { type: 'string' } })),
-    webhook_url: nullable({ type: 'string' }),
-    webhook_events: eventTypes('The events sent to webhook_url (null without one)'),
-    created_at: dateTime,
-    expanded_at: nullable(dateTime),
-    completed_at: nullable(dateTime),
-    links: allRequired({ self: { type: 'string' }, results: { type: 'string' }, codes: { type: 'string' } }),
-  }),
+  },
   BatchList: listOf('Batch'),
   BatchValidation: allRequired({
     object: { const: 'batch_validation' },
     valid: { type: 'boolean', description: 'Every row is valid and there is at least one' },
     counts: allRequired({ total: { type: 'integer' }, valid: { type: 'integer' }, invalid: { type: 'integer' } }),
-    errors: { type: 'array', items: fieldError, description: 'Row errors (rows.<n>.<field>), the first BATCH_VALIDATE_MAX_ERRORS' },
+    errors: {
+      type: 'array',
+      items: fieldError,
+      description: 'Row errors (rows.<n>.<field>), the first BATCH_VALIDATE_MAX_ERRORS',
+    },
   }),
   Event: allRequired({
     id: { type: 'string', pattern: '^evt_' },

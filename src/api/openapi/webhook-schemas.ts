@@ -2,7 +2,6 @@
 import { EVENT_TYPES } from '../../domain/events.ts';
 import { allRequired, dateTime, listOf, nullable, type Json } from './json-schema.ts';
 
-
 export const WEBHOOK_SCHEMAS: Record<string, Json> = {
   WebhookEndpoint: {
     type: 'object',
@@ -35,7 +34,10 @@ export const WEBHOOK_SCHEMAS: Record<string, Json> = {
       object: { const: 'webhook_delivery' },
       event_id: { type: 'string' },
       endpoint_id: nullable({ type: 'string' }),
-      target: { enum: ['endpoint', 'code', 'batch'], description: "An account endpoint, or a code's or batch's webhook_url" },
+      target: {
+        enum: ['endpoint', 'code', 'batch'],
+        description: "An account endpoint, or a code's or batch's webhook_url",
+      },
       url: { type: 'string' },
       status: { enum: ['pending', 'succeeded', 'failed'] },
       attempts: { type: 'integer' },
