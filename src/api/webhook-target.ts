@@ -6,16 +6,21 @@ import { checkTarget, ssrfPolicyOf, SsrfError } from '../webhooks/ssrf.ts';
 import { fieldErrors } from './problem.ts';
 
 /** POST /v1/webhook-endpoints (events null or absent: every event). The URL is SSRF-checked after. */
+const endpointEvents = v.optional(
+  v.nullable(v.pipe(WebhookEventsSchema, v.description('Events to send; null, absent or []: every event.'))),
+);
 export const EndpointCreateSchema = v.strictObject(
-  { url: WebhookUrlSchema, events: v.optional(v.nullable(WebhookEventsSchema)) },
+  { url: WebhookUrlSchema, events: endpointEvents },
   'is not a known field',
 );
 /** PATCH /v1/webhook-endpoints/{id}: any of url, events, enabled. */
 export const EndpointPatchSchema = v.strictObject(
   {
     url: v.optional(WebhookUrlSchema),
-    events: v.optional(v.nullable(WebhookEventsSchema)),
-    enabled: v.optional(v.boolean('must be true or false')),
+    events: endpointEvents,
+    enabled: v.optional(
+      v.pipe(v.boolean('must be true or false'), v.description('true switches a disabled endpoint back on.')),
+    ),
   },
   'is not a known field',
 );

@@ -1920,9 +1920,9 @@ export interface components {
              * @constant
              */
             type: 'wifi';
-            /** @description Network name. One line, no control characters. */
+            /** @description Network name. Checked by the server: one line, no control characters. */
             ssid: string;
-            /** @description Network password; left out when security is nopass. One line, no control characters. */
+            /** @description Network password; left out when security is nopass. Checked by the server: one line, no control characters. */
             password?: string;
             /**
              * @description Authentication: WPA (WPA/WPA2/WPA3 personal), WEP or nopass (an open network).
@@ -1942,27 +1942,27 @@ export interface components {
              * @constant
              */
             type: 'vcard';
-            /** @description Full name (N and FN). One line, no control characters. */
+            /** @description Full name (N and FN). Checked by the server: one line, no control characters. */
             name: string;
-            /** @description Organization (ORG). One line, no control characters. */
+            /** @description Organization (ORG). Checked by the server: one line, no control characters. */
             organization?: string;
-            /** @description Job title (TITLE). One line, no control characters. */
+            /** @description Job title (TITLE). Checked by the server: one line, no control characters. */
             title?: string;
-            /** @description Telephone number (TEL), like +44 20 7946 0000 (digits, spaces, parentheses and dashes). */
+            /** @description Telephone number (TEL), like +44 20 7946 0000: digits, spaces, parentheses and dashes. */
             phone?: string;
             /**
              * Format: email
-             * @description Email address (EMAIL).
+             * @description Email address (EMAIL). Checked by the server: an address like ada@example.com.
              */
             email?: string;
             /**
              * Format: uri
-             * @description Web site (URL): http or https, no control characters.
+             * @description Web site (URL): http or https. Checked by the server: a URL without control characters.
              */
             url?: string;
-            /** @description Postal address, the street line (ADR). Line breaks allowed (escaped by the builder), no other control characters. */
+            /** @description Postal address, the street line (ADR). Checked by the server: no control characters but line breaks (the builder escapes them). */
             address?: string;
-            /** @description Free text (NOTE). Line breaks allowed (escaped by the builder), no other control characters. */
+            /** @description Free text (NOTE). Checked by the server: no control characters but line breaks (the builder escapes them). */
             note?: string;
           }
         | {
@@ -1973,12 +1973,12 @@ export interface components {
             type: 'email';
             /**
              * Format: email
-             * @description Recipient address.
+             * @description Recipient address. Checked by the server: an address like ada@example.com.
              */
             to: string;
-            /** @description Subject line. One line, no control characters. */
+            /** @description Subject line. Checked by the server: one line, no control characters. */
             subject?: string;
-            /** @description Message text. Line breaks allowed (escaped by the builder), no other control characters. */
+            /** @description Message text. Checked by the server: no control characters but line breaks (the builder escapes them). */
             body?: string;
           }
         | {
@@ -1987,9 +1987,9 @@ export interface components {
              * @constant
              */
             type: 'sms';
-            /** @description Recipient number, like +44 20 7946 0000 (digits, spaces, parentheses and dashes). */
+            /** @description Recipient number, like +44 20 7946 0000: digits, spaces, parentheses and dashes. */
             phone: string;
-            /** @description Message text. Line breaks allowed (escaped by the builder), no other control characters. */
+            /** @description Message text. Checked by the server: no control characters but line breaks (the builder escapes them). */
             message?: string;
           }
         | {
@@ -2013,7 +2013,7 @@ export interface components {
             type: 'url';
             /**
              * Format: uri
-             * @description The address: http or https, no control characters.
+             * @description The address: http or https. Checked by the server: a URL without control characters.
              */
             url: string;
           }
@@ -2023,7 +2023,7 @@ export interface components {
              * @constant
              */
             type: 'epc';
-            /** @description Beneficiary name. One line, no control characters. */
+            /** @description Beneficiary name. Checked by the server: one line, no control characters. */
             name: string;
             /** @description Beneficiary IBAN; spaces and lower case allowed. Checked by the server: the IBAN's check digits. */
             iban: string;
@@ -2033,7 +2033,7 @@ export interface components {
             amount?: number;
             /** @description Structured creditor reference (ISO 11649, RF…). Checked by the server: not with text. */
             reference?: string;
-            /** @description Unstructured remittance information. Checked by the server: not with reference. One line, no control characters. */
+            /** @description Unstructured remittance information. Checked by the server: not with reference. Checked by the server: one line, no control characters. */
             text?: string;
           };
       /**
@@ -2465,9 +2465,9 @@ export interface operations {
                  * @constant
                  */
                 type: 'wifi';
-                /** @description Network name. One line, no control characters. */
+                /** @description Network name. Checked by the server: one line, no control characters. */
                 ssid: string;
-                /** @description Network password; left out when security is nopass. One line, no control characters. */
+                /** @description Network password; left out when security is nopass. Checked by the server: one line, no control characters. */
                 password?: string;
                 /**
                  * @description Authentication: WPA (WPA/WPA2/WPA3 personal), WEP or nopass (an open network).
@@ -2487,27 +2487,27 @@ export interface operations {
                  * @constant
                  */
                 type: 'vcard';
-                /** @description Full name (N and FN). One line, no control characters. */
+                /** @description Full name (N and FN). Checked by the server: one line, no control characters. */
                 name: string;
-                /** @description Organization (ORG). One line, no control characters. */
+                /** @description Organization (ORG). Checked by the server: one line, no control characters. */
                 organization?: string;
-                /** @description Job title (TITLE). One line, no control characters. */
+                /** @description Job title (TITLE). Checked by the server: one line, no control characters. */
                 title?: string;
-                /** @description Telephone number (TEL), like +44 20 7946 0000 (digits, spaces, parentheses and dashes). */
+                /** @description Telephone number (TEL), like +44 20 7946 0000: digits, spaces, parentheses and dashes. */
                 phone?: string;
                 /**
                  * Format: email
-                 * @description Email address (EMAIL).
+                 * @description Email address (EMAIL). Checked by the server: an address like ada@example.com.
                  */
                 email?: string;
                 /**
                  * Format: uri
-                 * @description Web site (URL): http or https, no control characters.
+                 * @description Web site (URL): http or https. Checked by the server: a URL without control characters.
                  */
                 url?: string;
-                /** @description Postal address, the street line (ADR). Line breaks allowed (escaped by the builder), no other control characters. */
+                /** @description Postal address, the street line (ADR). Checked by the server: no control characters but line breaks (the builder escapes them). */
                 address?: string;
-                /** @description Free text (NOTE). Line breaks allowed (escaped by the builder), no other control characters. */
+                /** @description Free text (NOTE). Checked by the server: no control characters but line breaks (the builder escapes them). */
                 note?: string;
               }
             | {
@@ -2518,12 +2518,12 @@ export interface operations {
                 type: 'email';
                 /**
                  * Format: email
-                 * @description Recipient address.
+                 * @description Recipient address. Checked by the server: an address like ada@example.com.
                  */
                 to: string;
-                /** @description Subject line. One line, no control characters. */
+                /** @description Subject line. Checked by the server: one line, no control characters. */
                 subject?: string;
-                /** @description Message text. Line breaks allowed (escaped by the builder), no other control characters. */
+                /** @description Message text. Checked by the server: no control characters but line breaks (the builder escapes them). */
                 body?: string;
               }
             | {
@@ -2532,9 +2532,9 @@ export interface operations {
                  * @constant
                  */
                 type: 'sms';
-                /** @description Recipient number, like +44 20 7946 0000 (digits, spaces, parentheses and dashes). */
+                /** @description Recipient number, like +44 20 7946 0000: digits, spaces, parentheses and dashes. */
                 phone: string;
-                /** @description Message text. Line breaks allowed (escaped by the builder), no other control characters. */
+                /** @description Message text. Checked by the server: no control characters but line breaks (the builder escapes them). */
                 message?: string;
               }
             | {
@@ -2558,7 +2558,7 @@ export interface operations {
                 type: 'url';
                 /**
                  * Format: uri
-                 * @description The address: http or https, no control characters.
+                 * @description The address: http or https. Checked by the server: a URL without control characters.
                  */
                 url: string;
               }
@@ -2568,7 +2568,7 @@ export interface operations {
                  * @constant
                  */
                 type: 'epc';
-                /** @description Beneficiary name. One line, no control characters. */
+                /** @description Beneficiary name. Checked by the server: one line, no control characters. */
                 name: string;
                 /** @description Beneficiary IBAN; spaces and lower case allowed. Checked by the server: the IBAN's check digits. */
                 iban: string;
@@ -2578,7 +2578,7 @@ export interface operations {
                 amount?: number;
                 /** @description Structured creditor reference (ISO 11649, RF…). Checked by the server: not with text. */
                 reference?: string;
-                /** @description Unstructured remittance information. Checked by the server: not with reference. One line, no control characters. */
+                /** @description Unstructured remittance information. Checked by the server: not with reference. Checked by the server: one line, no control characters. */
                 text?: string;
               };
           /**
@@ -3791,9 +3791,9 @@ export interface operations {
                  * @constant
                  */
                 type: 'wifi';
-                /** @description Network name. One line, no control characters. */
+                /** @description Network name. Checked by the server: one line, no control characters. */
                 ssid: string;
-                /** @description Network password; left out when security is nopass. One line, no control characters. */
+                /** @description Network password; left out when security is nopass. Checked by the server: one line, no control characters. */
                 password?: string;
                 /**
                  * @description Authentication: WPA (WPA/WPA2/WPA3 personal), WEP or nopass (an open network).
@@ -3813,27 +3813,27 @@ export interface operations {
                  * @constant
                  */
                 type: 'vcard';
-                /** @description Full name (N and FN). One line, no control characters. */
+                /** @description Full name (N and FN). Checked by the server: one line, no control characters. */
                 name: string;
-                /** @description Organization (ORG). One line, no control characters. */
+                /** @description Organization (ORG). Checked by the server: one line, no control characters. */
                 organization?: string;
-                /** @description Job title (TITLE). One line, no control characters. */
+                /** @description Job title (TITLE). Checked by the server: one line, no control characters. */
                 title?: string;
-                /** @description Telephone number (TEL), like +44 20 7946 0000 (digits, spaces, parentheses and dashes). */
+                /** @description Telephone number (TEL), like +44 20 7946 0000: digits, spaces, parentheses and dashes. */
                 phone?: string;
                 /**
                  * Format: email
-                 * @description Email address (EMAIL).
+                 * @description Email address (EMAIL). Checked by the server: an address like ada@example.com.
                  */
                 email?: string;
                 /**
                  * Format: uri
-                 * @description Web site (URL): http or https, no control characters.
+                 * @description Web site (URL): http or https. Checked by the server: a URL without control characters.
                  */
                 url?: string;
-                /** @description Postal address, the street line (ADR). Line breaks allowed (escaped by the builder), no other control characters. */
+                /** @description Postal address, the street line (ADR). Checked by the server: no control characters but line breaks (the builder escapes them). */
                 address?: string;
-                /** @description Free text (NOTE). Line breaks allowed (escaped by the builder), no other control characters. */
+                /** @description Free text (NOTE). Checked by the server: no control characters but line breaks (the builder escapes them). */
                 note?: string;
               }
             | {
@@ -3844,12 +3844,12 @@ export interface operations {
                 type: 'email';
                 /**
                  * Format: email
-                 * @description Recipient address.
+                 * @description Recipient address. Checked by the server: an address like ada@example.com.
                  */
                 to: string;
-                /** @description Subject line. One line, no control characters. */
+                /** @description Subject line. Checked by the server: one line, no control characters. */
                 subject?: string;
-                /** @description Message text. Line breaks allowed (escaped by the builder), no other control characters. */
+                /** @description Message text. Checked by the server: no control characters but line breaks (the builder escapes them). */
                 body?: string;
               }
             | {
@@ -3858,9 +3858,9 @@ export interface operations {
                  * @constant
                  */
                 type: 'sms';
-                /** @description Recipient number, like +44 20 7946 0000 (digits, spaces, parentheses and dashes). */
+                /** @description Recipient number, like +44 20 7946 0000: digits, spaces, parentheses and dashes. */
                 phone: string;
-                /** @description Message text. Line breaks allowed (escaped by the builder), no other control characters. */
+                /** @description Message text. Checked by the server: no control characters but line breaks (the builder escapes them). */
                 message?: string;
               }
             | {
@@ -3884,7 +3884,7 @@ export interface operations {
                 type: 'url';
                 /**
                  * Format: uri
-                 * @description The address: http or https, no control characters.
+                 * @description The address: http or https. Checked by the server: a URL without control characters.
                  */
                 url: string;
               }
@@ -3894,7 +3894,7 @@ export interface operations {
                  * @constant
                  */
                 type: 'epc';
-                /** @description Beneficiary name. One line, no control characters. */
+                /** @description Beneficiary name. Checked by the server: one line, no control characters. */
                 name: string;
                 /** @description Beneficiary IBAN; spaces and lower case allowed. Checked by the server: the IBAN's check digits. */
                 iban: string;
@@ -3904,7 +3904,7 @@ export interface operations {
                 amount?: number;
                 /** @description Structured creditor reference (ISO 11649, RF…). Checked by the server: not with text. */
                 reference?: string;
-                /** @description Unstructured remittance information. Checked by the server: not with reference. One line, no control characters. */
+                /** @description Unstructured remittance information. Checked by the server: not with reference. Checked by the server: one line, no control characters. */
                 text?: string;
               };
           /**
@@ -4570,6 +4570,7 @@ export interface operations {
           /** @description https URL to POST events to, Standard Webhooks signed with the account secret. Checked by the server: it must resolve to public addresses (WEBHOOK_ALLOW_PRIVATE, WEBHOOK_ALLOW_HTTP). */
           url?: string;
           events?: ('code.succeeded' | 'code.failed' | 'code.canceled' | 'batch.completed')[] | null;
+          /** @description true switches a disabled endpoint back on. */
           enabled?: boolean;
         };
       };
@@ -5200,13 +5201,18 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
+          /** @description A label to tell keys apart. Checked by the server: not blank (it is trimmed). */
           name?: string;
           /**
+           * @description full: every operation; render: only render and read codes (a key a web page may hold).
            * @default full
            * @enum {string}
            */
           scope?: 'full' | 'render';
-          /** Format: date-time */
+          /**
+           * Format: date-time
+           * @description When the key stops working. Checked by the server: an ISO 8601 timestamp in the future.
+           */
           expires_at?: string;
         };
       };
@@ -5303,7 +5309,10 @@ export interface operations {
     requestBody?: {
       content: {
         'application/json': {
-          /** @default 86400 */
+          /**
+           * @description Seconds the old key keeps working (KEY_ROLL_GRACE_SECONDS by default).
+           * @default 86400
+           */
           grace_seconds?: number;
         };
       };

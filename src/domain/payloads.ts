@@ -24,8 +24,8 @@ const text = (max: number, description: string, lines: 'one' | 'many' = 'one') =
       : v.check((s) => !CONTROL_BUT_NEWLINE.test(s), 'must not contain control characters other than line breaks'),
     v.description(
       lines === 'one'
-        ? `${description} One line, no control characters.`
-        : `${description} Line breaks allowed (escaped by the builder), no other control characters.`,
+        ? `${description} Checked by the server: one line, no control characters.`
+        : `${description} Checked by the server: no control characters but line breaks (the builder escapes them).`,
     ),
   );
 const optText = (max: number, description: string, lines: 'one' | 'many' = 'one') =>
@@ -34,10 +34,14 @@ const phone = (description: string) =>
   v.pipe(
     v.string('must be a string'),
     v.regex(/^\+?[0-9 ()-]{3,20}$/, 'must be a phone number like +44 20 7946 0000'),
-    v.description(`${description}, like +44 20 7946 0000 (digits, spaces, parentheses and dashes).`),
+    v.description(`${description}, like +44 20 7946 0000: digits, spaces, parentheses and dashes.`),
   );
 const email = (description: string) =>
-  v.pipe(v.string('must be a string'), v.email('must be an email address'), v.description(description));
+  v.pipe(
+    v.string('must be a string'),
+    v.email('must be an email address'),
+    v.description(`${description} Checked by the server: an address like ada@example.com.`),
+  );
 const httpUrl = (description: string) =>
   v.pipe(
     v.string('must be a string'),
@@ -46,7 +50,7 @@ const httpUrl = (description: string) =>
     v.maxLength(2000),
     // URL parsers drop tabs and newlines, so v.url passes them; a vCard's URL line must not.
     v.check((s) => !CONTROL.test(s), 'must not contain control characters'),
-    v.description(`${description}: http or https, no control characters.`),
+    v.description(`${description}: http or https. Checked by the server: a URL without control characters.`),
   );
 const kind = <const T extends string>(type: T, description: string) =>
   v.pipe(v.literal(type), v.description(description));

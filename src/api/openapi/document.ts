@@ -254,7 +254,13 @@ export function resources(config: Config): Operation[] {
       headers: ['Last-Event-ID'],
       summary:
         'Server-Sent Events of status changes (ids 1 queued, 2 processing, 3 terminal); closes at the terminal state. Authenticate with the key or with `?token=` from links.events',
-      query: { type: 'object', properties: { token: { type: 'string' }, last_event_id: { type: 'string' } } },
+      query: {
+        type: 'object',
+        properties: {
+          token: { type: 'string', description: 'links.events token, for a caller without a key (EventSource)' },
+          last_event_id: { type: 'string', description: 'As the Last-Event-ID header, for clients that cannot set it' },
+        },
+      },
       responses: {
         200: {
           description: 'text/event-stream; `: keep-alive` comments every SSE_KEEP_ALIVE_MS',
@@ -284,7 +290,7 @@ export function resources(config: Config): Operation[] {
         schema: {
           type: 'string',
           description:
-            'RFC 4180 CSV: a header row naming BatchRow fields, then one code per row. A data column is required; payload is JSON Lines only; metadata is metadata.<key> columns. Cells are typed like query parameters: a number or true/false becomes a number or boolean except in data, filename, custom_id and metadata.<key>; an empty cell is an absent field. Quote a cell with " to hold commas, quotes or line breaks.',
+            'RFC 4180 CSV: a header row naming BatchRow fields, then one code per row. A data column is required; payload is JSON Lines only; metadata is metadata.<key> columns (a key without dots or whitespace). Cells are typed like query parameters: a number or true/false becomes a number or boolean except in data, filename, custom_id and metadata.<key>; an empty cell is an absent field. Quote a cell with " to hold commas, quotes or line breaks.',
         },
         examples: { two_rows: 'data,filename\nhttps://example.com/a,a\nhttps://example.com/b,b\n' },
         more: {

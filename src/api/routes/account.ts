@@ -23,16 +23,29 @@ import { apiKeyRequired } from '../middleware/anonymous-scope.ts';
 
 const DAY_MS = 86_400_000;
 
-const KeyNameSchema = v.pipe(v.string('must be a string'), v.trim(), v.minLength(1), v.maxLength(100));
+const KeyNameSchema = v.pipe(
+  v.string('must be a string'),
+  v.description('A label to tell keys apart. Checked by the server: not blank (it is trimmed).'),
+  v.trim(),
+  v.minLength(1),
+  v.maxLength(100),
+);
 
 /** POST /v1/keys */
 export const CreateKeySchema = v.strictObject({
   name: v.optional(KeyNameSchema),
-  scope: v.optional(v.picklist(['full', 'render'], 'must be full or render'), 'full'),
+  scope: v.optional(
+    v.pipe(
+      v.picklist(['full', 'render'], 'must be full or render'),
+      v.description('full: every operation; render: only render and read codes (a key a web page may hold).'),
+    ),
+    'full',
+  ),
   expires_at: v.optional(
     v.pipe(
       v.string('must be an ISO 8601 timestamp'),
       v.isoTimestamp('must be an ISO 8601 timestamp'),
+      v.description('When the key stops working. Checked by the server: an ISO 8601 timestamp in the future.'),
       v.transform((s) => new Date(s)),
       v.check((d) => d.getTime() > Date.now(), 'must be in the future'),
     ),
@@ -48,6 +61,7 @@ export function rollKeySchema(defaultGrace: number, maxGrace: number) {
         v.integer('must be whole seconds'),
         v.minValue(0),
         v.maxValue(maxGrace),
+        v.description('Seconds the old key keeps working (KEY_ROLL_GRACE_SECONDS by default).'),
       ),
       defaultGrace,
     ),
@@ -56,12 +70,19 @@ export function rollKeySchema(defaultGrace: number, maxGrace: number) {
 
 /** GET /v1/usage */
 export function usageQuerySchema(maxDays: number) {
-  const day = v.pipe(v.string(), v.isoDate('must be a date, YYYY-MM-DD'));
+  const day = (description: string) =>
+    v.pipe(
+      v.string(),
+      v.isoDate('must be a date, YYYY-MM-DD'),
+      v.description(
+        `${description} Checked by the server: a date YYYY-MM-DD, from not after to, at most ${maxDays} days.`,
+      ),
+    );
   return v.pipe(
     v.strictObject({
-      from: v.optional(day),
-      to: v.optional(day),
-      granularity: v.optional(v.picklist(['day'], 'must be day'), 'day'),
+      from: v.optional(day('First UTC day (default 29 days before to).')),
+      to: v.optional(day('Last UTC day (default today).')),
+      granularity: v.optional(v.pipe(v.picklist(['day'], 'must be day'), v.description('Only day.')), 'day'),
     }),
     v.transform((q) => {
       const to = q.to ?? dayOf(new Date());

@@ -53,6 +53,7 @@ export const ListQuery = v.strictObject({
     v.pipe(
       v.string(),
       v.check((s) => isId('batch', Buffer.from(s, 'base64url').toString()), 'is not a cursor from this API'),
+      v.description('next_cursor of the previous page. Checked by the server: a cursor this API gave.'),
     ),
   ),
   limit: limitQuery(20, 100),

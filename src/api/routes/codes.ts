@@ -37,17 +37,19 @@ import type { ApiDeps } from '../deps.ts';
 
 export function listQuerySchema(defaultLimit: number, maxLimit: number) {
   return v.strictObject({
-    status: v.optional(v.picklist(CODE_STATUSES)),
+    status: v.optional(v.pipe(v.picklist(CODE_STATUSES), v.description('Only codes in this status.'))),
     batch_id: v.optional(
       v.pipe(
         v.string(),
         v.check((s) => isId('batch', s), 'must be a batch id'),
+        v.description("Only this batch's codes. Checked by the server: a batch id."),
       ),
     ),
     cursor: v.optional(
       v.pipe(
         v.string(),
         v.check((s) => isId('code', decodeCursor(s)), 'is not a cursor from this API'),
+        v.description('next_cursor of the previous page. Checked by the server: a cursor this API gave.'),
       ),
     ),
     limit: limitQuery(defaultLimit, maxLimit),

@@ -91,7 +91,13 @@ function accountOf(c: Context<AppEnv>): string {
 /** Query of GET /v1/events (also what the OpenAPI document shows). */
 export function eventsQuerySchema(config: Pick<ApiDeps['config'], 'listDefaultLimit' | 'listMaxLimit'>) {
   return v.strictObject({
-    after: v.optional(v.pipe(v.string(), v.check(isEventId, 'must be an event id'))),
+    after: v.optional(
+      v.pipe(
+        v.string(),
+        v.check(isEventId, 'must be an event id'),
+        v.description('Events after this one (next_cursor or last_id of a page). Checked by the server: an event id.'),
+      ),
+    ),
     limit: limitQuery(config.listDefaultLimit, config.listMaxLimit),
   });
 }
@@ -99,7 +105,13 @@ export function eventsQuerySchema(config: Pick<ApiDeps['config'], 'listDefaultLi
 /** Query of GET /v1/webhook-endpoints/{id}/deliveries. */
 export function deliveriesQuerySchema(config: Pick<ApiDeps['config'], 'listDefaultLimit' | 'listMaxLimit'>) {
   return v.strictObject({
-    cursor: v.optional(v.pipe(v.string(), v.check(isDeliveryId, 'is not a cursor from this API'))),
+    cursor: v.optional(
+      v.pipe(
+        v.string(),
+        v.check(isDeliveryId, 'is not a cursor from this API'),
+        v.description('next_cursor of the previous page. Checked by the server: a cursor this API gave.'),
+      ),
+    ),
     limit: limitQuery(config.listDefaultLimit, config.listMaxLimit),
   });
 }
