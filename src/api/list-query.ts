@@ -8,8 +8,8 @@ export function limitQuery(defaultLimit: number, max: number) {
       v.regex(/^\d+$/, 'must be a whole number'),
       v.description(`Page size (default ${defaultLimit}). Checked by the server: from 1 to ${max}.`),
       v.transform(Number),
-      v.minValue(1),
-      v.maxValue(max),
+      v.minValue(1, 'must be at least 1'),
+      v.maxValue(max, `must be at most ${max}`),
     ),
     String(defaultLimit),
   );

@@ -253,12 +253,22 @@ const { data: _data, payload: _payload, ...ROW_DEFAULT_SCHEMAS } = RENDER_SCHEMA
 /** What a batch keeps of its query parameters as defaults for every row (the batch object's `defaults`). */
 export const batchDefaultsSchema = v.object({ ...optional(ROW_DEFAULT_SCHEMAS), ...optional(ROW_SCHEMAS) });
 
+// "code.succeeded, batch.completed": at most one of each event's worth of names (the server drops repeats).
+const eventName = `\\s*(${EVENT_TYPES.map((t) => t.replace('.', '\\.')).join('|')})\\s*`;
+const eventList = new RegExp(`^${eventName}(,${eventName}){0,${EVENT_TYPES.length - 1}}$`);
+
 /** Query parameters of POST /v1/batches: defaults for every row (data comes from the rows), plus the controls. */
 export const batchQuerySchema = v.object({
   ...optional(ROW_DEFAULT_SCHEMAS),
   validate_only: v.optional(bool('Check every row and answer counts and row errors; create nothing.')),
   webhook_url: v.optional(WebhookUrlSchema),
   webhook_events: v.optional(
-    v.pipe(v.string(), v.description(`Comma-separated: ${EVENT_TYPES.join(', ')} (default batch.completed).`)),
+    v.pipe(
+      v.string(),
+      v.regex(eventList, `must be up to ${EVENT_TYPES.length} of ${EVENT_TYPES.join(', ')}, comma-separated`),
+      v.description(
+        `Comma-separated: ${EVENT_TYPES.join(', ')} (default batch.completed). Checked by the server: needs webhook_url.`,
+      ),
+    ),
   ),
 });

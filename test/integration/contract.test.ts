@@ -1,234 +1,296 @@
-// The contract: bodies generated from the live /openapi.json's own schemas are accepted by the document
-// (ajv) and by the server, per operation; a mutation the server refuses, the document refuses too, unless
-// the refused rule is one the document names in a description ("Checked by the server").
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+// The contract, for every operation that takes a render: values generated from the live /openapi.json's own
+// schemas are accepted by the document (ajv) and by the server; a mutation the server refuses, the document
+// refuses too, unless the refused rule is one the document names in a description ("Checked by the server").
+// The admin operations (webhooks, keys, lists, usage) are in contract-admin.test.ts.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { contrastRatio } from '../../src/domain/render-spec.ts';
-import { SYMBOLOGY_IDS, getSymbology, optionsFor, type SymbologyId } from '../../src/domain/symbologies.ts';
-import { arbitraryOf, type Json } from '../support/arbitraries.ts';
+import { EVENT_TYPES } from '../../src/domain/events.ts';
+import type { Json } from '../support/arbitraries.ts';
+import {
+  PUBLIC_HOOK,
+  csvRowOf,
+  forAll,
+  fromQuery,
+  mutate,
+  mutationOf,
+  namedInDescriptions,
+  refusalsDocumented,
+  toCsv,
+  toQuery,
+  validBody,
+  verdictOf,
+  type Verdict,
+} from '../support/contract.ts';
 import { startStack, type TestStack } from '../support/harness.ts';
+import { liveDocument, type LiveDocument } from '../support/live-document.ts';
 
 const RUNS = Number(process.env.CONTRACT_RUNS ?? 2000);
 const MUTATIONS = Math.round(RUNS / 2);
 vi.setConfig({ testTimeout: 300_000 });
-// 1×1 PNG: a logo's bytes are checked by the server (named in the logo description).
-const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
 let stack: TestStack;
-let doc: Json;
-let ajv: Ajv2020;
+let live: LiveDocument;
 beforeAll(async () => {
-  stack = await startStack({ workers: 0 });
-  doc = (await (await stack.request('GET', '/openapi.json', undefined, { authorization: '' })).json()) as Json;
-  ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
-  ajv.addSchema({ $id: 'doc', components: doc.components });
+  // No render worker: GET /v1/render records and queues its code, then answers 503 render_pending at once
+  // (a wait slot held, see below); rendering is render-url.test.ts's. Every row error of a file is listed.
+  stack = await startStack({
+    workers: 0,
+    env: { BATCH_VALIDATE_MAX_ERRORS: String(RUNS * 4), RENDER_WAIT_SECONDS: '1', WAIT_MAX_PER_ACCOUNT: '1' },
+  });
+  live = await liveDocument(stack);
 });
 afterAll(() => stack?.close());
 
-const bodySchema = (path: string, type = 'application/json'): Json => {
-  const schema = doc.paths[path].post.requestBody.content[type].schema as Json;
-  return schema.$ref ? resolve(schema.$ref) : schema;
-};
-const resolve = (ref: string): Json => doc.components.schemas[ref.split('/').at(-1)!];
-const compile = (schema: Json): ValidateFunction => ajv.compile(JSON.parse(JSON.stringify(schema)));
-const errorsOf = (validate: ValidateFunction, value: unknown) =>
-  validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
-
-/**
- * Valid bodies from a body schema: each property's arbitrary is read from the schema; the rules the
- * server checks beyond it (named in the descriptions) narrow them: which options apply to the
- * symbology, its data, capacity and image size, one of scale/size/x_dim_mm, contrast, logo bytes.
- */
-function validBody(schema: Json, extra: string[] = []): fc.Arbitrary<Record<string, unknown>> {
-  const props = schema.properties as Record<string, Json>;
-  const narrowed: Record<string, fc.Arbitrary<unknown>> = {
-    scale: fc.integer({ min: 1, max: 8 }),
-    size: fc.integer({ min: 400, max: 1500 }),
-    bar_height: fc.integer({ min: 5, max: 100 }),
-    margin: fc.integer({ min: 0, max: 16 }),
-    x_dim_mm: fc.double({ min: 0.1, max: 0.5, noNaN: true }),
-    dpi: fc.integer({ min: 72, max: 600 }),
-    logo: fc.constantFrom(PNG, `data:image/png;base64,${PNG}`),
-    'payload.iban': fc.constantFrom('DE89370400440532013000', 'GB82 WEST 1234 5698 7654 32'),
-    'payload.amount': fc.integer({ min: 1, max: 99_999_999 }).map((cents) => cents / 100),
-    webhook_url: fc.constant('https://93.184.215.14/hooks/codes'),
-  };
-  // QR Code most often: the other symbologies' preflight plans the symbol (tens of ms each on a busy machine).
-  const others = SYMBOLOGY_IDS.filter((id) => id !== 'qrcode');
-  const symbology = fc.oneof(
-    { weight: 3, arbitrary: fc.constant('qrcode' as const) },
-    { weight: 1, arbitrary: fc.constantFrom(...others) },
-  );
-  const bySymbology = new Map(SYMBOLOGY_IDS.map((id) => [id, bodyFor(id)]));
-  return symbology.chain((id: SymbologyId) => bySymbology.get(id)!);
-
-  // Built once per symbology: building an arbitrary (a regex's, say) costs far more than drawing from it.
-  function bodyFor(id: SymbologyId) {
-    const sym = getSymbology(id);
-    const options: Record<string, fc.Arbitrary<unknown>> = {};
-    for (const option of optionsFor(sym)) {
-      if ((option === 'version' || option === 'mask') && id !== 'qrcode') continue; // capacity per version
-      options[option] = narrowed[option] ?? arbitraryOf(props[option]!, narrowed, option);
-    }
-    if (options.ecc && sym.eccLevels) options.ecc = fc.constantFrom(...sym.eccLevels);
-    if (options.version) options.version = fc.integer({ min: 15, max: 40 });
-    for (const field of ['format', 'verify', 'allow_low_contrast', ...extra])
-      if (props[field]) options[field] = narrowed[field] ?? arbitraryOf(props[field], narrowed, field);
-    const data = fc.record({
-      data:
-        id === 'qrcode'
-          ? fc.oneof(fc.constant(sym.data.example), fc.string({ minLength: 1, maxLength: 60 }))
-          : fc.constant(sym.data.example),
-    });
-    const source =
-      id === 'qrcode' && props.payload
-        ? fc.oneof(data, fc.record({ payload: arbitraryOf(props.payload, narrowed, 'payload') }))
-        : data;
-    return fc
-      .tuple(fc.constant(id), source, fc.record(options, { requiredKeys: [] }))
-      .map(([symbology, given, opts]) => fitRules({ symbology, ...given, ...opts }))
-      .filter(contrastOk);
-  }
-}
-
-// The rules between fields the server checks (named in the descriptions), applied to a generated body.
-function fitRules(body: Record<string, any>): Record<string, unknown> {
-  if (body.scale !== undefined) delete body.size;
-  if (body.scale !== undefined || body.size !== undefined) delete body.x_dim_mm;
-  if (body.payload) delete body.version;
-  if (body.payload?.type === 'epc' && body.payload.reference) delete body.payload.text;
-  if (body.logo && (body.format === 'pdf' || body.format === 'eps')) delete body.logo;
-  if (!body.logo) delete body.logo_size;
-  if (!body.webhook_url) delete body.webhook_events;
-  return body;
-}
-
-function contrastOk(body: Record<string, any>): boolean {
-  const hex = (c: string) => (c.length === 4 ? `#${c[1]}${c[1]}${c[2]}${c[2]}${c[3]}${c[3]}` : c).toLowerCase();
-  const fg = hex(body.foreground ?? '#000000');
-  const bg = hex(body.background ?? '#ffffff');
-  return fg !== bg && (body.allow_low_contrast === true || contrastRatio(fg, bg) >= 3);
-}
-
 const show = (value: unknown) => JSON.stringify(value).slice(0, 400);
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  stack.request('POST', path, body, headers);
+/** A query string as the document reads it: each parameter deserialized by its schema. */
+const queryValue = (query: string, schema: Json) =>
+  Object.fromEntries([...new URLSearchParams(query)].map(([k, text]) => [k, fromQuery(text, schema.properties[k])]));
 
-describe('valid bodies generated from /openapi.json', () => {
-  it(`POST /v1/codes: ${RUNS} bodies, each valid for the document and accepted by the server`, async () => {
-    const schema = bodySchema('/v1/codes');
-    const validate = compile(schema);
-    const body = validBody(schema, ['metadata', 'webhook_url', 'webhook_events']);
-    // Ten at a time: submissions are micro-batched into one insert, as under real traffic.
-    await fc.assert(
-      fc.asyncProperty(fc.array(body, { minLength: 10, maxLength: 10 }), async (bodies) => {
-        for (const b of bodies) expect(errorsOf(validate, b), show(b)).toEqual([]);
-        const answers = await Promise.all(
-          bodies.map(async (b) => {
-            const res = await stack.request('POST', '/v1/codes', b);
-            return { status: res.status, text: `${show(b)} → ${await res.text()}` };
-          }),
-        );
-        for (const { status, text } of answers) expect(status, text).toBe(202);
-      }),
-      { numRuns: RUNS / 10 },
-    );
+/** Valid bodies of `path` are accepted; refused mutations are refused by the document or named in it. */
+function bodyContract(path: string, status: number, extra: string[], mutationExtra: string[] = []) {
+  const schema = () => live.body(path);
+  it(`${path}: ${RUNS} generated bodies, each valid for the document and answered ${status}`, async () => {
+    const validate = live.validator(schema());
+    await forAll(validBody(schema(), { extra }), RUNS, async (body) => {
+      expect(validate(body), show(body)).toEqual([]);
+      const res = await post(path, body);
+      expect(res.status, `${show(body)} → ${await res.text()}`).toBe(status);
+    });
+  });
+  it(`${path}: ${MUTATIONS} mutations; those the server refuses, the document refuses or names`, async () => {
+    const validate = live.validator(schema());
+    const refused = await refusalsDocumented({
+      arbitrary: fc
+        .tuple(validBody(schema(), { extra: mutationExtra }), mutationOf(schema(), { payload: true }))
+        .map(([body, m]) => mutate(body, m)),
+      runs: MUTATIONS,
+      send: async (body) => verdictOf(await post(path, body), (s) => s === status),
+      documentErrors: validate,
+      named: (e) => namedInDescriptions(schema(), e),
+    });
+    expect(refused).toBeGreaterThan(MUTATIONS / 4);
+  });
+}
+
+describe('POST /v1/codes', () => {
+  bodyContract('/v1/codes', 202, ['metadata', 'webhook_url', 'webhook_events'], ['metadata']);
+});
+
+describe('POST /v1/render-urls', () => {
+  bodyContract('/v1/render-urls', 201, ['ttl_seconds'], ['ttl_seconds']);
+});
+
+describe('GET /v1/render', () => {
+  // The render path records, charges and queues a code per request: a quarter of the runs, and of mutations.
+  const RENDERS = Math.round(RUNS / 4);
+  // One request waiting on the account's only wait slot (WAIT_MAX_PER_ACCOUNT=1): the renders answer at
+  // once instead of each waiting RENDER_WAIT_SECONDS. Without it they answer the same, a second later.
+  let holding = true;
+  let holder: Promise<unknown> = Promise.resolve();
+  beforeAll(() => {
+    const hold = (): Promise<unknown> =>
+      holding ? post('/v1/codes', { data: 'wait slot' }, { prefer: 'wait=2' }).then(hold) : Promise.resolve();
+    holder = hold();
+  });
+  afterAll(async () => {
+    holding = false;
+    await holder;
+  });
+  const schema = () => live.query('/v1/render');
+  const pending = (status: number, body: any) => status === 503 && body?.code === 'render_pending';
+
+  it(`${RENDERS} query strings from the parameter schemas, each valid for the document and accepted`, async () => {
+    const validate = live.validator(schema());
+    await forAll(validBody(schema()), RENDERS, async (fields) => {
+      const query = toQuery(fields);
+      expect(queryValue(query, schema()), query).toEqual(fields);
+      expect(validate(queryValue(query, schema())), query).toEqual([]);
+      const res = await stack.request('GET', `/v1/render?${query}`);
+      const answer = await res.text();
+      expect(pending(res.status, JSON.parse(answer)), `${query} → ${res.status} ${answer}`).toBe(true);
+    });
   });
 
-  it(`POST /v1/render-urls: ${RUNS} bodies`, async () => {
-    const schema = bodySchema('/v1/render-urls');
-    const validate = compile(schema);
-    await fc.assert(
-      fc.asyncProperty(validBody(schema, ['ttl_seconds']), async (body) => {
-        expect(errorsOf(validate, body), show(body)).toEqual([]);
-        const res = await stack.request('POST', '/v1/render-urls', body);
-        expect(res.status, `${show(body)} → ${await res.clone().text()}`).toBe(201);
-      }),
-      { numRuns: RUNS },
-    );
-  });
-
-  it(`POST /v1/batches (application/x-ndjson, validate_only): ${RUNS} rows`, async () => {
-    const schema = bodySchema('/v1/batches', 'application/x-ndjson');
-    const validate = compile(schema);
-    const rows = fc.sample(validBody(schema, ['metadata', 'filename', 'custom_id']), RUNS);
-    for (const row of rows) expect(errorsOf(validate, row), show(row)).toEqual([]);
-    const res = await stack.request(
-      'POST',
-      '/v1/batches?validate_only=true',
-      rows.map((r) => JSON.stringify(r)).join('\n'),
-      {
-        'content-type': 'application/x-ndjson',
-      },
-    );
-    const answer = (await res.json()) as { valid: boolean; errors: unknown[] };
-    expect(answer.errors).toEqual([]);
-    expect(answer.valid).toBe(true);
+  it(`${RENDERS} mutations; those the server refuses, the document refuses or names`, async () => {
+    const validate = live.validator(schema());
+    const refused = await refusalsDocumented({
+      arbitrary: fc
+        .tuple(validBody(schema()), mutationOf(schema(), { json: false }))
+        .map(([fields, m]) => toQuery(mutate(fields, m))),
+      runs: RENDERS,
+      send: async (query) => verdictOf(await stack.request('GET', `/v1/render?${query}`), pending),
+      documentErrors: (query) => validate(queryValue(query, schema())),
+      named: (e) => namedInDescriptions(schema(), e),
+    });
+    expect(refused).toBeGreaterThan(RENDERS / 4);
   });
 });
 
-// Whether the document names the rule behind a server error in a description ("Checked by the server").
-function namedInDescriptions(schema: Json, error: { path: string; message: string }): boolean {
-  const props = schema.properties as Record<string, Json>;
-  const field = props[error.path.split('.')[0]!];
-  if (/does not apply to/.test(error.message)) return /Checked by the server/.test(props.symbology?.description ?? '');
-  return /Checked by the server/.test(field?.description ?? '');
-}
+describe('POST /v1/batches (validate_only)', () => {
+  const rowSchema = () => live.body('/v1/batches', 'post', 'application/x-ndjson');
+  /** The answer to a file sent with validate_only: accepted when every row is valid. */
+  const batchVerdict = async (res: Response): Promise<Verdict> => {
+    const answer = await res.text();
+    const body = JSON.parse(answer) as { valid?: boolean; errors?: { path: string; message: string }[] };
+    if (res.status === 200 && body.valid) return { refused: false };
+    expect([200, 422], answer).toContain(res.status);
+    return { refused: true, errors: body.errors ?? [], answer: answer.slice(0, 400) };
+  };
+  const upload = (file: string, type: string, query = 'validate_only=true') =>
+    post(`/v1/batches?${query}`, file, { 'content-type': type });
+  const named = (e: { path: string; message: string }) => namedInDescriptions(rowSchema(), e);
 
-describe('mutations of valid bodies', () => {
-  it(`POST /v1/codes: ${MUTATIONS} mutations the server refuses, the document refuses too (or names the rule)`, async () => {
-    const schema = bodySchema('/v1/codes');
-    const validate = compile(schema);
-    const fields = Object.keys(schema.properties);
-    const mutation = fc.oneof(
-      // a field set to any JSON value
-      fc.record({ set: fc.constantFrom(...fields), value: fc.jsonValue({ maxDepth: 2 }) }),
-      // a field the contract does not have
-      fc.record({
-        set: fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !fields.includes(k)),
-        value: fc.jsonValue({ maxDepth: 1 }),
-      }),
-      // a payload field set to any JSON value (the valid body's payload, or a url one)
-      fc.record({
-        inPayload: fc.constantFrom('type', 'url', 'ssid', 'phone', 'to', 'latitude', 'iban', 'name', 'extra'),
-        value: fc.jsonValue({ maxDepth: 1 }),
-      }),
-      // data and payload together, or neither
-      fc.constantFrom(
-        { set: 'payload', value: { type: 'url', url: 'https://example.com/' }, keepData: true },
-        { drop: ['data', 'payload'] },
-      ),
+  it(`application/x-ndjson: a file of ${RUNS} generated rows, each valid for the document; the server finds no error`, async () => {
+    const check = live.validator(rowSchema());
+    const rows = fc.sample(validBody(rowSchema(), { extra: ['metadata', 'filename', 'custom_id'] }), RUNS);
+    for (const row of rows) expect(check(row), show(row)).toEqual([]);
+    const answer = await (await upload(rows.map((r) => JSON.stringify(r)).join('\n'), 'application/x-ndjson')).json();
+    expect(answer).toMatchObject({ errors: [], valid: true, counts: { total: RUNS, invalid: 0 } });
+  });
+
+  it(`application/x-ndjson: ${MUTATIONS} mutated rows; those the server refuses, the document refuses or names`, async () => {
+    const check = live.validator(rowSchema());
+    const refused = await refusalsDocumented({
+      arbitrary: fc
+        .tuple(validBody(rowSchema(), { extra: ['metadata'] }), mutationOf(rowSchema(), { payload: true }))
+        .map(([row, m]) => mutate(row, m)),
+      runs: MUTATIONS,
+      send: async (row) => batchVerdict(await upload(JSON.stringify(row), 'application/x-ndjson')),
+      documentErrors: check,
+      named,
+    });
+    expect(refused).toBeGreaterThan(MUTATIONS / 4);
+  });
+
+  // CSV: the columns are BatchRow's fields but payload (the body's description), metadata as metadata.<key>
+  // (a key without dots or whitespace, a value not empty: an empty cell is an absent field).
+  const csvRow = () =>
+    validBody(rowSchema(), {
+      extra: ['metadata', 'filename', 'custom_id'],
+      withoutPayload: true,
+      overrides: {
+        filename: fc.string({ minLength: 1, maxLength: 12 }),
+        custom_id: fc.string({ minLength: 1, maxLength: 12 }),
+        // A few keys: a header over BATCH_ROW_MAX_BYTES is refused, and every row's keys are columns.
+        metadata: fc.dictionary(
+          fc.constantFrom('sku', 'lot', 'größe', 'a,b', 'say"hi"', 'x'.repeat(40)),
+          fc.string({ minLength: 1, maxLength: 20 }),
+          { minKeys: 1, maxKeys: 3 },
+        ),
+        // Text that needs quoting: commas, quotes and line breaks inside a cell.
+        data: fc
+          .array(fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom(',', '"', '\n', '\r\n', '""')), {
+            minLength: 1,
+            maxLength: 6,
+          })
+          .map((parts) => parts.join(''))
+          .filter((s) => s.length > 0),
+      },
+    });
+  /**
+   * One CSV row as the document reads it: cells typed by their column's schema, metadata.<key> under
+   * metadata, an empty cell absent. A column that is neither is kept as it is, for the schema to refuse.
+   */
+  const rowValue = (cells: Record<string, string>) => {
+    const row: Record<string, any> = {};
+    for (const [column, text] of Object.entries(cells)) {
+      const key = /^metadata\.([^.\s]+)$/.exec(column)?.[1];
+      const known = key !== undefined || column in rowSchema().properties;
+      if (text === '' && known) continue;
+      if (key !== undefined) (row.metadata ??= {})[key] = text;
+      else row[column] = fromQuery(text, rowSchema().properties[column]);
+    }
+    return row;
+  };
+
+  it(`text/csv: a file of ${RUNS} generated rows, quoted as RFC 4180 says, each valid for the document; no error`, async () => {
+    const check = live.validator(rowSchema());
+    const [rows, quoted] = fc.sample(fc.tuple(csvRow(), fc.boolean()), RUNS).reduce<[Json[], boolean[]]>(
+      ([r, q], [row, quote]) => [
+        [...r, row],
+        [...q, quote],
+      ],
+      [[], []],
     );
-    let refused = 0;
-    await fc.assert(
-      fc.asyncProperty(validBody(schema, ['metadata']), mutation, async (valid, m: any) => {
-        const body: Record<string, unknown> = { ...valid };
-        if (m.set !== undefined) {
-          if (m.set === 'payload' && !m.keepData) delete body.data;
-          if (m.set === 'data') delete body.payload;
-          body[m.set] = m.value;
-        }
-        for (const key of m.drop ?? []) delete body[key];
-        if (m.inPayload !== undefined) {
-          delete body.data;
-          body.symbology = 'qrcode';
-          body.payload = {
-            ...((valid.payload as object) ?? { type: 'url', url: 'https://example.com/' }),
-            [m.inPayload]: m.value,
-          };
-        }
-        const res = await stack.request('POST', '/v1/codes', body);
-        if (res.status === 202) return;
-        expect(res.status, show(body)).toBe(422);
-        refused++;
-        const problem = (await res.json()) as { errors: { path: string; message: string }[] };
-        if (problem.errors.every((e) => namedInDescriptions(schema, e))) return;
-        expect(
-          validate(body),
-          `${show(body)} was refused by the server (${show(problem.errors)}) but not by the document`,
-        ).toBe(false);
+    for (const row of rows) {
+      expect(check(row), show(row)).toEqual([]);
+      // What the document says a row's cells mean is the row itself.
+      expect(rowValue(csvRowOf(row)), show(row)).toEqual(row);
+    }
+    const answer = await (await upload(toCsv(rows.map(csvRowOf), quoted), 'text/csv')).json();
+    expect(answer).toMatchObject({ errors: [], valid: true, counts: { total: RUNS, invalid: 0 } });
+  });
+
+  it(`text/csv: ${MUTATIONS} mutated rows; those the server refuses, the document refuses or names`, async () => {
+    const check = live.validator(rowSchema());
+    const refused = await refusalsDocumented({
+      arbitrary: fc
+        .tuple(csvRow(), mutationOf(rowSchema(), { json: false }))
+        .map(([row, m]) => csvRowOf(mutate(row, m))),
+      runs: MUTATIONS,
+      send: async (cells) => batchVerdict(await upload(toCsv([cells]), 'text/csv')),
+      documentErrors: (cells) => check(rowValue(cells)),
+      named,
+    });
+    expect(refused).toBeGreaterThan(MUTATIONS / 4);
+  });
+
+  // Query parameters are defaults for every row: a valid row split between the query and the file. The
+  // defaults must be valid on their own (named in the descriptions): the options that apply go with their
+  // symbology, colours with each other and the contrast waiver, the logo with its size.
+  const BATCH_QUERIES = Math.round(RUNS / 4);
+  const querySchema = () => live.query('/v1/batches', 'post');
+  const split = () =>
+    validBody(rowSchema(), { withoutPayload: true }).chain((row) =>
+      fc.record({
+        row: fc.constant(row),
+        toQuery: fc.subarray(Object.keys(row).filter((k) => k !== 'data')).map((moved) => together(row, moved)),
+        webhook: fc.option(fc.subarray([...EVENT_TYPES], { minLength: 1 })),
       }),
-      { numRuns: MUTATIONS },
     );
-    expect(refused).toBeGreaterThan(MUTATIONS / 2);
+  const GROUPS = [['foreground', 'background', 'allow_low_contrast'], ['logo', 'logo_size'], ['symbology']];
+  const together = (row: Json, moved: string[]) =>
+    moved.length === 0
+      ? moved
+      : [
+          ...new Set([
+            ...moved,
+            ...GROUPS.filter((g) => g.some((k) => moved.includes(k)) || g[0] === 'symbology').flat(),
+          ]),
+        ].filter((k) => k in row);
+  const queryOf = ({ row, toQuery: moved, webhook }: { row: Json; toQuery: string[]; webhook: string[] | null }) => ({
+    ...Object.fromEntries(moved.map((k) => [k, row[k]])),
+    ...(webhook ? { webhook_url: PUBLIC_HOOK, webhook_events: webhook.join(',') } : {}),
+  });
+  const fileOf = ({ row, toQuery: moved }: { row: Json; toQuery: string[] }) =>
+    JSON.stringify(Object.fromEntries(Object.entries(row).filter(([k]) => !moved.includes(k))));
+
+  it(`query defaults: ${BATCH_QUERIES} generated from the parameter schemas, each valid for the document and accepted`, async () => {
+    const check = live.validator(querySchema());
+    await forAll(split(), BATCH_QUERIES, async (generated) => {
+      const query = toQuery({ validate_only: true, ...queryOf(generated) });
+      expect(check(queryValue(query, querySchema())), query).toEqual([]);
+      const verdict = await batchVerdict(await upload(fileOf(generated), 'application/x-ndjson', query));
+      expect(verdict, `${query} ${fileOf(generated)}`).toEqual({ refused: false });
+    });
+  });
+
+  it(`query defaults: ${MUTATIONS / 2} mutations; those the server refuses, the document refuses or names`, async () => {
+    const check = live.validator(querySchema());
+    // validate_only stays: without it the upload would create a batch.
+    const { validate_only: _, ...mutable } = querySchema().properties;
+    const refused = await refusalsDocumented({
+      arbitrary: fc.tuple(split(), mutationOf({ properties: mutable }, { json: false })).map(([generated, m]) => ({
+        query: toQuery({ validate_only: true, ...mutate(queryOf(generated), m) }),
+        file: fileOf(generated),
+      })),
+      runs: MUTATIONS / 2,
+      send: async ({ query, file }) => batchVerdict(await upload(file, 'application/x-ndjson', query)),
+      documentErrors: ({ query }) => check(queryValue(query, querySchema())),
+      named: (e) => namedInDescriptions(querySchema(), e) || named(e),
+    });
+    expect(refused).toBeGreaterThan(MUTATIONS / 8);
   });
 });

@@ -8,6 +8,7 @@ export type Json = Record<string, any>;
 export type Overrides = Record<string, fc.Arbitrary<unknown>>;
 
 const MAX_TEXT = 24;
+const isoDate = fc.date({ min: new Date('2000-01-01'), max: new Date('2099-12-31'), noInvalidDate: true });
 
 /** An arbitrary of values valid against `schema`; `overrides` replace the schema at a dotted path. */
 export function arbitraryOf(schema: Json, overrides: Overrides = {}, path = ''): fc.Arbitrary<unknown> {
@@ -15,9 +16,12 @@ export function arbitraryOf(schema: Json, overrides: Overrides = {}, path = ''):
   if (override) return override;
   if ('const' in schema) return fc.constant(schema.const);
   if (Array.isArray(schema.enum)) return fc.constantFrom(...schema.enum);
-  if (Array.isArray(schema.oneOf) && schema.type !== 'object')
-    return fc.oneof(...schema.oneOf.map((s: Json) => arbitraryOf(s, overrides, path)));
+  const alternatives = (schema.oneOf ?? schema.anyOf) as Json[] | undefined;
+  if (Array.isArray(alternatives) && schema.type !== 'object')
+    return fc.oneof(...alternatives.map((s: Json) => arbitraryOf(s, overrides, path)));
   switch (schema.type) {
+    case 'null':
+      return fc.constant(null);
     case 'boolean':
       return fc.boolean();
     case 'integer':
@@ -48,6 +52,8 @@ function stringOf(schema: Json): fc.Arbitrary<string> {
   const maxLength = Math.min(schema.maxLength ?? MAX_TEXT, MAX_TEXT);
   if (schema.format === 'email') return fc.constantFrom('ada@example.com', 'first.last@example.org', 'x@a.io');
   if (schema.format === 'uri') return fc.webUrl({ validSchemes: ['https', 'http'] }).filter((u) => u.length <= 200);
+  if (schema.format === 'date-time') return isoDate.map((d) => d.toISOString());
+  if (schema.format === 'date') return isoDate.map((d) => d.toISOString().slice(0, 10));
   if (schema.pattern)
     return fc
       .stringMatching(new RegExp(schema.pattern))

@@ -89,8 +89,18 @@ export function usageQuerySchema(maxDays: number) {
       const from = q.from ?? dayOf(new Date(Date.parse(to) - 29 * DAY_MS));
       return { ...q, from, to };
     }),
-    v.check((q) => q.from <= q.to, 'from must not be after to'),
-    v.check((q) => (Date.parse(q.to) - Date.parse(q.from)) / DAY_MS < maxDays, `covers at most ${maxDays} days`),
+    // Named on `from`, the field a caller changes to fix them.
+    v.forward(
+      v.check((q) => q.from <= q.to, 'must not be after to'),
+      ['from'],
+    ),
+    v.forward(
+      v.check(
+        (q) => (Date.parse(q.to) - Date.parse(q.from)) / DAY_MS < maxDays,
+        `must be less than ${maxDays} days before to`,
+      ),
+      ['from'],
+    ),
   );
 }
 
