@@ -923,6 +923,8 @@ export interface components {
         logo?: string;
         /** @description Logo width as a fraction of the symbol width. */
         logo_size?: number;
+        /** @description EAN-2/EAN-5 add-on digits drawn after the main symbol. */
+        addon?: string;
       };
       /** @description The string key/values sent with the code */
       metadata: {
@@ -1082,6 +1084,8 @@ export interface components {
         logo?: string;
         /** @description Logo width as a fraction of the symbol width (default 0.2). */
         logo_size?: number;
+        /** @description EAN-2 or EAN-5 add-on (supplement) after the main symbol: an issue number, a book price (ISBN 978… with 52250). Checked by the server: ean13, upca and upce only (GS1 permits no add-on on EAN-8). */
+        addon?: string;
         /** @description File name in results.zip (extension added). */
         filename?: string;
         /** @description Your id for the row, echoed in manifest.csv. */
@@ -1206,6 +1210,8 @@ export interface components {
         logo?: string;
         /** @description Logo width as a fraction of the symbol width (default 0.2). */
         logo_size?: number;
+        /** @description EAN-2 or EAN-5 add-on (supplement) after the main symbol: an issue number, a book price (ISBN 978… with 52250). Checked by the server: ean13, upca and upce only (GS1 permits no add-on on EAN-8). */
+        addon?: string;
         /** @description File name in results.zip (extension added). */
         filename?: string;
         /** @description Your id for the row, echoed in manifest.csv. */
@@ -1681,6 +1687,8 @@ export interface components {
       min?: number;
       max?: number;
       values?: (string | number)[];
+      /** @description A regular expression the value must match */
+      pattern?: string;
     };
     PayloadType: {
       /** @constant */

@@ -69,6 +69,7 @@ export const CATALOG_SCHEMAS: Record<string, Json> = {
       min: { type: 'number' },
       max: { type: 'number' },
       values: { type: 'array', items: { type: ['string', 'number'] } },
+      pattern: { type: 'string', description: 'A regular expression the value must match' },
     },
   },
   PayloadType: allRequired({
