@@ -207,13 +207,10 @@ describe('POST /v1/batches (validate_only)', () => {
 
   it(`text/csv: a file of ${RUNS} generated rows, quoted as RFC 4180 says, each valid for the document; no error`, async () => {
     const check = live.validator(rowSchema());
-    const [rows, quoted] = fc.sample(fc.tuple(csvRow(), fc.boolean()), RUNS).reduce<[Json[], boolean[]]>(
-      ([r, q], [row, quote]) => [
-        [...r, row],
-        [...q, quote],
-      ],
-      [[], []],
-    );
+    // Some rows quote every cell, needed or not: a quoted cell reads as the same text.
+    const samples = fc.sample(fc.tuple(csvRow(), fc.boolean()), RUNS);
+    const rows = samples.map(([row]) => row);
+    const quoted = samples.map(([, quote]) => quote);
     for (const row of rows) {
       expect(check(row), show(row)).toEqual([]);
       // What the document says a row's cells mean is the row itself.
@@ -250,16 +247,16 @@ describe('POST /v1/batches (validate_only)', () => {
         webhook: fc.option(fc.subarray([...EVENT_TYPES], { minLength: 1 })),
       }),
     );
-  const GROUPS = [['foreground', 'background', 'allow_low_contrast'], ['logo', 'logo_size'], ['symbology']];
+  const GROUPS = [
+    ['foreground', 'background', 'allow_low_contrast'],
+    ['logo', 'logo_size'],
+  ];
   const together = (row: Json, moved: string[]) =>
     moved.length === 0
-      ? moved
-      : [
-          ...new Set([
-            ...moved,
-            ...GROUPS.filter((g) => g.some((k) => moved.includes(k)) || g[0] === 'symbology').flat(),
-          ]),
-        ].filter((k) => k in row);
+      ? []
+      : [...new Set([...moved, 'symbology', ...GROUPS.filter((g) => g.some((k) => moved.includes(k))).flat()])].filter(
+          (k) => k in row,
+        );
   const queryOf = ({ row, toQuery: moved, webhook }: { row: Json; toQuery: string[]; webhook: string[] | null }) => ({
     ...Object.fromEntries(moved.map((k) => [k, row[k]])),
     ...(webhook ? { webhook_url: PUBLIC_HOOK, webhook_events: webhook.join(',') } : {}),
