@@ -16,7 +16,7 @@ import {
   toQuery,
   verdictOf,
 } from '../support/contract.ts';
-import { eventually, startStack, type TestStack } from '../support/harness.ts';
+import { eventually, startStack, unchecked, type TestStack } from '../support/harness.ts';
 import { liveDocument, type LiveDocument } from '../support/live-document.ts';
 
 const RUNS = Math.round(Number(process.env.CONTRACT_RUNS ?? 2000) / 4);
@@ -88,7 +88,8 @@ function bodyContract(options: {
   const schema = () => live.body(path, method.toLowerCase());
   const valid = () => arbitraryOf(schema(), options.overrides) as fc.Arbitrary<Record<string, unknown>>;
   const send = async (body: unknown, lane: number) => {
-    const res = await stack.request(method, options.url(lane), body);
+    // Generated and mutated bodies are checked against the document at run time (ajv), not by the types.
+    const res = await stack.request(method, options.url(lane), unchecked(body));
     if (res.status === status) options.accepted?.((await res.clone().json()) as Json, lane);
     return res;
   };

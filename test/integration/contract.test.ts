@@ -21,7 +21,7 @@ import {
   verdictOf,
   type Verdict,
 } from '../support/contract.ts';
-import { startStack, type TestStack } from '../support/harness.ts';
+import { startStack, unchecked, type TestStack } from '../support/harness.ts';
 import { liveDocument, type LiveDocument } from '../support/live-document.ts';
 
 const RUNS = Number(process.env.CONTRACT_RUNS ?? 2000);
@@ -42,8 +42,9 @@ beforeAll(async () => {
 afterAll(() => stack?.close());
 
 const show = (value: unknown) => JSON.stringify(value).slice(0, 400);
+// Generated and mutated bodies are checked against the document at run time (ajv), not by the types.
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  stack.request('POST', path, body, headers);
+  stack.request('POST', path, unchecked(body), headers);
 /** A query string as the document reads it: each parameter deserialized by its schema. */
 const queryValue = (query: string, schema: Json) =>
   Object.fromEntries([...new URLSearchParams(query)].map(([k, text]) => [k, fromQuery(text, schema.properties[k])]));
