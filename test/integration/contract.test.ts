@@ -14,6 +14,7 @@ import {
   mutate,
   mutationOf,
   namedInDescriptions,
+  ownProperty,
   refusalsDocumented,
   toCsv,
   toQuery,
@@ -47,7 +48,7 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
   stack.request('POST', path, unchecked(body), headers);
 /** A query string as the document reads it: each parameter deserialized by its schema. */
 const queryValue = (query: string, schema: Json) =>
-  Object.fromEntries([...new URLSearchParams(query)].map(([k, text]) => [k, fromQuery(text, schema.properties[k])]));
+  Object.fromEntries([...new URLSearchParams(query)].map(([k, text]) => [k, fromQuery(text, ownProperty(schema, k))]));
 
 /** Valid bodies of `path` are accepted; refused mutations are refused by the document or named in it. */
 function bodyContract(path: string, status: number, extra: string[], mutationExtra: string[] = []) {
@@ -198,10 +199,10 @@ describe('POST /v1/batches (validate_only)', () => {
     const row: Record<string, any> = {};
     for (const [column, text] of Object.entries(cells)) {
       const key = /^metadata\.([^.\s]+)$/.exec(column)?.[1];
-      const known = key !== undefined || column in rowSchema().properties;
+      const known = key !== undefined || Object.hasOwn(rowSchema().properties, column);
       if (text === '' && known) continue;
       if (key !== undefined) (row.metadata ??= {})[key] = text;
-      else row[column] = fromQuery(text, rowSchema().properties[column]);
+      else row[column] = fromQuery(text, ownProperty(rowSchema(), column));
     }
     return row;
   };

@@ -151,18 +151,22 @@ export function mutate(valid: Record<string, unknown>, m: Mutation): Record<stri
  */
 export function namedInDescriptions(schema: Json, error: { path: string; message: string }): boolean {
   const props = schema.properties as Record<string, Json>;
+  const field = (name: string) => ownProperty(schema, name);
   const describes = (s: Json | undefined): boolean =>
     /Checked by the server/.test(s?.description ?? '') || (s?.anyOf ?? s?.oneOf ?? []).some(describes);
   if (/does not apply to/.test(error.message)) return describes(props.symbology);
   const [first, second] = error.path.replace(/^(query|rows\.\d+)\./, '').split('.');
-  const field = props[first!];
-  if (first === 'payload' && second) return describes(field) || payloadFieldNamed(field, second);
-  return describes(field);
+  if (first === 'payload' && second) return payloadFieldNamed(field('payload'), second);
+  return describes(field(first!));
 }
+
+/** A property's schema, own properties only: a field named `constructor` is not Object's. */
+export const ownProperty = (schema: Json, name: string): Json | undefined =>
+  Object.hasOwn(schema.properties ?? {}, name) ? schema.properties[name] : undefined;
 
 function payloadFieldNamed(payload: Json | undefined, name: string): boolean {
   const variants = (payload?.oneOf ?? payload?.anyOf ?? []) as Json[];
-  return variants.some((s) => /Checked by the server/.test(s.properties?.[name]?.description ?? ''));
+  return variants.some((s) => /Checked by the server/.test(ownProperty(s, name)?.description ?? ''));
 }
 
 /** A value as a query parameter or CSV cell: text, as the wire carries it. */
