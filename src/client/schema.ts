@@ -239,8 +239,8 @@ export interface paths {
     get: operations['getV1Batches'];
     put?: never;
     /**
-     * Upload a CSV (header row) or JSON Lines file, one code per row; defaults for every row as query parameters, checked together before the rows
-     * @description Upload a CSV (header row) or JSON Lines file, one code per row; defaults for every row as query parameters, checked together before the rows. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `unsupported_media_type`, `request_timeout`, `batch_too_large`, `invalid_batch_file`, `validation_failed`, `too_many_batches`, `quota_exceeded`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
+     * Upload a CSV (header row) or JSON Lines file, one code per row; defaults for every row as query parameters (metadata as metadata.<key>), checked together before the rows
+     * @description Upload a CSV (header row) or JSON Lines file, one code per row; defaults for every row as query parameters (metadata as metadata.<key>), checked together before the rows. Authenticate with a bearer API key; every answer carries RateLimit and RateLimit-Policy. Problems it may answer: `unsupported_media_type`, `request_timeout`, `batch_too_large`, `invalid_batch_file`, `validation_failed`, `too_many_batches`, `quota_exceeded`, `unauthorized`, `account_suspended`, `rate_limited`, `service_unavailable`, `api_key_required`.
      */
     post: operations['postV1Batches'];
     delete?: never;
@@ -3208,6 +3208,8 @@ export interface operations {
         logo?: string;
         logo_size?: number;
         addon?: string;
+        filename?: string;
+        custom_id?: string;
         validate_only?: boolean;
         webhook_url?: string;
         webhook_events?: string;

@@ -260,6 +260,7 @@ const eventList = new RegExp(`^${eventName}(,${eventName}){0,${EVENT_TYPES.lengt
 /** Query parameters of POST /v1/batches: defaults for every row (data comes from the rows), plus the controls. */
 export const batchQuerySchema = v.object({
   ...optional(ROW_DEFAULT_SCHEMAS),
+  ...optional(ROW_SCHEMAS),
   validate_only: v.optional(bool('Check every row and answer counts and row errors; create nothing.')),
   webhook_url: v.optional(WebhookUrlSchema),
   webhook_events: v.optional(

@@ -282,7 +282,7 @@ export function resources(config: Config): Operation[] {
       path: '/v1/batches',
       tag: 'batches',
       summary:
-        'Upload a CSV (header row) or JSON Lines file, one code per row; defaults for every row as query parameters, checked together before the rows',
+        'Upload a CSV (header row) or JSON Lines file, one code per row; defaults for every row as query parameters (metadata as metadata.<key>), checked together before the rows',
       headers: ['Idempotency-Key'],
       query: jsonSchemaOf(batchQuerySchema),
       body: {
