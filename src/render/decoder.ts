@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { RenderSpec } from '../domain/render-spec.ts';
 import type { RenderResult } from './index.ts';
-import { prepareDecoder, verifyRender, type Verification } from './verify.ts';
+import { verifyRender, type Verification } from './verify.ts';
+import { prepareDecoder } from './zxing.ts';
 
 export type Verify = (
   spec: RenderSpec,

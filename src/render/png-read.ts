@@ -1,6 +1,8 @@
 // A small PNG reader (any bit depth and colour type but 16-bit and interlaced): the verifier reads
-// delivered PNGs without a trip through libvips. It unfilters every scanline (filters chain down the
-// image) but turns only the pixels asked for into luminance. zlib is the only dependency.
+// delivered PNGs without a trip through libvips. It unfilters scanlines in place, down to the lowest row
+// asked for (filters chain down the image), and turns only the pixels asked for into luminance. zlib is
+// the only dependency. The hot paths are written for one array type and no per-call allocation: for a small
+// symbol, reading its PNG back costs less than zxing's read of it.
 import { inflateSync } from 'node:zlib';
 
 /** A decoded PNG: `luminance(x, y)` is 0 (black) to 255 (white), alpha composited on white. */
@@ -17,6 +19,13 @@ export type PngPixels = {
 };
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+// Chunk types as big-endian words: compared without making strings.
+const IHDR = 0x49484452;
+const PLTE = 0x504c5445;
+const TRNS = 0x74524e53;
+const IDAT = 0x49444154;
+const IEND = 0x49454e44;
+const ONE_CHUNK_MAX = 1 << 22;
 
 function paeth(a: number, b: number, c: number): number {
   const p = a + b - c;
@@ -26,148 +35,165 @@ function paeth(a: number, b: number, c: number): number {
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
-// Reverses the per-scanline filters of rows from..to-1 into `out` (rows above `from` already done); `bpp` is
-// bytes per complete pixel (at least 1). A repeat of the row above (filter Up, all zeros) is a copy.
-function unfilter(raw: Uint8Array, out: Uint8Array, stride: number, bpp: number, from: number, to: number): void {
-  for (let y = from; y < to; y++) {
-    const type = raw[y * (stride + 1)]!;
-    const src = y * (stride + 1) + 1;
-    const row = y * stride;
-    const up = row - stride;
-    if (type === 0 || (type === 2 && y === 0)) out.set(raw.subarray(src, src + stride), row);
-    else if (type === 2 && zeros(raw, src, stride)) out.copyWithin(row, up, row);
-    else if (type === 2) for (let x = 0; x < stride; x++) out[row + x] = (raw[src + x]! + out[up + x]!) & 255;
-    else if (type === 1)
-      for (let x = 0; x < stride; x++) out[row + x] = (raw[src + x]! + (x >= bpp ? out[row + x - bpp]! : 0)) & 255;
-    else {
-      for (let x = 0; x < stride; x++) {
-        const a = x >= bpp ? out[row + x - bpp]! : 0;
-        const b = y > 0 ? out[up + x]! : 0;
-        const c = x >= bpp && y > 0 ? out[up + x - bpp]! : 0;
-        out[row + x] = (raw[src + x]! + (type === 3 ? (a + b) >> 1 : paeth(a, b, c))) & 255;
-      }
-    }
-  }
-}
-
-function zeros(raw: Uint8Array, at: number, n: number): boolean {
-  for (let i = 0; i < n; i++) if (raw[at + i] !== 0) return false;
+// Whether raw[at..at+n) is all zeros, four bytes at a time where aligned (`words` views raw's buffer).
+function zeros(raw: Uint8Array, words: Int32Array, at: number, n: number): boolean {
+  const end = at + n;
+  let i = at;
+  for (; i < end && (i & 3) !== 0; i++) if (raw[i] !== 0) return false;
+  for (; i + 4 <= end; i += 4) if (words[i >> 2] !== 0) return false;
+  for (; i < end; i++) if (raw[i] !== 0) return false;
   return true;
 }
 
 const luma = (r: number, g: number, b: number) => (r * 77 + g * 150 + b * 29) >> 8;
 const onWhite = (l: number, alpha: number) => (alpha === 255 ? l : 255 - (((255 - l) * alpha) >> 8));
 
-/** The PNG's pixels, or undefined for a PNG this reader does not take (16-bit, interlaced, malformed). */
-export function readPng(png: Buffer): PngPixels | undefined {
-  if (png.length < 33 || png.readUInt32BE(12) !== 0x49484452) return undefined;
-  const width = png.readUInt32BE(16);
-  const height = png.readUInt32BE(20);
-  const depth = png[24]!;
-  const colour = png[25]!;
+type Header = { width: number; height: number; depth: number; colour: number; channels: number };
+type Chunks = { palette: Uint8Array; paletteAlpha: Uint8Array; idat: Uint8Array };
+
+function header(png: Buffer): Header | undefined {
+  if (png.length < 33 || png.readUInt32BE(12) !== IHDR) return undefined;
+  const [depth, colour] = [png[24]!, png[25]!];
   const channels = CHANNELS[colour] ?? 0;
   if (channels === 0 || depth === 16 || png[28] !== 0) return undefined;
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20), depth, colour, channels };
+}
+
+// The chunks the reader uses; undefined when there is no image data.
+function chunks(png: Buffer, colour: number): Chunks | undefined {
   let palette: Uint8Array = new Uint8Array(0);
   let paletteAlpha: Uint8Array = new Uint8Array(0);
-  const idat: Buffer[] = [];
+  const idat: Uint8Array[] = [];
   for (let at = 8; at + 8 <= png.length;) {
     const length = png.readUInt32BE(at);
-    const type = png.toString('latin1', at + 4, at + 8);
-    if (type === 'PLTE') palette = png.subarray(at + 8, at + 8 + length);
-    else if (type === 'tRNS' && colour === 3) paletteAlpha = png.subarray(at + 8, at + 8 + length);
-    else if (type === 'IDAT') idat.push(png.subarray(at + 8, at + 8 + length));
-    else if (type === 'IEND') break;
+    const type = png.readUInt32BE(at + 4);
+    if (type === IEND) break;
+    const data = png.subarray(at + 8, at + 8 + length);
+    if (type === PLTE) palette = data;
+    else if (type === TRNS && colour === 3) paletteAlpha = data;
+    else if (type === IDAT) idat.push(data);
     at += 12 + length;
   }
-  const bitsPerPixel = depth * channels;
-  const stride = (width * bitsPerPixel + 7) >> 3;
-  let raw: Uint8Array;
+  if (idat.length === 0) return undefined;
+  return { palette, paletteAlpha, idat: idat.length === 1 ? idat[0]! : Buffer.concat(idat) };
+}
+
+// Luminance of every sample value of a grey or palette image of up to 8 bits (undefined for the others).
+function sampleLuminance(h: Header, c: Chunks): Uint8Array | undefined {
+  if (h.colour !== 0 && h.colour !== 3) return undefined;
+  const max = (1 << h.depth) - 1;
+  const lut = new Uint8Array(max + 1);
+  for (let s = 0; s <= max; s++) {
+    const p = s * 3;
+    lut[s] =
+      h.colour === 0
+        ? Math.round((s * 255) / max)
+        : p + 2 < c.palette.length
+          ? onWhite(luma(c.palette[p]!, c.palette[p + 1]!, c.palette[p + 2]!), c.paletteAlpha[s] ?? 255)
+          : 0;
+  }
+  return lut;
+}
+
+/** The PNG's pixels, or undefined for a PNG this reader does not take (16-bit, interlaced, malformed). */
+export function readPng(png: Buffer): PngPixels | undefined {
+  const h = header(png);
+  const c = h && chunks(png, h.colour);
+  if (!h || !c) return undefined;
+  const { width, height, depth, colour, channels } = h;
+  const stride = (width * depth * channels + 7) >> 3;
+  const expected = (stride + 1) * height;
+  let inflated: Buffer;
   try {
-    raw = inflateSync(idat.length === 1 ? idat[0]! : Buffer.concat(idat));
+    // One output chunk for the whole image (zlib's default of 16 KiB would split most symbols in two).
+    inflated = inflateSync(c.idat, { chunkSize: Math.max(64, Math.min(expected + 64, ONE_CHUNK_MAX)) });
   } catch {
     return undefined;
   }
-  if (raw.length < (stride + 1) * height) return undefined;
-  // Rows are unfiltered on first use, down to the lowest row asked for: a verifier reading a few lines
-  // across a symbol does not pay for the rows below them. A row stored unfiltered, or repeating the row
-  // above (filter Up, all zeros: what our writer emits for most rows), is read where it lies; only rows
-  // another filter touches are computed into `pixels`. `at[y]` is where row y's bytes start: an offset into
-  // raw, or minus one minus an offset into pixels.
-  let pixels = new Uint8Array(0); // allocated when the first row needs computing
+  if (inflated.length < expected) return undefined;
+  // Aligned for the word-wise checks below: zlib's output may sit anywhere in a pooled buffer.
+  const raw =
+    inflated.byteOffset % 4 === 0
+      ? new Uint8Array(inflated.buffer, inflated.byteOffset, expected)
+      : Uint8Array.from(inflated.subarray(0, expected));
+  const words = new Int32Array(raw.buffer, raw.byteOffset, expected >> 2);
+  const bpp = Math.max(1, (depth * channels) >> 3);
+  // Rows are unfiltered in place on first use, down to the lowest row asked for: a verifier reading a few
+  // lines across a symbol does not pay for the rows below them. A row repeating the one above (filter Up,
+  // all zeros: what our writer emits for most rows) is not copied: `at[y]` is where row y's unfiltered bytes
+  // start in raw, the row above's place for such a repeat.
   const at = new Int32Array(height);
-  const bpp = Math.max(1, bitsPerPixel >> 3);
   let done = 0;
   const ensure = (y: number) => {
     for (; done <= y && done < height; done++) {
       const src = done * (stride + 1) + 1;
       const type = raw[src - 1]!;
-      if (type === 0 || (type === 2 && done === 0)) at[done] = src;
-      else if (type === 2 && zeros(raw, src, stride)) at[done] = at[done - 1]!;
-      else {
-        if (pixels.length === 0) pixels = new Uint8Array(stride * height);
-        if (done > 0 && at[done - 1]! >= 0) {
-          const up = at[done - 1]!;
-          pixels.set(raw.subarray(up, up + stride), (done - 1) * stride);
-        } else if (done > 0 && -at[done - 1]! - 1 !== (done - 1) * stride) {
-          const up = -at[done - 1]! - 1;
-          pixels.copyWithin((done - 1) * stride, up, up + stride);
-        }
-        unfilter(raw, pixels, stride, bpp, done, done + 1);
-        at[done] = -(done * stride) - 1;
-      }
+      const up = done > 0 ? at[done - 1]! : -1;
+      at[done] = src;
+      if (type === 0 || up < 0) {
+        if (type === 1 || type === 3 || type === 4) unfilterFirst(raw, src, stride, bpp, type);
+      } else if (type === 2) {
+        if (zeros(raw, words, src, stride)) at[done] = up;
+        else for (let x = 0; x < stride; x++) raw[src + x] = (raw[src + x]! + raw[up + x]!) & 255;
+      } else unfilter(raw, src, up, stride, bpp, type);
     }
   };
-  // Row y's bytes (after ensure(y)) and the offset of its first byte in them.
-  const rowOf = (y: number): [Uint8Array, number] => (at[y]! >= 0 ? [raw, at[y]!] : [pixels, -at[y]! - 1]);
+  const lut = sampleLuminance(h, c);
   const max = (1 << depth) - 1;
-  const paletteLuma = Array.from({ length: palette.length / 3 }, (_, i) =>
-    onWhite(luma(palette[i * 3]!, palette[i * 3 + 1]!, palette[i * 3 + 2]!), paletteAlpha[i] ?? 255),
-  );
-  function luminance(x: number, y: number): number {
-    ensure(y);
-    const [bytes, base] = rowOf(y);
-    const bit = x * depth;
-    const s = depth >= 8 ? bytes[base + x * channels]! : (bytes[base + (bit >> 3)]! >> (8 - depth - (bit & 7))) & max;
-    if (colour === 3) return paletteLuma[s] ?? 0;
-    if (colour === 0) return depth === 8 ? s : Math.round((s * 255) / max);
+  // Luminance of pixel x of the row whose bytes start at base.
+  const pixel = (base: number, x: number): number => {
+    if (lut) {
+      if (depth === 8) return lut[raw[base + x]!]!;
+      const bit = x * depth;
+      return lut[(raw[base + (bit >> 3)]! >> (8 - depth - (bit & 7))) & max]!;
+    }
     const p = base + x * channels;
-    if (colour === 4) return onWhite(s, bytes[p + 1]!);
-    const l = luma(s, bytes[p + 1]!, bytes[p + 2]!);
-    return colour === 6 ? onWhite(l, bytes[p + 3]!) : l;
+    if (colour === 4) return onWhite(raw[p]!, raw[p + 1]!);
+    const l = luma(raw[p]!, raw[p + 1]!, raw[p + 2]!);
+    return colour === 6 ? onWhite(l, raw[p + 3]!) : l;
+  };
+  const l0 = lut?.[0] ?? 0;
+  const l1 = lut?.[1] ?? 0;
+  function samples(y: number, x0: number, step: number, count: number, out: Uint8Array, offset: number): void {
+    ensure(y);
+    const base = at[y]!;
+    if (depth === 1 && lut) {
+      for (let i = 0, x = x0; i < count; i++, x += step)
+        out[offset + i] = (raw[base + (x >> 3)]! >> (7 - (x & 7))) & 1 ? l1 : l0;
+    } else for (let i = 0, x = x0; i < count; i++, x += step) out[offset + i] = pixel(base, x);
   }
   function grey(): Uint8Array {
-    ensure(height - 1);
     const out = new Uint8Array(width * height);
-    if (colour === 3 && depth === 1) {
-      // Two-colour palette (what we write): eight pixels per byte through a lookup.
-      const [l0, l1] = [paletteLuma[0] ?? 0, paletteLuma[1] ?? 0];
-      for (let y = 0; y < height; y++) {
-        const [bytes, base] = rowOf(y);
-        for (let x = 0; x < width; x++) out[y * width + x] = (bytes[base + (x >> 3)]! >> (7 - (x & 7))) & 1 ? l1 : l0;
-      }
-      return out;
-    }
-    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[y * width + x] = luminance(x, y);
+    for (let y = 0; y < height; y++) samples(y, 0, 1, width, out, y * width);
     return out;
   }
   function row(y: number): Uint8Array {
-    ensure(y);
     const out = new Uint8Array(width);
-    if (colour === 3 && depth === 1) {
-      const [l0, l1] = [paletteLuma[0] ?? 0, paletteLuma[1] ?? 0];
-      const [bytes, base] = rowOf(y);
-      for (let x = 0; x < width; x++) out[x] = (bytes[base + (x >> 3)]! >> (7 - (x & 7))) & 1 ? l1 : l0;
-    } else for (let x = 0; x < width; x++) out[x] = luminance(x, y);
+    samples(y, 0, 1, width, out, 0);
     return out;
   }
-  function samples(y: number, x0: number, step: number, count: number, out: Uint8Array, offset: number): void {
+  function luminance(x: number, y: number): number {
     ensure(y);
-    if (colour === 3 && depth === 1) {
-      const [l0, l1] = [paletteLuma[0] ?? 0, paletteLuma[1] ?? 0];
-      const [bytes, base] = rowOf(y);
-      for (let i = 0, x = x0; i < count; i++, x += step)
-        out[offset + i] = (bytes[base + (x >> 3)]! >> (7 - (x & 7))) & 1 ? l1 : l0;
-    } else for (let i = 0; i < count; i++) out[offset + i] = luminance(x0 + i * step, y);
+    return pixel(at[y]!, x);
   }
   return { width, height, luminance, grey, row, samples };
+}
+
+// Sub, Average or Paeth on the first row (no row above: Average takes half the left byte, Paeth the left).
+function unfilterFirst(raw: Uint8Array, src: number, stride: number, bpp: number, type: number): void {
+  for (let x = bpp; x < stride; x++) {
+    const a = raw[src + x - bpp]!;
+    raw[src + x] = (raw[src + x]! + (type === 3 ? a >> 1 : a)) & 255;
+  }
+}
+
+// Sub, Average or Paeth in place, the row above's unfiltered bytes starting at up.
+function unfilter(raw: Uint8Array, src: number, up: number, stride: number, bpp: number, type: number): void {
+  for (let x = 0; x < stride; x++) {
+    const a = x >= bpp ? raw[src + x - bpp]! : 0;
+    const b = raw[up + x]!;
+    const c = x >= bpp ? raw[up + x - bpp]! : 0;
+    const predicted = type === 1 ? a : type === 3 ? (a + b) >> 1 : paeth(a, b, c);
+    raw[src + x] = (raw[src + x]! + predicted) & 255;
+  }
 }

@@ -5,18 +5,27 @@
 // a linear symbol's bars); a wrong hint reads wrong and falls through to decoding the whole image.
 // No I/O here: the caller loads the wasm bytes once per process.
 import sharp, { type Sharp } from 'sharp';
-import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
-import type { ReaderOptions, ReadInputBarcodeFormat, ZXingReaderModule } from 'zxing-wasm/reader';
+import { readBarcodes } from 'zxing-wasm/reader';
+import type { ReaderOptions, ReadInputBarcodeFormat } from 'zxing-wasm/reader';
 import { parseElementString } from '../domain/gs1.ts';
 import type { RenderSpec } from '../domain/render-spec.ts';
 import { expandUpce, gs1CheckDigit } from '../domain/render-spec.ts';
 import type { SymbologyId } from '../domain/symbologies.ts';
 import { epsToDrawing } from './eps.ts';
-import type { ModuleGrid, Scan, Stride } from './read-hints.ts';
-import { readPng, type PngPixels } from './png-read.ts';
 import { pdfToDrawing } from './pdf.ts';
-import { sampleDrawing, scanDrawing } from './scanline.ts';
-import { drawingToSvg, svgToDrawing, type Drawing } from './vector.ts';
+import { readPng } from './png-read.ts';
+import type { ModuleGrid, Scan, Stride } from './read-hints.ts';
+import {
+  centreSamples,
+  delivered,
+  pngCentres,
+  scannedLines,
+  stridedGrey,
+  wholeGrey,
+  type GreyImage,
+} from './reduced-reads.ts';
+import { drawingToSvg } from './vector.ts';
+import { decodeGrey, type Decoded } from './zxing.ts';
 
 /** What the code object shows under `verification`. */
 export type Verification = {
@@ -27,7 +36,7 @@ export type Verification = {
   checked_at: string;
   message?: string;
 };
-export type Decoded = { text: string; format: string; gs1: boolean };
+export type { Decoded } from './zxing.ts';
 type Pixels = { data: Uint8ClampedArray; width: number; height: number };
 
 /** zxing formats each symbology is read as (only these are tried: faster and no false friends). */
@@ -66,161 +75,10 @@ const GS1_SYMBOLOGIES = new Set<SymbologyId>([
 
 export type { Scan } from './read-hints.ts';
 
-// The emscripten side of the reader module, which zxing-wasm's types leave out.
-type ReaderModule = ZXingReaderModule & {
-  _malloc(bytes: number): number;
-  _free(ptr: number): void;
-  HEAPU8: Uint8Array;
-};
-let zxing: ReaderModule | undefined;
-
-/** Loads the zxing reader from the given wasm bytes (never from a CDN). Idempotent per process. */
-export async function prepareDecoder(wasmBinary: ArrayBuffer): Promise<void> {
-  zxing = (await prepareZXingModule({ overrides: { wasmBinary }, fireImmediately: true })) as ReaderModule;
-}
-
-// zxing-wasm's readBarcodes with ImageData converts RGBA to grey in JavaScript, converts the options and
-// copies every field of every result; these pure-image reads hand the module grey pixels and the options
-// in its own form (what readBarcodes would pass), and take only text, format and content type back.
-const PURE_NATIVE = {
-  tryHarder: false,
-  tryRotate: false,
-  tryInvert: false,
-  tryDownscale: false,
-  tryDenoise: false,
-  isPure: true,
-  binarizer: 0, // LocalAverage
-  downscaleFactor: 3,
-  downscaleThreshold: 500,
-  minLineCount: 2,
-  maxNumberOfSymbols: 1,
-  validateOptionalChecksum: false,
-  returnErrors: false,
-  eanAddOnSymbol: 0, // Ignore
-  characterSet: 0, // Unknown
-  tryCode39ExtendedMode: true,
-};
-const GS1_CONTENT = 3; // zxing's ContentType.GS1
-const REQUIRE_ADD_ON = 2; // zxing's EanAddOnSymbol.Require: a main symbol read without its add-on is no result
-
-// The options object per format list and text mode, built once (every verification of a symbology asks the same).
-const PURE_OPTIONS = new Map<string, object>();
-function pureOptions(formats: readonly ReadInputBarcodeFormat[], hri: boolean, addOn: boolean): object {
-  const key = `${formats.join(',')}|${hri}|${addOn}`;
-  let options = PURE_OPTIONS.get(key);
-  if (!options) {
-    options = { ...PURE_NATIVE, formats: formats.join(','), textMode: hri ? 2 : 0 };
-    PURE_OPTIONS.set(key, addOn ? (options = { ...options, eanAddOnSymbol: REQUIRE_ADD_ON }) : options);
-  }
-  return options;
-}
-
-/** Decodes 8-bit grey pixels in pure-image mode (an EAN/UPC add-on required when `addOn`); undefined before prepareDecoder. */
-export function decodeGrey(
-  grey: Uint8Array,
-  width: number,
-  height: number,
-  formats: readonly ReadInputBarcodeFormat[],
-  hri: boolean,
-  addOn = false,
-): Decoded[] | undefined {
-  const module = zxing;
-  if (!module) return undefined;
-  const ptr = module._malloc(grey.length);
-  if (!ptr) return undefined;
-  try {
-    module.HEAPU8.set(grey, ptr);
-    const options = pureOptions(formats, hri, addOn);
-    const results = module.readBarcodesFromPixmap(ptr, width, height, options as never);
-    try {
-      const found: Decoded[] = [];
-      for (let i = 0; i < results.size(); i++) {
-        const r = results.get(i) as unknown as { isValid: boolean; text: string; format: string; contentType: number };
-        if (r.isValid) found.push({ text: r.text, format: r.format, gs1: r.contentType === GS1_CONTENT });
-      }
-      return found;
-    } finally {
-      results.delete();
-    }
-  } finally {
-    module._free(ptr);
-  }
-}
-
 // Where the lines cross the band: one through its middle (a pure-image reader needs one line of a clean
 // render), or three a quarter, a half and three quarters in (what is read when the one line did not).
 const MIDDLE = [1 / 2];
 const THREE = [1 / 4, 1 / 2, 3 / 4];
-const lineAt = (scan: Scan, at: number) => scan.from + Math.floor(Math.max(1, scan.to - scan.from) * at);
-
-function vectorDrawing(bytes: Buffer, contentType: string): Drawing | undefined {
-  if (contentType === 'application/pdf') return pdfToDrawing(bytes);
-  if (contentType === 'application/postscript') return epsToDrawing(bytes);
-  if (contentType.startsWith('image/svg')) return svgToDrawing(bytes.toString('utf8'));
-  return undefined;
-}
-
-// A raster's grey pixels through libvips, for formats our PNG reader does not take (JPEG, WebP).
-async function greyOf(bytes: Buffer): Promise<{ width: number; height: number; at(x: number, y: number): number }> {
-  const { data, info } = await sharp(bytes).flatten({ background: '#ffffff' }).greyscale().raw().toBuffer({
-    resolveWithObject: true,
-  });
-  return { width: info.width, height: info.height, at: (x, y) => data[(y * info.width + x) * info.channels]! };
-}
-
-/** The delivered image read along lines across the scan band (at fractions of it), stacked one line a row. */
-export async function scannedLines(
-  bytes: Buffer,
-  contentType: string,
-  scan: Scan,
-  at: readonly number[] = THREE,
-): Promise<{ grey: Uint8Array; width: number; height: number } | undefined> {
-  const lines = at.map((f) => lineAt(scan, f));
-  const drawing = vectorDrawing(bytes, contentType);
-  if (drawing) {
-    const length = scan.axis === 'row' ? drawing.width : drawing.height;
-    const grey = new Uint8Array(length * lines.length);
-    lines.forEach((line, k) => grey.set(scanDrawing(drawing, scan.axis, line), k * length));
-    return { grey, width: length, height: lines.length };
-  }
-  const png = contentType === 'image/png' ? readPng(bytes) : undefined;
-  if (png && scan.axis === 'row') {
-    const grey = new Uint8Array(png.width * lines.length);
-    lines.forEach((line, k) => grey.set(png.row(line), k * png.width));
-    return { grey, width: png.width, height: lines.length };
-  }
-  const image = png ? pngGrey(png) : await greyOf(bytes);
-  if (!image) return undefined;
-  const length = scan.axis === 'row' ? image.width : image.height;
-  const grey = new Uint8Array(length * lines.length);
-  lines.forEach((line, k) => {
-    for (let i = 0; i < length; i++) grey[k * length + i] = scan.axis === 'row' ? image.at(i, line) : image.at(line, i);
-  });
-  return { grey, width: length, height: lines.length };
-}
-
-// Every n-th pixel of a PNG both ways, as grey.
-function stridedGrey(png: Buffer, n: number): { grey: Uint8Array; width: number; height: number } | undefined {
-  const p = readPng(png);
-  if (!p) return undefined;
-  const [width, height] = [Math.floor(p.width / n), Math.floor(p.height / n)];
-  const grey = new Uint8Array(width * height);
-  const o = n >> 1;
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) grey[y * width + x] = p.luminance(x * n + o, y * n + o);
-  return { grey, width, height };
-}
-
-// Every pixel of a PNG as grey, through our reader (what MaxiCode and other unhinted PNGs are read from).
-function pngGreyImage(png: Buffer): { grey: Uint8Array; width: number; height: number } | undefined {
-  const p = readPng(png);
-  if (!p) return undefined;
-  return { grey: p.grey(), width: p.width, height: p.height };
-}
-
-function pngGrey(p: PngPixels) {
-  return { width: p.width, height: p.height, at: (x: number, y: number) => p.luminance(x, y) };
-}
 
 /** Pixels of a delivered image; vector formats are rasterized at their pixel size (or at dpi when sized in mm). */
 export async function rasterize(bytes: Buffer, contentType: string, dpi = 72): Promise<Pixels> {
@@ -273,57 +131,10 @@ export async function decodePixels(
   return [];
 }
 
-// A plain matrix PNG read at its module centres, one pixel per module: what a pure-image reader samples
-// anyway, at a sixty-fourth of the pixels (QR at the default 8 px/module). The pixels are the delivered
-// file's, decoded; a module drawn off its grid reads wrong and falls through to the full-image read.
-export function centreGrey(
-  png: Buffer,
-  grid: ModuleGrid,
-): { grey: Uint8Array; width: number; height: number } | undefined {
-  const image = grid.scale < 2 ? undefined : readPng(png);
-  if (!image) return undefined;
-  const { scale } = grid;
-  const ox = grid.left % scale;
-  const oy = grid.top % scale;
-  const width = Math.floor((image.width - ox) / scale);
-  const height = Math.floor((image.height - oy) / scale);
-  const grey = new Uint8Array(width * height);
-  const half = scale >> 1;
-  for (let r = 0; r < height; r++) image.samples(oy + r * scale + half, ox + half, scale, width, grey, r * width);
-  return { grey, width, height };
-}
-
-/**
- * A plain matrix in any delivered format read at its module centres, one pixel per module: PNG through our
- * reader, SVG/PDF/EPS by filling their read-back drawing at the centres, WebP and JPEG decoded by libvips.
- */
-async function centreSamples(
-  bytes: Buffer,
-  contentType: string,
-  grid: ModuleGrid,
-): Promise<{ grey: Uint8Array; width: number; height: number } | undefined> {
-  if (contentType === 'image/png') return centreGrey(bytes, grid);
-  const { scale } = grid;
-  // JPEG is read whole by zxing's own decoder below at less cost than libvips' decode.
-  if (scale < 2 || contentType === 'image/jpeg') return undefined;
-  const [ox, oy, half] = [grid.left % scale, grid.top % scale, scale >> 1];
-  const drawing = vectorDrawing(bytes, contentType);
-  if (drawing) {
-    const [width, height] = [Math.floor((drawing.width - ox) / scale), Math.floor((drawing.height - oy) / scale)];
-    const grey = sampleDrawing(drawing, ox + half, oy + half, scale, width, height);
-    return { grey, width, height };
-  }
-  const image = await greyOf(bytes);
-  const [width, height] = [Math.floor((image.width - ox) / scale), Math.floor((image.height - oy) / scale)];
-  const grey = new Uint8Array(width * height);
-  for (let r = 0; r < height; r++)
-    for (let c = 0; c < width; c++) grey[r * width + c] = image.at(ox + c * scale + half, oy + r * scale + half);
-  return { grey, width, height };
-}
-
-/** centreGrey as RGBA pixels (what readBarcodes takes). */
+/** A plain matrix PNG at its module centres as RGBA pixels (what readBarcodes takes). */
 export function moduleCentres(png: Buffer, grid: ModuleGrid): Pixels | undefined {
-  const g = centreGrey(png, grid);
+  const pixels = readPng(png);
+  const g = pixels && pngCentres(pixels, grid);
   if (!g) return undefined;
   const data = new Uint8ClampedArray(g.grey.length * 4);
   for (let i = 0; i < g.grey.length; i++) {
@@ -331,6 +142,33 @@ export function moduleCentres(png: Buffer, grid: ModuleGrid): Pixels | undefined
     data[i * 4 + 3] = 255;
   }
   return { data, width: g.width, height: g.height };
+}
+
+// FixedThreshold for an image of exactly two grey levels either side of it (a clean render of two colours
+// that contrast), the adaptive binarizer for anything else.
+function binarizerFor(image: GreyImage): 'FixedThreshold' | 'LocalAverage' {
+  const { grey } = image;
+  const first = grey[0] ?? 0;
+  let other = -1;
+  for (let i = 1; i < grey.length; i++) {
+    const v = grey[i]!;
+    if (v === first) continue;
+    if (other < 0) other = v;
+    else if (v !== other) return 'LocalAverage';
+  }
+  return other >= 0 && Math.min(first, other) <= 127 && Math.max(first, other) > 127
+    ? 'FixedThreshold'
+    : 'LocalAverage';
+}
+
+function decodeReduced(
+  image: GreyImage | undefined,
+  formats: ReadInputBarcodeFormat[],
+  hri: boolean,
+  addOn = false,
+): Decoded[] {
+  if (!image) return [];
+  return decodeGrey(image.grey, image.width, image.height, formats, hri, binarizerFor(image), addOn) ?? [];
 }
 
 // zxing's own image reader (stb_image in the wasm) takes PNG and JPEG bytes as they are, cheaper than
@@ -348,27 +186,27 @@ export async function decodeDelivered(
   scan?: Scan,
   stride?: Stride,
 ): Promise<Decoded[]> {
-  const strided = stride && contentType === 'image/png' ? stridedGrey(bytes, stride) : undefined;
-  if (strided) {
-    const found = decodeGrey(strided.grey, strided.width, strided.height, formats, hri);
-    if (found && found.length > 0) return found;
+  const d = delivered(bytes, contentType);
+  const png = () => d.png();
+  if (stride && contentType === 'image/png') {
+    const image = png();
+    const found = decodeReduced(image && stridedGrey(image, stride), formats, hri);
+    if (found.length > 0) return found;
   }
   // DataBar Omnidirectional's reader pairs its halves across rows: it never settles on one line.
   const tries = formats.includes('DataBar') ? [THREE] : [MIDDLE, THREE];
   for (const at of scan ? tries : []) {
-    const lines = await scannedLines(bytes, contentType, scan!, at);
-    const found = lines && decodeGrey(lines.grey, lines.width, lines.height, formats, hri);
-    if (found && found.length > 0) return found;
+    const found = decodeReduced(await scannedLines(d, scan!, at), formats, hri);
+    if (found.length > 0) return found;
   }
-  const sampled = grid && (await centreSamples(bytes, contentType, grid));
-  if (sampled) {
-    const found = decodeGrey(sampled.grey, sampled.width, sampled.height, formats, hri);
-    if (found && found.length > 0) return found;
+  if (grid) {
+    const found = decodeReduced(await centreSamples(d, grid), formats, hri);
+    if (found.length > 0) return found;
   }
-  const whole = contentType === 'image/png' && !grid && !scan && !stride ? pngGreyImage(bytes) : undefined;
-  if (whole) {
-    const found = decodeGrey(whole.grey, whole.width, whole.height, formats, hri);
-    if (found && found.length > 0) return found;
+  if (contentType === 'image/png' && !grid && !scan && !stride) {
+    const image = png();
+    const found = decodeReduced(image && wholeGrey(image), formats, hri);
+    if (found.length > 0) return found;
   }
   if (READ_AS_DELIVERED.has(contentType)) {
     const [pure] = attempts(formats);
@@ -426,10 +264,10 @@ async function decodeWithAddOn(
   _grid?: ModuleGrid,
   scan?: Scan,
 ): Promise<Decoded[]> {
+  const d = delivered(bytes, contentType);
   for (const at of scan ? [MIDDLE, THREE] : []) {
-    const lines = await scannedLines(bytes, contentType, scan!, at);
-    const found = lines && decodeGrey(lines.grey, lines.width, lines.height, formats, false, true);
-    if (found && found.length > 0) return found;
+    const found = decodeReduced(await scannedLines(d, scan!, at), formats, false, true);
+    if (found.length > 0) return found;
   }
   const pixels = await rasterize(bytes, contentType, dpi);
   const results = await readBarcodes(pixels as Parameters<typeof readBarcodes>[0], {

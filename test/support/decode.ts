@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { readBarcodes } from 'zxing-wasm/reader';
-import { decodePixels, prepareDecoder, rasterize } from '../../src/render/verify.ts';
+import { decodePixels, rasterize } from '../../src/render/verify.ts';
+import { prepareDecoder } from '../../src/render/zxing.ts';
 import { rasterizeEps, rasterizePdf } from './vector-readers.ts';
 
 /** One symbol found in an image. */

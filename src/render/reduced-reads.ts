@@ -1,0 +1,126 @@
+// The reduced images the verifier hands zxing, each derived from the delivered bytes: lines across a linear
+// symbol's band, a plain matrix at its module centres (one pixel per module), MaxiCode at every n-th pixel.
+// PNG is read by our PNG reader (once per verification, however many reads it takes), SVG/PDF/EPS by
+// reading their drawing back, JPEG and WebP through libvips. The renderer's hints say only where to look.
+import sharp from 'sharp';
+import { epsToDrawing } from './eps.ts';
+import { pdfToDrawing } from './pdf.ts';
+import { readPng, type PngPixels } from './png-read.ts';
+import type { ModuleGrid, Scan } from './read-hints.ts';
+import { sampleDrawing, scanDrawing } from './scanline.ts';
+import { svgToDrawing, type Drawing } from './vector.ts';
+
+/** 8-bit grey pixels, row-major. */
+export type GreyImage = { grey: Uint8Array; width: number; height: number };
+
+/** Delivered bytes, with their PNG decoded on first use only (every read of one verification shares it). */
+export type Delivered = { bytes: Buffer; contentType: string; png(): PngPixels | undefined };
+
+export function delivered(bytes: Buffer, contentType: string): Delivered {
+  let png: PngPixels | undefined | null = null;
+  return {
+    bytes,
+    contentType,
+    png: () => (png === null ? (png = contentType === 'image/png' ? readPng(bytes) : undefined) : png),
+  };
+}
+
+/** The drawing a vector format reads back as, undefined for a raster one. */
+export function vectorDrawing(bytes: Buffer, contentType: string): Drawing | undefined {
+  if (contentType === 'application/pdf') return pdfToDrawing(bytes);
+  if (contentType === 'application/postscript') return epsToDrawing(bytes);
+  if (contentType.startsWith('image/svg')) return svgToDrawing(bytes.toString('utf8'));
+  return undefined;
+}
+
+// A raster's grey pixels through libvips, for formats our PNG reader does not take (JPEG, WebP).
+async function greyOf(bytes: Buffer): Promise<{ width: number; height: number; at(x: number, y: number): number }> {
+  const { data, info } = await sharp(bytes).flatten({ background: '#ffffff' }).greyscale().raw().toBuffer({
+    resolveWithObject: true,
+  });
+  return { width: info.width, height: info.height, at: (x, y) => data[(y * info.width + x) * info.channels]! };
+}
+
+/** The line across the scan band at a fraction of it. */
+export const lineAt = (scan: Scan, at: number) => scan.from + Math.floor(Math.max(1, scan.to - scan.from) * at);
+
+/** The delivered image read along lines across the scan band (at fractions of it), stacked one line a row. */
+export async function scannedLines(d: Delivered, scan: Scan, at: readonly number[]): Promise<GreyImage | undefined> {
+  const lines = at.map((f) => lineAt(scan, f));
+  const drawing = vectorDrawing(d.bytes, d.contentType);
+  if (drawing) {
+    const length = scan.axis === 'row' ? drawing.width : drawing.height;
+    const grey = new Uint8Array(length * lines.length);
+    lines.forEach((line, k) => grey.set(scanDrawing(drawing, scan.axis, line), k * length));
+    return { grey, width: length, height: lines.length };
+  }
+  const png = d.png();
+  if (png && scan.axis === 'row') {
+    const grey = new Uint8Array(png.width * lines.length);
+    lines.forEach((line, k) => png.samples(line, 0, 1, png.width, grey, k * png.width));
+    return { grey, width: png.width, height: lines.length };
+  }
+  const image = png ? { width: png.width, height: png.height, at: png.luminance } : await greyOf(d.bytes);
+  const length = scan.axis === 'row' ? image.width : image.height;
+  const grey = new Uint8Array(length * lines.length);
+  lines.forEach((line, k) => {
+    for (let i = 0; i < length; i++) grey[k * length + i] = scan.axis === 'row' ? image.at(i, line) : image.at(line, i);
+  });
+  return { grey, width: length, height: lines.length };
+}
+
+/** Every n-th pixel of a PNG both ways. */
+export function stridedGrey(png: PngPixels, n: number): GreyImage {
+  const [width, height] = [Math.floor(png.width / n), Math.floor(png.height / n)];
+  const grey = new Uint8Array(width * height);
+  const o = n >> 1;
+  for (let y = 0; y < height; y++) png.samples(y * n + o, o, n, width, grey, y * width);
+  return { grey, width, height };
+}
+
+/** Every pixel of a PNG. */
+export function wholeGrey(png: PngPixels): GreyImage {
+  return { grey: png.grey(), width: png.width, height: png.height };
+}
+
+/**
+ * A plain matrix PNG read at its module centres, one pixel per module: what a pure-image reader samples
+ * anyway, at a sixty-fourth of the pixels (QR at the default 8 px/module). A module drawn off its grid
+ * reads wrong and falls through to the full-image read.
+ */
+export function pngCentres(png: PngPixels, grid: ModuleGrid): GreyImage | undefined {
+  const { scale } = grid;
+  if (scale < 2) return undefined;
+  const [ox, oy, half] = [grid.left % scale, grid.top % scale, scale >> 1];
+  const width = Math.floor((png.width - ox) / scale);
+  const height = Math.floor((png.height - oy) / scale);
+  const grey = new Uint8Array(width * height);
+  for (let r = 0; r < height; r++) png.samples(oy + r * scale + half, ox + half, scale, width, grey, r * width);
+  return { grey, width, height };
+}
+
+/**
+ * A plain matrix in any delivered format read at its module centres, one pixel per module: PNG through our
+ * reader, SVG/PDF/EPS by filling their read-back drawing at the centres, WebP decoded by libvips. JPEG is
+ * left to zxing's own decoder, which reads it whole at less cost than libvips' decode.
+ */
+export async function centreSamples(d: Delivered, grid: ModuleGrid): Promise<GreyImage | undefined> {
+  const { scale } = grid;
+  if (scale < 2 || d.contentType === 'image/jpeg') return undefined;
+  const png = d.png();
+  if (png) return pngCentres(png, grid);
+  if (d.contentType === 'image/png') return undefined;
+  const [ox, oy, half] = [grid.left % scale, grid.top % scale, scale >> 1];
+  const drawing = vectorDrawing(d.bytes, d.contentType);
+  if (drawing) {
+    const [width, height] = [Math.floor((drawing.width - ox) / scale), Math.floor((drawing.height - oy) / scale)];
+    const grey = sampleDrawing(drawing, ox + half, oy + half, scale, width, height);
+    return { grey, width, height };
+  }
+  const image = await greyOf(d.bytes);
+  const [width, height] = [Math.floor((image.width - ox) / scale), Math.floor((image.height - oy) / scale)];
+  const grey = new Uint8Array(width * height);
+  for (let r = 0; r < height; r++)
+    for (let c = 0; c < width; c++) grey[r * width + c] = image.at(ox + c * scale + half, oy + r * scale + half);
+  return { grey, width, height };
+}
