@@ -16,6 +16,10 @@ export type PngPixels = {
   row(y: number): Uint8Array;
   /** Luminance of `count` pixels of row y, from x0 every `step` pixels, into `out` from `offset`. */
   samples(y: number, x0: number, step: number, count: number, out: Uint8Array, offset: number): void;
+  /** Whether rows y0..y1-1 hold exactly row `ref`'s pixels. */
+  sameRows(y0: number, y1: number, ref: number): boolean;
+  /** Whether row y is one colour over each of `count` runs of `step` pixels from x0. */
+  uniformRuns(y: number, x0: number, step: number, count: number): boolean;
 };
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
@@ -176,7 +180,40 @@ export function readPng(png: Buffer): PngPixels | undefined {
     ensure(y);
     return pixel(at[y]!, x);
   }
-  return { width, height, luminance, grey, row, samples };
+  function sameRows(y0: number, y1: number, ref: number): boolean {
+    ensure(Math.max(y1 - 1, ref));
+    const r = at[ref]!;
+    for (let y = y0; y < y1; y++) {
+      const b = at[y]!;
+      if (b !== r) for (let i = 0; i < stride; i++) if (raw[b + i] !== raw[r + i]) return false;
+    }
+    return true;
+  }
+  // A sample's value (palette index, grey level) or, for colour types without one, its luminance.
+  const value = (base: number, x: number): number => {
+    if (!lut) return pixel(base, x);
+    const bit = x * depth;
+    return depth === 8 ? raw[base + x]! : (raw[base + (bit >> 3)]! >> (8 - depth - (bit & 7))) & max;
+  };
+  function uniformRuns(y: number, x0: number, step: number, count: number): boolean {
+    ensure(y);
+    const base = at[y]!;
+    if (depth === 1 && step % 8 === 0 && x0 % 8 === 0) {
+      // Whole bytes per run: each all set or all clear, and alike.
+      for (let k = 0, i = base + (x0 >> 3); k < count; k++) {
+        const first = raw[i]!;
+        if (first !== 0 && first !== 255) return false;
+        for (const end = i + (step >> 3); i < end; i++) if (raw[i] !== first) return false;
+      }
+      return true;
+    }
+    for (let k = 0, x = x0; k < count; k++) {
+      const first = value(base, x);
+      for (const end = x + step; x < end; x++) if (value(base, x) !== first) return false;
+    }
+    return true;
+  }
+  return { width, height, luminance, grey, row, samples, sameRows, uniformRuns };
 }
 
 // Sub, Average or Paeth on the first row (no row above: Average takes half the left byte, Paeth the left).

@@ -44,7 +44,11 @@ async function greyOf(bytes: Buffer): Promise<{ width: number; height: number; a
 /** The line across the scan band at a fraction of it. */
 export const lineAt = (scan: Scan, at: number) => scan.from + Math.floor(Math.max(1, scan.to - scan.from) * at);
 
-/** The delivered image read along lines across the scan band (at fractions of it), stacked one line a row. */
+/**
+ * The delivered image read along lines across the scan band (at fractions of it), stacked one line a row.
+ * A PNG's band must be the same on every row (what one line shows is what every line across it shows);
+ * one that is not is left to the full-image read.
+ */
 export async function scannedLines(d: Delivered, scan: Scan, at: readonly number[]): Promise<GreyImage | undefined> {
   const lines = at.map((f) => lineAt(scan, f));
   const drawing = vectorDrawing(d.bytes, d.contentType);
@@ -56,6 +60,7 @@ export async function scannedLines(d: Delivered, scan: Scan, at: readonly number
   }
   const png = d.png();
   if (png && scan.axis === 'row') {
+    if (scan.to > png.height || !png.sameRows(scan.from, scan.to, lines[0]!)) return undefined;
     const grey = new Uint8Array(png.width * lines.length);
     lines.forEach((line, k) => png.samples(line, 0, 1, png.width, grey, k * png.width));
     return { grey, width: png.width, height: lines.length };
@@ -85,8 +90,9 @@ export function wholeGrey(png: PngPixels): GreyImage {
 
 /**
  * A plain matrix PNG read at its module centres, one pixel per module: what a pure-image reader samples
- * anyway, at a sixty-fourth of the pixels (QR at the default 8 px/module). A module drawn off its grid
- * reads wrong and falls through to the full-image read.
+ * anyway, at a sixty-fourth of the pixels (QR at the default 8 px/module). Only if every cell of the grid
+ * is one colour throughout, so that the centres say all the image says; a module drawn off its grid, or
+ * any pixel that differs from its cell, and the image is left to the full-image read.
  */
 export function pngCentres(png: PngPixels, grid: ModuleGrid): GreyImage | undefined {
   const { scale } = grid;
@@ -95,7 +101,11 @@ export function pngCentres(png: PngPixels, grid: ModuleGrid): GreyImage | undefi
   const width = Math.floor((png.width - ox) / scale);
   const height = Math.floor((png.height - oy) / scale);
   const grey = new Uint8Array(width * height);
-  for (let r = 0; r < height; r++) png.samples(oy + r * scale + half, ox + half, scale, width, grey, r * width);
+  for (let r = 0; r < height; r++) {
+    const top = oy + r * scale;
+    if (!png.sameRows(top, top + scale, top + half) || !png.uniformRuns(top + half, ox, scale, width)) return undefined;
+    png.samples(top + half, ox + half, scale, width, grey, r * width);
+  }
   return { grey, width, height };
 }
 

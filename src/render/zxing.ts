@@ -150,6 +150,11 @@ let layoutBroken = false;
 const agreedKinds = new Set<string>();
 const kindOf = (d: Decoded) => `${d.text.length > 10 ? 'long' : 'short'}${d.gs1 ? ' gs1' : ''}`;
 
+/** Whether results are still read off memory, and the kinds of result that have agreed with get(i) so far. */
+export function resultLayout(): { readable: boolean; agreed: string[] } {
+  return { readable: !layoutBroken, agreed: [...agreedKinds].sort() };
+}
+
 function readFound(module: ReaderModule, results: ResultVector): Decoded[] {
   const raw = layoutBroken ? undefined : readRaw(module, results);
   // An empty read is taken as it is once any kind has agreed (the validity flag is the first field).

@@ -200,6 +200,13 @@ function toImage(dev: Device, frame: LinearFrame): LinearLayout {
     band.top = Math.max(band.top, bar.y);
     band.bottom = Math.min(band.bottom, bar.y + bar.h);
   }
+  // The bars run under a bearer box's top and bottom sides: the band is the rows between them, where a
+  // line crosses the bars and nothing else.
+  for (let i = 0; i < dev.boxes.length; i++) {
+    const [top, bottom] = [rects[4 * i]!, rects[4 * i + 1]!];
+    band.top = Math.max(band.top, top.y + top.h);
+    band.bottom = Math.min(band.bottom, bottom.y);
+  }
   const text = dev.shows.map((t) => ({
     x: Math.trunc(t.x - minx) + frame.left,
     y: Math.trunc(maxy - t.y) + frame.top,
