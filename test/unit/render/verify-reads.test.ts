@@ -51,6 +51,11 @@ describe('reduced reads', () => {
         else expect(id).toBe('maxicode');
       }
     }
+    // With an add-on, the band crosses the add-on's bars too (its digits stand above them, outside it).
+    for (const symbology of ['ean13', 'upce'] as const) {
+      const r = await render(spec({ symbology, data: EXAMPLES.get(symbology), addon: '12345' }));
+      expect(await scannedLines(delivered(r.bytes, r.contentType), r.scan!, [0.5]), symbology).toBeDefined();
+    }
   });
 
   it('ITF-14: the scan band is the rows between the bearer bars, not the bearers over the bars', async () => {
