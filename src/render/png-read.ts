@@ -104,9 +104,8 @@ export function readPng(png: Buffer): PngPixels | undefined {
   const h = header(png);
   const c = h && chunks(png, h.colour);
   if (!h || !c) return undefined;
-  const { width, height, depth, colour, channels } = h;
-  const stride = (width * depth * channels + 7) >> 3;
-  const expected = (stride + 1) * height;
+  const stride = (h.width * h.depth * h.channels + 7) >> 3;
+  const expected = (stride + 1) * h.height;
   let inflated: Buffer;
   try {
     // One output chunk for the whole image (zlib's default of 16 KiB would split most symbols in two).
@@ -115,73 +114,116 @@ export function readPng(png: Buffer): PngPixels | undefined {
     return undefined;
   }
   if (inflated.length < expected) return undefined;
-  // Aligned for the word-wise checks below: zlib's output may sit anywhere in a pooled buffer.
+  // Aligned for the word-wise checks: zlib's output may sit anywhere in a pooled buffer.
   const raw =
     inflated.byteOffset % 4 === 0
       ? new Uint8Array(inflated.buffer, inflated.byteOffset, expected)
       : Uint8Array.from(inflated.subarray(0, expected));
-  const words = new Int32Array(raw.buffer, raw.byteOffset, expected >> 2);
-  const bpp = Math.max(1, (depth * channels) >> 3);
+  return new PngImage(h, stride, raw, sampleLuminance(h, c));
+}
+
+// A class, not closures made per image: V8 optimizes a method once, where it compiled every image's new
+// closures again (in background threads whose CPU the verification pays all the same).
+class PngImage implements PngPixels {
+  readonly width: number;
+  readonly height: number;
+  readonly depth: number;
+  readonly colour: number;
+  readonly channels: number;
+  readonly stride: number;
+  readonly bpp: number;
+  readonly max: number;
+  readonly raw: Uint8Array;
+  readonly words: Int32Array;
+  // Luminance per sample value of a grey or palette image (empty for the other colour types).
+  readonly lut: Uint8Array;
   // Rows are unfiltered in place on first use, down to the lowest row asked for: a verifier reading a few
   // lines across a symbol does not pay for the rows below them. A row repeating the one above (filter Up,
-  // all zeros: what our writer emits for most rows) is not copied: `at[y]` is where row y's unfiltered bytes
-  // start in raw, the row above's place for such a repeat.
-  const at = new Int32Array(height);
-  let done = 0;
-  const ensure = (y: number) => {
-    for (; done <= y && done < height; done++) {
-      const src = done * (stride + 1) + 1;
+  // all zeros: what our writer emits for most rows) is not copied: `at[y]` is where row y's unfiltered
+  // bytes start in raw, the row above's place for such a repeat.
+  readonly at: Int32Array;
+  done = 0;
+
+  constructor(h: Header, stride: number, raw: Uint8Array, lut: Uint8Array | undefined) {
+    this.width = h.width;
+    this.height = h.height;
+    this.depth = h.depth;
+    this.colour = h.colour;
+    this.channels = h.channels;
+    this.stride = stride;
+    this.bpp = Math.max(1, (h.depth * h.channels) >> 3);
+    this.max = (1 << h.depth) - 1;
+    this.raw = raw;
+    this.words = new Int32Array(raw.buffer, raw.byteOffset, raw.length >> 2);
+    this.lut = lut ?? new Uint8Array(0);
+    this.at = new Int32Array(h.height);
+  }
+
+  ensure(y: number): void {
+    const { raw, at, stride } = this;
+    for (; this.done <= y && this.done < this.height; this.done++) {
+      const row = this.done;
+      const src = row * (stride + 1) + 1;
       const type = raw[src - 1]!;
-      const up = done > 0 ? at[done - 1]! : -1;
-      at[done] = src;
+      const up = row > 0 ? at[row - 1]! : -1;
+      at[row] = src;
       if (type === 0 || up < 0) {
-        if (type === 1 || type === 3 || type === 4) unfilterFirst(raw, src, stride, bpp, type);
+        if (type === 1 || type === 3 || type === 4) unfilterFirst(raw, src, stride, this.bpp, type);
       } else if (type === 2) {
-        if (zeros(raw, words, src, stride)) at[done] = up;
+        if (zeros(raw, this.words, src, stride)) at[row] = up;
         else for (let x = 0; x < stride; x++) raw[src + x] = (raw[src + x]! + raw[up + x]!) & 255;
-      } else unfilter(raw, src, up, stride, bpp, type);
+      } else unfilter(raw, src, up, stride, this.bpp, type);
     }
-  };
-  const lut = sampleLuminance(h, c);
-  const max = (1 << depth) - 1;
+  }
+
+  // A sample's value (palette index, grey level) of pixel x of the row whose bytes start at base.
+  value(base: number, x: number): number {
+    if (this.depth === 8) return this.raw[base + x]!;
+    const bit = x * this.depth;
+    return (this.raw[base + (bit >> 3)]! >> (8 - this.depth - (bit & 7))) & this.max;
+  }
+
   // Luminance of pixel x of the row whose bytes start at base.
-  const pixel = (base: number, x: number): number => {
-    if (lut) {
-      if (depth === 8) return lut[raw[base + x]!]!;
-      const bit = x * depth;
-      return lut[(raw[base + (bit >> 3)]! >> (8 - depth - (bit & 7))) & max]!;
-    }
-    const p = base + x * channels;
+  pixel(base: number, x: number): number {
+    const { raw, colour } = this;
+    if (this.lut.length > 0) return this.lut[this.value(base, x)]!;
+    const p = base + x * this.channels;
     if (colour === 4) return onWhite(raw[p]!, raw[p + 1]!);
     const l = luma(raw[p]!, raw[p + 1]!, raw[p + 2]!);
     return colour === 6 ? onWhite(l, raw[p + 3]!) : l;
-  };
-  const l0 = lut?.[0] ?? 0;
-  const l1 = lut?.[1] ?? 0;
-  function samples(y: number, x0: number, step: number, count: number, out: Uint8Array, offset: number): void {
-    ensure(y);
-    const base = at[y]!;
-    if (depth === 1 && lut) {
+  }
+
+  luminance(x: number, y: number): number {
+    this.ensure(y);
+    return this.pixel(this.at[y]!, x);
+  }
+
+  samples(y: number, x0: number, step: number, count: number, out: Uint8Array, offset: number): void {
+    this.ensure(y);
+    const { raw, lut } = this;
+    const base = this.at[y]!;
+    if (this.depth === 1 && lut.length > 0) {
+      const [l0, l1] = [lut[0]!, lut[1]!];
       for (let i = 0, x = x0; i < count; i++, x += step)
         out[offset + i] = (raw[base + (x >> 3)]! >> (7 - (x & 7))) & 1 ? l1 : l0;
-    } else for (let i = 0, x = x0; i < count; i++, x += step) out[offset + i] = pixel(base, x);
+    } else for (let i = 0, x = x0; i < count; i++, x += step) out[offset + i] = this.pixel(base, x);
   }
-  function grey(): Uint8Array {
-    const out = new Uint8Array(width * height);
-    for (let y = 0; y < height; y++) samples(y, 0, 1, width, out, y * width);
+
+  grey(): Uint8Array {
+    const out = new Uint8Array(this.width * this.height);
+    for (let y = 0; y < this.height; y++) this.samples(y, 0, 1, this.width, out, y * this.width);
     return out;
   }
-  function row(y: number): Uint8Array {
-    const out = new Uint8Array(width);
-    samples(y, 0, 1, width, out, 0);
+
+  row(y: number): Uint8Array {
+    const out = new Uint8Array(this.width);
+    this.samples(y, 0, 1, this.width, out, 0);
     return out;
   }
-  function luminance(x: number, y: number): number {
-    ensure(y);
-    return pixel(at[y]!, x);
-  }
-  function sameRows(y0: number, y1: number, ref: number): boolean {
-    ensure(Math.max(y1 - 1, ref));
+
+  sameRows(y0: number, y1: number, ref: number): boolean {
+    this.ensure(Math.max(y1 - 1, ref));
+    const { raw, at, stride } = this;
     const r = at[ref]!;
     for (let y = y0; y < y1; y++) {
       const b = at[y]!;
@@ -189,16 +231,12 @@ export function readPng(png: Buffer): PngPixels | undefined {
     }
     return true;
   }
-  // A sample's value (palette index, grey level) or, for colour types without one, its luminance.
-  const value = (base: number, x: number): number => {
-    if (!lut) return pixel(base, x);
-    const bit = x * depth;
-    return depth === 8 ? raw[base + x]! : (raw[base + (bit >> 3)]! >> (8 - depth - (bit & 7))) & max;
-  };
-  function uniformRuns(y: number, x0: number, step: number, count: number): boolean {
-    ensure(y);
-    const base = at[y]!;
-    if (depth === 1 && step % 8 === 0 && x0 % 8 === 0) {
+
+  uniformRuns(y: number, x0: number, step: number, count: number): boolean {
+    this.ensure(y);
+    const { raw } = this;
+    const base = this.at[y]!;
+    if (this.depth === 1 && step % 8 === 0 && x0 % 8 === 0) {
       // Whole bytes per run: each all set or all clear, and alike.
       for (let k = 0, i = base + (x0 >> 3); k < count; k++) {
         const first = raw[i]!;
@@ -208,12 +246,16 @@ export function readPng(png: Buffer): PngPixels | undefined {
       return true;
     }
     for (let k = 0, x = x0; k < count; k++) {
-      const first = value(base, x);
-      for (const end = x + step; x < end; x++) if (value(base, x) !== first) return false;
+      const first = this.sample(base, x);
+      for (const end = x + step; x < end; x++) if (this.sample(base, x) !== first) return false;
     }
     return true;
   }
-  return { width, height, luminance, grey, row, samples, sameRows, uniformRuns };
+
+  // A sample's value where it has one (palette index, grey level), else its luminance.
+  sample(base: number, x: number): number {
+    return this.lut.length > 0 ? this.value(base, x) : this.pixel(base, x);
+  }
 }
 
 // Sub, Average or Paeth on the first row (no row above: Average takes half the left byte, Paeth the left).

@@ -14,15 +14,20 @@ import { svgToDrawing, type Drawing } from './vector.ts';
 export type GreyImage = { grey: Uint8Array; width: number; height: number };
 
 /** Delivered bytes, with their PNG decoded on first use only (every read of one verification shares it). */
-export type Delivered = { bytes: Buffer; contentType: string; png(): PngPixels | undefined };
+export class Delivered {
+  readonly bytes: Buffer;
+  readonly contentType: string;
+  #png: PngPixels | undefined | null = null;
 
-export function delivered(bytes: Buffer, contentType: string): Delivered {
-  let png: PngPixels | undefined | null = null;
-  return {
-    bytes,
-    contentType,
-    png: () => (png === null ? (png = contentType === 'image/png' ? readPng(bytes) : undefined) : png),
-  };
+  constructor(bytes: Buffer, contentType: string) {
+    this.bytes = bytes;
+    this.contentType = contentType;
+  }
+
+  png(): PngPixels | undefined {
+    if (this.#png === null) this.#png = this.contentType === 'image/png' ? readPng(this.bytes) : undefined;
+    return this.#png;
+  }
 }
 
 /** The drawing a vector format reads back as, undefined for a raster one. */
@@ -50,6 +55,8 @@ export const lineAt = (scan: Scan, at: number) => scan.from + Math.floor(Math.ma
  * one that is not is left to the full-image read.
  */
 export async function scannedLines(d: Delivered, scan: Scan, at: readonly number[]): Promise<GreyImage | undefined> {
+  const png = d.png();
+  if (png && scan.axis === 'row') return pngLines(png, scan, at);
   const lines = at.map((f) => lineAt(scan, f));
   const drawing = vectorDrawing(d.bytes, d.contentType);
   if (drawing) {
@@ -58,20 +65,23 @@ export async function scannedLines(d: Delivered, scan: Scan, at: readonly number
     lines.forEach((line, k) => grey.set(scanDrawing(drawing, scan.axis, line), k * length));
     return { grey, width: length, height: lines.length };
   }
-  const png = d.png();
-  if (png && scan.axis === 'row') {
-    if (scan.to > png.height || !png.sameRows(scan.from, scan.to, lines[0]!)) return undefined;
-    const grey = new Uint8Array(png.width * lines.length);
-    lines.forEach((line, k) => png.samples(line, 0, 1, png.width, grey, k * png.width));
-    return { grey, width: png.width, height: lines.length };
-  }
-  const image = png ? { width: png.width, height: png.height, at: png.luminance } : await greyOf(d.bytes);
+  const image = png
+    ? { width: png.width, height: png.height, at: (x: number, y: number) => png.luminance(x, y) }
+    : await greyOf(d.bytes);
   const length = scan.axis === 'row' ? image.width : image.height;
   const grey = new Uint8Array(length * lines.length);
   lines.forEach((line, k) => {
     for (let i = 0; i < length; i++) grey[k * length + i] = scan.axis === 'row' ? image.at(i, line) : image.at(line, i);
   });
   return { grey, width: length, height: lines.length };
+}
+
+// A PNG's rows across the band, if every row of the band is the same.
+function pngLines(png: PngPixels, scan: Scan, at: readonly number[]): GreyImage | undefined {
+  if (scan.to > png.height || !png.sameRows(scan.from, scan.to, lineAt(scan, at[0]!))) return undefined;
+  const grey = new Uint8Array(png.width * at.length);
+  for (let k = 0; k < at.length; k++) png.samples(lineAt(scan, at[k]!), 0, 1, png.width, grey, k * png.width);
+  return { grey, width: png.width, height: at.length };
 }
 
 /** Every n-th pixel of a PNG both ways. */

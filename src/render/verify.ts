@@ -17,7 +17,7 @@ import { readPng } from './png-read.ts';
 import type { ModuleGrid, Scan, Stride } from './read-hints.ts';
 import {
   centreSamples,
-  delivered,
+  Delivered,
   pngCentres,
   scannedLines,
   stridedGrey,
@@ -186,10 +186,9 @@ export async function decodeDelivered(
   scan?: Scan,
   stride?: Stride,
 ): Promise<Decoded[]> {
-  const d = delivered(bytes, contentType);
-  const png = () => d.png();
+  const d = new Delivered(bytes, contentType);
   if (stride && contentType === 'image/png') {
-    const image = png();
+    const image = d.png();
     const found = decodeReduced(image && stridedGrey(image, stride), formats, hri);
     if (found.length > 0) return found;
   }
@@ -204,7 +203,7 @@ export async function decodeDelivered(
     if (found.length > 0) return found;
   }
   if (contentType === 'image/png' && !grid && !scan && !stride) {
-    const image = png();
+    const image = d.png();
     const found = decodeReduced(image && wholeGrey(image), formats, hri);
     if (found.length > 0) return found;
   }
@@ -264,7 +263,7 @@ async function decodeWithAddOn(
   _grid?: ModuleGrid,
   scan?: Scan,
 ): Promise<Decoded[]> {
-  const d = delivered(bytes, contentType);
+  const d = new Delivered(bytes, contentType);
   for (const at of scan ? [MIDDLE, THREE] : []) {
     const found = decodeReduced(await scannedLines(d, scan!, at), formats, false, true);
     if (found.length > 0) return found;

@@ -155,10 +155,17 @@ export function resultLayout(): { readable: boolean; agreed: string[] } {
   return { readable: !layoutBroken, agreed: [...agreedKinds].sort() };
 }
 
+// Whether every result read off memory is of a kind that has agreed; an empty read once any kind has (the
+// validity flag is the first field).
+function trusted(raw: readonly Decoded[]): boolean {
+  if (raw.length === 0) return agreedKinds.size > 0;
+  for (const d of raw) if (!agreedKinds.has(kindOf(d))) return false;
+  return true;
+}
+
 function readFound(module: ReaderModule, results: ResultVector): Decoded[] {
   const raw = layoutBroken ? undefined : readRaw(module, results);
-  // An empty read is taken as it is once any kind has agreed (the validity flag is the first field).
-  if (raw && (raw.length === 0 ? agreedKinds.size > 0 : raw.every((d) => agreedKinds.has(kindOf(d))))) return raw;
+  if (raw && trusted(raw)) return raw;
   const viaEmbind = readViaEmbind(results);
   if (layoutBroken) return viaEmbind;
   if (!raw || !sameDecoded(raw, viaEmbind)) layoutBroken = true;

@@ -11,7 +11,7 @@ import { SYMBOLOGY_IDS, describeSymbologies } from '../../../src/domain/symbolog
 import { loadVerifier } from '../../../src/render/decoder.ts';
 import { render, type RenderResult } from '../../../src/render/index.ts';
 import { readPng } from '../../../src/render/png-read.ts';
-import { delivered, pngCentres, scannedLines } from '../../../src/render/reduced-reads.ts';
+import { Delivered, pngCentres, scannedLines } from '../../../src/render/reduced-reads.ts';
 import { ZXING_FORMATS } from '../../../src/render/verify.ts';
 import { decodeGrey, resultLayout } from '../../../src/render/zxing.ts';
 import { decode } from '../../support/decode.ts';
@@ -47,14 +47,15 @@ describe('reduced reads', () => {
         const r = await render(spec({ symbology: id, data: EXAMPLES.get(id), ...extra }));
         const png = readPng(r.bytes)!;
         if (r.grid) expect(pngCentres(png, r.grid), `${id} ${JSON.stringify(extra)}`).toBeDefined();
-        else if (r.scan) expect(await scannedLines(delivered(r.bytes, r.contentType), r.scan, [0.5]), id).toBeDefined();
+        else if (r.scan)
+          expect(await scannedLines(new Delivered(r.bytes, r.contentType), r.scan, [0.5]), id).toBeDefined();
         else expect(id).toBe('maxicode');
       }
     }
     // With an add-on, the band crosses the add-on's bars too (its digits stand above them, outside it).
     for (const symbology of ['ean13', 'upce'] as const) {
       const r = await render(spec({ symbology, data: EXAMPLES.get(symbology), addon: '12345' }));
-      expect(await scannedLines(delivered(r.bytes, r.contentType), r.scan!, [0.5]), symbology).toBeDefined();
+      expect(await scannedLines(new Delivered(r.bytes, r.contentType), r.scan!, [0.5]), symbology).toBeDefined();
     }
   });
 
@@ -75,7 +76,7 @@ describe('reduced reads', () => {
     const broken = await tampered(r, (grey, width) => {
       for (let y = line + 1; y < r.scan!.to; y++) grey.fill(255, y * width + 40, y * width + 120);
     });
-    expect(await scannedLines(delivered(broken.bytes, broken.contentType), r.scan!, [0.5])).toBeUndefined();
+    expect(await scannedLines(new Delivered(broken.bytes, broken.contentType), r.scan!, [0.5])).toBeUndefined();
     // The verdict is then the full-image read's, as an outside reader's is.
     const v = await (await loadVerifier())(s, broken);
     expect(v.verified).toBe(await outsideReads(broken, s.data));
