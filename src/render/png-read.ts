@@ -236,12 +236,15 @@ class PngImage implements PngPixels {
     this.ensure(y);
     const { raw } = this;
     const base = this.at[y]!;
-    if (this.depth === 1 && step % 8 === 0 && x0 % 8 === 0) {
-      // Whole bytes per run: each all set or all clear, and alike.
-      for (let k = 0, i = base + (x0 >> 3); k < count; k++) {
-        const first = raw[i]!;
-        if (first !== 0 && first !== 255) return false;
-        for (const end = i + (step >> 3); i < end; i++) if (raw[i] !== first) return false;
+    if (this.depth === 1) {
+      // Bit i of byte k set where pixel 8k+i differs from the pixel before it; such a change is allowed
+      // only where a run starts (or outside the runs).
+      const forbidden = this.forbiddenChanges(x0, step, count);
+      let prev = raw[base]! >> 7;
+      for (let k = 0; k < this.stride; k++) {
+        const b = raw[base + k]!;
+        if (((b ^ ((b >> 1) | (prev << 7))) & forbidden[k]!) !== 0) return false;
+        prev = b & 1;
       }
       return true;
     }
@@ -250,6 +253,18 @@ class PngImage implements PngPixels {
       for (const end = x + step; x < end; x++) if (this.sample(base, x) !== first) return false;
     }
     return true;
+  }
+
+  // For 1-bit rows: the pixels (as bits of their bytes, top bit first) that must equal the pixel before
+  // them, inside runs of `step` from x0. Built once per run geometry (every row of a grid asks the same).
+  #forbidden = { x0: -1, step: 0, count: 0, mask: new Uint8Array(0) };
+  forbiddenChanges(x0: number, step: number, count: number): Uint8Array {
+    const f = this.#forbidden;
+    if (f.x0 === x0 && f.step === step && f.count === count) return f.mask;
+    const mask = new Uint8Array(this.stride);
+    for (let x = x0 + 1; x < x0 + count * step; x++) if ((x - x0) % step !== 0) mask[x >> 3]! |= 0x80 >> (x & 7);
+    this.#forbidden = { x0, step, count, mask };
+    return mask;
   }
 
   // A sample's value where it has one (palette index, grey level), else its luminance.
