@@ -230,9 +230,27 @@ async function encoderRows(id: keyof typeof NATIVE_ENCODERS, data: string): Prom
 }
 
 /** Runs every measurement and returns one row each, with its ratio against the baseline of its group. */
+// Every symbology's library baseline, and its render and verification in every format, WARM_UP_CALLS times
+// before anything is measured: V8 compiles hot code in background threads, whose CPU the rounds count, so
+// without this the rows measured first paid for compiling the paths they share with the rest (the verifier
+// above all: the first symbology's verification cost came out about twice the same row measured later).
+const WARM_UP_CALLS = Number(process.env.BENCH_WARM_UP_CALLS ?? 30);
+async function warmUp(ids: readonly SymbologyId[], examples: Map<SymbologyId, string>): Promise<void> {
+  const verify = await loadVerifier();
+  for (const id of ids) {
+    const specs = FORMATS.map((format) => spec({ symbology: id, data: examples.get(id)!, format }));
+    const [, baseFn] = baseline(specs[0]!);
+    for (let i = 0; i < WARM_UP_CALLS; i++) {
+      await baseFn();
+      for (const s of specs) await verify(s, await render(s));
+    }
+  }
+}
+
 export async function benchRender(only: readonly SymbologyId[] = SYMBOLOGY_IDS): Promise<Row[]> {
-  const rows: Row[] = only.includes('qrcode') ? await qrRows() : [];
   const examples = new Map(describeSymbologies().map((d) => [d.id, d.data.example]));
+  await warmUp(only, examples);
+  const rows: Row[] = only.includes('qrcode') ? await qrRows() : [];
   for (const id of only) {
     rows.push(...(await symbologyRows(id, examples.get(id)!)));
     if (id === 'code128' || id === 'gs1-128') rows.push(...(await encoderRows(id, examples.get(id)!)));
