@@ -61,7 +61,7 @@ const REQUIRE_ADD_ON = 2; // zxing's EanAddOnSymbol.Require: a main symbol read 
 
 // The options objects per format list (the catalog's arrays), text mode, binarizer and add-on, built once:
 // every verification of a symbology asks the same.
-const PURE_OPTIONS = new WeakMap<readonly ReadInputBarcodeFormat[], Map<string, object>>();
+const PURE_OPTIONS = new WeakMap<readonly ReadInputBarcodeFormat[], object[]>();
 function pureOptions(
   formats: readonly ReadInputBarcodeFormat[],
   hri: boolean,
@@ -69,20 +69,15 @@ function pureOptions(
   addOn: boolean,
 ): object {
   let byMode = PURE_OPTIONS.get(formats);
-  if (!byMode) PURE_OPTIONS.set(formats, (byMode = new Map()));
-  const key = `${hri ? 'hri' : 'plain'} ${binarizer}${addOn ? ' add-on' : ''}`;
-  let options = byMode.get(key);
-  if (!options) {
-    options = {
-      ...PURE_NATIVE,
-      formats: formats.join(','),
-      textMode: hri ? 2 : 0, // HRI : Plain
-      binarizer: BINARIZER[binarizer],
-      eanAddOnSymbol: addOn ? REQUIRE_ADD_ON : PURE_NATIVE.eanAddOnSymbol,
-    };
-    byMode.set(key, options);
-  }
-  return options;
+  if (!byMode) PURE_OPTIONS.set(formats, (byMode = []));
+  const mode = (hri ? 1 : 0) | (binarizer === 'FixedThreshold' ? 2 : 0) | (addOn ? 4 : 0);
+  return (byMode[mode] ??= {
+    ...PURE_NATIVE,
+    formats: formats.join(','),
+    textMode: hri ? 2 : 0, // HRI : Plain
+    binarizer: BINARIZER[binarizer],
+    eanAddOnSymbol: addOn ? REQUIRE_ADD_ON : PURE_NATIVE.eanAddOnSymbol,
+  });
 }
 
 function pixelBuffer(module: ReaderModule, size: number): number {
