@@ -4,21 +4,11 @@
 // interactive p99 < 250 ms while the batch drains.
 import { readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
-import { loadConfig } from '../../src/config.ts';
 import { heapFlags } from '../../src/supervisor.ts';
 import { createDb } from '../../src/store/db.ts';
-import { createApiKey } from '../../src/store/keys.ts';
-import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
-import {
-  deleteRedisPrefix,
-  eventually,
-  exited,
-  freePort,
-  jsonBody,
-  ROOT,
-  startProcess,
-  uniqueEnv,
-} from '../support/harness.ts';
+import { dropDatabase } from '../../src/store/migrate.ts';
+import { deleteRedisPrefix, eventually, exited, freePort, jsonBody, startProcess } from '../support/harness.ts';
+import { benchAccount } from './account.ts';
 import type { Row } from './render.ts';
 
 const ROWS = Number(process.env.BENCH_BATCH_ROWS ?? 100_000);
@@ -52,17 +42,8 @@ const percentile = (values: number[], p: number) =>
 
 /** Runs the batch benchmark against real processes and returns rows for the bench table. */
 export async function benchBatches(): Promise<Row[]> {
-  const env = uniqueEnv({ LOG_LEVEL: 'error', WORKERS: '2' });
-  const config = loadConfig(env, ROOT);
-  await prepareDatabase(config.databaseUrl);
+  const { env, config, key } = await benchAccount({ LOG_LEVEL: 'error', WORKERS: '2' });
   const db = createDb({ databaseUrl: config.databaseUrl, poolSize: 1 });
-  const { key } = await createApiKey(db, {
-    account: 'bench',
-    plan: config.defaultPlan,
-    rate: 1e9,
-    burst: 1e9,
-    secretsKey: config.secretsKey,
-  });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const headers = { authorization: `Bearer ${key}` };

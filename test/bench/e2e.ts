@@ -8,22 +8,12 @@ import { availableParallelism, loadavg } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
-import { loadConfig } from '../../src/config.ts';
 import { heapFlags } from '../../src/supervisor.ts';
 import { createDb } from '../../src/store/db.ts';
-import { createApiKey } from '../../src/store/keys.ts';
-import { dropDatabase, prepareDatabase } from '../../src/store/migrate.ts';
-import {
-  deleteRedisPrefix,
-  eventually,
-  exited,
-  freePort,
-  jsonBody,
-  ROOT,
-  startProcess,
-  uniqueEnv,
-} from '../support/harness.ts';
+import { dropDatabase } from '../../src/store/migrate.ts';
+import { deleteRedisPrefix, eventually, exited, freePort, jsonBody, startProcess } from '../support/harness.ts';
 import { childrenOf, cpuPer } from './cpu.ts';
+import { benchAccount } from './account.ts';
 import type { Row } from './render.ts';
 
 const CODES = Number(process.env.BENCH_E2E_CODES ?? 6000);
@@ -65,20 +55,11 @@ async function submitAll(base: string, key: string, tag: string, count: number):
 
 /** Runs the end-to-end comparison and returns rows for the bench table. */
 export async function benchEndToEnd(): Promise<Row[]> {
-  const baseEnv = uniqueEnv({ LOG_LEVEL: 'error', WORKERS: '0' });
-  const config = loadConfig(baseEnv, ROOT);
+  const { env: baseEnv, config, key } = await benchAccount({ LOG_LEVEL: 'error', WORKERS: '0' });
   // The flags `npm start` gives its children (src/supervisor.ts heapFlags).
   const env = { ...baseEnv, NODE_OPTIONS: heapFlags(config, 'worker').join(' ') };
   const apiEnv = { ...baseEnv, NODE_OPTIONS: heapFlags(config, 'api').join(' ') };
-  await prepareDatabase(config.databaseUrl);
   const db = createDb({ databaseUrl: config.databaseUrl, poolSize: 2 });
-  const { key } = await createApiKey(db, {
-    account: 'bench',
-    plan: config.defaultPlan,
-    rate: 1e9,
-    burst: 1e9,
-    secretsKey: config.secretsKey,
-  });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const api = startProcess('src/main.ts', { ...apiEnv, PORT: String(port) }, ['api']);
