@@ -492,7 +492,8 @@ export const LOGO_MAX_BYTES = 256 * 1024;
 /** An EAN/UPC add-on: EAN-2 or EAN-5, digits only (leading zeros count, so it is a string). */
 export const ADDON_PATTERN = '^(\\d{2}|\\d{5})$';
 
-type OptionDescription = {
+/** How GET /v1/symbologies describes one option (the console builds its form controls from it). */
+export type OptionDescription = {
   type: string;
   description: string;
   default?: unknown;

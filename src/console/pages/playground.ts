@@ -5,17 +5,10 @@ import { html } from 'hono/html';
 import { apiJson, type Problem, type ApiObject } from '../api.ts';
 import type { ConsoleEnv } from '../env.ts';
 import { csrfField, page, problemNote } from '../layout.ts';
+import type { OptionDescription } from '../../domain/symbologies.ts';
 import { receipt, relayContent } from './codes.ts';
 
-type Option = {
-  type: string;
-  description: string;
-  default?: unknown;
-  min?: number;
-  max?: number;
-  values?: readonly unknown[];
-};
-type Symbology = { id: string; name: string; kind: string; options: Record<string, Option> };
+type Symbology = { id: string; name: string; kind: string; options: Record<string, OptionDescription> };
 const FORMATS = ['png', 'svg', 'webp', 'jpeg', 'pdf', 'eps'];
 const SAMPLE: Record<string, string> = { qrcode: 'https://example.com/p/42', ean13: '400638133393' };
 
@@ -55,7 +48,7 @@ function snippets(origin: string, body: Record<string, unknown>) {
   )}`;
 }
 
-function control(name: string, o: Option, value: string) {
+function control(name: string, o: OptionDescription, value: string) {
   const id = `opt-${name}`;
   const label = html`<label for="${id}">${name.replaceAll('_', ' ')}</label>`;
   const hint = html`<small id="${id}-hint">${o.description}</small>`;
