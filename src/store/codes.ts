@@ -194,6 +194,7 @@ export async function completeRenders(
   const results = items.flatMap((item) => (item.result ? [item.result] : []));
   const column = <K extends keyof NewResultRow>(key: K) => results.map((result) => result[key] ?? null);
   const ids = items.map((item) => item.codeId);
+  const bytes = packed(results.map((result) => result.bytes));
   // Batch counter rows are taken in batch_id order, so concurrent completions cannot deadlock on them.
   const finished = await executePrepared(
     db,
@@ -201,10 +202,12 @@ export async function completeRenders(
     sql<{ id: string }>`
       with stored as (
         insert into results (key, sha256, content_type, bytes, width, height, verification, print, renderer)
-        select * from unnest(
-          ${column('key')}::text[], ${column('sha256')}::text[], ${column('content_type')}::text[], ${column('bytes')}::bytea[],
+        select r.key, r.sha256, r.content_type, substring(${bytes.all}::bytea from r.start for r.length),
+               r.width, r.height, r.verification, r.print, r.renderer
+        from unnest(
+          ${column('key')}::text[], ${column('sha256')}::text[], ${column('content_type')}::text[], ${bytes.starts}::int[], ${bytes.lengths}::int[],
           ${column('width')}::int[], ${column('height')}::int[], ${column('verification')}::jsonb[], ${column('print')}::jsonb[], ${column('renderer')}::jsonb[]
-        )
+        ) as r(key, sha256, content_type, start, length, width, height, verification, print, renderer)
         on conflict (key) do nothing
       ),
       finished as (
@@ -223,6 +226,21 @@ export async function completeRenders(
   );
   const done = new Set(finished.map((row) => row.id));
   return ids.map((id) => (done.has(id) ? { id } : undefined));
+}
+
+/**
+ * Many results' bytes as one parameter and where each starts (1-based, as substring counts) and how long it
+ * is. node-postgres sends a Buffer as one binary parameter, but an array of them as a text array literal of
+ * escaped hex: twice the bytes on the wire, encoded in JavaScript and parsed back character by character.
+ */
+function packed(parts: readonly Uint8Array[]): { all: Buffer; starts: number[]; lengths: number[] } {
+  const starts: number[] = [];
+  let at = 1;
+  for (const part of parts) {
+    starts.push(at);
+    at += part.length;
+  }
+  return { all: Buffer.concat(parts), starts, lengths: parts.map((part) => part.length) };
 }
 
 /** Marks an unfinished code failed with a public error. */
