@@ -369,6 +369,27 @@ describe('batches', () => {
     }
   });
 
+  it('a batch webhook_url that asks for code events gets them, on an account without endpoints', async () => {
+    const key = (await stack.seedKey()) as Awaited<ReturnType<typeof stack.seedKey>> & { webhook_secret: string };
+    const receiver = await startReceiver();
+    try {
+      const query = `webhook_url=${encodeURIComponent(receiver.url)}&webhook_events=code.succeeded`;
+      const res = await stack.request('POST', `/v1/batches?${query}`, 'data\nrow one\nrow two\n', {
+        'content-type': 'text/csv',
+        authorization: `Bearer ${key.key}`,
+      });
+      expect(res.status).toBe(202);
+      const received = await receiver.arrived(2);
+      const types = received.map(({ headers, body }) => {
+        const payload = new Webhook(key.webhook_secret).verify(body, headers as Record<string, string>) as any;
+        return payload.type;
+      });
+      expect(types).toEqual(['code.succeeded', 'code.succeeded']);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('a bad batch webhook_url is a 422 naming query.webhook_url', async () => {
     const res = await stack.request('POST', '/v1/batches?webhook_url=http://10.0.0.1/', 'data\nx\n', {
       'content-type': 'text/csv',
@@ -416,6 +437,42 @@ describe('event feed', () => {
     const bad = await stack.request('GET', '/v1/events?after=nope', undefined, auth);
     expect(bad.status).toBe(422);
     expect(((await bad.json()) as any).errors[0].path).toBe('after');
+  });
+});
+
+describe('events nobody could receive', () => {
+  it('are written dispatched and stay in the feed; an endpoint created next receives the events written after it', async () => {
+    const key = await stack.seedKey();
+    const call = stack.requestAs(
+      { headers: { authorization: `Bearer ${key.key}` } },
+      async (res) => (await res.json()) as any,
+    );
+    const eventOf = async (codeId: string) =>
+      eventually(() =>
+        stack.db.selectFrom('events').select(['id', 'dispatched_at']).where('code_id', '=', codeId).executeTakeFirst(),
+      );
+    const before = await call('POST', '/v1/codes', { data: `unheard ${Math.random()}` });
+    const unheard = await eventOf(before.id);
+    // Nothing to deliver to: no webhook_url, no endpoint. The dispatcher never has to mark it.
+    expect(unheard.dispatched_at).not.toBeNull();
+    const feed = await eventually(async () => {
+      const page = await call('GET', '/v1/events?limit=100');
+      return page.data.some((e: any) => e.id === unheard.id) && page;
+    });
+    expect(feed.data.find((e: any) => e.id === unheard.id).data.id).toBe(before.id);
+
+    const receiver = await startReceiver();
+    try {
+      const endpoint = await call('POST', '/v1/webhook-endpoints', { url: receiver.url });
+      const after = await call('POST', '/v1/codes', { data: `heard ${Math.random()}` });
+      const deliveries = await eventually(async () => {
+        const list = await call('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`);
+        return list.data.some((d: any) => d.status === 'succeeded') && list.data;
+      });
+      expect(deliveries.map((d: any) => d.event_id)).toEqual([(await eventOf(after.id)).id]);
+    } finally {
+      await receiver.close();
+    }
   });
 });
 
