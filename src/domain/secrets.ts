@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createSecretKey,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 
 export const API_KEY_PREFIX = 'ck_live_';
 /** Characters of a key kept in clear (prefix + a few) so operators can tell keys apart. */
@@ -29,13 +36,15 @@ export function newWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
-// A process has a key or two (SECRETS_KEY, LINK_SIGNING_KEY's); deriving each once keeps a hash off every use.
-const derived = new Map<string, Buffer>();
-function keyOf(secretsKey: string): Buffer {
+// A process has a key or two (SECRETS_KEY, LINK_SIGNING_KEY's); deriving each once keeps a hash off every use,
+// and a KeyObject, not the raw bytes, keeps createCipheriv from wrapping the key anew on every call (which
+// cost as much as the sealing itself: every code the API answers carries a sealed link token).
+const derived = new Map<string, KeyObject>();
+function keyOf(secretsKey: string): KeyObject {
   let key = derived.get(secretsKey);
   if (!key) {
     if (derived.size >= 16) derived.clear();
-    derived.set(secretsKey, (key = createHash('sha256').update(secretsKey).digest()));
+    derived.set(secretsKey, (key = createSecretKey(createHash('sha256').update(secretsKey).digest())));
   }
   return key;
 }
