@@ -4,6 +4,7 @@ import type { RenderSpec } from '../../domain/render-spec.ts';
 import type { Symbology, SymbologyId } from '../../domain/symbologies.ts';
 import type { EncodeFailure } from '../qr.ts';
 import { encodeCode128, encodeGs1128 } from './code128.ts';
+import { encodeEan13, encodeEan8, encodeUpca, encodeUpce } from './ean.ts';
 import {
   LINEAR_STYLES,
   encodeWithBwip,
@@ -46,15 +47,23 @@ type NativeEncoder = {
   encode: (data: string, o: EncodeOptions) => LinearEncoding | undefined;
   /** Whether it refuses all BWIPP refuses, so that a check may use it too; else checks keep raw(). */
   checks: boolean;
+  /** Whether it draws EAN/UPC add-ons; else a spec with one keeps raw(). */
+  addons: boolean;
 };
 
 // Encoders of ours that return what raw() returns (proven by property tests, docs/decisions/native-encoders.md),
 // used where the render bench showed raw() as most of the render. BWIPP's code128 refuses ASCII only past
 // 500 characters (ours returns undefined there, so raw() refuses it); GS1-128 data that our validation
 // accepts may still fail BWIPP's GS1 lint (exclusive AIs, country codes …), so checks keep raw() for it.
+// The EAN/UPC encoders return undefined for all BWIPP refuses (length, digits, check digit, number system,
+// add-on length, EAN-8's add-on), so raw() refuses it with BWIPP's message, at a check as before.
 const NATIVE: Partial<Record<SymbologyId, NativeEncoder>> = {
-  code128: { encode: encodeCode128, checks: true },
-  'gs1-128': { encode: encodeGs1128, checks: false },
+  code128: { encode: encodeCode128, checks: true, addons: false },
+  'gs1-128': { encode: encodeGs1128, checks: false, addons: false },
+  ean13: { encode: encodeEan13, checks: true, addons: true },
+  ean8: { encode: encodeEan8, checks: true, addons: true },
+  upca: { encode: encodeUpca, checks: true, addons: true },
+  upce: { encode: encodeUpce, checks: true, addons: true },
 };
 
 /** The options BWIPP's encoder gets for a spec. */
@@ -71,8 +80,8 @@ export function encodeOptions(spec: RenderSpec): EncodeOptions {
 export function encodeLinear(sym: Symbology, spec: RenderSpec, purpose: PlanPurpose): LinearEncoding {
   const o = encodeOptions(spec);
   const native = NATIVE[sym.id];
-  // Add-ons are EAN/UPC's (none of ours takes one); the guard keeps ours to the input it is proven on.
-  const usable = native && o.addon === undefined && (purpose === 'draw' || native.checks);
+  // Add-ons are EAN/UPC's; the guard keeps the other encoders to the input they are proven on.
+  const usable = native && (o.addon === undefined || native.addons) && (purpose === 'draw' || native.checks);
   const ours = usable ? native.encode(spec.data, o) : undefined;
   return ours ?? encodeWithBwip(sym, spec.data, o);
 }
