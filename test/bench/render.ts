@@ -16,6 +16,7 @@ import { RMQR_VERSIONS, matrixOptions } from '../../src/render/bwip.ts';
 import { planBwip } from '../support/bwip-reference.ts';
 import { preflight, render } from '../../src/render/index.ts';
 import { encodeCode128, encodeGs1128 } from '../../src/render/linear/code128.ts';
+import { encodeEan13, encodeEan8, encodeUpca, encodeUpce } from '../../src/render/linear/ean.ts';
 import { encodeWithBwip } from '../../src/render/linear/encoding.ts';
 import { encodeOptions } from '../../src/render/linear/plan.ts';
 import { fastMaskFunctions, originalMaskFunctions } from '../../src/render/qr-mask.ts';
@@ -214,9 +215,17 @@ async function addOnRows(): Promise<Row[]> {
   ];
 }
 
-// Our encoders (src/render/linear/code128.ts) against raw(), which they replace in the render: the gain
-// that decided their use (docs/decisions/native-encoders.md).
-const NATIVE_ENCODERS = { code128: encodeCode128, 'gs1-128': encodeGs1128 } as const;
+// Our encoders (src/render/linear/code128.ts, ean.ts) against raw(), which they replace in the render: the
+// gain that decided their use (docs/decisions/native-encoders.md).
+const NATIVE_ENCODERS = {
+  code128: encodeCode128,
+  'gs1-128': encodeGs1128,
+  ean13: encodeEan13,
+  ean8: encodeEan8,
+  upca: encodeUpca,
+  upce: encodeUpce,
+} as const;
+const hasNativeEncoder = (id: SymbologyId): id is keyof typeof NATIVE_ENCODERS => id in NATIVE_ENCODERS;
 
 async function encoderRows(id: keyof typeof NATIVE_ENCODERS, data: string): Promise<Row[]> {
   const s = spec({ symbology: id, data });
@@ -253,7 +262,7 @@ export async function benchRender(only: readonly SymbologyId[] = SYMBOLOGY_IDS):
   const rows: Row[] = only.includes('qrcode') ? await qrRows() : [];
   for (const id of only) {
     rows.push(...(await symbologyRows(id, examples.get(id)!)));
-    if (id === 'code128' || id === 'gs1-128') rows.push(...(await encoderRows(id, examples.get(id)!)));
+    if (hasNativeEncoder(id)) rows.push(...(await encoderRows(id, examples.get(id)!)));
   }
   if (only.includes('ean13')) rows.push(...(await addOnRows()));
   return rows;
