@@ -80,77 +80,86 @@ function barsOf(groups: readonly number[], height: number, includetext: boolean)
 
 const text = (digit: string, x: number, size = TEXT_SIZE, y: number = TEXT_Y): TextItem => [digit, x, y, FONT, size];
 
-/** The main symbol as BWIPP builds it, before any add-on. */
-type MainSymbol = { sbs: number[]; groups: readonly number[]; txt: TextItem[]; addonTextX: number };
+function pushAll(to: number[], from: readonly number[]): void {
+  for (let i = 0; i < from.length; i++) to.push(from[i]!);
+}
+
+/** The digits' patterns from `from` to `to`, each from the G set where `reversed(i)` says so. */
+function pushDigits(sbs: number[], d: string, from: number, to: number, reversed = (_i: number) => false): void {
+  for (let i = from; i <= to; i++) pushAll(sbs, (reversed(i) ? REVERSED : DIGITS)[digitAt(d, i)]!);
+}
+
+/**
+ * The main symbol as BWIPP builds it, before any add-on: its bars, the guard and digit groups of its bar
+ * heights, its text (built only when it is printed) and the x BWIPP starts the add-on's text at.
+ */
+type MainSymbol = { sbs: number[]; groups: readonly number[]; txt: () => TextItem[]; addonTextX: number };
 
 function ean13(d: string): MainSymbol {
   const parity = EAN13_PARITY[digitAt(d, 0)]!;
   const sbs = [...NORMAL_GUARD];
-  const xoff = -7.75;
-  const txt = [text(d[0]!, xoff)];
-  for (let i = 1; i <= 6; i++) {
-    sbs.push(...(parity[i - 1] === '1' ? REVERSED : DIGITS)[digitAt(d, i)]!);
-    txt.push(text(d[i]!, single((i - 1) * 7 + 15 + xoff)));
-  }
-  sbs.push(...CENTRE_GUARD);
-  for (let i = 7; i <= 12; i++) {
-    sbs.push(...DIGITS[digitAt(d, i)]!);
-    txt.push(text(d[i]!, single((i - 1) * 7 + 19 + xoff)));
-  }
-  sbs.push(...NORMAL_GUARD);
+  pushDigits(sbs, d, 1, 6, (i) => parity[i - 1] === '1');
+  pushAll(sbs, CENTRE_GUARD);
+  pushDigits(sbs, d, 7, 12);
+  pushAll(sbs, NORMAL_GUARD);
+  const txt = () => {
+    const xoff = -7.75;
+    const items = [text(d[0]!, xoff)];
+    for (let i = 1; i <= 6; i++) items.push(text(d[i]!, single((i - 1) * 7 + 15 + xoff)));
+    for (let i = 7; i <= 12; i++) items.push(text(d[i]!, single((i - 1) * 7 + 19 + xoff)));
+    return items;
+  };
   return { sbs, groups: [2, 12, 2, 12, 2], txt, addonTextX: 98.25 };
 }
 
 function ean8(d: string): MainSymbol {
   const sbs = [...NORMAL_GUARD];
-  const xoff = 7.25;
-  const txt: TextItem[] = [];
-  for (let i = 0; i <= 3; i++) {
-    sbs.push(...DIGITS[digitAt(d, i)]!);
-    txt.push(text(d[i]!, single(i * 7 + xoff)));
-  }
-  sbs.push(...CENTRE_GUARD);
-  for (let i = 4; i <= 7; i++) {
-    sbs.push(...DIGITS[digitAt(d, i)]!);
-    txt.push(text(d[i]!, single(i * 7 + xoff) + 4));
-  }
-  sbs.push(...NORMAL_GUARD);
+  pushDigits(sbs, d, 0, 3);
+  pushAll(sbs, CENTRE_GUARD);
+  pushDigits(sbs, d, 4, 7);
+  pushAll(sbs, NORMAL_GUARD);
+  const txt = () => {
+    const xoff = 7.25;
+    const items: TextItem[] = [];
+    for (let i = 0; i <= 3; i++) items.push(text(d[i]!, single(i * 7 + xoff)));
+    for (let i = 4; i <= 7; i++) items.push(text(d[i]!, single(i * 7 + xoff) + 4));
+    return items;
+  };
   return { sbs, groups: [2, 8, 2, 8, 2], txt, addonTextX: 70.25 };
 }
 
 function upca(d: string): MainSymbol {
   const sbs = [...NORMAL_GUARD];
-  const xoff = -5.75;
-  const txt = [text(d[0]!, xoff, SMALL_TEXT_SIZE)];
-  for (let i = 0; i <= 5; i++) {
-    sbs.push(...DIGITS[digitAt(d, i)]!);
-    if (i > 0) txt.push(text(d[i]!, single(i * 7 + 13 + xoff)));
-  }
-  sbs.push(...CENTRE_GUARD);
-  for (let i = 6; i <= 11; i++) {
-    sbs.push(...DIGITS[digitAt(d, i)]!);
-    if (i < 11) txt.push(text(d[i]!, single(i * 7 + xoff) + 17));
-  }
-  txt.push(text(d[11]!, xoff + 107, SMALL_TEXT_SIZE));
-  sbs.push(...NORMAL_GUARD);
+  pushDigits(sbs, d, 0, 5);
+  pushAll(sbs, CENTRE_GUARD);
+  pushDigits(sbs, d, 6, 11);
+  pushAll(sbs, NORMAL_GUARD);
+  const txt = () => {
+    const xoff = -5.75;
+    const items = [text(d[0]!, xoff, SMALL_TEXT_SIZE)];
+    for (let i = 1; i <= 5; i++) items.push(text(d[i]!, single(i * 7 + 13 + xoff)));
+    for (let i = 6; i <= 10; i++) items.push(text(d[i]!, single(i * 7 + xoff) + 17));
+    items.push(text(d[11]!, xoff + 107, SMALL_TEXT_SIZE));
+    return items;
+  };
   // The first and last digits' bars are as long as the guards'.
   return { sbs, groups: [4, 10, 2, 10, 4], txt, addonTextX: 98.25 };
 }
 
 function upce(d: string): MainSymbol {
-  const check = digitAt(d, 7);
-  const parity = UPCE_PARITY[check]!;
+  const parity = UPCE_PARITY[digitAt(d, 7)]!;
   // Number system 0 takes the inverse parities of number system 1.
   const reversedWhen = d[0] === '0' ? '0' : '1';
   const sbs = [...NORMAL_GUARD];
-  const xoff = -5.75;
-  const txt = [text(d[0]!, xoff, SMALL_TEXT_SIZE)];
-  for (let i = 1; i <= 6; i++) {
-    sbs.push(...(parity[i - 1] === reversedWhen ? REVERSED : DIGITS)[digitAt(d, i)]!);
-    txt.push(text(d[i]!, single((i - 1) * 7 + 13 + xoff)));
-  }
-  txt.push(text(d[7]!, single(6 * 7 + 21 + xoff), SMALL_TEXT_SIZE));
-  sbs.push(...UPCE_END_GUARD);
+  pushDigits(sbs, d, 1, 6, (i) => parity[i - 1] === reversedWhen);
+  pushAll(sbs, UPCE_END_GUARD);
+  const txt = () => {
+    const xoff = -5.75;
+    const items = [text(d[0]!, xoff, SMALL_TEXT_SIZE)];
+    for (let i = 1; i <= 6; i++) items.push(text(d[i]!, single((i - 1) * 7 + 13 + xoff)));
+    items.push(text(d[7]!, single(6 * 7 + 21 + xoff), SMALL_TEXT_SIZE));
+    return items;
+  };
   return { sbs, groups: [2, 12, 3], txt, addonTextX: 54.25 };
 }
 
@@ -168,8 +177,8 @@ function addonSymbol(addon: string, height: number, xoff: number): LinearEncodin
   const sbs: number[] = [];
   const txt: TextItem[] = [];
   for (let i = 0; i < addon.length; i++) {
-    sbs.push(...(i === 0 ? ADDON_START : ADDON_SEPARATOR));
-    sbs.push(...(parity[i] === '1' ? REVERSED : DIGITS)[digitAt(addon, i)]!);
+    pushAll(sbs, i === 0 ? ADDON_START : ADDON_SEPARATOR);
+    pushAll(sbs, (parity[i] === '1' ? REVERSED : DIGITS)[digitAt(addon, i)]!);
     txt.push(text(addon[i]!, single((i - 1) * 9 + 10 + xoff), TEXT_SIZE, y));
   }
   // BWIPP's ean5 lists 16 bar heights (its bars), its ean2 12 for its 7 bars: the renderer reads as many as
@@ -186,16 +195,16 @@ function addonSymbol(addon: string, height: number, xoff: number): LinearEncodin
 function encodingOf(main: MainSymbol, o: EncodeOptions): LinearEncoding {
   const height = o.height ?? DEFAULT_HEIGHT;
   const { bhs, bbs } = barsOf(main.groups, height, o.includetext);
-  const enc: LinearEncoding = { sbs: main.sbs, bhs, bbs, txt: o.includetext ? main.txt : [] };
+  const enc: LinearEncoding = { sbs: main.sbs, bhs, bbs, txt: o.includetext ? main.txt() : [] };
   if (o.addon === undefined) return enc;
   const addonHeight = o.includetext ? single(height - ADDON_TEXT_SHORTENING) : height;
   const add = addonSymbol(o.addon, addonHeight, single(main.addonTextX + ADDON_GAP_MODULES));
-  return {
-    sbs: [...enc.sbs, ADDON_GAP_MODULES, ...add.sbs],
-    bhs: [...enc.bhs, ...add.bhs],
-    bbs: [...enc.bbs, ...add.bbs],
-    txt: [...enc.txt, ...add.txt],
-  };
+  enc.sbs.push(ADDON_GAP_MODULES);
+  pushAll(enc.sbs, add.sbs);
+  pushAll(enc.bhs, add.bhs);
+  pushAll(enc.bbs, add.bbs);
+  for (const t of add.txt) enc.txt.push(t);
+  return enc;
 }
 
 /**
