@@ -1,12 +1,13 @@
 // qrcode spends most of QRCode.create choosing the mask: eight times it applies a mask, scores
 // it and undoes it, through a method call and a switch per module, and scores each penalty in its
-// own pass. Here the modules and the reserved (function) modules are packed into bit rows and bit
-// columns once; each mask's matrix is then a word-wise xor into scratch, scored in one pass per
-// line by qr-mask-penalty.ts. The penalties are qrcode's own (N1–N4 as it implements them) and the
-// format bits are still written per mask by qrcode's own function, so every QRCode.create picks
-// the same mask and gives the same matrix, faster.
+// own pass. Here the modules and the reserved (function) modules are packed into 32-bit words once
+// (qr-mask-pack.ts), and each mask is scored in one pass each way over the packed words, masking
+// them as it reads them (qr-mask-penalty.ts). The penalties are qrcode's own (N1–N4 as it
+// implements them) and the format bits are still written per mask by qrcode's own function, so
+// every QRCode.create picks the same mask and gives the same matrix, faster.
 import { createRequire } from 'node:module';
-import { lineShape, scorePacked, type LineShape, type Penalties } from './qr-mask-penalty.ts';
+import { emptyPacked, pack } from './qr-mask-pack.ts';
+import { lineShape, scoreMask, type LineShape, type Packed, type Penalties } from './qr-mask-penalty.ts';
 
 type BitMatrix = { size: number; data: Uint8Array; reservedBit: Uint8Array };
 type MaskFunctions = {
@@ -42,36 +43,8 @@ function patternsFor(size: number): Uint8Array[] {
   return patterns;
 }
 
-/** A matrix of one bit per module as bit rows and, line i being column i, bit columns. */
-type Packed = { rows: Int32Array; cols: Int32Array };
-
 /** Per-size state: the geometry, the packed mask patterns, and scratch reused by every symbol. */
-type SizeTables = {
-  shape: LineShape;
-  patterns: Packed[];
-  modules: Packed;
-  reserved: Packed;
-  masked: Packed;
-};
-
-function emptyPacked({ size, words }: LineShape): Packed {
-  return { rows: new Int32Array(size * words), cols: new Int32Array(size * words) };
-}
-
-/** Packs one byte per module (0 or 1, row-major) into `into`. */
-function pack(bits: Uint8Array, { size, words }: LineShape, into: Packed): Packed {
-  const { rows, cols } = into;
-  rows.fill(0);
-  cols.fill(0);
-  for (let row = 0, i = 0; row < size; row++) {
-    for (let col = 0; col < size; col++, i++) {
-      const bit = bits[i]!;
-      rows[row * words + (col >> 5)]! |= bit << (col & 31);
-      cols[col * words + (row >> 5)]! |= bit << (row & 31);
-    }
-  }
-  return into;
-}
+type SizeTables = { shape: LineShape; patterns: Packed[]; modules: Packed; reserved: Packed; none: Packed };
 
 const tableCache = new Map<number, SizeTables>();
 
@@ -80,7 +53,7 @@ function tablesFor(size: number): SizeTables {
   if (!tables) {
     const shape = lineShape(size);
     const patterns = patternsFor(size).map((bits) => pack(bits, shape, emptyPacked(shape)));
-    tables = { shape, patterns, modules: emptyPacked(shape), reserved: emptyPacked(shape), masked: emptyPacked(shape) };
+    tables = { shape, patterns, modules: emptyPacked(shape), reserved: emptyPacked(shape), none: emptyPacked(shape) };
     tableCache.set(size, tables);
   }
   return tables;
@@ -106,11 +79,6 @@ function repackFormatLines({ size, data }: BitMatrix, { shape: { words }, module
   }
 }
 
-/** Xors a mask pattern into the non-reserved modules, word by word, into `into`. */
-function maskInto(modules: Int32Array, pattern: Int32Array, reserved: Int32Array, into: Int32Array): void {
-  for (let i = 0; i < modules.length; i++) into[i] = modules[i]! ^ (pattern[i]! & ~reserved[i]!);
-}
-
 /**
  * qrcode's penalty for each of the eight masks of `matrix`, written into `scores`: setupFormat(p)
  * puts mask p's format bits into the matrix before it is scored, as qrcode's getBestMask does.
@@ -118,24 +86,22 @@ function maskInto(modules: Int32Array, pattern: Int32Array, reserved: Int32Array
  */
 export function scoreMasks(matrix: BitMatrix, setupFormat: (pattern: number) => void, scores: Int32Array): void {
   const tables = tablesFor(matrix.size);
-  const { shape, patterns, modules, reserved, masked } = tables;
+  const { shape, patterns, modules, reserved } = tables;
   pack(matrix.data, shape, modules);
   pack(matrix.reservedBit, shape, reserved);
   for (let p = 0; p < patterns.length; p++) {
     setupFormat(p);
     repackFormatLines(matrix, tables);
-    maskInto(modules.rows, patterns[p]!.rows, reserved.rows, masked.rows);
-    maskInto(modules.cols, patterns[p]!.cols, reserved.cols, masked.cols);
-    scores[p] = scorePacked(masked.rows, masked.cols, shape);
+    scores[p] = scoreMask(modules, patterns[p]!, reserved, shape);
   }
 }
 
 /** qrcode's four penalties for `matrix` as it stands (no mask applied). */
 export function penaltiesOf(matrix: BitMatrix): Penalties {
-  const { shape, modules } = tablesFor(matrix.size);
+  const { shape, modules, none } = tablesFor(matrix.size);
   pack(matrix.data, shape, modules);
   const penalties = { n1: 0, n2: 0, n3: 0, n4: 0 };
-  scorePacked(modules.rows, modules.cols, shape, penalties);
+  scoreMask(modules, none, none, shape, penalties);
   return penalties;
 }
 
