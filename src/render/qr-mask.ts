@@ -65,11 +65,11 @@ function putBit(words: Int32Array, index: number, bit: number, value: number): v
 }
 
 /**
- * Re-reads row 8 and column 8, where qrcode's setupFormat writes the format bits, into the packed
- * modules: they differ per mask, so the other modules are packed once and these per mask.
+ * Re-reads the format modules, which qrcode's setupFormat rewrites per mask, into the packed
+ * modules: in row 8 and in column 8, positions 0–8 and the last eight (the dark module among them).
  */
-function repackFormatLines({ size, data }: BitMatrix, { shape: { words }, modules }: SizeTables): void {
-  for (let k = 0; k < size; k++) {
+function repackFormatModules({ size, data }: BitMatrix, { shape: { words }, modules }: SizeTables): void {
+  for (let k = 0; k < size; k = k === 8 ? size - 8 : k + 1) {
     const inRow8 = data[8 * size + k]!;
     putBit(modules.rows, 8 * words + (k >> 5), k & 31, inRow8);
     putBit(modules.cols, k * words, 8, inRow8);
@@ -91,7 +91,7 @@ export function scoreMasks(matrix: BitMatrix, setupFormat: (pattern: number) => 
   pack(matrix.reservedBit, shape, reserved);
   for (let p = 0; p < patterns.length; p++) {
     setupFormat(p);
-    repackFormatLines(matrix, tables);
+    repackFormatModules(matrix, tables);
     scores[p] = scoreMask(modules, patterns[p]!, reserved, shape);
   }
 }
