@@ -108,6 +108,55 @@ describe('slow uploads (BODY_IDLE_TIMEOUT_MS)', () => {
   });
 });
 
+/** A raw HTTP/1.1 POST /v1/codes whose head and body go out in `pieces` (written `gapMs` apart); the answer once the server closes. */
+function rawPost(
+  pieces: (head: string) => string[],
+  { headers = '', data = `sent whole ${Math.random()}`, gapMs = 30 } = {},
+) {
+  const body = JSON.stringify({ data });
+  const head =
+    'POST /v1/codes HTTP/1.1\r\nHost: test\r\nConnection: close\r\n' +
+    `Authorization: Bearer ${stack.key.key}\r\nContent-Type: application/json\r\n${headers}` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+  const socket = connect(port, '127.0.0.1');
+  let answer = '';
+  socket.on('data', (d) => (answer += d.toString()));
+  return {
+    sent: JSON.parse(body).data as string,
+    answer: new Promise<{ status: number; json: any }>((resolve, reject) => {
+      socket.on('error', reject);
+      socket.on('close', () =>
+        resolve({
+          status: Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0),
+          json: JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4) || 'null'),
+        }),
+      );
+      void (async () => {
+        for (const [i, piece] of pieces(head + body).entries()) {
+          if (i > 0) await new Promise((r) => setTimeout(r, gapMs));
+          socket.write(piece);
+        }
+      })();
+    }),
+  };
+}
+
+describe('bodies that arrive in full', () => {
+  it('a JSON body in the packet of its headers, or in pieces, reads as sent; with an Idempotency-Key, twice the same', async () => {
+    const whole = rawPost((request) => [request]);
+    expect(await whole.answer).toMatchObject({ status: 202, json: { data: whole.sent } });
+    const pieces = rawPost((request) => [request.slice(0, 40), request.slice(40, -5), request.slice(-5)]);
+    expect(await pieces.answer).toMatchObject({ status: 202, json: { data: pieces.sent } });
+    // The key's middleware hashes the body and the handler reads it again: both see the bytes sent, and the
+    // same request again is the same code.
+    const once = { headers: `Idempotency-Key: whole-${Math.random()}\r\n`, data: `keyed ${Math.random()}` };
+    const first = await rawPost((request) => [request], once).answer;
+    expect(first).toMatchObject({ status: 202, json: { data: once.data } });
+    const again = await rawPost((request) => [request], once).answer;
+    expect(again).toMatchObject({ status: 202, json: { id: first.json.id, data: once.data } });
+  });
+});
+
 describe('concurrent batches against the plan', () => {
   it('6 simultaneous uploads with a limit of 3 → exactly 3 accepted, the rest 429 too_many_batches', async () => {
     const key = await stack.seedKey({ plan: 'standard' });

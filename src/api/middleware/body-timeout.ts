@@ -1,3 +1,5 @@
+import { IncomingMessage } from 'node:http';
+import type { HttpBindings } from '@hono/node-server';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env.ts';
 import { ApiProblem } from '../problem.ts';
@@ -37,6 +39,22 @@ export function timedBody(
 }
 
 /**
+ * Whether the request's body has already arrived in full: then it cannot stall, and the request is left as the
+ * node adapter made it, whose readers take the buffered bytes directly instead of through the web Request and
+ * stream that re-wrapping it builds. Most small bodies arrive in the packet of their headers, but Node parses
+ * that packet's body only after announcing the request: one turn of the event loop's check phase lets it.
+ */
+async function receivedInFull(bindings: Partial<HttpBindings> | undefined): Promise<boolean> {
+  const incoming = bindings?.incoming;
+  if (!(incoming instanceof IncomingMessage)) return false;
+  // Only a declared length can have come whole; a chunked upload streams, and the wrap times it.
+  if (!incoming.complete && incoming.headers['content-length'] !== undefined) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return incoming.complete;
+}
+
+/**
  * Cuts off a request whose body stalls (BODY_IDLE_TIMEOUT_MS between pieces) or drags on
  * (BODY_TIMEOUT_MS in all) with a 408 problem, whichever reader meets it (JSON, batch upload,
  * idempotency hash): a slow client holds a socket, never a database connection or a worker.
@@ -53,6 +71,7 @@ export function bodyTimeout(options: { idleMs: number; totalMs: number }): Middl
       headers: { Connection: 'close' },
     });
   return async function bodyTimeout(c, next) {
+    if (await receivedInFull(c.env as Partial<HttpBindings> | undefined)) return next();
     const body = c.req.raw.body;
     if (body) {
       const raw = c.req.raw;
