@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytesPooled } from './random.ts';
 
 export const ID_PREFIXES = ['code', 'batch', 'whep', 'acct', 'key', 'req'] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
@@ -30,7 +30,7 @@ function nextRandom(now: number): number[] {
     }
     return digits;
   }
-  return [...randomBytes(RANDOM_CHARS)].map((b) => b % 32);
+  return [...randomBytesPooled(RANDOM_CHARS)].map((b) => b % 32);
 }
 
 /** A new prefixed, time-sortable id such as `code_01jd8x…`. */

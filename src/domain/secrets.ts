@@ -6,6 +6,7 @@ import {
   randomBytes,
   type KeyObject,
 } from 'node:crypto';
+import { randomBytesPooled } from './random.ts';
 
 export const API_KEY_PREFIX = 'ck_live_';
 /** Characters of a key kept in clear (prefix + a few) so operators can tell keys apart. */
@@ -51,7 +52,7 @@ function keyOf(secretsKey: string): KeyObject {
 
 /** Encrypts a secret for storage (AES-256-GCM under the server's secrets key): iv.tag.ciphertext. */
 export function sealSecret(plain: string, secretsKey: string): string {
-  const iv = randomBytes(12);
+  const iv = randomBytesPooled(12);
   const cipher = createCipheriv('aes-256-gcm', keyOf(secretsKey), iv);
   const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
   return [iv, cipher.getAuthTag(), body].map((b) => b.toString('base64url')).join('.');
