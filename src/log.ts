@@ -30,3 +30,19 @@ export function createLogger(
     },
   });
 }
+
+/** How long an access line may wait in the buffer before it is written, on a quiet API. */
+const ACCESS_FLUSH_MS = 1000;
+
+/**
+ * The access log's logger: its one line per request is buffered (written once a page has gathered, at least
+ * every second, and at exit) where every other line is written at once. A system call per request cost a
+ * busy intake a sixth of its throughput, and an access line is not the last word before a crash.
+ */
+export function createAccessLogger(level: string, role: string): Logger {
+  if (process.stdout.isTTY) return createLogger(level, role);
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  // A flush that cannot start now (a write still out) reports it to its callback; the next tick writes then.
+  setInterval(() => destination.flush(() => {}), ACCESS_FLUSH_MS).unref();
+  return pino({ level, base: { role, pid: process.pid } }, destination);
+}

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { Config } from '../config.ts';
 import { exitOnSignal } from '../lifecycle.ts';
-import type { Logger } from '../log.ts';
+import { createAccessLogger, type Logger } from '../log.ts';
 import { publishMetrics } from '../metrics/publish.ts';
 import { createProcessMetrics } from '../metrics/registry.ts';
 import { createRedis } from '../queue/connection.ts';
@@ -55,6 +55,7 @@ export function runApiServer(config: Config, log: Logger): void {
   );
   // Started now, so the first costly check does not wait for its threads to load the encoders.
   const preflight = createPreflightPool({ ...preflightPoolOptions(config), eager: true });
+  const accessLog = createAccessLogger(config.logLevel, 'api');
   const app = createApp({
     config,
     preflight,
@@ -67,7 +68,7 @@ export function runApiServer(config: Config, log: Logger): void {
     metrics,
     metricsRole: 'api',
     logError: (error, context) => log.error({ err: error, ...context }, 'unhandled error'),
-    accessLog: (line) => log.info(line, 'request'),
+    accessLog: (line) => accessLog.info(line, 'request'),
   });
   const server = serve({ fetch: app.fetch, port: config.port }, (info) =>
     log.info({ port: info.port }, 'api listening'),

@@ -75,6 +75,29 @@ describe('access log of a real API process', () => {
     expect(lines[2]).toMatchObject({ ...common, route: '/v1/codes/:id', status: 404 });
     expect(lines.map((l) => l.requestId)).toEqual([...new Set(lines.map((l) => l.requestId))]);
   }, 60_000);
+
+  it('a quiet API writes its buffered access lines within a second or so, without waiting to fill a page or to exit', async () => {
+    const api = startProcess('src/main.ts', { ...env, PORT: String(await freePort()) }, ['api']);
+    try {
+      await eventually(async () => api.output().includes('"api listening"'), 30_000, 50);
+      const port = /"port":(\d+)/.exec(api.output())![1];
+      const missing = await fetch(`http://127.0.0.1:${port}/v1/codes/code_nope`);
+      await missing.arrayBuffer();
+      const line = await eventually(
+        async () =>
+          api
+            .output()
+            .split('\n')
+            .find((l) => l.includes(missing.headers.get('x-request-id')!)),
+        5_000,
+        50,
+      );
+      expect(JSON.parse(line)).toMatchObject({ msg: 'request', status: missing.status });
+    } finally {
+      api.kill('SIGTERM');
+      await exited(api);
+    }
+  }, 60_000);
 });
 
 describe('access log sampling', () => {
