@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import QRCode from 'qrcode';
 // Installs the faster mask selection before any QR is encoded (same masks, same matrices).
 import './qr-mask.ts';
+// And the segment choice qrcode made for the data's shape (same segments).
+import './qr-segments.ts';
 import type { RenderSpec } from '../domain/render-spec.ts';
 import type { Matrix } from './matrix.ts';
 
