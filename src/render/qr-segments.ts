@@ -26,25 +26,42 @@ export const originalFromString = segments.fromString;
 
 // Shapes seen in one process: a bound, not an expectation (a service's traffic has a few shapes per use).
 const MAX_SHAPES = 4096;
+// Only shapes of a few runs are kept: a URL or a product code has a handful, and a bound on runs bounds what
+// one entry holds, so that data alternating classes character by character (thousands of runs, each shape
+// new) cannot fill a worker's heap with entries no later string will share.
+const MAX_RUNS = 32;
 const chosen = new Map<string, Range[]>();
 
-const ALPHANUMERIC = new Set(' $%*+-./:ABCDEFGHIJKLMNOPQRSTUVWXYZ');
+const regex = requireCjs('qrcode/lib/core/regex.js') as {
+  testNumeric(s: string): boolean;
+  testAlphanumeric(s: string): boolean;
+};
+// qrcode's own tests, asked once per ASCII character: N digits, A the rest of its alphanumeric set, B anything
+// else (its alphanumeric set is ASCII; every other unit is a byte run's).
+const ASCII_CLASS = Array.from({ length: 128 }, (_, unit) => {
+  const ch = String.fromCharCode(unit);
+  return regex.testNumeric(ch) ? 'N' : regex.testAlphanumeric(ch) ? 'A' : 'B';
+});
 
-/** The class of a UTF-16 unit as qrcode's run expressions split the data: N digits, A the alphanumeric set, B the rest. */
-function classOf(unit: number): 'N' | 'A' | 'B' {
-  if (unit >= 48 && unit <= 57) return 'N';
-  return ALPHANUMERIC.has(String.fromCharCode(unit)) ? 'A' : 'B';
+/** The class of a UTF-16 unit as qrcode's run expressions split the data. */
+function classOf(unit: number): string {
+  return unit < 128 ? ASCII_CLASS[unit]! : 'B';
 }
 
 function utf8Length(codePoint: number): number {
   return codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
 }
 
-/** The data's shape: each run's class and length (byte runs with their UTF-8 length too), and the version. */
-function shapeOf(data: string, version: number): string {
+/**
+ * The data's shape: each run's class and length (byte runs with their UTF-8 length too), and the version;
+ * undefined past MAX_RUNS runs.
+ */
+function shapeOf(data: string, version: number): string | undefined {
   let key = `${version}`;
+  let runs = 0;
   let i = 0;
   while (i < data.length) {
+    if (++runs > MAX_RUNS) return undefined;
     const cls = classOf(data.charCodeAt(i));
     let j = i;
     let bytes = 0;
@@ -79,10 +96,14 @@ function rangesOf(data: string, chosenSegments: Segment[]): Range[] | undefined 
   return at === data.length ? ranges : undefined;
 }
 
+/** How many shapes this process keeps a choice for (tests). */
+export const keptShapes = () => chosen.size;
+
 export function fromStringByShape(data: string, version: number): Segment[] {
   // Kanji mode changes the classes; a lone surrogate makes qrcode throw: both stay qrcode's own.
   if (kanjiEnabled() || !data.isWellFormed()) return originalFromString(data, version);
   const shape = shapeOf(data, version);
+  if (shape === undefined) return originalFromString(data, version);
   const ranges = chosen.get(shape);
   if (ranges) return segments.fromArray(ranges.map((r) => ({ data: data.slice(r.start, r.end), mode: r.mode })));
   const result = originalFromString(data, version);

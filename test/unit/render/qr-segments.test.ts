@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import QRCode from 'qrcode';
 import { expect, it } from 'vitest';
-import { fromStringByShape, originalFromString } from '../../../src/render/qr-segments.ts';
+import { fromStringByShape, keptShapes, originalFromString } from '../../../src/render/qr-segments.ts';
 
 const RUNS = Number(process.env.QR_SEGMENT_RUNS ?? 500);
 const segments = createRequire(import.meta.url)('qrcode/lib/core/segments.js') as {
@@ -89,4 +89,17 @@ it('draws the same matrices through QRCode.create, and leaves lone surrogates to
     { numRuns: Math.max(20, RUNS / 10) },
   );
   expect(() => fromStringByShape('ab\ud800cd', 5)).toThrow();
+});
+
+it('keeps nothing for data of many runs: a flood of new shapes, each alternating classes, leaves the kept shapes as they were', () => {
+  const before = keptShapes();
+  for (let n = 40; n < 400; n++) {
+    const data = 'a1'.repeat(n) + 'A'.repeat(n % 7);
+    expect(plain(fromStringByShape(data, 40))).toEqual(plain(originalFromString(data, 40)));
+  }
+  expect(keptShapes()).toBe(before);
+  // A NUL is a byte like any other: its shape is kept and answered as qrcode answers it.
+  const nul = 'ab\u0000cd123';
+  expect(plain(fromStringByShape(nul, 3))).toEqual(plain(originalFromString(nul, 3)));
+  expect(plain(fromStringByShape('xy\u0000zw456', 3))).toEqual(plain(originalFromString('xy\u0000zw456', 3)));
 });
