@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { Config } from '../config.ts';
 import { exitOnSignal } from '../lifecycle.ts';
-import { createAccessLogger, type Logger } from '../log.ts';
+import { createLogger, type Logger } from '../log.ts';
 import { publishMetrics } from '../metrics/publish.ts';
 import { createProcessMetrics } from '../metrics/registry.ts';
 import { createRedis } from '../queue/connection.ts';
@@ -55,7 +55,7 @@ export function runApiServer(config: Config, log: Logger): void {
   );
   // Started now, so the first costly check does not wait for its threads to load the encoders.
   const preflight = createPreflightPool({ ...preflightPoolOptions(config), eager: true });
-  const accessLog = createAccessLogger(config.logLevel, 'api');
+  const accessLog = createLogger(config.logLevel, 'api', { buffered: true });
   const app = createApp({
     config,
     preflight,
