@@ -89,6 +89,16 @@ function pushDigits(sbs: number[], d: string, from: number, to: number, reversed
   for (let i = from; i <= to; i++) pushAll(sbs, (reversed(i) ? REVERSED : DIGITS)[digitAt(d, i)]!);
 }
 
+/** EAN-13's, EAN-8's and UPC-A's bars: guard, the left digits (some in the G set), centre guard, the right digits, guard. */
+function twoHalves(d: string, left: [number, number], right: [number, number], reversed?: (i: number) => boolean) {
+  const sbs = [...NORMAL_GUARD];
+  pushDigits(sbs, d, left[0], left[1], reversed);
+  pushAll(sbs, CENTRE_GUARD);
+  pushDigits(sbs, d, right[0], right[1]);
+  pushAll(sbs, NORMAL_GUARD);
+  return sbs;
+}
+
 /**
  * The main symbol as BWIPP builds it, before any add-on: its bars, the guard and digit groups of its bar
  * heights, its text (built only when it is printed) and the x BWIPP starts the add-on's text at.
@@ -97,11 +107,7 @@ type MainSymbol = { sbs: number[]; groups: readonly number[]; txt: () => TextIte
 
 function ean13(d: string): MainSymbol {
   const parity = EAN13_PARITY[digitAt(d, 0)]!;
-  const sbs = [...NORMAL_GUARD];
-  pushDigits(sbs, d, 1, 6, (i) => parity[i - 1] === '1');
-  pushAll(sbs, CENTRE_GUARD);
-  pushDigits(sbs, d, 7, 12);
-  pushAll(sbs, NORMAL_GUARD);
+  const sbs = twoHalves(d, [1, 6], [7, 12], (i) => parity[i - 1] === '1');
   const txt = () => {
     const xoff = -7.75;
     const items = [text(d[0]!, xoff)];
@@ -113,11 +119,7 @@ function ean13(d: string): MainSymbol {
 }
 
 function ean8(d: string): MainSymbol {
-  const sbs = [...NORMAL_GUARD];
-  pushDigits(sbs, d, 0, 3);
-  pushAll(sbs, CENTRE_GUARD);
-  pushDigits(sbs, d, 4, 7);
-  pushAll(sbs, NORMAL_GUARD);
+  const sbs = twoHalves(d, [0, 3], [4, 7]);
   const txt = () => {
     const xoff = 7.25;
     const items: TextItem[] = [];
@@ -129,11 +131,7 @@ function ean8(d: string): MainSymbol {
 }
 
 function upca(d: string): MainSymbol {
-  const sbs = [...NORMAL_GUARD];
-  pushDigits(sbs, d, 0, 5);
-  pushAll(sbs, CENTRE_GUARD);
-  pushDigits(sbs, d, 6, 11);
-  pushAll(sbs, NORMAL_GUARD);
+  const sbs = twoHalves(d, [0, 5], [6, 11]);
   const txt = () => {
     const xoff = -5.75;
     const items = [text(d[0]!, xoff, SMALL_TEXT_SIZE)];
