@@ -21,10 +21,17 @@ const CASES: Record<string, Record<string, unknown>> = {
     foreground: '#1a237e',
   },
   'qrcode.webp': { data: 'https://example.com/golden', format: 'webp' },
+  'qrcode.jpeg': { data: 'https://example.com/golden', format: 'jpeg' },
+  // Colour (three components), a width that ends inside a block, a dpi (JFIF density).
+  'qrcode-colour.jpeg': { data: 'GOLDEN', format: 'jpeg', size: 203, foreground: '#1a237e', dpi: 300 },
+  'datamatrix.webp': { symbology: 'datamatrix', data: 'GOLDEN-1', format: 'webp', size: 101 },
+  'maxicode.jpeg': { symbology: 'maxicode', data: 'GOLDEN-1', format: 'jpeg' },
   'datamatrix.png': { symbology: 'datamatrix', data: 'GOLDEN-1' },
   'code128.svg': { symbology: 'code128', data: 'GOLDEN-1', format: 'svg' },
   'ean13.png': { symbology: 'ean13', data: '4006381333931', x_dim_mm: 0.33, dpi: 300 },
   'gs1-128.png': { symbology: 'gs1-128', data: '(01)09506000134352(10)GOLD' },
+  'gs1-128.jpeg': { symbology: 'gs1-128', data: '(01)09506000134352(10)GOLD', format: 'jpeg' },
+  'itf14.webp': { symbology: 'itf14', data: '15400141288763', format: 'webp', rotate: 90 },
   // A book: ISBN 978-1-86197-271-2 with its EAN-5 price add-on; a periodical's UPC-E with an EAN-2 issue number.
   'ean13-addon5.png': { symbology: 'ean13', data: '9781861972712', addon: '52250' },
   'upce-addon2.svg': { symbology: 'upce', data: '01234565', addon: '07', format: 'svg' },
