@@ -104,48 +104,24 @@ export function rotateBitmap(b: Bitmap, rotate: 0 | 90 | 180 | 270): Bitmap {
   return out;
 }
 
-/** The pixels as interleaved 8-bit channels (1 = grey, 3 = RGB) in the two colours, for libvips. */
-export function expandBitmap(b: Bitmap, foreground: number[], background: number[]): Buffer {
-  const channels = foreground.length;
-  const out = Buffer.allocUnsafe(b.width * b.height * channels);
-  // Each byte of packed bits maps to 8 pixels: build those 256 patterns once per call.
-  const patterns = new Uint8Array(256 * 8 * channels);
-  for (let v = 0; v < 256; v++)
-    for (let k = 0; k < 8; k++) {
-      const c = (v >> (7 - k)) & 1 ? foreground : background;
-      for (let ch = 0; ch < channels; ch++) patterns[(v * 8 + k) * channels + ch] = c[ch]!;
-    }
-  const full = b.width >> 3;
-  const rest = b.width & 7;
-  let o = 0;
-  for (let y = 0; y < b.height; y++) {
-    const base = y * b.stride;
-    for (let i = 0; i < full; i++) {
-      const v = b.bits[base + i]!;
-      out.set(patterns.subarray(v * 8 * channels, (v + 1) * 8 * channels), o);
-      o += 8 * channels;
-    }
-    if (rest > 0) {
-      const v = b.bits[base + full]!;
-      out.set(patterns.subarray(v * 8 * channels, (v * 8 + rest) * channels), o);
-      o += rest * channels;
-    }
-  }
-  return out;
-}
-
-/** A module matrix at its layout: each horizontal run of dark modules one rectangle. */
+/** A module matrix at its layout: each module row's dark runs drawn into its first pixel row, then copied down. */
 export function matrixBitmap(m: Matrix, l: Layout): Bitmap {
   const b = createBitmap(l.width, l.height);
-  const rects: { x: number; y: number; w: number; h: number }[] = [];
+  const s = l.scale;
   for (let r = 0; r < m.rows; r++) {
+    const y0 = l.top + r * s;
+    const base = r * m.cols;
+    let inked = false;
     for (let c = 0; c < m.cols; c++) {
-      if (m.cells[r * m.cols + c] !== 1) continue;
+      if (m.cells[base + c] !== 1) continue;
       const start = c;
-      while (c < m.cols && m.cells[r * m.cols + c] === 1) c++;
-      rects.push({ x: l.left + start * l.scale, y: l.top + r * l.scale, w: (c - start) * l.scale, h: l.scale });
+      while (c < m.cols && m.cells[base + c] === 1) c++;
+      fillSpan(b, y0, l.left + start * s, l.left + c * s);
+      inked = true;
     }
+    if (!inked) continue;
+    const from = y0 * b.stride;
+    for (let y = y0 + 1; y < y0 + s; y++) b.bits.copyWithin(y * b.stride, from, from + b.stride);
   }
-  fillRects(b, rects);
   return b;
 }
