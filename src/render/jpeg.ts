@@ -225,21 +225,6 @@ function toYcc(rgb: number[]): number[] {
   ];
 }
 
-// The 64 ink bits of block (bx, by) as 8 row bytes, edge pixels repeated past the image's right and bottom.
-function blockRows(b: Bitmap, bx: number, by: number, rows: Uint8Array): void {
-  const lastCol = b.width - 1 - bx * 8;
-  for (let j = 0; j < 8; j++) {
-    const y = Math.min(by * 8 + j, b.height - 1);
-    let byte = b.bits[y * b.stride + bx]!;
-    if (lastCol < 7) {
-      const edge = (byte >> (7 - lastCol)) & 1;
-      const keep = (0xff << (7 - lastCol)) & 0xff;
-      byte = (byte & keep) | (edge ? ~keep & 0xff : 0);
-    }
-    rows[j] = byte;
-  }
-}
-
 // Coded blocks by colours, then by the pattern's two 32-bit halves. Kept across images (the same colours
 // and bar edges recur in every render) up to a bound, then started afresh.
 const PATTERNS = new Map<string, Map<number, Map<number, Coded[]>>>();
@@ -263,44 +248,89 @@ export function encodeBitmapJpeg(b: Bitmap, foreground: number[], background: nu
   const bg = grey ? [background[0]!] : toYcc(background);
   const comps = fg.length;
   const cache = patternCache(`${fg.join()}/${bg.join()}`);
-  const rows = new Uint8Array(8);
-  const halves = new DataView(rows.buffer);
   const w = new BitWriter();
-  const dc = new Array<number>(comps).fill(0);
-  const bw = Math.ceil(b.width / 8);
   const bh = Math.ceil(b.height / 8);
   // Each row of blocks is a restart interval: it starts on a byte with the DC predictions at zero, so a row
   // whose pixels repeat the row above (most of a linear symbol) is the same bytes, copied.
-  let previous = { from: -1, to: -1 };
+  const pixels = Buffer.from(b.bits.buffer, b.bits.byteOffset, b.bits.byteLength);
+  let [from, to] = [-1, -1];
   for (let by = 0; by < bh; by++) {
     if (by > 0) w.marker(0xd0 + ((by - 1) & 7)); // RST0..RST7 in turn
-    const from = w.size;
-    if (by > 0 && sameBlockRow(b, by)) w.copy(previous.from, previous.to);
-    else {
-      dc.fill(0);
-      for (let bx = 0; bx < bw; bx++) {
-        blockRows(b, bx, by, rows);
-        const [hi, lo] = [halves.getUint32(0), halves.getUint32(4)];
-        let byLow = cache.get(hi);
-        if (!byLow) cache.set(hi, (byLow = new Map()));
-        let blocks = byLow.get(lo);
-        if (!blocks) {
-          blocks = quantized(rows, fg, bg).map((q, c) => codeBlock(q, TABLES[c === 0 ? 0 : 1]!));
-          byLow.set(lo, blocks);
-          cachedPatterns++;
-        }
-        w.reserve(4096 * comps);
-        for (let c = 0; c < comps; c++) dc[c] = writeBlock(w, blocks[c]!, dc[c]!, TABLES[c === 0 ? 0 : 1]!);
-      }
-      w.align();
-    }
-    previous = { from, to: w.size };
+    const start = w.size;
+    if (by > 0 && sameBlockRow(b, pixels, by)) w.copy(from, to);
+    else writeBlockRow(w, b, by, cache, fg, bg);
+    [from, to] = [start, w.size];
   }
   return Buffer.concat([headers(b.width, b.height, comps, dpi), w.bytes(), Buffer.from([0xff, 0xd9])]);
 }
 
+type PatternCache = Map<number, Map<number, Coded[]>>;
+
+// One row of blocks, each block's pattern read as two int32 halves of its eight row bytes (small integers
+// to V8: uint32 halves above 2^31 would be boxed map keys). Neighbours often share a pattern (blank
+// margin, solid modules), so the last one's coding is kept without a lookup.
+function writeBlockRow(w: BitWriter, b: Bitmap, by: number, cache: PatternCache, fg: number[], bg: number[]): void {
+  const { bits, stride } = b;
+  const comps = fg.length;
+  const at = new Int32Array(8);
+  for (let j = 0; j < 8; j++) at[j] = Math.min(by * 8 + j, b.height - 1) * stride;
+  const [a0, a1, a2, a3] = [at[0]!, at[1]!, at[2]!, at[3]!];
+  const [a4, a5, a6, a7] = [at[4]!, at[5]!, at[6]!, at[7]!];
+  const whole = b.width >> 3; // block columns with all eight pixels inside the image
+  const rows = new Uint8Array(8);
+  const dc = new Array<number>(comps).fill(0);
+  let [lastHi, lastLo, blocks] = [0, 0, undefined as Coded[] | undefined];
+  for (let bx = 0; bx < stride; bx++) {
+    let hi: number;
+    let lo: number;
+    if (bx < whole) {
+      hi = (bits[a0 + bx]! << 24) | (bits[a1 + bx]! << 16) | (bits[a2 + bx]! << 8) | bits[a3 + bx]!;
+      lo = (bits[a4 + bx]! << 24) | (bits[a5 + bx]! << 16) | (bits[a6 + bx]! << 8) | bits[a7 + bx]!;
+    } else {
+      edgeBlockRows(b, bx, at, rows);
+      hi = (rows[0]! << 24) | (rows[1]! << 16) | (rows[2]! << 8) | rows[3]!;
+      lo = (rows[4]! << 24) | (rows[5]! << 16) | (rows[6]! << 8) | rows[7]!;
+    }
+    if (blocks === undefined || hi !== lastHi || lo !== lastLo) {
+      blocks = codedPattern(cache, hi, lo, fg, bg);
+      [lastHi, lastLo] = [hi, lo];
+    }
+    w.reserve(4096 * comps);
+    for (let c = 0; c < comps; c++) dc[c] = writeBlock(w, blocks[c]!, dc[c]!, TABLES[c === 0 ? 0 : 1]!);
+  }
+  w.align();
+}
+
+function codedPattern(cache: PatternCache, hi: number, lo: number, fg: number[], bg: number[]): Coded[] {
+  let byLow = cache.get(hi);
+  if (!byLow) cache.set(hi, (byLow = new Map()));
+  let blocks = byLow.get(lo);
+  if (!blocks) {
+    const rows = Uint8Array.of(hi >>> 24, hi >>> 16, hi >>> 8, hi, lo >>> 24, lo >>> 16, lo >>> 8, lo);
+    blocks = quantized(rows, fg, bg).map((q, c) => codeBlock(q, TABLES[c === 0 ? 0 : 1]!));
+    byLow.set(lo, blocks);
+    cachedPatterns++;
+  }
+  return blocks;
+}
+
+// The last block column's row bytes when the image ends inside it: its edge pixel repeated to the right.
+function edgeBlockRows(b: Bitmap, bx: number, at: Int32Array, rows: Uint8Array): void {
+  const lastCol = b.width - 1 - bx * 8;
+  const keep = (0xff << (7 - lastCol)) & 0xff;
+  for (let j = 0; j < 8; j++) {
+    const byte = b.bits[at[j]! + bx]!;
+    const edge = (byte >> (7 - lastCol)) & 1;
+    rows[j] = (byte & keep) | (edge ? ~keep & 0xff : 0);
+  }
+}
+
 // Whether the eight pixel rows of block row `by` (the last row repeated past the bottom) equal those above.
-function sameBlockRow(b: Bitmap, by: number): boolean {
+// Whole block rows are one native compare of adjacent memory: bars repeat down most of a linear symbol.
+function sameBlockRow(b: Bitmap, pixels: Buffer, by: number): boolean {
+  const span = 8 * b.stride;
+  const at = by * span;
+  if (by * 8 + 8 <= b.height) return pixels.compare(pixels, at - span, at, at, at + span) === 0;
   const last = b.height - 1;
   for (let j = 0; j < 8; j++) {
     const y = Math.min(by * 8 + j, last) * b.stride;
