@@ -1,8 +1,8 @@
-// Raster outputs from a PNG or an SVG: WebP (lossless) and JPEG (4:4:4, quality 95) through sharp,
-// and the resolution metadata print shops read (PNG pHYs, JPEG JFIF density).
+// Raster outputs: WebP (lossless) and JPEG (4:4:4, quality 95) from a two-colour bitmap by our writers, or
+// from a PNG or an SVG (styled codes) through sharp; and the resolution metadata print shops read (PNG pHYs).
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
-import { expandBitmap, type Bitmap } from './bitmap.ts';
+import type { Bitmap } from './bitmap.ts';
 import { encodeBitmapJpeg } from './jpeg.ts';
 import { encodeBitmapWebp } from './webp.ts';
 
@@ -58,20 +58,14 @@ function rgb(hex: string): number[] {
 }
 
 /** WebP or JPEG straight from a two-colour bitmap (greyscale when both colours are grey), no PNG in between. */
-export async function encodeBitmapRaster(
+export function encodeBitmapRaster(
   b: Bitmap,
   format: 'webp' | 'jpeg',
   foreground: string,
   background: string,
   dpi: number | undefined,
-): Promise<Buffer> {
+): Buffer {
   const [fg, bg] = [rgb(foreground), rgb(background)];
   if (format === 'jpeg') return encodeBitmapJpeg(b, fg, bg, dpi);
   return encodeBitmapWebp(b, fg, bg);
-  const grey = fg.every((c) => c === fg[0]) && bg.every((c) => c === bg[0]);
-  const pixels = expandBitmap(b, grey ? fg.slice(0, 1) : fg, grey ? bg.slice(0, 1) : bg);
-  const img = sharp(pixels, { raw: { width: b.width, height: b.height, channels: grey ? 1 : 3 } });
-  if (format === 'webp') return img.webp({ lossless: true, effort: 4 }).toBuffer();
-  const jpeg = img.jpeg({ quality: 95, chromaSubsampling: '4:4:4', mozjpeg: false });
-  return (dpi === undefined ? jpeg : jpeg.withMetadata({ density: dpi })).toBuffer();
 }
