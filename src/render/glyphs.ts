@@ -20,7 +20,8 @@ export type Glyph = {
   outline: Seg[];
 };
 
-const atlas = new Map<string, Glyph>();
+// By font and size, then by char code: number keys, so that a lookup per character builds no string.
+const atlas = new Map<number, Map<number, Glyph>>();
 
 /** bwip-js's font id for a font name (unknown names fall back to OCR-B, as in bwip-js). */
 export function fontId(name: string): number {
@@ -55,8 +56,10 @@ function outlineOf(font: number, code: number, size: number): Seg[] {
 
 /** The glyph of char code `code` in `font` at `size` px (bwip-js's cell size), rasterized on first use. */
 export function glyph(font: number, code: number, size: number): Glyph {
-  const key = `${font}:${code}:${size}`;
-  let g = atlas.get(key);
+  const face = font * 65_536 + size;
+  let glyphs = atlas.get(face);
+  if (!glyphs) atlas.set(face, (glyphs = new Map()));
+  let g = glyphs.get(code);
   if (!g) {
     const raw = bwipjs.FontLib.getglyph(font, code, size, size);
     const mask = new Uint8Array(raw.width * raw.height);
@@ -71,7 +74,7 @@ export function glyph(font: number, code: number, size: number): Glyph {
       mask,
       outline: outlineOf(font, code, size),
     };
-    atlas.set(key, g);
+    glyphs.set(code, g);
   }
   return g;
 }

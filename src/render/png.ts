@@ -49,10 +49,12 @@ export function encodeBitmapPng(b: Bitmap, foreground: string, background: strin
   const stride = b.stride + 1;
   const raw = new Uint8Array(stride * b.height); // zero = filter 0 + background
   const { bits } = b;
+  const source = Buffer.from(bits.buffer, bits.byteOffset, bits.byteLength); // copies rows without a view per row
+  const target = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   for (let y = 0; y < b.height; y++) {
     const at = y * b.stride;
     if (y > 0 && sameRow(bits, at, at - b.stride, b.stride)) raw[y * stride] = 2;
-    else raw.set(bits.subarray(at, at + b.stride), y * stride + 1);
+    else source.copy(target, y * stride + 1, at, at + b.stride);
   }
   return pngFile(b.width, b.height, raw, foreground, background);
 }

@@ -86,9 +86,10 @@ class Device {
   }
 }
 
-function barElements(enc: LinearEncoding, style: LinearStyle) {
+// The bars, drawn as they are met (BWIPP's renlinear: widths scaled by the bar and space ratios, each bar
+// centred on its span); the symbol's width and height in points.
+function drawBars(dev: Device, enc: LinearEncoding, style: LinearStyle): { pixx: number; pixy: number } {
   const { sbs, bhs, bbs } = enc;
-  const bars: { h: number; c: number; y: number; w: number }[] = [];
   let pixx = 0;
   let pixy = 0;
   const last = Math.floor((sbs.length + 1) / 2) * 2 - 2;
@@ -98,12 +99,12 @@ function barElements(enc: LinearEncoding, style: LinearStyle) {
     if (i % 2 === 0 && sbs[i] !== 0) {
       const h = bhs[i >> 1]! * 72;
       const y = bbs[i >> 1]! * 72;
-      bars.push({ h, c: f32(d / 2 + pixx), y, w: f32(d) });
+      dev.bar(f32(d / 2 + pixx), y, h, f32(d));
       if (f32(h + y) > pixy) pixy = f32(h + y);
     }
     pixx = f32(pixx + d);
   }
-  return { bars, pixx, pixy };
+  return { pixx, pixy };
 }
 
 // rendertext's encoder-positioned branch: single characters centred on their (x, y), strings from it.
@@ -112,7 +113,8 @@ function placedText(dev: Device, enc: LinearEncoding): void {
   let font = '';
   let xoff = 0;
   let yoff = 0;
-  for (const [text, x, y, name, sz] of enc.txt) {
+  for (let i = 0; i < enc.txt.length; i++) {
+    const [text, x, y, name, sz] = enc.txt[i]!;
     const id = fontId(name || 'OCR-B');
     if (sz !== size || name !== font) {
       if (sz <= 0) throw new Error('The font size is too small');
@@ -154,13 +156,13 @@ export function layoutLinear(
   frame: LinearFrame,
 ): LinearLayout {
   const dev = new Device(frame.scale);
-  const { bars, pixx, pixy } = barElements(enc, style);
+  // The bounding box is a min and max, so the bars may join it before the border that is sized by them.
+  const { pixx, pixy } = drawBars(dev, enc, style);
   if (style.border) {
     const b = style.border;
     const half = b.width / 2;
     dev.box(-f32(b.left + half), -f32(b.bottom + half), f32(pixx + b.right + half), f32(pixy + b.top + half), b.width);
   }
-  for (const bar of bars) dev.bar(bar.c, bar.y, bar.h, bar.w);
   if (includeText && enc.txt.length > 0) {
     if (style.textxalign === undefined) placedText(dev, enc);
     else alignedText(dev, enc, style, pixx);
