@@ -152,6 +152,12 @@ export function normalizeRenderSpec(
   const options = buildOptions(sym, given, policy);
   if (options.foreground === options.background)
     issues.push({ path: 'foreground', message: 'foreground and background must differ' });
+  // Colours other than the defaults are always verified, and these would always fail it: refused here.
+  else if (!sym.lightOnDark && luminance(options.foreground) > luminance(options.background))
+    issues.push({
+      path: 'foreground',
+      message: `${sym.name} is read dark on light only, and foreground ${options.foreground} is lighter than background ${options.background}: swap them`,
+    });
   else {
     const ratio = contrastRatio(options.foreground, options.background);
     if (ratio < policy.minContrast && input.allow_low_contrast !== true) {
@@ -176,17 +182,19 @@ export function normalizeRenderSpec(
   return { ok: true, spec: { symbology, data, format, options } };
 }
 
+/** WCAG 2 relative luminance of a #rrggbb colour (0 to 1). */
+function luminance(hex: string): number {
+  const n = Number.parseInt(hex.slice(1), 16);
+  const [r, g, b] = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map((c) => {
+    const s = c / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
 /** WCAG 2 contrast ratio of two #rrggbb colours (1 to 21). */
 export function contrastRatio(a: string, b: string): number {
-  const lum = (hex: string) => {
-    const n = Number.parseInt(hex.slice(1), 16);
-    const [r, g, bl] = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map((c) => {
-      const s = c / 255;
-      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-    }) as [number, number, number];
-    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
-  };
-  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x) as [number, number];
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
   return (hi + 0.05) / (lo + 0.05);
 }
 

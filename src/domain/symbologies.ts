@@ -92,6 +92,11 @@ export type Symbology = {
   /** Allowed `ecc` levels (qrcode family). */
   eccLevels?: readonly string[];
   maxVersion?: number;
+  /**
+   * Its specification allows light modules on a dark ground (reversed reflectance), and zxing reads them
+   * so. The others are dark on light only: linear symbols, PDF417 and MaxiCode.
+   */
+  lightOnDark?: true;
 };
 
 export const UNIVERSAL_OPTIONS: readonly OptionId[] = [
@@ -162,6 +167,7 @@ const CATALOG: readonly Symbology[] = [
     id: 'qrcode',
     name: 'QR Code',
     kind: '2d',
+    lightOnDark: true,
     engine: 'qrcode',
     bcid: 'qrcode',
     extraOptions: STYLED_QR_OPTIONS,
@@ -185,6 +191,7 @@ const CATALOG: readonly Symbology[] = [
     id: 'microqrcode',
     name: 'Micro QR Code',
     kind: '2d',
+    lightOnDark: true,
     engine: 'bwip-matrix',
     bcid: 'microqrcode',
     extraOptions: ['ecc'],
@@ -206,6 +213,7 @@ const CATALOG: readonly Symbology[] = [
     id: 'rectangularmicroqrcode',
     name: 'rMQR Code',
     kind: '2d',
+    lightOnDark: true,
     engine: 'bwip-matrix',
     bcid: 'rectangularmicroqrcode',
     extraOptions: ['ecc'],
@@ -228,6 +236,7 @@ const CATALOG: readonly Symbology[] = [
     id: 'gs1qrcode',
     name: 'GS1 QR Code',
     kind: '2d',
+    lightOnDark: true,
     engine: 'bwip-matrix',
     bcid: 'gs1qrcode',
     extraOptions: QR_OPTIONS,
@@ -249,6 +258,7 @@ const CATALOG: readonly Symbology[] = [
     id: 'datamatrix',
     name: 'Data Matrix',
     kind: '2d',
+    lightOnDark: true,
     engine: 'bwip-matrix',
     bcid: 'datamatrix',
     extraOptions: [],
@@ -269,6 +279,7 @@ const CATALOG: readonly Symbology[] = [
     id: 'gs1datamatrix',
     name: 'GS1 DataMatrix',
     kind: '2d',
+    lightOnDark: true,
     engine: 'bwip-matrix',
     bcid: 'gs1datamatrix',
     extraOptions: [],
@@ -308,6 +319,7 @@ const CATALOG: readonly Symbology[] = [
     id: 'azteccode',
     name: 'Aztec Code',
     kind: '2d',
+    lightOnDark: true,
     engine: 'bwip-matrix',
     bcid: 'azteccode',
     extraOptions: [],

@@ -93,6 +93,30 @@ export function stridedGrey(png: PngPixels, n: number): GreyImage {
   return { grey, width, height };
 }
 
+/** Every n-th pixel of a grey image both ways, at the same phase as stridedGrey. */
+export function stridedOf(image: GreyImage, n: number): GreyImage {
+  const [width, height] = [Math.floor(image.width / n), Math.floor(image.height / n)];
+  const grey = new Uint8Array(width * height);
+  const o = n >> 1;
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) grey[y * width + x] = image.grey[(y * n + o) * image.width + x * n + o]!;
+  return { grey, width, height };
+}
+
+/** The image turned clockwise by 90, 180 or 270 degrees. */
+export function turnedGrey(image: GreyImage, rotate: 90 | 180 | 270): GreyImage {
+  const { width: w, height: h } = image;
+  const turned = rotate !== 180;
+  const [width, height] = turned ? [h, w] : [w, h];
+  const grey = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const [nx, ny] = rotate === 90 ? [h - 1 - y, x] : rotate === 180 ? [w - 1 - x, h - 1 - y] : [y, w - 1 - x];
+      grey[ny * width + nx] = image.grey[y * w + x]!;
+    }
+  return { grey, width, height };
+}
+
 /** Every pixel of a PNG. */
 export function wholeGrey(png: PngPixels): GreyImage {
   return { grey: png.grey(), width: png.width, height: png.height };

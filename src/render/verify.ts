@@ -21,6 +21,8 @@ import {
   pngCentres,
   scannedLines,
   stridedGrey,
+  stridedOf,
+  turnedGrey,
   wholeGrey,
   type GreyImage,
 } from './reduced-reads.ts';
@@ -280,6 +282,36 @@ async function decodeWithAddOn(
   return results.filter((r) => r.isValid).map((r) => ({ text: r.text, format: r.format, gs1: false }));
 }
 
+// zxing reads MaxiCode upright only: its pure-image reader samples the hexagon grid as it lies, and its
+// general detector does not take MaxiCode. A turned symbol is read from the delivered pixels turned back,
+// as whoever scans the label holds it: every n-th pixel first when the renderer gave the stride, then all.
+function decodeUpright(rotate: 90 | 180 | 270): typeof decodeDelivered {
+  return async (bytes, contentType, formats, hri, dpi, _grid, _scan, stride) => {
+    const png = contentType === 'image/png' ? readPng(bytes) : undefined;
+    const delivered = png ? wholeGrey(png) : greyOf(await rasterize(bytes, contentType, dpi));
+    const upright = turnedGrey(delivered, (360 - rotate) as 90 | 180 | 270);
+    for (const image of stride ? [stridedOf(upright, stride), upright] : [upright]) {
+      const found = decodeReduced(image, formats, hri);
+      if (found.length > 0) return found;
+    }
+    return [];
+  };
+}
+
+// Luminance (BT.601) of pixels flattened on white.
+function greyOf({ data, width, height }: Pixels): GreyImage {
+  const grey = new Uint8Array(width * height);
+  for (let i = 0; i < grey.length; i++)
+    grey[i] = Math.round(0.299 * data[i * 4]! + 0.587 * data[i * 4 + 1]! + 0.114 * data[i * 4 + 2]!);
+  return { grey, width, height };
+}
+
+function decoderFor(spec: RenderSpec): typeof decodeDelivered {
+  const { rotate, addon } = spec.options;
+  if (spec.symbology === 'maxicode' && rotate !== 0) return decodeUpright(rotate);
+  return addon === undefined ? decodeDelivered : decodeWithAddOn;
+}
+
 /** Decodes the delivered bytes and compares them with the spec. */
 export async function verifyRender(
   spec: RenderSpec,
@@ -287,9 +319,8 @@ export async function verifyRender(
   decoder: string,
 ): Promise<Verification> {
   const gs1 = GS1_SYMBOLOGIES.has(spec.symbology);
-  const decode = spec.options.addon === undefined ? decodeDelivered : decodeWithAddOn;
   const found = (
-    await decode(
+    await decoderFor(spec)(
       rendered.bytes,
       rendered.contentType,
       ZXING_FORMATS[spec.symbology],

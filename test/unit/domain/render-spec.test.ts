@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalSpecKey, gs1CheckDigit, normalizeRenderSpec } from '../../../src/domain/render-spec.ts';
 import { RENDER_FIELDS } from '../../../src/domain/requests.ts';
 import type { Issue } from '../../../src/domain/render-spec.ts';
-import { SYMBOLOGY_IDS, describeSymbologies } from '../../../src/domain/symbologies.ts';
+import { SYMBOLOGY_IDS, describeSymbologies, getSymbology } from '../../../src/domain/symbologies.ts';
 
 function issuesOf(body: Record<string, unknown>): Issue[] {
   const r = normalizeRenderSpec(body);
@@ -179,6 +179,21 @@ describe('options', () => {
     [{ scale: 4, size: 200 }, 'size', 'give either scale or size, not both'],
   ])('%j → %s', (extra, path, message) => {
     expect(issuesOf({ data: 'x', ...extra })).toEqual([{ path, message }]);
+  });
+
+  it('refuses light on dark where the symbology is read dark on light only', () => {
+    for (const d of describeSymbologies()) {
+      const body = { symbology: d.id, data: d.data.example, foreground: '#ffffff', background: '#000000' };
+      if (getSymbology(d.id).lightOnDark) {
+        expect(issuesOf(body), d.id).toEqual([]);
+        continue;
+      }
+      expect(issuesOf(body), d.id).toEqual([
+        { path: 'foreground', message: expect.stringMatching(/is read dark on light only, and foreground #ffffff/) },
+      ]);
+      // A light colour on a darker one, not only white on black.
+      expect(issuesOf({ ...body, foreground: '#ffff00', background: '#0000aa' }), d.id).toHaveLength(1);
+    }
   });
 
   it('rejects options that do not apply, by field', () => {

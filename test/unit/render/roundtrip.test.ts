@@ -5,7 +5,7 @@ import { CONTENT_TYPES, FORMATS } from '../../../src/domain/formats.ts';
 import { loadVerifier } from '../../../src/render/decoder.ts';
 import { normalizeRenderSpec } from '../../../src/domain/render-spec.ts';
 import type { RenderSpec } from '../../../src/domain/render-spec.ts';
-import { SYMBOLOGY_IDS, describeSymbologies } from '../../../src/domain/symbologies.ts';
+import { SYMBOLOGY_IDS, describeSymbologies, getSymbology } from '../../../src/domain/symbologies.ts';
 import type { SymbologyId } from '../../../src/domain/symbologies.ts';
 import { render } from '../../../src/render/index.ts';
 import { acceptedTexts } from '../../../src/render/verify.ts';
@@ -54,6 +54,45 @@ describe('every symbology renders and verifies in every format', () => {
         expect((await decode(result.bytes, result.contentType)).map((d) => d.text)).toContain(expectedText(spec));
       });
     }
+  }
+});
+
+// MaxiCode among them: zxing reads it upright only, so the verifier turns a turned one back.
+describe('every symbology turned 90, 180 and 270 degrees verifies in every format', () => {
+  for (const id of SYMBOLOGY_IDS) {
+    it(id, async () => {
+      const verify = await loadVerifier();
+      for (const rotate of [90, 180, 270])
+        for (const format of FORMATS) {
+          const spec = normalized({ symbology: id, format, rotate, data: SENT[id] ?? EXAMPLES.get(id) });
+          const verification = await verify(spec, await render(spec));
+          expect(verification, `${rotate} ${format}: ${JSON.stringify(verification)}`).toMatchObject({
+            verified: true,
+            decoded_text: expectedText(spec),
+          });
+        }
+    });
+  }
+});
+
+// Light on dark where the catalog allows it (lightOnDark: the symbology's specification permits reversed
+// colours, and intake refuses them for the others) renders and verifies in every format.
+describe('light on dark', () => {
+  for (const id of SYMBOLOGY_IDS.filter((s) => getSymbology(s).lightOnDark)) {
+    it(id, async () => {
+      const verify = await loadVerifier();
+      for (const format of FORMATS) {
+        const spec = normalized({
+          symbology: id,
+          format,
+          data: SENT[id] ?? EXAMPLES.get(id),
+          foreground: '#ffffff',
+          background: '#1a237e',
+        });
+        const verification = await verify(spec, await render(spec));
+        expect(verification.verified, `${format}: ${JSON.stringify(verification)}`).toBe(true);
+      }
+    });
   }
 });
 
