@@ -117,6 +117,16 @@ export function turnedGrey(image: GreyImage, rotate: 90 | 180 | 270): GreyImage 
   return { grey, width, height };
 }
 
+/** The image inside a frame of `level` a tenth of its larger side wide (at least 16 px): a quiet zone. */
+export function framedGrey(image: GreyImage, level: number): GreyImage {
+  const pad = Math.max(16, Math.ceil(Math.max(image.width, image.height) / 10));
+  const [width, height] = [image.width + 2 * pad, image.height + 2 * pad];
+  const grey = new Uint8Array(width * height).fill(level);
+  for (let y = 0; y < image.height; y++)
+    grey.set(image.grey.subarray(y * image.width, (y + 1) * image.width), (y + pad) * width + pad);
+  return { grey, width, height };
+}
+
 /** Every pixel of a PNG. */
 export function wholeGrey(png: PngPixels): GreyImage {
   return { grey: png.grey(), width: png.width, height: png.height };

@@ -21,6 +21,7 @@ import {
   pngCentres,
   scannedLines,
   stridedGrey,
+  framedGrey,
   stridedOf,
   turnedGrey,
   wholeGrey,
@@ -282,21 +283,33 @@ async function decodeWithAddOn(
   return results.filter((r) => r.isValid).map((r) => ({ text: r.text, format: r.format, gs1: false }));
 }
 
-// zxing reads MaxiCode upright only: its pure-image reader samples the hexagon grid as it lies, and its
-// general detector does not take MaxiCode. A turned symbol is read from the delivered pixels turned back,
-// as whoever scans the label holds it: every n-th pixel first when the renderer gave the stride, then all.
-function decodeUpright(rotate: 90 | 180 | 270): typeof decodeDelivered {
+// The delivered pixels as whoever scans the label sees them, read in pure-image mode: turned back upright
+// when the spec turned them (zxing's MaxiCode reader samples the hexagon grid as it lies and its general
+// detector does not take MaxiCode; Data Matrix with no quiet zone or one pixel a module is read upright
+// only), and inside a quiet zone of the background when the spec asked for margin 0 (the caller's layout
+// gives the symbol its quiet zone; a reader needs one). Every n-th pixel first when the renderer gave
+// the stride (MaxiCode), then all of them.
+function decodeAsScanned(spec: RenderSpec): typeof decodeDelivered {
+  const { rotate, margin, background } = spec.options;
   return async (bytes, contentType, formats, hri, dpi, _grid, _scan, stride) => {
     const png = contentType === 'image/png' ? readPng(bytes) : undefined;
     const delivered = png ? wholeGrey(png) : greyOf(await rasterize(bytes, contentType, dpi));
-    const upright = turnedGrey(delivered, (360 - rotate) as 90 | 180 | 270);
-    for (const image of stride ? [stridedOf(upright, stride), upright] : [upright]) {
+    const upright = rotate === 0 ? delivered : turnedGrey(delivered, (360 - rotate) as 90 | 180 | 270);
+    const images = [upright];
+    if (stride) images.unshift(stridedOf(upright, stride));
+    if (margin === 0) images.push(framedGrey(upright, lumaOf(background)));
+    for (const image of images) {
       const found = decodeReduced(image, formats, hri);
       if (found.length > 0) return found;
     }
     return [];
   };
 }
+
+const lumaOf = (hex: string) => {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return Math.round(0.299 * ((n >> 16) & 255) + 0.587 * ((n >> 8) & 255) + 0.114 * (n & 255));
+};
 
 // Luminance (BT.601) of pixels flattened on white.
 function greyOf({ data, width, height }: Pixels): GreyImage {
@@ -306,10 +319,18 @@ function greyOf({ data, width, height }: Pixels): GreyImage {
   return { grey, width, height };
 }
 
+// A turned symbol, or one asked for without a margin, that the read as delivered misses is read as scanned;
+// a turned MaxiCode is read so at once (the read as delivered never takes it).
 function decoderFor(spec: RenderSpec): typeof decodeDelivered {
-  const { rotate, addon } = spec.options;
-  if (spec.symbology === 'maxicode' && rotate !== 0) return decodeUpright(rotate);
-  return addon === undefined ? decodeDelivered : decodeWithAddOn;
+  const { rotate, addon, margin } = spec.options;
+  if (addon !== undefined) return decodeWithAddOn;
+  if (rotate === 0 && margin !== 0) return decodeDelivered;
+  const scanned = decodeAsScanned(spec);
+  if (spec.symbology === 'maxicode' && rotate !== 0) return scanned;
+  return async (...args) => {
+    const found = await decodeDelivered(...args);
+    return found.length > 0 ? found : scanned(...args);
+  };
 }
 
 /** Decodes the delivered bytes and compares them with the spec. */

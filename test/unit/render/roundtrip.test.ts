@@ -7,7 +7,7 @@ import { normalizeRenderSpec } from '../../../src/domain/render-spec.ts';
 import type { RenderSpec } from '../../../src/domain/render-spec.ts';
 import { SYMBOLOGY_IDS, describeSymbologies, getSymbology } from '../../../src/domain/symbologies.ts';
 import type { SymbologyId } from '../../../src/domain/symbologies.ts';
-import { render } from '../../../src/render/index.ts';
+import { preflight, render } from '../../../src/render/index.ts';
 import { acceptedTexts } from '../../../src/render/verify.ts';
 import { decode, decodeWithAddOn } from '../../support/decode.ts';
 import { ADDON, ADDON_IDS, LINEAR_DATA } from './linear-data.ts';
@@ -71,6 +71,30 @@ describe('every symbology turned 90, 180 and 270 degrees verifies in every forma
             decoded_text: expectedText(spec),
           });
         }
+    });
+  }
+});
+
+// Without a margin (the caller's layout gives the quiet zone), at sizes that leave no pixel for one, and at
+// one pixel a module, turned or not: read as delivered, or as scanned (turned back, inside a quiet zone).
+describe('every symbology verifies in every format without a margin and at one pixel a module', () => {
+  for (const id of SYMBOLOGY_IDS) {
+    it(id, async () => {
+      const verify = await loadVerifier();
+      let drawn = 0;
+      for (const rotate of [0, 90, 180, 270])
+        for (const sizing of [{ margin: 0, size: 600 }, { margin: 0, size: 800 }, { margin: 0 }, { scale: 1 }])
+          for (const format of FORMATS) {
+            const spec = normalized({ symbology: id, format, rotate, ...sizing, data: SENT[id] ?? EXAMPLES.get(id) });
+            if (preflight(spec).length > 0) continue; // too small for this symbol
+            drawn++;
+            const verification = await verify(spec, await render(spec));
+            expect(
+              verification.verified,
+              `${JSON.stringify({ rotate, ...sizing, format })}: ${verification.message}`,
+            ).toBe(true);
+          }
+      expect(drawn).toBeGreaterThan(48);
     });
   }
 });
