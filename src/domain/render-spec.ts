@@ -167,6 +167,11 @@ export function normalizeRenderSpec(
       });
     }
   }
+  if (options.addon !== undefined && options.include_text && (options.bar_height ?? 0) < ADDON_TEXT_MIN_BAR_HEIGHT)
+    issues.push({
+      path: 'bar_height',
+      message: `with an add-on and its text, bar_height must be at least ${ADDON_TEXT_MIN_BAR_HEIGHT}: the add-on's bars stand below its digits, and shorter ones do not read (or set include_text to false)`,
+    });
   if (options.x_dim_mm !== undefined && options.scale !== undefined && options.scale > SCALE_BOUNDS.max)
     issues.push({
       path: 'x_dim_mm',
@@ -181,6 +186,9 @@ export function normalizeRenderSpec(
   if (issues.length > 0 || data === undefined || format === undefined) return { ok: false, issues };
   return { ok: true, spec: { symbology, data, format, options } };
 }
+
+/** The shortest bars, in modules, that leave an add-on's bars readable under its digits (measured at scale 1). */
+const ADDON_TEXT_MIN_BAR_HEIGHT = 13;
 
 /** WCAG 2 relative luminance of a #rrggbb colour (0 to 1). */
 function luminance(hex: string): number {

@@ -424,10 +424,11 @@ const CATALOG: readonly Symbology[] = [
     example: '1234567890',
   }),
   linear('codabar', 'Codabar', 'rationalizedCodabar', {
-    description: 'Start character A-D, digits and - $ : / . +, stop character A-D; at most 60 characters.',
+    description:
+      'Start character A-D, at least two of the digits and - $ : / . +, stop character A-D; at most 60 characters (readers take no shorter).',
     charset: '0-9 - $ : / . + with start/stop A-D',
-    pattern: '^[A-D][0-9\\-$:/.+]+[A-D]$',
-    minLength: 3,
+    pattern: '^[A-D][0-9\\-$:/.+]{2,}[A-D]$',
+    minLength: 4,
     maxLength: 60,
     checkDigit: 'none',
     example: 'A40156B',

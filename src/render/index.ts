@@ -82,6 +82,15 @@ function planMatrix(sym: Symbology, spec: RenderSpec, matrix: Matrix): Plan {
       ],
     };
   }
+  // A shaped module or finder one pixel across is a square again, or a pattern no reader takes.
+  const o = spec.options;
+  if (layout.scale < 2 && (o.module_style !== undefined || o.finder_style !== undefined)) {
+    const path = o.size !== undefined ? 'size' : o.x_dim_mm !== undefined ? 'x_dim_mm' : 'scale';
+    return {
+      ok: false,
+      issues: [{ path, message: `module_style and finder_style need at least 2 px per module; this ${path} gives 1` }],
+    };
+  }
   return { ok: true, plan: { kind: 'matrix', matrix, layout } };
 }
 
@@ -128,7 +137,9 @@ function qrFitsByBound(spec: RenderSpec): boolean {
   if (modules === undefined) return false;
   const span = modules + 2 * spec.options.margin;
   const width = spec.options.size ?? span * (spec.options.scale ?? 1);
-  return width <= MAX_IMAGE_PX && width >= span;
+  // Shaped modules need two pixels each (planMatrix): settled here only when even the largest symbol gets them.
+  const shaped = spec.options.module_style !== undefined || spec.options.finder_style !== undefined;
+  return width <= MAX_IMAGE_PX && width >= (shaped ? 2 : 1) * span;
 }
 
 // Symbologies whose symbol has one geometry for every valid data of a length (the data rule has checked

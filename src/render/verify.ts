@@ -55,7 +55,8 @@ export const ZXING_FORMATS: Record<SymbologyId, ReadInputBarcodeFormat[]> = {
   maxicode: ['MaxiCode'],
   code128: ['Code128'],
   'gs1-128': ['Code128'],
-  code39: ['Code39'],
+  // Our Code 39 is the standard one: read as Full ASCII, $O, %Z, /A... would each be one character.
+  code39: ['Code39Std'],
   code93: ['Code93'],
   ean13: ['EAN13'],
   ean8: ['EAN8'],

@@ -123,6 +123,28 @@ describe('check digits', () => {
 
   it('rejects wrong lengths', () => {
     expect(issuesOf({ symbology: 'ean13', data: '40063813339' })[0]?.message).toMatch(/12 or 13 digits; got 11/);
+    // One character between start and stop: no reader takes it (roundtrip.test.ts reads two).
+    expect(issuesOf({ symbology: 'codabar', data: 'A1B' })).toEqual([
+      { path: 'data', message: 'Codabar needs at least 4 characters; got 3' },
+    ]);
+  });
+
+  it("an add-on with its text needs bars tall enough for the add-on's own bars under its digits", () => {
+    for (const symbology of ['ean13', 'upca', 'upce']) {
+      const body = {
+        symbology,
+        data: { ean13: '978186197271', upca: '71486223116', upce: '0803090' }[symbology],
+        addon: '52',
+      };
+      expect(issuesOf({ ...body, bar_height: 12 }), symbology).toEqual([
+        {
+          path: 'bar_height',
+          message: expect.stringMatching(/with an add-on and its text, bar_height must be at least 13/),
+        },
+      ]);
+      expect(issuesOf({ ...body, bar_height: 13 }), symbology).toEqual([]);
+      expect(issuesOf({ ...body, bar_height: 5, include_text: false }), symbology).toEqual([]);
+    }
   });
 
   it('computed check digits always verify (property)', () => {

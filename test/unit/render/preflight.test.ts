@@ -25,6 +25,19 @@ describe('preflight', () => {
     expect(issues[0]?.message).toMatch(/needs at least \d+/);
   });
 
+  it('flags shaped QR modules or finders one pixel across, on the field that set the scale', () => {
+    for (const [sizing, path] of [
+      [{ scale: 1 }, 'scale'],
+      [{ size: 30 }, 'size'],
+      [{ x_dim_mm: 0.1, dpi: 150 }, 'x_dim_mm'],
+    ] as const)
+      for (const style of [{ module_style: 'dots' }, { finder_style: 'rounded' }])
+        expect(preflight(normalized({ data: 'call', ...style, ...sizing }))).toEqual([
+          { path, message: `module_style and finder_style need at least 2 px per module; this ${path} gives 1` },
+        ]);
+    expect(preflight(normalized({ data: 'call', finder_style: 'rounded', scale: 2 }))).toEqual([]);
+  });
+
   it('flags an image over 4096 px on scale', () => {
     const issues = preflight(normalized({ data: 'x'.repeat(1000), scale: 50 }));
     expect(issues).toEqual([{ path: 'scale', message: expect.stringMatching(/limit is 4096x4096/) }]);

@@ -99,6 +99,42 @@ describe('every symbology verifies in every format without a margin and at one p
   }
 });
 
+// Limits found by reading what intake accepted: each side of each is drawn and read.
+describe('at the edges of what intake accepts', () => {
+  const verified = async (body: Record<string, unknown>) => {
+    const spec = normalized(body);
+    const v = await (await loadVerifier())(spec, await render(spec));
+    expect(v, JSON.stringify(body)).toMatchObject({ verified: true });
+  };
+  it('Code 39 is read as the standard symbology: $ % / + before a letter are characters of their own', async () => {
+    for (const data of ['A$OB', '%ZI', 'A/B+C%D$E', '$$%%//++'])
+      for (const format of FORMATS) await verified({ symbology: 'code39', data, format });
+  });
+  it('Codabar with two characters between start and stop', async () => {
+    for (const data of ['A12B', 'C-$D', 'D/.A'])
+      for (const format of FORMATS) await verified({ symbology: 'codabar', data, format });
+  });
+  it('an add-on with its text at the shortest bars allowed, at any scale', async () => {
+    for (const scale of [1, 2, 3, 5])
+      for (const [symbology, data] of [
+        ['ean13', '978186197271'],
+        ['upca', '71486223116'],
+        ['upce', '0803090'],
+      ])
+        for (const addon of ['52', '52250']) await verified({ symbology, data, addon, scale, bar_height: 13 });
+  });
+  it('shaped QR modules and finders at 2 px each', async () => {
+    for (const style of [
+      { module_style: 'rounded' },
+      { module_style: 'dots' },
+      { finder_style: 'rounded' },
+      { finder_style: 'dot' },
+    ])
+      for (const data of ['call', 'https://example.com/products/widgets?id=123456'])
+        for (const format of FORMATS) await verified({ data, ...style, scale: 2, format });
+  });
+});
+
 // Light on dark where the catalog allows it (lightOnDark: the symbology's specification permits reversed
 // colours, and intake refuses them for the others) renders and verifies in every format.
 describe('light on dark', () => {
