@@ -135,6 +135,64 @@ describe('at the edges of what intake accepts', () => {
   });
 });
 
+// Any spec intake accepts renders and verifies: random symbologies, data and options (sizes, margins, turns,
+// dpi and x_dim_mm, text, bar heights, add-ons, shaped QR modules, colours). The sweep that found the limits
+// above; a fixed seed, so it reads the same cases every run.
+it('random specs that intake and preflight accept render and verify (property, fixed seed)', async () => {
+  const verify = await loadVerifier();
+  const data: Partial<Record<SymbologyId, fc.Arbitrary<string>>> = {
+    ...LINEAR_DATA,
+    qrcode: fc.string({ minLength: 1, maxLength: 120, unit: 'grapheme' }),
+    datamatrix: fc.string({ minLength: 1, maxLength: 60 }),
+    azteccode: fc.string({ minLength: 1, maxLength: 60 }),
+    pdf417: fc.string({ minLength: 1, maxLength: 60 }),
+    maxicode: fc.stringMatching(/^[\x20-\x7e]{1,30}$/),
+  };
+  const body = fc
+    .record({
+      symbology: fc.constantFrom(...SYMBOLOGY_IDS),
+      format: fc.constantFrom(...FORMATS),
+      sizing: fc.oneof(
+        fc.record({ scale: fc.integer({ min: 1, max: 8 }) }),
+        fc.record({ size: fc.integer({ min: 40, max: 1000 }) }),
+        fc.record({ x_dim_mm: fc.constantFrom(0.19, 0.25, 0.33, 0.5), dpi: fc.constantFrom(203, 300, 600) }),
+      ),
+      margin: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
+      rotate: fc.constantFrom(0, 90, 180, 270),
+      include_text: fc.boolean(),
+      bar_height: fc.integer({ min: 5, max: 100 }),
+      addon: fc.option(ADDON, { nil: undefined }),
+      style: fc.option(fc.constantFrom({ module_style: 'dots' }, { finder_style: 'rounded' }), { nil: undefined }),
+      colours: fc.constantFrom({}, { foreground: '#1a237e', background: '#ffffcc' }),
+    })
+    .chain((b) => (data[b.symbology] ?? fc.constant(EXAMPLES.get(b.symbology)!)).map((d) => ({ ...b, data: d })));
+  let drawn = 0;
+  await fc.assert(
+    fc.asyncProperty(body, async (b) => {
+      const sym = getSymbology(b.symbology);
+      const request: Record<string, unknown> = {
+        symbology: b.symbology,
+        data: b.data,
+        format: b.format,
+        rotate: b.rotate,
+        ...b.sizing,
+        ...(b.margin === undefined ? {} : { margin: b.margin }),
+        ...b.colours,
+      };
+      if (sym.kind === 'linear') Object.assign(request, { include_text: b.include_text, bar_height: b.bar_height });
+      if (sym.extraOptions.includes('addon') && b.addon !== undefined) request.addon = b.addon;
+      if (b.symbology === 'qrcode' && b.style) Object.assign(request, b.style);
+      const r = normalizeRenderSpec(request);
+      if (!r.ok || preflight(r.spec).length > 0) return;
+      drawn++;
+      const verification = await verify(r.spec, await render(r.spec));
+      expect(verification.verified, `${JSON.stringify(request)}: ${verification.message}`).toBe(true);
+    }),
+    { numRuns: 400, seed: 17 },
+  );
+  expect(drawn).toBeGreaterThan(300);
+}, 120_000);
+
 // Light on dark where the catalog allows it (lightOnDark: the symbology's specification permits reversed
 // colours, and intake refuses them for the others) renders and verifies in every format.
 describe('light on dark', () => {
