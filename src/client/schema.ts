@@ -1051,7 +1051,7 @@ export interface components {
         version?: number;
         /** @description QR Code mask pattern; chosen by penalty score when omitted. */
         mask?: number;
-        /** @description Bar/module colour, #rgb or #rrggbb (default #000000). Checked by the server: it must differ from background with a WCAG contrast of at least MIN_CONTRAST (3:1) unless allow_low_contrast. */
+        /** @description Bar/module colour, #rgb or #rrggbb (default #000000). Checked by the server: it must differ from background with a WCAG contrast of at least MIN_CONTRAST (3:1) unless allow_low_contrast, and be darker than background except for QR Code, Micro QR, rMQR, GS1 QR, Data Matrix, GS1 DataMatrix and Aztec (light on dark). */
         foreground?: string;
         /** @description Opaque background colour, #rgb or #rrggbb (default #ffffff). */
         background?: string;
@@ -1062,7 +1062,7 @@ export interface components {
          * @enum {number}
          */
         rotate?: 0 | 90 | 180 | 270;
-        /** @description Bar height in modules (linear symbologies). Checked by the server: the image within 4096×4096 px. */
+        /** @description Bar height in modules (linear symbologies). Checked by the server: the image within 4096×4096 px, and at least 13 with an addon and include_text. */
         bar_height?: number;
         /** @description Device resolution: PNG pHYs / JPEG density, points in PDF/EPS, and the dots x_dim_mm snaps to. */
         dpi?: number;
@@ -1071,12 +1071,12 @@ export interface components {
         /** @description Decode the delivered bytes before the code succeeds. Default from the plan; always on for styled codes. */
         verify?: boolean;
         /**
-         * @description Shape of the data modules (QR Code).
+         * @description Shape of the data modules (QR Code). Checked by the server: at least 2 px per module.
          * @enum {string}
          */
         module_style?: 'square' | 'rounded' | 'dots';
         /**
-         * @description Shape of the three finder patterns (QR Code).
+         * @description Shape of the three finder patterns (QR Code). Checked by the server: at least 2 px per module.
          * @enum {string}
          */
         finder_style?: 'square' | 'rounded' | 'dot';
@@ -1177,7 +1177,7 @@ export interface components {
         version?: number;
         /** @description QR Code mask pattern; chosen by penalty score when omitted. */
         mask?: number;
-        /** @description Bar/module colour, #rgb or #rrggbb (default #000000). Checked by the server: it must differ from background with a WCAG contrast of at least MIN_CONTRAST (3:1) unless allow_low_contrast. */
+        /** @description Bar/module colour, #rgb or #rrggbb (default #000000). Checked by the server: it must differ from background with a WCAG contrast of at least MIN_CONTRAST (3:1) unless allow_low_contrast, and be darker than background except for QR Code, Micro QR, rMQR, GS1 QR, Data Matrix, GS1 DataMatrix and Aztec (light on dark). */
         foreground?: string;
         /** @description Opaque background colour, #rgb or #rrggbb (default #ffffff). */
         background?: string;
@@ -1188,7 +1188,7 @@ export interface components {
          * @enum {number}
          */
         rotate?: 0 | 90 | 180 | 270;
-        /** @description Bar height in modules (linear symbologies). Checked by the server: the image within 4096×4096 px. */
+        /** @description Bar height in modules (linear symbologies). Checked by the server: the image within 4096×4096 px, and at least 13 with an addon and include_text. */
         bar_height?: number;
         /** @description Device resolution: PNG pHYs / JPEG density, points in PDF/EPS, and the dots x_dim_mm snaps to. */
         dpi?: number;
@@ -1197,12 +1197,12 @@ export interface components {
         /** @description Decode the delivered bytes before the code succeeds. Default from the plan; always on for styled codes. */
         verify?: boolean;
         /**
-         * @description Shape of the data modules (QR Code).
+         * @description Shape of the data modules (QR Code). Checked by the server: at least 2 px per module.
          * @enum {string}
          */
         module_style?: 'square' | 'rounded' | 'dots';
         /**
-         * @description Shape of the three finder patterns (QR Code).
+         * @description Shape of the three finder patterns (QR Code). Checked by the server: at least 2 px per module.
          * @enum {string}
          */
         finder_style?: 'square' | 'rounded' | 'dot';
@@ -2066,7 +2066,7 @@ export interface components {
       version?: number;
       /** @description QR Code mask pattern; chosen by penalty score when omitted. */
       mask?: number;
-      /** @description Bar/module colour, #rgb or #rrggbb (default #000000). Checked by the server: it must differ from background with a WCAG contrast of at least MIN_CONTRAST (3:1) unless allow_low_contrast. */
+      /** @description Bar/module colour, #rgb or #rrggbb (default #000000). Checked by the server: it must differ from background with a WCAG contrast of at least MIN_CONTRAST (3:1) unless allow_low_contrast, and be darker than background except for QR Code, Micro QR, rMQR, GS1 QR, Data Matrix, GS1 DataMatrix and Aztec (light on dark). */
       foreground?: string;
       /** @description Opaque background colour, #rgb or #rrggbb (default #ffffff). */
       background?: string;
@@ -2077,7 +2077,7 @@ export interface components {
        * @enum {number}
        */
       rotate?: 0 | 90 | 180 | 270;
-      /** @description Bar height in modules (linear symbologies). Checked by the server: the image within 4096×4096 px. */
+      /** @description Bar height in modules (linear symbologies). Checked by the server: the image within 4096×4096 px, and at least 13 with an addon and include_text. */
       bar_height?: number;
       /** @description Device resolution: PNG pHYs / JPEG density, points in PDF/EPS, and the dots x_dim_mm snaps to. */
       dpi?: number;
@@ -2086,12 +2086,12 @@ export interface components {
       /** @description Decode the delivered bytes before the code succeeds. Default from the plan; always on for styled codes. */
       verify?: boolean;
       /**
-       * @description Shape of the data modules (QR Code).
+       * @description Shape of the data modules (QR Code). Checked by the server: at least 2 px per module.
        * @enum {string}
        */
       module_style?: 'square' | 'rounded' | 'dots';
       /**
-       * @description Shape of the three finder patterns (QR Code).
+       * @description Shape of the three finder patterns (QR Code). Checked by the server: at least 2 px per module.
        * @enum {string}
        */
       finder_style?: 'square' | 'rounded' | 'dot';
@@ -2611,7 +2611,7 @@ export interface operations {
           version?: number;
           /** @description QR Code mask pattern; chosen by penalty score when omitted. */
           mask?: number;
-          /** @description Bar/module colour, #rgb or #rrggbb (default #000000). Checked by the server: it must differ from background with a WCAG contrast of at least MIN_CONTRAST (3:1) unless allow_low_contrast. */
+          /** @description Bar/module colour, #rgb or #rrggbb (default #000000). Checked by the server: it must differ from background with a WCAG contrast of at least MIN_CONTRAST (3:1) unless allow_low_contrast, and be darker than background except for QR Code, Micro QR, rMQR, GS1 QR, Data Matrix, GS1 DataMatrix and Aztec (light on dark). */
           foreground?: string;
           /** @description Opaque background colour, #rgb or #rrggbb (default #ffffff). */
           background?: string;
@@ -2622,7 +2622,7 @@ export interface operations {
            * @enum {number}
            */
           rotate?: 0 | 90 | 180 | 270;
-          /** @description Bar height in modules (linear symbologies). Checked by the server: the image within 4096×4096 px. */
+          /** @description Bar height in modules (linear symbologies). Checked by the server: the image within 4096×4096 px, and at least 13 with an addon and include_text. */
           bar_height?: number;
           /** @description Device resolution: PNG pHYs / JPEG density, points in PDF/EPS, and the dots x_dim_mm snaps to. */
           dpi?: number;
@@ -2631,12 +2631,12 @@ export interface operations {
           /** @description Decode the delivered bytes before the code succeeds. Default from the plan; always on for styled codes. */
           verify?: boolean;
           /**
-           * @description Shape of the data modules (QR Code).
+           * @description Shape of the data modules (QR Code). Checked by the server: at least 2 px per module.
            * @enum {string}
            */
           module_style?: 'square' | 'rounded' | 'dots';
           /**
-           * @description Shape of the three finder patterns (QR Code).
+           * @description Shape of the three finder patterns (QR Code). Checked by the server: at least 2 px per module.
            * @enum {string}
            */
           finder_style?: 'square' | 'rounded' | 'dot';
@@ -3939,7 +3939,7 @@ export interface operations {
           version?: number;
           /** @description QR Code mask pattern; chosen by penalty score when omitted. */
           mask?: number;
-          /** @description Bar/module colour, #rgb or #rrggbb (default #000000). Checked by the server: it must differ from background with a WCAG contrast of at least MIN_CONTRAST (3:1) unless allow_low_contrast. */
+          /** @description Bar/module colour, #rgb or #rrggbb (default #000000). Checked by the server: it must differ from background with a WCAG contrast of at least MIN_CONTRAST (3:1) unless allow_low_contrast, and be darker than background except for QR Code, Micro QR, rMQR, GS1 QR, Data Matrix, GS1 DataMatrix and Aztec (light on dark). */
           foreground?: string;
           /** @description Opaque background colour, #rgb or #rrggbb (default #ffffff). */
           background?: string;
@@ -3950,7 +3950,7 @@ export interface operations {
            * @enum {number}
            */
           rotate?: 0 | 90 | 180 | 270;
-          /** @description Bar height in modules (linear symbologies). Checked by the server: the image within 4096×4096 px. */
+          /** @description Bar height in modules (linear symbologies). Checked by the server: the image within 4096×4096 px, and at least 13 with an addon and include_text. */
           bar_height?: number;
           /** @description Device resolution: PNG pHYs / JPEG density, points in PDF/EPS, and the dots x_dim_mm snaps to. */
           dpi?: number;
@@ -3959,12 +3959,12 @@ export interface operations {
           /** @description Decode the delivered bytes before the code succeeds. Default from the plan; always on for styled codes. */
           verify?: boolean;
           /**
-           * @description Shape of the data modules (QR Code).
+           * @description Shape of the data modules (QR Code). Checked by the server: at least 2 px per module.
            * @enum {string}
            */
           module_style?: 'square' | 'rounded' | 'dots';
           /**
-           * @description Shape of the three finder patterns (QR Code).
+           * @description Shape of the three finder patterns (QR Code). Checked by the server: at least 2 px per module.
            * @enum {string}
            */
           finder_style?: 'square' | 'rounded' | 'dot';

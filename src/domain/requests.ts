@@ -73,14 +73,14 @@ export const OPTION_SCHEMAS = {
   ),
   mask: int({ min: 0, max: 7 }, 'QR Code mask pattern; chosen by penalty score when omitted.'),
   foreground: colour(
-    'Bar/module colour, #rgb or #rrggbb (default #000000). Checked by the server: it must differ from background with a WCAG contrast of at least MIN_CONTRAST (3:1) unless allow_low_contrast.',
+    'Bar/module colour, #rgb or #rrggbb (default #000000). Checked by the server: it must differ from background with a WCAG contrast of at least MIN_CONTRAST (3:1) unless allow_low_contrast, and be darker than background except for QR Code, Micro QR, rMQR, GS1 QR, Data Matrix, GS1 DataMatrix and Aztec (light on dark).',
   ),
   background: colour('Opaque background colour, #rgb or #rrggbb (default #ffffff).'),
   include_text: bool('Print the human-readable text under the bars (linear symbologies).'),
   rotate: oneOf(ROTATIONS, 'Clockwise rotation in degrees (default 0).', 'must be 0, 90, 180 or 270'),
   bar_height: int(
     BAR_HEIGHT_BOUNDS,
-    'Bar height in modules (linear symbologies). Checked by the server: the image within 4096×4096 px.',
+    'Bar height in modules (linear symbologies). Checked by the server: the image within 4096×4096 px, and at least 13 with an addon and include_text.',
   ),
   dpi: int(
     DPI_BOUNDS,
@@ -97,8 +97,14 @@ export const OPTION_SCHEMAS = {
   verify: bool(
     'Decode the delivered bytes before the code succeeds. Default from the plan; always on for styled codes.',
   ),
-  module_style: oneOf(MODULE_STYLES, 'Shape of the data modules (QR Code).'),
-  finder_style: oneOf(FINDER_STYLES, 'Shape of the three finder patterns (QR Code).'),
+  module_style: oneOf(
+    MODULE_STYLES,
+    'Shape of the data modules (QR Code). Checked by the server: at least 2 px per module.',
+  ),
+  finder_style: oneOf(
+    FINDER_STYLES,
+    'Shape of the three finder patterns (QR Code). Checked by the server: at least 2 px per module.',
+  ),
   logo: v.pipe(
     v.string('must be a base64 string'),
     v.regex(/^(data:image\/[a-z+]+;base64,)?[A-Za-z0-9+/=\s]+$/, 'must be base64 (or a data: URI)'),

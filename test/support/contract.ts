@@ -4,6 +4,10 @@
 import fc from 'fast-check';
 import { contrastRatio } from '../../src/domain/render-spec.ts';
 import { SYMBOLOGY_IDS, getSymbology, optionsFor, type SymbologyId } from '../../src/domain/symbologies.ts';
+
+// The shaped QR modules' minimum and an add-on's bars under its text (named in their descriptions).
+const SHAPED_MIN_PX = 2;
+const ADDON_TEXT_MIN_BAR_HEIGHT = 13;
 import { arbitraryOf, type Json } from './arbitraries.ts';
 
 // 1×1 PNG: a logo's bytes are checked by the server (named in the logo description).
@@ -79,7 +83,8 @@ export function validBody(schema: Json, options: BodyOptions = {}): fc.Arbitrary
     return fc
       .tuple(withSymbology, source, fc.record(fields, { requiredKeys: [] }))
       .map(([sym, given, opts]) => fitRules({ ...sym, ...given, ...opts }))
-      .filter(contrastOk);
+      .filter(contrastOk)
+      .filter((body) => darkOnLight(id, body));
   }
 }
 
@@ -92,14 +97,31 @@ function fitRules(body: Record<string, any>): Record<string, unknown> {
   if (body.logo && (body.format === 'pdf' || body.format === 'eps')) delete body.logo;
   if (!body.logo) delete body.logo_size;
   if (!body.webhook_url) delete body.webhook_events;
+  if (body.addon !== undefined && body.include_text !== false && body.bar_height !== undefined)
+    body.bar_height = Math.max(ADDON_TEXT_MIN_BAR_HEIGHT, body.bar_height);
+  // Shaped modules at a scale known up front (a size is checked against the symbol by preflight).
+  const dots =
+    body.scale ?? (body.x_dim_mm === undefined ? undefined : Math.round((body.x_dim_mm * (body.dpi ?? 300)) / 25.4));
+  if (dots !== undefined && dots < SHAPED_MIN_PX) {
+    delete body.module_style;
+    delete body.finder_style;
+  }
   return body;
 }
 
+const hex = (c: string) => (c.length === 4 ? `#${c[1]}${c[1]}${c[2]}${c[2]}${c[3]}${c[3]}` : c).toLowerCase();
+
 function contrastOk(body: Record<string, any>): boolean {
-  const hex = (c: string) => (c.length === 4 ? `#${c[1]}${c[1]}${c[2]}${c[2]}${c[3]}${c[3]}` : c).toLowerCase();
   const fg = hex(body.foreground ?? '#000000');
   const bg = hex(body.background ?? '#ffffff');
   return fg !== bg && (body.allow_low_contrast === true || contrastRatio(fg, bg) >= 3);
+}
+
+// Light on dark only where the symbology takes it: the lighter colour has the higher contrast against black.
+function darkOnLight(id: SymbologyId, body: Record<string, any>): boolean {
+  if (getSymbology(id).lightOnDark) return true;
+  const [fg, bg] = [hex(body.foreground ?? '#000000'), hex(body.background ?? '#ffffff')];
+  return contrastRatio(fg, '#000000') <= contrastRatio(bg, '#000000');
 }
 
 /** A mutation of a valid body: a field set to any JSON value, a field the schema lacks, or a field dropped. */
