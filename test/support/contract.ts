@@ -99,9 +99,13 @@ function fitRules(body: Record<string, any>): Record<string, unknown> {
   if (!body.webhook_url) delete body.webhook_events;
   if (body.addon !== undefined && body.include_text !== false && body.bar_height !== undefined)
     body.bar_height = Math.max(ADDON_TEXT_MIN_BAR_HEIGHT, body.bar_height);
-  // Shaped modules at a scale known up front (a size is checked against the symbol by preflight).
+  // Shaped modules at 2 px or more: a size for the largest QR Code (version 40, 177 modules) and its margin.
+  if ((body.module_style || body.finder_style) && body.size !== undefined)
+    body.size = Math.max(body.size, SHAPED_MIN_PX * (177 + 2 * (body.margin ?? 4)));
+  // At the body's dpi and at the default 300 both: a query's defaults may carry x_dim_mm without the dpi.
   const dots =
-    body.scale ?? (body.x_dim_mm === undefined ? undefined : Math.round((body.x_dim_mm * (body.dpi ?? 300)) / 25.4));
+    body.scale ??
+    (body.x_dim_mm === undefined ? undefined : Math.round((body.x_dim_mm * Math.min(body.dpi ?? 300, 300)) / 25.4));
   if (dots !== undefined && dots < SHAPED_MIN_PX) {
     delete body.module_style;
     delete body.finder_style;
