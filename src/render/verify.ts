@@ -27,6 +27,7 @@ import {
   wholeGrey,
   type GreyImage,
 } from './reduced-reads.ts';
+import { luminanceOf } from './scanline.ts';
 import { drawingToSvg } from './vector.ts';
 import { decodeGrey, type Decoded } from './zxing.ts';
 
@@ -298,7 +299,7 @@ function decodeAsScanned(spec: RenderSpec): typeof decodeDelivered {
     const upright = rotate === 0 ? delivered : turnedGrey(delivered, (360 - rotate) as 90 | 180 | 270);
     const images = [upright];
     if (stride) images.unshift(stridedOf(upright, stride));
-    if (margin === 0) images.push(framedGrey(upright, lumaOf(background)));
+    if (margin === 0) images.push(framedGrey(upright, luminanceOf(background)));
     for (const image of images) {
       const found = decodeReduced(image, formats, hri);
       if (found.length > 0) return found;
@@ -307,16 +308,11 @@ function decodeAsScanned(spec: RenderSpec): typeof decodeDelivered {
   };
 }
 
-const lumaOf = (hex: string) => {
-  const n = Number.parseInt(hex.slice(1), 16);
-  return Math.round(0.299 * ((n >> 16) & 255) + 0.587 * ((n >> 8) & 255) + 0.114 * (n & 255));
-};
-
-// Luminance (BT.601) of pixels flattened on white.
+// Luminance of pixels flattened on white, weighted as the PNG reader and luminanceOf weigh it.
 function greyOf({ data, width, height }: Pixels): GreyImage {
   const grey = new Uint8Array(width * height);
   for (let i = 0; i < grey.length; i++)
-    grey[i] = Math.round(0.299 * data[i * 4]! + 0.587 * data[i * 4 + 1]! + 0.114 * data[i * 4 + 2]!);
+    grey[i] = (data[i * 4]! * 77 + data[i * 4 + 1]! * 150 + data[i * 4 + 2]! * 29) >> 8;
   return { grey, width, height };
 }
 
