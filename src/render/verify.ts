@@ -10,7 +10,7 @@ import type { ReaderOptions, ReadInputBarcodeFormat } from 'zxing-wasm/reader';
 import { parseElementString } from '../domain/gs1.ts';
 import type { RenderSpec } from '../domain/render-spec.ts';
 import { expandUpce, gs1CheckDigit } from '../domain/render-spec.ts';
-import type { SymbologyId } from '../domain/symbologies.ts';
+import { getSymbology, type SymbologyId } from '../domain/symbologies.ts';
 import { epsToDrawing } from './eps.ts';
 import { pdfToDrawing } from './pdf.ts';
 import { readPng } from './png-read.ts';
@@ -296,12 +296,17 @@ function decodeAsScanned(spec: RenderSpec): typeof decodeDelivered {
   return async (bytes, contentType, formats, hri, dpi, _grid, _scan, stride) => {
     const png = contentType === 'image/png' ? readPng(bytes) : undefined;
     const delivered = png ? wholeGrey(png) : greyOf(await rasterize(bytes, contentType, dpi));
-    const upright = rotate === 0 ? delivered : turnedGrey(delivered, (360 - rotate) as 90 | 180 | 270);
-    const images = [upright];
-    if (stride) images.unshift(stridedOf(upright, stride));
-    if (margin === 0) images.push(framedGrey(upright, luminanceOf(background)));
+    // Tried in turn, each made only if the one before did not read: most turned symbols read as they lie.
+    let turned: GreyImage | undefined;
+    const upright = () =>
+      rotate === 0 ? delivered : (turned ??= turnedGrey(delivered, (360 - rotate) as 90 | 180 | 270));
+    const images: (() => GreyImage)[] = [];
+    if (rotate !== 0 && spec.symbology !== 'maxicode') images.push(() => delivered);
+    if (stride) images.push(() => stridedOf(upright(), stride));
+    images.push(upright);
+    if (margin === 0) images.push(() => framedGrey(upright(), luminanceOf(background)));
     for (const image of images) {
-      const found = decodeReduced(image, formats, hri);
+      const found = decodeReduced(image(), formats, hri);
       if (found.length > 0) return found;
     }
     return [];
@@ -316,17 +321,22 @@ function greyOf({ data, width, height }: Pixels): GreyImage {
   return { grey, width, height };
 }
 
-// A turned symbol, or one asked for without a margin, that the read as delivered misses is read as scanned;
-// a turned MaxiCode is read so at once (the read as delivered never takes it).
+// A turned symbol, or one asked for without a margin, that the read as delivered misses is read as scanned.
+// A turned 2D symbol is read as scanned first: the renderer gives it no grid, so the read as delivered would
+// go to the general detector (ten times a pure read), and a MaxiCode only reads upright.
 function decoderFor(spec: RenderSpec): typeof decodeDelivered {
   const { rotate, addon, margin } = spec.options;
   if (addon !== undefined) return decodeWithAddOn;
   if (rotate === 0 && margin !== 0) return decodeDelivered;
   const scanned = decodeAsScanned(spec);
   if (spec.symbology === 'maxicode' && rotate !== 0) return scanned;
+  const [first, then] =
+    rotate !== 0 && getSymbology(spec.symbology).kind === '2d'
+      ? [scanned, decodeDelivered]
+      : [decodeDelivered, scanned];
   return async (...args) => {
-    const found = await decodeDelivered(...args);
-    return found.length > 0 ? found : scanned(...args);
+    const found = await first(...args);
+    return found.length > 0 ? found : then(...args);
   };
 }
 
