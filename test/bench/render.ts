@@ -16,7 +16,9 @@ import { RMQR_VERSIONS, matrixOptions } from '../../src/render/bwip.ts';
 import { planBwip } from '../support/bwip-reference.ts';
 import { preflight, render } from '../../src/render/index.ts';
 import { encodeCode128, encodeGs1128 } from '../../src/render/linear/code128.ts';
+import { encodeCode39 } from '../../src/render/linear/code39.ts';
 import { encodeEan13, encodeEan8, encodeUpca, encodeUpce } from '../../src/render/linear/ean.ts';
+import { encodeInterleaved2of5, encodeItf14 } from '../../src/render/linear/itf.ts';
 import { encodeWithBwip } from '../../src/render/linear/encoding.ts';
 import { encodeOptions } from '../../src/render/linear/plan.ts';
 import { fastMaskFunctions, originalMaskFunctions } from '../../src/render/qr-mask.ts';
@@ -228,7 +230,7 @@ async function addOnRows(): Promise<Row[]> {
   ];
 }
 
-// Our encoders (src/render/linear/code128.ts, ean.ts) against raw(), which they replace in the render: the
+// Our encoders (src/render/linear/code128.ts, ean.ts, itf.ts, code39.ts) against raw(), which they replace in the render: the
 // gain that decided their use (docs/decisions/native-encoders.md).
 const NATIVE_ENCODERS = {
   code128: encodeCode128,
@@ -237,6 +239,9 @@ const NATIVE_ENCODERS = {
   ean8: encodeEan8,
   upca: encodeUpca,
   upce: encodeUpce,
+  itf14: encodeItf14,
+  interleaved2of5: encodeInterleaved2of5,
+  code39: encodeCode39,
 } as const;
 const hasNativeEncoder = (id: SymbologyId): id is keyof typeof NATIVE_ENCODERS => id in NATIVE_ENCODERS;
 

@@ -4,7 +4,9 @@ import type { RenderSpec } from '../../domain/render-spec.ts';
 import type { Symbology, SymbologyId } from '../../domain/symbologies.ts';
 import type { EncodeFailure } from '../qr.ts';
 import { encodeCode128, encodeGs1128 } from './code128.ts';
+import { encodeCode39 } from './code39.ts';
 import { encodeEan13, encodeEan8, encodeUpca, encodeUpce } from './ean.ts';
+import { encodeInterleaved2of5, encodeItf14 } from './itf.ts';
 import {
   LINEAR_STYLES,
   encodeWithBwip,
@@ -52,11 +54,13 @@ type NativeEncoder = {
 };
 
 // Encoders of ours that return what raw() returns (proven by property tests, docs/decisions/native-encoders.md),
-// used where the render bench showed raw() as most of the render. BWIPP's code128 refuses ASCII only past
+// used where the render bench shows the gain (its encode rows). BWIPP's code128 refuses ASCII only past
 // 500 characters (ours returns undefined there, so raw() refuses it); GS1-128 data that our validation
 // accepts may still fail BWIPP's GS1 lint (exclusive AIs, country codes …), so checks keep raw() for it.
 // The EAN/UPC encoders return undefined for all BWIPP refuses (length, digits, check digit, number system,
-// add-on length, EAN-8's add-on), so raw() refuses it with BWIPP's message, at a check as before.
+// add-on length, EAN-8's add-on), so raw() refuses it with BWIPP's message, at a check as before; so do the
+// ITF-14, Interleaved 2 of 5 and Code 39 encoders (and they leave what BWIPP would change, 13-digit ITF-14 and
+// an odd number of digits, to raw()).
 const NATIVE: Partial<Record<SymbologyId, NativeEncoder>> = {
   code128: { encode: encodeCode128, checks: true, addons: false },
   'gs1-128': { encode: encodeGs1128, checks: false, addons: false },
@@ -64,6 +68,9 @@ const NATIVE: Partial<Record<SymbologyId, NativeEncoder>> = {
   ean8: { encode: encodeEan8, checks: true, addons: true },
   upca: { encode: encodeUpca, checks: true, addons: true },
   upce: { encode: encodeUpce, checks: true, addons: true },
+  itf14: { encode: encodeItf14, checks: true, addons: false },
+  interleaved2of5: { encode: encodeInterleaved2of5, checks: true, addons: false },
+  code39: { encode: encodeCode39, checks: true, addons: false },
 };
 
 /** The options BWIPP's encoder gets for a spec. */

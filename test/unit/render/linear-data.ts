@@ -104,3 +104,44 @@ const gs1Element = fc.constantFrom(...GS1_AIS).chain((ai) => gs1Value(ai).map((v
 
 /** Random GS1 element strings of one to four elements, in the (AI)value spelling. */
 export const GS1_ELEMENT_STRINGS = fc.array(gs1Element, { minLength: 1, maxLength: 4 }).map((e) => e.join(''));
+
+/** What a refusal property met: inputs both encoders drew alike, ours handed back to raw(), BWIPP refused. */
+export type RefusalCounts = { equal: number; 'handed back': number; 'refused by BWIPP': number };
+
+type Expect = (actual: unknown, message: string) => { toBeUndefined(): void; toStrictEqual(v: unknown): void };
+
+/**
+ * A native encoder's refusal property over `runs` inputs: where raw() throws, ours must be undefined (so a
+ * check that uses ours refuses what BWIPP refuses); where ours answers, it must equal raw(). Returns what
+ * the inputs met, for the test to check that both sides were reached.
+ */
+export function refusalCounts<O, T>(
+  data: fc.Arbitrary<string>,
+  options: fc.Arbitrary<O>,
+  encoders: { ours: (data: string, o: O) => T | undefined; raw: (data: string, o: O) => T },
+  numRuns: number,
+  expect: Expect,
+): RefusalCounts {
+  const counts: RefusalCounts = { equal: 0, 'handed back': 0, 'refused by BWIPP': 0 };
+  fc.assert(
+    fc.property(data, options, (d, o) => {
+      const ours = encoders.ours(d, o);
+      const label = JSON.stringify({ data: d, o });
+      let theirs: T;
+      try {
+        theirs = encoders.raw(d, o);
+      } catch {
+        expect(ours, label).toBeUndefined();
+        counts['refused by BWIPP']++;
+        return;
+      }
+      if (ours === undefined) counts['handed back']++;
+      else {
+        expect(ours, label).toStrictEqual(theirs);
+        counts.equal++;
+      }
+    }),
+    { numRuns },
+  );
+  return counts;
+}

@@ -1,0 +1,124 @@
+// Our ITF-14, Interleaved 2 of 5 and Code 39 encoders against BWIPP's own (bwip-js raw()), on random data
+// with the options a render passes: every field raw() returns (bars and spaces, bar heights and bottoms,
+// the text) must be the same. And near the data rule: wherever raw() refuses, ours hands back
+// (undefined), so a check that uses ours refuses what BWIPP refuses. npm test runs NATIVE_ENCODER_RUNS
+// (default 2,000) inputs per symbology; npm run test:property 100,000.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { normalizeRenderSpec } from '../../../src/domain/render-spec.ts';
+import { BAR_HEIGHT_BOUNDS, getSymbology, type SymbologyId } from '../../../src/domain/symbologies.ts';
+import { preflight } from '../../../src/render/index.ts';
+import { encodeCode39 } from '../../../src/render/linear/code39.ts';
+import { encodeWithBwip, type EncodeOptions, type LinearEncoding } from '../../../src/render/linear/encoding.ts';
+import { encodeInterleaved2of5, encodeItf14 } from '../../../src/render/linear/itf.ts';
+import { encodeOptions } from '../../../src/render/linear/plan.ts';
+import { LINEAR_DATA, refusalCounts, runs } from './linear-data.ts';
+
+const RUNS = runs('NATIVE_ENCODER_RUNS', 2_000);
+
+type Encoder = (data: string, o: EncodeOptions) => LinearEncoding | undefined;
+const ENCODERS: Record<'itf14' | 'interleaved2of5' | 'code39', Encoder> = {
+  itf14: encodeItf14,
+  interleaved2of5: encodeInterleaved2of5,
+  code39: encodeCode39,
+};
+const IDS = Object.keys(ENCODERS) as (keyof typeof ENCODERS)[];
+
+const raw = (id: SymbologyId, data: string, o: EncodeOptions) => encodeWithBwip(getSymbology(id), data, o);
+
+// The render options: text on or off, any bar height the catalog allows or none.
+const renderOptions = fc.record(
+  { include_text: fc.boolean(), bar_height: fc.integer(BAR_HEIGHT_BOUNDS) },
+  { requiredKeys: ['include_text'] },
+);
+
+describe(`native ITF-14, Interleaved 2 of 5 and Code 39 return what bwip-js raw() returns (${RUNS} random inputs each)`, () => {
+  it.each(IDS)(
+    '%s over random valid data and render options',
+    (id) => {
+      let ours = 0;
+      fc.assert(
+        fc.property(LINEAR_DATA[id]!, renderOptions, (data, opts) => {
+          // The data as the catalog takes it (ITF-14's check digit completed by normalization).
+          const r = normalizeRenderSpec({ symbology: id, data, verify: false, ...opts });
+          if (!r.ok) expect.fail(JSON.stringify(r.issues));
+          const o = encodeOptions(r.spec);
+          const encoded = ENCODERS[id](r.spec.data, o);
+          if (encoded) ours++;
+          expect(encoded, JSON.stringify({ data: r.spec.data, o })).toStrictEqual(raw(id, r.spec.data, o));
+        }),
+        { numRuns: RUNS },
+      );
+      // Every accepted input is drawn by ours, none left to raw().
+      expect(ours).toBe(RUNS);
+    },
+    600_000,
+  );
+});
+
+// Strings near each data rule: digits of lengths around ITF-14's and of either parity, a wrong check digit
+// often; Code 39's characters with lowercase, other ASCII and non-ASCII mixed in, and the empty string;
+// and over-long input past BWIPP's limit.
+const nearDigits = fc
+  .tuple(
+    fc.integer({ min: 0, max: 16 }).chain((n) => fc.stringMatching(new RegExp(`^\\d{${n}}$`))),
+    fc.option(fc.constantFrom('a', ' ', '-', '\u00e9'), { nil: undefined }),
+    fc.nat(),
+  )
+  .map(([digits, stray, at]) => {
+    if (stray === undefined) return digits;
+    const i = at % (digits.length + 1);
+    return digits.slice(0, i) + stray + digits.slice(i);
+  });
+const itf14Valid = LINEAR_DATA.itf14!.map((data) => {
+  const r = normalizeRenderSpec({ symbology: 'itf14', data });
+  return r.ok ? r.spec.data : data;
+});
+const code39Near = fc.oneof(
+  fc.string({
+    unit: fc.constantFrom(...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%az*\u00c4\u00ff\u0100'),
+    maxLength: 20,
+  }),
+  fc.stringMatching(/^[0-9A-Z]{495,505}$/),
+);
+const NEAR: Record<keyof typeof ENCODERS, fc.Arbitrary<string>> = {
+  itf14: fc.oneof(nearDigits, itf14Valid),
+  interleaved2of5: fc.oneof(nearDigits, fc.stringMatching(/^\d{498,502}$/)),
+  code39: code39Near,
+};
+const nearOptions = fc.record(
+  { includetext: fc.boolean(), height: fc.double({ min: 0.05, max: 7, noNaN: true }) },
+  { requiredKeys: ['includetext'] },
+);
+
+describe('native ITF-14, Interleaved 2 of 5 and Code 39 refuse what raw() refuses (a check may use them)', () => {
+  it.each(IDS)(
+    '%s: ours is undefined wherever raw() throws, and equal wherever ours answers',
+    (id) => {
+      const counts = refusalCounts(
+        NEAR[id],
+        nearOptions,
+        { ours: (data, o) => ENCODERS[id](data, o), raw: (data, o) => raw(id, data, o) },
+        RUNS,
+        expect,
+      );
+      // Both sides are reached: near misses are refused, valid inputs are drawn.
+      expect(counts['refused by BWIPP']).toBeGreaterThan(RUNS * 0.1);
+      expect(counts.equal).toBeGreaterThan(RUNS * 0.05);
+    },
+    600_000,
+  );
+
+  it.each([
+    ['itf14', '15400141288764', /check digit/],
+    ['interleaved2of5', '123', /even|digits|pattern/],
+    ['code39', 'abc', /uppercase/],
+  ] as const)('%s %s is refused, as before', (symbology, data, reason) => {
+    const r = normalizeRenderSpec({ symbology, data });
+    if (r.ok) {
+      const issues = preflight(r.spec);
+      expect(issues).toHaveLength(1);
+      expect(issues[0]!.message).toMatch(reason);
+    } else expect(JSON.stringify(r.issues)).toMatch(reason);
+  });
+});
