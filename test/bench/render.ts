@@ -17,6 +17,8 @@ import { planBwip } from '../support/bwip-reference.ts';
 import { preflight, render } from '../../src/render/index.ts';
 import { encodeCode128, encodeGs1128 } from '../../src/render/linear/code128.ts';
 import { encodeCode39 } from '../../src/render/linear/code39.ts';
+import { encodeCode93 } from '../../src/render/linear/code93.ts';
+import { encodeCodabar } from '../../src/render/linear/codabar.ts';
 import { encodeEan13, encodeEan8, encodeUpca, encodeUpce } from '../../src/render/linear/ean.ts';
 import { encodeInterleaved2of5, encodeItf14 } from '../../src/render/linear/itf.ts';
 import { encodeWithBwip } from '../../src/render/linear/encoding.ts';
@@ -230,7 +232,7 @@ async function addOnRows(): Promise<Row[]> {
   ];
 }
 
-// Our encoders (src/render/linear/code128.ts, ean.ts, itf.ts, code39.ts) against raw(), which they replace in the render: the
+// Our encoders (src/render/linear/code128.ts, ean.ts, itf.ts, code39.ts, code93.ts, codabar.ts) against raw(), which they replace in the render: the
 // gain that decided their use (docs/decisions/native-encoders.md).
 const NATIVE_ENCODERS = {
   code128: encodeCode128,
@@ -242,6 +244,8 @@ const NATIVE_ENCODERS = {
   itf14: encodeItf14,
   interleaved2of5: encodeInterleaved2of5,
   code39: encodeCode39,
+  code93: encodeCode93,
+  codabar: encodeCodabar,
 } as const;
 const hasNativeEncoder = (id: SymbologyId): id is keyof typeof NATIVE_ENCODERS => id in NATIVE_ENCODERS;
 

@@ -1,6 +1,6 @@
 // Code 39 encoded here instead of by bwip-js's raw(): BWIPP's code39 encoder transcribed (no check
 // character, the text between its stars), so the bars and the text are BWIPP's on every input;
-// test/unit/render/itf-code39.test.ts compares it with raw() on random data. It refuses (returns undefined
+// test/unit/render/native-linear.test.ts compares it with raw() on random data. It refuses (returns undefined
 // for) everything BWIPP would refuse, so that raw() decides, and raises, there.
 import type { EncodeOptions, LinearEncoding } from './encoding.ts';
 

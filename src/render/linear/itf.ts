@@ -1,6 +1,6 @@
 // Interleaved 2 of 5 and ITF-14 encoded here instead of by bwip-js's raw(): BWIPP's interleaved2of5 and
 // itf14 encoders transcribed, so the bars, the bearer-bar options' text and the check digit are BWIPP's on
-// every input; test/unit/render/itf-code39.test.ts compares them with raw() on random data. Each refuses
+// every input; test/unit/render/native-linear.test.ts compares them with raw() on random data. Each refuses
 // (returns undefined for) everything BWIPP would refuse, and the inputs BWIPP would change (an odd number of
 // digits, which it pads with a zero), so that raw() decides there.
 import type { EncodeOptions, LinearEncoding } from './encoding.ts';

@@ -5,6 +5,8 @@ import type { Symbology, SymbologyId } from '../../domain/symbologies.ts';
 import type { EncodeFailure } from '../qr.ts';
 import { encodeCode128, encodeGs1128 } from './code128.ts';
 import { encodeCode39 } from './code39.ts';
+import { encodeCode93 } from './code93.ts';
+import { encodeCodabar } from './codabar.ts';
 import { encodeEan13, encodeEan8, encodeUpca, encodeUpce } from './ean.ts';
 import { encodeInterleaved2of5, encodeItf14 } from './itf.ts';
 import {
@@ -58,9 +60,9 @@ type NativeEncoder = {
 // 500 characters (ours returns undefined there, so raw() refuses it); GS1-128 data that our validation
 // accepts may still fail BWIPP's GS1 lint (exclusive AIs, country codes …), so checks keep raw() for it.
 // The EAN/UPC encoders return undefined for all BWIPP refuses (length, digits, check digit, number system,
-// add-on length, EAN-8's add-on), so raw() refuses it with BWIPP's message, at a check as before; so do the
-// ITF-14, Interleaved 2 of 5 and Code 39 encoders (and they leave what BWIPP would change, 13-digit ITF-14 and
-// an odd number of digits, to raw()).
+// add-on length, EAN-8's add-on), so raw() refuses it with BWIPP's message, at a check as before. So do the
+// ITF-14, Interleaved 2 of 5, Code 39, Code 93 and Codabar encoders, which also leave to raw() what BWIPP
+// would change (13-digit ITF-14, an odd number of digits).
 const NATIVE: Partial<Record<SymbologyId, NativeEncoder>> = {
   code128: { encode: encodeCode128, checks: true, addons: false },
   'gs1-128': { encode: encodeGs1128, checks: false, addons: false },
@@ -71,6 +73,8 @@ const NATIVE: Partial<Record<SymbologyId, NativeEncoder>> = {
   itf14: { encode: encodeItf14, checks: true, addons: false },
   interleaved2of5: { encode: encodeInterleaved2of5, checks: true, addons: false },
   code39: { encode: encodeCode39, checks: true, addons: false },
+  code93: { encode: encodeCode93, checks: true, addons: false },
+  codabar: { encode: encodeCodabar, checks: true, addons: false },
 };
 
 /** The options BWIPP's encoder gets for a spec. */

@@ -21,7 +21,7 @@ export const LINEAR_DATA: Partial<Record<SymbologyId, fc.Arbitrary<string>>> = {
   code39: fc.stringMatching(/^[0-9A-Z \-.$/+%]{1,20}$/),
   code93: fc.stringMatching(/^[\x20-\x7e]{1,20}$/),
   codabar: fc
-    .tuple(fc.constantFrom('A', 'B', 'C', 'D'), fc.stringMatching(/^[0-9\-$:/.+]{1,16}$/))
+    .tuple(fc.constantFrom('A', 'B', 'C', 'D'), fc.stringMatching(/^[0-9\-$:/.+]{2,16}$/))
     .map(([s, d]) => `${s}${d}B`),
   databaromni: digits(13),
   databarexpanded: fc.tuple(digits(13), gs1Tail).map(([gtin, tail]) => `(01)${gtin}${tail}`),

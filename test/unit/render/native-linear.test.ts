@@ -1,4 +1,4 @@
-// Our ITF-14, Interleaved 2 of 5 and Code 39 encoders against BWIPP's own (bwip-js raw()), on random data
+// Our ITF-14, Interleaved 2 of 5, Code 39, Code 93 and Codabar encoders against BWIPP's own (bwip-js raw()), on random data
 // with the options a render passes: every field raw() returns (bars and spaces, bar heights and bottoms,
 // the text) must be the same. And near the data rule: wherever raw() refuses, ours hands back
 // (undefined), so a check that uses ours refuses what BWIPP refuses. npm test runs NATIVE_ENCODER_RUNS
@@ -9,6 +9,8 @@ import { normalizeRenderSpec } from '../../../src/domain/render-spec.ts';
 import { BAR_HEIGHT_BOUNDS, getSymbology, type SymbologyId } from '../../../src/domain/symbologies.ts';
 import { preflight } from '../../../src/render/index.ts';
 import { encodeCode39 } from '../../../src/render/linear/code39.ts';
+import { encodeCode93 } from '../../../src/render/linear/code93.ts';
+import { encodeCodabar } from '../../../src/render/linear/codabar.ts';
 import { encodeWithBwip, type EncodeOptions, type LinearEncoding } from '../../../src/render/linear/encoding.ts';
 import { encodeInterleaved2of5, encodeItf14 } from '../../../src/render/linear/itf.ts';
 import { encodeOptions } from '../../../src/render/linear/plan.ts';
@@ -17,10 +19,12 @@ import { LINEAR_DATA, refusalCounts, runs } from './linear-data.ts';
 const RUNS = runs('NATIVE_ENCODER_RUNS', 2_000);
 
 type Encoder = (data: string, o: EncodeOptions) => LinearEncoding | undefined;
-const ENCODERS: Record<'itf14' | 'interleaved2of5' | 'code39', Encoder> = {
+const ENCODERS: Record<'itf14' | 'interleaved2of5' | 'code39' | 'code93' | 'codabar', Encoder> = {
   itf14: encodeItf14,
   interleaved2of5: encodeInterleaved2of5,
   code39: encodeCode39,
+  code93: encodeCode93,
+  codabar: encodeCodabar,
 };
 const IDS = Object.keys(ENCODERS) as (keyof typeof ENCODERS)[];
 
@@ -32,7 +36,7 @@ const renderOptions = fc.record(
   { requiredKeys: ['include_text'] },
 );
 
-describe(`native ITF-14, Interleaved 2 of 5 and Code 39 return what bwip-js raw() returns (${RUNS} random inputs each)`, () => {
+describe(`native ITF-14, Interleaved 2 of 5, Code 39, Code 93 and Codabar return what bwip-js raw() returns (${RUNS} random inputs each)`, () => {
   it.each(IDS)(
     '%s over random valid data and render options',
     (id) => {
@@ -58,7 +62,10 @@ describe(`native ITF-14, Interleaved 2 of 5 and Code 39 return what bwip-js raw(
 
 // Strings near each data rule: digits of lengths around ITF-14's and of either parity, a wrong check digit
 // often; Code 39's characters with lowercase, other ASCII and non-ASCII mixed in, and the empty string;
-// and over-long input past BWIPP's limit.
+// Code 93's ASCII with control characters and non-ASCII, and lengths either side of BWIPP's limit on the
+// data and on its shift-spelled message (83 lowercase letters spell 498 characters, 84 spell 504);
+// Codabar's characters anywhere (start and stop characters inside, body characters at the ends,
+// lowercase), of 0-20 characters and either side of BWIPP's limit; and over-long input past it.
 const nearDigits = fc
   .tuple(
     fc.integer({ min: 0, max: 16 }).chain((n) => fc.stringMatching(new RegExp(`^\\d{${n}}$`))),
@@ -81,17 +88,35 @@ const code39Near = fc.oneof(
   }),
   fc.stringMatching(/^[0-9A-Z]{495,505}$/),
 );
+const code93Near = fc.oneof(
+  fc.string({ unit: fc.integer({ min: 0, max: 130 }).map((c) => String.fromCharCode(c)), maxLength: 20 }),
+  fc.stringMatching(/^[a-z]{82,85}$/),
+  fc.stringMatching(/^[A-Z]{497,503}$/),
+);
+const codabarNear = fc.oneof(
+  fc.string({ unit: fc.constantFrom(...'0123456789-$:/.+ABCDabcdE*'), maxLength: 20 }),
+  fc
+    .tuple(
+      fc.constantFrom('A', 'B', 'C', 'D'),
+      fc.stringMatching(/^[0-9\-$:/.+]{0,20}$/),
+      fc.constantFrom('A', 'D', 'a', '1'),
+    )
+    .map(([start, body, stop]) => start + body + stop),
+  fc.stringMatching(/^A\d{496,500}B$/),
+);
 const NEAR: Record<keyof typeof ENCODERS, fc.Arbitrary<string>> = {
   itf14: fc.oneof(nearDigits, itf14Valid),
   interleaved2of5: fc.oneof(nearDigits, fc.stringMatching(/^\d{498,502}$/)),
   code39: code39Near,
+  code93: code93Near,
+  codabar: codabarNear,
 };
 const nearOptions = fc.record(
   { includetext: fc.boolean(), height: fc.double({ min: 0.05, max: 7, noNaN: true }) },
   { requiredKeys: ['includetext'] },
 );
 
-describe('native ITF-14, Interleaved 2 of 5 and Code 39 refuse what raw() refuses (a check may use them)', () => {
+describe('native ITF-14, Interleaved 2 of 5, Code 39, Code 93 and Codabar refuse what raw() refuses (a check may use them)', () => {
   it.each(IDS)(
     '%s: ours is undefined wherever raw() throws, and equal wherever ours answers',
     (id) => {
@@ -113,6 +138,8 @@ describe('native ITF-14, Interleaved 2 of 5 and Code 39 refuse what raw() refuse
     ['itf14', '15400141288764', /check digit/],
     ['interleaved2of5', '123', /even|digits|pattern/],
     ['code39', 'abc', /uppercase/],
+    ['code93', 'caf\u00e9', /ASCII|pattern|characters/],
+    ['codabar', 'A12', /pattern|stop|characters/],
   ] as const)('%s %s is refused, as before', (symbology, data, reason) => {
     const r = normalizeRenderSpec({ symbology, data });
     if (r.ok) {
