@@ -2,7 +2,7 @@
 // check character, the start and stop characters A-D in the text), so the bars and the text are BWIPP's on
 // every input; test/unit/render/native-linear.test.ts compares it with raw() on random data. It refuses
 // (returns undefined for) everything BWIPP would refuse, so that raw() decides, and raises, there.
-import type { EncodeOptions, LinearEncoding } from './encoding.ts';
+import { evenBars, type EncodeOptions, type LinearEncoding } from './encoding.ts';
 
 /** BWIPP's input limit (rationalizedCodabarinputTooLong). */
 const MAX_INPUT = 500;
@@ -35,11 +35,5 @@ export function encodeCodabar(data: string, o: EncodeOptions): LinearEncoding | 
     if (index < 0 || startStop !== index >= FIRST_START_STOP) return undefined;
     sbs.push(...PATTERNS[index]!);
   }
-  const bars = (sbs.length + 1) >> 1;
-  return {
-    sbs,
-    bhs: new Array<number>(bars).fill(o.height ?? 1),
-    bbs: new Array<number>(bars).fill(0),
-    txt: o.includetext ? [[data, 0, 0, 'OCR-B', 10]] : [],
-  };
+  return evenBars(sbs, o.height ?? 1, o.includetext ? [[data, 0, 0, 'OCR-B', 10]] : []);
 }

@@ -3,7 +3,7 @@
 // stop pattern are BWIPP's on every input; test/unit/render/code128.test.ts compares it with raw() on random
 // data. raw() spends most of its time in BWIPP's input parsing and PostScript emulation, not in this logic.
 import { bracketed, hasPredefinedLength, parseElementString } from '../../domain/gs1.ts';
-import type { EncodeOptions, LinearEncoding } from './encoding.ts';
+import { evenBars, type EncodeOptions, type LinearEncoding } from './encoding.ts';
 
 /** FNC1 in a message, as BWIPP's parseinput writes it (its code128 uses -7). */
 const FNC1 = -7;
@@ -144,14 +144,8 @@ export function code128Values(msg: readonly number[]): number[] {
 function encodingOf(msg: readonly number[], text: string, height: number): LinearEncoding {
   const sbs: number[] = [];
   for (const v of code128Values(msg)) sbs.push(...PATTERNS[v]!);
-  const bars = (sbs.length + 1) >> 1;
-  return {
-    sbs,
-    bhs: new Array<number>(bars).fill(height),
-    bbs: new Array<number>(bars).fill(0),
-    // BWIPP leaves the text's y unset (the renderer places it); x offset 0, its default font and size.
-    txt: [[text, 0, undefined, 'OCR-B', 10]],
-  };
+  // BWIPP leaves the text's y unset (the renderer places it); x offset 0, its default font and size.
+  return evenBars(sbs, height, [[text, 0, undefined, 'OCR-B', 10]]);
 }
 
 /** Code 128 of ASCII data (0-127) as raw() returns it; undefined for data outside what it is proven on. */

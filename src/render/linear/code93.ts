@@ -2,7 +2,7 @@
 // code93ext and code93 encoders transcribed, so the shift pairs, the check characters C and K, the bars and
 // the text are BWIPP's on every input; test/unit/render/native-linear.test.ts compares it with raw() on random
 // data. It refuses (returns undefined for) everything BWIPP would refuse, so that raw() decides there.
-import type { EncodeOptions, LinearEncoding } from './encoding.ts';
+import { evenBars, type EncodeOptions, type LinearEncoding } from './encoding.ts';
 
 /** BWIPP's input limit, on the data (code93extinputTooLong) and on the shift-spelled message code93 gets. */
 const MAX_INPUT = 500;
@@ -62,11 +62,5 @@ export function encodeCode93(data: string, o: EncodeOptions): LinearEncoding | u
   c2 = (c2 + c1) % 47;
   const sbs: number[] = [...PATTERNS[START]!];
   for (const v of [...values, c1, c2, STOP]) sbs.push(...PATTERNS[v]!);
-  const bars = (sbs.length + 1) >> 1;
-  return {
-    sbs,
-    bhs: new Array<number>(bars).fill(o.height ?? 1),
-    bbs: new Array<number>(bars).fill(0),
-    txt: o.includetext ? [[text, 0, 0, 'OCR-B', 10]] : [],
-  };
+  return evenBars(sbs, o.height ?? 1, o.includetext ? [[text, 0, 0, 'OCR-B', 10]] : []);
 }

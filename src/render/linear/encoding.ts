@@ -76,3 +76,9 @@ export function encodeWithBwip(sym: Symbology, data: string, o: EncodeOptions): 
   if (!first?.sbs) throw new Error('bwip-js returned no bars');
   return { sbs: first.sbs, bhs: first.bhs ?? [], bbs: first.bbs ?? [], txt: first.txt ?? [] };
 }
+
+/** An encoding whose bars all stand on the baseline at one height (every encoder but EAN/UPC's). */
+export function evenBars(sbs: number[], height: number, txt: TextItem[]): LinearEncoding {
+  const bars = (sbs.length + 1) >> 1;
+  return { sbs, bhs: new Array<number>(bars).fill(height), bbs: new Array<number>(bars).fill(0), txt };
+}

@@ -3,7 +3,7 @@
 // every input; test/unit/render/native-linear.test.ts compares them with raw() on random data. Each refuses
 // (returns undefined for) everything BWIPP would refuse, and the inputs BWIPP would change (an odd number of
 // digits, which it pads with a zero), so that raw() decides there.
-import type { EncodeOptions, LinearEncoding } from './encoding.ts';
+import { evenBars, type EncodeOptions, type LinearEncoding } from './encoding.ts';
 
 /** BWIPP's input limit for interleaved2of5 (interleaved2of5inputTooLong). */
 const MAX_INPUT = 500;
@@ -34,16 +34,11 @@ function interleavedBars(digits: string): number[] {
   return sbs;
 }
 
-function encodingOf(sbs: number[], height: number, txt: LinearEncoding['txt']): LinearEncoding {
-  const bars = (sbs.length + 1) >> 1;
-  return { sbs, bhs: new Array<number>(bars).fill(height), bbs: new Array<number>(bars).fill(0), txt };
-}
-
 /** Interleaved 2 of 5 of an even number of digits, no check digit, as raw() returns it; undefined otherwise. */
 export function encodeInterleaved2of5(data: string, o: EncodeOptions): LinearEncoding | undefined {
   if (data.length === 0 || data.length % 2 !== 0 || data.length > MAX_INPUT || !allDigits(data)) return undefined;
   const txt: LinearEncoding['txt'] = o.includetext ? [[data, 0, 0, FONT, TEXT_SIZE]] : [];
-  return encodingOf(interleavedBars(data), o.height ?? 1, txt);
+  return evenBars(interleavedBars(data), o.height ?? 1, txt);
 }
 
 /** GS1 mod-10 check digit of ITF-14's first 13 digits, summed as BWIPP's itf14 sums it (weight 3 on even indices). */
@@ -60,5 +55,5 @@ function itf14CheckDigit(digits: string): number {
  */
 export function encodeItf14(data: string, o: EncodeOptions): LinearEncoding | undefined {
   if (data.length !== 14 || !allDigits(data) || data.charCodeAt(13) - 48 !== itf14CheckDigit(data)) return undefined;
-  return encodingOf(interleavedBars(data), o.height ?? ITF14_HEIGHT, [[data, 0, ITF14_TEXT_Y, FONT, TEXT_SIZE]]);
+  return evenBars(interleavedBars(data), o.height ?? ITF14_HEIGHT, [[data, 0, ITF14_TEXT_Y, FONT, TEXT_SIZE]]);
 }
