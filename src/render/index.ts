@@ -58,7 +58,7 @@ export const RENDERER_VERSIONS: Record<string, string> = Object.freeze({
   bwipp: bwipjs.BWIPP_VERSION,
   // libvips draws webp/jpeg and rasterizes styled codes (librsvg): its version changes those bytes.
   vips: sharp.versions.vips ?? 'unknown',
-  render: '6',
+  render: '7',
 });
 
 type MatrixPlan = { kind: 'matrix'; matrix: Matrix; layout: Layout };

@@ -1,11 +1,18 @@
-// A minimal vector PDF 1.4: one page sized to the symbol at the requested dpi, one Flate content stream
-// of filled paths, and each distinct glyph outline once as a form XObject the page places (its compressed
+// A minimal vector PDF 1.4: one page sized to the symbol at the requested dpi, one content stream of
+// filled paths, and each distinct glyph outline once as a form XObject the page places (its compressed
 // stream kept across renders). No dates or ids, so the same drawing gives the same bytes.
 import { deflateSync, inflateSync } from 'node:zlib';
 import { markOps, outlineOps, paintOps, readPaintOps } from './paint.ts';
 import type { Drawing, Seg } from './vector.ts';
 
 const pt = (n: number) => Number(n.toFixed(4)).toString();
+
+/**
+ * Content streams shorter than this are written uncompressed: a deflate costs a fixed amount per call
+ * (a zlib stream and its state) that was most of the writer's time for a linear symbol's kilobyte of
+ * operators, and saves only a few hundred bytes of a file its glyph forms make several kilobytes.
+ */
+export const PDF_FLATE_MIN_BYTES = 2048;
 
 // A form's compressed content and bounding box, per outline.
 const FORMS = new WeakMap<readonly Seg[], { stream: Buffer; bbox: string }>();
@@ -33,9 +40,9 @@ export function drawingToPdf(dr: Drawing, dpi: number): Buffer {
   const w = dr.width * k;
   const h = dr.height * k;
   const marks = markOps(dr.marks ?? [], (id, at) => `q ${at} cm /G${id} Do Q`);
-  const content = deflateSync(`${pt(k)} 0 0 ${pt(-k)} 0 ${pt(h)} cm\n${paintOps(dr, 'f*')}${marks.ops}`, {
-    level: 1,
-  });
+  const ops = Buffer.from(`${pt(k)} 0 0 ${pt(-k)} 0 ${pt(h)} cm\n${paintOps(dr, 'f*')}${marks.ops}`, 'latin1');
+  const flate = ops.length >= PDF_FLATE_MIN_BYTES;
+  const content = flate ? deflateSync(ops, { level: 1 }) : ops;
   const xobjects = marks.outlines.map((_, i) => `/G${i} ${5 + i} 0 R`).join(' ');
   const resources = xobjects === '' ? '<< >>' : `<< /XObject << ${xobjects} >> >>`;
   const objects = [
@@ -54,13 +61,14 @@ export function drawingToPdf(dr: Drawing, dpi: number): Buffer {
     offsets.push(length);
     push(Buffer.from(`${i + 1} 0 obj\n${body}\nendobj\n`, 'latin1'));
   });
-  const stream = (n: number, dict: string, data: Buffer) => {
+  const stream = (n: number, dict: string, data: Buffer, flate = true) => {
     offsets.push(length);
-    push(Buffer.from(`${n} 0 obj\n<< ${dict}/Length ${data.length} /Filter /FlateDecode >>\nstream\n`, 'latin1'));
+    const filter = flate ? ' /Filter /FlateDecode' : '';
+    push(Buffer.from(`${n} 0 obj\n<< ${dict}/Length ${data.length}${filter} >>\nstream\n`, 'latin1'));
     push(data);
     push(Buffer.from('\nendstream\nendobj\n', 'latin1'));
   };
-  stream(4, '', content);
+  stream(4, '', content, flate);
   marks.outlines.forEach((d, i) => {
     const form = formOf(d);
     stream(5 + i, `/Type /XObject /Subtype /Form /BBox [${form.bbox}] `, form.stream);
@@ -77,13 +85,15 @@ export function drawingToPdf(dr: Drawing, dpi: number): Buffer {
   return Buffer.concat(parts);
 }
 
-// Object n's stream, inflated.
+// Object n's stream, inflated when its dictionary says it is compressed.
 function streamOf(pdf: Buffer, text: string, n: number): string | undefined {
   const at = text.indexOf(`\n${n} 0 obj\n`);
   if (at < 0) return undefined;
-  const length = Number(/\/Length (\d+)/.exec(text.slice(at, at + 300))?.[1] ?? 0);
   const start = text.indexOf('stream\n', at) + 'stream\n'.length;
-  return inflateSync(pdf.subarray(start, start + length)).toString('latin1');
+  const dict = text.slice(at, start);
+  const length = Number(/\/Length (\d+)/.exec(dict)?.[1] ?? 0);
+  const data = pdf.subarray(start, start + length);
+  return (dict.includes('/FlateDecode') ? inflateSync(data) : data).toString('latin1');
 }
 
 /** Reads a PDF written by drawingToPdf back into its drawing (pixel units). */

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizeRenderSpec } from '../../../src/domain/render-spec.ts';
 import type { RenderSpec } from '../../../src/domain/render-spec.ts';
 import { render } from '../../../src/render/index.ts';
+import { PDF_FLATE_MIN_BYTES } from '../../../src/render/pdf.ts';
 import { decode } from '../../support/decode.ts';
 
 function spec(body: Record<string, unknown>): RenderSpec {
@@ -27,9 +28,29 @@ describe('glyphs defined once in the vector formats', () => {
     const pdf = (await render(spec({ symbology: 'ean13', data: DATA, format: 'pdf' }))).bytes;
     const text = pdf.toString('latin1');
     expect(count(text, /\/Subtype \/Form/g)).toBe(7);
-    const start = text.indexOf('stream\n') + 7;
-    const length = Number(/\/Length (\d+)/.exec(text)![1]);
-    expect(count(inflateSync(pdf.subarray(start, start + length)).toString('latin1'), / Do /g)).toBe(13);
+    // The page's operators, a kilobyte: written as they are, under PDF_FLATE_MIN_BYTES.
+    const page = /\n4 0 obj\n<< \/Length (\d+) >>\nstream\n/.exec(text)!;
+    const start = page.index + page[0].length;
+    expect(count(text.slice(start, start + Number(page[1])), / Do /g)).toBe(13);
+  });
+
+  it('PDF: a content stream of PDF_FLATE_MIN_BYTES or more is compressed, a shorter one is not', async () => {
+    const pageOf = async (body: Record<string, unknown>) => {
+      const pdf = (await render(spec({ ...body, format: 'pdf' }))).bytes;
+      const text = pdf.toString('latin1');
+      const at = text.indexOf('\n4 0 obj\n');
+      const dict = text.slice(at, text.indexOf('stream\n', at));
+      const start = text.indexOf('stream\n', at) + 7;
+      const data = pdf.subarray(start, start + Number(/\/Length (\d+)/.exec(dict)![1]));
+      return { flate: dict.includes('/FlateDecode'), ops: dict.includes('/FlateDecode') ? inflateSync(data) : data };
+    };
+    const qr = await pageOf({ data: 'https://example.com/products/widgets?id=123456' });
+    expect(qr.flate).toBe(true);
+    expect(qr.ops.length).toBeGreaterThanOrEqual(PDF_FLATE_MIN_BYTES);
+    const ean = await pageOf({ symbology: 'ean13', data: DATA });
+    expect(ean.flate).toBe(false);
+    expect(ean.ops.length).toBeLessThan(PDF_FLATE_MIN_BYTES);
+    expect(ean.ops.toString('latin1')).toMatch(/ re\n/);
   });
 
   it('EPS: one procedure per distinct digit, called once per character', async () => {
