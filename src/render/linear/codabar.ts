@@ -2,7 +2,7 @@
 // check character, the start and stop characters A-D in the text), so the bars and the text are BWIPP's on
 // every input; test/unit/render/native-linear.test.ts compares it with raw() on random data. It refuses
 // (returns undefined for) everything BWIPP would refuse, so that raw() decides, and raises, there.
-import { evenBars, type EncodeOptions, type LinearEncoding } from './encoding.ts';
+import { evenBars, indexByCode, type EncodeOptions, type LinearEncoding } from './encoding.ts';
 
 /** BWIPP's input limit (rationalizedCodabarinputTooLong). */
 const MAX_INPUT = 500;
@@ -16,13 +16,7 @@ const PATTERNS = (
 )
   .split(' ')
   .map((p) => Array.from(p, Number));
-// A character's index in CHARS by its code (-1: not Codabar).
-const INDEX = new Int8Array(128).fill(-1);
-for (let i = 0; i < CHARS.length; i++) INDEX[CHARS.charCodeAt(i)] = i;
-const indexOf = (data: string, i: number) => {
-  const c = data.charCodeAt(i);
-  return c < 128 ? INDEX[c]! : -1;
-};
+const indexOf = indexByCode(CHARS);
 
 /** Codabar of a start character, body and stop character, as raw() returns it; undefined for data BWIPP refuses. */
 export function encodeCodabar(data: string, o: EncodeOptions): LinearEncoding | undefined {
@@ -30,7 +24,7 @@ export function encodeCodabar(data: string, o: EncodeOptions): LinearEncoding | 
   if (data.length < 2 || data.length > MAX_INPUT) return undefined;
   const sbs: number[] = [];
   for (let i = 0; i <= last; i++) {
-    const index = indexOf(data, i);
+    const index = indexOf(data.charCodeAt(i));
     const startStop = i === 0 || i === last;
     if (index < 0 || startStop !== index >= FIRST_START_STOP) return undefined;
     sbs.push(...PATTERNS[index]!);

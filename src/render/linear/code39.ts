@@ -2,7 +2,7 @@
 // character, the text between its stars), so the bars and the text are BWIPP's on every input;
 // test/unit/render/native-linear.test.ts compares it with raw() on random data. It refuses (returns undefined
 // for) everything BWIPP would refuse, so that raw() decides, and raises, there.
-import { evenBars, type EncodeOptions, type LinearEncoding } from './encoding.ts';
+import { evenBars, indexByCode, type EncodeOptions, type LinearEncoding } from './encoding.ts';
 
 /** BWIPP's input limit (code39inputTooLong). */
 const MAX_INPUT = 500;
@@ -18,17 +18,14 @@ const PATTERNS = (
   .split(' ')
   .map((p) => Array.from(p, Number));
 const STAR = PATTERNS[CHARS.length]!;
-// A character's index in CHARS by its code (-1: not Code 39).
-const INDEX = new Int8Array(128).fill(-1);
-for (let i = 0; i < CHARS.length; i++) INDEX[CHARS.charCodeAt(i)] = i;
+const indexOf = indexByCode(CHARS);
 
 /** Code 39 of its 43 characters, as raw() returns it; undefined for data BWIPP refuses. */
 export function encodeCode39(data: string, o: EncodeOptions): LinearEncoding | undefined {
   if (data.length === 0 || data.length > MAX_INPUT) return undefined;
   const sbs: number[] = [...STAR];
   for (let i = 0; i < data.length; i++) {
-    const c = data.charCodeAt(i);
-    const index = c < 128 ? INDEX[c]! : -1;
+    const index = indexOf(data.charCodeAt(i));
     if (index < 0) return undefined;
     sbs.push(...PATTERNS[index]!);
   }

@@ -3,7 +3,8 @@
 // bars, their bottoms and the text (positions and sizes included) are BWIPP's on every input;
 // test/unit/render/ean.test.ts compares them with raw() on random data. Each encoder refuses (returns
 // undefined for) everything BWIPP would refuse, and more, so that raw() decides, and raises, there.
-import { ADDON_GAP_MODULES, type EncodeOptions, type LinearEncoding, type TextItem } from './encoding.ts';
+import { expandUpce, gs1CheckDigit } from '../../domain/render-spec.ts';
+import { ADDON_GAP_MODULES, allDigits, type EncodeOptions, type LinearEncoding, type TextItem } from './encoding.ts';
 
 /**
  * BWIPP's float normalization ($f in bwip-js): non-integers are stored as single precision. Reproduced
@@ -43,23 +44,6 @@ const EAN5_PARITY = '11000 10100 10010 10001 01100 00110 00011 01010 01001 00101
 const EAN2_PARITY = ['00', '01', '10', '11'];
 
 const digitAt = (s: string, i: number) => s.charCodeAt(i) - 48;
-const allDigits = (s: string) => /^\d+$/.test(s);
-
-/** GS1 mod-10 check digit of `body` (weights 3, 1, 3 … from the right), as each BWIPP encoder sums it. */
-function checkDigit(body: string): number {
-  let sum = 0;
-  for (let i = body.length - 1, w = 3; i >= 0; i--, w = 4 - w) sum += digitAt(body, i) * w;
-  return (10 - (sum % 10)) % 10;
-}
-
-/** UPC-E (number system and six digits) as the 11 UPC-A digits BWIPP computes its check digit on. */
-function expandUpce(e: string): string {
-  const last = digitAt(e, 6);
-  if (last <= 2) return `${e.slice(0, 3)}${e[6]}0000${e.slice(3, 6)}`;
-  if (last === 3) return `${e.slice(0, 4)}00000${e.slice(4, 6)}`;
-  if (last === 4) return `${e.slice(0, 5)}00000${e[5]}`;
-  return `${e.slice(0, 6)}0000${e[6]}`;
-}
 
 /** Bar heights and bottoms: `groups` alternates guard bars and digit bars, starting with guards. */
 function barsOf(groups: readonly number[], height: number, includetext: boolean): { bhs: number[]; bbs: number[] } {
@@ -211,7 +195,7 @@ function encodingOf(main: MainSymbol, o: EncodeOptions): LinearEncoding {
  */
 function accepted(data: string, length: number, o: EncodeOptions, takesAddon: boolean, basis = (b: string) => b) {
   if (data.length !== length || !allDigits(data)) return false;
-  if (checkDigit(basis(data.slice(0, -1))) !== digitAt(data, length - 1)) return false;
+  if (gs1CheckDigit(basis(data.slice(0, -1))) !== digitAt(data, length - 1)) return false;
   if (o.addon === undefined) return true;
   return takesAddon && (o.addon.length === 2 || o.addon.length === 5) && allDigits(o.addon);
 }

@@ -82,3 +82,13 @@ export function evenBars(sbs: number[], height: number, txt: TextItem[]): Linear
   const bars = (sbs.length + 1) >> 1;
   return { sbs, bhs: new Array<number>(bars).fill(height), bbs: new Array<number>(bars).fill(0), txt };
 }
+
+/** Whether `s` is one or more ASCII digits. */
+export const allDigits = (s: string) => /^\d+$/.test(s);
+
+/** A lookup of each character's index in `chars` by its code, -1 for any other (a table, not indexOf per character). */
+export function indexByCode(chars: string): (code: number) => number {
+  const index = new Int8Array(128).fill(-1);
+  for (let i = 0; i < chars.length; i++) index[chars.charCodeAt(i)] = i;
+  return (code) => (code < 128 ? index[code]! : -1);
+}

@@ -3,7 +3,8 @@
 // every input; test/unit/render/native-linear.test.ts compares them with raw() on random data. Each refuses
 // (returns undefined for) everything BWIPP would refuse, and the inputs BWIPP would change (an odd number of
 // digits, which it pads with a zero), so that raw() decides there.
-import { evenBars, type EncodeOptions, type LinearEncoding } from './encoding.ts';
+import { gs1CheckDigit } from '../../domain/render-spec.ts';
+import { allDigits, evenBars, type EncodeOptions, type LinearEncoding } from './encoding.ts';
 
 /** BWIPP's input limit for interleaved2of5 (interleaved2of5inputTooLong). */
 const MAX_INPUT = 500;
@@ -19,8 +20,6 @@ const TEXT_SIZE = 10;
 const ITF14_TEXT_Y = -3.5;
 /** ITF-14's default bar height (inches); Interleaved 2 of 5's is 1. */
 const ITF14_HEIGHT = 0.5;
-
-const allDigits = (s: string) => /^\d+$/.test(s);
 
 /** Bars and spaces of an even number of digits: start, each pair's bars (first digit) and spaces (second) interleaved, stop. */
 function interleavedBars(digits: string): number[] {
@@ -41,19 +40,13 @@ export function encodeInterleaved2of5(data: string, o: EncodeOptions): LinearEnc
   return evenBars(interleavedBars(data), o.height ?? 1, txt);
 }
 
-/** GS1 mod-10 check digit of ITF-14's first 13 digits, summed as BWIPP's itf14 sums it (weight 3 on even indices). */
-function itf14CheckDigit(digits: string): number {
-  let sum = 0;
-  for (let i = 0; i < 13; i++) sum += (digits.charCodeAt(i) - 48) * (i % 2 === 0 ? 3 : 1);
-  return (10 - (sum % 10)) % 10;
-}
-
 /**
  * ITF-14 of 14 digits whose last is their check digit, as raw() returns it: BWIPP always sets its text
  * (the renderer prints it only with includetext). Undefined for anything else: BWIPP completes 13 digits
  * itself and refuses a wrong check digit, so raw() decides there.
  */
 export function encodeItf14(data: string, o: EncodeOptions): LinearEncoding | undefined {
-  if (data.length !== 14 || !allDigits(data) || data.charCodeAt(13) - 48 !== itf14CheckDigit(data)) return undefined;
+  if (data.length !== 14 || !allDigits(data) || data.charCodeAt(13) - 48 !== gs1CheckDigit(data.slice(0, 13)))
+    return undefined;
   return evenBars(interleavedBars(data), o.height ?? ITF14_HEIGHT, [[data, 0, ITF14_TEXT_Y, FONT, TEXT_SIZE]]);
 }
