@@ -15,14 +15,8 @@ import { loadVerifier } from '../../src/render/decoder.ts';
 import { RMQR_VERSIONS, matrixOptions } from '../../src/render/bwip.ts';
 import { planBwip } from '../support/bwip-reference.ts';
 import { preflight, render } from '../../src/render/index.ts';
-import { encodeCode128, encodeGs1128 } from '../../src/render/linear/code128.ts';
-import { encodeCode39 } from '../../src/render/linear/code39.ts';
-import { encodeCode93 } from '../../src/render/linear/code93.ts';
-import { encodeCodabar } from '../../src/render/linear/codabar.ts';
-import { encodeEan13, encodeEan8, encodeUpca, encodeUpce } from '../../src/render/linear/ean.ts';
-import { encodeInterleaved2of5, encodeItf14 } from '../../src/render/linear/itf.ts';
 import { encodeWithBwip } from '../../src/render/linear/encoding.ts';
-import { encodeOptions } from '../../src/render/linear/plan.ts';
+import { encodeOptions, nativeEncoder } from '../../src/render/linear/plan.ts';
 import { fastMaskFunctions, originalMaskFunctions } from '../../src/render/qr-mask.ts';
 
 export type Row = { name: string; perSecond: number; msPerOp: number; ratio?: number; note?: string };
@@ -232,32 +226,19 @@ async function addOnRows(): Promise<Row[]> {
   ];
 }
 
-// Our encoders (src/render/linear/code128.ts, ean.ts, itf.ts, code39.ts, code93.ts, codabar.ts) against raw(), which they replace in the render: the
-// gain that decided their use (docs/decisions/native-encoders.md).
-const NATIVE_ENCODERS = {
-  code128: encodeCode128,
-  'gs1-128': encodeGs1128,
-  ean13: encodeEan13,
-  ean8: encodeEan8,
-  upca: encodeUpca,
-  upce: encodeUpce,
-  itf14: encodeItf14,
-  interleaved2of5: encodeInterleaved2of5,
-  code39: encodeCode39,
-  code93: encodeCode93,
-  codabar: encodeCodabar,
-} as const;
-const hasNativeEncoder = (id: SymbologyId): id is keyof typeof NATIVE_ENCODERS => id in NATIVE_ENCODERS;
-
-async function encoderRows(id: keyof typeof NATIVE_ENCODERS, data: string): Promise<Row[]> {
+// Our encoder for the symbology (the ones plan.ts uses) against raw(), which it replaces in the render: the
+// gain that decided its use (docs/decisions/native-encoders.md). None for a symbology raw() still encodes.
+async function encoderRows(id: SymbologyId, data: string): Promise<Row[]> {
+  const ours = nativeEncoder(id);
+  if (!ours) return [];
   const s = spec({ symbology: id, data });
   const o = encodeOptions(s);
   const sym = getSymbology(id);
-  const [raw, ours] = (await interleaved([
+  const [raw, mine] = (await interleaved([
     [`encode ${id}: bwip-js raw()`, () => encodeWithBwip(sym, s.data, o)],
-    [`encode ${id}: ours`, () => NATIVE_ENCODERS[id](s.data, o)],
+    [`encode ${id}: ours`, () => ours(s.data, o)],
   ])) as [Row, Row];
-  return [raw, { ...ours, ratio: ours.perSecond / raw.perSecond, note: 'vs raw() of the same input' }];
+  return [raw, { ...mine, ratio: mine.perSecond / raw.perSecond, note: 'vs raw() of the same input' }];
 }
 
 /** Runs every measurement and returns one row each, with its ratio against the baseline of its group. */
@@ -284,7 +265,7 @@ export async function benchRender(only: readonly SymbologyId[] = SYMBOLOGY_IDS):
   const rows: Row[] = only.includes('qrcode') ? await qrRows() : [];
   for (const id of only) {
     rows.push(...(await symbologyRows(id, examples.get(id)!)));
-    if (hasNativeEncoder(id)) rows.push(...(await encoderRows(id, examples.get(id)!)));
+    rows.push(...(await encoderRows(id, examples.get(id)!)));
   }
   if (only.includes('ean13')) rows.push(...(await addOnRows()));
   return rows;

@@ -63,7 +63,7 @@ type NativeEncoder = {
 // add-on length, EAN-8's add-on), so raw() refuses it with BWIPP's message, at a check as before. So do the
 // ITF-14, Interleaved 2 of 5, Code 39, Code 93 and Codabar encoders, which also leave to raw() what BWIPP
 // would change (13-digit ITF-14, an odd number of digits).
-const NATIVE: Partial<Record<SymbologyId, NativeEncoder>> = {
+const NATIVE: Readonly<Partial<Record<SymbologyId, NativeEncoder>>> = {
   code128: { encode: encodeCode128, checks: true, addons: false },
   'gs1-128': { encode: encodeGs1128, checks: false, addons: false },
   ean13: { encode: encodeEan13, checks: true, addons: true },
@@ -76,6 +76,9 @@ const NATIVE: Partial<Record<SymbologyId, NativeEncoder>> = {
   code93: { encode: encodeCode93, checks: true, addons: false },
   codabar: { encode: encodeCodabar, checks: true, addons: false },
 };
+
+/** Our encoder for a symbology, if it has one (the render bench times it against raw()). */
+export const nativeEncoder = (id: SymbologyId) => NATIVE[id]?.encode;
 
 /** The options BWIPP's encoder gets for a spec. */
 export function encodeOptions(spec: RenderSpec): EncodeOptions {
