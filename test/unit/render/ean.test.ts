@@ -127,7 +127,6 @@ describe('native EAN/UPC refuse what raw() refuses (a check may use them)', () =
         nearOptions,
         { ours: (data, o) => ENCODERS[id](data, o), raw: (data, o) => raw(id, data, o) },
         RUNS,
-        expect,
       );
       // Both sides are reached: most near misses are refused, some inputs are drawn.
       expect(counts['refused by BWIPP']).toBeGreaterThan(RUNS * 0.5);

@@ -1,6 +1,7 @@
 // Random valid data per linear symbology (and MaxiCode), for the property tests that compare our drawing
 // with bwip-js's: every generated string is accepted by normalizeRenderSpec.
 import fc from 'fast-check';
+import { expect } from 'vitest';
 import { aiRule } from '../../../src/domain/gs1.ts';
 import { gs1CheckDigit } from '../../../src/domain/render-spec.ts';
 import type { SymbologyId } from '../../../src/domain/symbologies.ts';
@@ -108,8 +109,6 @@ export const GS1_ELEMENT_STRINGS = fc.array(gs1Element, { minLength: 1, maxLengt
 /** What a refusal property met: inputs both encoders drew alike, ours handed back to raw(), BWIPP refused. */
 export type RefusalCounts = { equal: number; 'handed back': number; 'refused by BWIPP': number };
 
-type Expect = (actual: unknown, message: string) => { toBeUndefined(): void; toStrictEqual(v: unknown): void };
-
 /**
  * A native encoder's refusal property over `runs` inputs: where raw() throws, ours must be undefined (so a
  * check that uses ours refuses what BWIPP refuses); where ours answers, it must equal raw(). Returns what
@@ -120,7 +119,6 @@ export function refusalCounts<O, T>(
   options: fc.Arbitrary<O>,
   encoders: { ours: (data: string, o: O) => T | undefined; raw: (data: string, o: O) => T },
   numRuns: number,
-  expect: Expect,
 ): RefusalCounts {
   const counts: RefusalCounts = { equal: 0, 'handed back': 0, 'refused by BWIPP': 0 };
   fc.assert(
