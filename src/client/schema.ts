@@ -1678,6 +1678,8 @@ export interface components {
       };
       /** @description Default margin in modules */
       quiet_zone: number;
+      /** @description Whether a foreground lighter than the background is taken; where false, a reversed request is a 422 on foreground */
+      light_on_dark: boolean;
     };
     OptionDescription: {
       /** @enum {unknown} */

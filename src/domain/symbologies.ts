@@ -633,6 +633,8 @@ export type SymbologyDescription = {
   data: Omit<DataRule, 'pattern'> & { pattern: string };
   options: Record<string, OptionDescription>;
   quiet_zone: number;
+  /** Whether a foreground lighter than the background is taken (else a 422 on `foreground`). */
+  light_on_dark: boolean;
 };
 
 /** JSON-serializable catalog for GET /v1/symbologies. */
@@ -645,5 +647,6 @@ export function describeSymbologies(): SymbologyDescription[] {
     data: { ...s.data },
     options: Object.fromEntries(optionsFor(s).map((o) => [o, describeOption(s, o)])),
     quiet_zone: s.quietZone,
+    light_on_dark: s.lightOnDark === true,
   }));
 }

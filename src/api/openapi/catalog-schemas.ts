@@ -58,6 +58,11 @@ export const CATALOG_SCHEMAS: Record<string, Json> = {
       additionalProperties: { $ref: '#/components/schemas/OptionDescription' },
     },
     quiet_zone: { type: 'integer', description: 'Default margin in modules' },
+    light_on_dark: {
+      type: 'boolean',
+      description:
+        'Whether a foreground lighter than the background is taken; where false, a reversed request is a 422 on foreground',
+    },
   }),
   OptionDescription: {
     type: 'object',

@@ -92,6 +92,21 @@ describe('defaults', () => {
   });
 });
 
+describe('the catalog publishes light_on_dark', () => {
+  it('true exactly where intake takes a foreground lighter than its background', () => {
+    for (const d of describeSymbologies()) {
+      const issues = issuesOf({ symbology: d.id, data: d.data.example, foreground: '#ffffff', background: '#000000' });
+      if (d.light_on_dark) expect(issues, d.id).toEqual([]);
+      else
+        expect(
+          issues.map((i) => i.path),
+          d.id,
+        ).toEqual(['foreground']);
+    }
+    expect(describeSymbologies().filter((d) => d.light_on_dark).length).toBeGreaterThan(0);
+  });
+});
+
 describe('check digits', () => {
   it.each([
     ['ean13', '400638133393', '4006381333931'],
