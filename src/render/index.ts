@@ -11,7 +11,6 @@ import { layoutMatrix, rotateMatrix } from './matrix.ts';
 import type { Layout, Matrix } from './matrix.ts';
 import { drawingToEps } from './eps.ts';
 import { drawingToPdf } from './pdf.ts';
-import { matrixBitmap } from './bitmap.ts';
 import { linearBitmap, linearDrawing } from './linear/draw.ts';
 import type { LinearLayout } from './linear/layout.ts';
 import { planLinear, type PlanPurpose } from './linear/plan.ts';
@@ -19,7 +18,7 @@ import { maxicodeBitmap, maxicodeDrawing, planMaxicode, type MaxiLayout } from '
 import { encodeBitmapPng, encodePng } from './png.ts';
 import { physicalSvg, printInfo, type PrintInfo } from './print.ts';
 import { encodeQr, qrModulesUpperBound } from './qr.ts';
-import { convertRaster, encodeBitmapRaster, svgToPng, withPhys } from './raster.ts';
+import { convertRaster, encodeBitmapRaster, encodeMatrixRaster, svgToPng, withPhys } from './raster.ts';
 import { placeLogo, styledQrDrawing } from './style.ts';
 import { encodeSvg } from './svg.ts';
 import type { ModuleGrid, Scan, Stride } from './read-hints.ts';
@@ -262,13 +261,7 @@ async function draw(spec: RenderSpec, p: AnyPlan): Promise<Buffer> {
     if (format === 'svg') return svgOut(encodeSvg(matrix, layout, o.foreground, o.background));
     if (format === 'pdf' || format === 'eps') return vector(matrixDrawing(matrix, layout, o.foreground, o.background));
     if (format === 'png') return raster(encodePng(matrix, layout, o.foreground, o.background));
-    return encodeBitmapRaster(
-      matrixBitmap(matrix, layout),
-      format as 'webp' | 'jpeg',
-      o.foreground,
-      o.background,
-      o.dpi,
-    );
+    return encodeMatrixRaster(matrix, layout, format as 'webp' | 'jpeg', o.foreground, o.background, o.dpi);
   }
   // Linear symbols and MaxiCode: a bitmap for raster formats, a drawing for vector ones, from one layout.
   if (format === 'svg' || format === 'pdf' || format === 'eps') {

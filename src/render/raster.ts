@@ -2,9 +2,10 @@
 // from a PNG or an SVG (styled codes) through sharp; and the resolution metadata print shops read (PNG pHYs).
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
-import type { Bitmap } from './bitmap.ts';
+import { matrixBitmap, type Bitmap } from './bitmap.ts';
 import { encodeBitmapJpeg } from './jpeg.ts';
-import { encodeBitmapWebp } from './webp.ts';
+import type { Layout, Matrix } from './matrix.ts';
+import { encodeBitmapWebp, encodeMatrixWebp } from './webp.ts';
 
 const PNG_HEADER_END = 8 + 25; // signature + IHDR chunk: pHYs must come before IDAT, after IHDR is simplest
 
@@ -68,4 +69,17 @@ export function encodeBitmapRaster(
   const [fg, bg] = [rgb(foreground), rgb(background)];
   if (format === 'jpeg') return encodeBitmapJpeg(b, fg, bg, dpi);
   return encodeBitmapWebp(b, fg, bg);
+}
+
+/** WebP or JPEG of a plain module matrix at its layout: WebP codes its module rows directly, JPEG reads its bitmap. */
+export function encodeMatrixRaster(
+  m: Matrix,
+  l: Layout,
+  format: 'webp' | 'jpeg',
+  foreground: string,
+  background: string,
+  dpi: number | undefined,
+): Buffer {
+  if (format === 'jpeg') return encodeBitmapRaster(matrixBitmap(m, l), format, foreground, background, dpi);
+  return encodeMatrixWebp(m, l, rgb(foreground), rgb(background));
 }

@@ -3,9 +3,15 @@
 // above is a single backward reference to distance code 1 (the pixel straight above). Green carries the
 // literals and copy lengths under one Huffman code; red, blue and alpha are constant (zero-bit codes).
 import type { Bitmap } from './bitmap.ts';
+import type { Layout, Matrix } from './matrix.ts';
+
+// Kept from one image to the next, like the token list: a fresh typed array per image costs more than
+// most images take to code.
+let writerBuffer = new Uint8Array(1 << 12);
+let tokenList = new Int32Array(1 << 12);
 
 class BitWriter {
-  private buf = new Uint8Array(1 << 12);
+  private buf = writerBuffer;
   private length = 0;
   private acc = 0;
   private n = 0;
@@ -17,7 +23,7 @@ class BitWriter {
       if (this.length === this.buf.length) {
         const bigger = new Uint8Array(this.buf.length * 2);
         bigger.set(this.buf);
-        this.buf = bigger;
+        this.buf = writerBuffer = bigger;
       }
       this.buf[this.length++] = this.acc & 0xff;
       this.acc >>>= 8;
@@ -40,8 +46,10 @@ const REVERSED = Uint8Array.from({ length: 256 }, (_, v) => {
 // once, merged nodes queued in the order made (their weights never decrease): the two-queue construction.
 // A tree deeper than the limit is built again from flattened weights.
 function codeLengths(freq: readonly number[], limit: number): number[] {
-  const syms = freq.flatMap((f, s) => (f > 0 ? [s] : []));
-  syms.sort((a, b) => freq[a]! - freq[b]! || a - b);
+  // By frequency, then symbol: a numeric sort of frequency * 512 + symbol (no comparator to call).
+  const keys: number[] = [];
+  for (let s = 0; s < freq.length; s++) if (freq[s]! > 0) keys.push(freq[s]! * 512 + s);
+  const syms = Array.from(Float64Array.from(keys).sort(), (key) => key % 512);
   const m = syms.length;
   const lengths = new Array<number>(freq.length).fill(0);
   if (m === 1) lengths[syms[0]!] = 1;
@@ -127,33 +135,94 @@ function prefixOf(value: number): [number, number, number] {
   return [2 * high + second, extra, d & ((1 << extra) - 1)];
 }
 
+/** An image's rows as the index image codes them: (width + 7) / 8 bytes a row, pixel 0 in the lowest bit. */
+type IndexRows = {
+  width: number;
+  height: number;
+  /** Whether row y (at least 1) is the same as the row above. */
+  repeats(y: number): boolean;
+  /** Writes row y's bytes into `list` from `at`. */
+  put(y: number, list: Int32Array, at: number): void;
+};
+
+function bitmapRows(b: Bitmap): IndexRows {
+  const packed = (b.width + 7) >> 3;
+  return {
+    width: b.width,
+    height: b.height,
+    repeats(y) {
+      const at = y * b.stride;
+      for (let i = 0; i < packed; i++) if (b.bits[at + i] !== b.bits[at - b.stride + i]) return false;
+      return true;
+    },
+    put(y, list, to) {
+      const at = y * b.stride;
+      for (let i = 0; i < packed; i++) list[to + i] = REVERSED[b.bits[at + i]!]!;
+    },
+  };
+}
+
+/**
+ * A module matrix's rows at its layout, without drawing it: one line of bytes per module row, shared by
+ * the module's pixel rows, and only the rows where one line gives way to another compared.
+ */
+function matrixRows(m: Matrix, l: Layout): IndexRows {
+  const packed = (l.width + 7) >> 3;
+  const blank = new Uint8Array(packed);
+  const lines: Uint8Array[] = new Array(l.height).fill(blank);
+  const s = l.scale;
+  for (let r = 0; r < m.rows; r++) {
+    const line = new Uint8Array(packed);
+    let inked = false;
+    for (let c = 0; c < m.cols; c++) {
+      if (m.cells[r * m.cols + c] !== 1) continue;
+      inked = true;
+      const x1 = Math.min(l.width, l.left + (c + 1) * s);
+      for (let x = Math.max(0, l.left + c * s); x < x1; x++) line[x >> 3]! |= 1 << (x & 7);
+    }
+    if (inked) lines.fill(line, l.top + r * s, l.top + (r + 1) * s);
+  }
+  return {
+    width: l.width,
+    height: l.height,
+    repeats(y) {
+      const [line, above] = [lines[y]!, lines[y - 1]!];
+      if (line === above) return true;
+      for (let i = 0; i < packed; i++) if (line[i] !== above[i]) return false;
+      return true;
+    },
+    put(y, list, at) {
+      list.set(lines[y]!, at);
+    },
+  };
+}
+
 // Row by row: a row equal to the one above joins a copy of one row up; otherwise its bytes are literals.
 // Literals are stored as they are, copies as minus their length (at most 4096 pixels each).
-function tokens(b: Bitmap, packed: number): { list: Int32Array; count: number } {
-  let list = new Int32Array(packed * 4 + 16);
+function tokens(rows: IndexRows): { list: Int32Array; count: number } {
+  const packed = (rows.width + 7) >> 3;
+  let list = tokenList;
   let count = 0;
   let copy = 0;
   const room = (n: number) => {
     if (count + n <= list.length) return;
     const bigger = new Int32Array(Math.max(list.length * 2, count + n));
     bigger.set(list.subarray(0, count));
-    list = bigger;
+    list = tokenList = bigger;
   };
   const flush = () => {
     room(Math.ceil(copy / 4096));
     for (; copy > 0; copy -= Math.min(copy, 4096)) list[count++] = -Math.min(copy, 4096);
   };
-  for (let y = 0; y < b.height; y++) {
-    const at = y * b.stride;
-    let same = y > 0;
-    for (let i = 0; same && i < packed; i++) same = b.bits[at + i] === b.bits[at - b.stride + i];
-    if (same) {
+  for (let y = 0; y < rows.height; y++) {
+    if (y > 0 && rows.repeats(y)) {
       copy += packed;
       continue;
     }
     flush();
     room(packed);
-    for (let i = 0; i < packed; i++) list[count++] = REVERSED[b.bits[at + i]!]!;
+    rows.put(y, list, count);
+    count += packed;
   }
   flush();
   return { list, count };
@@ -165,10 +234,19 @@ function argb(rgb: number[]): number[] {
 
 /** The bitmap as a lossless WebP in the two colours (index 0 background, 1 foreground). */
 export function encodeBitmapWebp(b: Bitmap, foreground: number[], background: number[]): Buffer {
+  return encodeWebp(bitmapRows(b), foreground, background);
+}
+
+/** The module matrix at its layout as a lossless WebP, the same bytes as its bitmap's, without drawing the bitmap. */
+export function encodeMatrixWebp(m: Matrix, l: Layout, foreground: number[], background: number[]): Buffer {
+  return encodeWebp(matrixRows(m, l), foreground, background);
+}
+
+function encodeWebp(rows: IndexRows, foreground: number[], background: number[]): Buffer {
   const w = new BitWriter();
   w.bits(0x2f, 8);
-  w.bits(b.width - 1, 14);
-  w.bits(b.height - 1, 14);
+  w.bits(rows.width - 1, 14);
+  w.bits(rows.height - 1, 14);
   w.bits(0, 1); // no alpha
   w.bits(0, 3); // version 0
   // Colour-indexing transform, two colours: the table is a 2x1 image, its second entry a difference.
@@ -188,8 +266,7 @@ export function encodeBitmapWebp(b: Bitmap, foreground: number[], background: nu
   }
   w.bits(0, 1); // no further transform
   // The index image: (width + 7) / 8 coded pixels per row.
-  const packed = (b.width + 7) >> 3;
-  const { list, count } = tokens(b, packed);
+  const { list, count } = tokens(rows);
   const freq = new Array<number>(280).fill(0);
   for (let i = 0; i < count; i++) {
     const t = list[i]!;
@@ -197,7 +274,8 @@ export function encodeBitmapWebp(b: Bitmap, foreground: number[], background: nu
   }
   w.bits(0, 1); // no colour cache
   w.bits(0, 1); // no meta prefix codes
-  const used = freq.flatMap((f, s) => (f > 0 ? [s] : []));
+  const used: number[] = [];
+  for (let sym = 0; sym < freq.length; sym++) if (freq[sym]! > 0) used.push(sym);
   const lengths = used.length === 1 ? [] : codeLengths(freq, 15);
   const codes = canonical(lengths);
   if (used.length === 1)
@@ -218,11 +296,12 @@ export function encodeBitmapWebp(b: Bitmap, foreground: number[], background: nu
   }
   const data = w.bytes();
   const pad = data.length & 1;
-  const out = Buffer.alloc(20 + data.length + pad);
+  const out = Buffer.allocUnsafe(20 + data.length + pad);
   out.write('RIFF', 0, 'latin1');
   out.writeUInt32LE(12 + data.length + pad, 4);
   out.write('WEBPVP8L', 8, 'latin1');
   out.writeUInt32LE(data.length, 16);
   out.set(data, 20);
+  if (pad) out[20 + data.length] = 0;
   return out;
 }
