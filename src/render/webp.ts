@@ -9,6 +9,7 @@ import type { Layout, Matrix } from './matrix.ts';
 // most images take to code.
 let writerBuffer = new Uint8Array(1 << 12);
 let tokenList = new Int32Array(1 << 12);
+const sortKeys = new Float64Array(512); // one per symbol of the largest alphabet (280)
 
 class BitWriter {
   private buf = writerBuffer;
@@ -47,16 +48,18 @@ const REVERSED = Uint8Array.from({ length: 256 }, (_, v) => {
 // A tree deeper than the limit is built again from flattened weights.
 function codeLengths(freq: readonly number[], limit: number): number[] {
   // By frequency, then symbol: a numeric sort of frequency * 512 + symbol (no comparator to call).
-  const keys: number[] = [];
-  for (let s = 0; s < freq.length; s++) if (freq[s]! > 0) keys.push(freq[s]! * 512 + s);
-  const syms = Array.from(Float64Array.from(keys).sort(), (key) => key % 512);
-  const m = syms.length;
+  let m = 0;
+  for (let s = 0; s < freq.length; s++) if (freq[s]! > 0) sortKeys[m++] = freq[s]! * 512 + s;
+  const sorted = sortKeys.subarray(0, m).sort();
+  const syms: number[] = [];
+  for (let i = 0; i < m; i++) syms.push(sorted[i]! % 512);
   const lengths = new Array<number>(freq.length).fill(0);
   if (m === 1) lengths[syms[0]!] = 1;
   if (m <= 1) return lengths;
-  const weight = new Float64Array(2 * m - 1);
-  const parent = new Int32Array(2 * m - 1);
-  const depth = new Int32Array(2 * m - 1);
+  // Plain arrays: small typed arrays are each an allocation outside the heap.
+  const weight: number[] = new Array(2 * m - 1).fill(0);
+  const parent: number[] = new Array(2 * m - 1).fill(0);
+  const depth: number[] = new Array(2 * m - 1).fill(0);
   for (let flatten = 0; ; flatten++) {
     for (let i = 0; i < m; i++) weight[i] = freq[syms[i]!]! + flatten * 1000;
     let leaf = 0;
