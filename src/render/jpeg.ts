@@ -113,8 +113,12 @@ const ROW_DCT = Float64Array.from({ length: 256 * 8 }, (_, i) => {
 
 // Bits out MSB first with JPEG's byte stuffing. `write` takes codes already masked to `size` bits; the
 // caller reserves room once per block so that the inner loop does not check.
+// Kept from one image to the next (the bytes are copied out at the end): a fresh buffer per image, grown
+// as the image is coded, costs more than coding a small one.
+let kept = new Uint8Array(1 << 14);
+
 class BitWriter {
-  private buf = new Uint8Array(1 << 12);
+  private buf = kept;
   private length = 0;
   private acc = 0;
   private n = 0;
@@ -122,7 +126,7 @@ class BitWriter {
     if (this.length + bytes <= this.buf.length) return;
     const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.length + bytes));
     bigger.set(this.buf.subarray(0, this.length));
-    this.buf = bigger;
+    this.buf = kept = bigger;
   }
   write(code: number, size: number): void {
     const acc = ((this.acc << size) | code) >>> 0;
@@ -163,6 +167,10 @@ class BitWriter {
     return this.buf.subarray(0, this.length);
   }
 }
+
+// The most one coded block can take: a DC code and 63 AC codes of at most 16 bits with up to 11 extra bits
+// each, and an end of block, every byte of it possibly stuffed with a zero after an 0xFF.
+const BLOCK_MAX_BYTES = 2 * Math.ceil((64 * (16 + 11) + 16) / 8);
 
 const category = (v: number) => (v === 0 ? 0 : 32 - Math.clz32(Math.abs(v)));
 
@@ -295,7 +303,7 @@ function writeBlockRow(w: BitWriter, b: Bitmap, by: number, cache: PatternCache,
       blocks = codedPattern(cache, hi, lo, fg, bg);
       [lastHi, lastLo] = [hi, lo];
     }
-    w.reserve(4096 * comps);
+    w.reserve(BLOCK_MAX_BYTES * comps);
     for (let c = 0; c < comps; c++) dc[c] = writeBlock(w, blocks[c]!, dc[c]!, TABLES[c === 0 ? 0 : 1]!);
   }
   w.align();
