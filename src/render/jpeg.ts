@@ -114,7 +114,9 @@ const ROW_DCT = Float64Array.from({ length: 256 * 8 }, (_, i) => {
 // Bits out MSB first with JPEG's byte stuffing. `write` takes codes already masked to `size` bits; the
 // caller reserves room once per block so that the inner loop does not check.
 // Kept from one image to the next (the bytes are copied out at the end): a fresh buffer per image, grown
-// as the image is coded, costs more than coding a small one.
+// as the image is coded, costs more than coding a small one. One grown past KEPT_MAX_BYTES (a poster-sized
+// image) serves its image only, so that one large render does not hold a worker's memory up for good.
+const KEPT_MAX_BYTES = 1 << 20;
 let kept = new Uint8Array(1 << 14);
 
 class BitWriter {
@@ -126,7 +128,8 @@ class BitWriter {
     if (this.length + bytes <= this.buf.length) return;
     const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.length + bytes));
     bigger.set(this.buf.subarray(0, this.length));
-    this.buf = kept = bigger;
+    this.buf = bigger;
+    if (bigger.byteLength <= KEPT_MAX_BYTES) kept = bigger;
   }
   write(code: number, size: number): void {
     const acc = ((this.acc << size) | code) >>> 0;

@@ -6,7 +6,9 @@ import type { Bitmap } from './bitmap.ts';
 import type { Layout, Matrix } from './matrix.ts';
 
 // Kept from one image to the next, like the token list: a fresh typed array per image costs more than
-// most images take to code.
+// most images take to code. One grown past KEPT_MAX_BYTES (a poster-sized image) serves its image only, so
+// that one large render does not hold a worker's memory up for good.
+const KEPT_MAX_BYTES = 1 << 20;
 let writerBuffer = new Uint8Array(1 << 12);
 let tokenList = new Int32Array(1 << 12);
 const sortKeys = new Float64Array(512); // one per symbol of the largest alphabet (280)
@@ -24,7 +26,8 @@ class BitWriter {
       if (this.length === this.buf.length) {
         const bigger = new Uint8Array(this.buf.length * 2);
         bigger.set(this.buf);
-        this.buf = writerBuffer = bigger;
+        this.buf = bigger;
+        if (bigger.byteLength <= KEPT_MAX_BYTES) writerBuffer = bigger;
       }
       this.buf[this.length++] = this.acc & 0xff;
       this.acc >>>= 8;
@@ -211,7 +214,8 @@ function tokens(rows: IndexRows): { list: Int32Array; count: number } {
     if (count + n <= list.length) return;
     const bigger = new Int32Array(Math.max(list.length * 2, count + n));
     bigger.set(list.subarray(0, count));
-    list = tokenList = bigger;
+    list = bigger;
+    if (bigger.byteLength <= KEPT_MAX_BYTES) tokenList = bigger;
   };
   const flush = () => {
     room(Math.ceil(copy / 4096));

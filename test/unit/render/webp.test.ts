@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { matrixBitmap } from '../../../src/render/bitmap.ts';
+import { encodeBitmapJpeg } from '../../../src/render/jpeg.ts';
 import { layoutMatrix, type Matrix } from '../../../src/render/matrix.ts';
 import { encodeBitmapWebp, encodeMatrixWebp } from '../../../src/render/webp.ts';
 
@@ -53,6 +54,28 @@ describe('WebP from a module matrix', () => {
       ),
       { numRuns: RUNS },
     );
+  });
+
+  it('keeps no trace of one image in the next, a large one between two small ones included', () => {
+    const noise = (n: number, seed: number): Matrix => ({
+      rows: n,
+      cols: n,
+      cells: Uint8Array.from({ length: n * n }, (_, i) => ((i * 2654435761 + seed) >>> 13) & 1),
+    });
+    const small = noise(21, 1);
+    const smallLayout = layoutMatrix(small, 4, 3, undefined)!;
+    const large = noise(177, 2);
+    const largeLayout = layoutMatrix(large, 4, 23, undefined)!; // 4255 px: the JPEG writer's buffer grows past what it keeps
+    const writers = [
+      (m: Matrix, l: typeof smallLayout) => encodeMatrixWebp(m, l, INK, PAPER),
+      (m: Matrix, l: typeof smallLayout) => encodeBitmapJpeg(matrixBitmap(m, l), INK, PAPER),
+    ];
+    for (const write of writers) {
+      const before = write(small, smallLayout);
+      const big = write(large, largeLayout);
+      expect(big.length).toBeGreaterThan(before.length * 100);
+      expect(write(small, smallLayout)).toEqual(before);
+    }
   });
 
   it('decodes to the modules, in the two colours', async () => {
