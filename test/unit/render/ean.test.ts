@@ -11,7 +11,7 @@ import { preflight } from '../../../src/render/index.ts';
 import { encodeEan13, encodeEan8, encodeUpca, encodeUpce } from '../../../src/render/linear/ean.ts';
 import { encodeWithBwip, type EncodeOptions, type LinearEncoding } from '../../../src/render/linear/encoding.ts';
 import { encodeOptions } from '../../../src/render/linear/plan.ts';
-import { ADDON, LINEAR_DATA, refusalCounts, runs } from './linear-data.ts';
+import { ADDON, LINEAR_DATA, completedData, digitsWithStray, refusalCounts, runs } from './linear-data.ts';
 
 const RUNS = runs('NATIVE_ENCODER_RUNS', 2_000);
 
@@ -90,23 +90,8 @@ describe(`native EAN/UPC return what bwip-js raw() returns (${RUNS} random input
 // Strings near the data rule: digits of lengths around each symbology's (with and without the check digit,
 // a wrong one often), a stray non-digit, number systems other than 0/1, add-ons of any length; and valid
 // data with its check digit, so that ours answers too.
-const randomDigits = fc
-  .tuple(
-    fc.integer({ min: 5, max: 14 }).chain((n) => fc.stringMatching(new RegExp(`^\\d{${n}}$`))),
-    fc.option(fc.constantFrom('a', ' ', '-', '+'), { nil: undefined }),
-    fc.nat(),
-  )
-  .map(([digits, stray, at]) => {
-    if (stray === undefined) return digits;
-    const i = at % (digits.length + 1);
-    return digits.slice(0, i) + stray + digits.slice(i);
-  });
-const completed = (id: keyof typeof ENCODERS) =>
-  LINEAR_DATA[id]!.map((data) => {
-    const r = normalizeRenderSpec({ symbology: id, data });
-    return r.ok ? r.spec.data : data;
-  });
-const nearData = (id: keyof typeof ENCODERS) => fc.oneof(randomDigits, completed(id));
+const randomDigits = digitsWithStray(5, 14, ['a', ' ', '-', '+']);
+const nearData = (id: keyof typeof ENCODERS) => fc.oneof(randomDigits, completedData(id));
 const nearOptions = fc
   .record(
     {

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { aiRule } from '../../../src/domain/gs1.ts';
-import { gs1CheckDigit } from '../../../src/domain/render-spec.ts';
+import { gs1CheckDigit, normalizeRenderSpec } from '../../../src/domain/render-spec.ts';
 import type { SymbologyId } from '../../../src/domain/symbologies.ts';
 
 const digits = (min: number, max = min) => fc.stringMatching(new RegExp(`^\\d{${min},${max}}$`));
@@ -105,6 +105,25 @@ const gs1Element = fc.constantFrom(...GS1_AIS).chain((ai) => gs1Value(ai).map((v
 
 /** Random GS1 element strings of one to four elements, in the (AI)value spelling. */
 export const GS1_ELEMENT_STRINGS = fc.array(gs1Element, { minLength: 1, maxLength: 4 }).map((e) => e.join(''));
+
+/** Digit strings of `min`-`max` digits, one of `strays` put in somewhere about half the time: data near a digits-only rule. */
+export function digitsWithStray(min: number, max: number, strays: readonly string[]): fc.Arbitrary<string> {
+  return fc
+    .tuple(digits(min, max), fc.option(fc.constantFrom(...strays), { nil: undefined }), fc.nat())
+    .map(([run, stray, at]) => {
+      if (stray === undefined) return run;
+      const i = at % (run.length + 1);
+      return run.slice(0, i) + stray + run.slice(i);
+    });
+}
+
+/** LINEAR_DATA of a symbology as intake stores it (a check digit completed where intake adds one). */
+export function completedData(id: SymbologyId): fc.Arbitrary<string> {
+  return LINEAR_DATA[id]!.map((data) => {
+    const r = normalizeRenderSpec({ symbology: id, data });
+    return r.ok ? r.spec.data : data;
+  });
+}
 
 /** What a refusal property met: inputs both encoders drew alike, ours handed back to raw(), BWIPP refused. */
 export type RefusalCounts = { equal: number; 'handed back': number; 'refused by BWIPP': number };

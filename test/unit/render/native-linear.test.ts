@@ -13,7 +13,7 @@ import { encodeCodabar } from '../../../src/render/linear/codabar.ts';
 import { encodeWithBwip, type EncodeOptions, type LinearEncoding } from '../../../src/render/linear/encoding.ts';
 import { encodeInterleaved2of5, encodeItf14 } from '../../../src/render/linear/itf.ts';
 import { encodeOptions, nativeEncoder } from '../../../src/render/linear/plan.ts';
-import { LINEAR_DATA, refusalCounts, runs } from './linear-data.ts';
+import { LINEAR_DATA, completedData, digitsWithStray, refusalCounts, runs } from './linear-data.ts';
 
 const RUNS = runs('NATIVE_ENCODER_RUNS', 2_000);
 
@@ -65,21 +65,7 @@ describe(`native ITF-14, Interleaved 2 of 5, Code 39, Code 93 and Codabar return
 // data and on its shift-spelled message (83 lowercase letters spell 498 characters, 84 spell 504);
 // Codabar's characters anywhere (start and stop characters inside, body characters at the ends,
 // lowercase), of 0-20 characters and either side of BWIPP's limit; and over-long input past it.
-const nearDigits = fc
-  .tuple(
-    fc.integer({ min: 0, max: 16 }).chain((n) => fc.stringMatching(new RegExp(`^\\d{${n}}$`))),
-    fc.option(fc.constantFrom('a', ' ', '-', '\u00e9'), { nil: undefined }),
-    fc.nat(),
-  )
-  .map(([digits, stray, at]) => {
-    if (stray === undefined) return digits;
-    const i = at % (digits.length + 1);
-    return digits.slice(0, i) + stray + digits.slice(i);
-  });
-const itf14Valid = LINEAR_DATA.itf14!.map((data) => {
-  const r = normalizeRenderSpec({ symbology: 'itf14', data });
-  return r.ok ? r.spec.data : data;
-});
+const nearDigits = digitsWithStray(0, 16, ['a', ' ', '-', '\u00e9']);
 const code39Near = fc.oneof(
   fc.string({
     unit: fc.constantFrom(...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%az*\u00c4\u00ff\u0100'),
@@ -104,7 +90,7 @@ const codabarNear = fc.oneof(
   fc.stringMatching(/^A\d{496,500}B$/),
 );
 const NEAR: Record<keyof typeof ENCODERS, fc.Arbitrary<string>> = {
-  itf14: fc.oneof(nearDigits, itf14Valid),
+  itf14: fc.oneof(nearDigits, completedData('itf14')),
   interleaved2of5: fc.oneof(nearDigits, fc.stringMatching(/^\d{498,502}$/)),
   code39: code39Near,
   code93: code93Near,
