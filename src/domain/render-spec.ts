@@ -1,5 +1,6 @@
 // Request normalization: a flat JSON body in, a fully defaulted RenderSpec or dotted-path issues out.
 import * as v from 'valibot';
+import { rgbOf } from './colour.ts';
 import { svgComplexityIssue, type SvgLimits } from './svg-complexity.ts';
 import { FORMATS, type Format } from './formats.ts';
 import { bracketed, looksLikeDigitalLink, parseElementString, validateDigitalLink } from './gs1.ts';
@@ -192,8 +193,7 @@ const ADDON_TEXT_MIN_BAR_HEIGHT = 13;
 
 /** WCAG 2 relative luminance of a #rrggbb colour (0 to 1). */
 function luminance(hex: string): number {
-  const n = Number.parseInt(hex.slice(1), 16);
-  const [r, g, b] = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map((c) => {
+  const [r, g, b] = rgbOf(hex).map((c) => {
     const s = c / 255;
     return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
   }) as [number, number, number];

@@ -3,13 +3,15 @@
 // rasterizes the delivered PDF/EPS from these operators, not from a second rendering.
 import type { Affine, Drawing, Mark, Seg, Shape } from './vector.ts';
 import { markOutlines, rect } from './vector.ts';
+import { rgbOf } from '../domain/colour.ts';
 
 // Three decimals, no trailing zeros: integers (every bar edge) print as they are.
 const num = (n: number) => (Number.isInteger(n) ? String(n) : String(Math.round(n * 1000) / 1000));
 
 function rgb(hex: string): string {
-  const n = Number.parseInt(hex.slice(1), 16);
-  return [(n >> 16) & 255, (n >> 8) & 255, n & 255].map((c) => num(c / 255)).join(' ');
+  return rgbOf(hex)
+    .map((c) => num(c / 255))
+    .join(' ');
 }
 
 /** A path's construction operators, one segment a line. */

@@ -2,6 +2,7 @@
 // that repeats the one above uses filter 2 (Up), which makes it all zeros: nothing to copy and almost
 // nothing for deflate to do. Bars and modules repeat down the image, so most scanlines are such repeats.
 import { crc32, deflateSync } from 'node:zlib';
+import { rgbOf } from '../domain/colour.ts';
 import type { Bitmap } from './bitmap.ts';
 import type { Layout, Matrix } from './matrix.ts';
 
@@ -14,11 +15,6 @@ function chunk(type: string, data: Uint8Array): Buffer {
   out.set(data, 8);
   out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
   return out;
-}
-
-function rgb(hex: string): number[] {
-  const n = Number.parseInt(hex.slice(1), 16);
-  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 }
 
 /** Encodes the matrix as a PNG: palette index 0 = background, 1 = foreground. */
@@ -73,7 +69,7 @@ function pngFile(width: number, height: number, raw: Uint8Array, foreground: str
   return Buffer.concat([
     SIGNATURE,
     chunk('IHDR', ihdr),
-    chunk('PLTE', Uint8Array.from([...rgb(background), ...rgb(foreground)])),
+    chunk('PLTE', Uint8Array.from([...rgbOf(background), ...rgbOf(foreground)])),
     chunk('IDAT', deflateSync(raw, { level: 1 })),
     chunk('IEND', new Uint8Array(0)),
   ]);

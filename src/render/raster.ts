@@ -2,6 +2,7 @@
 // from a PNG or an SVG (styled codes) through sharp; and the resolution metadata print shops read (PNG pHYs).
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
+import { rgbOf } from '../domain/colour.ts';
 import { matrixBitmap, type Bitmap } from './bitmap.ts';
 import { encodeBitmapJpeg } from './jpeg.ts';
 import type { Layout, Matrix } from './matrix.ts';
@@ -53,11 +54,6 @@ export function convertRaster(png: Buffer, format: 'webp' | 'jpeg', dpi: number 
   return (dpi === undefined ? jpeg : jpeg.withMetadata({ density: dpi })).toBuffer();
 }
 
-function rgb(hex: string): number[] {
-  const n = Number.parseInt(hex.slice(1), 16);
-  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
-}
-
 /** WebP or JPEG straight from a two-colour bitmap (greyscale when both colours are grey), no PNG in between. */
 export function encodeBitmapRaster(
   b: Bitmap,
@@ -66,7 +62,7 @@ export function encodeBitmapRaster(
   background: string,
   dpi: number | undefined,
 ): Buffer {
-  const [fg, bg] = [rgb(foreground), rgb(background)];
+  const [fg, bg] = [rgbOf(foreground), rgbOf(background)];
   if (format === 'jpeg') return encodeBitmapJpeg(b, fg, bg, dpi);
   return encodeBitmapWebp(b, fg, bg);
 }
@@ -81,5 +77,5 @@ export function encodeMatrixRaster(
   dpi: number | undefined,
 ): Buffer {
   if (format === 'jpeg') return encodeBitmapRaster(matrixBitmap(m, l), format, foreground, background, dpi);
-  return encodeMatrixWebp(m, l, rgb(foreground), rgb(background));
+  return encodeMatrixWebp(m, l, rgbOf(foreground), rgbOf(background));
 }
