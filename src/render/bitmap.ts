@@ -5,6 +5,13 @@ import type { Layout, Matrix } from './matrix.ts';
 
 export type Bitmap = { width: number; height: number; stride: number; bits: Uint8Array };
 
+/**
+ * The largest working buffer a raster writer keeps from one image to the next. Reusing one saves the
+ * allocation a small image would otherwise cost more than its coding; one grown past this (a poster-sized
+ * image) serves its image only, so that one large render does not hold a worker's memory up for good.
+ */
+export const KEPT_BUFFER_MAX_BYTES = 1 << 20;
+
 /** An all-background bitmap. */
 export function createBitmap(width: number, height: number): Bitmap {
   const stride = (width + 7) >> 3;

@@ -2,7 +2,7 @@
 // when both colours are grey), the standard Huffman tables. An 8x8 block of a two-colour image is an
 // affine function of its 64-bit ink pattern, and the DCT is linear, so each distinct pattern is
 // transformed once per image: a barcode has few (blank, solid, and the edges of its bars and modules).
-import type { Bitmap } from './bitmap.ts';
+import { KEPT_BUFFER_MAX_BYTES, type Bitmap } from './bitmap.ts';
 
 const ZIGZAG = Uint8Array.from([
   0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
@@ -111,14 +111,11 @@ const ROW_DCT = Float64Array.from({ length: 256 * 8 }, (_, i) => {
   return sum;
 });
 
-// Bits out MSB first with JPEG's byte stuffing. `write` takes codes already masked to `size` bits; the
-// caller reserves room once per block so that the inner loop does not check.
-// Kept from one image to the next (the bytes are copied out at the end): a fresh buffer per image, grown
-// as the image is coded, costs more than coding a small one. One grown past KEPT_MAX_BYTES (a poster-sized
-// image) serves its image only, so that one large render does not hold a worker's memory up for good.
-const KEPT_MAX_BYTES = 1 << 20;
+// The writer's buffer, kept from one image to the next up to KEPT_BUFFER_MAX_BYTES (the bytes are copied out at the end).
 let kept = new Uint8Array(1 << 14);
 
+// Bits out MSB first with JPEG's byte stuffing. `write` takes codes already masked to `size` bits; the
+// caller reserves room once per block so that the inner loop does not check.
 class BitWriter {
   private buf = kept;
   private length = 0;
@@ -129,7 +126,7 @@ class BitWriter {
     const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.length + bytes));
     bigger.set(this.buf.subarray(0, this.length));
     this.buf = bigger;
-    if (bigger.byteLength <= KEPT_MAX_BYTES) kept = bigger;
+    if (bigger.byteLength <= KEPT_BUFFER_MAX_BYTES) kept = bigger;
   }
   write(code: number, size: number): void {
     const acc = ((this.acc << size) | code) >>> 0;

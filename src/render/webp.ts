@@ -2,13 +2,10 @@
 // pixels into each coded pixel (one byte of our 1-bit rows, bit-reversed), and a row that repeats the one
 // above is a single backward reference to distance code 1 (the pixel straight above). Green carries the
 // literals and copy lengths under one Huffman code; red, blue and alpha are constant (zero-bit codes).
-import type { Bitmap } from './bitmap.ts';
+import { KEPT_BUFFER_MAX_BYTES, type Bitmap } from './bitmap.ts';
 import type { Layout, Matrix } from './matrix.ts';
 
-// Kept from one image to the next, like the token list: a fresh typed array per image costs more than
-// most images take to code. One grown past KEPT_MAX_BYTES (a poster-sized image) serves its image only, so
-// that one large render does not hold a worker's memory up for good.
-const KEPT_MAX_BYTES = 1 << 20;
+// The output buffer and the token list are kept from one image to the next, up to KEPT_BUFFER_MAX_BYTES.
 let writerBuffer = new Uint8Array(1 << 12);
 let tokenList = new Int32Array(1 << 12);
 const sortKeys = new Float64Array(512); // one per symbol of the largest alphabet (280)
@@ -27,7 +24,7 @@ class BitWriter {
         const bigger = new Uint8Array(this.buf.length * 2);
         bigger.set(this.buf);
         this.buf = bigger;
-        if (bigger.byteLength <= KEPT_MAX_BYTES) writerBuffer = bigger;
+        if (bigger.byteLength <= KEPT_BUFFER_MAX_BYTES) writerBuffer = bigger;
       }
       this.buf[this.length++] = this.acc & 0xff;
       this.acc >>>= 8;
@@ -215,7 +212,7 @@ function tokens(rows: IndexRows): { list: Int32Array; count: number } {
     const bigger = new Int32Array(Math.max(list.length * 2, count + n));
     bigger.set(list.subarray(0, count));
     list = bigger;
-    if (bigger.byteLength <= KEPT_MAX_BYTES) tokenList = bigger;
+    if (bigger.byteLength <= KEPT_BUFFER_MAX_BYTES) tokenList = bigger;
   };
   const flush = () => {
     room(Math.ceil(copy / 4096));
