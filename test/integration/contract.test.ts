@@ -238,7 +238,8 @@ describe('POST /v1/batches (validate_only)', () => {
 
   // Query parameters are defaults for every row: a valid row split between the query and the file. The
   // defaults must be valid on their own (named in the descriptions): the options that apply go with their
-  // symbology, colours with each other and the contrast waiver, the logo with its size.
+  // symbology, colours with each other and the contrast waiver, the logo with its size, an add-on with the
+  // bar height and text it is checked against.
   const BATCH_QUERIES = Math.round(RUNS / 4);
   const querySchema = () => live.query('/v1/batches', 'post');
   const split = () =>
@@ -252,6 +253,7 @@ describe('POST /v1/batches (validate_only)', () => {
   const GROUPS = [
     ['foreground', 'background', 'allow_low_contrast'],
     ['logo', 'logo_size'],
+    ['addon', 'bar_height', 'include_text'],
   ];
   const together = (row: Json, moved: string[]) =>
     moved.length === 0
