@@ -1,11 +1,12 @@
-// The verification decoder of this process: zxing-wasm's reader loaded once from the installed package's
-// wasm file (never fetched from a CDN), shared by every render job the process runs.
+// The verification decoder of this process: zxing-wasm's reader and libwebp loaded once from the installed
+// packages' wasm files (never fetched from a CDN), shared by every render job the process runs.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { RenderSpec } from '../domain/render-spec.ts';
 import type { RenderResult } from './index.ts';
 import { verifyRender, type Verification } from './verify.ts';
+import { prepareWebpReader } from './webp-read.ts';
 import { prepareDecoder } from './zxing.ts';
 
 export type Verify = (
@@ -16,6 +17,9 @@ export type Verify = (
 const require = createRequire(import.meta.url);
 let loaded: Promise<Verify> | undefined;
 
+const wasmBytes = (file: Buffer) =>
+  file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer;
+
 /** The process's verifier, loading the wasm on first use. */
 export function loadVerifier(): Promise<Verify> {
   loaded ??= (async () => {
@@ -25,7 +29,8 @@ export function loadVerifier(): Promise<Verify> {
     const { version } = JSON.parse(
       readFileSync(path.join(path.dirname(wasmPath), '..', '..', 'package.json'), 'utf8'),
     ) as { version: string };
-    await prepareDecoder(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer);
+    await prepareDecoder(wasmBytes(wasm));
+    await prepareWebpReader(wasmBytes(readFileSync(require.resolve('@jsquash/webp/codec/dec/webp_dec.wasm'))));
     const decoder = `zxing-wasm ${version}`;
     return (spec, rendered) => verifyRender(spec, rendered, decoder);
   })();

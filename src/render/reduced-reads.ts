@@ -1,7 +1,7 @@
 // The reduced images the verifier hands zxing, each derived from the delivered bytes: lines across a linear
 // symbol's band, a plain matrix at its module centres (one pixel per module), MaxiCode at every n-th pixel.
 // PNG is read by our PNG reader (once per verification, however many reads it takes), SVG/PDF/EPS by
-// reading their drawing back, JPEG and WebP through libvips. The renderer's hints say only where to look.
+// reading their drawing back, WebP by libwebp, JPEG through libvips. The renderer's hints say only where to look.
 import sharp from 'sharp';
 import { epsToDrawing } from './eps.ts';
 import { pdfToDrawing } from './pdf.ts';
@@ -9,15 +9,17 @@ import { readPng, type PngPixels } from './png-read.ts';
 import type { ModuleGrid, Scan } from './read-hints.ts';
 import { sampleDrawing, scanDrawing } from './scanline.ts';
 import { svgToDrawing, type Drawing } from './vector.ts';
+import { readWebp, type RgbaImage } from './webp-read.ts';
 
 /** 8-bit grey pixels, row-major. */
 export type GreyImage = { grey: Uint8Array; width: number; height: number };
 
-/** Delivered bytes, with their PNG decoded on first use only (every read of one verification shares it). */
+/** Delivered bytes, with their PNG or WebP decoded on first use only (every read of one verification shares it). */
 export class Delivered {
   readonly bytes: Buffer;
   readonly contentType: string;
   #png: PngPixels | undefined | null = null;
+  #webp: RgbaImage | undefined | null = null;
 
   constructor(bytes: Buffer, contentType: string) {
     this.bytes = bytes;
@@ -27,6 +29,11 @@ export class Delivered {
   png(): PngPixels | undefined {
     if (this.#png === null) this.#png = this.contentType === 'image/png' ? readPng(this.bytes) : undefined;
     return this.#png;
+  }
+
+  webp(): RgbaImage | undefined {
+    if (this.#webp === null) this.#webp = this.contentType === 'image/webp' ? readWebp(this.bytes) : undefined;
+    return this.#webp;
   }
 }
 
@@ -38,9 +45,21 @@ export function vectorDrawing(bytes: Buffer, contentType: string): Drawing | und
   return undefined;
 }
 
-// A raster's grey pixels through libvips, for formats our PNG reader does not take (JPEG, WebP).
-async function greyOf(bytes: Buffer): Promise<{ width: number; height: number; at(x: number, y: number): number }> {
-  const { data, info } = await sharp(bytes).flatten({ background: '#ffffff' }).greyscale().raw().toBuffer({
+type Raster = { width: number; height: number; at(x: number, y: number): number };
+
+// A raster's grey pixels for the formats our PNG reader does not take: WebP by libwebp, anything else
+// (JPEG) through libvips; weighted as the PNG reader weighs colour.
+async function greyOf(d: Delivered): Promise<Raster> {
+  const webp = d.webp();
+  if (webp) {
+    const { data, width, height } = webp;
+    const at = (x: number, y: number) => {
+      const p = (y * width + x) * 4;
+      return (data[p]! * 77 + data[p + 1]! * 150 + data[p + 2]! * 29) >> 8;
+    };
+    return { width, height, at };
+  }
+  const { data, info } = await sharp(d.bytes).flatten({ background: '#ffffff' }).greyscale().raw().toBuffer({
     resolveWithObject: true,
   });
   return { width: info.width, height: info.height, at: (x, y) => data[(y * info.width + x) * info.channels]! };
@@ -67,7 +86,7 @@ export async function scannedLines(d: Delivered, scan: Scan, at: readonly number
   }
   const image = png
     ? { width: png.width, height: png.height, at: (x: number, y: number) => png.luminance(x, y) }
-    : await greyOf(d.bytes);
+    : await greyOf(d);
   const length = scan.axis === 'row' ? image.width : image.height;
   const grey = new Uint8Array(length * lines.length);
   lines.forEach((line, k) => {
@@ -155,7 +174,7 @@ export function pngCentres(png: PngPixels, grid: ModuleGrid): GreyImage | undefi
 
 /**
  * A plain matrix in any delivered format read at its module centres, one pixel per module: PNG through our
- * reader, SVG/PDF/EPS by filling their read-back drawing at the centres, WebP decoded by libvips. JPEG is
+ * reader, SVG/PDF/EPS by filling their read-back drawing at the centres, WebP decoded by libwebp. JPEG is
  * left to zxing's own decoder, which reads it whole at less cost than libvips' decode.
  */
 export async function centreSamples(d: Delivered, grid: ModuleGrid): Promise<GreyImage | undefined> {
@@ -171,7 +190,7 @@ export async function centreSamples(d: Delivered, grid: ModuleGrid): Promise<Gre
     const grey = sampleDrawing(drawing, ox + half, oy + half, scale, width, height);
     return { grey, width, height };
   }
-  const image = await greyOf(d.bytes);
+  const image = await greyOf(d);
   const [width, height] = [Math.floor((image.width - ox) / scale), Math.floor((image.height - oy) / scale)];
   const grey = new Uint8Array(width * height);
   for (let r = 0; r < height; r++)

@@ -1,7 +1,7 @@
 // Verification: decode the delivered bytes with zxing-wasm and compare text, symbology and GS1 elements
 // with the request. What zxing is shown is always derived from the delivered bytes, never from the
-// renderer's own bitmap: a PNG is read by our PNG reader, a PDF/EPS/SVG by reading its drawing back, JPEG
-// and WebP through libvips. The renderer may say where to look (a matrix's module grid, the rows that cross
+// renderer's own bitmap: a PNG is read by our PNG reader, a PDF/EPS/SVG by reading its drawing back, WebP
+// by libwebp, JPEG by zxing's own decoder (or libvips, to turn or frame it). The renderer may say where to look (a matrix's module grid, the rows that cross
 // a linear symbol's bars); a wrong hint reads wrong and falls through to decoding the whole image.
 // No I/O here: the caller loads the wasm bytes once per process.
 import sharp, { type Sharp } from 'sharp';
@@ -29,6 +29,7 @@ import {
 } from './reduced-reads.ts';
 import { luminanceOf } from './scanline.ts';
 import { drawingToSvg } from './vector.ts';
+import { readWebp } from './webp-read.ts';
 import { decodeGrey, type Decoded } from './zxing.ts';
 
 /** What the code object shows under `verification`. */
@@ -87,6 +88,8 @@ const THREE = [1 / 4, 1 / 2, 3 / 4];
 
 /** Pixels of a delivered image; vector formats are rasterized at their pixel size (or at dpi when sized in mm). */
 export async function rasterize(bytes: Buffer, contentType: string, dpi = 72): Promise<Pixels> {
+  const webp = contentType === 'image/webp' ? readWebp(bytes) : undefined;
+  if (webp) return webp;
   let image: Sharp;
   if (contentType === 'application/pdf' || contentType === 'application/postscript') {
     const drawing = contentType === 'application/pdf' ? pdfToDrawing(bytes) : epsToDrawing(bytes);
@@ -197,9 +200,10 @@ export async function decodeDelivered(
     const found = decodeReduced(image && stridedGrey(image, stride), formats, hri);
     if (found.length > 0) return found;
   }
-  // DataBar Omnidirectional's reader pairs its halves across rows: it never settles on one line.
+  // DataBar Omnidirectional's reader pairs its halves across rows: it never settles on one line. A JPEG
+  // goes to zxing's own decoder below, which reads it whole for less than libvips takes to decode it.
   const tries = formats.includes('DataBar') ? [THREE] : [MIDDLE, THREE];
-  for (const at of scan ? tries : []) {
+  for (const at of scan && contentType !== 'image/jpeg' ? tries : []) {
     const found = decodeReduced(await scannedLines(d, scan!, at), formats, hri);
     if (found.length > 0) return found;
   }
@@ -213,17 +217,28 @@ export async function decodeDelivered(
     if (found.length > 0) return found;
   }
   if (READ_AS_DELIVERED.has(contentType)) {
-    const [pure] = attempts(formats);
-    const results = await readBarcodes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
-      ...pure,
-      textMode: hri ? 'HRI' : 'Plain',
-    });
-    const found = results
-      .filter((r) => r.isValid)
-      .map((r) => ({ text: r.text, format: r.format, gs1: r.contentType === 'GS1' }));
+    const found = await readAsDelivered(bytes, formats, hri);
     if (found.length > 0) return found;
   }
   return decodePixels(await rasterize(bytes, contentType, dpi), formats, hri);
+}
+
+// PNG or JPEG bytes read whole by zxing's own image decoder, in pure-image mode.
+async function readAsDelivered(
+  bytes: Buffer,
+  formats: ReadInputBarcodeFormat[],
+  hri: boolean,
+  addOn = false,
+): Promise<Decoded[]> {
+  const [pure] = attempts(formats);
+  const results = await readBarcodes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+    ...pure,
+    textMode: hri ? 'HRI' : 'Plain',
+    ...(addOn ? { eanAddOnSymbol: 'Require' as const } : {}),
+  });
+  return results
+    .filter((r) => r.isValid)
+    .map((r) => ({ text: r.text, format: r.format, gs1: r.contentType === 'GS1' }));
 }
 
 /** Texts zxing may report for the requested data (UPC-A/E come back in their EAN-13 forms too). */
@@ -257,8 +272,9 @@ function compare(spec: RenderSpec, found: Decoded | undefined): string | undefin
 }
 
 // An EAN/UPC with an add-on is read requiring it (decodeDelivered's parameters, so verifyRender picks one per
-// spec): across the bars' band, which every format of a linear symbol has, then the whole image. A symbol
-// whose add-on is missing or unreadable reads as nothing, never as its main part alone.
+// spec): across the bars' band, which every format of a linear symbol has (a JPEG read whole by zxing's own
+// decoder instead), then the whole image. A symbol whose add-on is missing or unreadable reads as nothing,
+// never as its main part alone.
 async function decodeWithAddOn(
   bytes: Buffer,
   contentType: string,
@@ -269,10 +285,14 @@ async function decodeWithAddOn(
   scan?: Scan,
 ): Promise<Decoded[]> {
   const d = new Delivered(bytes, contentType);
-  for (const at of scan ? [MIDDLE, THREE] : []) {
-    const found = decodeReduced(await scannedLines(d, scan!, at), formats, false, true);
+  if (contentType === 'image/jpeg') {
+    const found = await readAsDelivered(bytes, formats, false, true);
     if (found.length > 0) return found;
-  }
+  } else
+    for (const at of scan ? [MIDDLE, THREE] : []) {
+      const found = decodeReduced(await scannedLines(d, scan!, at), formats, false, true);
+      if (found.length > 0) return found;
+    }
   const pixels = await rasterize(bytes, contentType, dpi);
   const results = await readBarcodes(pixels as Parameters<typeof readBarcodes>[0], {
     formats,

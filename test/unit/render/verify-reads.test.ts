@@ -13,6 +13,7 @@ import { render, type RenderResult } from '../../../src/render/index.ts';
 import { readPng } from '../../../src/render/png-read.ts';
 import { Delivered, pngCentres, scannedLines } from '../../../src/render/reduced-reads.ts';
 import { ZXING_FORMATS } from '../../../src/render/verify.ts';
+import { readWebp } from '../../../src/render/webp-read.ts';
 import { decodeGrey, resultLayout } from '../../../src/render/zxing.ts';
 import { decode } from '../../support/decode.ts';
 
@@ -131,6 +132,57 @@ describe('reduced reads', () => {
       expect(v, s.symbology).toMatchObject({ verified: false });
       expect(await outsideReads(flipped, s.data), s.symbology).toBe(false);
     }
+  });
+});
+
+describe('WebP and JPEG reads', () => {
+  // The delivered image's pixels (libvips' decode) with a stripe an eighth of the symbol wide erased across
+  // every line a reader scans (columns, or rows of a symbol turned 90°), written again in its format.
+  async function erased(r: RenderResult, turned: boolean): Promise<RenderResult> {
+    const { data, info } = await sharp(r.bytes).flatten({ background: '#ffffff' }).raw().toBuffer({
+      resolveWithObject: true,
+    });
+    const { width, height, channels } = info;
+    const [from, span] = turned ? [height * 0.4, height / 8] : [width * 0.4, width / 8];
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++)
+        if ((turned ? y : x) >= from && (turned ? y : x) < from + span)
+          data.fill(255, (y * width + x) * channels, (y * width + x + 1) * channels);
+    const image = sharp(data, { raw: { width, height, channels } });
+    const bytes = await (r.contentType === 'image/webp' ? image.webp({ lossless: true }) : image.jpeg()).toBuffer();
+    return { ...r, bytes };
+  }
+
+  it("libwebp's pixels are libvips' for every symbology's WebP, plain, coloured and turned", async () => {
+    await loadVerifier();
+    for (const id of SYMBOLOGY_IDS)
+      for (const extra of [{}, { foreground: '#1a237e', background: '#fff8e1' }, { rotate: 90 }]) {
+        const r = await render(spec({ symbology: id, data: EXAMPLES.get(id), format: 'webp', ...extra }));
+        const theirs = await sharp(r.bytes).flatten({ background: '#ffffff' }).ensureAlpha().raw().toBuffer();
+        const ours = readWebp(r.bytes)!;
+        expect([ours.width, ours.height], id).toEqual([r.width, r.height]);
+        expect(Buffer.from(ours.data.buffer, ours.data.byteOffset, ours.data.byteLength).equals(theirs), id).toBe(true);
+      }
+    expect(readWebp(Buffer.from('RIFF\0\0\0\0WEBPVP8L not an image'))).toBeUndefined();
+  });
+
+  it('WebP and JPEG with bars or modules erased fail verification, as an outside reader finds', async () => {
+    const verify = await loadVerifier();
+    for (const format of ['webp', 'jpeg'] as const)
+      for (const body of [
+        { symbology: 'ean13', data: EXAMPLES.get('ean13') },
+        { symbology: 'ean13', data: EXAMPLES.get('ean13'), addon: '12345' },
+        { symbology: 'code128', data: 'ABC-12345' },
+        { data: 'https://example.com/erased' },
+        { symbology: 'code39', data: EXAMPLES.get('code39'), rotate: 90 },
+      ]) {
+        const s = spec({ ...body, format });
+        const r = await render(s);
+        expect((await verify(s, r)).verified, `${format} ${JSON.stringify(body)}`).toBe(true);
+        const broken = await erased(r, s.options.rotate === 90);
+        expect(await verify(s, broken), `${format} ${JSON.stringify(body)}`).toMatchObject({ verified: false });
+        expect(await outsideReads(broken, s.data), `${format} ${JSON.stringify(body)}`).toBe(false);
+      }
   });
 });
 
