@@ -12,6 +12,13 @@ type ModuleFactory = (overrides: { wasmBinary: ArrayBuffer; noInitialRun: boolea
 
 let webp: WebpModule | undefined;
 
+/**
+ * The largest image libwebp decodes here; larger ones are left to libvips. Its RGBA and the file's copy then
+ * fit the module's initial heap, which WebAssembly memory never gives back once grown: one poster-sized WebP
+ * would otherwise keep a worker's memory up for good (libvips' overhead is small beside so large a decode).
+ */
+export const WEBP_READ_MAX_PX = 2 ** 21;
+
 /** Loads libwebp from the given wasm bytes (never from a URL). Idempotent per process. */
 export async function prepareWebpReader(wasmBinary: ArrayBuffer): Promise<void> {
   webp ??= await (webpDecoder as unknown as ModuleFactory)({ wasmBinary, noInitialRun: true });
@@ -22,7 +29,8 @@ export async function prepareWebpReader(wasmBinary: ArrayBuffer): Promise<void> 
  * prepareWebpReader, or when libwebp cannot decode them.
  */
 export function readWebp(bytes: Uint8Array): RgbaImage | undefined {
-  if (!webp) return undefined;
+  const size = webpSize(bytes);
+  if (!webp || !size || size.width * size.height > WEBP_READ_MAX_PX) return undefined;
   let image: RgbaImage | null;
   try {
     image = webp.decode(bytes);
@@ -38,4 +46,21 @@ export function readWebp(bytes: Uint8Array): RgbaImage | undefined {
     data[i] = 255;
   }
   return image;
+}
+
+const fourCc = (bytes: Uint8Array, at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
+
+/** A WebP's canvas size from its first chunk's header (lossless, lossy or extended), before decoding it. */
+export function webpSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  if (bytes.length < 30 || fourCc(bytes, 0) !== 'RIFF' || fourCc(bytes, 8) !== 'WEBP') return undefined;
+  const chunk = fourCc(bytes, 12);
+  const u24 = (at: number) => bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16);
+  if (chunk === 'VP8L' && bytes[20] === 0x2f) {
+    const bits = u24(21) | (bytes[24]! << 24);
+    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+  }
+  if (chunk === 'VP8X') return { width: u24(24) + 1, height: u24(27) + 1 };
+  if (chunk === 'VP8 ')
+    return { width: (bytes[26]! | (bytes[27]! << 8)) & 0x3fff, height: (bytes[28]! | (bytes[29]! << 8)) & 0x3fff };
+  return undefined;
 }

@@ -13,7 +13,7 @@ import { render, type RenderResult } from '../../../src/render/index.ts';
 import { readPng } from '../../../src/render/png-read.ts';
 import { Delivered, pngCentres, scannedLines } from '../../../src/render/reduced-reads.ts';
 import { ZXING_FORMATS } from '../../../src/render/verify.ts';
-import { readWebp } from '../../../src/render/webp-read.ts';
+import { readWebp, WEBP_READ_MAX_PX, webpSize } from '../../../src/render/webp-read.ts';
 import { decodeGrey, resultLayout } from '../../../src/render/zxing.ts';
 import { decode } from '../../support/decode.ts';
 
@@ -164,6 +164,29 @@ describe('WebP and JPEG reads', () => {
         expect(Buffer.from(ours.data.buffer, ours.data.byteOffset, ours.data.byteLength).equals(theirs), id).toBe(true);
       }
     expect(readWebp(Buffer.from('RIFF\0\0\0\0WEBPVP8L not an image'))).toBeUndefined();
+  });
+
+  it('a WebP is sized from its header; one above WEBP_READ_MAX_PX is left to libvips and still verified', async () => {
+    const verify = await loadVerifier();
+    const small = await render(spec({ data: 'https://example.com/size', format: 'webp' }));
+    const plain = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#808080' } })
+      .png()
+      .toBuffer();
+    const samples = [
+      small.bytes,
+      await sharp(plain).webp({ lossless: true }).toBuffer(), // VP8L
+      await sharp(plain).webp({ quality: 80 }).toBuffer(), // VP8
+      await sharp(plain).ensureAlpha(0.5).webp({ quality: 80 }).toBuffer(), // VP8X
+    ];
+    for (const bytes of samples) {
+      const { width, height } = await sharp(bytes).metadata();
+      expect(webpSize(bytes)).toEqual({ width, height });
+    }
+    const s = spec({ data: 'https://example.com/poster', format: 'webp', size: 1600 });
+    const big = await render(s);
+    expect(big.width * big.height).toBeGreaterThan(WEBP_READ_MAX_PX);
+    expect(readWebp(big.bytes)).toBeUndefined();
+    expect(await verify(s, big)).toMatchObject({ verified: true });
   });
 
   it('WebP and JPEG with bars or modules erased fail verification, as an outside reader finds', async () => {
