@@ -71,6 +71,47 @@ function times([a, b, c, d, e, f]: Affine, [A, B, C, D, E, F]: Affine): Affine {
   return [a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F];
 }
 
+type Token = number | string;
+
+// A fill colour's operands (0 to 1 each) as #rrggbb.
+const hexOf = (operands: readonly number[]) =>
+  `#${operands
+    .map((c) =>
+      Math.round(c * 255)
+        .toString(16)
+        .padStart(2, '0'),
+    )
+    .join('')}`;
+
+// What split(/\s+/) splits a latin1 string on: tab to carriage return, space and no-break space.
+const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 0xa0;
+const isDigitOrDot = (c: number) => (c >= 48 && c <= 57) || c === 46;
+
+// Operands as numbers (a token of digits and dots, with an optional leading minus), operators and names as
+// they are; array brackets dropped. A scan by character codes: the streams hold thousands of tokens.
+export function tokenize(ops: string): Token[] {
+  const tokens: Token[] = [];
+  const n = ops.length;
+  let i = 0;
+  while (i < n) {
+    if (isSpace(ops.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let numeric = true;
+    for (; i < n; i++) {
+      const c = ops.charCodeAt(i);
+      if (isSpace(c)) break;
+      if (!isDigitOrDot(c) && !(c === 45 && i === start)) numeric = false;
+    }
+    const token = ops.slice(start, i);
+    if (numeric && token !== '-') tokens.push(Number(token));
+    else if (token !== '[' && token !== ']') tokens.push(token);
+  }
+  return tokens;
+}
+
 /**
  * Reads operators written by paintOps and markOps back into shapes (background first); `called` gives the
  * operators of a named form or procedure (PDF `/Gn Do`, an EPS procedure `Gn`), read at the current transform.
@@ -89,50 +130,59 @@ export function readPaintOps(
   const saved: Affine[] = [];
   const stack: number[] = [];
   let name = '';
-  const pt = (x: number, y: number): [number, number] => [
-    ctm[0] * x + ctm[2] * y + ctm[4],
-    ctm[1] * x + ctm[3] * y + ctm[5],
-  ];
-  const run = (ops: string, depth: number): void => {
-    for (const token of ops.split(/\s+/)) {
-      if (token === '' || token === '[' || token === ']') continue;
-      if (/^-?[\d.]+$/.test(token)) {
-        stack.push(Number(token));
+  const x = (u: number, v: number) => ctm[0] * u + ctm[2] * v + ctm[4];
+  const y = (u: number, v: number) => ctm[1] * u + ctm[3] * v + ctm[5];
+  // A form or procedure is tokenized once, however many times it is called (a glyph: once per character).
+  const calls = new Map<string, Token[] | undefined>();
+  const callee = (name: string): Token[] | undefined => {
+    if (!calls.has(name)) {
+      const ops = called(name);
+      calls.set(name, ops === undefined ? undefined : tokenize(ops));
+    }
+    return calls.get(name);
+  };
+  // Each operator takes the operands stacked since the one before, and clears them.
+  const run = (tokens: readonly Token[], depth: number): void => {
+    for (const token of tokens) {
+      if (typeof token === 'number') {
+        stack.push(token);
         continue;
       }
       if (token.startsWith('/')) {
         name = token.slice(1);
         continue;
       }
-      const a = stack.splice(0);
-      if (token === 'rg')
-        fill = `#${a
-          .map((c) =>
-            Math.round(c * 255)
-              .toString(16)
-              .padStart(2, '0'),
-          )
-          .join('')}`;
-      else if (token === 'm') d.push(['M', ...pt(a[0]!, a[1]!)]);
-      else if (token === 'l') d.push(['L', ...pt(a[0]!, a[1]!)]);
-      else if (token === 'c') d.push(['C', ...pt(a[0]!, a[1]!), ...pt(a[2]!, a[3]!), ...pt(a[4]!, a[5]!)]);
+      const [a0, a1, a2, a3, a4, a5] = stack as [number, number, number, number, number, number];
+      const operands = stack.length;
+      if (token === 'rg') fill = hexOf(stack);
+      else if (token === 'm') d.push(['M', x(a0, a1), y(a0, a1)]);
+      else if (token === 'l') d.push(['L', x(a0, a1), y(a0, a1)]);
+      else if (token === 'c') d.push(['C', x(a0, a1), y(a0, a1), x(a2, a3), y(a2, a3), x(a4, a5), y(a4, a5)]);
       else if (token === 'h') d.push(['Z']);
       else if (token === 're') {
-        const [x, y, w, h] = a as [number, number, number, number];
-        d.push(['M', ...pt(x, y)], ['L', ...pt(x + w, y)], ['L', ...pt(x + w, y + h)], ['L', ...pt(x, y + h)], ['Z']);
+        const [right, top] = [a0 + a2, a1 + a3];
+        d.push(
+          ['M', x(a0, a1), y(a0, a1)],
+          ['L', x(right, a1), y(right, a1)],
+          ['L', x(right, top), y(right, top)],
+          ['L', x(a0, top), y(a0, top)],
+          ['Z'],
+        );
       } else if (token === fillOp) {
         shapes.push({ fill, d });
         d = [];
       } else if (token === 'q' || token === 'gsave') saved.push(ctm);
       else if (token === 'Q' || token === 'grestore') ctm = saved.pop() ?? IDENTITY;
-      else if ((token === 'cm' || token === 'concat') && a.length === 6) ctm = times(a as Affine, ctm);
+      else if ((token === 'cm' || token === 'concat') && operands === 6) ctm = times([a0, a1, a2, a3, a4, a5], ctm);
       else if (depth < 2) {
-        const inner = called(token === 'Do' ? name : token);
+        stack.length = 0;
+        const inner = callee(token === 'Do' ? name : token);
         if (inner !== undefined) run(inner, depth + 1);
       }
+      stack.length = 0;
     }
   };
-  run(body, 0);
+  run(tokenize(body), 0);
   const [background, ...rest] = shapes;
   return { width, height, background: background?.fill ?? '#ffffff', shapes: rest, pictures: [] };
 }

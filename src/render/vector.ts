@@ -134,8 +134,39 @@ const PATH = /<path ([^>]*?)\/?>/g;
 const USE = /<use ([^>]*?)\/?>/g;
 const ATTR = /([a-z-]+)="([^"]*)"/g;
 
-function numbers(s: string): number[] {
-  return (s.match(/-?\d*\.?\d+(?:e-?\d+)?/gi) ?? []).map(Number);
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/**
+ * The numbers in a string, as the pattern -?\d*\.?\d+(?:e-?\d+)? (case-insensitive) finds them left to right,
+ * scanned by character codes: a symbol's path data holds thousands.
+ */
+export function numbers(s: string): number[] {
+  const out: number[] = [];
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    let j = s.charCodeAt(i) === 45 ? i + 1 : i; // -
+    const digits = j;
+    while (j < n && isDigit(s.charCodeAt(j))) j++;
+    let end = -1;
+    if (s.charCodeAt(j) === 46 && isDigit(s.charCodeAt(j + 1))) {
+      end = j + 1;
+      while (end < n && isDigit(s.charCodeAt(end))) end++;
+    } else if (j > digits) end = j;
+    if (end < 0) {
+      i++;
+      continue;
+    }
+    if ((s.charCodeAt(end) | 32) === 101) {
+      let e = s.charCodeAt(end + 1) === 45 ? end + 2 : end + 1;
+      const exponent = e;
+      while (e < n && isDigit(s.charCodeAt(e))) e++;
+      if (e > exponent) end = e;
+    }
+    out.push(Number(s.slice(i, end)));
+    i = end;
+  }
+  return out;
 }
 
 /** Parses an M/L/C/Q/Z path with absolute coordinates, and relative h/v/z (the subset bwip-js and our writers use). */
