@@ -13,9 +13,9 @@ type ModuleFactory = (overrides: { wasmBinary: ArrayBuffer; noInitialRun: boolea
 let webp: WebpModule | undefined;
 
 /**
- * The largest image libwebp decodes here; larger ones are left to libvips. Its RGBA and the file's copy then
- * fit the module's initial heap, which WebAssembly memory never gives back once grown: one poster-sized WebP
- * would otherwise keep a worker's memory up for good (libvips' overhead is small beside so large a decode).
+ * The largest image libwebp decodes here; larger ones are left to libvips. It bounds the module's heap, which
+ * WebAssembly memory never gives back once grown (our two-colour WebPs stay in its initial 16 MB; a photo-like
+ * one at the cap grows it to about 30 MB): a poster-sized WebP would otherwise keep a worker's memory up for good.
  */
 export const WEBP_READ_MAX_PX = 2 ** 21;
 
