@@ -4,6 +4,7 @@
 // the only dependency. The hot paths are written for one array type and no per-call allocation: for a small
 // symbol, reading its PNG back costs less than zxing's read of it.
 import { inflateSync } from 'node:zlib';
+import { luma, onWhite } from '../domain/colour.ts';
 
 /** A decoded PNG: `luminance(x, y)` is 0 (black) to 255 (white), alpha composited on white. */
 export type PngPixels = {
@@ -48,9 +49,6 @@ function zeros(raw: Uint8Array, words: Int32Array, at: number, n: number): boole
   for (; i < end; i++) if (raw[i] !== 0) return false;
   return true;
 }
-
-const luma = (r: number, g: number, b: number) => (r * 77 + g * 150 + b * 29) >> 8;
-const onWhite = (l: number, alpha: number) => (alpha === 255 ? l : 255 - (((255 - l) * alpha) >> 8));
 
 type Header = { width: number; height: number; depth: number; colour: number; channels: number };
 type Chunks = { palette: Uint8Array; paletteAlpha: Uint8Array; idat: Uint8Array };

@@ -3,6 +3,7 @@
 // PNG is read by our PNG reader (once per verification, however many reads it takes), SVG/PDF/EPS by
 // reading their drawing back, WebP by libwebp, JPEG through libvips. The renderer's hints say only where to look.
 import sharp from 'sharp';
+import { luma } from '../domain/colour.ts';
 import { epsToDrawing } from './eps.ts';
 import { pdfToDrawing } from './pdf.ts';
 import { readPng, type PngPixels } from './png-read.ts';
@@ -55,7 +56,7 @@ async function greyOf(d: Delivered): Promise<Raster> {
     const { data, width, height } = webp;
     const at = (x: number, y: number) => {
       const p = (y * width + x) * 4;
-      return (data[p]! * 77 + data[p + 1]! * 150 + data[p + 2]! * 29) >> 8;
+      return luma(data[p]!, data[p + 1]!, data[p + 2]!);
     };
     return { width, height, at };
   }

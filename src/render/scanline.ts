@@ -1,13 +1,12 @@
 // Reading a vector drawing back as pixels along one line: every filled path crossed by the line at pixel
 // centres (even-odd, curves flattened), painted in order over the background. What the verifier decodes
 // from a delivered SVG, PDF or EPS of a linear symbol, with no rasterizer library in between.
-import { rgbOf } from '../domain/colour.ts';
+import { luma, rgbOf } from '../domain/colour.ts';
 import type { Drawing, Seg } from './vector.ts';
 
 /** Luminance (0 black to 255 white) of an #rrggbb colour, as the PNG reader computes it. */
 export function luminanceOf(hex: string): number {
-  const [r, g, b] = rgbOf(hex);
-  return (r * 77 + g * 150 + b * 29) >> 8;
+  return luma(...rgbOf(hex));
 }
 
 // The path as straight edges (curves in eight steps): [x0, y0, x1, y1] each.

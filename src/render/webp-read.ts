@@ -1,7 +1,8 @@
 // The verifier's WebP reader: Google's libwebp, compiled to WebAssembly (npm @jsquash/webp, the Squoosh
 // codec). It is the decoder libvips uses, called without libvips' pipeline, which costs more per small
-// image than the decode itself (docs/decisions/verification-readers.md). No I/O: the caller loads the wasm
+// image than the decode itself (docs/decisions/verification-reads.md). No I/O: the caller loads the wasm
 // bytes once per process.
+import { onWhite } from '../domain/colour.ts';
 import webpDecoder from '@jsquash/webp/codec/dec/webp_dec.js';
 
 /** RGBA pixels. */
@@ -42,7 +43,7 @@ export function readWebp(bytes: Uint8Array): RgbaImage | undefined {
   for (let i = 3; i < data.length; i += 4) {
     const alpha = data[i]!;
     if (alpha === 255) continue;
-    for (let c = i - 3; c < i; c++) data[c] = 255 - (((255 - data[c]!) * alpha) >> 8);
+    for (let c = i - 3; c < i; c++) data[c] = onWhite(data[c]!, alpha);
     data[i] = 255;
   }
   return image;
