@@ -178,6 +178,7 @@ export function readPaintOps(
         stack.length = 0;
         const inner = callee(token === 'Do' ? name : token);
         if (inner !== undefined) run(inner, depth + 1);
+        continue; // what the callee left stacked goes to the next operator, as a procedure's results do
       }
       stack.length = 0;
     }

@@ -2,11 +2,11 @@
 // held to the regular expression it replaced, on strings drawn from the characters that matter to it.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { tokenize } from '../../../src/render/paint.ts';
+import { readPaintOps, tokenize } from '../../../src/render/paint.ts';
 import { numbers } from '../../../src/render/vector.ts';
 
 const RUNS = 20_000;
-const textOf = (alphabet: string) => fc.string({ unit: fc.constantFrom(...alphabet), maxLength: 40 }).map((s) => s);
+const textOf = (alphabet: string) => fc.string({ unit: fc.constantFrom(...alphabet), maxLength: 40 });
 
 describe('vector read-back scanners', () => {
   it('numbers finds what /-?\\d*\\.?\\d+(?:e-?\\d+)?/gi finds', () => {
@@ -31,5 +31,26 @@ describe('vector read-back scanners', () => {
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it('a procedure is read once per name, and what it leaves stacked goes to the next operator', () => {
+    const asked: string[] = [];
+    const procs: Record<string, string> = { G0: '3', G1: '0 0 m' };
+    const drawing = readPaintOps('1 1 1 rg 0 0 m f* 0 0 0 rg G1 G0 4 l G1 G0 4 l f*', 2, 2, 'f*', (name) => {
+      asked.push(name);
+      return procs[name];
+    });
+    expect(drawing.shapes).toEqual([
+      {
+        fill: '#000000',
+        d: [
+          ['M', 0, 0],
+          ['L', 3, 4],
+          ['M', 0, 0],
+          ['L', 3, 4],
+        ],
+      },
+    ]);
+    expect(asked).toEqual(['G1', 'G0']);
   });
 });
