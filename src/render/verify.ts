@@ -7,6 +7,7 @@
 import sharp, { type Sharp } from 'sharp';
 import { readBarcodes } from 'zxing-wasm/reader';
 import type { ReaderOptions, ReadInputBarcodeFormat } from 'zxing-wasm/reader';
+import { luma } from '../domain/colour.ts';
 import { parseElementString } from '../domain/gs1.ts';
 import type { RenderSpec } from '../domain/render-spec.ts';
 import { expandUpce, gs1CheckDigit } from '../domain/render-spec.ts';
@@ -220,7 +221,7 @@ export async function decodeDelivered(
     const found = await readAsDelivered(bytes, formats, hri);
     if (found.length > 0) return found;
   }
-  return decodePixels(await rasterize(bytes, contentType, dpi), formats, hri);
+  return decodePixels(d.webp() ?? (await rasterize(bytes, contentType, dpi)), formats, hri);
 }
 
 // PNG or JPEG bytes read whole by zxing's own image decoder, in pure-image mode.
@@ -336,8 +337,7 @@ function decodeAsScanned(spec: RenderSpec): typeof decodeDelivered {
 // Luminance of pixels flattened on white, weighted as the PNG reader and luminanceOf weigh it.
 function greyOf({ data, width, height }: Pixels): GreyImage {
   const grey = new Uint8Array(width * height);
-  for (let i = 0; i < grey.length; i++)
-    grey[i] = (data[i * 4]! * 77 + data[i * 4 + 1]! * 150 + data[i * 4 + 2]! * 29) >> 8;
+  for (let i = 0; i < grey.length; i++) grey[i] = luma(data[i * 4]!, data[i * 4 + 1]!, data[i * 4 + 2]!);
   return { grey, width, height };
 }
 
