@@ -5,6 +5,8 @@ import QRCode from 'qrcode';
 import './qr-mask.ts';
 // And the segment choice qrcode made for the data's shape (same segments).
 import './qr-segments.ts';
+// And the error-correction codewords without rebuilding the generator per block (same codewords).
+import './qr-reed-solomon.ts';
 import type { RenderSpec } from '../domain/render-spec.ts';
 import type { Matrix } from './matrix.ts';
 

@@ -18,6 +18,8 @@ import { preflight, render } from '../../src/render/index.ts';
 import { encodeWithBwip } from '../../src/render/linear/encoding.ts';
 import { encodeOptions, nativeEncoder } from '../../src/render/linear/plan.ts';
 import { fastMaskFunctions, originalMaskFunctions } from '../../src/render/qr-mask.ts';
+import { fastEncoder, originalEncoder } from '../../src/render/qr-reed-solomon.ts';
+import { fromStringByShape, originalFromString } from '../../src/render/qr-segments.ts';
 
 export type Row = { name: string; perSecond: number; msPerOp: number; ratio?: number; note?: string };
 
@@ -71,15 +73,23 @@ async function interleaved(entries: [string, () => unknown][], rounds = ROUNDS):
   });
 }
 
-// src/render/qr-mask.ts swaps in faster mask scoring for every QRCode.create in the process; the
-// baselines run with qrcode's own functions so that they measure the library as it ships.
-const maskPattern = createRequire(import.meta.url)('qrcode/lib/core/mask-pattern.js') as Record<string, unknown>;
+// src/render/qr-mask.ts, qr-segments.ts and qr-reed-solomon.ts swap faster mask scoring, segment choice and
+// error correction into every QRCode.create in the process; the baselines run with qrcode's own functions so
+// that they measure the library as it ships.
+const requireCjs = createRequire(import.meta.url);
+const maskPattern = requireCjs('qrcode/lib/core/mask-pattern.js') as Record<string, unknown>;
+const segments = requireCjs('qrcode/lib/core/segments.js') as { fromString: unknown };
+const encoderPrototype = (requireCjs('qrcode/lib/core/reed-solomon-encoder.js') as { prototype: object }).prototype;
 function asShipped<T>(fn: () => T): T {
   Object.assign(maskPattern, originalMaskFunctions);
+  Object.assign(encoderPrototype, originalEncoder);
+  segments.fromString = originalFromString;
   try {
     return fn();
   } finally {
     Object.assign(maskPattern, fastMaskFunctions);
+    Object.assign(encoderPrototype, fastEncoder);
+    segments.fromString = fromStringByShape;
   }
 }
 
