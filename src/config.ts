@@ -140,6 +140,8 @@ export const ConfigSchema = v.object({
   maintenanceLockMs: count(1000, 3_600_000),
   heapMb: count(32, 65_536),
   semiSpaceMb: count(1, 256),
+  /** How far a worker's old generation grows past what survived a full collection before the next one; 0: V8's own choice. */
+  workerHeapGrowthPercent: count(0, 1000),
   apiSemiSpaceMb: count(1, 256),
   shutdownTimeoutMs: count(100, 600_000),
   /** How long a process waits for Redis and PostgreSQL at start (retrying with backoff) before it exits 1. */
@@ -299,6 +301,7 @@ export const ENV_NAMES: Record<string, Key> = {
   MAINTENANCE_LOCK_MS: 'maintenanceLockMs',
   HEAP_MB: 'heapMb',
   SEMI_SPACE_MB: 'semiSpaceMb',
+  WORKER_HEAP_GROWTH_PERCENT: 'workerHeapGrowthPercent',
   API_SEMI_SPACE_MB: 'apiSemiSpaceMb',
   SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
   STARTUP_TIMEOUT_MS: 'startupTimeoutMs',

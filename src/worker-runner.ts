@@ -1,6 +1,7 @@
 // The one way a worker process starts: configuration, logger, database, one Redis connection, the queues,
 // metrics, the BullMQ Worker with its queue's own settings, its events, and a drain on SIGTERM/SIGINT.
 // workers/*.ts only say what their queue's jobs do.
+import { setFlagsFromString } from 'node:v8';
 import { Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadConfigOrExit, type Config } from './config.ts';
@@ -13,6 +14,7 @@ import type { QueueName } from './queue/catalog.ts';
 import { createRedis } from './queue/connection.ts';
 import { closeQueues, openQueues, type Queues } from './queue/producer.ts';
 import { waitForDependenciesOrExit } from './startup.ts';
+import { workerHeapGrowthFlag } from './supervisor.ts';
 import type { Db } from './store/db.ts';
 import { serveWorkerHealth } from './worker-health.ts';
 
@@ -81,6 +83,8 @@ export type WorkerRole = {
  */
 export async function runWorker(queue: QueueName, setup: (context: WorkerContext) => WorkerRole): Promise<void> {
   const config = loadConfigOrExit();
+  const heapGrowth = workerHeapGrowthFlag(config);
+  if (heapGrowth) setFlagsFromString(heapGrowth);
   const roleName = `worker:${queue}`;
   const log = createLogger(config.logLevel, roleName);
   await waitForDependenciesOrExit(config, log, ['postgres', 'redis']);

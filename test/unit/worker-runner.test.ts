@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { QUEUES, type QueueName } from '../../src/queue/catalog.ts';
+import { workerHeapGrowthFlag } from '../../src/supervisor.ts';
 import { WORKER_SETTINGS } from '../../src/worker-runner.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
@@ -24,5 +26,27 @@ describe('worker settings', () => {
     // A queue's variables move only that queue.
     expect(of(tuned, 'webhooks')).toEqual(of(base, 'webhooks'));
     expect(of(tuned, 'render').stalledInterval).toBe(of(base, 'render').stalledInterval);
+  });
+});
+
+describe('worker heap growth', () => {
+  it('is the V8 flag WORKER_HEAP_GROWTH_PERCENT names, 100 by default, and none at 0', () => {
+    expect(workerHeapGrowthFlag(loadConfig({}, ROOT))).toBe('--heap-growing-percent=100');
+    expect(workerHeapGrowthFlag(loadConfig({ WORKER_HEAP_GROWTH_PERCENT: '250' }, ROOT))).toBe(
+      '--heap-growing-percent=250',
+    );
+    expect(workerHeapGrowthFlag(loadConfig({ WORKER_HEAP_GROWTH_PERCENT: '0' }, ROOT))).toBeUndefined();
+  });
+
+  it('refuses what is not a whole percentage in range', () => {
+    for (const bad of ['-1', '1001', '12.5', 'lots']) {
+      expect(() => loadConfig({ WORKER_HEAP_GROWTH_PERCENT: bad }, ROOT), bad).toThrow(/WORKER_HEAP_GROWTH_PERCENT/);
+    }
+  });
+
+  it('is a flag this Node accepts at run time', () => {
+    // setFlagsFromString ignores a flag it does not know without a word; --v8-options lists the ones it knows.
+    const options = execFileSync(process.execPath, ['--v8-options']).toString();
+    expect(options).toContain('--heap-growing-percent');
   });
 });
