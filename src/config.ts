@@ -127,6 +127,8 @@ export const ConfigSchema = v.object({
    */
   httpKeepAliveTimeoutMs: count(1000, 900_000),
   submitBatchMax: count(1, 10_000),
+  /** How long, under steady concurrent intake, an API process's insert waits for more submissions to fill a render job; 0: never. */
+  submitLingerMs: count(0, 100),
   batchMaxRows: count(1, 10_000_000),
   batchMaxBytes: count(1024, 10 * 1024 * 1024 * 1024),
   batchRowMaxBytes: count(64, 10 * 1024 * 1024),
@@ -289,6 +291,7 @@ export const ENV_NAMES: Record<string, Key> = {
   PG_POOL_SIZE: 'pgPoolSize',
   HTTP_KEEP_ALIVE_TIMEOUT_MS: 'httpKeepAliveTimeoutMs',
   SUBMIT_BATCH_MAX: 'submitBatchMax',
+  SUBMIT_LINGER_MS: 'submitLingerMs',
   BATCH_MAX_ROWS: 'batchMaxRows',
   BATCH_MAX_BYTES: 'batchMaxBytes',
   BATCH_ROW_MAX_BYTES: 'batchRowMaxBytes',

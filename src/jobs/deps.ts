@@ -21,8 +21,10 @@ export function openWorkerDb(config: Config): Db {
  * announcements one Redis write.
  */
 export function openJobDeps(config: Config, db: Db, redis?: Redis): RenderDeps {
-  // Every code of the jobs that start together fits one claim.
-  const maxBatch = config.renderConcurrency * Math.max(4, config.renderJobCodes);
+  // The codes of the jobs that start together share one claim, up to what it held when jobs carried 16:
+  // a claim's codes render back to back before the event loop turns again (lock renewals, health checks),
+  // so bigger jobs must not lengthen that stretch.
+  const maxBatch = config.renderConcurrency * Math.max(4, Math.min(16, config.renderJobCodes));
   const claim = createLookupBatcher(
     (ids) => claimCodes(db, ids),
     (row) => row.id,

@@ -256,6 +256,12 @@ export function createSubmitter(deps: ApiDeps) {
     },
     // A statement refused for one row's content (a value PostgreSQL will not store) fails that row
     // alone: its neighbours are inserted one by one. An outage fails them all at once, without retries.
-    { maxBatch: deps.config.submitBatchMax, isolate: (error) => !isUnavailableError(error) },
+    // Under steady traffic a flush waits a moment to fill a render job: per code, a job and its claim and
+    // completion statements cost the workers and PostgreSQL less the more codes share them.
+    {
+      maxBatch: deps.config.submitBatchMax,
+      isolate: (error) => !isUnavailableError(error),
+      linger: { ms: deps.config.submitLingerMs, full: deps.config.renderJobCodes },
+    },
   );
 }

@@ -142,3 +142,76 @@ describe('createMicroBatcher with isolate', () => {
     expect(flushes).toBe(1);
   });
 });
+
+describe('createMicroBatcher with linger', () => {
+  /** Waits until the flush in progress is the `n`th. */
+  const flushStarted = async (batches: unknown[], n: number) => {
+    while (batches.length < n) await new Promise((r) => setImmediate(r));
+  };
+  const tick = () => new Promise((r) => setImmediate(r));
+
+  it('a lone caller, one at a time, never waits for company', async () => {
+    const seen: number[][] = [];
+    // A linger this long would time the test out if a lone call waited for it.
+    const call = createMicroBatcher(async (items: number[]) => (seen.push(items), items), {
+      maxBatch: 10,
+      linger: { ms: 600_000, full: 10 },
+    });
+    for (let n = 1; n <= 5; n++) expect(await call(n)).toBe(n);
+    expect(seen).toEqual([[1], [2], [3], [4], [5]]);
+  });
+
+  it('under steady traffic a flush waits for later calls and starts once it is full', async () => {
+    const { batches, flush, openNext } = recordingFlush();
+    const call = createMicroBatcher(flush, { maxBatch: 100, linger: { ms: 600_000, full: 3 } });
+    const first = Promise.all([call(1), call(2)]);
+    await flushStarted(batches, 1);
+    const second = call(3); // arrives during the first flush
+    await openNext();
+    expect(await first).toEqual([2, 4]);
+    // Without the linger, 3 would go alone now; it waits, and 4 and 5, a tick apart, join it.
+    await tick();
+    const third = call(4);
+    await tick();
+    const fourth = call(5);
+    await flushStarted(batches, 2);
+    await openNext();
+    expect(await Promise.all([second, third, fourth])).toEqual([6, 8, 10]);
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4, 5],
+    ]);
+  });
+
+  it('a waiting flush starts once its time is up, with the calls it has', async () => {
+    const { batches, flush, openNext } = recordingFlush();
+    const call = createMicroBatcher(flush, { maxBatch: 100, linger: { ms: 20, full: 100 } });
+    const first = Promise.all([call(1), call(2)]);
+    await flushStarted(batches, 1);
+    const second = call(3);
+    await openNext();
+    await first;
+    await flushStarted(batches, 2);
+    await openNext();
+    expect(await second).toBe(6);
+    expect(batches).toEqual([[1, 2], [3]]);
+  });
+
+  it('after a pause longer than the linger, the first call does not wait', async () => {
+    const { batches, flush, openNext } = recordingFlush();
+    const call = createMicroBatcher(flush, { maxBatch: 100, linger: { ms: 30, full: 100 } });
+    const first = Promise.all([call(1), call(2)]);
+    await openNext();
+    await first;
+    await new Promise((r) => setTimeout(r, 60));
+    const second = call(3);
+    await tick();
+    await tick();
+    // 3's flush is under way by now; had it lingered, 4 would have joined it.
+    const third = call(4);
+    await openNext();
+    await openNext();
+    expect(await Promise.all([second, third])).toEqual([6, 8]);
+    expect(batches).toEqual([[1, 2], [3], [4]]);
+  });
+});
