@@ -21,10 +21,10 @@ export function openWorkerDb(config: Config): Db {
  * announcements one Redis write.
  */
 export function openJobDeps(config: Config, db: Db, redis?: Redis): RenderDeps {
-  // The codes of the jobs that start together share one claim, up to what it held when jobs carried 16:
-  // a claim's codes render back to back before the event loop turns again (lock renewals, health checks),
-  // so bigger jobs must not lengthen that stretch.
-  const maxBatch = config.renderConcurrency * Math.max(4, Math.min(16, config.renderJobCodes));
+  // Every code of the jobs that start together fits one claim. A claim's codes render back to back before
+  // the event loop turns again (lock renewals, health checks): RENDER_CONCURRENCY × RENDER_JOB_CODES bounds
+  // that stretch, which is why the defaults trade concurrency for job size.
+  const maxBatch = config.renderConcurrency * Math.max(4, config.renderJobCodes);
   const claim = createLookupBatcher(
     (ids) => claimCodes(db, ids),
     (row) => row.id,
