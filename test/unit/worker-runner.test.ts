@@ -30,8 +30,8 @@ describe('worker settings', () => {
 });
 
 describe('worker heap growth', () => {
-  it('is the V8 flag WORKER_HEAP_GROWTH_PERCENT names, 100 by default, and none at 0', () => {
-    expect(workerHeapGrowthFlag(loadConfig({}, ROOT))).toBe('--heap-growing-percent=100');
+  it('is the V8 flag WORKER_HEAP_GROWTH_PERCENT names, 50 by default, and none at 0', () => {
+    expect(workerHeapGrowthFlag(loadConfig({}, ROOT))).toBe('--heap-growing-percent=50');
     expect(workerHeapGrowthFlag(loadConfig({ WORKER_HEAP_GROWTH_PERCENT: '250' }, ROOT))).toBe(
       '--heap-growing-percent=250',
     );
