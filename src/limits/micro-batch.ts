@@ -15,10 +15,11 @@ export function createMicroBatcher<T, R>(
      */
     isolate?: (error: unknown) => boolean;
     /**
-     * Under steady concurrent traffic, how long a flush may wait for more calls to join it (`ms`) and how
-     * many make it full (`full`, it then starts at once): fewer, bigger flushes cost what stands behind
-     * each (a statement, a render job) less per item. It waits only when the flush before carried more than
-     * one call and ended less than `ms` ago, so a lone caller, or the first after a pause, never waits.
+     * Under steady concurrent traffic, how long after the flush before a flush may wait for more calls to
+     * join it (`ms`), and how many make it full (`full`, capped at maxBatch; it then starts at once): fewer,
+     * bigger flushes cost what stands behind each (a statement, a render job) less per item. It waits only
+     * when the flush before carried more than one call, and never past `ms` after that flush ended, so a call
+     * that finds no busy flush behind it does not wait, and none waits longer than `ms`.
      * @defaultValue none: a flush starts on the next tick
      */
     linger?: { ms: number; full: number };
@@ -27,19 +28,19 @@ export function createMicroBatcher<T, R>(
   type Pending = { item: T; resolve: (r: R) => void; reject: (e: unknown) => void };
   let queue: Pending[] = [];
   let scheduled = false;
-  const { linger } = options;
+  // A batch can never hold more than maxBatch: waiting for more would only let a backlog grow.
+  const linger = options.linger && {
+    ms: options.linger.ms,
+    full: Math.min(options.linger.full, options.maxBatch),
+  };
   let last = { size: 0, endedAt: -Infinity };
   // Set while a flush lingers: starts it early once the batch is full.
   let wake: (() => void) | undefined;
 
-  function steady(): boolean {
-    return (
-      linger !== undefined &&
-      linger.ms > 0 &&
-      last.size > 1 &&
-      performance.now() - last.endedAt < linger.ms &&
-      queue.length < linger.full
-    );
+  /** How long the next flush waits for company: until `ms` after a busy flush before it, unless it is full. */
+  function lingerFor(): number {
+    if (!linger || last.size < 2 || queue.length >= linger.full) return 0;
+    return Math.max(0, last.endedAt + linger.ms - performance.now());
   }
 
   function gather(ms: number, full: number): Promise<void> {
@@ -52,6 +53,15 @@ export function createMicroBatcher<T, R>(
       const timer = setTimeout(start, ms);
       wake = () => queue.length >= full && start();
     });
+  }
+
+  // An isolate that throws is treated as declining: the batch's callers get the flush's error, not a hang.
+  function isolates(error: unknown): boolean {
+    try {
+      return options.isolate?.(error) ?? false;
+    } catch {
+      return false;
+    }
   }
 
   async function flushAlone(batch: Pending[]): Promise<void> {
@@ -67,14 +77,15 @@ export function createMicroBatcher<T, R>(
   async function run(): Promise<void> {
     scheduled = false;
     while (queue.length > 0) {
-      if (steady()) await gather(linger!.ms, linger!.full);
+      const wait = lingerFor();
+      if (wait > 0) await gather(wait, linger!.full);
       const batch = queue.slice(0, options.maxBatch);
       queue = queue.slice(batch.length);
       try {
         const results = await flush(batch.map((p) => p.item));
         batch.forEach((p, i) => p.resolve(results[i]!));
       } catch (error) {
-        if (batch.length > 1 && options.isolate?.(error)) await flushAlone(batch);
+        if (batch.length > 1 && isolates(error)) await flushAlone(batch);
         else for (const p of batch) p.reject(error);
       }
       last = { size: batch.length, endedAt: performance.now() };
@@ -89,7 +100,7 @@ export function createMicroBatcher<T, R>(
       if (scheduled) return;
       scheduled = true;
       // One flush at a time: later calls gather while the current one is in flight.
-      running = running.then(() => new Promise<void>((done) => setImmediate(() => run().then(done))));
+      running = running.then(() => new Promise<void>((done) => setImmediate(() => run().then(done, done))));
     });
 }
 

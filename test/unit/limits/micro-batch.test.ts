@@ -215,3 +215,94 @@ describe('createMicroBatcher with linger', () => {
     expect(batches).toEqual([[1, 2], [3], [4]]);
   });
 });
+
+describe('createMicroBatcher with linger, at its bounds', () => {
+  const tick = () => new Promise((r) => setImmediate(r));
+  const flushStarted = async (batches: unknown[], n: number) => {
+    while (batches.length < n) await tick();
+  };
+
+  it('a batch already full when the flush before ends starts at once; full never exceeds maxBatch', async () => {
+    const { batches, flush, openNext } = recordingFlush();
+    // full 64 is more than a flush can take (maxBatch 2): waiting for 64 would stall a backlog.
+    const call = createMicroBatcher(flush, { maxBatch: 2, linger: { ms: 600_000, full: 64 } });
+    const first = Promise.all([call(1), call(2)]);
+    await flushStarted(batches, 1);
+    const queued = Promise.all([call(3), call(4), call(5)]);
+    await openNext();
+    await first;
+    await flushStarted(batches, 2);
+    await openNext();
+    // 5 alone is below full (2): it waits for company, which 6 brings.
+    await tick();
+    const sixth = call(6);
+    await flushStarted(batches, 3);
+    await openNext();
+    expect(await queued).toEqual([6, 8, 10]);
+    expect(await sixth).toBe(12);
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+  });
+
+  it('a linger of 0 ms never waits', async () => {
+    const { batches, flush, openNext } = recordingFlush();
+    const call = createMicroBatcher(flush, { maxBatch: 100, linger: { ms: 0, full: 100 } });
+    const first = Promise.all([call(1), call(2)]);
+    await flushStarted(batches, 1);
+    const second = call(3);
+    await openNext();
+    await first;
+    await tick();
+    await tick();
+    const third = call(4);
+    await openNext();
+    await openNext();
+    expect(await Promise.all([second, third])).toEqual([6, 8]);
+    expect(batches).toEqual([[1, 2], [3], [4]]);
+  });
+
+  it('no call waits longer than the linger after the flush before it ended', async () => {
+    const { batches, flush, openNext } = recordingFlush();
+    const call = createMicroBatcher(flush, { maxBatch: 100, linger: { ms: 1000, full: 100 } });
+    const first = Promise.all([call(1), call(2)]);
+    await openNext();
+    await first;
+    const ended = performance.now();
+    // Arrives 800 ms after a busy flush: it may wait out the 200 ms left of the linger, not 1000 ms more
+    // (that would start it 1800 ms after; the margins either side are wide for a loaded machine).
+    await new Promise((r) => setTimeout(r, 800));
+    const second = call(3);
+    await flushStarted(batches, 2);
+    const started = performance.now();
+    await openNext();
+    expect(await second).toBe(6);
+    expect(started - ended).toBeLessThan(1500);
+  });
+});
+
+describe('createMicroBatcher when isolate itself throws', () => {
+  it("the batch's callers get the flush's error, and later calls still flush", async () => {
+    let flushes = 0;
+    const call = createMicroBatcher(
+      async (items: string[]) => {
+        if (flushes++ === 0) throw new Error('statement refused');
+        return items.map((s) => s.toUpperCase());
+      },
+      {
+        maxBatch: 10,
+        isolate: () => {
+          throw new Error('classifier broke');
+        },
+      },
+    );
+    const outcomes = await Promise.allSettled(['a', 'b'].map(call));
+    expect(outcomes).toEqual([
+      { status: 'rejected', reason: new Error('statement refused') },
+      { status: 'rejected', reason: new Error('statement refused') },
+    ]);
+    expect(await call('c')).toBe('C');
+  });
+});
