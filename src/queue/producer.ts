@@ -25,19 +25,24 @@ export type RenderTarget = { id: string; render_job?: string | null };
 export const renderGroupId = (firstCodeId: string) => `group_${firstCodeId}`;
 
 /**
- * Splits new codes into render jobs of at most `perJob` codes, before they are stored: each code of a
- * shared job gets the job's id as `render_job` (written with the row, so the reconciler finds the job of
- * any code); a code alone in its job keeps null, its job's id being its own.
+ * Splits new codes into render jobs of at most `perJob` codes, before they are stored, each job holding one
+ * account's codes: a job's codes render one after another, so one caller's slow renders (print-size images)
+ * never hold up another caller's code in the same job. Each code of a shared job gets the job's id as
+ * `render_job` (written with the row, so the reconciler finds the job of any code); a code alone in its job
+ * keeps null, its job's id being its own. The codes come back in the order given.
  */
-export function planRenderJobs<T extends RenderTarget>(
+export function planRenderJobs<T extends RenderTarget & { account_id?: string }>(
   codes: readonly T[],
   perJob: number,
 ): (T & { render_job: string | null })[] {
-  return codes.map((code, i) => {
-    const first = i - (i % perJob);
-    const size = Math.min(perJob, codes.length - first);
-    return size > 1 ? { ...code, render_job: renderGroupId(codes[first]!.id) } : { ...code, render_job: null };
-  });
+  const jobOf = new Map<T, string | null>();
+  for (const own of Map.groupBy(codes, (code) => code.account_id).values()) {
+    for (let first = 0; first < own.length; first += perJob) {
+      const job = own.slice(first, first + perJob);
+      for (const code of job) jobOf.set(code, job.length > 1 ? renderGroupId(job[0]!.id) : null);
+    }
+  }
+  return codes.map((code) => ({ ...code, render_job: jobOf.get(code)! }));
 }
 
 /**

@@ -22,3 +22,17 @@ it("a shared job's id is never a code's own id", () => {
   const ids = new Set(planned.map((code) => code.id));
   expect(planned.some((code) => code.render_job !== null && ids.has(code.render_job!))).toBe(false);
 });
+
+it("a job holds one account's codes: callers that arrive together never share one", () => {
+  const mixed = codes(10).map((code, i) => ({ ...code, account_id: i % 3 === 0 ? 'acct_a' : 'acct_b' }));
+  const planned = planRenderJobs(mixed, 4);
+  expect(planned.map((code) => code.id)).toEqual(mixed.map((code) => code.id));
+  const jobs = Map.groupBy(planned, (code) => code.render_job ?? code.id);
+  for (const members of jobs.values()) expect(new Set(members.map((m) => m.account_id)).size).toBe(1);
+  // acct_a has codes 0, 3, 6, 9 (one job of 4); acct_b the other six (jobs of 4 and 2), each in arrival order.
+  expect([...jobs.values()].map((members) => members.map((m) => m.id.slice(-1)).join(''))).toEqual([
+    '0369',
+    '1245',
+    '78',
+  ]);
+});
