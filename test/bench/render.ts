@@ -49,11 +49,18 @@ const cpuMs = () => {
 const clock = BENCH_CLOCK === 'wall' ? () => performance.now() : cpuMs;
 
 // Interleaves the measured functions in short rounds so machine noise (2 shared cores) hits them alike.
+// Each round starts one entry further on, and there are whole turns of them: the garbage a row leaves is
+// collected during whichever row runs after it, on that row's clock, so in a fixed order the row after
+// the library baseline (bwip-js allocates megabytes a call) always paid for the baseline's garbage, and a
+// verification cost, the difference of two rows, moved with their order.
 async function interleaved(entries: [string, () => unknown][], rounds = ROUNDS): Promise<Row[]> {
   const totals = entries.map(() => ({ n: 0, ms: 0 }));
   for (const [, fn] of entries) for (let i = 0; i < 10; i++) await fn();
-  for (let r = 0; r < rounds; r++) {
-    for (const [i, [, fn]] of entries.entries()) {
+  const turns = Math.ceil(rounds / entries.length) * entries.length;
+  for (let r = 0; r < turns; r++) {
+    for (let k = 0; k < entries.length; k++) {
+      const i = (r + k) % entries.length;
+      const fn = entries[i]![1];
       const start = performance.now();
       const spent = clock();
       let now = start;
