@@ -4,6 +4,7 @@
 import type { Affine, Drawing, Mark, Seg, Shape } from './vector.ts';
 import { markOutlines, rect } from './vector.ts';
 import { rgbOf } from '../domain/colour.ts';
+import { memoOfText } from './memo.ts';
 
 // Three decimals, no trailing zeros: integers (every bar edge) print as they are.
 const num = (n: number) => (Number.isInteger(n) ? String(n) : String(Math.round(n * 1000) / 1000));
@@ -112,6 +113,11 @@ export function tokenize(ops: string): Token[] {
   return tokens;
 }
 
+// A form's or procedure's operators (a glyph outline) as read back: the same few recur in every render,
+// each tokenized once. Read only.
+const OUTLINES_KEPT = 1024;
+const outlineTokens = memoOfText(tokenize, OUTLINES_KEPT);
+
 /**
  * Reads operators written by paintOps and markOps back into shapes (background first); `called` gives the
  * operators of a named form or procedure (PDF `/Gn Do`, an EPS procedure `Gn`), read at the current transform.
@@ -137,7 +143,7 @@ export function readPaintOps(
   const callee = (name: string): Token[] | undefined => {
     if (!calls.has(name)) {
       const ops = called(name);
-      calls.set(name, ops === undefined ? undefined : tokenize(ops));
+      calls.set(name, ops === undefined ? undefined : outlineTokens(ops));
     }
     return calls.get(name);
   };

@@ -2,6 +2,7 @@
 // filled paths, and each distinct glyph outline once as a form XObject the page places (its compressed
 // stream kept across renders). No dates or ids, so the same drawing gives the same bytes.
 import { deflateSync, inflateSync } from 'node:zlib';
+import { memoOfText } from './memo.ts';
 import { markOps, outlineOps, paintOps, readPaintOps } from './paint.ts';
 import type { Drawing, Seg } from './vector.ts';
 
@@ -85,15 +86,21 @@ export function drawingToPdf(dr: Drawing, dpi: number): Buffer {
   return Buffer.concat(parts);
 }
 
-// Object n's stream, inflated when its dictionary says it is compressed.
-function streamOf(pdf: Buffer, text: string, n: number): string | undefined {
+// A compressed stream's text: a form (a glyph outline) recurs in every render at its size, inflated once.
+const FORMS_KEPT = 1024;
+const inflatedForm = memoOfText((data) => inflateSync(Buffer.from(data, 'latin1')).toString('latin1'), FORMS_KEPT);
+
+// Object n's stream, inflated when its dictionary says it is compressed (through the memo when `recurs`).
+function streamOf(pdf: Buffer, text: string, n: number, recurs = false): string | undefined {
   const at = text.indexOf(`\n${n} 0 obj\n`);
   if (at < 0) return undefined;
   const start = text.indexOf('stream\n', at) + 'stream\n'.length;
   const dict = text.slice(at, start);
   const length = Number(/\/Length (\d+)/.exec(dict)?.[1] ?? 0);
-  const data = pdf.subarray(start, start + length);
-  return (dict.includes('/FlateDecode') ? inflateSync(data) : data).toString('latin1');
+  if (!dict.includes('/FlateDecode')) return text.slice(start, start + length);
+  return recurs
+    ? inflatedForm(text.slice(start, start + length))
+    : inflateSync(pdf.subarray(start, start + length)).toString('latin1');
 }
 
 /** Reads a PDF written by drawingToPdf back into its drawing (pixel units). */
@@ -106,7 +113,7 @@ export function pdfToDrawing(pdf: Buffer): Drawing {
   const forms = /\/XObject << ([^>]*) >>/.exec(text)?.[1] ?? '';
   const form = (name: string) => {
     const n = new RegExp(`/${name} (\\d+) 0 R`).exec(forms)?.[1];
-    return n === undefined ? undefined : streamOf(pdf, text, Number(n));
+    return n === undefined ? undefined : streamOf(pdf, text, Number(n), true);
   };
   return readPaintOps(ops, Math.round(Number(box?.[1] ?? 0) / k), Math.round(Number(box?.[2] ?? 0) / k), 'f*', form);
 }

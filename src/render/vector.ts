@@ -1,6 +1,7 @@
 // The vector drawing every non-raster writer shares: filled shapes in pixel units (y down), from a
 // module matrix or from bwip-js's SVG. PDF and EPS are written from it; styled QR codes are drawn in it.
 import type { Layout, Matrix } from './matrix.ts';
+import { memoOfText } from './memo.ts';
 
 /** Absolute path segments; arcs are already cubic Béziers so every writer speaks the same subset. */
 export type Seg =
@@ -135,93 +136,149 @@ const USE = /<use ([^>]*?)\/?>/g;
 const ATTR = /([a-z-]+)="([^"]*)"/g;
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, k) => 10 ** k);
 
 /**
- * The numbers in a string, as the pattern -?\d*\.?\d+(?:e-?\d+)? (case-insensitive) finds them left to right,
- * scanned by character codes: a symbol's path data holds thousands.
+ * Number(s.slice(start, end)) without the slice, for a decimal of up to 15 digits with an optional leading
+ * minus and at most one point: its digits as an exact integer divided once by an exact power of ten is
+ * the correctly rounded value, which is what Number() gives. Anything else (an exponent, more digits, a
+ * second point, no digit) goes to Number().
  */
-export function numbers(s: string): number[] {
-  const out: number[] = [];
-  const n = s.length;
-  let i = 0;
-  while (i < n) {
+export function decimalAt(s: string, start: number, end: number): number {
+  let i = s.charCodeAt(start) === 45 ? start + 1 : start;
+  let value = 0;
+  let digits = 0;
+  let point = -1;
+  for (; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (isDigit(c)) {
+      value = value * 10 + (c - 48);
+      digits++;
+    } else if (c === 46 && point < 0) point = i;
+    else return Number(s.slice(start, end));
+  }
+  if (digits === 0 || digits > 15) return Number(s.slice(start, end));
+  if (point >= 0) value /= POWERS_OF_TEN[end - point - 1]!;
+  return s.charCodeAt(start) === 45 ? -value : value;
+}
+
+/**
+ * The numbers in s[from, to), as the pattern -?\d*\.?\d+(?:e-?\d+)? (case-insensitive) finds them left to
+ * right in that substring, appended to `out`; scanned by character codes: a symbol's path data holds
+ * thousands.
+ */
+function numbersIn(s: string, from: number, to: number, out: number[]): void {
+  let i = from;
+  while (i < to) {
     let j = s.charCodeAt(i) === 45 ? i + 1 : i; // -
     const digits = j;
-    while (j < n && isDigit(s.charCodeAt(j))) j++;
+    while (j < to && isDigit(s.charCodeAt(j))) j++;
     let end = -1;
-    if (s.charCodeAt(j) === 46 && isDigit(s.charCodeAt(j + 1))) {
+    if (j + 1 < to && s.charCodeAt(j) === 46 && isDigit(s.charCodeAt(j + 1))) {
       end = j + 1;
-      while (end < n && isDigit(s.charCodeAt(end))) end++;
+      while (end < to && isDigit(s.charCodeAt(end))) end++;
     } else if (j > digits) end = j;
     if (end < 0) {
       i++;
       continue;
     }
-    if ((s.charCodeAt(end) | 32) === 101) {
-      let e = s.charCodeAt(end + 1) === 45 ? end + 2 : end + 1;
+    if (end < to && (s.charCodeAt(end) | 32) === 101) {
+      let e = end + 1 < to && s.charCodeAt(end + 1) === 45 ? end + 2 : end + 1;
       const exponent = e;
-      while (e < n && isDigit(s.charCodeAt(e))) e++;
+      while (e < to && isDigit(s.charCodeAt(e))) e++;
       if (e > exponent) end = e;
     }
-    out.push(Number(s.slice(i, end)));
+    out.push(decimalAt(s, i, end));
     i = end;
+  }
+}
+
+/** The numbers in a string, as the pattern -?\d*\.?\d+(?:e-?\d+)? (case-insensitive) finds them left to right. */
+export function numbers(s: string): number[] {
+  const out: number[] = [];
+  numbersIn(s, 0, s.length, out);
+  return out;
+}
+
+// The path commands parsePath reads, by character code: M L C Q Z h v z.
+const COMMANDS = new Uint8Array(128);
+for (const c of 'MLCQZhvz') COMMANDS[c.charCodeAt(0)] = 1;
+
+/**
+ * Parses an M/L/C/Q/Z path with absolute coordinates, and relative h/v/z (the subset bwip-js and our
+ * writers use): each command takes the numbers up to the next command; text before the first is ignored.
+ * One scan by character codes, with no substrings: a symbol's path holds thousands of segments.
+ */
+export function parsePath(d: string): Seg[] {
+  const out: Seg[] = [];
+  const n: number[] = [];
+  const pen = { x: 0, y: 0, sx: 0, sy: 0 };
+  let command = -1;
+  let args = 0;
+  for (let i = 0; i <= d.length; i++) {
+    if (i < d.length && COMMANDS[d.charCodeAt(i)] !== 1) continue;
+    if (command >= 0) {
+      n.length = 0;
+      numbersIn(d, args, i, n);
+      addSegments(out, command, n, pen);
+    }
+    command = d.charCodeAt(i);
+    args = i + 1;
   }
   return out;
 }
 
-/** Parses an M/L/C/Q/Z path with absolute coordinates, and relative h/v/z (the subset bwip-js and our writers use). */
-export function parsePath(d: string): Seg[] {
-  const out: Seg[] = [];
-  let x = 0;
-  let y = 0;
-  let [sx, sy] = [0, 0];
-  for (const m of d.matchAll(/([MLCQZhvz])([^MLCQZhvz]*)/g)) {
-    const n = numbers(m[2] ?? '');
-    switch (m[1]) {
-      case 'M':
-      case 'L':
-        for (let i = 0; i + 1 < n.length; i += 2) {
-          x = n[i]!;
-          y = n[i + 1]!;
-          if (i === 0 && m[1] === 'M') [sx, sy] = [x, y];
-          out.push([i === 0 ? (m[1] as 'M') : 'L', x, y]);
-        }
-        break;
-      case 'h':
-        for (const dx of n) out.push(['L', (x += dx), y]);
-        break;
-      case 'v':
-        for (const dy of n) out.push(['L', x, (y += dy)]);
-        break;
-      case 'C':
-        for (let i = 0; i + 5 < n.length; i += 6) {
-          out.push(['C', n[i]!, n[i + 1]!, n[i + 2]!, n[i + 3]!, n[i + 4]!, n[i + 5]!]);
-          x = n[i + 4]!;
-          y = n[i + 5]!;
-        }
-        break;
-      case 'Q':
-        for (let i = 0; i + 3 < n.length; i += 4) {
-          const [qx, qy, ex, ey] = [n[i]!, n[i + 1]!, n[i + 2]!, n[i + 3]!];
-          out.push([
-            'C',
-            x + (2 / 3) * (qx - x),
-            y + (2 / 3) * (qy - y),
-            ex + (2 / 3) * (qx - ex),
-            ey + (2 / 3) * (qy - ey),
-            ex,
-            ey,
-          ]);
-          x = ex;
-          y = ey;
-        }
-        break;
-      default:
-        out.push(['Z']);
-        [x, y] = [sx, sy];
-    }
+function addSegments(
+  out: Seg[],
+  command: number,
+  n: readonly number[],
+  pen: { x: number; y: number; sx: number; sy: number },
+) {
+  switch (command) {
+    case 77: // M
+    case 76: // L
+      for (let i = 0; i + 1 < n.length; i += 2) {
+        pen.x = n[i]!;
+        pen.y = n[i + 1]!;
+        const move = i === 0 && command === 77;
+        if (move) [pen.sx, pen.sy] = [pen.x, pen.y];
+        out.push([move ? 'M' : 'L', pen.x, pen.y]);
+      }
+      break;
+    case 104: // h
+      for (const dx of n) out.push(['L', (pen.x += dx), pen.y]);
+      break;
+    case 118: // v
+      for (const dy of n) out.push(['L', pen.x, (pen.y += dy)]);
+      break;
+    case 67: // C
+      for (let i = 0; i + 5 < n.length; i += 6) {
+        out.push(['C', n[i]!, n[i + 1]!, n[i + 2]!, n[i + 3]!, n[i + 4]!, n[i + 5]!]);
+        pen.x = n[i + 4]!;
+        pen.y = n[i + 5]!;
+      }
+      break;
+    case 81: // Q
+      for (let i = 0; i + 3 < n.length; i += 4) {
+        const [x, y] = [pen.x, pen.y];
+        const [qx, qy, ex, ey] = [n[i]!, n[i + 1]!, n[i + 2]!, n[i + 3]!];
+        out.push([
+          'C',
+          x + (2 / 3) * (qx - x),
+          y + (2 / 3) * (qy - y),
+          ex + (2 / 3) * (qx - ex),
+          ey + (2 / 3) * (qy - ey),
+          ex,
+          ey,
+        ]);
+        pen.x = ex;
+        pen.y = ey;
+      }
+      break;
+    default: // Z z
+      out.push(['Z']);
+      [pen.x, pen.y] = [pen.sx, pen.sy];
   }
-  return out;
 }
 
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : String(Math.round(n * 100) / 100));
@@ -274,6 +331,10 @@ export function drawingToSvg(dr: Drawing, crisp = false): string {
   );
 }
 
+// A <defs> outline (a glyph) as read back: the same few recur in every render, each parsed once. Read only.
+const OUTLINES_KEPT = 1024;
+const parsedOutline = memoOfText(parsePath, OUTLINES_KEPT);
+
 /** Reads an SVG written by drawingToSvg back into its drawing (pixel units from the viewBox). */
 export function svgToDrawing(svg: string): Drawing {
   const box = /viewBox="0 0 ([\d.]+) ([\d.]+)"/.exec(svg);
@@ -282,7 +343,7 @@ export function svgToDrawing(svg: string): Drawing {
   const defs = new Map<string, Seg[]>();
   for (const m of svg.matchAll(PATH)) {
     const attrs = Object.fromEntries([...(m[1] ?? '').matchAll(ATTR)].map((a) => [a[1], a[2]]));
-    if (attrs.id !== undefined) defs.set(attrs.id, parsePath(attrs.d ?? ''));
+    if (attrs.id !== undefined) defs.set(attrs.id, parsedOutline(attrs.d ?? ''));
     else shapes.push({ fill: attrs.fill ?? '#000000', d: parsePath(attrs.d ?? '') });
   }
   for (const m of svg.matchAll(USE)) {

@@ -3,10 +3,44 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readPaintOps, tokenize } from '../../../src/render/paint.ts';
-import { numbers } from '../../../src/render/vector.ts';
+import { decimalAt, numbers, parsePath, type Seg } from '../../../src/render/vector.ts';
 
 const RUNS = 20_000;
-const textOf = (alphabet: string) => fc.string({ unit: fc.constantFrom(...alphabet), maxLength: 40 });
+const textOf = (alphabet: string, maxLength = 40) => fc.string({ unit: fc.constantFrom(...alphabet), maxLength });
+
+// The regular-expression parser parsePath replaced, kept as its reference.
+function regexParsePath(d: string): Seg[] {
+  const out: Seg[] = [];
+  let [x, y, sx, sy] = [0, 0, 0, 0];
+  for (const m of d.matchAll(/([MLCQZhvz])([^MLCQZhvz]*)/g)) {
+    const n = (m[2]!.match(/-?\d*\.?\d+(?:e-?\d+)?/gi) ?? []).map(Number);
+    if (m[1] === 'M' || m[1] === 'L')
+      for (let i = 0; i + 1 < n.length; i += 2) {
+        [x, y] = [n[i]!, n[i + 1]!];
+        if (i === 0 && m[1] === 'M') [sx, sy] = [x, y];
+        out.push([i === 0 ? (m[1] as 'M') : 'L', x, y]);
+      }
+    else if (m[1] === 'h') for (const dx of n) out.push(['L', (x += dx), y]);
+    else if (m[1] === 'v') for (const dy of n) out.push(['L', x, (y += dy)]);
+    else if (m[1] === 'C')
+      for (let i = 0; i + 5 < n.length; i += 6) {
+        out.push(['C', n[i]!, n[i + 1]!, n[i + 2]!, n[i + 3]!, n[i + 4]!, n[i + 5]!]);
+        [x, y] = [n[i + 4]!, n[i + 5]!];
+      }
+    else if (m[1] === 'Q')
+      for (let i = 0; i + 3 < n.length; i += 4) {
+        const [qx, qy, ex, ey] = [n[i]!, n[i + 1]!, n[i + 2]!, n[i + 3]!];
+        const k = 2 / 3;
+        out.push(['C', x + k * (qx - x), y + k * (qy - y), ex + k * (qx - ex), ey + k * (qy - ey), ex, ey]);
+        [x, y] = [ex, ey];
+      }
+    else {
+      out.push(['Z']);
+      [x, y] = [sx, sy];
+    }
+  }
+  return out;
+}
 
 describe('vector read-back scanners', () => {
   it('numbers finds what /-?\\d*\\.?\\d+(?:e-?\\d+)?/gi finds', () => {
@@ -14,6 +48,32 @@ describe('vector read-back scanners', () => {
     fc.assert(
       fc.property(textOf('0123456789.-eE ,MLCZhvx'), (s) => {
         expect(numbers(s)).toEqual(reference(s));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('decimalAt reads a decimal as Number() does, to the last bit', () => {
+    const decimal = fc.tuple(
+      fc.constantFrom('', '-'),
+      fc.stringMatching(/^[0-9]{0,17}$/),
+      fc.constantFrom('', '.'),
+      fc.stringMatching(/^[0-9]{0,17}$/),
+      fc.constantFrom('', '.', 'e5', '.1'),
+    );
+    fc.assert(
+      fc.property(decimal, (parts) => {
+        const s = `x${parts.join('')}y`;
+        expect(Object.is(decimalAt(s, 1, s.length - 1), Number(s.slice(1, -1)))).toBe(true);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('parsePath reads what the regular-expression parser it replaced reads', () => {
+    fc.assert(
+      fc.property(textOf('0123456789.-eE ,MLCQZhvzx', 80), (d) => {
+        expect(parsePath(d)).toEqual(regexParsePath(d));
       }),
       { numRuns: RUNS },
     );
