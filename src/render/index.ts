@@ -37,6 +37,9 @@ export type RenderResult = {
 };
 
 /** Thrown by render when the spec cannot be drawn (preflight would have said so). */
+// The formats whose MaxiCode may be read every scale-th pixel (a JPEG's pixels blur across hexagons).
+const STRIDED_FORMATS = new Set<string>(['png', 'svg', 'pdf', 'eps']);
+
 export class RenderError extends Error {
   readonly issues: Issue[];
   constructor(issues: Issue[]) {
@@ -206,8 +209,9 @@ export async function render(spec: RenderSpec): Promise<RenderResult> {
       result.grid = { left, top, scale };
     }
     if (p.plan.kind === 'linear') result.scan = scanOf(p.plan.layout, spec.options.rotate);
-    // A MaxiCode hexagon is more than three bwip-js units across and three tall.
-    if (p.plan.kind === 'maxi' && spec.format === 'png' && p.plan.layout.frame.scale >= 2)
+    // A MaxiCode hexagon is more than three bwip-js units across and three tall: a PNG's pixels, or a vector
+    // format's drawing at the same pixel centres, may be read every scale-th pixel.
+    if (p.plan.kind === 'maxi' && STRIDED_FORMATS.has(spec.format) && p.plan.layout.frame.scale >= 2)
       result.stride = p.plan.layout.frame.scale;
     return result;
   } catch (err) {

@@ -36,6 +36,13 @@ export class Delivered {
     if (this.#webp === null) this.#webp = this.contentType === 'image/webp' ? readWebp(this.bytes) : undefined;
     return this.#webp;
   }
+
+  /** The drawing an SVG, PDF or EPS reads back as (undefined for a raster format), read once. */
+  drawing(): Drawing | undefined {
+    if (this.#drawing === null) this.#drawing = vectorDrawing(this.bytes, this.contentType);
+    return this.#drawing;
+  }
+  #drawing: Drawing | undefined | null = null;
 }
 
 /** The drawing a vector format reads back as, undefined for a raster one. */
@@ -78,7 +85,7 @@ export async function scannedLines(d: Delivered, scan: Scan, at: readonly number
   const png = d.png();
   if (png && scan.axis === 'row') return pngLines(png, scan, at);
   const lines = at.map((f) => lineAt(scan, f));
-  const drawing = vectorDrawing(d.bytes, d.contentType);
+  const drawing = d.drawing();
   if (drawing) {
     const length = scan.axis === 'row' ? drawing.width : drawing.height;
     const grey = new Uint8Array(length * lines.length);
@@ -111,6 +118,19 @@ export function stridedGrey(png: PngPixels, n: number): GreyImage {
   const o = n >> 1;
   for (let y = 0; y < height; y++) png.samples(y * n + o, o, n, width, grey, y * width);
   return { grey, width, height };
+}
+
+/**
+ * Every n-th pixel both ways of a delivered PNG, or of an SVG, PDF or EPS at the same pixel centres of its
+ * read-back drawing; undefined for the other formats.
+ */
+export function stridedSamples(d: Delivered, n: number): GreyImage | undefined {
+  const png = d.png();
+  if (png) return stridedGrey(png, n);
+  const drawing = d.drawing();
+  if (!drawing) return undefined;
+  const [width, height] = [Math.floor(drawing.width / n), Math.floor(drawing.height / n)];
+  return { grey: sampleDrawing(drawing, n >> 1, n >> 1, n, width, height), width, height };
 }
 
 /** Every n-th pixel of a grey image both ways, at the same phase as stridedGrey. */
@@ -185,7 +205,7 @@ export async function centreSamples(d: Delivered, grid: ModuleGrid): Promise<Gre
   if (png) return pngCentres(png, grid);
   if (d.contentType === 'image/png') return undefined;
   const [ox, oy, half] = [grid.left % scale, grid.top % scale, scale >> 1];
-  const drawing = vectorDrawing(d.bytes, d.contentType);
+  const drawing = d.drawing();
   if (drawing) {
     const [width, height] = [Math.floor((drawing.width - ox) / scale), Math.floor((drawing.height - oy) / scale)];
     const grey = sampleDrawing(drawing, ox + half, oy + half, scale, width, height);

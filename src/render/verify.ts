@@ -21,7 +21,7 @@ import {
   Delivered,
   pngCentres,
   scannedLines,
-  stridedGrey,
+  stridedSamples,
   framedGrey,
   stridedOf,
   turnedGrey,
@@ -196,9 +196,8 @@ export async function decodeDelivered(
   stride?: Stride,
 ): Promise<Decoded[]> {
   const d = new Delivered(bytes, contentType);
-  if (stride && contentType === 'image/png') {
-    const image = d.png();
-    const found = decodeReduced(image && stridedGrey(image, stride), formats, hri);
+  if (stride) {
+    const found = decodeReduced(stridedSamples(d, stride), formats, hri);
     if (found.length > 0) return found;
   }
   // DataBar Omnidirectional's reader pairs its halves across rows: it never settles on one line. A JPEG

@@ -11,7 +11,7 @@ import { SYMBOLOGY_IDS, describeSymbologies } from '../../../src/domain/symbolog
 import { loadVerifier } from '../../../src/render/decoder.ts';
 import { render, type RenderResult } from '../../../src/render/index.ts';
 import { readPng } from '../../../src/render/png-read.ts';
-import { Delivered, pngCentres, scannedLines } from '../../../src/render/reduced-reads.ts';
+import { Delivered, pngCentres, scannedLines, stridedSamples } from '../../../src/render/reduced-reads.ts';
 import { ZXING_FORMATS } from '../../../src/render/verify.ts';
 import { readWebp, WEBP_READ_MAX_PX, webpSize } from '../../../src/render/webp-read.ts';
 import { decodeGrey, resultLayout } from '../../../src/render/zxing.ts';
@@ -58,6 +58,22 @@ describe('reduced reads', () => {
       const r = await render(spec({ symbology, data: EXAMPLES.get(symbology), addon: '12345' }));
       expect(await scannedLines(new Delivered(r.bytes, r.contentType), r.scan!, [0.5]), symbology).toBeDefined();
     }
+  });
+
+  it('a MaxiCode in PNG, SVG, PDF and EPS reads at every scale-th pixel, not through a rasterizer', async () => {
+    await loadVerifier();
+    for (const format of ['png', 'svg', 'pdf', 'eps'])
+      for (const extra of [{}, { scale: 3 }, { size: 500 }]) {
+        const r = await render(spec({ symbology: 'maxicode', data: EXAMPLES.get('maxicode'), format, ...extra }));
+        const label = `${format} ${JSON.stringify(extra)}`;
+        expect(r.stride, label).toBeGreaterThanOrEqual(2);
+        const image = stridedSamples(new Delivered(r.bytes, r.contentType), r.stride!)!;
+        const found = decodeGrey(image.grey, image.width, image.height, ZXING_FORMATS.maxicode, false);
+        expect(
+          found?.map((d) => d.text),
+          label,
+        ).toEqual([EXAMPLES.get('maxicode')]);
+      }
   });
 
   it('ITF-14: the scan band is the rows between the bearer bars, not the bearers over the bars', async () => {
