@@ -9,17 +9,19 @@ export function luminanceOf(hex: string): number {
   return luma(...rgbOf(hex));
 }
 
-// The path as straight edges (curves in eight steps): [x0, y0, x1, y1] each.
-function edges(d: readonly Seg[]): number[][] {
-  const out: number[][] = [];
+// The path as straight edges (curves in eight steps), flat: x0, y0, x1, y1 of each in turn.
+function edges(d: readonly Seg[]): number[] {
+  const out: number[] = [];
   let [sx, sy, x, y] = [0, 0, 0, 0];
   for (const s of d) {
     if (s[0] === 'M') {
-      if (x !== sx || y !== sy) out.push([x, y, sx, sy]);
-      [sx, sy, x, y] = [s[1], s[2], s[1], s[2]];
+      if (x !== sx || y !== sy) out.push(x, y, sx, sy);
+      sx = x = s[1];
+      sy = y = s[2];
     } else if (s[0] === 'L') {
-      out.push([x, y, s[1], s[2]]);
-      [x, y] = [s[1], s[2]];
+      out.push(x, y, s[1], s[2]);
+      x = s[1];
+      y = s[2];
     } else if (s[0] === 'C') {
       let [px, py] = [x, y];
       for (let k = 1; k <= 8; k++) {
@@ -27,16 +29,19 @@ function edges(d: readonly Seg[]): number[][] {
         const u = 1 - t;
         const qx = u * u * u * x + 3 * u * u * t * s[1] + 3 * u * t * t * s[3] + t * t * t * s[5];
         const qy = u * u * u * y + 3 * u * u * t * s[2] + 3 * u * t * t * s[4] + t * t * t * s[6];
-        out.push([px, py, qx, qy]);
-        [px, py] = [qx, qy];
+        out.push(px, py, qx, qy);
+        px = qx;
+        py = qy;
       }
-      [x, y] = [s[5], s[6]];
+      x = s[5];
+      y = s[6];
     } else {
-      if (x !== sx || y !== sy) out.push([x, y, sx, sy]);
-      [x, y] = [sx, sy];
+      if (x !== sx || y !== sy) out.push(x, y, sx, sy);
+      x = sx;
+      y = sy;
     }
   }
-  if (x !== sx || y !== sy) out.push([x, y, sx, sy]);
+  if (x !== sx || y !== sy) out.push(x, y, sx, sy);
   return out;
 }
 
@@ -73,15 +78,17 @@ export function sampleDrawing(
   // Each shape's crossings, bucketed by the sample row they cross: every edge is visited once.
   const painted = dr.shapes.map((shape) => {
     const crossings: number[][] = Array.from({ length: rows }, () => []);
-    for (const [ax, ay, bx, by] of edges(shape.d)) {
-      const [lo, hi] = ay! < by! ? [ay!, by!] : [by!, ay!];
+    const es = edges(shape.d);
+    for (let e = 0; e < es.length; e += 4) {
+      const [ax, ay, bx, by] = [es[e]!, es[e + 1]!, es[e + 2]!, es[e + 3]!];
+      const [lo, hi] = ay < by ? [ay, by] : [by, ay];
       // Rows whose centre c = y0 + r * step + 0.5 lies in [lo, hi).
       const first = Math.max(0, Math.ceil((lo - y0 - 0.5) / step));
       for (let r = first; r < rows; r++) {
         const c = y0 + r * step + 0.5;
         if (c >= hi) break;
         if (c < lo) continue;
-        crossings[r]!.push(ax! + ((c - ay!) * (bx! - ax!)) / (by! - ay!));
+        crossings[r]!.push(ax + ((c - ay) * (bx - ax)) / (by - ay));
       }
     }
     return { value: luminanceOf(shape.fill), crossings };
@@ -112,9 +119,11 @@ export function scanDrawing(dr: Drawing, axis: 'row' | 'column', at: number): Ui
   for (const shape of dr.shapes) {
     if (!crosses(shape.d, axis === 'row' ? 2 : 1, c)) continue;
     const crossings: number[] = [];
-    for (const [x0, y0, x1, y1] of edges(shape.d)) {
+    const es = edges(shape.d);
+    for (let e = 0; e < es.length; e += 4) {
       // Along a row: crossings in x of edges spanning y = c; along a column, the same with x and y swapped.
-      const [a0, b0, a1, b1] = axis === 'row' ? [x0!, y0!, x1!, y1!] : [y0!, x0!, y1!, x1!];
+      const [x0, y0, x1, y1] = [es[e]!, es[e + 1]!, es[e + 2]!, es[e + 3]!];
+      const [a0, b0, a1, b1] = axis === 'row' ? [x0, y0, x1, y1] : [y0, x0, y1, x1];
       if (b0 <= c === b1 <= c) continue;
       crossings.push(a0 + ((c - b0) * (a1 - a0)) / (b1 - b0));
     }

@@ -163,40 +163,42 @@ export function decimalAt(s: string, start: number, end: number): number {
 }
 
 /**
- * The numbers in s[from, to), as the pattern -?\d*\.?\d+(?:e-?\d+)? (case-insensitive) finds them left to
- * right in that substring, appended to `out`; scanned by character codes: a symbol's path data holds
- * thousands.
+ * Where the number that the pattern -?\d*\.?\d+(?:e-?\d+)? (case-insensitive) matches at i ends, reading no
+ * further than `to`; -1 if none starts there.
  */
-function numbersIn(s: string, from: number, to: number, out: number[]): void {
-  let i = from;
-  while (i < to) {
-    let j = s.charCodeAt(i) === 45 ? i + 1 : i; // -
-    const digits = j;
-    while (j < to && isDigit(s.charCodeAt(j))) j++;
-    let end = -1;
-    if (j + 1 < to && s.charCodeAt(j) === 46 && isDigit(s.charCodeAt(j + 1))) {
-      end = j + 1;
-      while (end < to && isDigit(s.charCodeAt(end))) end++;
-    } else if (j > digits) end = j;
-    if (end < 0) {
-      i++;
-      continue;
-    }
-    if (end < to && (s.charCodeAt(end) | 32) === 101) {
-      let e = end + 1 < to && s.charCodeAt(end + 1) === 45 ? end + 2 : end + 1;
-      const exponent = e;
-      while (e < to && isDigit(s.charCodeAt(e))) e++;
-      if (e > exponent) end = e;
-    }
-    out.push(decimalAt(s, i, end));
-    i = end;
+function numberEnd(s: string, i: number, to: number): number {
+  let j = s.charCodeAt(i) === 45 ? i + 1 : i; // -
+  const digits = j;
+  while (j < to && isDigit(s.charCodeAt(j))) j++;
+  let end = -1;
+  if (j + 1 < to && s.charCodeAt(j) === 46 && isDigit(s.charCodeAt(j + 1))) {
+    end = j + 1;
+    while (end < to && isDigit(s.charCodeAt(end))) end++;
+  } else if (j > digits) end = j;
+  if (end < 0) return -1;
+  if (end < to && (s.charCodeAt(end) | 32) === 101) {
+    let e = end + 1 < to && s.charCodeAt(end + 1) === 45 ? end + 2 : end + 1;
+    const exponent = e;
+    while (e < to && isDigit(s.charCodeAt(e))) e++;
+    if (e > exponent) end = e;
   }
+  return end;
 }
 
-/** The numbers in a string, as the pattern -?\d*\.?\d+(?:e-?\d+)? (case-insensitive) finds them left to right. */
+/**
+ * The numbers in a string, as the pattern -?\d*\.?\d+(?:e-?\d+)? (case-insensitive) finds them left to right,
+ * scanned by character codes: a symbol's path data holds thousands.
+ */
 export function numbers(s: string): number[] {
   const out: number[] = [];
-  numbersIn(s, 0, s.length, out);
+  for (let i = 0; i < s.length;) {
+    const end = numberEnd(s, i, s.length);
+    if (end < 0) i++;
+    else {
+      out.push(decimalAt(s, i, end));
+      i = end;
+    }
+  }
   return out;
 }
 
@@ -214,17 +216,25 @@ export function parsePath(d: string): Seg[] {
   const n: number[] = [];
   const pen = { x: 0, y: 0, sx: 0, sy: 0 };
   let command = -1;
-  let args = 0;
-  for (let i = 0; i <= d.length; i++) {
-    if (i < d.length && COMMANDS[d.charCodeAt(i)] !== 1) continue;
-    if (command >= 0) {
+  // One pass: a number never holds a command letter, so each command's numbers are the ones read before
+  // the next letter (no number starts or ends differently for not having cut the text at the letters).
+  for (let i = 0; i < d.length;) {
+    const c = d.charCodeAt(i);
+    if (COMMANDS[c] === 1) {
+      if (command >= 0) addSegments(out, command, n, pen);
+      command = c;
       n.length = 0;
-      numbersIn(d, args, i, n);
-      addSegments(out, command, n, pen);
+      i++;
+      continue;
     }
-    command = d.charCodeAt(i);
-    args = i + 1;
+    const end = numberEnd(d, i, d.length);
+    if (end < 0) i++;
+    else {
+      if (command >= 0) n.push(decimalAt(d, i, end));
+      i = end;
+    }
   }
+  if (command >= 0) addSegments(out, command, n, pen);
   return out;
 }
 
