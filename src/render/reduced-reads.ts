@@ -10,7 +10,7 @@ import { readPng, type PngPixels } from './png-read.ts';
 import type { ModuleGrid, Scan } from './read-hints.ts';
 import { sampleDrawing, scanDrawing } from './scanline.ts';
 import { svgToDrawing, type Drawing } from './vector.ts';
-import { readWebp, type RgbaImage } from './webp-read.ts';
+import { decodeWebp, pixelOnWhite, type RgbaImage } from './webp-read.ts';
 
 /** 8-bit grey pixels, row-major. */
 export type GreyImage = { grey: Uint8Array; width: number; height: number };
@@ -32,8 +32,9 @@ export class Delivered {
     return this.#png;
   }
 
+  /** A WebP's pixels as libwebp decodes them, alpha as it is (a read composites what it reads). */
   webp(): RgbaImage | undefined {
-    if (this.#webp === null) this.#webp = this.contentType === 'image/webp' ? readWebp(this.bytes) : undefined;
+    if (this.#webp === null) this.#webp = this.contentType === 'image/webp' ? decodeWebp(this.bytes) : undefined;
     return this.#webp;
   }
 
@@ -55,15 +56,17 @@ export function vectorDrawing(bytes: Buffer, contentType: string): Drawing | und
 
 type Raster = { width: number; height: number; at(x: number, y: number): number };
 
-// A raster's grey pixels for the formats our PNG reader does not take: WebP by libwebp, anything else
-// (JPEG) through libvips; weighted as the PNG reader weighs colour.
+// A raster's grey pixels for the formats our PNG reader does not take: WebP by libwebp (composited on
+// white pixel by pixel, only those read), anything else (JPEG) through libvips; weighted as the PNG reader
+// weighs colour.
 async function greyOf(d: Delivered): Promise<Raster> {
   const webp = d.webp();
   if (webp) {
     const { data, width, height } = webp;
     const at = (x: number, y: number) => {
       const p = (y * width + x) * 4;
-      return luma(data[p]!, data[p + 1]!, data[p + 2]!);
+      if (data[p + 3] === 255) return luma(data[p]!, data[p + 1]!, data[p + 2]!);
+      return luma(pixelOnWhite(data, p, 0), pixelOnWhite(data, p, 1), pixelOnWhite(data, p, 2));
     };
     return { width, height, at };
   }

@@ -30,7 +30,7 @@ import {
 } from './reduced-reads.ts';
 import { luminanceOf } from './scanline.ts';
 import { drawingToSvg } from './vector.ts';
-import { readWebp } from './webp-read.ts';
+import { onWhiteImage, readWebp } from './webp-read.ts';
 import { decodeGrey, type Decoded } from './zxing.ts';
 
 /** What the code object shows under `verification`. */
@@ -220,7 +220,8 @@ export async function decodeDelivered(
     const found = await readAsDelivered(bytes, formats, hri);
     if (found.length > 0) return found;
   }
-  return decodePixels(d.webp() ?? (await rasterize(bytes, contentType, dpi)), formats, hri);
+  const webp = d.webp();
+  return decodePixels(webp ? onWhiteImage(webp) : await rasterize(bytes, contentType, dpi), formats, hri);
 }
 
 // PNG or JPEG bytes read whole by zxing's own image decoder, in pure-image mode.

@@ -26,19 +26,24 @@ export async function prepareWebpReader(wasmBinary: ArrayBuffer): Promise<void> 
 }
 
 /**
- * The pixels of WebP bytes composited on white (as a label shows them), opaque; undefined before
- * prepareWebpReader, or when libwebp cannot decode them.
+ * The pixels of WebP bytes as libwebp decodes them, alpha as it is; undefined before prepareWebpReader, or
+ * when libwebp cannot decode them. A reader of a few pixels composites those (pixelOnWhite), not all.
  */
-export function readWebp(bytes: Uint8Array): RgbaImage | undefined {
+export function decodeWebp(bytes: Uint8Array): RgbaImage | undefined {
   const size = webpSize(bytes);
   if (!webp || !size || size.width * size.height > WEBP_READ_MAX_PX) return undefined;
-  let image: RgbaImage | null;
   try {
-    image = webp.decode(bytes);
+    return webp.decode(bytes) ?? undefined;
   } catch {
     return undefined;
   }
-  if (!image) return undefined;
+}
+
+/** Channel c (0 red, 1 green, 2 blue) of pixel p (its index times four) composited on white. */
+export const pixelOnWhite = (data: Uint8ClampedArray, p: number, c: number) => onWhite(data[p + c]!, data[p + 3]!);
+
+/** Decoded WebP pixels composited on white in place (as a label shows them), opaque. */
+export function onWhiteImage(image: RgbaImage): RgbaImage {
   const { data } = image;
   for (let i = 3; i < data.length; i += 4) {
     const alpha = data[i]!;
@@ -47,6 +52,12 @@ export function readWebp(bytes: Uint8Array): RgbaImage | undefined {
     data[i] = 255;
   }
   return image;
+}
+
+/** The pixels of WebP bytes composited on white, opaque (decodeWebp, then onWhiteImage). */
+export function readWebp(bytes: Uint8Array): RgbaImage | undefined {
+  const image = decodeWebp(bytes);
+  return image && onWhiteImage(image);
 }
 
 const fourCc = (bytes: Uint8Array, at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));

@@ -5,13 +5,14 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { readBarcodes } from 'zxing-wasm/reader';
+import { luma } from '../../../src/domain/colour.ts';
 import { normalizeRenderSpec } from '../../../src/domain/render-spec.ts';
 import type { RenderSpec } from '../../../src/domain/render-spec.ts';
 import { SYMBOLOGY_IDS, describeSymbologies } from '../../../src/domain/symbologies.ts';
 import { loadVerifier } from '../../../src/render/decoder.ts';
 import { render, type RenderResult } from '../../../src/render/index.ts';
 import { readPng } from '../../../src/render/png-read.ts';
-import { Delivered, pngCentres, scannedLines, stridedSamples } from '../../../src/render/reduced-reads.ts';
+import { Delivered, lineAt, pngCentres, scannedLines, stridedSamples } from '../../../src/render/reduced-reads.ts';
 import { ZXING_FORMATS } from '../../../src/render/verify.ts';
 import { readWebp, WEBP_READ_MAX_PX, webpSize } from '../../../src/render/webp-read.ts';
 import { decodeGrey, resultLayout } from '../../../src/render/zxing.ts';
@@ -180,6 +181,25 @@ describe('WebP and JPEG reads', () => {
         expect(Buffer.from(ours.data.buffer, ours.data.byteOffset, ours.data.byteLength).equals(theirs), id).toBe(true);
       }
     expect(readWebp(Buffer.from('RIFF\0\0\0\0WEBPVP8L not an image'))).toBeUndefined();
+  });
+
+  it("a translucent WebP's scan lines are its pixels composited on white, as the whole image's are", async () => {
+    await loadVerifier();
+    for (const opacity of [1, 0.6, 0.2]) {
+      const r = await render(spec({ symbology: 'ean13', data: EXAMPLES.get('ean13'), format: 'webp' }));
+      const bytes = await sharp(r.bytes).ensureAlpha(opacity).webp({ lossless: true }).toBuffer();
+      const at = [0.25, 0.5, 0.75];
+      const lines = (await scannedLines(new Delivered(bytes, 'image/webp'), r.scan!, at))!;
+      const whole = readWebp(bytes)!;
+      const expected = at.flatMap((f) =>
+        Array.from({ length: whole.width }, (_, x) => {
+          const p = (lineAt(r.scan!, f) * whole.width + x) * 4;
+          return luma(whole.data[p]!, whole.data[p + 1]!, whole.data[p + 2]!);
+        }),
+      );
+      expect([...lines.grey], String(opacity)).toEqual(expected);
+      expect(new Set(lines.grey).size, String(opacity)).toBe(2); // two levels: the bars and the gaps
+    }
   });
 
   it('a WebP is sized from its header; one above WEBP_READ_MAX_PX is left to libvips and still verified', async () => {
