@@ -2,7 +2,7 @@
 // q Q / gsave grestore, cm / concat), written from a drawing and read back into one: verification
 // rasterizes the delivered PDF/EPS from these operators, not from a second rendering.
 import type { Affine, Drawing, Mark, Seg, Shape } from './vector.ts';
-import { markOutlines, rect } from './vector.ts';
+import { decimalAt, markOutlines, rect } from './vector.ts';
 import { rgbOf } from '../domain/colour.ts';
 import { memoOfText } from './memo.ts';
 
@@ -88,6 +88,15 @@ const hexOf = (operands: readonly number[]) =>
 const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 0xa0;
 const isDigitOrDot = (c: number) => (c >= 48 && c <= 57) || c === 46;
 
+// The operators readPaintOps acts on, each one string: a token that is one of them is pushed as this string
+// (compared by identity after), not as a new one cut from the stream.
+const OPERATORS = new Map(
+  ['m', 'l', 'c', 'h', 're', 'f*', 'rg', 'q', 'Q', 'cm', 'Do', 'gsave', 'grestore', 'concat'].map((o) => [o, o]),
+);
+const ONE_CHAR_OPERATORS = new Map(
+  [...OPERATORS.keys()].filter((o) => o.length === 1).map((o) => [o.charCodeAt(0), o]),
+);
+
 // Operands as numbers (a token of digits and dots, with an optional leading minus), operators and names as
 // they are; array brackets dropped. A scan by character codes: the streams hold thousands of tokens.
 export function tokenize(ops: string): Token[] {
@@ -106,9 +115,13 @@ export function tokenize(ops: string): Token[] {
       if (isSpace(c)) break;
       if (!isDigitOrDot(c) && !(c === 45 && i === start)) numeric = false;
     }
-    const token = ops.slice(start, i);
-    if (numeric && token !== '-') tokens.push(Number(token));
-    else if (token !== '[' && token !== ']') tokens.push(token);
+    const one = i - start === 1 ? ops.charCodeAt(start) : -1;
+    if (numeric && one !== 45) tokens.push(decimalAt(ops, start, i));
+    else if (one >= 0 && ONE_CHAR_OPERATORS.has(one)) tokens.push(ONE_CHAR_OPERATORS.get(one)!);
+    else if (one !== 91 && one !== 93) {
+      const token = ops.slice(start, i); // [ and ] dropped
+      tokens.push(OPERATORS.get(token) ?? token);
+    }
   }
   return tokens;
 }
@@ -132,6 +145,7 @@ export function readPaintOps(
   const shapes: Shape[] = [];
   let fill = '#000000';
   let d: Seg[] = [];
+  let rects: number[] = [];
   let ctm = IDENTITY;
   const saved: Affine[] = [];
   const stack: number[] = [];
@@ -154,33 +168,11 @@ export function readPaintOps(
         stack.push(token);
         continue;
       }
-      if (token.startsWith('/')) {
-        name = token.slice(1);
+      if (token.charCodeAt(0) === 47) {
+        name = token.slice(1); // a /Name
         continue;
       }
-      const [a0, a1, a2, a3, a4, a5] = stack as [number, number, number, number, number, number];
-      const operands = stack.length;
-      if (token === 'rg') fill = hexOf(stack);
-      else if (token === 'm') d.push(['M', x(a0, a1), y(a0, a1)]);
-      else if (token === 'l') d.push(['L', x(a0, a1), y(a0, a1)]);
-      else if (token === 'c') d.push(['C', x(a0, a1), y(a0, a1), x(a2, a3), y(a2, a3), x(a4, a5), y(a4, a5)]);
-      else if (token === 'h') d.push(['Z']);
-      else if (token === 're') {
-        const [right, top] = [a0 + a2, a1 + a3];
-        d.push(
-          ['M', x(a0, a1), y(a0, a1)],
-          ['L', x(right, a1), y(right, a1)],
-          ['L', x(right, top), y(right, top)],
-          ['L', x(a0, top), y(a0, top)],
-          ['Z'],
-        );
-      } else if (token === fillOp) {
-        shapes.push({ fill, d });
-        d = [];
-      } else if (token === 'q' || token === 'gsave') saved.push(ctm);
-      else if (token === 'Q' || token === 'grestore') ctm = saved.pop() ?? IDENTITY;
-      else if ((token === 'cm' || token === 'concat') && operands === 6) ctm = times([a0, a1, a2, a3, a4, a5], ctm);
-      else if (depth < 2) {
+      if (!operate(token) && depth < 2) {
         stack.length = 0;
         const inner = callee(token === 'Do' ? name : token);
         if (inner !== undefined) run(inner, depth + 1);
@@ -188,6 +180,64 @@ export function readPaintOps(
       }
       stack.length = 0;
     }
+  };
+  // One painting operator on the stacked operands; false for any other token (a call, or unknown).
+  const operate = (token: string): boolean => {
+    const a = stack;
+    switch (token) {
+      case 'rg':
+        fill = hexOf(a);
+        return true;
+      case 'm':
+      case 'l':
+        d.push([token === 'm' ? 'M' : 'L', x(a[0]!, a[1]!), y(a[0]!, a[1]!)]);
+        return true;
+      case 'c':
+        d.push([
+          'C',
+          x(a[0]!, a[1]!),
+          y(a[0]!, a[1]!),
+          x(a[2]!, a[3]!),
+          y(a[2]!, a[3]!),
+          x(a[4]!, a[5]!),
+          y(a[4]!, a[5]!),
+        ]);
+        return true;
+      case 'h':
+        d.push(['Z']);
+        return true;
+      case 're':
+        rectangle(a[0]!, a[1]!, a[2]!, a[3]!);
+        return true;
+      case 'q':
+      case 'gsave':
+        saved.push(ctm);
+        return true;
+      case 'Q':
+      case 'grestore':
+        ctm = saved.pop() ?? IDENTITY;
+        return true;
+      case 'cm':
+      case 'concat':
+        if (a.length === 6) ctm = times([a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!], ctm);
+        return a.length === 6;
+    }
+    if (token !== fillOp) return false;
+    shapes.push(rects.length > 0 ? { fill, d, rects } : { fill, d });
+    d = [];
+    rects = [];
+    return true;
+  };
+  // Under a transform that keeps axes, a rectangle stays one: kept as x, y, width, height.
+  const rectangle = (u: number, v: number, w: number, h: number): void => {
+    if (ctm[1] === 0 && ctm[2] === 0) {
+      const [left, right] = [x(u, v), x(u + w, v)];
+      const [top, bottom] = [y(u, v), y(u, v + h)];
+      rects.push(Math.min(left, right), Math.min(top, bottom), Math.abs(right - left), Math.abs(bottom - top));
+      return;
+    }
+    d.push(['M', x(u, v), y(u, v)], ['L', x(u + w, v), y(u + w, v)], ['L', x(u + w, v + h), y(u + w, v + h)]);
+    d.push(['L', x(u, v + h), y(u, v + h)], ['Z']);
   };
   run(tokenize(body), 0);
   const [background, ...rest] = shapes;

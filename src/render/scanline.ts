@@ -48,8 +48,9 @@ function edges(d: readonly Seg[]): number[] {
 // Whether any point of the path (control points included, so a superset of the curve) lies on both sides
 // of the line at `c`; coordinate 1 is x, 2 is y.
 function crosses(d: readonly Seg[], k: 1 | 2, c: number): boolean {
-  let below = false;
-  let above = false;
+  // A path that does not begin with a move begins at the origin, as edges() reads it.
+  let below = d.length > 0 && d[0]![0] !== 'M' && 0 <= c;
+  let above = d.length > 0 && d[0]![0] !== 'M' && 0 > c;
   for (const s of d) {
     for (let i = k; i < s.length; i += 2) {
       if ((s[i] as number) <= c) below = true;
@@ -91,6 +92,18 @@ export function sampleDrawing(
         crossings[r]!.push(ax + ((c - ay) * (bx - ax)) / (by - ay));
       }
     }
+    // A rectangle's sides: its two vertical edges cross the rows its height spans, at its left and right.
+    const rects = shape.rects ?? [];
+    for (let i = 0; i + 3 < rects.length; i += 4) {
+      const [left, top, width, height] = [rects[i]!, rects[i + 1]!, rects[i + 2]!, rects[i + 3]!];
+      const first = Math.max(0, Math.ceil((top - y0 - 0.5) / step));
+      for (let r = first; r < rows; r++) {
+        const c = y0 + r * step + 0.5;
+        if (c >= top + height) break;
+        if (c < top) continue;
+        crossings[r]!.push(left, left + width);
+      }
+    }
     return { value: luminanceOf(shape.fill), crossings };
   });
   for (let r = 0; r < rows; r++) {
@@ -117,9 +130,18 @@ export function scanDrawing(dr: Drawing, axis: 'row' | 'column', at: number): Ui
   const line = new Uint8Array(length).fill(luminanceOf(dr.background));
   const c = at + 0.5;
   for (const shape of dr.shapes) {
-    if (!crosses(shape.d, axis === 'row' ? 2 : 1, c)) continue;
+    const rects = shape.rects ?? [];
+    const segments = crosses(shape.d, axis === 'row' ? 2 : 1, c);
+    if (rects.length === 0 && !segments) continue;
     const crossings: number[] = [];
-    const es = edges(shape.d);
+    // A rectangle's two sides that span the line cross it: its left and right along a row, its top and
+    // bottom along a column.
+    for (let i = 0; i + 3 < rects.length; i += 4) {
+      const [left, top, width, height] = [rects[i]!, rects[i + 1]!, rects[i + 2]!, rects[i + 3]!];
+      const [from, span, start, size] = axis === 'row' ? [top, height, left, width] : [left, width, top, height];
+      if (from <= c && c < from + span) crossings.push(start, start + size);
+    }
+    const es = segments ? edges(shape.d) : [];
     for (let e = 0; e < es.length; e += 4) {
       // Along a row: crossings in x of edges spanning y = c; along a column, the same with x and y swapped.
       const [x0, y0, x1, y1] = [es[e]!, es[e + 1]!, es[e + 2]!, es[e + 3]!];

@@ -212,18 +212,46 @@ for (const c of 'MLCQZhvz') COMMANDS[c.charCodeAt(0)] = 1;
  * One scan by character codes, with no substrings: a symbol's path holds thousands of segments.
  */
 export function parsePath(d: string): Seg[] {
+  return parse(d, undefined);
+}
+
+/**
+ * parsePath, with each subpath written exactly as a rectangle is (M x y h w v h h -w z, what matrixRects
+ * and the SVG writer make of every module run) kept as x, y, width, height in `rects` instead: the same
+ * filled area, in a fifth of the segments.
+ */
+export function parseShape(d: string): { d: Seg[]; rects: number[] } {
+  const rects: number[] = [];
+  return { d: parse(d, rects), rects };
+}
+
+function parse(d: string, rects: number[] | undefined): Seg[] {
   const out: Seg[] = [];
   const n: number[] = [];
   const pen = { x: 0, y: 0, sx: 0, sy: 0 };
   let command = -1;
+  let moved = false; // a rectangle was read since the last segment
   // One pass: a number never holds a command letter, so each command's numbers are the ones read before
   // the next letter (no number starts or ends differently for not having cut the text at the letters).
   for (let i = 0; i < d.length;) {
     const c = d.charCodeAt(i);
     if (COMMANDS[c] === 1) {
-      if (command >= 0) addSegments(out, command, n, pen);
-      command = c;
+      if (command >= 0) {
+        // The segments after a rectangle start where it did, as they would after its z.
+        if (moved) out.push(['M', pen.sx, pen.sy]);
+        moved = false;
+        addSegments(out, command, n, pen);
+      }
       n.length = 0;
+      const end = c === 77 && rects ? rectAt(d, i, rects, pen) : -1;
+      if (end > 0) {
+        // The subpath before it is closed by the move above when segments follow, or as the path ends.
+        moved = true;
+        command = -1; // what follows until the next command is ignored, as z ignores numbers
+        i = end;
+        continue;
+      }
+      command = c;
       i++;
       continue;
     }
@@ -234,9 +262,34 @@ export function parsePath(d: string): Seg[] {
       i = end;
     }
   }
-  if (command >= 0) addSegments(out, command, n, pen);
+  if (command >= 0) {
+    if (moved) out.push(['M', pen.sx, pen.sy]);
+    addSegments(out, command, n, pen);
+  }
   return out;
 }
+
+// Where the rectangle subpath `M x y h w v h h -w z` that starts at i ends (appending x, y, w, h to
+// rects, w and h made positive, and leaving the pen where z leaves it), or -1 when the text there is
+// anything else.
+function rectAt(d: string, i: number, rects: number[], pen: { x: number; y: number; sx: number; sy: number }): number {
+  const values: number[] = [];
+  let at = i + 1;
+  for (const next of RECT_SEPARATORS) {
+    const end = numberEnd(d, at, d.length);
+    if (end < 0 || d.charCodeAt(end) !== next) return -1;
+    values.push(decimalAt(d, at, end));
+    at = end + 1;
+  }
+  const [x, y, w, h, back] = values as [number, number, number, number, number];
+  if (back !== -w) return -1;
+  rects.push(Math.min(x, x + w), Math.min(y, y + h), Math.abs(w), Math.abs(h));
+  pen.x = pen.sx = x;
+  pen.y = pen.sy = y;
+  return at;
+}
+// After each of x, y, w, h and -w: a space, h, v, h, z.
+const RECT_SEPARATORS = [32, 104, 118, 104, 122];
 
 function addSegments(
   out: Seg[],
@@ -354,7 +407,12 @@ export function svgToDrawing(svg: string): Drawing {
   for (const m of svg.matchAll(PATH)) {
     const attrs = Object.fromEntries([...(m[1] ?? '').matchAll(ATTR)].map((a) => [a[1], a[2]]));
     if (attrs.id !== undefined) defs.set(attrs.id, parsedOutline(attrs.d ?? ''));
-    else shapes.push({ fill: attrs.fill ?? '#000000', d: parsePath(attrs.d ?? '') });
+    else {
+      const { d, rects } = parseShape(attrs.d ?? '');
+      shapes.push(
+        rects.length > 0 ? { fill: attrs.fill ?? '#000000', d, rects } : { fill: attrs.fill ?? '#000000', d },
+      );
+    }
   }
   for (const m of svg.matchAll(USE)) {
     const attrs = Object.fromEntries([...(m[1] ?? '').matchAll(ATTR)].map((a) => [a[1], a[2]]));

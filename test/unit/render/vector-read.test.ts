@@ -3,7 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readPaintOps, tokenize } from '../../../src/render/paint.ts';
-import { decimalAt, numbers, parsePath, type Seg } from '../../../src/render/vector.ts';
+import { sampleDrawing, scanDrawing } from '../../../src/render/scanline.ts';
+import { decimalAt, numbers, parsePath, parseShape, type Drawing, type Seg } from '../../../src/render/vector.ts';
 
 const RUNS = 20_000;
 const textOf = (alphabet: string, maxLength = 40) => fc.string({ unit: fc.constantFrom(...alphabet), maxLength });
@@ -76,6 +77,59 @@ describe('vector read-back scanners', () => {
         expect(parsePath(d)).toEqual(regexParsePath(d));
       }),
       { numRuns: RUNS },
+    );
+  });
+
+  it('a path read with its rectangles kept as rectangles fills the pixels its segments fill', () => {
+    // Coordinates in quarter pixels, exact in binary: sums and differences of them are exact too.
+    const q = fc.integer({ min: -8, max: 96 }).map((n) => n / 4);
+    const rectangle = fc.tuple(q, q, q, q).map(([x, y, w, h]) => `M${x} ${y}h${w}v${h}h${-w}z`);
+    const other = fc.oneof(
+      fc.tuple(q, q).map(([x, y]) => `M${x} ${y}`),
+      fc.tuple(q, q).map(([x, y]) => `L${x} ${y}`),
+      q.map((d) => `h${d}`),
+      q.map((d) => `v${d}`),
+      fc.constant('z'),
+      fc.constant('Z'),
+    );
+    const path = fc.array(fc.oneof(rectangle, rectangle, other), { maxLength: 12 }).map((parts) => parts.join(''));
+    const drawing = (shape: { d: Seg[]; rects?: number[] }): Drawing => ({
+      width: 24,
+      height: 24,
+      background: '#ffffff',
+      shapes: [{ fill: '#000000', ...shape }],
+      pictures: [],
+    });
+    fc.assert(
+      fc.property(path, (d) => {
+        const [segments, shape] = [drawing({ d: parsePath(d) }), drawing(parseShape(d))];
+        expect(sampleDrawing(shape, 0, 0, 1, 24, 24)).toEqual(sampleDrawing(segments, 0, 0, 1, 24, 24));
+        for (const axis of ['row', 'column'] as const)
+          for (const at of [0, 5, 11, 23])
+            expect(scanDrawing(shape, axis, at)).toEqual(scanDrawing(segments, axis, at));
+      }),
+      { numRuns: RUNS / 4 },
+    );
+  });
+
+  it('a rectangle (re) under a transform that keeps axes fills the pixels its four sides fill', () => {
+    const q = fc.integer({ min: -8, max: 64 }).map((n) => n / 4);
+    const scale = fc.constantFrom(1, -1, 2, -0.5, 0.25);
+    const rectangle = fc.tuple(q, q, q, q);
+    fc.assert(
+      fc.property(fc.tuple(scale, scale, q, q), fc.array(rectangle, { maxLength: 6 }), ([a, d, e, f], rects) => {
+        const cm = `${a} 0 0 ${d} ${e} ${f} cm`;
+        const asRe = rects.map(([x, y, w, h]) => `${x} ${y} ${w} ${h} re`).join(' ');
+        const asSides = rects
+          .map(([x, y, w, h]) => `${x} ${y} m ${x + w} ${y} l ${x + w} ${y + h} l ${x} ${y + h} l h`)
+          .join(' ');
+        const read = (path: string) => readPaintOps(`1 1 1 rg 0 0 m f* q ${cm} 0 0 0 rg ${path} f* Q`, 24, 24, 'f*');
+        const [kept, sides] = [read(asRe), read(asSides)];
+        expect(sampleDrawing(kept, 0, 0, 1, 24, 24)).toEqual(sampleDrawing(sides, 0, 0, 1, 24, 24));
+        for (const axis of ['row', 'column'] as const)
+          for (const at of [0, 7, 16]) expect(scanDrawing(kept, axis, at)).toEqual(scanDrawing(sides, axis, at));
+      }),
+      { numRuns: RUNS / 4 },
     );
   });
 
