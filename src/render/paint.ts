@@ -2,7 +2,7 @@
 // q Q / gsave grestore, cm / concat), written from a drawing and read back into one: verification
 // rasterizes the delivered PDF/EPS from these operators, not from a second rendering.
 import type { Affine, Drawing, Mark, Seg, Shape } from './vector.ts';
-import { decimalAt, markOutlines, rect } from './vector.ts';
+import { decimalAt, markOutlines, rect, transformSegs } from './vector.ts';
 import { rgbOf } from '../domain/colour.ts';
 import { memoOfText } from './memo.ts';
 
@@ -146,6 +146,7 @@ export function readPaintOps(
   let fill = '#000000';
   let d: Seg[] = [];
   let rects: number[] = [];
+  const marks: Mark[] = [];
   let ctm = IDENTITY;
   const saved: Affine[] = [];
   const stack: number[] = [];
@@ -175,7 +176,10 @@ export function readPaintOps(
       if (!operate(token) && depth < 2) {
         stack.length = 0;
         const inner = callee(token === 'Do' ? name : token);
-        if (inner !== undefined) run(inner, depth + 1);
+        // A call that only fills one outline, with no path pending, is a mark placed at the transform.
+        const outline = inner && d.length === 0 && rects.length === 0 ? outlineOf(inner, fillOp) : null;
+        if (outline) marks.push({ d: outline, fill, at: ctm });
+        else if (inner !== undefined) run(inner, depth + 1);
         continue; // what the callee left stacked goes to the next operator, as a procedure's results do
       }
       stack.length = 0;
@@ -223,6 +227,8 @@ export function readPaintOps(
         return a.length === 6;
     }
     if (token !== fillOp) return false;
+    // A shape after marks is painted over them: the marks become shapes first, to keep the order.
+    for (const m of marks.splice(0)) shapes.push({ fill: m.fill, d: transformSegs(m.d, m.at) });
     shapes.push(rects.length > 0 ? { fill, d, rects } : { fill, d });
     d = [];
     rects = [];
@@ -241,5 +247,40 @@ export function readPaintOps(
   };
   run(tokenize(body), 0);
   const [background, ...rest] = shapes;
-  return { width, height, background: background?.fill ?? '#ffffff', shapes: rest, pictures: [] };
+  const drawing: Drawing = { width, height, background: background?.fill ?? '#ffffff', shapes: rest, pictures: [] };
+  return marks.length > 0 ? { ...drawing, marks } : drawing;
+}
+
+// A form's or procedure's tokens as the outline it fills: only path construction (m l c h, each with its
+// operands) and one fill at the end, else null (then it is run as it is). Read once per token list.
+const OUTLINES = new WeakMap<readonly Token[], Seg[] | null>();
+function outlineOf(tokens: readonly Token[], fillOp: string): Seg[] | null {
+  let outline = OUTLINES.get(tokens);
+  if (outline === undefined) OUTLINES.set(tokens, (outline = onlyOutline(tokens, fillOp)));
+  return outline;
+}
+
+const OUTLINE_OPERANDS = new Map([
+  ['m', 2],
+  ['l', 2],
+  ['c', 6],
+  ['h', 0],
+]);
+function onlyOutline(tokens: readonly Token[], fillOp: string): Seg[] | null {
+  const d: Seg[] = [];
+  const a: number[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (typeof t === 'number') {
+      a.push(t);
+      continue;
+    }
+    if (t === fillOp) return i === tokens.length - 1 && a.length === 0 && d.length > 0 ? d : null;
+    if (OUTLINE_OPERANDS.get(t) !== a.length) return null;
+    if (t === 'm' || t === 'l') d.push([t === 'm' ? 'M' : 'L', a[0]!, a[1]!]);
+    else if (t === 'c') d.push(['C', a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!]);
+    else d.push(['Z']);
+    a.length = 0;
+  }
+  return null;
 }

@@ -2,7 +2,7 @@
 // centres (even-odd, curves flattened), painted in order over the background. What the verifier decodes
 // from a delivered SVG, PDF or EPS of a linear symbol, with no rasterizer library in between.
 import { luma, rgbOf } from '../domain/colour.ts';
-import type { Drawing, Seg } from './vector.ts';
+import { markBox, transformSegs, type Drawing, type Seg, type Shape } from './vector.ts';
 
 /** Luminance (0 black to 255 white) of an #rrggbb colour, as the PNG reader computes it. */
 export function luminanceOf(hex: string): number {
@@ -61,6 +61,20 @@ function crosses(d: readonly Seg[], k: 1 | 2, c: number): boolean {
   return false;
 }
 
+// The drawing's shapes, then its marks placed as shapes (painted after them), only those whose box meets
+// [from, to] on the axis a reader crosses (1: y, for rows; 0: x, for columns): a mark elsewhere paints
+// none of the pixels read.
+function shapesMeeting(dr: Drawing, axis: 0 | 1, from: number, to: number): Shape[] {
+  const marks = dr.marks ?? [];
+  if (marks.length === 0) return dr.shapes;
+  const placed: Shape[] = [];
+  for (const m of marks) {
+    const box = markBox(m);
+    if (box[axis + 2]! >= from && box[axis]! <= to) placed.push({ fill: m.fill, d: transformSegs(m.d, m.at) });
+  }
+  return [...dr.shapes, ...placed];
+}
+
 /**
  * The drawing's luminance at points on a grid: rows `y0 + r * step` (r < rows), at columns `x0 + c * step`
  * (c < cols), every pixel centre tested as scanDrawing does. Each shape's edges are computed once.
@@ -77,7 +91,7 @@ export function sampleDrawing(
   const out = new Uint8Array(cols * rows).fill(back);
   const line = new Uint8Array(dr.width);
   // Each shape's crossings, bucketed by the sample row they cross: every edge is visited once.
-  const painted = dr.shapes.map((shape) => {
+  const painted = shapesMeeting(dr, 1, y0 + 0.5, y0 + (rows - 1) * step + 0.5).map((shape) => {
     const crossings: number[][] = Array.from({ length: rows }, () => []);
     const es = edges(shape.d);
     for (let e = 0; e < es.length; e += 4) {
@@ -129,7 +143,7 @@ export function scanDrawing(dr: Drawing, axis: 'row' | 'column', at: number): Ui
   const length = axis === 'row' ? dr.width : dr.height;
   const line = new Uint8Array(length).fill(luminanceOf(dr.background));
   const c = at + 0.5;
-  for (const shape of dr.shapes) {
+  for (const shape of shapesMeeting(dr, axis === 'row' ? 1 : 0, c, c)) {
     const rects = shape.rects ?? [];
     const segments = crosses(shape.d, axis === 'row' ? 2 : 1, c);
     if (rects.length === 0 && !segments) continue;

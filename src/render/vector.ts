@@ -38,6 +38,38 @@ export function markOutlines(marks: readonly Mark[]): { outlines: (readonly Seg[
   return { outlines: [...ids.keys()], index };
 }
 
+// Each outline's bounding box of its points (control points included: a superset of the curve), once.
+const OUTLINE_BOXES = new WeakMap<readonly Seg[], [number, number, number, number]>();
+
+/**
+ * A placed mark's axis-aligned bounding box [x0, y0, x1, y1], widened by a hair against rounding: no pixel
+ * outside it is painted by it.
+ */
+export function markBox(m: Mark): [number, number, number, number] {
+  let box = OUTLINE_BOXES.get(m.d);
+  if (!box) {
+    box = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const s of m.d)
+      for (let i = 1; i + 1 < s.length; i += 2) {
+        const [x, y] = [s[i] as number, s[i + 1] as number];
+        box = [Math.min(box[0], x), Math.min(box[1], y), Math.max(box[2], x), Math.max(box[3], y)];
+      }
+    OUTLINE_BOXES.set(m.d, box);
+  }
+  const [x0, y0, x1, y1] = box;
+  const [a, b, c, d, e, f] = m.at;
+  // The transform is separable per axis: each output range is the sum of the inputs' ranges scaled.
+  const [ax0, ax1, cy0, cy1] = [a * x0, a * x1, c * y0, c * y1];
+  const [bx0, bx1, dy0, dy1] = [b * x0, b * x1, d * y0, d * y1];
+  const hair = 1e-6;
+  return [
+    e + Math.min(ax0, ax1) + Math.min(cy0, cy1) - hair,
+    f + Math.min(bx0, bx1) + Math.min(dy0, dy1) - hair,
+    e + Math.max(ax0, ax1) + Math.max(cy0, cy1) + hair,
+    f + Math.max(bx0, bx1) + Math.max(dy0, dy1) + hair,
+  ];
+}
+
 /** A segment list mapped through an affine transform (what a reader does with a placed mark). */
 export function transformSegs(d: readonly Seg[], [a, b, c, e, f, g]: Affine): Seg[] {
   const x = (px: number, py: number) => a * px + c * py + f;
@@ -403,6 +435,8 @@ export function svgToDrawing(svg: string): Drawing {
   const box = /viewBox="0 0 ([\d.]+) ([\d.]+)"/.exec(svg);
   const background = /<rect [^>]*fill="(#[0-9a-f]{6})"/.exec(svg)?.[1] ?? '#ffffff';
   const shapes: Shape[] = [];
+  // Each <use> stays a mark: a reader places the outline only where it crosses what it reads.
+  const marks: Mark[] = [];
   const defs = new Map<string, Seg[]>();
   for (const m of svg.matchAll(PATH)) {
     const attrs = Object.fromEntries([...(m[1] ?? '').matchAll(ATTR)].map((a) => [a[1], a[2]]));
@@ -418,7 +452,8 @@ export function svgToDrawing(svg: string): Drawing {
     const attrs = Object.fromEntries([...(m[1] ?? '').matchAll(ATTR)].map((a) => [a[1], a[2]]));
     const d = defs.get((attrs.href ?? '').replace(/^#/, ''));
     const at = numbers(/matrix\(([^)]*)\)/.exec(attrs.transform ?? '')?.[1] ?? '1 0 0 1 0 0');
-    if (d && at.length === 6) shapes.push({ fill: attrs.fill ?? '#000000', d: transformSegs(d, at as Affine) });
+    if (d && at.length === 6) marks.push({ fill: attrs.fill ?? '#000000', d, at: at as Affine });
   }
-  return { width: Number(box?.[1] ?? 0), height: Number(box?.[2] ?? 0), background, shapes, pictures: [] };
+  const [width, height] = [Number(box?.[1] ?? 0), Number(box?.[2] ?? 0)];
+  return { width, height, background, shapes, pictures: [], ...(marks.length > 0 ? { marks } : {}) };
 }

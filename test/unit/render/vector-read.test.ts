@@ -4,7 +4,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readPaintOps, tokenize } from '../../../src/render/paint.ts';
 import { sampleDrawing, scanDrawing } from '../../../src/render/scanline.ts';
-import { decimalAt, numbers, parsePath, parseShape, type Drawing, type Seg } from '../../../src/render/vector.ts';
+import {
+  decimalAt,
+  markBox,
+  numbers,
+  parsePath,
+  parseShape,
+  transformSegs,
+  type Affine,
+  type Drawing,
+  type Seg,
+} from '../../../src/render/vector.ts';
 
 const RUNS = 20_000;
 const textOf = (alphabet: string, maxLength = 40) => fc.string({ unit: fc.constantFrom(...alphabet), maxLength });
@@ -128,6 +138,69 @@ describe('vector read-back scanners', () => {
         expect(sampleDrawing(kept, 0, 0, 1, 24, 24)).toEqual(sampleDrawing(sides, 0, 0, 1, 24, 24));
         for (const axis of ['row', 'column'] as const)
           for (const at of [0, 7, 16]) expect(scanDrawing(kept, axis, at)).toEqual(scanDrawing(sides, axis, at));
+      }),
+      { numRuns: RUNS / 4 },
+    );
+  });
+
+  // An outline's operators (quarter-pixel coordinates), and transforms that keep axes or turn them.
+  const quarter = fc.integer({ min: -16, max: 80 }).map((n) => n / 4);
+  const outlineOps = fc
+    .array(
+      fc.oneof(
+        fc.tuple(quarter, quarter).map(([x, y]) => `${x} ${y} m`),
+        fc.tuple(quarter, quarter).map(([x, y]) => `${x} ${y} l`),
+        fc.tuple(quarter, quarter, quarter, quarter, quarter, quarter).map((n) => `${n.join(' ')} c`),
+        fc.constant('h'),
+      ),
+      { minLength: 1, maxLength: 8 },
+    )
+    .map((ops) => `0 0 m ${ops.join(' ')}`);
+  const affine = fc.tuple(
+    fc.constantFrom([1, 0, 0, 1], [-1, 0, 0, 1], [0.5, 0, 0, -0.5], [0, 1, -1, 0], [0, -0.5, 0.5, 0]),
+    quarter,
+    quarter,
+  );
+
+  it("a called outline read as a mark paints what running the outline's operators in its place paints", () => {
+    fc.assert(
+      fc.property(
+        outlineOps,
+        fc.array(affine, { minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        (outline, placements, shapeAfter) => {
+          const place = (body: string) =>
+            placements.map(([m, e, f]) => `q ${m.join(' ')} ${e} ${f} cm 0 0 0 rg ${body} Q`).join(' ');
+          const after = shapeAfter ? ' 0.5 0.5 0.5 rg 2 2 m 20 3 l 4 21 l h f*' : '';
+          const head = '1 1 1 rg 0 0 m f* 0 0 1 rg 1 1 9 9 re f* ';
+          const called = readPaintOps(`${head}${place('G0')}${after}`, 24, 24, 'f*', (name) =>
+            name === 'G0' ? `${outline} f*` : undefined,
+          );
+          const inline = readPaintOps(`${head}${place(`${outline} f*`)}${after}`, 24, 24, 'f*');
+          expect(called.marks?.length ?? 0).toBe(shapeAfter ? 0 : placements.length);
+          expect(sampleDrawing(called, 0, 0, 1, 24, 24)).toEqual(sampleDrawing(inline, 0, 0, 1, 24, 24));
+          for (const axis of ['row', 'column'] as const)
+            for (const at of [0, 4, 9, 17, 23])
+              expect(scanDrawing(called, axis, at)).toEqual(scanDrawing(inline, axis, at));
+        },
+      ),
+      { numRuns: RUNS / 4 },
+    );
+  });
+
+  it("a mark's box holds every point of its placed outline", () => {
+    fc.assert(
+      fc.property(outlineOps, affine, (outline, [m, e, f]) => {
+        const d = readPaintOps(`${outline} f*`, 24, 24, 'f*').shapes[0]?.d ?? [];
+        const at = [...m, e, f] as Affine;
+        const [x0, y0, x1, y1] = markBox({ d, fill: '#000000', at });
+        for (const seg of transformSegs(d, at))
+          for (let i = 1; i + 1 < seg.length; i += 2) {
+            expect(seg[i] as number).toBeGreaterThanOrEqual(x0);
+            expect(seg[i] as number).toBeLessThanOrEqual(x1);
+            expect(seg[i + 1] as number).toBeGreaterThanOrEqual(y0);
+            expect(seg[i + 1] as number).toBeLessThanOrEqual(y1);
+          }
       }),
       { numRuns: RUNS / 4 },
     );
