@@ -196,21 +196,23 @@ export function maxicodeDrawing(l: MaxiLayout, rotate: Rotation, foreground: str
           ? [y, l.width - x]
           : [x, y];
   const d: Seg[] = [];
+  const place = (command: 'M' | 'L', px: number, py: number) => {
+    const [ax, ay] = at(px, py);
+    d.push([command, ax, ay]);
+  };
   for (const pts of l.hexagons) {
-    // The outline of the pixels hexagon() fills: flat top and bottom, vertical sides.
+    // The outline of the pixels hexagon() fills: flat top and bottom, vertical sides. Placed point by
+    // point: a symbol has some 900 hexagons, and arrays per point were most of a vector render.
     const { x, y, qh, vh, xl, xr } = hexShape(pts, dx, dy);
     const bottom = y + 2 * qh + vh + 1;
-    const poly: Point[] = [
-      [x, y],
-      [x + 2, y],
-      [xr + 1, y + qh],
-      [xr + 1, y + qh + vh + 1],
-      [x + 2, bottom],
-      [x, bottom],
-      [xl, y + qh + vh + 1],
-      [xl, y + qh],
-    ];
-    poly.forEach(([px, py], i) => d.push([i === 0 ? 'M' : 'L', ...at(px, py)]));
+    place('M', x, y);
+    place('L', x + 2, y);
+    place('L', xr + 1, y + qh);
+    place('L', xr + 1, y + qh + vh + 1);
+    place('L', x + 2, bottom);
+    place('L', x, bottom);
+    place('L', xl, y + qh + vh + 1);
+    place('L', xl, y + qh);
     d.push(['Z']);
   }
   for (const ring of l.rings)
