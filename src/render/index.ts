@@ -36,10 +36,10 @@ export type RenderResult = {
   stride?: Stride;
 };
 
-/** Thrown by render when the spec cannot be drawn (preflight would have said so). */
 // The formats whose MaxiCode may be read every scale-th pixel (a JPEG's pixels blur across hexagons).
 const STRIDED_FORMATS = new Set<string>(['png', 'svg', 'pdf', 'eps']);
 
+/** Thrown by render when the spec cannot be drawn (preflight would have said so). */
 export class RenderError extends Error {
   readonly issues: Issue[];
   constructor(issues: Issue[]) {
@@ -210,7 +210,8 @@ export async function render(spec: RenderSpec): Promise<RenderResult> {
     }
     if (p.plan.kind === 'linear') result.scan = scanOf(p.plan.layout, spec.options.rotate);
     // A MaxiCode hexagon is more than three bwip-js units across and three tall: a PNG's pixels, or a vector
-    // format's drawing at the same pixel centres, may be read every scale-th pixel.
+    // format's drawing at those pixel centres, may be read every scale-th pixel (the drawing's hexagons are
+    // outlines, not the bitmap's pixels, so a few corner samples differ; what is read is still the file's).
     if (p.plan.kind === 'maxi' && STRIDED_FORMATS.has(spec.format) && p.plan.layout.frame.scale >= 2)
       result.stride = p.plan.layout.frame.scale;
     return result;

@@ -88,6 +88,8 @@ const hexOf = (operands: readonly number[]) =>
 const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 0xa0;
 const isDigitOrDot = (c: number) => (c >= 48 && c <= 57) || c === 46;
 
+const PATH_OPERATORS = new Set(['m', 'l', 'c', 'h']);
+
 // The operators readPaintOps acts on, each one string: a token that is one of them is pushed as this string
 // (compared by identity after), not as a new one cut from the stream.
 const OPERATORS = new Map(
@@ -146,6 +148,7 @@ export function readPaintOps(
   let fill = '#000000';
   let d: Seg[] = [];
   let rects: number[] = [];
+  let corner: [number, number] | undefined; // where a rectangle kept as one left the current point
   const marks: Mark[] = [];
   let ctm = IDENTITY;
   const saved: Affine[] = [];
@@ -188,6 +191,11 @@ export function readPaintOps(
   // One painting operator on the stacked operands; false for any other token (a call, or unknown).
   const operate = (token: string): boolean => {
     const a = stack;
+    // re leaves the current point at its corner: a path continued there without a move starts from it.
+    if (PATH_OPERATORS.has(token)) {
+      if (corner && token !== 'm') d.push(['M', corner[0], corner[1]]);
+      corner = undefined;
+    }
     switch (token) {
       case 'rg':
         fill = hexOf(a);
@@ -227,6 +235,7 @@ export function readPaintOps(
         return a.length === 6;
     }
     if (token !== fillOp) return false;
+    corner = undefined;
     // A shape after marks is painted over them: the marks become shapes first, to keep the order.
     for (const m of marks.splice(0)) shapes.push({ fill: m.fill, d: transformSegs(m.d, m.at) });
     shapes.push(rects.length > 0 ? { fill, d, rects } : { fill, d });
@@ -235,11 +244,19 @@ export function readPaintOps(
     return true;
   };
   // Under a transform that keeps axes, a rectangle stays one: kept as x, y, width, height.
+  // Its sides must come out where the segments' would: min + width is the far side exactly (always, for the
+  // whole pixels our writers use).
   const rectangle = (u: number, v: number, w: number, h: number): void => {
-    if (ctm[1] === 0 && ctm[2] === 0) {
-      const [left, right] = [x(u, v), x(u + w, v)];
-      const [top, bottom] = [y(u, v), y(u, v + h)];
-      rects.push(Math.min(left, right), Math.min(top, bottom), Math.abs(right - left), Math.abs(bottom - top));
+    const [left, right, top, bottom] = [x(u, v), x(u + w, v), y(u, v), y(u, v + h)];
+    const [x0, y0, width, height] = [
+      Math.min(left, right),
+      Math.min(top, bottom),
+      Math.abs(right - left),
+      Math.abs(bottom - top),
+    ];
+    if (ctm[1] === 0 && ctm[2] === 0 && x0 + width === Math.max(left, right) && y0 + height === Math.max(top, bottom)) {
+      rects.push(x0, y0, width, height);
+      corner = [left, top];
       return;
     }
     d.push(['M', x(u, v), y(u, v)], ['L', x(u + w, v), y(u + w, v)], ['L', x(u + w, v + h), y(u + w, v + h)]);
@@ -253,11 +270,11 @@ export function readPaintOps(
 
 // A form's or procedure's tokens as the outline it fills: only path construction (m l c h, each with its
 // operands) and one fill at the end, else null (then it is run as it is). Read once per token list.
-const OUTLINES = new WeakMap<readonly Token[], Seg[] | null>();
+const OUTLINES = new WeakMap<readonly Token[], { fillOp: string; outline: Seg[] | null }>();
 function outlineOf(tokens: readonly Token[], fillOp: string): Seg[] | null {
-  let outline = OUTLINES.get(tokens);
-  if (outline === undefined) OUTLINES.set(tokens, (outline = onlyOutline(tokens, fillOp)));
-  return outline;
+  let known = OUTLINES.get(tokens);
+  if (known?.fillOp !== fillOp) OUTLINES.set(tokens, (known = { fillOp, outline: onlyOutline(tokens, fillOp) }));
+  return known.outline;
 }
 
 const OUTLINE_OPERANDS = new Map([

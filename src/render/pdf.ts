@@ -88,7 +88,11 @@ export function drawingToPdf(dr: Drawing, dpi: number): Buffer {
 
 // A compressed stream's text: a form (a glyph outline) recurs in every render at its size, inflated once.
 const FORMS_KEPT = 1024;
-const inflatedForm = memoOfText((data) => inflateSync(Buffer.from(data, 'latin1')).toString('latin1'), FORMS_KEPT);
+// A stream inflates to at most this much: our writers' streams are a few kilobytes, and a reader must not
+// be made to hold a bomb's worth.
+const STREAM_MAX_BYTES = 1 << 24;
+const inflated = (data: Uint8Array) => inflateSync(data, { maxOutputLength: STREAM_MAX_BYTES }).toString('latin1');
+const inflatedForm = memoOfText((data) => inflated(Buffer.from(data, 'latin1')), FORMS_KEPT);
 
 // Object n's stream, inflated when its dictionary says it is compressed (through the memo when `recurs`).
 function streamOf(pdf: Buffer, text: string, n: number, recurs = false): string | undefined {
@@ -98,9 +102,11 @@ function streamOf(pdf: Buffer, text: string, n: number, recurs = false): string 
   const dict = text.slice(at, start);
   const length = Number(/\/Length (\d+)/.exec(dict)?.[1] ?? 0);
   if (!dict.includes('/FlateDecode')) return text.slice(start, start + length);
-  return recurs
-    ? inflatedForm(text.slice(start, start + length))
-    : inflateSync(pdf.subarray(start, start + length)).toString('latin1');
+  try {
+    return recurs ? inflatedForm(text.slice(start, start + length)) : inflated(pdf.subarray(start, start + length));
+  } catch {
+    return undefined; // not a stream zlib reads, or larger than STREAM_MAX_BYTES
+  }
 }
 
 /** Reads a PDF written by drawingToPdf back into its drawing (pixel units). */

@@ -48,7 +48,8 @@ const OUTLINE_BOXES = new WeakMap<readonly Seg[], [number, number, number, numbe
 export function markBox(m: Mark): [number, number, number, number] {
   let box = OUTLINE_BOXES.get(m.d);
   if (!box) {
-    box = [Infinity, Infinity, -Infinity, -Infinity];
+    // An outline that does not begin with a move begins at the origin, as edges() reads it.
+    box = m.d[0]?.[0] === 'M' ? [Infinity, Infinity, -Infinity, -Infinity] : [0, 0, 0, 0];
     for (const s of m.d)
       for (let i = 1; i + 1 < s.length; i += 2) {
         const [x, y] = [s[i] as number, s[i + 1] as number];
@@ -68,6 +69,14 @@ export function markBox(m: Mark): [number, number, number, number] {
     e + Math.max(ax0, ax1) + Math.max(cy0, cy1) + hair,
     f + Math.max(bx0, bx1) + Math.max(dy0, dy1) + hair,
   ];
+}
+
+/** The drawing with its marks placed as shapes, painted after the others. */
+export function placedMarks(dr: Drawing): Drawing {
+  const marks = dr.marks ?? [];
+  if (marks.length === 0) return dr;
+  const placed = marks.map((m) => ({ fill: m.fill, d: transformSegs(m.d, m.at) }));
+  return { ...dr, shapes: [...dr.shapes, ...placed], marks: [] };
 }
 
 /** A segment list mapped through an affine transform (what a reader does with a placed mark). */

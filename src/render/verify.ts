@@ -29,7 +29,7 @@ import {
   type GreyImage,
 } from './reduced-reads.ts';
 import { luminanceOf } from './scanline.ts';
-import { drawingToSvg } from './vector.ts';
+import { drawingToSvg, placedMarks } from './vector.ts';
 import { onWhiteImage, readWebp } from './webp-read.ts';
 import { decodeGrey, type Decoded } from './zxing.ts';
 
@@ -94,7 +94,9 @@ export async function rasterize(bytes: Buffer, contentType: string, dpi = 72): P
   let image: Sharp;
   if (contentType === 'application/pdf' || contentType === 'application/postscript') {
     const drawing = contentType === 'application/pdf' ? pdfToDrawing(bytes) : epsToDrawing(bytes);
-    image = sharp(Buffer.from(drawingToSvg(drawing)), { density: 72 });
+    // Marks placed at full precision, as the file's reader places them: written as SVG uses, their
+    // transforms and outlines would be rounded apart.
+    image = sharp(Buffer.from(drawingToSvg(placedMarks(drawing))), { density: 72 });
   } else if (contentType.startsWith('image/svg')) {
     image = sharp(bytes, { density: /width="[\d.]+mm"/.test(bytes.subarray(0, 400).toString('latin1')) ? dpi : 72 });
   } else image = sharp(bytes);

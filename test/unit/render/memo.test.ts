@@ -3,6 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { memoOfText } from '../../../src/render/memo.ts';
 
 describe('memoOfText', () => {
+  it('computes a text longer than its longest each time, and keeps none of it', () => {
+    const seen: string[] = [];
+    const parse = memoOfText((text) => seen.push(text), 8, 4);
+    for (const text of ['abcde', 'abcde', 'abcd', 'abcd']) parse(text);
+    expect(seen).toEqual(['abcde', 'abcde', 'abcd']);
+  });
+
   it('computes each distinct text once and hands back the same value', () => {
     const seen: string[] = [];
     const parse = memoOfText((text) => {

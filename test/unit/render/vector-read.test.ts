@@ -125,13 +125,25 @@ describe('vector read-back scanners', () => {
   it('a rectangle (re) under a transform that keeps axes fills the pixels its four sides fill', () => {
     const q = fc.integer({ min: -8, max: 64 }).map((n) => n / 4);
     const scale = fc.constantFrom(1, -1, 2, -0.5, 0.25);
-    const rectangle = fc.tuple(q, q, q, q);
+    // A rectangle, and what may follow it in the same path: a line or a close from where re left the point.
+    const rectangle = fc.tuple(
+      q,
+      q,
+      q,
+      q,
+      fc.oneof(
+        fc.constant(''),
+        fc.tuple(q, q).map(([x, y]) => ` ${x} ${y} l`),
+        fc.constant(' h'),
+        fc.tuple(q, q).map(([x, y]) => ` ${x} ${y} m ${y} ${x} l`),
+      ),
+    );
     fc.assert(
       fc.property(fc.tuple(scale, scale, q, q), fc.array(rectangle, { maxLength: 6 }), ([a, d, e, f], rects) => {
         const cm = `${a} 0 0 ${d} ${e} ${f} cm`;
-        const asRe = rects.map(([x, y, w, h]) => `${x} ${y} ${w} ${h} re`).join(' ');
+        const asRe = rects.map(([x, y, w, h, then]) => `${x} ${y} ${w} ${h} re${then}`).join(' ');
         const asSides = rects
-          .map(([x, y, w, h]) => `${x} ${y} m ${x + w} ${y} l ${x + w} ${y + h} l ${x} ${y + h} l h`)
+          .map(([x, y, w, h, then]) => `${x} ${y} m ${x + w} ${y} l ${x + w} ${y + h} l ${x} ${y + h} l h${then}`)
           .join(' ');
         const read = (path: string) => readPaintOps(`1 1 1 rg 0 0 m f* q ${cm} 0 0 0 rg ${path} f* Q`, 24, 24, 'f*');
         const [kept, sides] = [read(asRe), read(asSides)];

@@ -77,6 +77,19 @@ describe('reduced reads', () => {
       }
   });
 
+  it('a MaxiCode SVG with hexagons taken out fails verification, strided read or not', async () => {
+    const verify = await loadVerifier();
+    const s = spec({ symbology: 'maxicode', data: EXAMPLES.get('maxicode'), format: 'svg' });
+    const r = await render(s);
+    expect((await verify(s, r)).verified).toBe(true);
+    // Every third hexagon (an M…Z subpath of eight corners) of the symbol's path dropped.
+    let k = 0;
+    const svg = r.bytes.toString('utf8').replace(/M[^MZ]*Z/g, (hexagon) => (k++ % 3 === 0 ? '' : hexagon));
+    const result = await verify(s, { ...r, bytes: Buffer.from(svg) });
+    expect(k).toBeGreaterThan(300);
+    expect(result.verified).toBe(false);
+  });
+
   it('ITF-14: the scan band is the rows between the bearer bars, not the bearers over the bars', async () => {
     const r = await render(spec({ symbology: 'itf14', data: EXAMPLES.get('itf14') }));
     const png = readPng(r.bytes)!;
