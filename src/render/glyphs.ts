@@ -3,7 +3,7 @@
 // own stb_truetype port once per character and pixel size, then kept as a 1-bit mask with its metrics.
 // The metrics are the ones bwip-js lays text out with, so text lands where bwip-js would put it.
 import bwipjs from 'bwip-js';
-import type { Seg } from './vector.ts';
+import { quadraticAsCubic, type Seg } from './vector.ts';
 
 /** One character at one pixel size: placement metrics, a 1-bit mask (1 = ink) and its outline. */
 export type Glyph = {
@@ -35,16 +35,7 @@ function outlineOf(font: number, code: number, size: number): Seg[] {
   for (const p of bwipjs.FontLib.getpaths(font, code, size, size) ?? []) {
     if (p.type === 'M' || p.type === 'L') out.push([p.type, p.x, -p.y]);
     else if (p.type === 'Q') {
-      const [qx, qy, ex, ey] = [p.cx, -p.cy, p.x, -p.y];
-      out.push([
-        'C',
-        x + (2 / 3) * (qx - x),
-        y + (2 / 3) * (qy - y),
-        ex + (2 / 3) * (qx - ex),
-        ey + (2 / 3) * (qy - ey),
-        ex,
-        ey,
-      ]);
+      out.push(quadraticAsCubic(x, y, p.cx, -p.cy, p.x, -p.y));
     } else out.push(['C', p.cx1, -p.cy1, p.cx2, -p.cy2, p.x, -p.y]);
     if (p.type === 'M' && out.length > 1) out.splice(out.length - 1, 0, ['Z']);
     x = p.x;

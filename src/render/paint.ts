@@ -2,7 +2,7 @@
 // q Q / gsave grestore, cm / concat), written from a drawing and read back into one: verification
 // rasterizes the delivered PDF/EPS from these operators, not from a second rendering.
 import type { Affine, Drawing, Mark, Seg, Shape } from './vector.ts';
-import { decimalAt, markOutlines, rect, transformSegs } from './vector.ts';
+import { decimalAt, markOutlines, markShape, rect } from './vector.ts';
 import { rgbOf } from '../domain/colour.ts';
 import { memoOfText } from './memo.ts';
 
@@ -237,7 +237,7 @@ export function readPaintOps(
     if (token !== fillOp) return false;
     corner = undefined;
     // A shape after marks is painted over them: the marks become shapes first, to keep the order.
-    for (const m of marks.splice(0)) shapes.push({ fill: m.fill, d: transformSegs(m.d, m.at) });
+    shapes.push(...marks.splice(0).map(markShape));
     shapes.push(rects.length > 0 ? { fill, d, rects } : { fill, d });
     d = [];
     rects = [];

@@ -2,7 +2,7 @@
 // centres (even-odd, curves flattened), painted in order over the background. What the verifier decodes
 // from a delivered SVG, PDF or EPS of a linear symbol, with no rasterizer library in between.
 import { luma, rgbOf } from '../domain/colour.ts';
-import { markBox, transformSegs, type Drawing, type Seg, type Shape } from './vector.ts';
+import { markBox, markShape, type Drawing, type Seg, type Shape } from './vector.ts';
 
 /** Luminance (0 black to 255 white) of an #rrggbb colour, as the PNG reader computes it. */
 export function luminanceOf(hex: string): number {
@@ -70,7 +70,7 @@ function shapesMeeting(dr: Drawing, axis: 0 | 1, from: number, to: number): Shap
   const placed: Shape[] = [];
   for (const m of marks) {
     const box = markBox(m);
-    if (box[axis + 2]! >= from && box[axis]! <= to) placed.push({ fill: m.fill, d: transformSegs(m.d, m.at) });
+    if (box[axis + 2]! >= from && box[axis]! <= to) placed.push(markShape(m));
   }
   return [...dr.shapes, ...placed];
 }
@@ -93,30 +93,26 @@ export function sampleDrawing(
   // Each shape's crossings, bucketed by the sample row they cross: every edge is visited once.
   const painted = shapesMeeting(dr, 1, y0 + 0.5, y0 + (rows - 1) * step + 0.5).map((shape) => {
     const crossings: number[][] = Array.from({ length: rows }, () => []);
+    // The sample rows whose centre c = y0 + r * step + 0.5 lies in [lo, hi).
+    const rowsWithin = (lo: number, hi: number, each: (r: number, c: number) => void) => {
+      for (let r = Math.max(0, Math.ceil((lo - y0 - 0.5) / step)); r < rows; r++) {
+        const c = y0 + r * step + 0.5;
+        if (c >= hi) break;
+        if (c >= lo) each(r, c);
+      }
+    };
     const es = edges(shape.d);
     for (let e = 0; e < es.length; e += 4) {
       const [ax, ay, bx, by] = [es[e]!, es[e + 1]!, es[e + 2]!, es[e + 3]!];
-      const [lo, hi] = ay < by ? [ay, by] : [by, ay];
-      // Rows whose centre c = y0 + r * step + 0.5 lies in [lo, hi).
-      const first = Math.max(0, Math.ceil((lo - y0 - 0.5) / step));
-      for (let r = first; r < rows; r++) {
-        const c = y0 + r * step + 0.5;
-        if (c >= hi) break;
-        if (c < lo) continue;
-        crossings[r]!.push(ax + ((c - ay) * (bx - ax)) / (by - ay));
-      }
+      rowsWithin(Math.min(ay, by), Math.max(ay, by), (r, c) =>
+        crossings[r]!.push(ax + ((c - ay) * (bx - ax)) / (by - ay)),
+      );
     }
     // A rectangle's sides: its two vertical edges cross the rows its height spans, at its left and right.
     const rects = shape.rects ?? [];
     for (let i = 0; i + 3 < rects.length; i += 4) {
       const [left, top, width, height] = [rects[i]!, rects[i + 1]!, rects[i + 2]!, rects[i + 3]!];
-      const first = Math.max(0, Math.ceil((top - y0 - 0.5) / step));
-      for (let r = first; r < rows; r++) {
-        const c = y0 + r * step + 0.5;
-        if (c >= top + height) break;
-        if (c < top) continue;
-        crossings[r]!.push(left, left + width);
-      }
+      rowsWithin(top, top + height, (r) => crossings[r]!.push(left, left + width));
     }
     return { value: luminanceOf(shape.fill), crossings };
   });

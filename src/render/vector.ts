@@ -71,12 +71,22 @@ export function markBox(m: Mark): [number, number, number, number] {
   ];
 }
 
+/** A mark placed: its outline through its transform, as a shape of its fill. */
+export function markShape(m: Mark): Shape {
+  return { fill: m.fill, d: transformSegs(m.d, m.at) };
+}
+
 /** The drawing with its marks placed as shapes, painted after the others. */
 export function placedMarks(dr: Drawing): Drawing {
   const marks = dr.marks ?? [];
   if (marks.length === 0) return dr;
-  const placed = marks.map((m) => ({ fill: m.fill, d: transformSegs(m.d, m.at) }));
-  return { ...dr, shapes: [...dr.shapes, ...placed], marks: [] };
+  return { ...dr, shapes: [...dr.shapes, ...marks.map(markShape)], marks: [] };
+}
+
+/** The cubic Bézier a quadratic one from (x, y) through (qx, qy) to (ex, ey) is exactly. */
+export function quadraticAsCubic(x: number, y: number, qx: number, qy: number, ex: number, ey: number): Seg {
+  const k = 2 / 3;
+  return ['C', x + k * (qx - x), y + k * (qy - y), ex + k * (qx - ex), ey + k * (qy - ey), ex, ey];
 }
 
 /** A segment list mapped through an affine transform (what a reader does with a placed mark). */
@@ -266,10 +276,13 @@ export function parseShape(d: string): { d: Seg[]; rects: number[] } {
   return { d: parse(d, rects), rects };
 }
 
+// Where a path's pen is, and where its subpath started (z returns there).
+type Pen = { x: number; y: number; sx: number; sy: number };
+
 function parse(d: string, rects: number[] | undefined): Seg[] {
   const out: Seg[] = [];
   const n: number[] = [];
-  const pen = { x: 0, y: 0, sx: 0, sy: 0 };
+  const pen: Pen = { x: 0, y: 0, sx: 0, sy: 0 };
   let command = -1;
   let moved = false; // a rectangle was read since the last segment
   // One pass: a number never holds a command letter, so each command's numbers are the ones read before
@@ -313,7 +326,7 @@ function parse(d: string, rects: number[] | undefined): Seg[] {
 // Where the rectangle subpath `M x y h w v h h -w z` that starts at i ends (appending x, y, w, h to
 // rects, w and h made positive, and leaving the pen where z leaves it), or -1 when the text there is
 // anything else.
-function rectAt(d: string, i: number, rects: number[], pen: { x: number; y: number; sx: number; sy: number }): number {
+function rectAt(d: string, i: number, rects: number[], pen: Pen): number {
   const values: number[] = [];
   let at = i + 1;
   for (const next of RECT_SEPARATORS) {
@@ -332,12 +345,7 @@ function rectAt(d: string, i: number, rects: number[], pen: { x: number; y: numb
 // After each of x, y, w, h and -w: a space, h, v, h, z.
 const RECT_SEPARATORS = [32, 104, 118, 104, 122];
 
-function addSegments(
-  out: Seg[],
-  command: number,
-  n: readonly number[],
-  pen: { x: number; y: number; sx: number; sy: number },
-) {
+function addSegments(out: Seg[], command: number, n: readonly number[], pen: Pen) {
   switch (command) {
     case 77: // M
     case 76: // L
@@ -364,19 +372,9 @@ function addSegments(
       break;
     case 81: // Q
       for (let i = 0; i + 3 < n.length; i += 4) {
-        const [x, y] = [pen.x, pen.y];
-        const [qx, qy, ex, ey] = [n[i]!, n[i + 1]!, n[i + 2]!, n[i + 3]!];
-        out.push([
-          'C',
-          x + (2 / 3) * (qx - x),
-          y + (2 / 3) * (qy - y),
-          ex + (2 / 3) * (qx - ex),
-          ey + (2 / 3) * (qy - ey),
-          ex,
-          ey,
-        ]);
-        pen.x = ex;
-        pen.y = ey;
+        out.push(quadraticAsCubic(pen.x, pen.y, n[i]!, n[i + 1]!, n[i + 2]!, n[i + 3]!));
+        pen.x = n[i + 2]!;
+        pen.y = n[i + 3]!;
       }
       break;
     default: // Z z
