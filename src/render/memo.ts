@@ -3,8 +3,11 @@
 // more than hashing its text. Cleared whole when full: the working set (the glyphs of the few sizes in use)
 // refills it at once, and memory stays bounded whatever texts come through.
 
-/** The longest text memoOfText keeps (a glyph's outline is a few kilobytes); longer ones are computed each time. */
-export const MEMO_TEXT_MAX = 1 << 16;
+/**
+ * The longest text memoOfText keeps (a glyph's outline is a kilobyte or two); longer ones are computed each
+ * time. With at most a thousand or so of them per memo, a memo holds some megabytes at worst.
+ */
+export const MEMO_TEXT_MAX = 1 << 13;
 
 /** `fn` remembered for at most `limit` texts of at most `longest` characters each. */
 export function memoOfText<T>(fn: (text: string) => T, limit: number, longest = MEMO_TEXT_MAX): (text: string) => T {

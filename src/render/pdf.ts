@@ -2,7 +2,7 @@
 // filled paths, and each distinct glyph outline once as a form XObject the page places (its compressed
 // stream kept across renders). No dates or ids, so the same drawing gives the same bytes.
 import { deflateSync, inflateSync } from 'node:zlib';
-import { memoOfText } from './memo.ts';
+import { MEMO_TEXT_MAX, memoOfText } from './memo.ts';
 import { markOps, outlineOps, paintOps, readPaintOps } from './paint.ts';
 import type { Drawing, Seg } from './vector.ts';
 
@@ -88,11 +88,13 @@ export function drawingToPdf(dr: Drawing, dpi: number): Buffer {
 
 // A compressed stream's text: a form (a glyph outline) recurs in every render at its size, inflated once.
 const FORMS_KEPT = 1024;
-// A stream inflates to at most this much: our writers' streams are a few kilobytes, and a reader must not
-// be made to hold a bomb's worth.
+// A stream inflates to at most this much, a form kept in the memo to at most MEMO_TEXT_MAX characters (a
+// glyph's operators are a kilobyte or two; a larger one is inflated each time): our writers' streams are a
+// few kilobytes, and a reader must not be made to hold a bomb's worth.
 const STREAM_MAX_BYTES = 1 << 24;
-const inflated = (data: Uint8Array) => inflateSync(data, { maxOutputLength: STREAM_MAX_BYTES }).toString('latin1');
-const inflatedForm = memoOfText((data) => inflated(Buffer.from(data, 'latin1')), FORMS_KEPT);
+const inflated = (data: Uint8Array, max = STREAM_MAX_BYTES) =>
+  inflateSync(data, { maxOutputLength: max }).toString('latin1');
+const inflatedForm = memoOfText((data) => inflated(Buffer.from(data, 'latin1'), MEMO_TEXT_MAX), FORMS_KEPT);
 
 // Object n's stream, inflated when its dictionary says it is compressed (through the memo when `recurs`).
 function streamOf(pdf: Buffer, text: string, n: number, recurs = false): string | undefined {
@@ -102,11 +104,19 @@ function streamOf(pdf: Buffer, text: string, n: number, recurs = false): string 
   const dict = text.slice(at, start);
   const length = Number(/\/Length (\d+)/.exec(dict)?.[1] ?? 0);
   if (!dict.includes('/FlateDecode')) return text.slice(start, start + length);
-  try {
-    return recurs ? inflatedForm(text.slice(start, start + length)) : inflated(pdf.subarray(start, start + length));
-  } catch {
-    return undefined; // not a stream zlib reads, or larger than STREAM_MAX_BYTES
-  }
+  const data = pdf.subarray(start, start + length);
+  // A form larger than the memo keeps is inflated as any stream; one zlib cannot read, or larger than
+  // STREAM_MAX_BYTES, reads as nothing.
+  const read = (inflate: () => string) => {
+    try {
+      return inflate();
+    } catch {
+      return undefined;
+    }
+  };
+  return (
+    (recurs ? read(() => inflatedForm(text.slice(start, start + length))) : undefined) ?? read(() => inflated(data))
+  );
 }
 
 /** Reads a PDF written by drawingToPdf back into its drawing (pixel units). */
