@@ -15,12 +15,13 @@ import { decodeWebp, pixelOnWhite, type RgbaImage } from './webp-read.ts';
 /** 8-bit grey pixels, row-major. */
 export type GreyImage = { grey: Uint8Array; width: number; height: number };
 
-/** Delivered bytes, with their PNG or WebP decoded on first use only (every read of one verification shares it). */
+/** Delivered bytes, with their PNG, WebP or drawing read on first use only (every read of one verification shares it). */
 export class Delivered {
   readonly bytes: Buffer;
   readonly contentType: string;
   #png: PngPixels | undefined | null = null;
   #webp: RgbaImage | undefined | null = null;
+  #drawing: Drawing | undefined | null = null;
 
   constructor(bytes: Buffer, contentType: string) {
     this.bytes = bytes;
@@ -43,7 +44,6 @@ export class Delivered {
     if (this.#drawing === null) this.#drawing = vectorDrawing(this.bytes, this.contentType);
     return this.#drawing;
   }
-  #drawing: Drawing | undefined | null = null;
 }
 
 /** The drawing a vector format reads back as, undefined for a raster one. */

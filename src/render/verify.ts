@@ -12,8 +12,6 @@ import { parseElementString } from '../domain/gs1.ts';
 import type { RenderSpec } from '../domain/render-spec.ts';
 import { expandUpce, gs1CheckDigit } from '../domain/render-spec.ts';
 import { getSymbology, type SymbologyId } from '../domain/symbologies.ts';
-import { epsToDrawing } from './eps.ts';
-import { pdfToDrawing } from './pdf.ts';
 import { readPng } from './png-read.ts';
 import type { ModuleGrid, Scan, Stride } from './read-hints.ts';
 import {
@@ -30,7 +28,7 @@ import {
 } from './reduced-reads.ts';
 import { luminanceOf } from './scanline.ts';
 import { drawingToSvg, placedMarks } from './vector.ts';
-import { onWhiteImage, readWebp } from './webp-read.ts';
+import { onWhiteImage } from './webp-read.ts';
 import { decodeGrey, type Decoded } from './zxing.ts';
 
 /** What the code object shows under `verification`. */
@@ -87,13 +85,17 @@ export type { Scan } from './read-hints.ts';
 const MIDDLE = [1 / 2];
 const THREE = [1 / 4, 1 / 2, 3 / 4];
 
-/** Pixels of a delivered image; vector formats are rasterized at their pixel size (or at dpi when sized in mm). */
-export async function rasterize(bytes: Buffer, contentType: string, dpi = 72): Promise<Pixels> {
-  const webp = contentType === 'image/webp' ? readWebp(bytes) : undefined;
-  if (webp) return webp;
+/**
+ * Pixels of a delivered image (its WebP or read-back drawing shared with the verification's other reads);
+ * vector formats are rasterized at their pixel size (or at dpi when sized in mm).
+ */
+export async function rasterize(d: Delivered, dpi = 72): Promise<Pixels> {
+  const { bytes, contentType } = d;
+  const webp = d.webp();
+  if (webp) return onWhiteImage(webp);
   let image: Sharp;
-  if (contentType === 'application/pdf' || contentType === 'application/postscript') {
-    const drawing = contentType === 'application/pdf' ? pdfToDrawing(bytes) : epsToDrawing(bytes);
+  const drawing = contentType.startsWith('image/svg') ? undefined : d.drawing();
+  if (drawing) {
     // Marks placed at full precision, as the file's reader places them: written as SVG uses, their
     // transforms and outlines would be rounded apart.
     image = sharp(Buffer.from(drawingToSvg(placedMarks(drawing))), { density: 72 });
@@ -222,8 +224,7 @@ export async function decodeDelivered(
     const found = await readAsDelivered(bytes, formats, hri);
     if (found.length > 0) return found;
   }
-  const webp = d.webp();
-  return decodePixels(webp ? onWhiteImage(webp) : await rasterize(bytes, contentType, dpi), formats, hri);
+  return decodePixels(await rasterize(d, dpi), formats, hri);
 }
 
 // PNG or JPEG bytes read whole by zxing's own image decoder, in pure-image mode.
@@ -296,7 +297,7 @@ async function decodeWithAddOn(
       const found = decodeReduced(await scannedLines(d, scan!, at), formats, false, true);
       if (found.length > 0) return found;
     }
-  const pixels = await rasterize(bytes, contentType, dpi);
+  const pixels = await rasterize(d, dpi);
   const results = await readBarcodes(pixels as Parameters<typeof readBarcodes>[0], {
     formats,
     maxNumberOfSymbols: 1,
@@ -318,7 +319,7 @@ function decodeAsScanned(spec: RenderSpec): typeof decodeDelivered {
   const { rotate, margin, background } = spec.options;
   return async (bytes, contentType, formats, hri, dpi, _grid, _scan, stride) => {
     const png = contentType === 'image/png' ? readPng(bytes) : undefined;
-    const delivered = png ? wholeGrey(png) : greyOf(await rasterize(bytes, contentType, dpi));
+    const delivered = png ? wholeGrey(png) : greyOf(await rasterize(new Delivered(bytes, contentType), dpi));
     // Tried in turn, each made only if the one before did not read: most turned symbols read as they lie.
     let turned: GreyImage | undefined;
     const upright = () =>

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { readBarcodes } from 'zxing-wasm/reader';
+import { Delivered } from '../../src/render/reduced-reads.ts';
 import { decodePixels, rasterize } from '../../src/render/verify.ts';
 import { prepareDecoder } from '../../src/render/zxing.ts';
 import { rasterizeEps, rasterizePdf } from './vector-readers.ts';
@@ -32,7 +33,7 @@ async function viewed(bytes: Buffer, contentType: string): Promise<{ bytes: Buff
 export async function decode(bytes: Buffer, contentType: string): Promise<Decoded[]> {
   await prepare();
   const image = await viewed(bytes, contentType);
-  const found = await decodePixels(await rasterize(image.bytes, image.contentType, 144), [], true);
+  const found = await decodePixels(await rasterize(new Delivered(image.bytes, image.contentType), 144), [], true);
   return found.map(({ text, format }) => ({ text, format }));
 }
 
@@ -40,7 +41,7 @@ export async function decode(bytes: Buffer, contentType: string): Promise<Decode
 export async function decodeWithAddOn(bytes: Buffer, contentType: string): Promise<Decoded[]> {
   await prepare();
   const image = await viewed(bytes, contentType);
-  const pixels = await rasterize(image.bytes, image.contentType, 144);
+  const pixels = await rasterize(new Delivered(image.bytes, image.contentType), 144);
   const found = await readBarcodes(pixels as Parameters<typeof readBarcodes>[0], {
     formats: ['EAN13', 'UPCA', 'UPCE'],
     tryHarder: true,
