@@ -1,7 +1,7 @@
 // A minimal vector PDF 1.4: one page sized to the symbol at the requested dpi, one content stream of
 // filled paths, and each distinct glyph outline once as a form XObject the page places (its compressed
 // stream kept across renders). No dates or ids, so the same drawing gives the same bytes.
-import { deflateSync, inflateSync } from 'node:zlib';
+import { deflateFast, inflateAtMost } from './flate.ts';
 import { MEMO_TEXT_MAX, memoOfText } from './memo.ts';
 import { markOps, outlineOps, paintOps, readPaintOps } from './paint.ts';
 import type { Drawing, Seg } from './vector.ts';
@@ -29,7 +29,7 @@ function formOf(d: readonly Seg[]): { stream: Buffer; bbox: string } {
       }
     const box = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
     const bbox = box.map((v, i) => (i < 2 ? Math.floor(v) - 1 : Math.ceil(v) + 1)).join(' ');
-    form = { stream: deflateSync(`${outlineOps(d)}f*`, { level: 1 }), bbox: xs.length > 0 ? bbox : '0 0 0 0' };
+    form = { stream: deflateFast(Buffer.from(`${outlineOps(d)}f*`, 'latin1')), bbox: xs.length > 0 ? bbox : '0 0 0 0' };
     FORMS.set(d, form);
   }
   return form;
@@ -43,7 +43,7 @@ export function drawingToPdf(dr: Drawing, dpi: number): Buffer {
   const marks = markOps(dr.marks ?? [], (id, at) => `q ${at} cm /G${id} Do Q`);
   const ops = Buffer.from(`${pt(k)} 0 0 ${pt(-k)} 0 ${pt(h)} cm\n${paintOps(dr, 'f*')}${marks.ops}`, 'latin1');
   const flate = ops.length >= PDF_FLATE_MIN_BYTES;
-  const content = flate ? deflateSync(ops, { level: 1 }) : ops;
+  const content = flate ? deflateFast(ops) : ops;
   const xobjects = marks.outlines.map((_, i) => `/G${i} ${5 + i} 0 R`).join(' ');
   const resources = xobjects === '' ? '<< >>' : `<< /XObject << ${xobjects} >> >>`;
   const objects = [
@@ -92,8 +92,7 @@ const FORMS_KEPT = 1024;
 // glyph's operators are a kilobyte or two; a larger one is inflated each time): our writers' streams are a
 // few kilobytes, and a reader must not be made to hold a bomb's worth.
 const STREAM_MAX_BYTES = 1 << 24;
-const inflated = (data: Uint8Array, max = STREAM_MAX_BYTES) =>
-  inflateSync(data, { maxOutputLength: max }).toString('latin1');
+const inflated = (data: Uint8Array, max = STREAM_MAX_BYTES) => inflateAtMost(data, max).toString('latin1');
 const inflatedForm = memoOfText((data) => inflated(Buffer.from(data, 'latin1'), MEMO_TEXT_MAX), FORMS_KEPT);
 
 // Object n's stream, inflated when its dictionary says it is compressed (through the memo when `recurs`).

@@ -1,10 +1,10 @@
 // A small PNG reader (any bit depth and colour type but 16-bit and interlaced): the verifier reads
 // delivered PNGs without a trip through libvips. It unfilters scanlines in place, down to the lowest row
 // asked for (filters chain down the image), and turns only the pixels asked for into luminance. zlib is
-// the only dependency. The hot paths are written for one array type and no per-call allocation: for a small
+// the only dependency (through flate.ts, which keeps one engine for every read). The hot paths are written for one array type and no per-call allocation: for a small
 // symbol, reading its PNG back costs less than zxing's read of it.
-import { inflateSync } from 'node:zlib';
 import { luma, onWhite } from '../domain/colour.ts';
+import { inflateExactly } from './flate.ts';
 
 /** A decoded PNG: `luminance(x, y)` is 0 (black) to 255 (white), alpha composited on white. */
 export type PngPixels = {
@@ -30,7 +30,6 @@ const PLTE = 0x504c5445;
 const TRNS = 0x74524e53;
 const IDAT = 0x49444154;
 const IEND = 0x49454e44;
-const ONE_CHUNK_MAX = 1 << 22;
 
 function paeth(a: number, b: number, c: number): number {
   const p = a + b - c;
@@ -104,19 +103,9 @@ export function readPng(png: Buffer): PngPixels | undefined {
   if (!h || !c) return undefined;
   const stride = (h.width * h.depth * h.channels + 7) >> 3;
   const expected = (stride + 1) * h.height;
-  let inflated: Buffer;
-  try {
-    // One output chunk for the whole image (zlib's default of 16 KiB would split most symbols in two).
-    inflated = inflateSync(c.idat, { chunkSize: Math.max(64, Math.min(expected + 64, ONE_CHUNK_MAX)) });
-  } catch {
-    return undefined;
-  }
-  if (inflated.length < expected) return undefined;
-  // Aligned for the word-wise checks: zlib's output may sit anywhere in a pooled buffer.
-  const raw =
-    inflated.byteOffset % 4 === 0
-      ? new Uint8Array(inflated.buffer, inflated.byteOffset, expected)
-      : Uint8Array.from(inflated.subarray(0, expected));
+  // A new, aligned buffer for the word-wise checks.
+  const raw = inflateExactly(c.idat, expected);
+  if (!raw) return undefined;
   return new PngImage(h, stride, raw, sampleLuminance(h, c));
 }
 

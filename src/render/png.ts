@@ -1,9 +1,10 @@
 // A fast two-colour PNG writer for module matrices and bitmaps: 1-bit palette, zlib level 1. A scanline
 // that repeats the one above uses filter 2 (Up), which makes it all zeros: nothing to copy and almost
 // nothing for deflate to do. Bars and modules repeat down the image, so most scanlines are such repeats.
-import { crc32, deflateSync } from 'node:zlib';
+import { crc32 } from 'node:zlib';
 import { rgbOf } from '../domain/colour.ts';
 import type { Bitmap } from './bitmap.ts';
+import { deflateFast } from './flate.ts';
 import type { Layout, Matrix } from './matrix.ts';
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -70,7 +71,7 @@ function pngFile(width: number, height: number, raw: Uint8Array, foreground: str
     SIGNATURE,
     chunk('IHDR', ihdr),
     chunk('PLTE', Uint8Array.from([...rgbOf(background), ...rgbOf(foreground)])),
-    chunk('IDAT', deflateSync(raw, { level: 1 })),
+    chunk('IDAT', deflateFast(raw)),
     chunk('IEND', new Uint8Array(0)),
   ]);
 }
