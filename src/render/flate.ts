@@ -96,15 +96,20 @@ export function deflateFast(data: Uint8Array): Buffer {
 }
 
 /**
- * A zlib stream inflated into a new buffer of exactly `size` bytes, or undefined when it does not inflate
- * to at least that: malformed, cut short or smaller. Bytes past `size` are not kept.
+ * A zlib stream inflated into a buffer of exactly `size` bytes, its own and 4-byte aligned, or undefined
+ * when it does not inflate to at least that: malformed, cut short or smaller. Bytes past `size` are not kept.
  */
 export function inflateExactly(data: Uint8Array, size: number): Uint8Array | undefined {
-  // One byte more than asked: a stream that fills it is larger, and goes to the one-off call.
-  const out = new Uint8Array(size + 1);
-  const n = size + 1 <= KEPT_ENGINE_MAX_BYTES ? inflater.run(data, out, size + 1) : -1;
-  if (n === size) return out.subarray(0, size);
-  if (n >= 0) return undefined;
+  if (!Number.isSafeInteger(size) || size < 0) return undefined;
+  if (size + 1 <= KEPT_ENGINE_MAX_BYTES) {
+    // One byte more than asked: a stream that fills it is larger, and goes to the one-off call.
+    const out = new Uint8Array(size + 1);
+    const n = inflater.run(data, out, size + 1);
+    if (n === size) return out.subarray(0, size);
+    if (n >= 0) return undefined;
+  }
+  // The one-off call grows its output as the stream inflates: a header that claims a huge image costs
+  // only what its stream holds, never an allocation of the size it claims.
   let whole: Buffer;
   try {
     whole = inflateSync(data, { chunkSize: Math.max(64, Math.min(size + 64, KEPT_ENGINE_MAX_BYTES)) });
@@ -112,8 +117,10 @@ export function inflateExactly(data: Uint8Array, size: number): Uint8Array | und
     return undefined;
   }
   if (whole.length < size) return undefined;
-  out.set(whole.subarray(0, size));
-  return out.subarray(0, size);
+  // Aligned for word-wise reads: zlib's output may sit anywhere in a pooled buffer.
+  return whole.byteOffset % 4 === 0
+    ? new Uint8Array(whole.buffer, whole.byteOffset, size)
+    : Uint8Array.from(whole.subarray(0, size));
 }
 
 /** A zlib stream inflated, when it inflates to at most `max` bytes; throws as inflateSync does otherwise. */

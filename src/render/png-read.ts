@@ -57,7 +57,10 @@ function header(png: Buffer): Header | undefined {
   const [depth, colour] = [png[24]!, png[25]!];
   const channels = CHANNELS[colour] ?? 0;
   if (channels === 0 || depth === 16 || png[28] !== 0) return undefined;
-  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20), depth, colour, channels };
+  const [width, height] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+  // A row's bits are indexed in 32-bit arithmetic: a wider row is not one this reader takes.
+  if (width * depth * channels > 0x7fff_ffff) return undefined;
+  return { width, height, depth, colour, channels };
 }
 
 // The chunks the reader uses; undefined when there is no image data.

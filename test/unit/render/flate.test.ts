@@ -55,6 +55,23 @@ describe('inflateExactly', () => {
     await new Promise((resolve) => setTimeout(resolve, 10));
   });
 
+  it('allocates what a stream inflates to, not what a header claims', () => {
+    const data = sample(3000, 10);
+    const before = process.memoryUsage().arrayBuffers;
+    expect(inflateExactly(deflateSync(data), 2 ** 40)).toBeUndefined();
+    expect(inflateExactly(deflateSync(data), -1)).toBeUndefined();
+    expect(inflateExactly(deflateSync(data), 2 ** 60)).toBeUndefined();
+    expect(inflateExactly(deflateSync(data), KEPT_ENGINE_MAX_BYTES * 512)).toBeUndefined();
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(KEPT_ENGINE_MAX_BYTES * 64);
+  });
+
+  it('gives 4-byte aligned bytes, from the kept engine and the one-off call', () => {
+    for (const size of [13_600, KEPT_ENGINE_MAX_BYTES + 10]) {
+      const out = inflateExactly(deflateSync(sample(size, 11)), size)!;
+      expect(out.byteOffset % 4).toBe(0);
+    }
+  });
+
   it('reads a stream with bytes after its end as inflateSync does', () => {
     const data = sample(3000, 7);
     const padded = Buffer.concat([deflateSync(data), Buffer.from('trailing')]);

@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { normalizeRenderSpec } from '../../../src/domain/render-spec.ts';
@@ -57,5 +58,24 @@ describe('readPng', () => {
     expect(readPng(Buffer.from('not a png at all, not at all, not at all'))).toBeUndefined();
     expect(readPng(await noise.clone().png({ progressive: true }).toBuffer())).toBeUndefined(); // interlaced
     expect(readPng(await noise.clone().toColourspace('rgb16').png().toBuffer())).toBeUndefined(); // 16-bit
+  });
+
+  it('declines a header that claims more pixels than its data holds, without allocating them', async () => {
+    const r = normalizeRenderSpec({ data: 'https://example.com/' });
+    if (!r.ok) throw new Error();
+    const png = Buffer.from((await render(r.spec)).bytes);
+    const crc = (at: number) => png.writeUInt32BE(crc32(png.subarray(at + 4, at + 21)), at + 21);
+    const before = process.memoryUsage().arrayBuffers;
+    for (const [width, height] of [
+      [0x7fff_ffff, 0x7fff_ffff],
+      [0x0fff_ffff, 1],
+      [4096, 0x0fff_ffff],
+    ] as const) {
+      png.writeUInt32BE(width, 16);
+      png.writeUInt32BE(height, 20);
+      crc(8);
+      expect(readPng(png), `${width} x ${height}`).toBeUndefined();
+    }
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 << 20);
   });
 });
