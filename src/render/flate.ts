@@ -6,8 +6,8 @@
 //
 // Node exposes no synchronous call that keeps an engine, so this drives the engine's handle as
 // deflateSync does inside Node. Where that handle is not there (another Node), or a call does not finish
-// cleanly in one go (output larger than the buffer, a malformed stream), the one-off call does the work,
-// and reports the errors, as before.
+// cleanly in one go (output larger than the buffer, a malformed stream), the one-off call does the work and
+// reports the errors; a stream zlib refuses replaces the engine.
 import {
   constants,
   createDeflate,
@@ -33,10 +33,16 @@ type Handle = {
 };
 type Engine = (Deflate | Inflate) & { _handle?: Handle | null; _writeState?: Uint32Array };
 
-/** The largest output that goes through a kept engine; larger ones take a one-off call. */
+/** The largest output buffer a kept engine writes into and keeps; larger outputs take a one-off call. */
 export const KEPT_ENGINE_MAX_BYTES = 1 << 20;
 // A deflated output's room: zlib's deflateBound for level 1 stays well inside this.
 const deflatedRoom = (n: number) => n + (n >> 8) + 64;
+// Deflate's largest expansion (a 258-byte match in one bit or two): no stream inflates to more than this
+// many times its length.
+const DEFLATE_MAX_RATIO = 1032;
+
+/** One call through a kept engine: what it wrote, and the input and room it left. */
+type Pass = { written: number; inputLeft: number; roomLeft: number };
 
 class KeptEngine {
   readonly #make: () => Engine;
@@ -47,29 +53,34 @@ class KeptEngine {
   }
 
   /**
-   * Runs `input` through as one whole stream into out[0..room); the bytes written, or -1 when the call did
-   * not finish cleanly (the caller then makes the one-off call).
+   * Runs `input` through as one whole stream into out[0..room): 'refused' when zlib refused the stream (cut
+   * short, corrupt), 'unavailable' when this Node's zlib has no handle to drive.
    */
-  run(input: Uint8Array, out: Uint8Array, room: number): number {
+  run(input: Uint8Array, out: Uint8Array, room: number): Pass | 'refused' | 'unavailable' {
     const engine = (this.#engine ??= this.#fresh());
     const handle = engine._handle;
     const state = engine._writeState;
-    if (!handle || !state || typeof handle.writeSync !== 'function') return -1;
+    if (!handle || !state || typeof handle.writeSync !== 'function') return 'unavailable';
     try {
       handle.writeSync(constants.Z_FINISH, input, 0, input.length, out, 0, room);
     } catch {
       this.#engine = undefined;
-      return -1;
+      return 'unavailable';
     }
     // A stream zlib refuses closes the engine (its error event goes to the listener below).
     if (engine.destroyed || !engine._handle) {
       this.#engine = undefined;
-      return -1;
+      return 'refused';
     }
-    const [availOut, availIn] = [state[0]!, state[1]!];
+    const [roomLeft, inputLeft] = [state[0]!, state[1]!];
     handle.reset();
-    // Input left (data after the stream's end) or no room left (more output than fits): not one clean call.
-    return availIn !== 0 || availOut === 0 ? -1 : room - availOut;
+    return { written: room - roomLeft, inputLeft, roomLeft };
+  }
+
+  /** The bytes written when the call took the whole input and finished with room to spare, else -1. */
+  whole(input: Uint8Array, out: Uint8Array, room: number): number {
+    const pass = this.run(input, out, room);
+    return typeof pass === 'object' && pass.inputLeft === 0 && pass.roomLeft > 0 ? pass.written : -1;
   }
 
   #fresh(): Engine {
@@ -89,7 +100,7 @@ export function deflateFast(data: Uint8Array): Buffer {
   const room = deflatedRoom(data.length);
   if (room <= KEPT_ENGINE_MAX_BYTES) {
     if (scratch.length < room) scratch = Buffer.allocUnsafe(Math.min(KEPT_ENGINE_MAX_BYTES, room * 2));
-    const n = deflater.run(data, scratch, room);
+    const n = deflater.whole(data, scratch, room);
     if (n >= 0) return Buffer.from(scratch.subarray(0, n));
   }
   return deflateSync(data, { level: 1 });
@@ -97,36 +108,35 @@ export function deflateFast(data: Uint8Array): Buffer {
 
 /**
  * A zlib stream inflated into a buffer of exactly `size` bytes, its own and 4-byte aligned, or undefined
- * when it does not inflate to at least that: malformed, cut short or smaller. Bytes past `size` are not kept.
+ * when it does not inflate to at least that: malformed, cut short or smaller. What it holds past `size` is
+ * not inflated (as an image reader ignores data past the image), so a stream costs at most `size` bytes
+ * of output, and a size no stream of its length can reach is declined before anything is allocated.
  */
 export function inflateExactly(data: Uint8Array, size: number): Uint8Array | undefined {
-  if (!Number.isSafeInteger(size) || size < 0) return undefined;
-  if (size + 1 <= KEPT_ENGINE_MAX_BYTES) {
-    // One byte more than asked: a stream that fills it is larger, and goes to the one-off call.
-    const out = new Uint8Array(size + 1);
-    const n = inflater.run(data, out, size + 1);
-    if (n === size) return out.subarray(0, size);
-    if (n >= 0) return undefined;
-  }
-  // The one-off call grows its output as the stream inflates: a header that claims a huge image costs
-  // only what its stream holds, never an allocation of the size it claims.
+  if (!Number.isSafeInteger(size) || size < 0 || size > data.length * DEFLATE_MAX_RATIO) return undefined;
+  // One byte more than asked: a stream that fills it holds more than the image.
+  const out = new Uint8Array(size + 1);
+  const pass = inflater.run(data, out, size + 1);
+  if (pass === 'refused') return undefined;
+  if (pass === 'unavailable') return oneOffInflate(data, size);
+  return pass.written >= size ? out.subarray(0, size) : undefined;
+}
+
+// Without a kept engine: the one-off call, bounded to twice the size (a larger stream is declined).
+function oneOffInflate(data: Uint8Array, size: number): Uint8Array | undefined {
   let whole: Buffer;
   try {
-    whole = inflateSync(data, { chunkSize: Math.max(64, Math.min(size + 64, KEPT_ENGINE_MAX_BYTES)) });
+    whole = inflateSync(data, { maxOutputLength: Math.max(64, size * 2) });
   } catch {
     return undefined;
   }
-  if (whole.length < size) return undefined;
-  // Aligned for word-wise reads: zlib's output may sit anywhere in a pooled buffer.
-  return whole.byteOffset % 4 === 0
-    ? new Uint8Array(whole.buffer, whole.byteOffset, size)
-    : Uint8Array.from(whole.subarray(0, size));
+  return whole.length < size ? undefined : Uint8Array.from(whole.subarray(0, size));
 }
 
 /** A zlib stream inflated, when it inflates to at most `max` bytes; throws as inflateSync does otherwise. */
 export function inflateAtMost(data: Uint8Array, max: number): Buffer {
   const room = Math.min(max, KEPT_ENGINE_MAX_BYTES);
   if (scratch.length < room) scratch = Buffer.allocUnsafe(room);
-  const n = inflater.run(data, scratch, room);
+  const n = inflater.whole(data, scratch, room);
   return n >= 0 ? Buffer.from(scratch.subarray(0, n)) : inflateSync(data, { maxOutputLength: max });
 }

@@ -65,6 +65,19 @@ describe('inflateExactly', () => {
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(KEPT_ENGINE_MAX_BYTES * 64);
   });
 
+  it('inflates no more of a bomb than the size asked for, and keeps none of the rest', () => {
+    const bomb = deflateSync(Buffer.alloc(64 << 20));
+    const before = process.memoryUsage().arrayBuffers;
+    for (const size of [100, 2 << 20]) {
+      const out = inflateExactly(bomb, size)!;
+      expect(out.length).toBe(size);
+      expect(out.buffer.byteLength).toBeLessThanOrEqual(size + 1);
+      expect(out.every((b) => b === 0)).toBe(true);
+    }
+    // Inflating the whole bomb holds 64 MiB: the two reads hold what they return.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 << 20);
+  });
+
   it('gives 4-byte aligned bytes, from the kept engine and the one-off call', () => {
     for (const size of [13_600, KEPT_ENGINE_MAX_BYTES + 10]) {
       const out = inflateExactly(deflateSync(sample(size, 11)), size)!;
