@@ -17,6 +17,8 @@ import {
 } from '../../../src/render/vector.ts';
 
 const RUNS = 20_000;
+// The pixel comparisons fill and read drawings per run: fewer of them (`npm run test:property` runs 5,000).
+const FILL_RUNS = Number(process.env.VECTOR_FILL_RUNS ?? 1000);
 const textOf = (alphabet: string, maxLength = 40) => fc.string({ unit: fc.constantFrom(...alphabet), maxLength });
 
 // The regular-expression parser parsePath replaced, kept as its reference.
@@ -118,7 +120,7 @@ describe('vector read-back scanners', () => {
           for (const at of [0, 5, 11, 23])
             expect(scanDrawing(shape, axis, at)).toEqual(scanDrawing(segments, axis, at));
       }),
-      { numRuns: RUNS / 4 },
+      { numRuns: FILL_RUNS },
     );
   });
 
@@ -151,7 +153,7 @@ describe('vector read-back scanners', () => {
         for (const axis of ['row', 'column'] as const)
           for (const at of [0, 7, 16]) expect(scanDrawing(kept, axis, at)).toEqual(scanDrawing(sides, axis, at));
       }),
-      { numRuns: RUNS / 4 },
+      { numRuns: FILL_RUNS },
     );
   });
 
@@ -196,7 +198,7 @@ describe('vector read-back scanners', () => {
               expect(scanDrawing(called, axis, at)).toEqual(scanDrawing(inline, axis, at));
         },
       ),
-      { numRuns: RUNS / 4 },
+      { numRuns: FILL_RUNS },
     );
   });
 
@@ -214,7 +216,7 @@ describe('vector read-back scanners', () => {
             expect(seg[i + 1] as number).toBeLessThanOrEqual(y1);
           }
       }),
-      { numRuns: RUNS / 4 },
+      { numRuns: FILL_RUNS },
     );
   });
 
