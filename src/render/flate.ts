@@ -17,6 +17,7 @@ import {
   type Deflate,
   type Inflate,
 } from 'node:zlib';
+import { KEPT_BUFFER_MAX_BYTES } from './bitmap.ts';
 
 // The engine's handle and the two counters its writes leave, as Node's zlib module uses them.
 type Handle = {
@@ -33,8 +34,6 @@ type Handle = {
 };
 type Engine = (Deflate | Inflate) & { _handle?: Handle | null; _writeState?: Uint32Array };
 
-/** The largest output buffer a kept engine writes into and keeps; larger outputs take a one-off call. */
-export const KEPT_ENGINE_MAX_BYTES = 1 << 20;
 // A deflated output's room: zlib's deflateBound for level 1 stays well inside this.
 const deflatedRoom = (n: number) => n + (n >> 8) + 64;
 // Deflate's largest expansion (a 258-byte match in one bit or two): no stream inflates to more than this
@@ -93,13 +92,14 @@ class KeptEngine {
 
 const deflater = new KeptEngine(() => createDeflate({ level: 1 }) as Engine);
 const inflater = new KeptEngine(() => createInflate() as Engine);
+// The writers' output buffer, kept from one call to the next up to KEPT_BUFFER_MAX_BYTES (bytes are copied out).
 let scratch = Buffer.allocUnsafe(1 << 16);
 
 /** `data` deflated at level 1: the bytes of deflateSync(data, { level: 1 }). */
 export function deflateFast(data: Uint8Array): Buffer {
   const room = deflatedRoom(data.length);
-  if (room <= KEPT_ENGINE_MAX_BYTES) {
-    if (scratch.length < room) scratch = Buffer.allocUnsafe(Math.min(KEPT_ENGINE_MAX_BYTES, room * 2));
+  if (room <= KEPT_BUFFER_MAX_BYTES) {
+    if (scratch.length < room) scratch = Buffer.allocUnsafe(Math.min(KEPT_BUFFER_MAX_BYTES, room * 2));
     const n = deflater.whole(data, scratch, room);
     if (n >= 0) return Buffer.from(scratch.subarray(0, n));
   }
@@ -135,7 +135,7 @@ function oneOffInflate(data: Uint8Array, size: number): Uint8Array | undefined {
 
 /** A zlib stream inflated, when it inflates to at most `max` bytes; throws as inflateSync does otherwise. */
 export function inflateAtMost(data: Uint8Array, max: number): Buffer {
-  const room = Math.min(max, KEPT_ENGINE_MAX_BYTES);
+  const room = Math.min(max, KEPT_BUFFER_MAX_BYTES);
   if (scratch.length < room) scratch = Buffer.allocUnsafe(room);
   const n = inflater.whole(data, scratch, room);
   return n >= 0 ? Buffer.from(scratch.subarray(0, n)) : inflateSync(data, { maxOutputLength: max });

@@ -1,8 +1,9 @@
 // A small PNG reader (any bit depth and colour type but 16-bit and interlaced): the verifier reads
 // delivered PNGs without a trip through libvips. It unfilters scanlines in place, down to the lowest row
 // asked for (filters chain down the image), and turns only the pixels asked for into luminance. zlib is
-// the only dependency (through flate.ts, which keeps one engine for every read). The hot paths are written for one array type and no per-call allocation: for a small
-// symbol, reading its PNG back costs less than zxing's read of it.
+// the only dependency (through flate.ts, which keeps one engine for every read). The hot paths are written
+// for one array type and no per-call allocation: for a small symbol, reading its PNG back costs less than
+// zxing's read of it.
 import { luma, onWhite } from '../domain/colour.ts';
 import { inflateExactly } from './flate.ts';
 

@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { deflateFast, inflateAtMost, inflateExactly, KEPT_ENGINE_MAX_BYTES } from '../../../src/render/flate.ts';
+import { KEPT_BUFFER_MAX_BYTES } from '../../../src/render/bitmap.ts';
+import { deflateFast, inflateAtMost, inflateExactly } from '../../../src/render/flate.ts';
 
 // Rows like a PNG's: mostly repeats (filter Up and zeros) with some noise, and incompressible bytes.
 function sample(size: number, seed: number): Uint8Array {
@@ -12,7 +13,7 @@ function sample(size: number, seed: number): Uint8Array {
   for (let i = 0; i < size; i++) out[i] = (i * seed) % 97 < 3 ? (i * 31 + seed) & 0xff : 0;
   return out;
 }
-const SIZES = [0, 1, 17, 4096, 13_600, 65_537, 300_000, KEPT_ENGINE_MAX_BYTES + 10];
+const SIZES = [0, 1, 17, 4096, 13_600, 65_537, 300_000, KEPT_BUFFER_MAX_BYTES + 10];
 
 describe('deflateFast', () => {
   it('gives deflateSync level 1 bytes for every size, call after call', () => {
@@ -61,8 +62,8 @@ describe('inflateExactly', () => {
     expect(inflateExactly(deflateSync(data), 2 ** 40)).toBeUndefined();
     expect(inflateExactly(deflateSync(data), -1)).toBeUndefined();
     expect(inflateExactly(deflateSync(data), 2 ** 60)).toBeUndefined();
-    expect(inflateExactly(deflateSync(data), KEPT_ENGINE_MAX_BYTES * 512)).toBeUndefined();
-    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(KEPT_ENGINE_MAX_BYTES * 64);
+    expect(inflateExactly(deflateSync(data), KEPT_BUFFER_MAX_BYTES * 512)).toBeUndefined();
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(KEPT_BUFFER_MAX_BYTES * 64);
   });
 
   it('inflates no more of a bomb than the size asked for, and keeps none of the rest', () => {
@@ -79,7 +80,7 @@ describe('inflateExactly', () => {
   });
 
   it('gives 4-byte aligned bytes, from the kept engine and the one-off call', () => {
-    for (const size of [13_600, KEPT_ENGINE_MAX_BYTES + 10]) {
+    for (const size of [13_600, KEPT_BUFFER_MAX_BYTES + 10]) {
       const out = inflateExactly(deflateSync(sample(size, 11)), size)!;
       expect(out.byteOffset % 4).toBe(0);
     }
