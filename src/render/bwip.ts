@@ -1,8 +1,10 @@
-// bwip-js as the encoder of the 2D symbols we draw as module matrices (DataMatrix, PDF417, Aztec, Micro
-// QR, rMQR, GS1 QR). Traps: rMQR needs an explicit version; PDF417 comes back one pixel row per symbol row.
+// bwip-js as the encoder of the 2D symbols we draw as module matrices (DataMatrix, PDF417, Micro QR, rMQR,
+// GS1 QR; Aztec where our port of its encoder does not follow BWIPP). Traps: rMQR needs an explicit
+// version; PDF417 comes back one pixel row per symbol row.
 import bwipjs from 'bwip-js';
 import type { RenderSpec } from '../domain/render-spec.ts';
 import type { Symbology } from '../domain/symbologies.ts';
+import { encodeAztec } from './aztec.ts';
 import type { Matrix } from './matrix.ts';
 import type { EncodeFailure } from './qr.ts';
 
@@ -39,6 +41,9 @@ export function encodeBwipMatrix(
   spec: RenderSpec,
 ): { ok: true; matrix: Matrix } | { ok: false; issue: EncodeFailure } {
   const opts = matrixOptions(sym, spec.options);
+  // Aztec takes no options: our port of BWIPP's encoder, where it follows BWIPP (aztec.ts).
+  const aztec = sym.id === 'azteccode' && Object.keys(opts).length === 0 ? encodeAztec(spec.data) : undefined;
+  if (aztec) return aztec.ok ? aztec : { ok: false, issue: failure(sym, new Error(aztec.message)) };
   const versions = sym.id === 'rectangularmicroqrcode' ? RMQR_VERSIONS : [undefined];
   let last: unknown;
   for (const version of versions) {
