@@ -143,6 +143,25 @@ class BitWriter {
     this.n = n;
     this.length = len;
   }
+  /** A block's AC part as it lands after the bits already pending (its phase): see Phased. */
+  writeAc(coded: Coded): void {
+    const p = this.n;
+    const at = coded.phases[p] ?? phased(coded, p);
+    if (at.head < 0) {
+      this.write(coded.bits.value, coded.bits.length);
+      return;
+    }
+    const buf = this.buf;
+    let len = this.length;
+    const byte = ((this.acc << (8 - p)) | at.head) & 0xff;
+    buf[len++] = byte;
+    if (byte === 0xff) buf[len++] = 0;
+    const body = at.body;
+    for (let i = 0; i < body.length; i++) buf[len++] = body[i]!;
+    this.length = len;
+    this.acc = at.tail;
+    this.n = at.tailBits;
+  }
   /** Pads the last byte with ones (before a marker or the end). */
   align(): void {
     if (this.n > 0) this.write((1 << (8 - this.n)) - 1, 8 - this.n);
@@ -174,8 +193,44 @@ const BLOCK_MAX_BYTES = 2 * Math.ceil((64 * (16 + 11) + 16) / 8);
 
 const category = (v: number) => (v === 0 ? 0 : 32 - Math.clz32(Math.abs(v)));
 
-// A block's entropy-coded AC part as (code, size) pairs: the same for every block of the same pattern.
-type Coded = { dc: number; ac: Uint32Array };
+// A block's entropy-coded AC part is the same bits for every block of its pattern, but where they fall in
+// the output's bytes depends on how many bits (0-7) are pending before them. For each such phase, once:
+// the bits that complete the pending byte (head), the whole bytes after it with their stuffing done (body),
+// and the bits left over (tail); writing a block is then a byte copy. head is -1 where the AC part does
+// not complete the pending byte.
+type Phased = { head: number; body: Uint8Array; tail: number; tailBits: number };
+type Coded = { dc: number; bits: { value: number; length: number }; ac: Uint8Array; phases: (Phased | undefined)[] };
+
+function phased(coded: Coded, p: number): Phased {
+  const { ac } = coded;
+  const first = 8 - p;
+  const bitAt = (i: number) => ac[i]!;
+  const read = (from: number, n: number) => {
+    let v = 0;
+    for (let i = 0; i < n; i++) v = (v << 1) | bitAt(from + i);
+    return v;
+  };
+  let at: Phased;
+  if (ac.length < first) at = { head: -1, body: new Uint8Array(0), tail: 0, tailBits: 0 };
+  else {
+    const whole = (ac.length - first) >> 3;
+    const body: number[] = [];
+    for (let k = 0; k < whole; k++) {
+      const byte = read(first + 8 * k, 8);
+      body.push(byte);
+      if (byte === 0xff) body.push(0);
+    }
+    const rest = first + 8 * whole;
+    at = {
+      head: read(0, first),
+      body: Uint8Array.from(body),
+      tail: read(rest, ac.length - rest),
+      tailBits: ac.length - rest,
+    };
+  }
+  coded.phases[p] = at;
+  return at;
+}
 
 function codeBlock(q: Int16Array, t: (typeof TABLES)[number]): Coded {
   const ac: number[] = [];
@@ -198,20 +253,11 @@ function codeBlock(q: Int16Array, t: (typeof TABLES)[number]): Coded {
     run = 0;
   }
   if (run > 0) put(t.ac.code[0]!, t.ac.size[0]!);
-  // Consecutive codes merged into chunks of at most 24 bits: fewer writes for every block of this pattern.
-  const merged: number[] = [];
-  let [code, size] = [0, 0];
-  for (let i = 0; i < ac.length; i += 2) {
-    const [c, n] = [ac[i]! & ((1 << ac[i + 1]!) - 1), ac[i + 1]!];
-    if (size + n > 24) {
-      merged.push(code, size);
-      [code, size] = [0, 0];
-    }
-    code = code * (1 << n) + c;
-    size += n;
-  }
-  if (size > 0) merged.push(code, size);
-  return { dc: q[0]!, ac: Uint32Array.from(merged) };
+  // The AC part one bit per byte (read once per phase), and whole where it is short enough for one write.
+  const bits: number[] = [];
+  for (let i = 0; i < ac.length; i += 2) for (let k = ac[i + 1]! - 1; k >= 0; k--) bits.push((ac[i]! >> k) & 1);
+  const value = bits.length <= 24 ? bits.reduce((v, b) => (v << 1) | b, 0) : 0;
+  return { dc: q[0]!, bits: { value, length: bits.length }, ac: Uint8Array.from(bits), phases: [] };
 }
 
 function writeBlock(w: BitWriter, block: Coded, prevDc: number, t: (typeof TABLES)[number]): number {
@@ -219,8 +265,7 @@ function writeBlock(w: BitWriter, block: Coded, prevDc: number, t: (typeof TABLE
   const dcCat = category(diff);
   w.write(t.dc.code[dcCat]!, t.dc.size[dcCat]!);
   if (dcCat > 0) w.write(diff < 0 ? diff + (1 << dcCat) - 1 : diff, dcCat);
-  const { ac } = block;
-  for (let i = 0; i < ac.length; i += 2) w.write(ac[i]!, ac[i + 1]!);
+  w.writeAc(block);
   return block.dc;
 }
 
@@ -235,19 +280,57 @@ function toYcc(rgb: number[]): number[] {
 
 // Coded blocks by colours, then by the pattern's two 32-bit halves. Kept across images (the same colours
 // and bar edges recur in every render) up to a bound, then started afresh.
-const PATTERNS = new Map<string, Map<number, Map<number, Coded[]>>>();
+const PATTERNS = new Map<string, PatternCache>();
 const MAX_PATTERNS = 50_000;
 let cachedPatterns = 0;
 
-function patternCache(colours: string): Map<number, Map<number, Coded[]>> {
+function patternCache(colours: string): PatternCache {
   if (cachedPatterns > MAX_PATTERNS) {
     PATTERNS.clear();
     cachedPatterns = 0;
   }
   let cache = PATTERNS.get(colours);
-  if (!cache) PATTERNS.set(colours, (cache = new Map()));
+  if (!cache) PATTERNS.set(colours, (cache = new PatternCache()));
   return cache;
 }
+
+// An open-addressing table from a pattern's two int32 halves to its coded blocks: a lookup per block is
+// a hash and a compare or two, where nested Maps took two hashed lookups of their own.
+class PatternCache {
+  private his = new Int32Array(256);
+  private los = new Int32Array(256);
+  private blocks: (Coded[] | undefined)[] = new Array(256);
+  private count = 0;
+  get(hi: number, lo: number): Coded[] | undefined {
+    const mask = this.his.length - 1;
+    for (let i = slot(hi, lo) & mask; ; i = (i + 1) & mask) {
+      const found = this.blocks[i];
+      if (found === undefined || (this.his[i] === hi && this.los[i] === lo)) return found;
+    }
+  }
+  set(hi: number, lo: number, coded: Coded[]): void {
+    if (2 * ++this.count > this.his.length) this.grow();
+    this.place(hi, lo, coded);
+  }
+  private place(hi: number, lo: number, coded: Coded[]): void {
+    const mask = this.his.length - 1;
+    let i = slot(hi, lo) & mask;
+    while (this.blocks[i] !== undefined) i = (i + 1) & mask;
+    [this.his[i], this.los[i], this.blocks[i]] = [hi, lo, coded];
+  }
+  private grow(): void {
+    const { his, los, blocks } = this;
+    this.his = new Int32Array(his.length * 2);
+    this.los = new Int32Array(his.length * 2);
+    this.blocks = new Array(his.length * 2);
+    for (let i = 0; i < his.length; i++) if (blocks[i] !== undefined) this.place(his[i]!, los[i]!, blocks[i]!);
+  }
+}
+
+const slot = (hi: number, lo: number) => {
+  const h = Math.imul(hi, 0x9e3779b1) ^ Math.imul(lo ^ (lo >>> 15), 0x85ebca6b);
+  return h ^ (h >>> 16);
+};
 
 /** The bitmap as a JPEG in the two colours (quality 95, 4:4:4), with JFIF density when a dpi is given. */
 export function encodeBitmapJpeg(b: Bitmap, foreground: number[], background: number[], dpi?: number): Buffer {
@@ -271,8 +354,6 @@ export function encodeBitmapJpeg(b: Bitmap, foreground: number[], background: nu
   }
   return Buffer.concat([headers(b.width, b.height, comps, dpi), w.bytes(), Buffer.from([0xff, 0xd9])]);
 }
-
-type PatternCache = Map<number, Map<number, Coded[]>>;
 
 // One row of blocks, each block's pattern read as two int32 halves of its eight row bytes (small integers
 // to V8: uint32 halves above 2^31 would be boxed map keys). Neighbours often share a pattern (blank
@@ -310,13 +391,11 @@ function writeBlockRow(w: BitWriter, b: Bitmap, by: number, cache: PatternCache,
 }
 
 function codedPattern(cache: PatternCache, hi: number, lo: number, fg: number[], bg: number[]): Coded[] {
-  let byLow = cache.get(hi);
-  if (!byLow) cache.set(hi, (byLow = new Map()));
-  let blocks = byLow.get(lo);
+  let blocks = cache.get(hi, lo);
   if (!blocks) {
     const rows = Uint8Array.of(hi >>> 24, hi >>> 16, hi >>> 8, hi, lo >>> 24, lo >>> 16, lo >>> 8, lo);
     blocks = quantized(rows, fg, bg).map((q, c) => codeBlock(q, TABLES[c === 0 ? 0 : 1]!));
-    byLow.set(lo, blocks);
+    cache.set(hi, lo, blocks);
     cachedPatterns++;
   }
   return blocks;
