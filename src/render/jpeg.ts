@@ -148,7 +148,7 @@ class BitWriter {
     const p = this.n;
     const at = coded.phases[p] ?? phased(coded, p);
     if (at.head < 0) {
-      this.write(coded.bits.value, coded.bits.length);
+      this.write(coded.value, coded.length);
       return;
     }
     const buf = this.buf;
@@ -157,7 +157,10 @@ class BitWriter {
     buf[len++] = byte;
     if (byte === 0xff) buf[len++] = 0;
     const body = at.body;
-    for (let i = 0; i < body.length; i++) buf[len++] = body[i]!;
+    if (body.length > 16) {
+      buf.set(body, len);
+      len += body.length;
+    } else for (let i = 0; i < body.length; i++) buf[len++] = body[i]!;
     this.length = len;
     this.acc = at.tail;
     this.n = at.tailBits;
@@ -199,21 +202,22 @@ const category = (v: number) => (v === 0 ? 0 : 32 - Math.clz32(Math.abs(v)));
 // and the bits left over (tail); writing a block is then a byte copy. head is -1 where the AC part does
 // not complete the pending byte.
 type Phased = { head: number; body: Uint8Array; tail: number; tailBits: number };
-type Coded = { dc: number; bits: { value: number; length: number }; ac: Uint8Array; phases: (Phased | undefined)[] };
+// ac holds the AC bits packed MSB first, length of them; value is them as a number when there are at most 24.
+type Coded = { dc: number; ac: Uint8Array; length: number; value: number; phases: (Phased | undefined)[] };
 
 function phased(coded: Coded, p: number): Phased {
   const { ac } = coded;
   const first = 8 - p;
-  const bitAt = (i: number) => ac[i]!;
+  const bitAt = (i: number) => (ac[i >> 3]! >> (7 - (i & 7))) & 1;
   const read = (from: number, n: number) => {
     let v = 0;
     for (let i = 0; i < n; i++) v = (v << 1) | bitAt(from + i);
     return v;
   };
   let at: Phased;
-  if (ac.length < first) at = { head: -1, body: new Uint8Array(0), tail: 0, tailBits: 0 };
+  if (coded.length < first) at = { head: -1, body: new Uint8Array(0), tail: 0, tailBits: 0 };
   else {
-    const whole = (ac.length - first) >> 3;
+    const whole = (coded.length - first) >> 3;
     const body: number[] = [];
     for (let k = 0; k < whole; k++) {
       const byte = read(first + 8 * k, 8);
@@ -224,11 +228,12 @@ function phased(coded: Coded, p: number): Phased {
     at = {
       head: read(0, first),
       body: Uint8Array.from(body),
-      tail: read(rest, ac.length - rest),
-      tailBits: ac.length - rest,
+      tail: read(rest, coded.length - rest),
+      tailBits: coded.length - rest,
     };
   }
   coded.phases[p] = at;
+  cachedBytes += at.body.length + OBJECT_BYTES;
   return at;
 }
 
@@ -253,11 +258,18 @@ function codeBlock(q: Int16Array, t: (typeof TABLES)[number]): Coded {
     run = 0;
   }
   if (run > 0) put(t.ac.code[0]!, t.ac.size[0]!);
-  // The AC part one bit per byte (read once per phase), and whole where it is short enough for one write.
-  const bits: number[] = [];
-  for (let i = 0; i < ac.length; i += 2) for (let k = ac[i + 1]! - 1; k >= 0; k--) bits.push((ac[i]! >> k) & 1);
-  const value = bits.length <= 24 ? bits.reduce((v, b) => (v << 1) | b, 0) : 0;
-  return { dc: q[0]!, bits: { value, length: bits.length }, ac: Uint8Array.from(bits), phases: [] };
+  // The AC bits packed (read once per phase), and as one number where short enough for one write.
+  let length = 0;
+  for (let i = 1; i < ac.length; i += 2) length += ac[i]!;
+  const packed = new Uint8Array((length + 7) >> 3);
+  let [at, value] = [0, 0];
+  for (let i = 0; i < ac.length; i += 2)
+    for (let k = ac[i + 1]! - 1; k >= 0; k--, at++) {
+      const bit = (ac[i]! >> k) & 1;
+      packed[at >> 3]! |= bit << (7 - (at & 7));
+      if (length <= 24) value = (value << 1) | bit;
+    }
+  return { dc: q[0]!, ac: packed, length, value, phases: [] };
 }
 
 function writeBlock(w: BitWriter, block: Coded, prevDc: number, t: (typeof TABLES)[number]): number {
@@ -281,13 +293,16 @@ function toYcc(rgb: number[]): number[] {
 // Coded blocks by colours, then by the pattern's two 32-bit halves. Kept across images (the same colours
 // and bar edges recur in every render) up to a bound, then started afresh.
 const PATTERNS = new Map<string, PatternCache>();
-const MAX_PATTERNS = 50_000;
-let cachedPatterns = 0;
+// What the kept codings may take, counted as their bytes plus a typed array's own overhead (OBJECT_BYTES):
+// a bitmap of random patterns makes one per block, each coded in up to eight phases.
+const MAX_PATTERN_BYTES = 12 << 20;
+const OBJECT_BYTES = 160;
+let cachedBytes = 0;
 
 function patternCache(colours: string): PatternCache {
-  if (cachedPatterns > MAX_PATTERNS) {
+  if (cachedBytes > MAX_PATTERN_BYTES) {
     PATTERNS.clear();
-    cachedPatterns = 0;
+    cachedBytes = 0;
   }
   let cache = PATTERNS.get(colours);
   if (!cache) PATTERNS.set(colours, (cache = new PatternCache()));
@@ -396,7 +411,7 @@ function codedPattern(cache: PatternCache, hi: number, lo: number, fg: number[],
     const rows = Uint8Array.of(hi >>> 24, hi >>> 16, hi >>> 8, hi, lo >>> 24, lo >>> 16, lo >>> 8, lo);
     blocks = quantized(rows, fg, bg).map((q, c) => codeBlock(q, TABLES[c === 0 ? 0 : 1]!));
     cache.set(hi, lo, blocks);
-    cachedPatterns++;
+    for (const coded of blocks) cachedBytes += coded.ac.length + OBJECT_BYTES;
   }
   return blocks;
 }
