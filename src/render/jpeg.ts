@@ -367,22 +367,34 @@ export function encodeBitmapJpeg(b: Bitmap, foreground: number[], background: nu
     else writeBlockRow(w, b, by, cache, fg, bg);
     [from, to] = [start, w.size];
   }
-  return Buffer.concat([headers(b.width, b.height, comps, dpi), w.bytes(), Buffer.from([0xff, 0xd9])]);
+  const head = headers(b.width, b.height, comps, dpi);
+  const scan = w.bytes();
+  const out = Buffer.allocUnsafe(head.length + scan.length + 2);
+  out.set(head, 0);
+  out.set(scan, head.length);
+  out[out.length - 2] = 0xff; // EOI
+  out[out.length - 1] = 0xd9;
+  return out;
 }
 
 // One row of blocks, each block's pattern read as two int32 halves of its eight row bytes (small integers
 // to V8: uint32 halves above 2^31 would be boxed map keys). Neighbours often share a pattern (blank
 // margin, solid modules), so the last one's coding is kept without a lookup.
+// Scratch of writeBlockRow, kept: a typed array per block row cost more than coding a row of a small symbol.
+const ROW_STARTS = new Int32Array(8);
+const EDGE_ROWS = new Uint8Array(8);
+const DC_PREDICTIONS = new Int32Array(3);
+
 function writeBlockRow(w: BitWriter, b: Bitmap, by: number, cache: PatternCache, fg: number[], bg: number[]): void {
   const { bits, stride } = b;
   const comps = fg.length;
-  const at = new Int32Array(8);
+  const at = ROW_STARTS;
   for (let j = 0; j < 8; j++) at[j] = Math.min(by * 8 + j, b.height - 1) * stride;
   const [a0, a1, a2, a3] = [at[0]!, at[1]!, at[2]!, at[3]!];
   const [a4, a5, a6, a7] = [at[4]!, at[5]!, at[6]!, at[7]!];
   const whole = b.width >> 3; // block columns with all eight pixels inside the image
-  const rows = new Uint8Array(8);
-  const dc = new Array<number>(comps).fill(0);
+  const rows = EDGE_ROWS;
+  const dc = DC_PREDICTIONS.fill(0);
   let [lastHi, lastLo, blocks] = [0, 0, undefined as Coded[] | undefined];
   for (let bx = 0; bx < stride; bx++) {
     let hi: number;
@@ -486,7 +498,22 @@ const TABLE_SEGMENTS = [1, 3].map((comps) => {
   return Buffer.from(out);
 });
 
+// Headers by size, components and density: the same few recur render after render. Bounded: a caller
+// asking for many sizes makes the memo start over, never grow.
+const HEADERS = new Map<string, Buffer>();
+const HEADERS_KEPT = 256;
+
 function headers(width: number, height: number, comps: number, dpi?: number): Buffer {
+  const key = `${width}x${height}/${comps}/${dpi ?? ''}`;
+  let kept = HEADERS.get(key);
+  if (!kept) {
+    if (HEADERS.size >= HEADERS_KEPT) HEADERS.clear();
+    HEADERS.set(key, (kept = headerBytes(width, height, comps, dpi)));
+  }
+  return kept;
+}
+
+function headerBytes(width: number, height: number, comps: number, dpi?: number): Buffer {
   const density = dpi === undefined ? [0, 0, 1, 0, 1] : [1, dpi >> 8, dpi & 0xff, dpi >> 8, dpi & 0xff];
   const start = [0xff, 0xd8, ...segment(0xe0, [0x4a, 0x46, 0x49, 0x46, 0, 1, 1, ...density, 0, 0])];
   const sof = [8, height >> 8, height & 0xff, width >> 8, width & 0xff, comps];
