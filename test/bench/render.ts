@@ -12,6 +12,7 @@ import type { RenderSpec } from '../../src/domain/render-spec.ts';
 import { SYMBOLOGY_IDS, describeSymbologies, getSymbology } from '../../src/domain/symbologies.ts';
 import type { SymbologyId } from '../../src/domain/symbologies.ts';
 import { loadVerifier } from '../../src/render/decoder.ts';
+import { encodeAztec } from '../../src/render/aztec.ts';
 import { RMQR_VERSIONS, matrixOptions } from '../../src/render/bwip.ts';
 import { planBwip } from '../support/bwip-reference.ts';
 import { preflight, render } from '../../src/render/index.ts';
@@ -273,9 +274,17 @@ async function addOnRows(): Promise<Row[]> {
   ];
 }
 
-// Our encoder for the symbology (the ones plan.ts uses) against raw(), which it replaces in the render: the
-// gain that decided its use (docs/decisions/native-encoders.md). None for a symbology raw() still encodes.
+// Our encoder for the symbology (the ones plan.ts and bwip.ts use) against raw(), which it replaces in the
+// render: the gain that decided its use (docs/decisions/native-encoders.md, aztec-encoder.md). None for a
+// symbology raw() still encodes.
 async function encoderRows(id: SymbologyId, data: string): Promise<Row[]> {
+  if (id === 'azteccode') {
+    const [raw, mine] = (await interleaved([
+      [`encode ${id}: bwip-js raw()`, () => bwipjs.raw('azteccode', data, {} as never)],
+      [`encode ${id}: ours`, () => encodeAztec(data)],
+    ])) as [Row, Row];
+    return [raw, { ...mine, ratio: mine.perSecond / raw.perSecond, note: 'vs raw() of the same input' }];
+  }
   const ours = nativeEncoder(id);
   if (!ours) return [];
   const s = spec({ symbology: id, data });
