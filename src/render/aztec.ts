@@ -122,8 +122,27 @@ const PAIRS = new Map([
 ]);
 
 /** A candidate sequence: its last code and the sequence before it, shared with other candidates. */
-type Seq = { readonly code: number; readonly prev: Seq | null; readonly length: number };
-const push = (prev: Seq | null, code: number): Seq => ({ code, prev, length: (prev?.length ?? 0) + 1 });
+// Each node also keeps what BWIPP finds by walking back, which made its search quadratic in long runs:
+// the codes since the last byte shift, and the nearest latch or byte shift at or before it.
+type Seq = {
+  readonly code: number;
+  readonly prev: Seq | null;
+  readonly length: number;
+  readonly sinceShift: number;
+  readonly mark: Seq | null;
+};
+const isMark = (code: number) => code === SB || (code < 0 && code >= LD);
+const push = (prev: Seq | null, code: number): Seq => {
+  const node = {
+    code,
+    prev,
+    length: (prev?.length ?? 0) + 1,
+    sinceShift: code === SB ? 0 : (prev?.sinceShift ?? 0) + 1,
+    mark: prev?.mark ?? null,
+  };
+  if (isMark(code)) node.mark = node;
+  return node;
+};
 const pushAll = (prev: Seq | null, codes: readonly number[]): Seq | null => codes.reduce(push, prev);
 
 /** The cheapest code sequence for the characters, as BWIPP's search finds it, and its length in bits. */
@@ -172,7 +191,7 @@ function modeSequence(chars: Uint8Array): { seq: Int16Array; bits: number } {
     const pair = lastchar < 0 ? undefined : PAIRS.get(lastchar * 256 + char);
     if (pair !== undefined) pairInPunctuation(pair, lastchar, curlen, curseq, nxtlen, nxtseq);
     // A 32nd byte in a row needs the 11-bit length.
-    if (bytesSinceShift(nxtseq[B]!) === 32) nxtlen[B] = nxtlen[B]! + 11;
+    if (nxtseq[B]?.sinceShift === 32) nxtlen[B] = nxtlen[B]! + 11;
     curlen = nxtlen;
     curseq = nxtseq;
     lastchar = char;
@@ -196,31 +215,18 @@ function pairInPunctuation(
   for (let i = 0; i < B; i++) {
     let inP = !((i === M && lastchar === 13) || (i === D && (lastchar === 44 || lastchar === 46)));
     if (!inP || !(curlen[i]! < nxtlen[i]!)) continue;
-    // Back from the end: the last occurrence of lastchar, then the latch before it.
+    // Back from the end: the last occurrence of lastchar (only latches follow it), then the latch or byte
+    // shift before it.
     const after: number[] = []; // codes after lastchar, last first
-    let found: Seq | null = null;
-    let lastsp = false;
-    let lastld = false;
-    let node: Seq | null = curseq[i]!;
-    for (; node; node = node.prev) {
-      if (found === null) {
-        if (node.code === lastchar) {
-          found = node;
-          lastsp = node.prev?.code === SP;
-        } else after.push(node.code);
-        continue;
-      }
-      if (node.code === SB) {
-        found = null;
-        break;
-      }
-      if (node.code < 0 && node.code >= LD) {
-        if (i === P) lastld = node.code === LD;
-        else if (node.code !== LP) inP = lastsp;
-        break;
-      }
-    }
-    if (!inP || found === null) continue;
+    let found: Seq | null = curseq[i]!;
+    for (; found && found.code !== lastchar; found = found.prev) after.push(found.code);
+    if (!found) continue;
+    const lastsp = found.prev?.code === SP;
+    const mark = found.prev?.mark ?? null;
+    if (mark?.code === SB) continue;
+    const lastld = i === P && mark?.code === LD;
+    if (mark && i !== P && mark.code !== LP) inP = lastsp;
+    if (!inP) continue;
     nxtlen[i] = curlen[i]!;
     const before = found.prev;
     if (after.length === 0) nxtseq[i] = push(before, pair);
@@ -229,12 +235,6 @@ function pairInPunctuation(
       nxtseq[i] = push(pushAll(before, after.reverse()), pair);
     } else nxtseq[i] = pushAll(push(before, pair), after.reverse());
   }
-}
-
-function bytesSinceShift(seq: Seq | null): number {
-  let n = 0;
-  for (let node = seq; node && node.code !== SB; node = node.prev) n++;
-  return seq === null ? 0 : n;
 }
 
 function toArray(seq: Seq | null): Int16Array {
