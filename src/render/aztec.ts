@@ -2,8 +2,8 @@
 // error correction, layers chosen): the same mode choices, the same symbol and the same modules, module for
 // module. BWIPP runs its encoder in a PostScript emulation whose mode search copies every candidate
 // sequence per character; here the candidates share their prefixes, so a render costs microseconds, not a
-// millisecond. Where BWIPP would refuse (no symbol fits) or its result depends on a path this port leaves
-// out, encodeAztec returns undefined and the caller asks bwip-js, so refusals keep BWIPP's words.
+// millisecond. Where no symbol holds the data it refuses with BWIPP's words; where the input is outside what
+// this port follows, encodeAztec returns undefined and the caller asks bwip-js.
 // docs/decisions/aztec-encoder.md has the measurements and how equality is proven.
 import type { Matrix } from './matrix.ts';
 
@@ -121,9 +121,11 @@ const PAIRS = new Map([
   [58 * 256 + 32, P5],
 ]);
 
-/** A candidate sequence: its last code and the sequence before it, shared with other candidates. */
-// Each node also keeps what BWIPP finds by walking back, which made its search quadratic in long runs:
-// the codes since the last byte shift, and the nearest latch or byte shift at or before it.
+/**
+ * A candidate sequence: its last code and the sequence before it, shared with other candidates. Each node
+ * also keeps what BWIPP finds by walking back, which made its search quadratic in long runs: the codes
+ * since the last byte shift, and the nearest latch or byte shift at or before it.
+ */
 type Seq = {
   readonly code: number;
   readonly prev: Seq | null;
@@ -250,14 +252,18 @@ class Bits {
   constructor(capacity: number) {
     this.bits = new Uint8Array(capacity);
   }
+  /** Appends `width` bits of `value`; past the capacity only the length grows, for the caller to check. */
   add(value: number, width: number): void {
     for (let k = width - 1; k >= 0; k--) this.bits[this.length++] = (value >> k) & 1;
   }
 }
 
-/** The message bits of a code sequence: what BWIPP's encoding loop writes. */
-function messageBits(seq: Int16Array, capacity: number): Uint8Array {
-  const out = new Bits(capacity);
+/**
+ * The message bits of a code sequence, what BWIPP's encoding loop writes; undefined unless they are exactly
+ * `cost` bits, the search's count (BWIPP sizes its buffer by that count and refuses when it overflows).
+ */
+function messageBits(seq: Int16Array, cost: number): Uint8Array | undefined {
+  const out = new Bits(cost);
   const code = (mode: number, c: number) => {
     const v = CODE_OF[mode]![c >= 0 ? c : specialSlot(c)]!;
     if (v < 0) throw new Error(`aztec: no code for ${c} in mode ${mode}`);
@@ -285,7 +291,7 @@ function messageBits(seq: Int16Array, capacity: number): Uint8Array {
       mode = c === LU ? U : c === LL ? L : c === LM ? M : mode;
     }
   }
-  return out.bits.subarray(0, out.length);
+  return out.length === cost ? out.bits : undefined;
 }
 
 function latchTarget(c: number): number | undefined {
@@ -323,8 +329,8 @@ const single = new Float32Array(1);
 const asBwipp = (v: number) => ((v | 0) === v ? v : ((single[0] = v), single[0]!));
 const checkCount = (ncws: number) => Math.ceil(asBwipp((ncws * EC_PERCENT) / 100 + EC_ADD));
 
-/** Codewords of bpcw bits from the message bits, with BWIPP's bit stuffing; undefined past `max`. */
-function codewords(bits: Uint8Array, bpcw: number, max: number): number[] | undefined {
+/** Codewords of bpcw bits from the message bits, with BWIPP's bit stuffing. */
+function codewords(bits: Uint8Array, bpcw: number): number[] {
   const cws: number[] = [];
   const full = (1 << bpcw) - 1;
   for (let m = 0; m < bits.length;) {
@@ -345,7 +351,6 @@ function codewords(bits: Uint8Array, bpcw: number, max: number): number[] | unde
       if (cw === full) cw--;
     }
     cws.push(cw);
-    if (cws.length > max) return undefined;
     m += bpcw;
   }
   return cws;
@@ -376,6 +381,30 @@ function field(bits: number): { log: Int16Array; alog: Int16Array } {
 function checkWords(data: readonly number[], n: number, bits: number): number[] {
   const { log, alog } = field(bits);
   const order = (1 << bits) - 1;
+  const gen = generator(n, bits);
+  const lfsr = new Int32Array(n);
+  for (const cw of data) {
+    const t = cw ^ lfsr[0]!;
+    const lt = log[t]!;
+    for (let j = 0; j < n - 1; j++) {
+      const c = gen[n - j - 1]!;
+      lfsr[j] = lfsr[j + 1]! ^ (t === 0 || c < 0 ? 0 : alog[(c + lt) % order]!);
+    }
+    lfsr[n - 1] = t === 0 || gen[0]! < 0 ? 0 : alog[(gen[0]! + lt) % order]!;
+  }
+  return Array.from(lfsr);
+}
+
+// Generators by degree and field, as logarithms (-1 for a zero coefficient): BWIPP caches them too, and
+// building one costs as much as the division for a large symbol. Kept up to GENERATORS_KEPT, then afresh.
+const GENERATORS = new Map<number, Int16Array>();
+const GENERATORS_KEPT = 256;
+function generator(n: number, bits: number): Int16Array {
+  const key = n * 16 + bits;
+  let gen = GENERATORS.get(key);
+  if (gen) return gen;
+  const { log, alog } = field(bits);
+  const order = (1 << bits) - 1;
   const mul = (a: number, b: number) => (a === 0 || b === 0 ? 0 : alog[(log[a]! + log[b]!) % order]!);
   const coeffs = new Array<number>(n + 1).fill(0);
   coeffs[0] = 1;
@@ -384,13 +413,10 @@ function checkWords(data: readonly number[], n: number, bits: number): number[] 
     for (let j = i - 1; j >= 1; j--) coeffs[j] = mul(coeffs[j]!, alog[i]!) ^ coeffs[j - 1]!;
     coeffs[0] = mul(coeffs[0]!, alog[i]!);
   }
-  const lfsr = new Array<number>(n).fill(0);
-  for (const cw of data) {
-    const t = cw ^ lfsr[0]!;
-    for (let j = 0; j < n - 1; j++) lfsr[j] = lfsr[j + 1]! ^ mul(coeffs[n - j - 1]!, t);
-    lfsr[n - 1] = mul(coeffs[0]!, t);
-  }
-  return lfsr;
+  gen = Int16Array.from(coeffs, (c) => (c === 0 ? -1 : log[c]!));
+  if (GENERATORS.size >= GENERATORS_KEPT) GENERATORS.clear();
+  GENERATORS.set(key, gen);
+  return gen;
 }
 
 /** Where the mode message's 40 bits go, relative to the centre. */
@@ -473,7 +499,7 @@ export type AztecEncoding = { ok: true; matrix: Matrix } | { ok: false; message:
 /**
  * The module matrix BWIPP's azteccode draws for `data` with default options, or its refusal when no symbol
  * is large enough; undefined where this port does not follow BWIPP (characters past Latin-1, input over
- * BWIPP's length limit, stuffing that would leave no check word).
+ * BWIPP's length limit) or its bits would not be the count its search made.
  */
 export function encodeAztec(data: string): AztecEncoding | undefined {
   if (/[^\u0000-\u00ff]/.test(data)) return undefined;
@@ -485,11 +511,10 @@ export function encodeAztec(data: string): AztecEncoding | undefined {
   if (layers === 0) return { ok: false, message: 'Maximum length exceeded' };
   const [ncws, bpcw] = FULL[layers - 1]!;
   const bits = messageBits(seq, cost);
-  if (bits.length !== cost) return undefined;
-  // Stuffing can add codewords past those: BWIPP then gives them the place of check words. Left to BWIPP
-  // only where none would be left.
-  const cws = codewords(bits, bpcw, ncws - 1);
-  if (!cws) return undefined;
+  if (!bits) return undefined;
+  // Stuffing can add codewords past those: BWIPP then gives them the place of check words. A codeword
+  // takes at least bpcw - 1 bits, so at most 0.77 × bpcw / (bpcw - 1) of the symbol: some are always left.
+  const cws = codewords(bits, bpcw);
   const mode = (layers - 1) * 2048 + (cws.length - 1);
   const modeWords = [(mode >> 12) & 15, (mode >> 8) & 15, (mode >> 4) & 15, mode & 15];
   const modeBits = new Bits(40);

@@ -202,7 +202,7 @@ const category = (v: number) => (v === 0 ? 0 : 32 - Math.clz32(Math.abs(v)));
 // and the bits left over (tail); writing a block is then a byte copy. head is -1 where the AC part does
 // not complete the pending byte.
 type Phased = { head: number; body: Uint8Array; tail: number; tailBits: number };
-// ac holds the AC bits packed MSB first, length of them; value is them as a number when there are at most 24.
+// ac holds the AC bits packed MSB first, `length` of them; `value` is them as one number when at most 24.
 type Coded = { dc: number; ac: Uint8Array; length: number; value: number; phases: (Phased | undefined)[] };
 
 function phased(coded: Coded, p: number): Phased {
@@ -377,14 +377,14 @@ export function encodeBitmapJpeg(b: Bitmap, foreground: number[], background: nu
   return out;
 }
 
-// One row of blocks, each block's pattern read as two int32 halves of its eight row bytes (small integers
-// to V8: uint32 halves above 2^31 would be boxed map keys). Neighbours often share a pattern (blank
-// margin, solid modules), so the last one's coding is kept without a lookup.
 // Scratch of writeBlockRow, kept: a typed array per block row cost more than coding a row of a small symbol.
 const ROW_STARTS = new Int32Array(8);
 const EDGE_ROWS = new Uint8Array(8);
 const DC_PREDICTIONS = new Int32Array(3);
 
+// One row of blocks, each block's pattern read as two int32 halves of its eight row bytes (the keys of
+// PatternCache). Neighbours often share a pattern (blank margin, solid modules), so the last one's coding
+// is kept without a lookup.
 function writeBlockRow(w: BitWriter, b: Bitmap, by: number, cache: PatternCache, fg: number[], bg: number[]): void {
   const { bits, stride } = b;
   const comps = fg.length;
