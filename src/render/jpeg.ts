@@ -2,6 +2,7 @@
 // when both colours are grey), the standard Huffman tables. An 8x8 block of a two-colour image is an
 // affine function of its 64-bit ink pattern, and the DCT is linear, so each distinct pattern is
 // transformed once per image: a barcode has few (blank, solid, and the edges of its bars and modules).
+import { randomBytes } from 'node:crypto';
 import { KEPT_BUFFER_MAX_BYTES, type Bitmap } from './bitmap.ts';
 
 const ZIGZAG = Uint8Array.from([
@@ -293,10 +294,12 @@ function toYcc(rgb: number[]): number[] {
 // Coded blocks by colours, then by the pattern's two 32-bit halves. Kept across images (the same colours
 // and bar edges recur in every render) up to a bound, then started afresh.
 const PATTERNS = new Map<string, PatternCache>();
-// What the kept codings may take, counted as their bytes plus a typed array's own overhead (OBJECT_BYTES):
-// a bitmap of random patterns makes one per block, each coded in up to eight phases.
+// What the kept codings and their tables may take, counted as their bytes plus a typed array's own overhead
+// (OBJECT_BYTES), an estimate of the heap they hold: a bitmap of random patterns makes one per block, each
+// coded in up to eight phases, and each pair of colours has a table of its own.
 const MAX_PATTERN_BYTES = 12 << 20;
 const OBJECT_BYTES = 160;
+const tableBytes = (slots: number) => slots * 16 + 3 * OBJECT_BYTES; // PatternCache's three arrays
 let cachedBytes = 0;
 
 function patternCache(colours: string): PatternCache {
@@ -316,6 +319,9 @@ class PatternCache {
   private los = new Int32Array(256);
   private blocks: (Coded[] | undefined)[] = new Array(256);
   private count = 0;
+  constructor() {
+    cachedBytes += tableBytes(this.his.length);
+  }
   get(hi: number, lo: number): Coded[] | undefined {
     const mask = this.his.length - 1;
     for (let i = slot(hi, lo) & mask; ; i = (i + 1) & mask) {
@@ -335,6 +341,7 @@ class PatternCache {
   }
   private grow(): void {
     const { his, los, blocks } = this;
+    cachedBytes += tableBytes(his.length * 2);
     this.his = new Int32Array(his.length * 2);
     this.los = new Int32Array(his.length * 2);
     this.blocks = new Array(his.length * 2);
@@ -342,10 +349,15 @@ class PatternCache {
   }
 }
 
-const slot = (hi: number, lo: number) => {
-  const h = Math.imul(hi, 0x9e3779b1) ^ Math.imul(lo ^ (lo >>> 15), 0x85ebca6b);
+// A seeded mix (MurmurHash3's finalizer) of both halves: a caller who could choose block patterns cannot
+// aim them at one slot, where probing would go quadratic.
+const SEED = randomBytes(4).readInt32LE(0);
+const fmix = (h: number) => {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return h ^ (h >>> 16);
 };
+const slot = (hi: number, lo: number) => fmix(hi ^ fmix(lo ^ SEED));
 
 /** The bitmap as a JPEG in the two colours (quality 95, 4:4:4), with JFIF density when a dpi is given. */
 export function encodeBitmapJpeg(b: Bitmap, foreground: number[], background: number[], dpi?: number): Buffer {
