@@ -3,7 +3,8 @@
 // affine function of its 64-bit ink pattern, and the DCT is linear, so each distinct pattern is
 // transformed once per image: a barcode has few (blank, solid, and the edges of its bars and modules).
 import { randomBytes } from 'node:crypto';
-import { KEPT_BUFFER_MAX_BYTES, type Bitmap } from './bitmap.ts';
+import { KEPT_BUFFER_MAX_BYTES, matrixBitmap, type Bitmap } from './bitmap.ts';
+import type { Layout, Matrix } from './matrix.ts';
 
 const ZIGZAG = Uint8Array.from([
   0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
@@ -361,11 +362,7 @@ const slot = (hi: number, lo: number) => fmix(hi ^ fmix(lo ^ SEED));
 
 /** The bitmap as a JPEG in the two colours (quality 95, 4:4:4), with JFIF density when a dpi is given. */
 export function encodeBitmapJpeg(b: Bitmap, foreground: number[], background: number[], dpi?: number): Buffer {
-  const grey = foreground.every((c) => c === foreground[0]) && background.every((c) => c === background[0]);
-  const fg = grey ? [foreground[0]!] : toYcc(foreground);
-  const bg = grey ? [background[0]!] : toYcc(background);
-  const comps = fg.length;
-  const cache = patternCache(`${fg.join()}/${bg.join()}`);
+  const { fg, bg, comps, cache } = colourSetup(foreground, background);
   const w = new BitWriter();
   const bh = Math.ceil(b.height / 8);
   // Each row of blocks is a restart interval: it starts on a byte with the DC predictions at zero, so a row
@@ -379,7 +376,66 @@ export function encodeBitmapJpeg(b: Bitmap, foreground: number[], background: nu
     else writeBlockRow(w, b, by, cache, fg, bg);
     [from, to] = [start, w.size];
   }
-  const head = headers(b.width, b.height, comps, dpi);
+  return jpegFile(w, b.width, b.height, comps, dpi);
+}
+
+/**
+ * A plain module matrix at its layout as a JPEG: the bytes encodeBitmapJpeg gives for its bitmap. Where every
+ * 8x8 block lies inside one module or the margin (modules a multiple of 8 px, the margin too: a QR code at
+ * its default scale), each block is blank or solid and is coded from its module without drawing a bitmap.
+ */
+export function encodeMatrixJpeg(
+  m: Matrix,
+  l: Layout,
+  foreground: number[],
+  background: number[],
+  dpi?: number,
+): Buffer {
+  if (!blockAligned(l)) return encodeBitmapJpeg(matrixBitmap(m, l), foreground, background, dpi);
+  const { fg, bg, comps, cache } = colourSetup(foreground, background);
+  const blank = codedPattern(cache, 0, 0, fg, bg);
+  const solid = codedPattern(cache, -1, -1, fg, bg);
+  const w = new BitWriter();
+  const [bw, bh, per] = [l.width >> 3, l.height >> 3, l.scale >> 3];
+  // A block row's module row; -1 for the margin above and below (blank rows, one the copy of another).
+  const moduleRow = (by: number) => {
+    const r = by < l.top >> 3 ? -1 : Math.floor((by - (l.top >> 3)) / per);
+    return r < m.rows ? r : -1;
+  };
+  let [from, to] = [-1, -1];
+  for (let by = 0; by < bh; by++) {
+    if (by > 0) w.marker(0xd0 + ((by - 1) & 7));
+    const start = w.size;
+    const r = moduleRow(by);
+    if (by > 0 && r === moduleRow(by - 1)) w.copy(from, to);
+    else {
+      const dc = DC_PREDICTIONS.fill(0);
+      w.reserve(BLOCK_MAX_BYTES * comps * bw);
+      for (let bx = 0; bx < bw; bx++) {
+        const c = bx < l.left >> 3 ? -1 : Math.floor((bx - (l.left >> 3)) / per);
+        const dark = r >= 0 && r < m.rows && c >= 0 && c < m.cols && m.cells[r * m.cols + c] === 1;
+        const blocks = dark ? solid : blank;
+        for (let k = 0; k < comps; k++) dc[k] = writeBlock(w, blocks[k]!, dc[k]!, TABLES[k === 0 ? 0 : 1]!);
+      }
+      w.align();
+    }
+    [from, to] = [start, w.size];
+  }
+  return jpegFile(w, l.width, l.height, comps, dpi);
+}
+
+const blockAligned = (l: Layout) =>
+  l.scale % 8 === 0 && l.left % 8 === 0 && l.top % 8 === 0 && l.width % 8 === 0 && l.height % 8 === 0;
+
+function colourSetup(foreground: number[], background: number[]) {
+  const grey = foreground.every((c) => c === foreground[0]) && background.every((c) => c === background[0]);
+  const fg = grey ? [foreground[0]!] : toYcc(foreground);
+  const bg = grey ? [background[0]!] : toYcc(background);
+  return { fg, bg, comps: fg.length, cache: patternCache(`${fg.join()}/${bg.join()}`) };
+}
+
+function jpegFile(w: BitWriter, width: number, height: number, comps: number, dpi: number | undefined): Buffer {
+  const head = headers(width, height, comps, dpi);
   const scan = w.bytes();
   const out = Buffer.allocUnsafe(head.length + scan.length + 2);
   out.set(head, 0);

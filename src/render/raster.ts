@@ -3,8 +3,8 @@
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { rgbOf } from '../domain/colour.ts';
-import { matrixBitmap, type Bitmap } from './bitmap.ts';
-import { encodeBitmapJpeg } from './jpeg.ts';
+import type { Bitmap } from './bitmap.ts';
+import { encodeBitmapJpeg, encodeMatrixJpeg } from './jpeg.ts';
 import type { Layout, Matrix } from './matrix.ts';
 import { encodeBitmapWebp, encodeMatrixWebp } from './webp.ts';
 
@@ -67,7 +67,7 @@ export function encodeBitmapRaster(
   return encodeBitmapWebp(b, fg, bg);
 }
 
-/** WebP or JPEG of a plain module matrix at its layout: WebP codes its module rows directly, JPEG reads its bitmap. */
+/** WebP or JPEG of a plain module matrix at its layout, coded from its modules where the writer can (see each). */
 export function encodeMatrixRaster(
   m: Matrix,
   l: Layout,
@@ -76,6 +76,6 @@ export function encodeMatrixRaster(
   background: string,
   dpi: number | undefined,
 ): Buffer {
-  if (format === 'jpeg') return encodeBitmapRaster(matrixBitmap(m, l), format, foreground, background, dpi);
+  if (format === 'jpeg') return encodeMatrixJpeg(m, l, rgbOf(foreground), rgbOf(background), dpi);
   return encodeMatrixWebp(m, l, rgbOf(foreground), rgbOf(background));
 }

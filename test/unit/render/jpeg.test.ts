@@ -4,8 +4,9 @@
 import fc from 'fast-check';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { createBitmap, type Bitmap } from '../../../src/render/bitmap.ts';
-import { encodeBitmapJpeg } from '../../../src/render/jpeg.ts';
+import { createBitmap, matrixBitmap, type Bitmap } from '../../../src/render/bitmap.ts';
+import { encodeBitmapJpeg, encodeMatrixJpeg } from '../../../src/render/jpeg.ts';
+import { layoutMatrix } from '../../../src/render/matrix.ts';
 
 const RUNS = Number(process.env.JPEG_RUNS ?? 300);
 
@@ -66,4 +67,38 @@ describe('JPEG writer', () => {
       { numRuns: RUNS },
     );
   }, 120_000);
+
+  it("codes a module matrix as its bitmap's bytes, whether its blocks fall in single modules or not", () => {
+    let aligned = 0;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 30 }).chain((cols) =>
+          fc.record({
+            cols: fc.constant(cols),
+            rows: fc.integer({ min: 1, max: 30 }),
+            cells: fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 900, maxLength: 900 }),
+            margin: fc.integer({ min: 0, max: 5 }),
+            scale: fc.constantFrom(1, 3, 8, 16, 24),
+            size: fc.option(fc.integer({ min: 40, max: 800 }), { nil: undefined }),
+            colour: fc.boolean(),
+            dpi: fc.constantFrom(undefined, 300),
+          }),
+        ),
+        ({ cols, rows, cells, margin, scale, size, colour, dpi }) => {
+          const m = { cols, rows, cells: Uint8Array.from(cells.slice(0, cols * rows)) };
+          const l = layoutMatrix(m, margin, scale, size);
+          if (!l) return;
+          if (l.scale % 8 === 0 && l.left % 8 === 0 && l.top % 8 === 0 && l.width % 8 === 0 && l.height % 8 === 0)
+            aligned++;
+          const [fg, bg] = colours(colour);
+          expect(encodeMatrixJpeg(m, l, fg, bg, dpi).equals(encodeBitmapJpeg(matrixBitmap(m, l), fg, bg, dpi))).toBe(
+            true,
+          );
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    // The module-coded path itself was compared, not only the bitmap fallback.
+    expect(aligned).toBeGreaterThan(RUNS / 20);
+  });
 });
