@@ -259,14 +259,17 @@ class Bits {
 }
 
 /**
- * The message bits of a code sequence, what BWIPP's encoding loop writes; undefined unless they are exactly
- * `cost` bits, the search's count (BWIPP sizes its buffer by that count and refuses when it overflows).
+ * The message bits of a code sequence, what BWIPP's encoding loop writes; undefined unless every code exists
+ * in its mode and they are exactly `cost` bits, the search's count (BWIPP sizes its buffer by that count and
+ * refuses when it overflows).
  */
 function messageBits(seq: Int16Array, cost: number): Uint8Array | undefined {
   const out = new Bits(cost);
+  // A code the mode lacks (never, for a sequence the search made) fails the count below, not the render.
+  let missing = false;
   const code = (mode: number, c: number) => {
     const v = CODE_OF[mode]![c >= 0 ? c : specialSlot(c)]!;
-    if (v < 0) throw new Error(`aztec: no code for ${c} in mode ${mode}`);
+    if (v < 0) missing = true;
     return v;
   };
   let mode = U;
@@ -291,7 +294,7 @@ function messageBits(seq: Int16Array, cost: number): Uint8Array | undefined {
       mode = c === LU ? U : c === LL ? L : c === LM ? M : mode;
     }
   }
-  return out.length === cost ? out.bits : undefined;
+  return out.length === cost && !missing ? out.bits : undefined;
 }
 
 function latchTarget(c: number): number | undefined {
