@@ -363,19 +363,12 @@ const slot = (hi: number, lo: number) => fmix(hi ^ fmix(lo ^ SEED));
 /** The bitmap as a JPEG in the two colours (quality 95, 4:4:4), with JFIF density when a dpi is given. */
 export function encodeBitmapJpeg(b: Bitmap, foreground: number[], background: number[], dpi?: number): Buffer {
   const { fg, bg, comps, cache } = colourSetup(foreground, background);
-  const w = new BitWriter();
-  const bh = Math.ceil(b.height / 8);
-  // Each row of blocks is a restart interval: it starts on a byte with the DC predictions at zero, so a row
-  // whose pixels repeat the row above (most of a linear symbol) is the same bytes, copied.
   const pixels = Buffer.from(b.bits.buffer, b.bits.byteOffset, b.bits.byteLength);
-  let [from, to] = [-1, -1];
-  for (let by = 0; by < bh; by++) {
-    if (by > 0) w.marker(0xd0 + ((by - 1) & 7)); // RST0..RST7 in turn
-    const start = w.size;
-    if (by > 0 && sameBlockRow(b, pixels, by)) w.copy(from, to);
-    else writeBlockRow(w, b, by, cache, fg, bg);
-    [from, to] = [start, w.size];
-  }
+  const w = writeScan(
+    Math.ceil(b.height / 8),
+    (by) => sameBlockRow(b, pixels, by),
+    (w, by) => writeBlockRow(w, b, by, cache, fg, bg),
+  );
   return jpegFile(w, b.width, b.height, comps, dpi);
 }
 
@@ -395,36 +388,54 @@ export function encodeMatrixJpeg(
   const { fg, bg, comps, cache } = colourSetup(foreground, background);
   const blank = codedPattern(cache, 0, 0, fg, bg);
   const solid = codedPattern(cache, -1, -1, fg, bg);
-  const w = new BitWriter();
-  const [bw, bh, per] = [l.width >> 3, l.height >> 3, l.scale >> 3];
-  // A block row's module row; -1 for the margin above and below (blank rows, one the copy of another).
-  const moduleRow = (by: number) => {
-    const r = by < l.top >> 3 ? -1 : Math.floor((by - (l.top >> 3)) / per);
-    return r < m.rows ? r : -1;
+  const [bw, per] = [l.width >> 3, l.scale >> 3];
+  // A block row's or column's module; -1 in the margin (blank, and the margin's rows copies of one another).
+  const moduleAt = (b: number, margin: number, count: number) => {
+    const k = b < margin >> 3 ? -1 : Math.floor((b - (margin >> 3)) / per);
+    return k < count ? k : -1;
   };
-  let [from, to] = [-1, -1];
-  for (let by = 0; by < bh; by++) {
-    if (by > 0) w.marker(0xd0 + ((by - 1) & 7));
-    const start = w.size;
-    const r = moduleRow(by);
-    if (by > 0 && r === moduleRow(by - 1)) w.copy(from, to);
-    else {
+  const columns = Int32Array.from({ length: bw }, (_, bx) => moduleAt(bx, l.left, m.cols));
+  const w = writeScan(
+    l.height >> 3,
+    (by) => moduleAt(by, l.top, m.rows) === moduleAt(by - 1, l.top, m.rows),
+    (w, by) => {
+      const r = moduleAt(by, l.top, m.rows);
       const dc = DC_PREDICTIONS.fill(0);
       w.reserve(BLOCK_MAX_BYTES * comps * bw);
       for (let bx = 0; bx < bw; bx++) {
-        const c = bx < l.left >> 3 ? -1 : Math.floor((bx - (l.left >> 3)) / per);
-        const dark = r >= 0 && r < m.rows && c >= 0 && c < m.cols && m.cells[r * m.cols + c] === 1;
-        const blocks = dark ? solid : blank;
-        for (let k = 0; k < comps; k++) dc[k] = writeBlock(w, blocks[k]!, dc[k]!, TABLES[k === 0 ? 0 : 1]!);
+        const c = columns[bx]!;
+        writeMcu(w, r >= 0 && c >= 0 && m.cells[r * m.cols + c] === 1 ? solid : blank, dc);
       }
       w.align();
-    }
-    [from, to] = [start, w.size];
-  }
+    },
+  );
   return jpegFile(w, l.width, l.height, comps, dpi);
 }
 
-const blockAligned = (l: Layout) =>
+// The entropy-coded scan, one restart interval per row of blocks: each starts on a byte with the DC
+// predictions at zero, so a row that repeats the row above (most of a linear symbol, every pixel row of a
+// module) is the same bytes, copied.
+function writeScan(rows: number, sameAsAbove: (by: number) => boolean, code: (w: BitWriter, by: number) => void) {
+  const w = new BitWriter();
+  let [from, to] = [-1, -1];
+  for (let by = 0; by < rows; by++) {
+    if (by > 0) w.marker(0xd0 + ((by - 1) & 7)); // RST0..RST7 in turn
+    const start = w.size;
+    if (by > 0 && sameAsAbove(by)) w.copy(from, to);
+    else code(w, by);
+    [from, to] = [start, w.size];
+  }
+  return w;
+}
+
+// One block per component (one MCU), each DC predicted from the component's last.
+function writeMcu(w: BitWriter, blocks: Coded[], dc: Int32Array): void {
+  dc[0] = writeBlock(w, blocks[0]!, dc[0]!, TABLES[0]!);
+  for (let c = 1; c < blocks.length; c++) dc[c] = writeBlock(w, blocks[c]!, dc[c]!, TABLES[1]!);
+}
+
+/** Whether every 8x8 block of the layout lies inside one module or the margin. */
+export const blockAligned = (l: Layout) =>
   l.scale % 8 === 0 && l.left % 8 === 0 && l.top % 8 === 0 && l.width % 8 === 0 && l.height % 8 === 0;
 
 function colourSetup(foreground: number[], background: number[]) {
@@ -480,7 +491,7 @@ function writeBlockRow(w: BitWriter, b: Bitmap, by: number, cache: PatternCache,
       [lastHi, lastLo] = [hi, lo];
     }
     w.reserve(BLOCK_MAX_BYTES * comps);
-    for (let c = 0; c < comps; c++) dc[c] = writeBlock(w, blocks[c]!, dc[c]!, TABLES[c === 0 ? 0 : 1]!);
+    writeMcu(w, blocks, dc);
   }
   w.align();
 }
